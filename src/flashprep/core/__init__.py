@@ -1,0 +1,1 @@
+"""The core: models, scheduling, storage, importers and statistics. Never imports Textual."""

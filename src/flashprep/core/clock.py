@@ -1,0 +1,60 @@
+"""Time: an injectable clock, and the user's "day" (local date with a rollover hour, as in Anki)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta, tzinfo
+
+Clock = Callable[[], datetime]
+"""Returns the current instant, timezone-aware UTC. Tests inject a fixed or stepping clock."""
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+def to_utc(instant: datetime) -> datetime:
+    if instant.tzinfo is None:
+        raise ValueError("naive datetime: instants must be timezone-aware")
+    return instant.astimezone(UTC)
+
+
+def study_day(instant: datetime, rollover_hour: int = 4, tz: tzinfo | None = None) -> date:
+    """The user's study day for an instant: local date, where the day starts at `rollover_hour`."""
+    local = instant.astimezone(tz) if tz is not None else instant.astimezone()
+    return (local - timedelta(hours=rollover_hour)).date()
+
+
+def day_start(day: date, rollover_hour: int = 4, tz: tzinfo | None = None) -> datetime:
+    """The UTC instant at which a study day begins."""
+    naive = datetime(day.year, day.month, day.day, rollover_hour)
+    local = naive.replace(tzinfo=tz) if tz is not None else naive.astimezone()
+    return local.astimezone(UTC)
+
+
+def format_instant(instant: datetime) -> str:
+    """UTC ISO string with millisecond precision and a Z, as stored in the user's files."""
+    return to_utc(instant).strftime("%Y-%m-%dT%H:%M:%S.") + f"{instant.microsecond // 1000:03d}Z"
+
+
+def parse_instant(text: str) -> datetime:
+    """Parse a stored instant; raises ValueError for anything not timezone-aware."""
+    value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return to_utc(value)
+
+
+def format_interval(delta: timedelta) -> str:
+    """A short human interval for the grade buttons: 45s, 10m, 3h, 4d, 2.1mo, 1.3y."""
+    seconds = max(0, int(delta.total_seconds()))
+    if seconds < 60:
+        return f"{seconds}s"
+    if seconds < 3600:
+        return f"{round(seconds / 60)}m"
+    if seconds < 86400:
+        return f"{round(seconds / 3600)}h"
+    days = seconds / 86400
+    if days < 30:
+        return f"{round(days)}d"
+    if days < 365:
+        return f"{days / 30:.1f}mo"
+    return f"{days / 365:.1f}y"

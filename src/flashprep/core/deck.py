@@ -1,0 +1,128 @@
+"""Deck files: the pydantic models, and loading one deck TOML file with errors that name the spot.
+
+A deck is shared content (questions and model answers); it never holds a user's schedule. Schedules
+are keyed by deck id + card id, so text can be fixed without losing progress.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+)
+
+from flashprep.core.tomlerrors import DataFileError, describe_validation_error, loads_toml
+
+DECK_FORMAT = 1
+
+ID_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,79}$"
+"""Deck ids: lower-case, safe as a file name and inside a TOML key."""
+
+CARD_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,119}$"
+"""Card ids: stable within their deck; never contain `/` (the state key is `deck/card`)."""
+
+Category = Literal["behavioral", "technical", "system-design", "general"]
+CATEGORIES: tuple[str, ...] = ("behavioral", "technical", "system-design", "general")
+Level = Literal["junior", "mid", "senior"]
+
+DeckId = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
+CardId = Annotated[str, StringConstraints(pattern=CARD_ID_PATTERN)]
+Text = Annotated[str, StringConstraints(min_length=1, max_length=100_000)]
+Tag = Annotated[str, StringConstraints(pattern=r"^[^\s\x00-\x1f]{1,80}$")]
+
+
+class Card(BaseModel):
+    """One question and its model answer (Markdown)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: CardId
+    front: Text
+    back: Text
+    tags: list[Tag] = Field(default_factory=list)
+    hint: str | None = None
+    level: Level | None = None
+    target_seconds: Annotated[int, Field(ge=5, le=3600)] | None = None
+    origin: str | None = None
+    """Where an imported card came from (e.g. an Anki note guid + card ordinal); import uses it."""
+
+    @field_validator("front", "back")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be blank")
+        return value
+
+
+class Deck(BaseModel):
+    """A deck file: metadata and its cards, ids unique within the deck."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    format: Literal[1] = 1
+    id: DeckId
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    category: Category
+    description: str = ""
+    cards: list[Card] = Field(default_factory=list)
+
+    @field_validator("cards")
+    @classmethod
+    def _unique_ids(cls, cards: list[Card]) -> list[Card]:
+        seen: set[str] = set()
+        for card in cards:
+            if card.id in seen:
+                raise ValueError(f"duplicate card id {card.id!r}")
+            seen.add(card.id)
+        return cards
+
+    def card(self, card_id: str) -> Card | None:
+        for card in self.cards:
+            if card.id == card_id:
+                return card
+        return None
+
+
+class DeckError(DataFileError):
+    """A deck file that cannot be used; the message names the file, the line, the card and field."""
+
+
+def parse_deck(raw: bytes, path: Path | str = "<deck>") -> Deck:
+    """Validate deck TOML bytes; raise DeckError naming the spot on any problem."""
+    try:
+        data = loads_toml(raw, path)
+    except DataFileError as exc:
+        raise DeckError(path, exc.reason) from None
+    try:
+        return Deck.model_validate(data)
+    except ValidationError as exc:
+        raise DeckError(path, describe_validation_error(raw, data, exc, "cards", "card")) from None
+
+
+def load_deck(path: Path) -> Deck:
+    """Read and validate one deck file."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise DeckError(path, f"cannot read: {exc.strerror or exc}") from None
+    return parse_deck(raw, path)
+
+
+DEFAULT_TARGET_SECONDS: dict[str, int] = {
+    "behavioral": 120,
+    "technical": 60,
+    "system-design": 300,
+    "general": 90,
+}
+
+
+def target_seconds(card: Card, category: str) -> int:
+    """The time to aim for when answering aloud: the card's own, else its deck category's."""
+    return card.target_seconds or DEFAULT_TARGET_SECONDS.get(category, 60)

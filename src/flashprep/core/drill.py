@@ -1,0 +1,272 @@
+"""A drill: which card comes next, grading, undo, bury and suspend, and the end-of-drill summary.
+
+The queue follows Anki's habits: learning cards that are due come first, then reviews due today
+(overdue first) mixed evenly with new cards, within the user's daily limits. A card failed today
+comes back after its step; when nothing else is left, a learning card up to 20 minutes ahead is
+shown early.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from flashprep.core.clock import day_start
+from flashprep.core.library import DeckLibrary
+from flashprep.core.scheduler import CardState
+from flashprep.core.userstore import UserStore
+
+LEARN_AHEAD = timedelta(minutes=20)
+
+
+def is_available(state: CardState, today_ord: int) -> bool:
+    """Not suspended and not buried for today."""
+    if state.suspended:
+        return False
+    return not (state.buried_until is not None and state.buried_until.toordinal() > today_ord)
+
+
+@dataclass(frozen=True)
+class DeckCounts:
+    total: int = 0
+    new: int = 0
+    due: int = 0
+    learning: int = 0
+    review: int = 0
+    suspended: int = 0
+    buried: int = 0
+
+
+def count_keys(keys: list[str], store: UserStore, now: datetime) -> DeckCounts:
+    """Counts for a set of cards: due means due before the end of the user's study day."""
+    today = store.today(now)
+    end = day_start(today + timedelta(days=1), store.rollover, store.tz)
+    today_ord = today.toordinal()
+    states = store.states
+    new = due = learning = review = suspended = buried = 0
+    for key in keys:
+        state = states.get(key)
+        if state is None:
+            new += 1
+            continue
+        if state.suspended:
+            suspended += 1
+            continue
+        if not is_available(state, today_ord):
+            buried += 1
+            continue
+        if state.is_new:
+            new += 1
+            continue
+        if state.state == "review":
+            review += 1
+        else:
+            learning += 1
+        if state.due is not None and state.due < end:
+            due += 1
+    return DeckCounts(len(keys), new, due, learning, review, suspended, buried)
+
+
+def deck_counts(library: DeckLibrary, store: UserStore) -> dict[str, DeckCounts]:
+    now = store.now()
+    return {d.id: count_keys(library.card_keys([d.id]), store, now) for d in library}
+
+
+def _interleave(reviews: list[str], new: list[str]) -> list[str]:
+    """Spread new cards evenly among the reviews."""
+    if not new or not reviews:
+        return reviews + new
+    out: list[str] = []
+    step = (len(reviews) + len(new)) / len(new)
+    positions = {round(i * step + step / 2) for i in range(len(new))}
+    r, n = iter(reviews), iter(new)
+    for i in range(len(reviews) + len(new)):
+        out.append(next(n) if i in positions else next(r, None) or next(n))
+    return out
+
+
+@dataclass
+class Summary:
+    graded: int
+    again: int
+    seconds: float
+    next_due: datetime | None
+    due_tomorrow: int
+    learning_later: int
+
+
+@dataclass
+class _Snapshot:
+    queue: list[str]
+    learning: list[str]
+    current: str | None
+    done: int
+    again: int
+    seconds: float
+
+
+@dataclass
+class Drill:
+    """The cards of some decks for one sitting. Every change goes through the user's store."""
+
+    library: DeckLibrary
+    store: UserStore
+    deck_ids: list[str] | None = None
+    queue: list[str] = field(default_factory=list)
+    learning: list[str] = field(default_factory=list)
+    current: str | None = None
+    done: int = 0
+    again: int = 0
+    seconds: float = 0.0
+    _history: list[_Snapshot] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        store = self.store
+        now = store.now()
+        today = store.today(now)
+        end = day_start(today + timedelta(days=1), store.rollover, store.tz)
+        today_ord = today.toordinal()
+        settings = store.profile.settings
+        counts = store.counts_today()
+        new_left = max(0, settings.new_per_day - counts.new)
+        review_left = max(0, settings.reviews_per_day - counts.reviews)
+        states = store.states
+        reviews: list[tuple[datetime, str]] = []
+        new: list[str] = []
+        for key in self.library.card_keys(self.deck_ids):
+            state = states.get(key)
+            if state is None or (state.is_new and is_available(state, today_ord)):
+                if len(new) < new_left:
+                    new.append(key)
+                continue
+            if not is_available(state, today_ord) or state.due is None or state.due >= end:
+                continue
+            if state.state == "review":
+                reviews.append((state.due, key))
+            else:
+                self.learning.append(key)
+        reviews.sort()
+        self.queue = _interleave([k for _, k in reviews[:review_left]], new)
+        self._advance()
+
+    # what is on screen
+
+    def state(self, key: str | None = None) -> CardState:
+        return self.store.state(key or self.current or "")
+
+    @property
+    def left(self) -> int:
+        return len(self.queue) + len(self.learning) + (1 if self.current else 0)
+
+    @property
+    def finished(self) -> bool:
+        return self.current is None
+
+    def preview(self) -> dict[int, timedelta]:
+        assert self.current is not None
+        return self.store.scheduler.preview(self.current, self.state(), self.store.now())
+
+    def _due(self, key: str) -> datetime:
+        due = self.store.state(key).due
+        return due if due is not None else datetime.min.replace(tzinfo=self.store.now().tzinfo)
+
+    def _advance(self) -> None:
+        """Next: a due learning card, else the queue, else a learning card up to 20 min ahead."""
+        now = self.store.now()
+        self.learning.sort(key=self._due)
+        if self.learning and self._due(self.learning[0]) <= now:
+            self.current = self.learning.pop(0)
+        elif self.queue:
+            self.current = self.queue.pop(0)
+        elif self.learning and self._due(self.learning[0]) <= now + LEARN_AHEAD:
+            self.current = self.learning.pop(0)
+        else:
+            self.current = None
+
+    def skip(self) -> None:
+        """Move on without recording anything (the card cannot be shown)."""
+        self._advance()
+
+    def _push_history(self) -> None:
+        self._history.append(
+            _Snapshot(
+                list(self.queue),
+                list(self.learning),
+                self.current,
+                self.done,
+                self.again,
+                self.seconds,
+            )
+        )
+
+    # actions
+
+    def grade(self, rating: int, ms: int = 0) -> None:
+        """Record the grade (durably), then move on. A card still learning today comes back."""
+        key = self.current
+        if key is None:
+            raise RuntimeError("no card to grade")
+        self.store.grade(key, rating, ms)
+        self._push_history()
+        self.done += 1
+        self.seconds += ms / 1000
+        if rating == 1:
+            self.again += 1
+        after = self.store.state(key)
+        today = self.store.today()
+        end = day_start(today + timedelta(days=1), self.store.rollover, self.store.tz)
+        if after.state in ("learning", "relearning") and after.due is not None and after.due < end:
+            self.learning.append(key)
+        self._advance()
+
+    def _set_aside(self, action: str) -> None:
+        key = self.current
+        if key is None:
+            raise RuntimeError("no card")
+        self.store.record(key, action)
+        self._push_history()
+        self._advance()
+
+    def bury(self) -> None:
+        """Hide the card until tomorrow."""
+        self._set_aside("bury")
+
+    def suspend(self) -> None:
+        """Hide the card until it is unsuspended."""
+        self._set_aside("suspend")
+
+    @property
+    def can_undo(self) -> bool:
+        return bool(self._history) and self.store.can_undo
+
+    def undo(self) -> str | None:
+        """Take back the last grade, bury or suspend: the card returns to the screen."""
+        if not self.can_undo:
+            return None
+        entry = self.store.undo()
+        snap = self._history.pop()
+        self.queue, self.learning, self.current = snap.queue, snap.learning, snap.current
+        self.done, self.again, self.seconds = snap.done, snap.again, snap.seconds
+        return entry.card if entry else None
+
+    def summary(self) -> Summary:
+        store = self.store
+        now = store.now()
+        today = store.today(now)
+        tomorrow_end = day_start(today + timedelta(days=2), store.rollover, store.tz)
+        today_ord = today.toordinal()
+        next_due: datetime | None = None
+        due_tomorrow = 0
+        for key in self.library.card_keys(self.deck_ids):
+            state = store.states.get(key)
+            if state is None or state.is_new or state.due is None:
+                continue
+            if not is_available(state, today_ord) and state.suspended:
+                continue
+            if state.due > now and (next_due is None or state.due < next_due):
+                next_due = state.due
+            if state.due < tomorrow_end:
+                due_tomorrow += 1
+        return Summary(
+            self.done, self.again, self.seconds, next_due, due_tomorrow, len(self.learning)
+        )

@@ -1,0 +1,99 @@
+"""Where things live: the data folder, a user's folder, the bundled decks; name validation."""
+
+from __future__ import annotations
+
+import getpass
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+APP_NAME = "flashprep"
+HOME_ENV = "FLASHPREP_HOME"
+USER_ENV = "FLASHPREP_USER"
+
+_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$")
+
+
+class NameError_(ValueError):
+    """A user name or id that could escape the data folder or is otherwise unusable."""
+
+
+def validate_user_name(name: str) -> str:
+    """Return the name if it is safe as a folder name; raise NameError_ with a clear reason."""
+    if not name:
+        raise NameError_("user name is empty")
+    if ".." in name or "/" in name or "\\" in name or not _NAME.match(name):
+        raise NameError_(
+            f"invalid user name {name!r}: use letters, digits, '-', '_' and '.', "
+            "start with a letter, digit or '_', no '..', at most 64 characters"
+        )
+    return name
+
+
+def default_user() -> str:
+    """The login name, reduced to the characters a user name may hold."""
+    try:
+        login = getpass.getuser()
+    except (OSError, KeyError):
+        login = "default"
+    cleaned = re.sub(r"[^A-Za-z0-9_.-]", "_", login).strip(".") or "default"
+    return cleaned[:64]
+
+
+def default_home() -> Path:
+    """The platform's user data folder (e.g. ~/.local/share/flashprep)."""
+    from platformdirs import user_data_path
+
+    return user_data_path(APP_NAME, appauthor=False)
+
+
+def bundled_decks_dir() -> Path:
+    """The decks shipped with flashprep: inside the wheel, or the repository's `decks/`."""
+    package = Path(__file__).resolve().parent.parent
+    inside = package / "decks"
+    if inside.is_dir():
+        return inside
+    return package.parent.parent / "decks"
+
+
+@dataclass(frozen=True)
+class Home:
+    """The data folder: imported decks, overrides and one folder per user."""
+
+    root: Path
+
+    @property
+    def decks(self) -> Path:
+        return self.root / "decks"
+
+    @property
+    def overrides(self) -> Path:
+        return self.root / "decks" / "overrides"
+
+    @property
+    def cache(self) -> Path:
+        return self.root / "cache"
+
+    def user_dir(self, user: str) -> Path:
+        return self.root / "users" / validate_user_name(user)
+
+    def users(self) -> list[str]:
+        folder = self.root / "users"
+        if not folder.is_dir():
+            return []
+        return sorted(p.name for p in folder.iterdir() if p.is_dir() and _NAME.match(p.name))
+
+
+def resolve_home(option: str | None) -> Home:
+    """--home beats FLASHPREP_HOME beats the platform default."""
+    chosen = option if option is not None else os.environ.get(HOME_ENV)
+    return Home(Path(chosen).expanduser() if chosen else default_home())
+
+
+def resolve_user(option: str | None) -> str:
+    """--user beats FLASHPREP_USER beats the login name; always validated."""
+    if option is not None:
+        return validate_user_name(option)
+    env = os.environ.get(USER_ENV)
+    return validate_user_name(env if env is not None else default_user())

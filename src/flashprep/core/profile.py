@@ -1,0 +1,100 @@
+"""A user's settings (profile.toml): limits, retention, the day's rollover hour, the fuzz seed."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import tzinfo
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import tomli_w
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from flashprep.core.fileio import atomic_write
+from flashprep.core.scheduler import SchedulerSettings
+from flashprep.core.tomlerrors import DataFileError, describe_validation_error, loads_toml
+
+PROFILE_FORMAT = 1
+
+
+class Settings(BaseModel):
+    """What a user may tune; every field has the default a newcomer gets."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    desired_retention: Annotated[float, Field(ge=0.7, le=0.99)] = 0.9
+    new_per_day: Annotated[int, Field(ge=0, le=9999)] = 20
+    reviews_per_day: Annotated[int, Field(ge=0, le=99999)] = 200
+    rollover_hour: Annotated[int, Field(ge=0, le=23)] = 4
+    learning_steps: list[Annotated[float, Field(gt=0, le=1440)]] = Field(
+        default_factory=lambda: [1.0, 10.0]
+    )
+    relearning_steps: list[Annotated[float, Field(gt=0, le=1440)]] = Field(
+        default_factory=lambda: [10.0]
+    )
+    maximum_interval: Annotated[int, Field(ge=1, le=36500)] = 36500
+    fuzz: bool = True
+    timezone: str = ""
+    """IANA zone name for "today"; empty means the computer's local time zone."""
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        if value:
+            try:
+                ZoneInfo(value)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+
+class Profile(BaseModel):
+    """profile.toml: format version, the fuzz seed and the settings."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    format: Literal[1] = 1
+    seed: Annotated[int, Field(ge=0, lt=2**31)] = 0
+    settings: Settings = Field(default_factory=Settings)
+
+    def tz(self) -> tzinfo | None:
+        return ZoneInfo(self.settings.timezone) if self.settings.timezone else None
+
+    def scheduler_settings(self) -> SchedulerSettings:
+        s = self.settings
+        return SchedulerSettings(
+            desired_retention=s.desired_retention,
+            learning_steps_minutes=tuple(s.learning_steps),
+            relearning_steps_minutes=tuple(s.relearning_steps),
+            maximum_interval_days=s.maximum_interval,
+            fuzz=s.fuzz,
+            seed=self.seed,
+        )
+
+
+def new_profile() -> Profile:
+    return Profile(seed=secrets.randbelow(2**31))
+
+
+def load_profile(path: Path) -> Profile:
+    """Read profile.toml; raise DataFileError naming the field when it is invalid."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise DataFileError(path, f"cannot read: {exc.strerror or exc}") from None
+    data = loads_toml(raw, path)
+    try:
+        return Profile.model_validate(data)
+    except ValidationError as exc:
+        raise DataFileError(path, describe_validation_error(raw, data, exc)) from None
+
+
+def profile_to_toml(profile: Profile) -> bytes:
+    data: dict[str, Any] = profile.model_dump(exclude_none=True)
+    header = "# flashprep profile: your settings. See docs/storage-format.md.\n"
+    return (header + tomli_w.dumps(data)).encode()
+
+
+def save_profile(path: Path, profile: Profile) -> None:
+    atomic_write(path, profile_to_toml(profile))

@@ -1,0 +1,132 @@
+"""Scheduling through FSRS (the `fsrs` library), with per-card seeded fuzz.
+
+fsrs fuzzes review intervals with the global `random` generator. We seed it per card and review
+(from the user's seed, the card key and its review count) and restore it afterwards, so that the
+interval shown on a grade button is the one the grade gives, a replay of the log reproduces the
+schedule exactly, and tests are deterministic.
+"""
+
+from __future__ import annotations
+
+import random
+import zlib
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+from typing import Literal
+
+from fsrs import Card as FsrsCard
+from fsrs import Rating, State
+from fsrs import Scheduler as FsrsScheduler
+
+StateName = Literal["new", "learning", "review", "relearning"]
+RATINGS: dict[int, str] = {1: "Again", 2: "Hard", 3: "Good", 4: "Easy"}
+
+_TO_FSRS = {"learning": State.Learning, "review": State.Review, "relearning": State.Relearning}
+_FROM_FSRS: dict[State, StateName] = {v: k for k, v in _TO_FSRS.items()}  # type: ignore[misc]
+
+
+@dataclass(frozen=True, slots=True)
+class CardState:
+    """A user's schedule for one card. Cards never graded and never buried/suspended have none."""
+
+    state: StateName = "new"
+    step: int | None = None
+    stability: float | None = None
+    difficulty: float | None = None
+    due: datetime | None = None
+    last_review: datetime | None = None
+    reps: int = 0
+    lapses: int = 0
+    suspended: bool = False
+    buried_until: date | None = None
+
+    @property
+    def is_new(self) -> bool:
+        return self.state == "new"
+
+
+NEW = CardState()
+
+
+@dataclass(frozen=True)
+class SchedulerSettings:
+    desired_retention: float = 0.9
+    learning_steps_minutes: tuple[float, ...] = (1.0, 10.0)
+    relearning_steps_minutes: tuple[float, ...] = (10.0,)
+    maximum_interval_days: int = 36500
+    fuzz: bool = True
+    seed: int = 0
+
+
+class Scheduler:
+    """Grades cards with FSRS; pure: returns new states, never mutates."""
+
+    def __init__(self, settings: SchedulerSettings | None = None) -> None:
+        self.settings = settings or SchedulerSettings()
+        s = self.settings
+        self._fsrs = FsrsScheduler(
+            desired_retention=s.desired_retention,
+            learning_steps=tuple(timedelta(minutes=m) for m in s.learning_steps_minutes),
+            relearning_steps=tuple(timedelta(minutes=m) for m in s.relearning_steps_minutes),
+            maximum_interval=s.maximum_interval_days,
+            enable_fuzzing=s.fuzz,
+        )
+
+    @staticmethod
+    def _to_fsrs(state: CardState, now: datetime) -> FsrsCard:
+        if state.is_new:
+            return FsrsCard(card_id=1, due=now)
+        return FsrsCard(
+            card_id=1,
+            state=_TO_FSRS[state.state],
+            step=state.step,
+            stability=state.stability,
+            difficulty=state.difficulty,
+            due=state.due or now,
+            last_review=state.last_review,
+        )
+
+    def _seed(self, key: str, reps: int) -> int:
+        return zlib.crc32(f"{self.settings.seed}:{key}:{reps}".encode())
+
+    def review(self, key: str, state: CardState, rating: int, now: datetime) -> CardState:
+        """The state after grading `rating` (1 Again .. 4 Easy) at `now` (aware UTC)."""
+        if rating not in RATINGS:
+            raise ValueError(f"rating must be 1-4, not {rating!r}")
+        card = self._to_fsrs(state, now)
+        saved = random.getstate()
+        random.seed(self._seed(key, state.reps))
+        try:
+            # A review dated before the last one (clock moved back) is taken as at the last one.
+            when = max(now, state.last_review) if state.last_review else now
+            new, _log = self._fsrs.review_card(card, Rating(rating), review_datetime=when)
+        finally:
+            random.setstate(saved)
+        lapse = state.state == "review" and rating == 1
+        return replace(
+            state,
+            state=_FROM_FSRS[new.state],
+            step=new.step,
+            stability=new.stability,
+            difficulty=new.difficulty,
+            due=new.due,
+            last_review=new.last_review,
+            reps=state.reps + 1,
+            lapses=state.lapses + (1 if lapse else 0),
+            buried_until=None,
+        )
+
+    def preview(self, key: str, state: CardState, now: datetime) -> dict[int, timedelta]:
+        """For each rating, how long until the card would be due again."""
+        out: dict[int, timedelta] = {}
+        for rating in RATINGS:
+            after = self.review(key, state, rating, now)
+            assert after.due is not None
+            out[rating] = after.due - now
+        return out
+
+    def retrievability(self, state: CardState, now: datetime) -> float:
+        """Predicted probability of recall at `now` (0 for a card never reviewed)."""
+        if state.is_new or state.last_review is None:
+            return 0.0
+        return float(self._fsrs.get_card_retrievability(self._to_fsrs(state, now), now))

@@ -1,0 +1,1 @@
+"""The Textual user interface: screens that present the core and turn keys into calls."""

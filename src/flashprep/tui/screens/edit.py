@@ -1,0 +1,57 @@
+"""The in-app card editor: the card as TOML in a text area, validated before it is saved."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Footer, Static, TextArea
+
+from flashprep.core.deck import Card
+from flashprep.core.library import card_from_toml
+from flashprep.core.tomlerrors import DataFileError
+
+
+class EditCardScreen(ModalScreen[Card | None]):
+    HELP = """\
+## Edit card
+
+The card is shown as TOML: `front`, `back` (Markdown), `tags`, and the optional `hint`, `level` and
+`target_seconds`. **ctrl+s** checks and saves it (its schedule is kept); **Escape** discards
+the edit.
+The card's `id` cannot change.
+"""
+
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", id="save", priority=True),
+        Binding("escape", "cancel", "Cancel", id="cancel"),
+    ]
+
+    def __init__(self, card_id: str, text: str, error: str = "") -> None:
+        super().__init__()
+        self.card_id = card_id
+        self.text = text
+        self.error = error
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="editor"):
+            yield Static(f"Edit card {self.card_id}", id="editor-title", markup=False)
+            yield TextArea(self.text, id="editor-text", soft_wrap=True, show_line_numbers=True)
+            yield Static(self.error, id="editor-error", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(TextArea).focus()
+
+    def action_save(self) -> None:
+        text = self.query_one(TextArea).text
+        try:
+            card = card_from_toml(text, self.card_id)
+        except DataFileError as exc:
+            self.query_one("#editor-error", Static).update(exc.reason)
+            return
+        self.dismiss(card)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,130 @@
+"""The home screen: the decks with this user's counts; pick one, several or all and drill."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+from flashprep.core.drill import deck_counts
+
+if TYPE_CHECKING:
+    from flashprep.tui.app import FlashprepApp
+
+
+class HomeScreen(Screen[None]):
+    HELP = """\
+## Home
+
+Your decks, with how many cards each holds for you: **New** (never studied) and **Due** (to review
+today).
+
+- Move with the arrow keys; **Space** marks decks; **Enter** drills the marked decks, or the one
+  under the cursor when none is marked; **a** drills all decks.
+- **ctrl+p** opens the command palette (themes, keys); **q** quits.
+"""
+
+    BINDINGS = [
+        Binding("enter", "drill", "Drill", id="drill", priority=True),
+        Binding("space", "mark", "Mark", id="mark"),
+        Binding("a", "drill_all", "Drill all", id="drill_all"),
+        Binding("q", "app.quit", "Quit", id="quit_home"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.marked: set[str] = set()
+
+    @property
+    def fp(self) -> FlashprepApp:
+        return cast("FlashprepApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="home"):
+            yield Static(id="home-title", markup=False)
+            yield DataTable(id="decks", cursor_type="row", zebra_stripes=True)
+            yield Static(id="home-hint", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_column("", key="mark", width=1)
+        table.add_column("Deck", key="deck")
+        table.add_column("Category", key="category")
+        table.add_column("Cards", key="cards")
+        table.add_column("New", key="new")
+        table.add_column("Due", key="due")
+        self.refresh_counts()
+        table.focus()
+
+    def on_screen_resume(self) -> None:
+        self.refresh_counts()
+
+    def refresh_counts(self) -> None:
+        app = self.fp
+        table = self.query_one(DataTable)
+        cursor = table.cursor_row
+        table.clear()
+        counts = deck_counts(app.library, app.store)
+        total_new = total_due = 0
+        for loaded in app.library:
+            c = counts[loaded.id]
+            total_new += c.new
+            total_due += c.due
+            table.add_row(
+                "✓" if loaded.id in self.marked else "",
+                Text(loaded.deck.name),
+                loaded.deck.category,
+                str(c.total),
+                str(c.new),
+                str(c.due),
+                key=loaded.id,
+            )
+        if table.row_count:
+            table.move_cursor(row=min(cursor, table.row_count - 1))
+        title = self.query_one("#home-title", Static)
+        title.update(
+            f"flashprep · {app.store.user} · {len(app.library.decks)} decks · "
+            f"{total_due} due · {total_new} new"
+        )
+        hint = self.query_one("#home-hint", Static)
+        hint.update(
+            "No decks found."
+            if not table.row_count
+            else "Enter drills the marked decks "
+            "(or the highlighted one); Space marks; a drills all."
+        )
+
+    def _highlighted(self) -> str | None:
+        table = self.query_one(DataTable)
+        if not table.row_count:
+            return None
+        row_key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
+        return str(row_key.value)
+
+    def action_mark(self) -> None:
+        deck_id = self._highlighted()
+        if deck_id is None:
+            return
+        self.marked ^= {deck_id}
+        table = self.query_one(DataTable)
+        table.update_cell(deck_id, "mark", "✓" if deck_id in self.marked else "")
+
+    def action_drill(self) -> None:
+        if self.marked:
+            ids = [d for d in self.fp.library.decks if d in self.marked]
+        else:
+            deck_id = self._highlighted()
+            if deck_id is None:
+                return
+            ids = [deck_id]
+        self.fp.start_drill(ids)
+
+    def action_drill_all(self) -> None:
+        if self.fp.library.decks:
+            self.fp.start_drill(None)

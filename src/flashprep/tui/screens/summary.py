@@ -1,0 +1,61 @@
+"""The end of a drill: how it went and when the next cards are due."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from flashprep.core.clock import format_interval
+from flashprep.core.drill import Summary
+
+
+def summary_text(summary: Summary, now: datetime) -> str:
+    minutes, seconds = divmod(int(summary.seconds), 60)
+    lines = [
+        "Drill complete" if summary.graded else "Nothing to drill right now",
+        "",
+        f"Cards graded     {summary.graded}",
+        f"Time answering   {minutes}m {seconds:02d}s",
+        f"Again            {summary.again}",
+    ]
+    if summary.learning_later:
+        lines.append(f"Still learning   {summary.learning_later} (back later today)")
+    if summary.next_due is not None:
+        lines.append(f"Next card due    in {format_interval(summary.next_due - now)}")
+    lines.append(f"Due by tomorrow  {summary.due_tomorrow}")
+    return "\n".join(lines)
+
+
+class SummaryScreen(Screen[None]):
+    HELP = """\
+## Drill summary
+
+What you just did, and when cards come back. **Enter** or **Escape** returns to the decks.
+"""
+
+    BINDINGS = [
+        Binding("enter", "back", "Decks", id="back", priority=True),
+        Binding("escape", "back", "Decks", show=False, id="back_esc"),
+        Binding("q", "app.quit", "Quit", id="quit_summary"),
+    ]
+
+    def __init__(self, summary: Summary) -> None:
+        super().__init__()
+        self.summary = summary
+
+    def compose(self) -> ComposeResult:
+        from flashprep.tui.app import FlashprepApp
+
+        app = self.app
+        now = app.store.now() if isinstance(app, FlashprepApp) else datetime.now(UTC)
+        with Vertical(id="summary"):
+            yield Static(summary_text(self.summary, now), id="summary-text", markup=False)
+        yield Footer()
+
+    def action_back(self) -> None:
+        self.dismiss()

@@ -1,0 +1,38 @@
+"""Test helpers shared by the core and UI tests: hand-moved clocks, reading what a widget shows."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from textual.widgets import Markdown
+from textual.widgets._markdown import MarkdownBlock
+
+START = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
+
+
+class FakeClock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, now: datetime = START) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kwargs: float) -> None:
+        self.now += timedelta(**kwargs)
+
+
+class Timer:
+    """A monotonic clock the test moves by hand (answer timers)."""
+
+    def __init__(self) -> None:
+        self.value = 1000.0
+
+    def __call__(self) -> float:
+        return self.value
+
+
+def markdown_text(md: Markdown) -> str:
+    """What a Markdown widget shows, as plain text."""
+    return "\n".join(str(block.content) for block in md.query(MarkdownBlock))

@@ -1,0 +1,125 @@
+"""The command line as scripts use it: JSON output, errors on stderr with exit code 2."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from flashprep.cli import main
+from flashprep.core.paths import bundled_decks_dir
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_decks_json_lists_bundled_decks_with_counts(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run_cli(capsys, "decks", "--json")
+    assert code == 0, err
+    rows = json.loads(out)
+    bundled = sorted(p.stem for p in bundled_decks_dir().glob("*.toml"))
+    assert sorted(r["id"] for r in rows) == bundled
+    for row in rows:
+        assert set(row) == {"id", "name", "category", "source", "cards", "new", "due"}
+        assert row["source"] == "bundled"
+        assert row["cards"] == row["new"] > 0
+        assert row["due"] == 0
+
+
+def test_stats_json_for_a_new_user(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cli(capsys, "stats", "--json", "--user", "newcomer")
+    assert code == 0
+    stats = json.loads(out)
+    assert stats["user"] == "newcomer"
+    assert stats["reviews_total"] == stats["reviews_today"] == 0
+    for key in ("cards", "new", "learning", "review", "due_now"):
+        assert key in stats
+    assert stats["new"] == stats["cards"]
+
+
+@pytest.mark.parametrize("name", ["../evil", "a/b", "..", ".hidden", "", "x" * 65, "sp ace"])
+def test_bad_user_names_are_refused(capsys: pytest.CaptureFixture[str], name: str) -> None:
+    code, out, err = run_cli(capsys, "stats", "--json", "--user", name)
+    assert code == 2
+    assert out == ""
+    assert err.startswith("flashprep: error: ")
+    assert "user name" in err
+    assert "Traceback" not in err
+
+
+def test_unknown_deck_is_an_error(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run_cli(capsys, "drill", "no-such-deck")
+    assert code == 2
+    assert "unknown deck 'no-such-deck'" in err
+
+
+def test_broken_user_file_is_reported_not_overwritten(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    profile = tmp_path / "home" / "users" / "tester" / "profile.toml"
+    profile.parent.mkdir(parents=True)
+    profile.write_text("format = 1\nsettings = [\n")
+    code, _, err = run_cli(capsys, "stats", "--json")
+    assert code == 2
+    assert "profile.toml" in err and "TOML syntax error" in err
+    assert profile.read_text() == "format = 1\nsettings = [\n"
+
+
+def test_broken_deck_is_a_warning_and_the_others_still_list(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    decks = tmp_path / "home" / "decks"
+    decks.mkdir(parents=True)
+    (decks / "mine.toml").write_text('id = "mine"\nname = "Mine"\ncategory = "nope"\n')
+    code, out, err = run_cli(capsys, "decks", "--json")
+    assert code == 2
+    assert "mine.toml" in err and "field 'category'" in err
+    assert len(json.loads(out)) == len(list(bundled_decks_dir().glob("*.toml")))
+
+
+def test_home_and_user_options_work_after_the_command(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, out, _ = run_cli(
+        capsys, "stats", "--json", "--home", str(tmp_path / "h2"), "--user", "zed"
+    )
+    assert code == 0 and json.loads(out)["user"] == "zed"
+
+
+@pytest.mark.parametrize("command", [[], ["drill"], ["decks"], ["stats"]])
+def test_help_on_every_command(capsys: pytest.CaptureFixture[str], command: list[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main([*command, "--help"])
+    assert info.value.code == 0
+    assert "--home" in capsys.readouterr().out
+
+
+def test_version_and_module_entry_point() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "flashprep", "--version"],
+        capture_output=True,
+        text=True,
+        env={**os.environ},
+        check=False,
+    )
+    assert result.returncode == 0
+    assert result.stdout.startswith("flashprep ")
+
+
+def test_second_writer_is_refused_with_the_holder_named(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from flashprep.core.lock import UserLock
+
+    folder = tmp_path / "home" / "users" / "tester"
+    with UserLock(folder):
+        code, _, err = run_cli(capsys, "drill")
+    assert code == 2
+    assert "in use by pid" in err and str(os.getpid()) in err

@@ -1,0 +1,135 @@
+"""The drill queue: limits, order, learning cards coming back, bury, suspend, undo, summary."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flashprep.core.drill import Drill, deck_counts
+from flashprep.core.library import DeckLibrary
+from flashprep.core.userstore import UserStore
+
+from helpers import FakeClock
+
+Make = Callable[..., UserStore]
+
+
+def drain(drill: Drill, clock: FakeClock, rating: int = 4) -> list[str]:
+    seen = []
+    while drill.current is not None:
+        seen.append(drill.current)
+        drill.grade(rating, 1000)
+        clock.advance(seconds=10)
+    return seen
+
+
+def test_new_cards_respect_the_daily_limit(library: DeckLibrary, make_store: Make) -> None:
+    drill = Drill(library, make_store(new_per_day=2), ["alpha"])
+    assert drill.left == 2
+
+
+def test_limit_counts_what_was_already_done_today(
+    library: DeckLibrary, make_store: Make, clock: FakeClock
+) -> None:
+    store = make_store(new_per_day=3)
+    first = Drill(library, store)
+    first.grade(4)
+    assert Drill(library, make_store(new_per_day=3)).left == 2
+
+
+def test_failed_card_comes_back_in_the_same_drill(
+    library: DeckLibrary, store: UserStore, clock: FakeClock
+) -> None:
+    drill = Drill(library, store, ["alpha"])
+    failed = drill.current
+    drill.grade(1)
+    assert failed in drill.learning
+    seen = drain(drill, clock)
+    assert failed in seen  # shown again once the others were done (learn-ahead)
+    assert store.state(failed).state == "review"  # type: ignore[arg-type]
+
+
+def test_due_learning_card_jumps_the_queue(
+    library: DeckLibrary, store: UserStore, clock: FakeClock
+) -> None:
+    drill = Drill(library, store)
+    failed = drill.current
+    drill.grade(1)
+    clock.advance(minutes=2)  # past the 1-minute step
+    drill.grade(4)
+    assert drill.current == failed
+
+
+def test_reviews_due_today_come_back_tomorrow_not_now(
+    library: DeckLibrary, make_store: Make, clock: FakeClock
+) -> None:
+    store = make_store()
+    drain(Drill(library, store, ["beta"]), clock, rating=4)
+    assert Drill(library, store, ["beta"]).finished
+    clock.advance(days=30)
+    again = Drill(library, make_store(), ["beta"])
+    assert again.left == 2
+
+
+def test_bury_hides_until_tomorrow(
+    library: DeckLibrary, store: UserStore, clock: FakeClock
+) -> None:
+    drill = Drill(library, store, ["beta"])
+    buried = drill.current
+    drill.bury()
+    assert drill.current != buried
+    assert buried not in Drill(library, store, ["beta"]).queue
+    assert deck_counts(library, store)["beta"].buried == 1
+    clock.advance(days=1)
+    fresh = Drill(library, store, ["beta"])
+    assert buried in [fresh.current, *fresh.queue]
+
+
+def test_suspend_hides_for_good(library: DeckLibrary, store: UserStore, clock: FakeClock) -> None:
+    drill = Drill(library, store, ["beta"])
+    suspended = drill.current
+    drill.suspend()
+    clock.advance(days=10)
+    fresh = Drill(library, store, ["beta"])
+    assert suspended not in [fresh.current, *fresh.queue]
+    assert deck_counts(library, store)["beta"].suspended == 1
+
+
+def test_undo_brings_the_card_back_several_levels(
+    library: DeckLibrary, store: UserStore, clock: FakeClock
+) -> None:
+    drill = Drill(library, store, ["alpha"])
+    first = drill.current
+    drill.grade(3)
+    second = drill.current
+    drill.suspend()
+    third = drill.current
+    drill.grade(1)
+    assert drill.undo() == third and drill.current == third
+    assert drill.undo() == second and drill.current == second
+    assert drill.undo() == first and drill.current == first
+    assert drill.undo() is None
+    assert store.states == {}
+    assert drill.done == 0 and drill.again == 0
+
+
+def test_summary_counts_and_next_due(
+    library: DeckLibrary, store: UserStore, clock: FakeClock
+) -> None:
+    drill = Drill(library, store, ["alpha"])
+    drill.grade(1, 2000)
+    drain(drill, clock, rating=4)
+    summary = drill.summary()
+    assert summary.graded == 4
+    assert summary.again == 1
+    assert summary.seconds == 5.0
+    assert summary.next_due is not None and summary.next_due > clock.now
+    assert summary.learning_later == 0
+
+
+def test_counts_per_deck(library: DeckLibrary, store: UserStore, clock: FakeClock) -> None:
+    counts = deck_counts(library, store)
+    assert counts["alpha"].total == 3 and counts["alpha"].new == 3 and counts["alpha"].due == 0
+    drill = Drill(library, store, ["alpha"])
+    drill.grade(1)
+    counts = deck_counts(library, store)
+    assert counts["alpha"].new == 2 and counts["alpha"].learning == 1 and counts["alpha"].due == 1

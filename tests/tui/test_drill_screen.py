@@ -1,0 +1,199 @@
+"""The drill as a person uses it: keys in, and what is stored on disk checked after each step."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from textual.widgets import Button, DataTable, Markdown, Static
+
+from flashprep.core.reviewlog import read_all
+from flashprep.core.userstore import UserStore
+from flashprep.tui.app import FlashprepApp
+from flashprep.tui.screens.drill import DrillScreen
+from flashprep.tui.screens.home import HomeScreen
+from flashprep.tui.screens.summary import SummaryScreen
+
+from helpers import FakeClock, Timer, markdown_text
+
+MakeApp = Callable[..., FlashprepApp]
+
+
+def logged(store: UserStore) -> list[tuple[str, str, int | None]]:
+    return [(e.card, e.action, e.rating) for e in read_all(store.log_dir)]
+
+
+async def test_reveal_then_grade_is_stored(
+    make_app: MakeApp, store: UserStore, timer: Timer
+) -> None:
+    app = make_app("drill", ["alpha"])
+    async with app.run_test(size=(90, 30)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, DrillScreen)
+        first = screen.drill.current
+        assert "2 + [2]" in markdown_text(screen.query_one("#front", Markdown))
+        await pilot.press("3")  # grading before the answer is shown does nothing
+        assert logged(store) == []
+        await pilot.press("space")
+        assert screen.revealed
+        assert screen.query_one("#back").display
+        answer = markdown_text(screen.query_one("#back", Markdown))
+        assert "Brackets like [b]this[/b] are text" in answer
+        assert "Good · 10m" in str(screen.query_one("#grade-3", Button).label)
+        timer.value += 7.5
+        await pilot.press("3")
+        assert logged(store) == [(first, "grade", 3)]
+        assert next(read_all(store.log_dir)).ms == 7500
+        assert not screen.revealed
+        assert screen.drill.current != first
+        assert "1 done" in str(screen.query_one("#progress", Static).content)
+
+
+async def test_enter_also_reveals_and_buttons_grade(make_app: MakeApp, store: UserStore) -> None:
+    app = make_app("drill", ["beta"])
+    async with app.run_test(size=(90, 30)) as pilot:
+        first = app.screen.drill.current  # type: ignore[attr-defined]
+        await pilot.press("enter")
+        await pilot.click("#grade-4")
+        assert logged(store) == [(first, "grade", 4)]
+
+
+async def test_undo_restores_card_log_and_schedule(make_app: MakeApp, store: UserStore) -> None:
+    app = make_app("drill", ["alpha"])
+    async with app.run_test(size=(90, 30)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, DrillScreen)
+        first = screen.drill.current
+        await pilot.press("space", "2")
+        second = screen.drill.current
+        await pilot.press("space", "1")
+        assert len(logged(store)) == 2
+        await pilot.press("u")
+        assert screen.drill.current == second
+        assert logged(store) == [(first, "grade", 2)]
+        assert second not in store.states
+        await pilot.press("u")
+        assert screen.drill.current == first
+        assert logged(store) == []
+        assert store.states == {}
+        await pilot.press("u")  # nothing left to undo: no error, nothing changes
+        assert screen.drill.current == first
+
+
+async def test_bury_and_suspend_are_stored(make_app: MakeApp, store: UserStore) -> None:
+    app = make_app("drill", ["alpha"])
+    async with app.run_test(size=(90, 30)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, DrillScreen)
+        first = screen.drill.current
+        await pilot.press("minus")
+        second = screen.drill.current
+        await pilot.press("exclamation_mark")
+        assert logged(store) == [(first, "bury", None), (second, "suspend", None)]
+        assert store.state(first).buried_until is not None  # type: ignore[arg-type]
+        assert store.state(second).suspended  # type: ignore[arg-type]
+
+
+async def test_quit_keeps_every_grade_and_writes_a_checkpoint(
+    make_app: MakeApp, store: UserStore, make_store: Callable[..., UserStore]
+) -> None:
+    app = make_app("drill", ["alpha"])
+    async with app.run_test(size=(90, 30)) as pilot:
+        await pilot.press("space", "3", "space", "4", "q")
+    assert app.return_code == 0
+    reopened = make_store()
+    assert reopened.data.total == 2
+    assert reopened.states == store.states
+
+
+async def test_finishing_shows_the_summary_then_home(
+    make_app: MakeApp, store: UserStore, clock: FakeClock
+) -> None:
+    app = make_app("drill", ["beta"])
+    async with app.run_test(size=(90, 30)) as pilot:
+        await pilot.press("space", "4", "space", "4")
+        await pilot.pause()
+        assert isinstance(app.screen, SummaryScreen)
+        text = str(app.screen.query_one("#summary-text", Static).content)
+        assert "Cards graded     2" in text
+        await app.workers.wait_for_complete()
+        assert store.state_path.is_file()  # the checkpoint was written when the drill ended
+        await pilot.press("enter")
+        assert isinstance(app.screen, HomeScreen)
+        table = app.screen.query_one(DataTable)
+        assert table.get_row("beta")[4] == "0"  # no new cards left in beta
+
+
+async def test_home_marks_decks_and_drills_them(make_app: MakeApp) -> None:
+    app = make_app()
+    async with app.run_test(size=(90, 30)) as pilot:
+        assert isinstance(app.screen, HomeScreen)
+        await pilot.press("space", "down", "space", "enter")
+        assert isinstance(app.screen, DrillScreen)
+        assert app.screen.drill.deck_ids == ["alpha", "beta"]
+        await pilot.press("escape")
+        assert isinstance(app.screen, HomeScreen)
+        await pilot.press("down", "enter")  # marks are kept: still both
+        assert app.screen.drill.deck_ids == ["alpha", "beta"]  # type: ignore[attr-defined]
+
+
+async def test_home_enter_drills_the_highlighted_deck(make_app: MakeApp) -> None:
+    app = make_app()
+    async with app.run_test(size=(90, 30)) as pilot:
+        await pilot.press("down", "enter")
+        assert app.screen.drill.deck_ids == ["beta"]  # type: ignore[attr-defined]
+
+
+async def test_q_quits_from_home(make_app: MakeApp) -> None:
+    app = make_app()
+    async with app.run_test(size=(90, 30)) as pilot:
+        await pilot.press("q")
+    assert app.return_code == 0
+
+
+async def test_help_lists_the_screen_keys(make_app: MakeApp) -> None:
+    app = make_app("drill", ["alpha"])
+    async with app.run_test(size=(90, 30)) as pilot:
+        await pilot.press("question_mark")
+        text = markdown_text(app.screen.query_one(Markdown))
+        keys = text.split("Keys", 1)[1]
+        for action in ("Show answer", "Again", "Easy", "Undo", "Bury", "Suspend", "Edit", "Help"):
+            assert action in keys
+        await pilot.press("escape")
+        assert isinstance(app.screen, DrillScreen)
+
+
+async def test_edit_in_app_keeps_schedule(make_app: MakeApp, store: UserStore) -> None:
+    app = make_app("drill", ["alpha"])
+    async with app.run_test(size=(90, 30)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, DrillScreen)
+        key = screen.drill.current
+        await pilot.press("space", "1")  # graded once, then comes back later
+        await pilot.press("u")
+        before = logged(store)
+        await pilot.press("e")
+        editor = app.screen
+        from textual.widgets import TextArea
+
+        area = editor.query_one(TextArea)
+        area.text = area.text.replace("What is 2 + [2]?", "What is 2 + 3?")
+        await pilot.press("ctrl+s")
+        assert isinstance(app.screen, DrillScreen)
+        assert app.library.card(key).front == "What is 2 + 3?"  # type: ignore[arg-type,union-attr]
+        assert logged(store) == before
+        assert "2 + 3" in markdown_text(screen.query_one("#front", Markdown))
+
+
+async def test_edit_with_an_invalid_result_stays_open(make_app: MakeApp) -> None:
+    app = make_app("drill", ["alpha"])
+    async with app.run_test(size=(90, 30)) as pilot:
+        await pilot.press("e")
+        from textual.widgets import TextArea
+
+        area = app.screen.query_one(TextArea)
+        area.text = area.text.replace('level = "junior"', 'level = "guru"')
+        await pilot.press("ctrl+s")
+        error = str(app.screen.query_one("#editor-error", Static).content)
+        assert "field 'level'" in error
+        await pilot.press("escape")
+        assert isinstance(app.screen, DrillScreen)
