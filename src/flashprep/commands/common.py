@@ -1,0 +1,71 @@
+"""What every command shares: the --home/--user options, opening a user, one-line errors."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import dataclass
+
+from flashprep.core.library import DeckLibrary
+from flashprep.core.paths import Home, NameError_, resolve_home, resolve_user
+from flashprep.core.userstore import UserStore
+
+EXIT_ERROR = 2
+
+
+class CliError(Exception):
+    """A user mistake or unusable input, reported as one line."""
+
+
+def add_common_options(parser: argparse.ArgumentParser, top: bool = False) -> None:
+    """--home and --user, accepted before or after the command name."""
+    default = None if top else argparse.SUPPRESS
+    parser.add_argument(
+        "--home",
+        metavar="DIR",
+        default=default,
+        help="data folder (default: $FLASHPREP_HOME, else the platform's user data folder)",
+    )
+    parser.add_argument(
+        "--user",
+        metavar="NAME",
+        default=default,
+        help="whose schedule to use (default: $FLASHPREP_USER, else your login name)",
+    )
+
+
+@dataclass
+class Opened:
+    home: Home
+    user: str
+    library: DeckLibrary
+    store: UserStore
+
+
+def open_home(args: argparse.Namespace) -> Home:
+    home = resolve_home(args.home)
+    if home.root.exists() and not home.root.is_dir():
+        raise CliError(f"{home.root}: data folder is not a folder")
+    return home
+
+
+def open_user(args: argparse.Namespace) -> Opened:
+    """Resolve and validate the data folder and user; load the decks and the user's schedule."""
+    try:
+        user = resolve_user(args.user)
+    except NameError_ as exc:
+        raise CliError(str(exc)) from None
+    home = open_home(args)
+    return Opened(home, user, DeckLibrary.load(home), UserStore(home, user))
+
+
+def warn_deck_errors(library: DeckLibrary) -> None:
+    for error in library.errors:
+        print(f"flashprep: warning: {error}", file=sys.stderr)
+
+
+def check_deck_ids(library: DeckLibrary, deck_ids: list[str]) -> None:
+    unknown = library.unknown(deck_ids)
+    if unknown:
+        known = ", ".join(library.decks) or "none"
+        raise CliError(f"unknown deck {unknown[0]!r} (known: {known})")

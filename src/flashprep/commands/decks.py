@@ -1,0 +1,47 @@
+"""`flashprep decks`: the decks with this user's counts, as a table or JSON."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from flashprep.commands.common import EXIT_ERROR, add_common_options, open_user, warn_deck_errors
+from flashprep.core.drill import deck_counts
+
+
+def register(sub: Any) -> None:
+    parser = sub.add_parser("decks", help="list decks with this user's card counts")
+    parser.add_argument("--json", action="store_true", help="print JSON for scripts")
+    add_common_options(parser)
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    opened = open_user(args)
+    library = opened.library
+    counts = deck_counts(library, opened.store)
+    rows = [
+        {
+            "id": d.id,
+            "name": d.deck.name,
+            "category": d.deck.category,
+            "source": d.source,
+            "cards": counts[d.id].total,
+            "new": counts[d.id].new,
+            "due": counts[d.id].due,
+        }
+        for d in library
+    ]
+    if args.json:
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+    else:
+        width = max([len(d.id) for d in library] + [4])
+        print(f"{'ID':<{width}}  {'CATEGORY':<13} {'SOURCE':<8} {'CARDS':>5} {'NEW':>5} {'DUE':>5}")
+        for r in rows:
+            print(
+                f"{r['id']:<{width}}  {r['category']:<13} {r['source']:<8} "
+                f"{r['cards']:>5} {r['new']:>5} {r['due']:>5}"
+            )
+    warn_deck_errors(library)
+    return EXIT_ERROR if library.errors else 0
