@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 from textual.widgets import Button, DataTable, Markdown, Static
 
 from flashprep.core.reviewlog import read_all
@@ -197,3 +198,20 @@ async def test_edit_with_an_invalid_result_stays_open(make_app: MakeApp) -> None
         assert "field 'level'" in error
         await pilot.press("escape")
         assert isinstance(app.screen, DrillScreen)
+
+
+async def test_external_editor_result_is_validated_and_saved(
+    make_app: MakeApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("EDITOR", "true")
+    edits = iter(['front = "Edited outside"\nback = "New back"\n', 'front = "x"\nback = ""\n'])
+    monkeypatch.setattr(DrillScreen, "_external_edit", lambda self, editor, text: next(edits))
+    app = make_app("drill", ["alpha"])
+    async with app.run_test(size=(90, 30)) as pilot:
+        key = app.screen.drill.current  # type: ignore[attr-defined]
+        await pilot.press("e")
+        assert app.library.card(key).front == "Edited outside"  # type: ignore[union-attr]
+        await pilot.press("e")  # an invalid edit opens the in-app editor with the error
+        error = str(app.screen.query_one("#editor-error", Static).content)
+        assert "field 'back'" in error
+        assert app.library.card(key).back == "New back"  # type: ignore[union-attr]

@@ -241,51 +241,61 @@ answer time.
     # editing
 
     def action_edit(self) -> None:
+        """Edit in $VISUAL/$EDITOR when set (and the terminal can be handed over), else in-app."""
+        from flashprep.core.library import card_to_toml
+
         current = self.current_card()
         key = self.drill.current
         if current is None or key is None:
             return
-        editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
-        from flashprep.core.library import card_to_toml
-
         text = card_to_toml(current[0])
-        if editor:
-            text = self._external_edit(editor, text)
-        self._open_editor(key, text)
+        editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
+        edited = self._external_edit(editor, text) if editor else None
+        if edited is None:
+            self._edit_in_app(key, text)
+        elif edited != text:
+            self._check_and_save(key, edited)
 
-    def _external_edit(self, editor: str, text: str) -> str:
-        """Edit in $EDITOR with the TUI suspended; return the edited text (or the original)."""
+    def _external_edit(self, editor: str, text: str) -> str | None:
+        """Run the editor on a temp file with the TUI suspended; None when that is impossible."""
         import shlex
         import subprocess
         import tempfile
 
+        from textual.app import SuspendNotSupported
+
         fd, path = tempfile.mkstemp(prefix="flashprep-card-", suffix=".toml")
         try:
-            with os.fdopen(fd, "w") as handle:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 handle.write(text)
             with self.app.suspend():
                 subprocess.run([*shlex.split(editor), path], check=False)
             with open(path, encoding="utf-8", errors="replace") as handle:
                 return handle.read()
-        except OSError as exc:
+        except SuspendNotSupported:
+            return None
+        except (OSError, ValueError) as exc:
             self.notify(f"Could not run {editor}: {exc}", severity="error", markup=False)
-            return text
+            return None
         finally:
             os.unlink(path)
 
-    def _open_editor(self, key: str, text: str) -> None:
-        """Save a valid edit; otherwise (or without $EDITOR) open the in-app editor on the text."""
+    def _check_and_save(self, key: str, text: str) -> None:
+        """Save a valid edit; an invalid one opens the in-app editor on it, with the error."""
         from flashprep.core.library import card_from_toml
+
+        deck_id, card_id = key.split("/", 1)
+        try:
+            card = card_from_toml(text, card_id)
+        except DataFileError as exc:
+            self._edit_in_app(key, text, exc.reason)
+            return
+        self._save_edit(deck_id, card)
+
+    def _edit_in_app(self, key: str, text: str, error: str = "") -> None:
         from flashprep.tui.screens.edit import EditCardScreen
 
         deck_id, card_id = key.split("/", 1)
-        error = ""
-        if os.environ.get("VISUAL") or os.environ.get("EDITOR"):
-            try:
-                self._save_edit(deck_id, card_from_toml(text, card_id))
-                return
-            except DataFileError as exc:
-                error = exc.reason
 
         def saved(card: Card | None) -> None:
             if card is not None:
