@@ -215,3 +215,15 @@ async def test_external_editor_result_is_validated_and_saved(
         error = str(app.screen.query_one("#editor-error", Static).content)
         assert "field 'back'" in error
         assert app.library.card(key).back == "New back"  # type: ignore[union-attr]
+
+
+async def test_command_palette_starts_a_deck_drill(make_app: MakeApp) -> None:
+    app = make_app()
+    async with app.run_test(size=(90, 30)) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.press(*"drill beta")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, DrillScreen)
+        assert app.screen.drill.deck_ids == ["beta"]

@@ -12,6 +12,7 @@ from textual.binding import Binding
 
 from flashprep.core.library import DeckLibrary
 from flashprep.core.userstore import UserStore
+from flashprep.tui.commands import DeckCommands
 
 Start = Literal["home", "drill"]
 
@@ -21,6 +22,7 @@ class FlashprepApp(App[None]):
 
     CSS_PATH = Path(__file__).parent / "app.tcss"
     TITLE = "flashprep"
+    COMMANDS = App.COMMANDS | {DeckCommands}
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True, show=False),
         Binding("question_mark", "help", "Help", id="help"),
