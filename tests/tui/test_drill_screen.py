@@ -227,3 +227,14 @@ async def test_command_palette_starts_a_deck_drill(make_app: MakeApp) -> None:
         await pilot.pause()
         assert isinstance(app.screen, DrillScreen)
         assert app.screen.drill.deck_ids == ["beta"]
+
+
+async def test_long_answers_scroll_with_the_keyboard(make_app: MakeApp) -> None:
+    app = make_app("drill", ["alpha"])
+    async with app.run_test(size=(60, 14)) as pilot:
+        await pilot.press("space")
+        card = app.screen.query_one("#card")
+        assert card.max_scroll_y > 0
+        await pilot.press("pagedown")
+        await pilot.pause()
+        assert card.scroll_y > 0

@@ -48,6 +48,7 @@ answer time.
 - **u** undoes the last grade, bury or suspend (several times).
 - **e** edits the card (in `$EDITOR`, or here); its schedule is kept.
 - **-** buries the card until tomorrow; **!** suspends it.
+- **↑ ↓ PgUp PgDn** scroll a long answer.
 - **Escape** goes back to the decks; **q** quits.
 """
 
@@ -98,6 +99,7 @@ answer time.
 
     def on_mount(self) -> None:
         self.show_card()
+        self.query_one("#card", VerticalScroll).focus()  # arrows and page keys scroll long answers
         self.set_interval(1.0, self.update_timer)
 
     # what is shown
