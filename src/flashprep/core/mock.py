@@ -237,7 +237,7 @@ class MockRound:
         now = store.now()
         questions = choose_questions(library, store, options, now, seed)
         record = MockRecord(
-            started=now,
+            started=now.replace(microsecond=0),
             minutes=options.minutes,
             decks=list(options.deck_ids or []),
             mix=dict(options.mix),

@@ -17,6 +17,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from typing import Any
 
 from flashprep.core.clock import day_start, study_day
 from flashprep.core.drill import is_available
@@ -283,6 +284,23 @@ class TopicReadiness:
     reviews_needed: int | None
     """Grades still needed before the date if the plan is followed (answering Good)."""
 
+    def to_json(self) -> dict[str, Any]:
+        """The `readiness` rows of `flashprep stats --json` and `flashprep plan --json`."""
+
+        def rounded(value: float | None) -> float | None:
+            return None if value is None else round(value, 3)
+
+        return {
+            "topic": self.topic,
+            "name": self.name,
+            "cards": self.cards,
+            "new": self.new,
+            "recall_now": rounded(self.recall_now),
+            "recall_on_date": rounded(self.recall_on_date),
+            "below_target": self.below_target,
+            "reviews_needed": self.reviews_needed,
+        }
+
 
 def readiness(
     library: DeckLibrary,
@@ -378,3 +396,14 @@ def weakest_cards(
         scored.append((store.scheduler.retrievability(state, at), key))
     scored.sort()
     return [k for _, k in scored[:limit]]
+
+
+def interview_stats(
+    library: DeckLibrary, store: UserStore, now: datetime | None = None
+) -> dict[str, Any]:
+    """`interview_date` (ISO date or None) and `readiness` (rows of TopicReadiness.to_json)."""
+    interview = store.profile.interview
+    return {
+        "interview_date": interview.date.isoformat() if interview else None,
+        "readiness": [t.to_json() for t in readiness(library, store, now)],
+    }

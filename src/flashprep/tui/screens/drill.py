@@ -18,6 +18,7 @@ from flashprep.core.drill import Drill
 from flashprep.core.scheduler import RATINGS
 from flashprep.core.text import clean
 from flashprep.core.tomlerrors import DataFileError
+from flashprep.tui.widgets.story_panel import StoryPanel
 
 if TYPE_CHECKING:
     from flashprep.tui.app import FlashprepApp
@@ -42,7 +43,11 @@ Answer the question aloud (or in your head), then reveal the model answer and gr
 | **4** | Easy | too easy: see it much later |
 
 Each grade button shows when the card would come back. The timer counts toward the card's target
-answer time.
+answer time (its own, else 2 min for behavioral, 1 min for technical, 5 min for system design
+questions) and turns red, with a notice, when you run over.
+
+On a behavioral question, after the answer is shown, your linked STAR stories show beside it:
+**t** shows or hides them, **l** links stories to the question (or writes a new one).
 
 - **Space** / **Enter** reveal the answer; **h** shows the hint.
 - **u** undoes the last grade, bury or suspend (several times).
@@ -59,6 +64,8 @@ answer time.
         Binding("3", "grade(3)", "Good", id="good"),
         Binding("4", "grade(4)", "Easy", id="easy"),
         Binding("h", "hint", "Hint", id="hint"),
+        Binding("t", "toggle_stories", "Stories", id="toggle_stories"),
+        Binding("l", "link_story", "Link story", id="link_story"),
         Binding("u", "undo", "Undo", id="undo"),
         Binding("e", "edit", "Edit", id="edit"),
         Binding("minus", "bury", "Bury", id="bury"),
@@ -75,6 +82,8 @@ answer time.
         self.drill = drill
         self.shown_at = 0.0
         self.hint_shown = False
+        self.over_noticed = False
+        self.stories_shown = True
 
     @property
     def fp(self) -> FlashprepApp:
@@ -89,7 +98,9 @@ answer time.
             yield Markdown(id="front", open_links=False)
             yield Static(id="hint", markup=False)
             yield Rule(id="divider")
-            yield Markdown(id="back", open_links=False)
+            with Horizontal(id="answer-row"):
+                yield Markdown(id="back", open_links=False)
+                yield StoryPanel(id="story-panel", markup=False)
         yield Static("Space  Show answer", id="prompt", markup=False)
         with Horizontal(id="grades"):
             for rating, label in RATINGS.items():
@@ -126,6 +137,7 @@ answer time.
         self.revealed = False
         self.refresh_bindings()
         self.hint_shown = False
+        self.over_noticed = False
         loaded = self.fp.library.get(self.drill.current.split("/", 1)[0])  # type: ignore[union-attr]
         deck_name = loaded.deck.name if loaded else ""
         state = self.drill.state()
@@ -141,6 +153,7 @@ answer time.
 
     def watch_revealed(self, revealed: bool) -> None:
         self.set_class(revealed, "revealed")
+        self.update_stories()
         if revealed and self.drill.current is not None:
             preview = self.drill.preview()
             for rating, label in RATINGS.items():
@@ -161,6 +174,39 @@ answer time.
         timer = self.query_one("#timer", Static)
         timer.update(f"⏱ {_clock(elapsed)} / {_clock(target)}")
         timer.set_class(elapsed > target, "over")
+        if elapsed > target and not self.over_noticed and not self.revealed:
+            self.over_noticed = True
+            self.notify(f"Over the {_clock(target)} target for this answer.", timeout=3)
+
+    # stories on behavioral cards
+
+    def is_behavioral(self) -> bool:
+        current = self.current_card()
+        return current is not None and current[1] == "behavioral"
+
+    def update_stories(self) -> None:
+        """Show the linked stories after reveal on a behavioral card (unless hidden with t)."""
+        panel = self.query_one("#story-panel", StoryPanel)
+        key = self.drill.current
+        show = self.revealed and self.stories_shown and key is not None and self.is_behavioral()
+        if show and key is not None:
+            try:
+                panel.show_stories(self.fp.stories.load().for_question(key))
+            except DataFileError as exc:
+                panel.update(f"Stories not read: {exc}")
+        panel.display = show
+
+    def action_toggle_stories(self) -> None:
+        self.stories_shown = not self.stories_shown
+        self.update_stories()
+
+    def action_link_story(self) -> None:
+        from flashprep.tui.screens.link_story import link_stories
+
+        key = self.drill.current
+        if key is not None:
+            self.stories_shown = True
+            link_stories(self.fp, key, self.update_stories)
 
     # keys
 
@@ -172,6 +218,8 @@ answer time.
             return current is not None and bool(current[0].hint) and not self.revealed
         if action == "grade":
             return self.has_card and self.revealed
+        if action in ("toggle_stories", "link_story"):
+            return self.has_card and self.revealed and self.is_behavioral()
         if action in ("edit", "bury", "suspend"):
             return self.has_card
         if action == "undo":
@@ -255,23 +303,10 @@ answer time.
 
     def _external_edit(self, editor: str, text: str) -> str:
         """Edit in $EDITOR with the TUI suspended; return the edited text (or the original)."""
-        import shlex
-        import subprocess
-        import tempfile
+        from flashprep.tui.editor import edit_in_editor
 
-        fd, path = tempfile.mkstemp(prefix="flashprep-card-", suffix=".toml")
-        try:
-            with os.fdopen(fd, "w") as handle:
-                handle.write(text)
-            with self.app.suspend():
-                subprocess.run([*shlex.split(editor), path], check=False)
-            with open(path, encoding="utf-8", errors="replace") as handle:
-                return handle.read()
-        except OSError as exc:
-            self.notify(f"Could not run {editor}: {exc}", severity="error", markup=False)
-            return text
-        finally:
-            os.unlink(path)
+        edited = edit_in_editor(self.app, editor, text, "flashprep-card-")
+        return text if edited is None else edited
 
     def _open_editor(self, key: str, text: str) -> None:
         """Save a valid edit; otherwise (or without $EDITOR) open the in-app editor on the text."""
