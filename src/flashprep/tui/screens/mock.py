@@ -3,6 +3,7 @@ answer aloud, reveal, rate yourself. The round's grades leave the schedule alone
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, cast
 
 from textual.app import ComposeResult
@@ -24,9 +25,8 @@ if TYPE_CHECKING:
 
 def countdown(seconds: float) -> str:
     """mm:ss left, or +mm:ss past zero."""
-    whole = int(seconds) if seconds >= 0 else -int(-seconds // 1)
-    sign = "" if whole >= 0 else "+"
-    whole = abs(whole)
+    sign = "" if seconds >= 0 else "+"
+    whole = int(seconds) if seconds >= 0 else math.ceil(-seconds)
     return f"{sign}{whole // 60:02d}:{whole % 60:02d}"
 
 
