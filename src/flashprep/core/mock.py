@@ -171,6 +171,8 @@ def record_to_toml(record: MockRecord) -> bytes:
     header = "# flashprep mock interview: one round. See docs/storage-format.md.\n"
     data = record.model_dump()
     data["started"] = record.started.astimezone(UTC)
+    if not data["mix"]:
+        del data["mix"]
     return (header + tomli_w.dumps(data)).encode()
 
 

@@ -13,6 +13,7 @@ least favourable moment, so a plan that is met in practice meets the target.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -33,6 +34,11 @@ MAX_GRADES = 200
 """A bound on the grades one card's simulation may take (it needs far fewer)."""
 WEAKEST = 20
 """How many cards a "weakest cards" drill holds."""
+
+
+@functools.lru_cache(maxsize=512)
+def _day_start(day: date, rollover: int, tz: tzinfo | None) -> datetime:
+    return day_start(day, rollover, tz)
 
 
 def interview_instant(day: date, tz: tzinfo | None) -> datetime:
@@ -75,9 +81,17 @@ class Goal:
     def day_of(self, instant: datetime) -> date:
         return study_day(instant, self.rollover, self.tz)
 
+    def starts(self, day: date) -> datetime:
+        """The instant a study day begins (cached: plans ask for the same few days)."""
+        return _day_start(day, self.rollover, self.tz)
+
+    def before_date(self, instant: datetime) -> bool:
+        """Whether an instant falls on a study day before the interview date."""
+        return instant < self.starts(self.day)
+
     def review_time(self, day: date, now: datetime) -> datetime:
         """When a review planned for `day` is assumed to happen: its start, or now if later."""
-        return max(now, day_start(day, self.rollover, self.tz))
+        return max(now, self.starts(day))
 
 
 def review_good(
@@ -103,20 +117,22 @@ def _sufficient(goal: Goal, key: str, state: CardState, at: datetime) -> bool:
     return goal.recall(after) >= goal.target
 
 
-def _forward_window(goal: Goal, state: CardState, now: datetime) -> tuple[date, date] | None:
+def _forward_window(
+    goal: Goal, state: CardState, now: datetime, today: date | None = None
+) -> tuple[date, date] | None:
     """The days on which the plan may bring a card forward, or None when it needs no review.
 
     A card needs none when it is new or still learning, due before the date anyway, or its recall
     on the date is already high enough; one reviewed today waits until tomorrow.
     """
-    today = goal.day_of(now)
+    today = today or goal.day_of(now)
     last = goal.day - timedelta(days=1)
     if state.state != "review" or state.due is None or today > last:
         return None
-    if goal.day_of(state.due) < goal.day or goal.recall(state) >= goal.target:
+    if goal.before_date(state.due) or goal.recall(state) >= goal.target:
         return None
     first = today
-    if state.last_review is not None and goal.day_of(state.last_review) >= today:
+    if state.last_review is not None and state.last_review >= goal.starts(today):
         first = today + timedelta(days=1)
     return (first, last) if first <= last else None
 
@@ -145,10 +161,13 @@ def bring_forward_day(goal: Goal, key: str, state: CardState, now: datetime) -> 
     return date.fromordinal(lo)
 
 
-def due_by_plan(goal: Goal, key: str, state: CardState, now: datetime) -> bool:
+def due_by_plan(
+    goal: Goal, key: str, state: CardState, now: datetime, today: date | None = None
+) -> bool:
     """Whether the plan brings the card forward today (`bring_forward_day` is today, cheaply)."""
-    window = _forward_window(goal, state, now)
-    if window is None or window[0] != goal.day_of(now):
+    today = today or goal.day_of(now)
+    window = _forward_window(goal, state, now, today)
+    if window is None or window[0] != today:
         return False
     first, last = window
     return first == last or _sufficient(goal, key, state, goal.review_time(first, now))
@@ -181,10 +200,10 @@ def simulate(
         if intro is None:
             return 0, state
         state, grades, at = review_good(goal.scheduler, key, state, goal.review_time(intro, now))
-    while grades < MAX_GRADES and goal.day_of(at) < goal.day and state.due is not None:
-        if state.state != "review" or goal.day_of(state.due) < goal.day:
+    while grades < MAX_GRADES and goal.before_date(at) and state.due is not None:
+        if state.state != "review" or goal.before_date(state.due):
             when = max(at, state.due)
-            if goal.day_of(when) >= goal.day:
+            if not goal.before_date(when):
                 break
         else:
             forward = bring_forward_day(goal, key, state, at)
@@ -253,7 +272,7 @@ def today_plan(
         state = store.states.get(key)
         if state is None or state.is_new:
             new_left += 1
-        elif due_by_plan(goal, key, state, now):
+        elif due_by_plan(goal, key, state, now, today):
             forward.append((goal.recall(state), key))
     forward.sort()
     # today's new cards count toward today's pace, so the pace holds steady through the day
@@ -334,6 +353,7 @@ def readiness(
     intro: dict[str, date] = {}
     for index, key in enumerate(new_keys):
         intro[key] = today + timedelta(days=(index + done_today) // pace) if pace else today
+    new_reviews: dict[date, int] = {}
     out: list[TopicReadiness] = []
     for deck_id in ordered:
         keys = keys_by_deck[deck_id]
@@ -346,10 +366,16 @@ def readiness(
             on_date = sum(on_date_values) / len(keys) if keys else 0.0
             below = sum(1 for v in on_date_values if v < goal.target)
             if active:
-                needed = sum(
-                    simulate(goal, k, s, now, intro.get(k))[0]
-                    for k, s in zip(keys, states, strict=True)
-                )
+                needed = 0
+                for key, state in zip(keys, states, strict=True):
+                    if state.is_new and key in intro:
+                        # new cards introduced the same day need about the same reviews
+                        day = intro[key]
+                        if day not in new_reviews:
+                            new_reviews[day] = simulate(goal, key, state, now, day)[0]
+                        needed += new_reviews[day]
+                    else:
+                        needed += simulate(goal, key, state, now)[0]
         loaded = library.decks[deck_id]
         out.append(
             TopicReadiness(

@@ -65,7 +65,7 @@ On a behavioral question, after the answer is shown, your linked STAR stories sh
         Binding("4", "grade(4)", "Easy", id="easy"),
         Binding("h", "hint", "Hint", id="hint"),
         Binding("t", "toggle_stories", "Stories", id="toggle_stories"),
-        Binding("l", "link_story", "Link story", id="link_story"),
+        Binding("l", "link_story", "Link story", show=False, id="link_story"),
         Binding("u", "undo", "Undo", id="undo"),
         Binding("e", "edit", "Edit", id="edit"),
         Binding("minus", "bury", "Bury", id="bury"),

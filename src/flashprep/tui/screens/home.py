@@ -12,6 +12,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from flashprep.core.drill import deck_counts
+from flashprep.core.plan import today_plan
 from flashprep.tui.screens.plan import countdown_text
 
 if TYPE_CHECKING:
@@ -97,6 +98,9 @@ today).
         interview = app.store.profile.interview
         days_left = (interview.date - app.store.today()).days if interview else None
         countdown = countdown_text(interview, days_left)
+        plan = today_plan(app.library, app.store) if interview else None
+        if plan is not None and plan.bring_forward:
+            countdown += f" · {len(plan.bring_forward)} brought forward"
         title.update(
             f"flashprep · {app.store.user} · {len(app.library.decks)} decks · "
             f"{total_due} due · {total_new} new" + (f" · {countdown}" if countdown else "")
