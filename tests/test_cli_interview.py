@@ -94,6 +94,7 @@ def test_plan_set_show_and_clear(capsys: Capture, tmp_path: Path) -> None:
         (["--date", soon(), "--deck", "nope"], "unknown deck 'nope'"),
         (["--date", soon(), "--target", "1.5"], "--target: 1.5 must be between 0.5 and 0.99"),
         (["--deck", "python"], "no interview date set: give one with --date"),
+        (["--clear", "--deck", "python"], "--clear takes no --deck or --target"),
     ],
 )
 def test_plan_mistakes_are_one_line_errors(
@@ -166,3 +167,12 @@ def test_mock_history_lists_rounds(capsys: Capture, tmp_path: Path) -> None:
     assert row["answers"][0]["ms"] == 200_000
     code, out, _ = run_cli(capsys, "mock", "--history")
     assert "1/2" in out
+
+
+@pytest.mark.parametrize("command", ["mock", "stories", "plan"])
+def test_help_of_the_interview_commands(capsys: Capture, command: str) -> None:
+    with pytest.raises(SystemExit) as info:
+        main([command, "--help"])
+    assert info.value.code == 0
+    out = capsys.readouterr().out
+    assert "--home" in out and f"flashprep {command}" in out

@@ -67,6 +67,8 @@ def run(args: argparse.Namespace) -> int:
 
 def _change(args: argparse.Namespace, opened: Opened) -> None:
     store = opened.store
+    if args.clear and (args.deck or args.target is not None):
+        raise CliError("--clear takes no --deck or --target")
     if args.deck:
         check_deck_ids(opened.library, args.deck)
     if args.target is not None and not 0.5 <= args.target <= 0.99:

@@ -336,10 +336,10 @@ def readiness(
     goal = Goal.of(store, interview)
     today = store.today(now)
     active = goal is not None and today < goal.day
-    deck_ids = [k.split("/", 1)[0] for k in interview_keys(library, interview)]
-    ordered = list(dict.fromkeys(deck_ids))
+    all_keys = interview_keys(library, interview)
+    ordered = list(dict.fromkeys(k.split("/", 1)[0] for k in all_keys))
     keys_by_deck: dict[str, list[str]] = {d: [] for d in ordered}
-    for key in interview_keys(library, interview):
+    for key in all_keys:
         state = store.states.get(key)
         if state is None or not state.suspended:
             keys_by_deck[key.split("/", 1)[0]].append(key)
@@ -358,8 +358,7 @@ def readiness(
     for deck_id in ordered:
         keys = keys_by_deck[deck_id]
         states = [store.state(k) for k in keys]
-        scheduler = store.scheduler
-        now_sum = sum(scheduler.retrievability(s, now) for s in states)
+        now_sum = sum(store.scheduler.retrievability(s, now) for s in states)
         on_date = below = needed = None
         if goal is not None:
             on_date_values = [goal.recall(s) for s in states]
