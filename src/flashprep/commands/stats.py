@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from flashprep.commands.common import add_common_options, open_user
+from flashprep.core.plan import interview_stats
 from flashprep.core.stats import basic_stats
 
 
@@ -21,6 +22,8 @@ def run(args: argparse.Namespace) -> int:
     opened = open_user(args)
     summary = basic_stats(opened.library, opened.store)
     if args.json:
+        # interview practice (issue 7): interview_date and readiness per topic
+        summary.update(interview_stats(opened.library, opened.store))
         print(json.dumps(summary, indent=2))
     else:
         for key, value in summary.items():

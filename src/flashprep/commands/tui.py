@@ -7,6 +7,7 @@ from typing import Any
 
 from flashprep.commands.common import CliError, add_common_options, check_deck_ids, open_user
 from flashprep.core.lock import LockedError, UserLock
+from flashprep.core.mock import MockOptions
 
 
 def register(sub: Any) -> None:
@@ -24,7 +25,12 @@ def run_home(args: argparse.Namespace) -> int:
     return open_tui(args, "home", None)
 
 
-def open_tui(args: argparse.Namespace, start: str, deck_ids: list[str] | None) -> int:
+def open_tui(
+    args: argparse.Namespace,
+    start: str,
+    deck_ids: list[str] | None,
+    mock: MockOptions | None = None,
+) -> int:
     opened = open_user(args)
     if deck_ids:
         check_deck_ids(opened.library, deck_ids)
@@ -37,7 +43,7 @@ def open_tui(args: argparse.Namespace, start: str, deck_ids: list[str] | None) -
     try:
         from flashprep.tui.app import FlashprepApp
 
-        FlashprepApp(opened.library, store, start=start, deck_ids=deck_ids).run()
+        FlashprepApp(opened.library, store, start=start, deck_ids=deck_ids, mock=mock).run()
     finally:
         try:
             if store.needs_checkpoint() or store.can_undo:

@@ -6,10 +6,12 @@ are keyed by deck id + card id, so text can be fixed without losing progress.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -36,6 +38,17 @@ DeckId = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
 CardId = Annotated[str, StringConstraints(pattern=CARD_ID_PATTERN)]
 Text = Annotated[str, StringConstraints(min_length=1, max_length=100_000)]
 Tag = Annotated[str, StringConstraints(pattern=r"^[^\s\x00-\x1f]{1,80}$")]
+_CARD_KEY = re.compile(ID_PATTERN[:-1] + "/" + CARD_ID_PATTERN[1:])
+
+
+def _card_key(value: str) -> str:
+    if not _CARD_KEY.match(value):
+        raise ValueError(f"{value!r} is not a card key 'deck-id/card-id'")
+    return value
+
+
+CardKey = Annotated[str, AfterValidator(_card_key)]
+"""A card as a user's files name it: `deck-id/card-id`."""
 
 
 class Card(BaseModel):

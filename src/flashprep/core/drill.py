@@ -3,7 +3,8 @@
 The queue follows Anki's habits: learning cards that are due come first, then reviews due today
 (overdue first) mixed evenly with new cards, within the user's daily limits. A card failed today
 comes back after its step; when nothing else is left, a learning card up to 20 minutes ahead is
-shown early.
+shown early. Before an interview date, the plan (core/plan.py) adds the cards it brings forward and
+may raise the day's new-card limit. A drill can also be given its cards (e.g. the weakest ones).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from datetime import datetime, timedelta
 
 from flashprep.core.clock import day_start
 from flashprep.core.library import DeckLibrary
-from flashprep.core.scheduler import CardState
+from flashprep.core.scheduler import NEW, CardState
 from flashprep.core.userstore import UserStore
 
 LEARN_AHEAD = timedelta(minutes=20)
@@ -112,6 +113,8 @@ class Drill:
     library: DeckLibrary
     store: UserStore
     deck_ids: list[str] | None = None
+    keys: list[str] | None = None
+    """When given, exactly these cards (those not suspended or buried), in this order."""
     queue: list[str] = field(default_factory=list)
     learning: list[str] = field(default_factory=list)
     current: str | None = None
@@ -128,16 +131,31 @@ class Drill:
         today_ord = today.toordinal()
         settings = store.profile.settings
         counts = store.counts_today()
-        new_left = max(0, settings.new_per_day - counts.new)
-        review_left = max(0, settings.reviews_per_day - counts.reviews)
         states = store.states
+        if self.keys is not None:
+            self.queue = [k for k in self.keys if is_available(states.get(k, NEW), today_ord)]
+            self._advance()
+            return
+        from flashprep.core.plan import today_plan  # the plan builds on this module
+
+        plan = today_plan(self.library, store, now)
+        new_left = max(0, settings.new_per_day - counts.new)
+        plan_new_left = max(0, plan.new_per_day - counts.new) if plan else 0
+        forward = set(plan.bring_forward) if plan else set()
+        review_left = max(0, settings.reviews_per_day - counts.reviews)
         reviews: list[tuple[datetime, str]] = []
         new: list[str] = []
         for key in self.library.card_keys(self.deck_ids):
             state = states.get(key)
             if state is None or (state.is_new and is_available(state, today_ord)):
-                if len(new) < new_left:
+                if len(new) < new_left or (
+                    plan is not None and key in plan.keys and len(new) < plan_new_left
+                ):
                     new.append(key)
+                continue
+            if key in forward:
+                assert state.due is not None
+                reviews.append((state.due, key))
                 continue
             if not is_available(state, today_ord) or state.due is None or state.due >= end:
                 continue

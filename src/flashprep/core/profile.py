@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import tzinfo
+from datetime import date, tzinfo
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from flashprep.core.deck import DeckId
 from flashprep.core.fileio import atomic_write
 from flashprep.core.scheduler import SchedulerSettings
 from flashprep.core.tomlerrors import DataFileError, describe_validation_error, loads_toml
@@ -49,14 +50,27 @@ class Settings(BaseModel):
         return value
 
 
+class Interview(BaseModel):
+    """The `[interview]` table: an interview the schedule prepares for (see core/plan.py)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    date: date
+    decks: list[DeckId] = Field(default_factory=list)
+    """The decks the interview is about; empty means all decks."""
+    target_recall: Annotated[float, Field(ge=0.5, le=0.99)] = 0.9
+    """The predicted recall every card should reach on the date."""
+
+
 class Profile(BaseModel):
-    """profile.toml: format version, the fuzz seed and the settings."""
+    """profile.toml: format version, the fuzz seed, the settings and an optional interview."""
 
     model_config = ConfigDict(extra="forbid")
 
     format: Literal[1] = 1
     seed: Annotated[int, Field(ge=0, lt=2**31)] = 0
     settings: Settings = Field(default_factory=Settings)
+    interview: Interview | None = None
 
     def tz(self) -> tzinfo | None:
         return ZoneInfo(self.settings.timezone) if self.settings.timezone else None

@@ -463,12 +463,20 @@ class UserStore:
             save_profile(self.profile_path, self.profile)
 
     def record(
-        self, key: str, action: str = "grade", rating: int | None = None, ms: int = 0
+        self,
+        key: str,
+        action: str = "grade",
+        rating: int | None = None,
+        ms: int = 0,
+        mode: str = "drill",
     ) -> LogEntry:
-        """Append one action to the log (durably), then apply it. Returns the entry."""
+        """Append one action to the log (durably), then apply it. Returns the entry.
+
+        A `mode="mock"` grade is logged but leaves the schedule alone (see apply_entry).
+        """
         self.ensure_profile()
         now = self.clock()
-        entry = LogEntry(new_entry_id(now), now, key, rating, action, max(0, ms))
+        entry = LogEntry(new_entry_id(now), now, key, rating, action, max(0, ms), mode)
         path = self.log_dir / month_file(now)
         before = self.data.states.get(key)
         counts = replace(self.data.counts)

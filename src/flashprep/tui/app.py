@@ -11,10 +11,12 @@ from textual.app import App
 from textual.binding import Binding
 
 from flashprep.core.library import DeckLibrary
+from flashprep.core.mock import MockOptions
+from flashprep.core.stories import StoryFile
 from flashprep.core.userstore import UserStore
 from flashprep.tui.commands import DeckCommands
 
-Start = Literal["home", "drill"]
+Start = Literal["home", "drill", "mock"]
 
 
 class FlashprepApp(App[None]):
@@ -35,6 +37,7 @@ class FlashprepApp(App[None]):
         start: str = "home",
         deck_ids: list[str] | None = None,
         timer: Callable[[], float] = time.monotonic,
+        mock: MockOptions | None = None,
     ) -> None:
         super().__init__()
         self.library = library
@@ -43,6 +46,10 @@ class FlashprepApp(App[None]):
         self.deck_ids = deck_ids
         self.timer = timer
         """Monotonic seconds for answer timers; tests inject a frozen one."""
+        self.mock = mock
+        """The mock interview to open with (start="mock")."""
+        self.stories = StoryFile(store.folder)
+        """The user's story bank, shared by the screens that show stories."""
 
     def on_mount(self) -> None:
         from flashprep.tui.screens.home import HomeScreen
@@ -50,6 +57,8 @@ class FlashprepApp(App[None]):
         self.push_screen(HomeScreen())
         if self.start == "drill":
             self.start_drill(self.deck_ids)
+        elif self.start == "mock":
+            self.start_mock(self.mock or MockOptions(deck_ids=self.deck_ids))
         for error in self.library.errors:
             self.notify(str(error), title="Deck skipped", severity="error", markup=False)
         for note in self.store.notes:
@@ -60,6 +69,17 @@ class FlashprepApp(App[None]):
         from flashprep.tui.screens.drill import DrillScreen
 
         self.push_screen(DrillScreen(Drill(self.library, self.store, deck_ids)))
+
+    def start_mock(self, options: MockOptions) -> None:
+        """Open a mock interview round (see core/mock.py)."""
+        from flashprep.core.mock import MockRound
+        from flashprep.tui.screens.mock import MockScreen
+
+        round_ = MockRound.start(self.library, self.store, options)
+        if not round_.questions:
+            self.notify("No questions to ask in those decks.", severity="warning")
+            return
+        self.push_screen(MockScreen(round_))
 
     def action_help(self) -> None:
         from flashprep.tui.screens.help import HelpScreen

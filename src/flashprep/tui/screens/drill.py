@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from typing import TYPE_CHECKING, cast
 
 from textual.app import ComposeResult
@@ -18,6 +17,8 @@ from flashprep.core.drill import Drill
 from flashprep.core.scheduler import RATINGS
 from flashprep.core.text import clean
 from flashprep.core.tomlerrors import DataFileError
+from flashprep.tui.editor import external_editor
+from flashprep.tui.widgets.story_panel import StoryPanel
 
 if TYPE_CHECKING:
     from flashprep.tui.app import FlashprepApp
@@ -42,7 +43,11 @@ Answer the question aloud (or in your head), then reveal the model answer and gr
 | **4** | Easy | too easy: see it much later |
 
 Each grade button shows when the card would come back. The timer counts toward the card's target
-answer time.
+answer time (its own, else 2 min for behavioral, 1 min for technical, 5 min for system design
+questions) and turns red, with a notice, when you run over.
+
+On a behavioral question, after the answer is shown, your linked STAR stories show beside it:
+**t** shows or hides them, **l** links stories to the question (or writes a new one).
 
 - **Space** / **Enter** reveal the answer; **h** shows the hint.
 - **u** undoes the last grade, bury or suspend (several times).
@@ -60,6 +65,8 @@ answer time.
         Binding("3", "grade(3)", "Good", id="good"),
         Binding("4", "grade(4)", "Easy", id="easy"),
         Binding("h", "hint", "Hint", id="hint"),
+        Binding("t", "toggle_stories", "Stories", id="toggle_stories"),
+        Binding("l", "link_story", "Link story", show=False, id="link_story"),
         Binding("u", "undo", "Undo", id="undo"),
         Binding("e", "edit", "Edit", id="edit"),
         Binding("minus", "bury", "Bury", id="bury"),
@@ -76,6 +83,8 @@ answer time.
         self.drill = drill
         self.shown_at = 0.0
         self.hint_shown = False
+        self.over_noticed = False
+        self.stories_shown = True
 
     @property
     def fp(self) -> FlashprepApp:
@@ -90,7 +99,9 @@ answer time.
             yield Markdown(id="front", open_links=False)
             yield Static(id="hint", markup=False)
             yield Rule(id="divider")
-            yield Markdown(id="back", open_links=False)
+            with Horizontal(id="answer-row"):
+                yield Markdown(id="back", open_links=False)
+                yield StoryPanel(id="story-panel", markup=False)
         yield Static("Space  Show answer", id="prompt", markup=False)
         with Horizontal(id="grades"):
             for rating, label in RATINGS.items():
@@ -128,6 +139,7 @@ answer time.
         self.revealed = False
         self.refresh_bindings()
         self.hint_shown = False
+        self.over_noticed = False
         loaded = self.fp.library.get(self.drill.current.split("/", 1)[0])  # type: ignore[union-attr]
         deck_name = loaded.deck.name if loaded else ""
         state = self.drill.state()
@@ -143,6 +155,7 @@ answer time.
 
     def watch_revealed(self, revealed: bool) -> None:
         self.set_class(revealed, "revealed")
+        self.update_stories()
         if revealed and self.drill.current is not None:
             preview = self.drill.preview()
             for rating, label in RATINGS.items():
@@ -163,6 +176,39 @@ answer time.
         timer = self.query_one("#timer", Static)
         timer.update(f"⏱ {_clock(elapsed)} / {_clock(target)}")
         timer.set_class(elapsed > target, "over")
+        if elapsed > target and not self.over_noticed and not self.revealed:
+            self.over_noticed = True
+            self.notify(f"Over the {_clock(target)} target for this answer.", timeout=3)
+
+    # stories on behavioral cards
+
+    def is_behavioral(self) -> bool:
+        current = self.current_card()
+        return current is not None and current[1] == "behavioral"
+
+    def update_stories(self) -> None:
+        """Show the linked stories after reveal on a behavioral card (unless hidden with t)."""
+        panel = self.query_one("#story-panel", StoryPanel)
+        key = self.drill.current
+        show = self.revealed and self.stories_shown and key is not None and self.is_behavioral()
+        if show and key is not None:
+            try:
+                panel.show_stories(self.fp.stories.load().for_question(key))
+            except DataFileError as exc:
+                panel.update(f"Stories not read: {exc}")
+        panel.display = show
+
+    def action_toggle_stories(self) -> None:
+        self.stories_shown = not self.stories_shown
+        self.update_stories()
+
+    def action_link_story(self) -> None:
+        from flashprep.tui.screens.link_story import link_stories
+
+        key = self.drill.current
+        if key is not None:
+            self.stories_shown = True
+            link_stories(self.fp, key, self.update_stories)
 
     # keys
 
@@ -174,6 +220,8 @@ answer time.
             return current is not None and bool(current[0].hint) and not self.revealed
         if action == "grade":
             return self.has_card and self.revealed
+        if action in ("toggle_stories", "link_story"):
+            return self.has_card and self.revealed and self.is_behavioral()
         if action in ("edit", "bury", "suspend"):
             return self.has_card
         if action == "undo":
@@ -251,7 +299,7 @@ answer time.
         if current is None or key is None:
             return
         text = card_to_toml(current[0])
-        editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
+        editor = external_editor()
         edited = self._external_edit(editor, text) if editor else None
         if edited is None:
             self._edit_in_app(key, text)
@@ -259,28 +307,10 @@ answer time.
             self._check_and_save(key, edited)
 
     def _external_edit(self, editor: str, text: str) -> str | None:
-        """Run the editor on a temp file with the TUI suspended; None when that is impossible."""
-        import shlex
-        import subprocess
-        import tempfile
+        """Edit in $EDITOR with the TUI suspended; None when the editor could not run."""
+        from flashprep.tui.editor import edit_in_editor
 
-        from textual.app import SuspendNotSupported
-
-        fd, path = tempfile.mkstemp(prefix="flashprep-card-", suffix=".toml")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(text)
-            with self.app.suspend():
-                subprocess.run([*shlex.split(editor), path], check=False)
-            with open(path, encoding="utf-8", errors="replace") as handle:
-                return handle.read()
-        except SuspendNotSupported:
-            return None
-        except (OSError, ValueError) as exc:
-            self.notify(f"Could not run {editor}: {exc}", severity="error", markup=False)
-            return None
-        finally:
-            os.unlink(path)
+        return edit_in_editor(self.app, editor, text, "flashprep-card-")
 
     def _check_and_save(self, key: str, text: str) -> None:
         """Save a valid edit; an invalid one opens the in-app editor on it, with the error."""

@@ -12,6 +12,8 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from flashprep.core.drill import deck_counts
+from flashprep.core.plan import today_plan
+from flashprep.tui.screens.plan import countdown_text
 
 if TYPE_CHECKING:
     from flashprep.tui.app import FlashprepApp
@@ -26,6 +28,8 @@ today).
 
 - Move with the arrow keys; **Space** marks decks; **Enter** drills the marked decks, or the one
   under the cursor when none is marked; **a** drills all decks.
+- Interview practice: **m** starts a mock interview (from the marked decks, or all); **s** opens
+  your STAR stories; **p** your interview plan (date, readiness, weakest cards).
 - **ctrl+p** opens the command palette (themes, keys); **q** quits.
 """
 
@@ -33,6 +37,9 @@ today).
         Binding("enter", "drill", "Drill", id="drill", priority=True),
         Binding("space", "mark", "Mark", id="mark"),
         Binding("a", "drill_all", "Drill all", id="drill_all"),
+        Binding("m", "mock", "Mock", id="mock"),
+        Binding("s", "stories", "Stories", id="stories"),
+        Binding("p", "plan", "Plan", id="plan"),
         Binding("q", "app.quit", "Quit", id="quit_home"),
     ]
 
@@ -88,9 +95,15 @@ today).
         if table.row_count:
             table.move_cursor(row=min(cursor, table.row_count - 1))
         title = self.query_one("#home-title", Static)
+        interview = app.store.profile.interview
+        days_left = (interview.date - app.store.today()).days if interview else None
+        countdown = countdown_text(interview, days_left)
+        plan = today_plan(app.library, app.store) if interview else None
+        if plan is not None and plan.bring_forward:
+            countdown += f" · {len(plan.bring_forward)} brought forward"
         title.update(
             f"flashprep · {app.store.user} · {len(app.library.decks)} decks · "
-            f"{total_due} due · {total_new} new"
+            f"{total_due} due · {total_new} new" + (f" · {countdown}" if countdown else "")
         )
         hint = self.query_one("#home-hint", Static)
         hint.update(
@@ -128,3 +141,25 @@ today).
     def action_drill_all(self) -> None:
         if self.fp.library.decks:
             self.fp.start_drill(None)
+
+    # interview practice (issue 7)
+
+    def action_mock(self) -> None:
+        from flashprep.tui.screens.mock_setup import MockSetupScreen
+
+        ids = [d for d in self.fp.library.decks if d in self.marked] or None
+        label = ", ".join(ids) if ids else "all decks"
+        self.app.push_screen(
+            MockSetupScreen(ids, label),
+            lambda options: self.fp.start_mock(options) if options else None,
+        )
+
+    def action_stories(self) -> None:
+        from flashprep.tui.screens.stories import StoriesScreen
+
+        self.app.push_screen(StoriesScreen())
+
+    def action_plan(self) -> None:
+        from flashprep.tui.screens.plan import PlanScreen
+
+        self.app.push_screen(PlanScreen())

@@ -1,0 +1,59 @@
+"""`flashprep stories`: the user's STAR stories with their questions and competencies."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from flashprep.commands.common import add_common_options, open_user
+from flashprep.core.library import DeckLibrary
+from flashprep.core.stories import STAR_FIELDS, Story, StoryFile, coverage
+
+
+def register(sub: Any) -> None:
+    parser = sub.add_parser(
+        "stories",
+        help="list your STAR stories, their questions and competencies",
+        description="List your STAR stories (edit them in the TUI: `s` on the home screen).",
+    )
+    parser.add_argument("--json", action="store_true", help="print a JSON list for scripts")
+    add_common_options(parser)
+    parser.set_defaults(func=run)
+
+
+def story_json(story: Story, library: DeckLibrary) -> dict[str, Any]:
+    questions = []
+    for key in story.questions:
+        card = library.card(key)
+        questions.append({"card": key, "front": card.front if card is not None else None})
+    return {
+        "id": story.id,
+        "title": story.title,
+        **{name: getattr(story, name) for name in STAR_FIELDS},
+        "competencies": story.competencies,
+        "tags": story.tags,
+        "questions": questions,
+    }
+
+
+def run(args: argparse.Namespace) -> int:
+    opened = open_user(args)
+    bank = StoryFile(opened.store.folder).load()
+    if args.json:
+        rows = [story_json(s, opened.library) for s in bank.stories]
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        return 0
+    if not bank.stories:
+        print("No stories yet. Add them in flashprep: `s` on the home screen.")
+        return 0
+    width = max(len(s.id) for s in bank.stories)
+    print(f"{'ID':<{width}}  {'QUESTIONS':>9}  {'COMPETENCIES':<30}  TITLE")
+    for story in bank.stories:
+        competencies = ", ".join(story.competencies) or "-"
+        print(f"{story.id:<{width}}  {len(story.questions):>9}  {competencies:<30}  {story.title}")
+    grid = coverage(bank, opened.library)
+    if grid.uncovered:
+        print(f"\nCompetencies without a story: {', '.join(grid.uncovered)}")
+    print(f"Behavioral questions without a story: {len(grid.unlinked)}")
+    return 0

@@ -1,0 +1,300 @@
+"""Mock interviews: choosing a time-boxed round of questions, logging its answers apart from the
+schedule, and keeping each round in the user's history (users/<name>/mock/<started>.toml).
+
+A round's grades go to the review log with `mode = "mock"`, which the schedule ignores; applying
+the round at the end grades the same cards again as ordinary reviews (without a time, which the
+mock entries already hold), so FSRS then counts them.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Literal
+
+import tomli_w
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from flashprep.core.deck import CATEGORIES, CardKey, DeckId
+from flashprep.core.drill import is_available
+from flashprep.core.fileio import atomic_write
+from flashprep.core.library import DeckLibrary
+from flashprep.core.timing import card_target, is_over
+from flashprep.core.tomlerrors import DataFileError, describe_validation_error, loads_toml
+from flashprep.core.userstore import UserStore
+
+MOCK_FORMAT = 1
+DEFAULT_MINUTES = 30
+MAX_MINUTES = 240
+MAX_PER_CATEGORY = 50
+
+
+def parse_mix(text: str) -> dict[str, int]:
+    """`behavioral:2,technical:3` -> {"behavioral": 2, "technical": 3}; ValueError says why not."""
+    mix: dict[str, int] = {}
+    for part in (p.strip() for p in text.split(",")):
+        if not part:
+            continue
+        category, sep, count = part.partition(":")
+        category = category.strip()
+        if not sep or not count.strip().isdigit():
+            raise ValueError(f"{part!r}: expected CATEGORY:COUNT, e.g. behavioral:2")
+        if category not in CATEGORIES:
+            raise ValueError(f"{part!r}: unknown category (use {', '.join(CATEGORIES)})")
+        n = int(count)
+        if not 1 <= n <= MAX_PER_CATEGORY:
+            raise ValueError(f"{part!r}: count must be 1 to {MAX_PER_CATEGORY}")
+        mix[category] = mix.get(category, 0) + n
+    if not mix:
+        raise ValueError("empty mix: expected CATEGORY:COUNT, e.g. behavioral:2,technical:3")
+    return mix
+
+
+@dataclass(frozen=True)
+class MockOptions:
+    minutes: int = DEFAULT_MINUTES
+    mix: dict[str, int] = field(default_factory=dict)
+    """Questions per category; empty means a mix of every category, filling the time."""
+    deck_ids: list[str] | None = None
+
+
+def ranked_cards(
+    library: DeckLibrary, store: UserStore, keys: list[str], now: datetime, rng: random.Random
+) -> list[str]:
+    """Weak and overdue cards first (lowest predicted recall now), then cards never studied (in
+    random order), then the rest (lowest recall first). Suspended cards are left out."""
+    weak: list[tuple[float, int, str]] = []
+    rest: list[tuple[float, str]] = []
+    new: list[str] = []
+    retention = store.profile.settings.desired_retention
+    for key in keys:
+        state = store.states.get(key)
+        if state is None or state.is_new:
+            if state is None or not state.suspended:
+                new.append(key)
+            continue
+        if state.suspended:
+            continue
+        recall = store.scheduler.retrievability(state, now)
+        overdue = state.due is not None and state.due <= now
+        if overdue or recall < retention:
+            weak.append((recall, -state.lapses, key))
+        else:
+            rest.append((recall, key))
+    rng.shuffle(new)
+    return [k for *_, k in sorted(weak)] + new + [k for _, k in sorted(rest)]
+
+
+def choose_questions(
+    library: DeckLibrary,
+    store: UserStore,
+    options: MockOptions,
+    now: datetime | None = None,
+    seed: int | None = None,
+) -> list[str]:
+    """A round: the mix (or every category in turn), weak and overdue cards first, within the time.
+
+    Categories take turns so the round mixes them; questions are added while their target times
+    fit in the round's minutes (the first one always does).
+    """
+    now = now or store.now()
+    rng = random.Random(seed)
+    today_ord = store.today(now).toordinal()
+    by_category: dict[str, list[str]] = {}
+    for loaded in library:
+        if options.deck_ids is not None and loaded.id not in options.deck_ids:
+            continue
+        keys = [
+            k
+            for k in library.card_keys([loaded.id])
+            if k not in store.states or is_available(store.states[k], today_ord)
+        ]
+        by_category.setdefault(loaded.deck.category, []).extend(keys)
+    ranked = {c: ranked_cards(library, store, keys, now, rng) for c, keys in by_category.items()}
+    wanted = dict(options.mix) or {c: len(ranked[c]) for c in CATEGORIES if c in ranked}
+    queues = {c: ranked.get(c, [])[:n] for c, n in wanted.items()}
+    order: list[str] = []
+    while any(queues.values()):
+        for category in wanted:
+            if queues[category]:
+                order.append(queues[category].pop(0))
+    budget = options.minutes * 60
+    chosen: list[str] = []
+    used = 0
+    for key in order:
+        target = card_target(library, key) or 0
+        if chosen and used + target > budget:
+            if options.mix:
+                continue  # a shorter question of another category may still fit
+            break
+        chosen.append(key)
+        used += target
+    return chosen
+
+
+# --- the round record ----------------------------------------------------------------------------
+
+
+class MockAnswer(BaseModel):
+    """One question of a round: how long the answer took, how it was rated, whether it ran over."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    card: CardKey
+    rating: Annotated[int, Field(ge=1, le=4)]
+    ms: Annotated[int, Field(ge=0, lt=10**9)]
+    target_seconds: Annotated[int, Field(ge=1, le=3600)]
+    over: bool
+
+
+class MockRecord(BaseModel):
+    """mock/<started>.toml: one round, rewritten after every answer."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    format: Literal[1] = 1
+    started: datetime
+    minutes: Annotated[int, Field(ge=1, le=MAX_MINUTES)]
+    decks: list[DeckId] = Field(default_factory=list)
+    """The decks drawn from; empty means all."""
+    mix: dict[str, Annotated[int, Field(ge=1, le=MAX_PER_CATEGORY)]] = Field(default_factory=dict)
+    questions: list[CardKey] = Field(default_factory=list)
+    finished: bool = False
+    applied: bool = False
+    """Whether the answers were applied to the schedule."""
+    answers: list[MockAnswer] = Field(default_factory=list)
+
+
+def record_to_toml(record: MockRecord) -> bytes:
+    header = "# flashprep mock interview: one round. See docs/storage-format.md.\n"
+    data = record.model_dump()
+    data["started"] = record.started.astimezone(UTC)
+    if not data["mix"]:
+        del data["mix"]
+    return (header + tomli_w.dumps(data)).encode()
+
+
+def load_record(path: Path) -> MockRecord:
+    """Read one round; raise DataFileError naming the line, the answer and the field."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise DataFileError(path, f"cannot read: {exc.strerror or exc}") from None
+    data = loads_toml(raw, path)
+    try:
+        return MockRecord.model_validate(data)
+    except ValidationError as exc:
+        raise DataFileError(
+            path, describe_validation_error(raw, data, exc, "answers", "answer")
+        ) from None
+
+
+def mock_folder(store: UserStore) -> Path:
+    return store.folder / "mock"
+
+
+def load_history(store: UserStore) -> tuple[list[tuple[Path, MockRecord]], list[DataFileError]]:
+    """Every round of the user, oldest first, and the files that could not be read."""
+    folder = mock_folder(store)
+    rounds: list[tuple[Path, MockRecord]] = []
+    errors: list[DataFileError] = []
+    if folder.is_dir():
+        for path in sorted(folder.glob("*.toml")):
+            try:
+                rounds.append((path, load_record(path)))
+            except DataFileError as exc:
+                errors.append(exc)
+    return rounds, errors
+
+
+def _record_path(store: UserStore, started: datetime) -> Path:
+    folder = mock_folder(store)
+    stem = started.astimezone(UTC).strftime("%Y-%m-%dT%H%M%SZ")
+    path, n = folder / f"{stem}.toml", 2
+    while path.exists():
+        path = folder / f"{stem}-{n}.toml"
+        n += 1
+    return path
+
+
+@dataclass
+class MockRound:
+    """A round in progress: the questions, the answers so far, and where the round is kept."""
+
+    library: DeckLibrary
+    store: UserStore
+    record: MockRecord
+    path: Path
+
+    @classmethod
+    def start(
+        cls,
+        library: DeckLibrary,
+        store: UserStore,
+        options: MockOptions,
+        seed: int | None = None,
+    ) -> MockRound:
+        now = store.now()
+        questions = choose_questions(library, store, options, now, seed)
+        record = MockRecord(
+            started=now.replace(microsecond=0),
+            minutes=options.minutes,
+            decks=list(options.deck_ids or []),
+            mix=dict(options.mix),
+            questions=questions,
+        )
+        return cls(library, store, record, _record_path(store, now))
+
+    @property
+    def questions(self) -> list[str]:
+        return self.record.questions
+
+    @property
+    def answers(self) -> list[MockAnswer]:
+        return self.record.answers
+
+    @property
+    def current(self) -> str | None:
+        """The question being asked, or None when the round is over."""
+        index = len(self.record.answers)
+        if self.record.finished or index >= len(self.questions):
+            return None
+        return self.questions[index]
+
+    def target(self, key: str) -> int:
+        return card_target(self.library, key) or 60
+
+    def answer(self, rating: int, ms: int) -> MockAnswer:
+        """Log the answer apart from the schedule (durably), then keep it in the round."""
+        key = self.current
+        if key is None:
+            raise RuntimeError("the round is over")
+        ms = max(0, min(ms, 3_600_000))
+        self.store.record(key, "grade", rating, ms, mode="mock")
+        target = self.target(key)
+        answer = MockAnswer(
+            card=key, rating=rating, ms=ms, target_seconds=target, over=is_over(ms, target)
+        )
+        self.record.answers.append(answer)
+        self.save()
+        return answer
+
+    def finish(self) -> None:
+        """End the round (time up, all asked, or stopped early) and keep it."""
+        self.record.finished = True
+        self.save()
+
+    def apply(self) -> int:
+        """Grade the answered cards for real, once: the schedule now counts the round."""
+        if self.record.applied:
+            return 0
+        for answer in self.record.answers:
+            self.store.grade(answer.card, answer.rating)
+        self.record.applied = True
+        self.save()
+        return len(self.record.answers)
+
+    def save(self) -> None:
+        atomic_write(self.path, record_to_toml(self.record))

@@ -1,0 +1,116 @@
+"""Coverage: which competencies your stories show, and which behavioral questions have none."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+from flashprep.core.stories import StoryBank, coverage
+from flashprep.core.text import clean
+from flashprep.core.tomlerrors import DataFileError
+from flashprep.tui.screens.link_story import link_stories
+
+if TYPE_CHECKING:
+    from flashprep.tui.app import FlashprepApp
+
+MARKS = {"declared": "●", "linked": "○"}
+
+
+class CoverageScreen(Screen[None]):
+    HELP = """\
+## Coverage
+
+Rows are competencies interviewers probe (the usual eight, then the tags of your behavioral
+decks); columns are your stories. **●** the story names the competency; **○** it answers a
+question tagged with it. A competency marked **none** has no story yet.
+
+Below: the behavioral questions no story answers. **Tab** moves there; **Enter** links stories to
+the highlighted question. **Escape** goes back.
+"""
+
+    BINDINGS = [
+        Binding("enter", "link", "Link stories", id="link_from_coverage", priority=True),
+        Binding("escape", "back", "Back", id="back_coverage"),
+    ]
+
+    @property
+    def fp(self) -> FlashprepApp:
+        return cast("FlashprepApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="coverage"):
+            yield Static(id="coverage-title", markup=False)
+            yield DataTable(id="coverage-grid", cursor_type="row", zebra_stripes=True)
+            yield Static(id="unlinked-title", markup=False)
+            yield DataTable(id="unlinked", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.refresh_grid()
+        self.query_one("#coverage-grid", DataTable).focus()
+
+    def refresh_grid(self) -> None:
+        try:
+            bank = self.fp.stories.load()
+        except DataFileError as exc:
+            self.notify(str(exc), title="Stories not read", severity="error", markup=False)
+            bank = StoryBank()
+        grid = coverage(bank, self.fp.library)
+        table = self.query_one("#coverage-grid", DataTable)
+        table.clear(columns=True)
+        table.add_column("Competency", key="competency")
+        table.add_column("Stories", key="count")
+        for story in grid.stories:
+            title = clean(story.title)
+            table.add_column(Text(title if len(title) <= 14 else title[:13] + "…"), key=story.id)
+        for competency in grid.competencies:
+            ids = grid.stories_for(competency)
+            count = Text(str(len(ids))) if ids else Text("none", style="bold red")
+            marks = [MARKS.get(grid.cells.get((competency, s.id), ""), "") for s in grid.stories]
+            table.add_row(Text(competency), count, *marks, key=competency)
+        uncovered = len(grid.uncovered)
+        self.query_one("#coverage-title", Static).update(
+            f"Coverage · {len(grid.stories)} {'story' if len(grid.stories) == 1 else 'stories'} · "
+            f"{uncovered} of "
+            f"{len(grid.competencies)} competencies without a story"
+        )
+        unlinked = self.query_one("#unlinked", DataTable)
+        cursor = unlinked.cursor_row
+        unlinked.clear(columns=True)
+        unlinked.add_column("Deck", key="deck")
+        unlinked.add_column("Question", key="question")
+        for key in grid.unlinked:
+            card = self.fp.library.card(key)
+            front = clean(card.front).strip().splitlines()[0] if card is not None else key
+            unlinked.add_row(key.split("/", 1)[0], Text(front), key=key)
+        if unlinked.row_count:
+            unlinked.move_cursor(row=min(cursor, unlinked.row_count - 1))
+        self.query_one("#unlinked-title", Static).update(
+            f"Questions no story answers: {len(grid.unlinked)}"
+            + (" · Tab, then Enter links stories" if grid.unlinked else "")
+        )
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "link":
+            unlinked = self.query_one("#unlinked", DataTable)
+            return unlinked.has_focus and unlinked.row_count > 0
+        return True
+
+    def on_descendant_focus(self) -> None:
+        self.refresh_bindings()
+
+    def action_link(self) -> None:
+        unlinked = self.query_one("#unlinked", DataTable)
+        if not unlinked.row_count:
+            return
+        row_key, _ = unlinked.coordinate_to_cell_key(unlinked.cursor_coordinate)
+        link_stories(self.fp, str(row_key.value), self.refresh_grid)
+
+    def action_back(self) -> None:
+        self.dismiss()

@@ -1,0 +1,104 @@
+"""Linking stories to a question: mark the stories that answer it, or write a new one."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Literal
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Footer, SelectionList, Static
+from textual.widgets.selection_list import Selection
+
+from flashprep.core.stories import StoryBank
+from flashprep.core.text import clean
+from flashprep.core.tomlerrors import DataFileError
+
+if TYPE_CHECKING:
+    from flashprep.tui.app import FlashprepApp
+
+LinkResult = set[str] | Literal["new"] | None
+
+
+class LinkStoryScreen(ModalScreen[LinkResult]):
+    HELP = """\
+## Link stories
+
+Mark with **Space** every story that answers this question; **Enter** saves the links. A story can
+answer many questions, and a question can have several stories. **n** writes a new story linked
+to this question; **Escape** cancels.
+"""
+
+    BINDINGS = [
+        Binding("enter", "save", "Save links", id="save_links", priority=True),
+        Binding("n", "new", "New story", id="new_linked_story"),
+        Binding("escape", "cancel", "Cancel", id="cancel_links"),
+    ]
+
+    def __init__(self, question: str, bank: StoryBank, card_key: str) -> None:
+        super().__init__()
+        self.question = question
+        self.bank = bank
+        self.card_key = card_key
+
+    def compose(self) -> ComposeResult:
+        linked = {s.id for s in self.bank.for_question(self.card_key)}
+        with Vertical(id="link-stories"):
+            first_line = clean(self.question).strip().splitlines()[0] if self.question else ""
+            yield Static(f"Stories that answer: {first_line}", id="link-title", markup=False)
+            yield SelectionList[str](
+                *[
+                    Selection(Content(clean(s.title)), s.id, s.id in linked)
+                    for s in self.bank.stories
+                ],
+                id="link-list",
+            )
+            hint = "Space marks · Enter saves · n writes a new story · Escape cancels"
+            if not self.bank.stories:
+                hint = "No stories yet: n writes one, linked to this question."
+            yield Static(hint, id="link-hint", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(SelectionList).focus()
+
+    def action_save(self) -> None:
+        self.dismiss(set(self.query_one(SelectionList).selected))
+
+    def action_new(self) -> None:
+        self.dismiss("new")
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+def link_stories(app: FlashprepApp, card_key: str, on_done: Callable[[], None]) -> None:
+    """Open the link picker for a question and save what the user chose."""
+    from flashprep.tui.screens.stories import open_story_form
+
+    try:
+        bank = app.stories.load()
+    except DataFileError as exc:
+        app.notify(str(exc), title="Stories not read", severity="error", markup=False)
+        return
+    card = app.library.card(card_key)
+    question = card.front if card is not None else card_key
+
+    def chosen(result: LinkResult) -> None:
+        if result is None:
+            return
+        if result == "new":
+            open_story_form(app, None, lambda _story: on_done(), link=card_key)
+            return
+        try:
+            app.stories.save(app.stories.load().set_links(card_key, result))
+        except (OSError, DataFileError) as exc:
+            app.notify(f"Links not saved: {exc}", severity="error", markup=False)
+            return
+        app.notify("Links saved.", timeout=2)
+        on_done()
+
+    app.push_screen(LinkStoryScreen(question, bank, card_key), chosen)

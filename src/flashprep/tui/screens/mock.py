@@ -1,0 +1,210 @@
+"""A mock interview: one question at a time, countdowns for the round and for each answer;
+answer aloud, reveal, rate yourself. The round's grades leave the schedule alone."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, cast
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Markdown, Rule, Static
+
+from flashprep.core.mock import MockRound
+from flashprep.core.scheduler import RATINGS
+from flashprep.core.text import clean
+from flashprep.core.tomlerrors import DataFileError
+from flashprep.tui.widgets.story_panel import StoryPanel
+
+if TYPE_CHECKING:
+    from flashprep.tui.app import FlashprepApp
+
+
+def countdown(seconds: float) -> str:
+    """mm:ss left, or +mm:ss past zero."""
+    sign = "" if seconds >= 0 else "+"
+    whole = int(seconds) if seconds >= 0 else math.ceil(-seconds)
+    return f"{sign}{whole // 60:02d}:{whole % 60:02d}"
+
+
+class MockScreen(Screen[None]):
+    HELP = """\
+## Mock interview
+
+A round of questions, one at a time, as in an interview. Answer **aloud** while the answer clock
+counts down from the question's target time; then reveal the model answer and rate yourself
+honestly. The round clock counts down the whole round: when it reaches zero, rate the answer in
+progress and the round ends.
+
+- **Space** / **Enter** reveals the model answer (and stops the answer clock).
+- **1** **2** **3** **4** rate the answer: Again, Hard, Good, Easy.
+- **Escape** ends the round early; the summary shows what was answered.
+
+The round's grades are logged apart (as mock reviews) and do not change your schedule, unless
+you apply them on the summary.
+"""
+
+    BINDINGS = [
+        Binding("space", "reveal", "Reveal", id="mock_reveal"),
+        Binding("enter", "reveal", "Reveal", show=False, id="mock_reveal_enter"),
+        Binding("1", "rate(1)", "Again", id="mock_again"),
+        Binding("2", "rate(2)", "Hard", id="mock_hard"),
+        Binding("3", "rate(3)", "Good", id="mock_good"),
+        Binding("4", "rate(4)", "Easy", id="mock_easy"),
+        Binding("escape", "end", "End round", id="mock_end"),
+    ]
+
+    revealed: reactive[bool] = reactive(False, bindings=True)
+
+    def __init__(self, round_: MockRound) -> None:
+        super().__init__()
+        self.round = round_
+        self.started_at = 0.0
+        self.asked_at = 0.0
+        self.answer_ms = 0
+        self.time_up_noticed = False
+        self.answer_over_noticed = False
+
+    @property
+    def fp(self) -> FlashprepApp:
+        return cast("FlashprepApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="mock-status"):
+            yield Static(id="mock-progress", markup=False)
+            yield Static(id="round-clock", markup=False)
+            yield Static(id="answer-clock", markup=False)
+        with VerticalScroll(id="mock-card"):
+            yield Static(id="mock-deck", markup=False)
+            yield Markdown(id="mock-front", open_links=False)
+            yield Rule(id="mock-divider")
+            yield Markdown(id="mock-back", open_links=False)
+            yield StoryPanel(id="mock-stories", markup=False)
+        yield Static("Answer aloud, then Space to reveal", id="mock-prompt", markup=False)
+        with Horizontal(id="mock-grades"):
+            for rating, label in RATINGS.items():
+                yield Button(
+                    f"{rating} {label}", id=f"rate-{rating}", classes=f"grade grade-{rating}"
+                )
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.started_at = self.fp.timer()
+        self.show_question()
+        self.set_interval(1.0, self.tick)
+
+    # the clocks
+
+    def round_left(self) -> float:
+        return self.round.record.minutes * 60 - (self.fp.timer() - self.started_at)
+
+    def answer_elapsed(self) -> float:
+        if self.revealed:
+            return self.answer_ms / 1000
+        return self.fp.timer() - self.asked_at
+
+    def tick(self) -> None:
+        """Refresh both countdowns; say so once when the answer or the round runs out."""
+        key = self.round.current
+        if key is None:
+            return
+        left = self.round_left()
+        round_clock = self.query_one("#round-clock", Static)
+        round_clock.update(f"Round {countdown(left)}")
+        round_clock.set_class(left < 0, "over")
+        target = self.round.target(key)
+        answer_left = target - self.answer_elapsed()
+        answer_clock = self.query_one("#answer-clock", Static)
+        label = "Answered in" if self.revealed else "Answer"
+        shown = countdown(self.answer_elapsed()) if self.revealed else countdown(answer_left)
+        answer_clock.update(f"{label} {shown} / {countdown(target)}")
+        answer_clock.set_class(answer_left < 0, "over")
+        if answer_left < 0 and not self.answer_over_noticed and not self.revealed:
+            self.answer_over_noticed = True
+            self.notify("Time for this answer is up: wrap up and reveal.", timeout=3)
+        if left <= 0 and not self.time_up_noticed:
+            self.time_up_noticed = True
+            self.notify("The round's time is up: rate this answer to finish.", timeout=5)
+
+    # the question on screen
+
+    def show_question(self) -> None:
+        key = self.round.current
+        if key is None:
+            self.finish()
+            return
+        card = self.fp.library.card(key)
+        loaded = self.fp.library.get(key.split("/", 1)[0])
+        self.revealed = False
+        self.set_class(False, "revealed")
+        self.asked_at = self.fp.timer()
+        self.answer_ms = 0
+        self.answer_over_noticed = False
+        index = len(self.round.answers) + 1
+        self.query_one("#mock-progress", Static).update(
+            f"Mock interview · question {index} of {len(self.round.questions)}"
+        )
+        deck = f"{loaded.deck.name} · {loaded.deck.category}" if loaded else ""
+        self.query_one("#mock-deck", Static).update(deck)
+        front = clean(card.front) if card else f"(card {key} not found)"
+        self.query_one("#mock-front", Markdown).update(front)
+        self.query_one("#mock-back", Markdown).update(clean(card.back) if card else "")
+        self.query_one("#mock-stories", StoryPanel).display = False
+        self.query_one("#mock-card", VerticalScroll).scroll_home(animate=False)
+        self.tick()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "reveal":
+            return not self.revealed and self.round.current is not None
+        if action == "rate":
+            return self.revealed
+        return True
+
+    def action_reveal(self) -> None:
+        key = self.round.current
+        if key is None or self.revealed:
+            return
+        self.answer_ms = int((self.fp.timer() - self.asked_at) * 1000)
+        self.revealed = True
+        self.set_class(True, "revealed")
+        loaded = self.fp.library.get(key.split("/", 1)[0])
+        panel = self.query_one("#mock-stories", StoryPanel)
+        if loaded is not None and loaded.deck.category == "behavioral":
+            try:
+                panel.show_stories(self.fp.stories.load().for_question(key))
+                panel.display = True
+            except DataFileError as exc:
+                self.notify(str(exc), title="Stories not read", severity="error", markup=False)
+        self.tick()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id and event.button.id.startswith("rate-") and self.revealed:
+            self.action_rate(int(event.button.id.removeprefix("rate-")))
+
+    def action_rate(self, rating: int) -> None:
+        if not self.revealed or self.round.current is None:
+            return
+        try:
+            self.round.answer(rating, self.answer_ms)
+        except (OSError, DataFileError) as exc:
+            self.notify(f"Answer not saved: {exc}", severity="error", markup=False)
+            return
+        if self.round_left() <= 0:
+            self.finish()
+            return
+        self.show_question()
+
+    def action_end(self) -> None:
+        self.finish()
+
+    def finish(self) -> None:
+        from flashprep.tui.screens.mock_summary import MockSummaryScreen
+
+        try:
+            self.round.finish()
+        except OSError as exc:
+            self.notify(f"Round not saved: {exc}", severity="error", markup=False)
+        self.app.switch_screen(MockSummaryScreen(self.round))

@@ -1,0 +1,128 @@
+"""The end of a mock interview: each question's time, rating and whether it ran over; apply the
+round to the schedule if you want it to count."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+from flashprep.core.mock import MockRound
+from flashprep.core.scheduler import RATINGS
+from flashprep.core.text import clean
+from flashprep.core.tomlerrors import DataFileError
+from flashprep.tui.screens.mock import countdown
+
+if TYPE_CHECKING:
+    from flashprep.tui.app import FlashprepApp
+
+
+def round_totals(round_: MockRound) -> str:
+    answers = round_.answers
+    seconds = sum(a.ms for a in answers) / 1000
+    over = sum(1 for a in answers if a.over)
+    text = (
+        f"Answered {len(answers)} of {len(round_.questions)} · "
+        f"{countdown(seconds)} answering · {over} over time"
+    )
+    if answers:
+        text += f" · mean rating {sum(a.rating for a in answers) / len(answers):.1f}"
+    return text
+
+
+class MockSummaryScreen(Screen[None]):
+    HELP = """\
+## Mock interview: summary
+
+Each question with the time your answer took against its target, your rating, and whether you ran
+over. The round is kept in your history (`flashprep mock --history`).
+
+Its grades did not change your schedule. **a** applies them: each answered card is graded again,
+as in a drill, so the schedule counts the round (once). **Enter** or **Escape** goes back.
+"""
+
+    BINDINGS = [
+        Binding("a", "apply", "Apply to schedule", id="apply_mock"),
+        Binding("enter", "back", "Done", id="mock_done", priority=True),
+        Binding("escape", "back", "Done", show=False, id="mock_done_esc"),
+    ]
+
+    applied: reactive[bool] = reactive(False, bindings=True)
+
+    def __init__(self, round_: MockRound) -> None:
+        super().__init__()
+        self.round = round_
+
+    @property
+    def fp(self) -> FlashprepApp:
+        return cast("FlashprepApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="mock-summary"):
+            yield Static("Mock interview complete", id="mock-summary-title", markup=False)
+            yield Static(round_totals(self.round), id="mock-totals", markup=False)
+            yield DataTable(id="mock-answers", cursor_type="row", zebra_stripes=True)
+            yield Static(id="mock-apply", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        for label in ("#", "Question", "Time", "Target", "Over", "Rating"):
+            table.add_column(label, key=label)
+        answered = {a.card: a for a in self.round.answers}
+        for index, key in enumerate(self.round.questions, 1):
+            card = self.fp.library.card(key)
+            front = clean(card.front).strip().splitlines()[0] if card else key
+            answer = answered.get(key)
+            if answer is None:
+                table.add_row(str(index), Text(front[:60]), "-", "-", "", "not reached")
+                continue
+            table.add_row(
+                str(index),
+                Text(front[:60]),
+                countdown(answer.ms / 1000),
+                countdown(answer.target_seconds),
+                Text("over", style="bold red") if answer.over else "",
+                f"{answer.rating} {RATINGS[answer.rating]}",
+            )
+        self.applied = self.round.record.applied
+        self.show_apply_state()
+        table.focus()
+
+    def show_apply_state(self) -> None:
+        text = (
+            "Applied: the schedule counts this round."
+            if self.applied
+            else "Your schedule is unchanged. Press a to apply these grades to it."
+        )
+        if not self.round.answers:
+            text = "Nothing was answered."
+        self.query_one("#mock-apply", Static).update(text)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "apply":
+            return not self.applied and bool(self.round.answers)
+        return True
+
+    def action_apply(self) -> None:
+        if self.applied:
+            return
+        try:
+            count = self.round.apply()
+        except (OSError, DataFileError) as exc:
+            self.notify(f"Not applied: {exc}", severity="error", markup=False)
+            return
+        self.applied = True
+        self.show_apply_state()
+        grades = "grade" if count == 1 else "grades"
+        self.notify(f"Applied {count} {grades} to your schedule.", timeout=3)
+        self.fp.save_checkpoint()
+
+    def action_back(self) -> None:
+        self.dismiss()

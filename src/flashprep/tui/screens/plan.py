@@ -1,0 +1,249 @@
+"""The interview plan: the date, readiness per topic (predicted recall now and on the date, reviews
+still needed, answer times), and drills of the weakest cards."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, cast
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+from flashprep.core.drill import Drill
+from flashprep.core.plan import TodayPlan, TopicReadiness, readiness, today_plan, weakest_cards
+from flashprep.core.profile import Interview
+from flashprep.core.reviewlog import read_all
+from flashprep.core.timing import TopicTimes, time_by_topic
+from flashprep.core.tomlerrors import DataFileError
+from flashprep.tui.screens.confirm import ConfirmScreen
+
+if TYPE_CHECKING:
+    from flashprep.tui.app import FlashprepApp
+
+
+@dataclass
+class PlanData:
+    topics: list[TopicReadiness]
+    today: TodayPlan | None
+    times: dict[str, TopicTimes]
+    error: str = ""
+
+
+def percent(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0%}"
+
+
+def countdown_text(interview: Interview | None, days_left: int | None) -> str:
+    """`Interview in 12 days (2026-12-08)`, for the home and plan screens."""
+    if interview is None or days_left is None:
+        return ""
+    day = interview.date.isoformat()
+    if days_left > 1:
+        return f"Interview in {days_left} days ({day})"
+    if days_left == 1:
+        return f"Interview tomorrow ({day})"
+    if days_left == 0:
+        return f"Interview today ({day})"
+    return f"Interview was on {day}"
+
+
+class PlanScreen(Screen[None]):
+    HELP = """\
+## Interview plan
+
+Set the date of your interview (**e**) and, until then, drills prepare you for that day: cards
+whose predicted recall on the date is below your target (90 % by default) are brought forward,
+and new cards are paced so that all are introduced a few days before it (the suggested new
+cards a day may raise your own daily limit). After the date, normal scheduling resumes.
+
+The table shows each topic (deck), weakest first: cards, new cards, predicted recall now and on
+the date (FSRS retrievability; new cards count as 0), cards below the target on the date as
+things stand, the reviews still needed if you follow the plan, and your answer times (mean, and
+how often you ran over the target).
+
+- **w** drills your weakest cards: the lowest predicted recall on the date.
+- **Enter** drills the highlighted topic's weakest cards (its new cards when none is studied).
+- **e** sets the date, decks and target; **x** clears the date; **Escape** goes back.
+"""
+
+    BINDINGS = [
+        Binding("e", "edit", "Set date", id="edit_plan"),
+        Binding("x", "clear", "Clear date", id="clear_plan"),
+        Binding("w", "weakest", "Drill weakest", id="drill_weakest"),
+        Binding("enter", "drill_topic", "Drill topic", id="drill_topic", priority=True),
+        Binding("escape", "back", "Back", id="back_plan"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.data: PlanData | None = None
+
+    @property
+    def fp(self) -> FlashprepApp:
+        return cast("FlashprepApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="plan"):
+            yield Static(id="plan-title", markup=False)
+            yield Static(id="plan-status", markup=False)
+            yield DataTable(id="readiness", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        for key, label in [
+            ("topic", "Topic"),
+            ("cards", "Cards"),
+            ("new", "New"),
+            ("now", "Recall now"),
+            ("date", "On date"),
+            ("below", "Below"),
+            ("reviews", "Reviews"),
+            ("time", "Mean time"),
+            ("over", "Over time"),
+        ]:
+            table.add_column(label, key=key)
+        table.focus()
+        self.refresh_plan()
+
+    def on_screen_resume(self) -> None:
+        self.refresh_plan()
+
+    def refresh_plan(self) -> None:
+        """Recompute in a thread: readiness simulates every card, times read the whole log."""
+        interview = self.fp.store.profile.interview
+        days_left = (interview.date - self.fp.store.today()).days if interview else None
+        title = countdown_text(interview, days_left) or "No interview date set"
+        if interview is not None:
+            decks = ", ".join(interview.decks) or "all decks"
+            title += f" · {decks} · target {interview.target_recall:.0%}"
+        self.query_one("#plan-title", Static).update(title)
+        self.query_one("#plan-status", Static).update("Computing…")
+        library, store = self.fp.library, self.fp.store
+
+        def compute() -> None:
+            error = ""
+            try:
+                times = {t.topic: t for t in time_by_topic(library, read_all(store.log_dir))}
+            except DataFileError as exc:
+                times, error = {}, str(exc)
+            data = PlanData(readiness(library, store), today_plan(library, store), times, error)
+            self.app.call_from_thread(self.show_data, data)
+
+        self.run_worker(compute, thread=True, exclusive=True, group="plan", exit_on_error=False)
+
+    def show_data(self, data: PlanData) -> None:
+        self.data = data
+        interview = self.fp.store.profile.interview
+        own = self.fp.store.profile.settings.new_per_day
+        plan = data.today
+        if interview is None:
+            status = "Press e to set the date of your interview."
+        elif plan is None:
+            status = "The date has come: normal scheduling again. Good luck!"
+        else:
+            status = (
+                f"Today: {len(plan.bring_forward)} cards brought forward · "
+                f"{plan.new_left} new cards left, {plan.new_per_day} a day suggested "
+                f"(your limit: {own})"
+            )
+        if data.error:
+            status += f"\nAnswer times not read: {data.error}"
+        self.query_one("#plan-status", Static).update(status)
+        table = self.query_one(DataTable)
+        cursor = table.cursor_row
+        table.clear()
+        for topic in data.topics:
+            times = data.times.get(topic.topic)
+            below = Text("-") if topic.below_target is None else Text(str(topic.below_target))
+            if topic.below_target:
+                below.stylize("bold red")
+            table.add_row(
+                Text(topic.name),
+                str(topic.cards),
+                str(topic.new),
+                percent(topic.recall_now),
+                percent(topic.recall_on_date),
+                below,
+                "-" if topic.reviews_needed is None else str(topic.reviews_needed),
+                f"{times.mean_s:.0f}s / {times.target_s:.0f}s" if times else "-",
+                percent(times.over_share) if times else "-",
+                key=topic.topic,
+            )
+        if table.row_count:
+            table.move_cursor(row=min(cursor, table.row_count - 1))
+
+    def highlighted_topic(self) -> str | None:
+        table = self.query_one(DataTable)
+        if not table.row_count:
+            return None
+        row_key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
+        return str(row_key.value)
+
+    # keys
+
+    def action_edit(self) -> None:
+        from flashprep.tui.screens.plan_form import PlanFormScreen
+
+        def saved(interview: Interview | None) -> None:
+            if interview is not None:
+                self._save(interview, "Interview date saved.")
+
+        self.app.push_screen(PlanFormScreen(self.fp.store.profile.interview), saved)
+
+    def action_clear(self) -> None:
+        if self.fp.store.profile.interview is None:
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._save(None, "Interview date cleared: normal scheduling.")
+
+        self.app.push_screen(ConfirmScreen("Clear the interview date?"), answered)
+
+    def _save(self, interview: Interview | None, message: str) -> None:
+        store = self.fp.store
+        try:
+            store.save_profile(store.profile.model_copy(update={"interview": interview}))
+        except OSError as exc:
+            self.notify(f"Not saved: {exc}", severity="error", markup=False)
+            return
+        self.notify(message, timeout=2)
+        self.refresh_plan()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "clear":
+            return self.fp.store.profile.interview is not None
+        return True
+
+    def action_weakest(self) -> None:
+        keys = weakest_cards(self.fp.library, self.fp.store)
+        if not keys:
+            self.notify(
+                "No studied cards in the interview's decks yet: drill some first.", timeout=3
+            )
+            return
+        self._drill(Drill(self.fp.library, self.fp.store, keys=keys))
+
+    def action_drill_topic(self) -> None:
+        topic = self.highlighted_topic()
+        if topic is None:
+            return
+        library, store = self.fp.library, self.fp.store
+        keys = weakest_cards(library, store, deck_ids=[topic])
+        if keys:
+            self._drill(Drill(library, store, keys=keys))
+        else:
+            self._drill(Drill(library, store, [topic]))
+
+    def _drill(self, drill: Drill) -> None:
+        from flashprep.tui.screens.drill import DrillScreen
+
+        self.app.push_screen(DrillScreen(drill))
+
+    def action_back(self) -> None:
+        self.dismiss()

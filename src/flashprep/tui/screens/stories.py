@@ -1,0 +1,209 @@
+"""The story bank: the user's STAR stories; write, edit (form or $EDITOR), delete, see coverage."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, cast
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+from flashprep.core.stories import Story, StoryBank, behavioral_questions, new_story_id
+from flashprep.core.text import clean
+from flashprep.core.tomlerrors import DataFileError
+from flashprep.tui.editor import external_editor
+from flashprep.tui.screens.confirm import ConfirmScreen
+from flashprep.tui.screens.story_form import StoryFormScreen
+from flashprep.tui.widgets.story_panel import story_text
+
+if TYPE_CHECKING:
+    from flashprep.tui.app import FlashprepApp
+
+
+def question_rows(app: FlashprepApp) -> list[tuple[str, str]]:
+    """Every behavioral question: (card key, its text)."""
+    rows = []
+    for key in behavioral_questions(app.library):
+        card = app.library.card(key)
+        if card is not None:
+            rows.append((key, card.front))
+    return rows
+
+
+def open_story_form(
+    app: FlashprepApp,
+    story: Story | None,
+    on_saved: Callable[[Story], None] | None = None,
+    link: str | None = None,
+    use_editor: bool = False,
+) -> None:
+    """Open the form on a story (a new one when None); save what it returns."""
+    files = app.stories
+    if story is None:
+        story = Story.model_construct(id="new", title="", questions=[link] if link else [])
+        title = "New story"
+    else:
+        title = f"Story {story.id}"
+    is_new = title == "New story"
+
+    def saved(result: Story | None) -> None:
+        if result is None:
+            return
+        try:
+            bank = files.load()
+            if is_new:
+                result = result.model_copy(
+                    update={"id": new_story_id(result.title, [s.id for s in bank.stories])}
+                )
+            files.save(bank.put(result))
+        except (OSError, DataFileError) as exc:
+            app.notify(f"Story not saved: {exc}", severity="error", markup=False)
+            return
+        app.notify("Story saved.", timeout=2)
+        if on_saved is not None:
+            on_saved(result)
+
+    form = StoryFormScreen(story, question_rows(app), title, open_editor=use_editor)
+    app.push_screen(form, saved)
+
+
+class StoriesScreen(Screen[None]):
+    HELP = """\
+## Your stories
+
+Behavioral questions ("Tell me about a time…") are best answered with a few strong stories told
+the STAR way: Situation, Task, Action, Result. Keep them here, link them to the questions they
+answer, and they show beside those questions' model answers in drills (**t** toggles them, **l**
+links a story there).
+
+- **n** writes a new story; **Enter** edits the highlighted one in a form; **e** edits it in
+  `$EDITOR` (or the form when `$EDITOR` is unset); **d** deletes it.
+- **c** shows the coverage: competencies × stories, and the questions no story answers.
+- Stories live in `stories.toml` in your folder; editing one never touches a schedule.
+"""
+
+    BINDINGS = [
+        Binding("n", "new", "New", id="new_story"),
+        Binding("enter", "edit", "Edit", id="edit_story", priority=True),
+        Binding("e", "edit_external", "$EDITOR", id="edit_story_external"),
+        Binding("d", "delete", "Delete", id="delete_story"),
+        Binding("c", "coverage", "Coverage", id="coverage"),
+        Binding("escape", "back", "Back", id="back_stories"),
+    ]
+
+    @property
+    def fp(self) -> FlashprepApp:
+        return cast("FlashprepApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="stories"):
+            yield Static(id="stories-title", markup=False)
+            yield DataTable(id="story-table", cursor_type="row", zebra_stripes=True)
+            yield Static(id="story-detail", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_column("Story", key="title")
+        table.add_column("Competencies", key="competencies")
+        table.add_column("Questions", key="questions")
+        self.refresh_list()
+        table.focus()
+
+    def on_screen_resume(self) -> None:
+        self.refresh_list()
+
+    def bank(self) -> StoryBank:
+        try:
+            return self.fp.stories.load()
+        except DataFileError as exc:
+            self.notify(str(exc), title="Stories not read", severity="error", markup=False)
+            return StoryBank()
+
+    def refresh_list(self, select: str | None = None) -> None:
+        bank = self.bank()
+        table = self.query_one(DataTable)
+        cursor = table.cursor_row
+        table.clear()
+        for story in bank.stories:
+            table.add_row(
+                Text(clean(story.title)),
+                Text(", ".join(story.competencies)),
+                str(len(story.questions)),
+                key=story.id,
+            )
+        if select is not None and bank.get(select) is not None:
+            table.move_cursor(row=[s.id for s in bank.stories].index(select))
+        elif table.row_count:
+            table.move_cursor(row=min(cursor, table.row_count - 1))
+        n = len(bank.stories)
+        self.query_one("#stories-title", Static).update(
+            f"Your stories · {n} {'story' if n == 1 else 'stories'}"
+            + ("" if n else " · press n to write your first one")
+        )
+        self.show_detail()
+
+    def highlighted(self) -> Story | None:
+        table = self.query_one(DataTable)
+        if not table.row_count:
+            return None
+        row_key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
+        return self.bank().get(str(row_key.value))
+
+    def show_detail(self) -> None:
+        story = self.highlighted()
+        detail = self.query_one("#story-detail", Static)
+        detail.update(story_text([story], header=False) if story is not None else "")
+        detail.display = story is not None
+
+    def on_data_table_row_highlighted(self, _event: DataTable.RowHighlighted) -> None:
+        self.show_detail()
+
+    def _saved(self, story: Story) -> None:
+        self.refresh_list(select=story.id)
+
+    def action_new(self) -> None:
+        open_story_form(self.fp, None, self._saved)
+
+    def action_edit(self) -> None:
+        story = self.highlighted()
+        if story is not None:
+            open_story_form(self.fp, story, self._saved)
+
+    def action_edit_external(self) -> None:
+        story = self.highlighted()
+        if story is not None:
+            use_editor = external_editor() is not None
+            open_story_form(self.fp, story, self._saved, use_editor=use_editor)
+
+    def action_delete(self) -> None:
+        story = self.highlighted()
+        if story is None:
+            return
+
+        def answered(yes: bool | None) -> None:
+            if not yes:
+                return
+            files = self.fp.stories
+            try:
+                files.save(files.load().remove(story.id))
+            except (OSError, DataFileError) as exc:
+                self.notify(f"Not deleted: {exc}", severity="error", markup=False)
+                return
+            self.notify("Story deleted.", timeout=2)
+            self.refresh_list()
+
+        question = f"Delete the story {clean(story.title)!r}? Its links go with it."
+        self.app.push_screen(ConfirmScreen(question), answered)
+
+    def action_coverage(self) -> None:
+        from flashprep.tui.screens.coverage import CoverageScreen
+
+        self.app.push_screen(CoverageScreen())
+
+    def action_back(self) -> None:
+        self.dismiss()

@@ -1,0 +1,46 @@
+"""The stories linked to a behavioral question, shown beside its model answer."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+from flashprep.core.stories import Story
+from flashprep.core.text import clean
+
+LABELS = {"situation": "S", "task": "T", "action": "A", "result": "R"}
+
+
+def story_text(stories: list[Story], header: bool = True) -> Text:
+    """The stories as plain styled text (story text is user data: never markup)."""
+    out = Text()
+    if header:
+        out.append("Your stories", style="bold")
+        out.append(" · t hides · l links\n", style="dim")
+        if not stories:
+            out.append("\nNo story linked to this question yet: press l to link one.")
+            return out
+    for index, story in enumerate(stories):
+        out.append("\n" if header or index else "")
+        out.append("▸ " + clean(story.title), style="bold")
+        if story.competencies:
+            out.append("  " + ", ".join(story.competencies), style="italic")
+        out.append("\n")
+        for name, label in LABELS.items():
+            value = clean(getattr(story, name)).strip()
+            if value:
+                out.append(f"  {label} ", style="bold")
+                out.append(value.replace("\n", "\n    ") + "\n")
+        for name in ("metrics", "lessons"):
+            value = clean(getattr(story, name)).strip()
+            if value:
+                out.append(f"  {name.capitalize()} ", style="bold")
+                out.append(value.replace("\n", "\n    ") + "\n")
+    return out
+
+
+class StoryPanel(Static):
+    """A box of linked stories; hidden unless the screen shows it."""
+
+    def show_stories(self, stories: list[Story]) -> None:
+        self.update(story_text(stories))

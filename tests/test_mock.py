@@ -1,0 +1,166 @@
+"""Mock interviews: choosing a round, logging it apart from the schedule, applying it, its record;
+and answer times against their targets."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from flashprep.core.library import DeckLibrary
+from flashprep.core.mock import (
+    MockOptions,
+    MockRound,
+    choose_questions,
+    load_history,
+    load_record,
+    parse_mix,
+)
+from flashprep.core.reviewlog import LogEntry, read_all
+from flashprep.core.scheduler import CardState
+from flashprep.core.timing import card_target, is_over, time_by_topic
+from flashprep.core.tomlerrors import DataFileError
+from flashprep.core.userstore import UserStore
+
+from helpers import FakeClock
+
+
+def test_mix_parsing() -> None:
+    assert parse_mix("behavioral:2, technical:3") == {"behavioral": 2, "technical": 3}
+    assert parse_mix("technical:1,technical:2") == {"technical": 3}
+    for bad, why in [
+        ("behavioural:2", "unknown category"),
+        ("behavioral", "CATEGORY:COUNT"),
+        ("behavioral:x", "CATEGORY:COUNT"),
+        ("behavioral:0", "count must be"),
+        ("", "empty mix"),
+    ]:
+        with pytest.raises(ValueError, match=why):
+            parse_mix(bad)
+
+
+def test_round_mixes_categories_and_fits_the_time(library: DeckLibrary, store: UserStore) -> None:
+    # targets: alpha/a1 30 s, other alpha cards 60 s (technical), beta 120 s (behavioral)
+    everything = choose_questions(library, store, MockOptions(minutes=60), seed=1)
+    assert sorted(everything) == sorted(library.card_keys())
+    categories = [k.split("/")[0] for k in everything]
+    assert categories[:4] == ["beta", "alpha", "beta", "alpha"]  # taking turns
+    short = choose_questions(library, store, MockOptions(minutes=3), seed=1)
+    assert sum(card_target(library, k) or 0 for k in short) <= 180
+    assert len(short) == 2
+    tiny = choose_questions(library, store, MockOptions(minutes=1), seed=1)
+    assert len(tiny) == 1  # a round always has a question
+
+
+def test_mix_and_decks_choose_the_questions(library: DeckLibrary, store: UserStore) -> None:
+    round_ = choose_questions(library, store, MockOptions(minutes=30, mix={"behavioral": 1}))
+    assert len(round_) == 1 and round_[0].startswith("beta/")
+    only_alpha = choose_questions(library, store, MockOptions(deck_ids=["alpha"]))
+    assert {k.split("/")[0] for k in only_alpha} == {"alpha"}
+
+
+def test_weak_and_overdue_cards_come_first(
+    library: DeckLibrary, store: UserStore, clock: FakeClock
+) -> None:
+    now = clock.now
+    store.data.states["alpha/a3"] = CardState(
+        "review", None, 2.0, 5.0, now - timedelta(days=3), now - timedelta(days=5)
+    )
+    store.data.states["alpha/a2"] = CardState(
+        "review", None, 100.0, 5.0, now + timedelta(days=90), now - timedelta(days=1)
+    )
+    store.data.states["alpha/a1"] = CardState("new", suspended=True)
+    order = choose_questions(library, store, MockOptions(deck_ids=["alpha"]), seed=3)
+    assert order == ["alpha/a3", "alpha/a2"]  # overdue first; suspended left out
+
+
+def test_a_round_is_logged_apart_and_kept(
+    library: DeckLibrary, store: UserStore, clock: FakeClock
+) -> None:
+    mock = MockRound.start(library, store, MockOptions(minutes=10, mix={"behavioral": 2}), seed=1)
+    assert mock.questions and mock.current == mock.questions[0]
+    first = mock.current
+    answer = mock.answer(3, 130_000)
+    assert answer.over and answer.target_seconds == 120
+    clock.advance(minutes=3)
+    assert not mock.answer(2, 60_000).over
+    assert mock.current is None
+    mock.finish()
+    entries = list(read_all(store.log_dir))
+    assert [(e.card, e.rating, e.mode) for e in entries] == [
+        (first, 3, "mock"),
+        (mock.questions[1], 2, "mock"),
+    ]
+    assert store.states == {}  # the schedule did not move
+    record = load_record(mock.path)
+    assert record.finished and not record.applied
+    assert [(a.card, a.rating, a.ms, a.over) for a in record.answers] == [
+        (first, 3, 130_000, True),
+        (mock.questions[1], 2, 60_000, False),
+    ]
+    assert mock.path.parent == store.folder / "mock"
+
+
+def test_applying_a_round_grades_its_cards_once(
+    library: DeckLibrary, store: UserStore, make_store: object
+) -> None:
+    mock = MockRound.start(library, store, MockOptions(mix={"technical": 2}), seed=1)
+    mock.answer(4, 10_000)
+    mock.answer(1, 20_000)
+    mock.finish()
+    assert mock.apply() == 2
+    assert mock.apply() == 0  # once only
+    entries = list(read_all(store.log_dir))
+    applied = [e for e in entries if e.mode == "drill"]
+    assert [(e.card, e.rating, e.ms) for e in applied] == [
+        (mock.questions[0], 4, 0),
+        (mock.questions[1], 1, 0),
+    ]
+    assert store.state(mock.questions[0]).state == "review"
+    assert load_record(mock.path).applied
+
+
+def test_history_lists_rounds_and_reports_broken_files(
+    library: DeckLibrary, store: UserStore, clock: FakeClock
+) -> None:
+    for _ in range(2):
+        mock = MockRound.start(library, store, MockOptions(mix={"behavioral": 1}))
+        mock.answer(3, 1000)
+        mock.finish()
+        clock.advance(days=1)
+    broken = store.folder / "mock" / "2020-01-01T000000Z.toml"
+    broken.write_text(
+        'started = 2020-01-01T00:00:00Z\nminutes = 5\n\n[[answers]]\ncard = "beta/b1"\nrating = 9\n'
+    )
+    rounds, errors = load_history(store)
+    assert len(rounds) == 2
+    assert rounds[0][1].started < rounds[1][1].started
+    assert len(errors) == 1
+    assert "line 4: answer #1: field 'rating'" in str(errors[0])
+    with pytest.raises(DataFileError):
+        load_record(Path(broken))
+
+
+def test_time_by_topic_counts_answers_over_their_target(library: DeckLibrary) -> None:
+    at = FakeClock().now
+
+    def entry(card: str, ms: int, mode: str = "drill", action: str = "grade") -> LogEntry:
+        return LogEntry("x", at, card, 3 if action == "grade" else None, action, ms, mode)
+
+    entries = [
+        entry("alpha/a1", 40_000),  # target 30 s: over
+        entry("alpha/a2", 50_000),  # target 60 s (technical)
+        entry("beta/b1", 130_000, mode="mock"),  # 120 s: over
+        entry("beta/b2", 0),  # no time: left out
+        entry("alpha/a3", 90_000, mode="import"),  # not ours
+        entry("gone/x", 9_000),  # card removed
+        entry("alpha/a3", 0, action="bury"),
+    ]
+    times = {t.topic: t for t in time_by_topic(library, entries)}
+    assert list(times) == ["alpha", "beta"]
+    assert times["alpha"].answers == 2 and times["alpha"].over == 1
+    assert times["alpha"].mean_s == 45.0 and times["alpha"].target_s == 45.0
+    assert times["alpha"].over_share == 0.5
+    assert times["beta"].answers == 1 and times["beta"].over_share == 1.0
+    assert is_over(30_001, 30) and not is_over(30_000, 30)

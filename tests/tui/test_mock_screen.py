@@ -1,0 +1,161 @@
+"""The mock interview as a person uses it: countdowns (with a hand-moved timer), answers logged
+apart from the schedule, the summary, applying it; and starting one from the home screen."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from textual.widgets import DataTable, Input, Static
+
+from flashprep.core.library import DeckLibrary
+from flashprep.core.mock import MockOptions, load_history
+from flashprep.core.reviewlog import read_all
+from flashprep.core.userstore import UserStore
+from flashprep.tui.app import FlashprepApp
+from flashprep.tui.screens.home import HomeScreen
+from flashprep.tui.screens.mock import MockScreen, countdown
+from flashprep.tui.screens.mock_setup import MockSetupScreen
+from flashprep.tui.screens.mock_summary import MockSummaryScreen
+
+from helpers import Timer
+
+SIZE = (100, 32)
+MakeApp = Callable[..., FlashprepApp]
+
+
+def mock_app(
+    library: DeckLibrary, store: UserStore, timer: Timer, **options: object
+) -> FlashprepApp:
+    return FlashprepApp(library, store, start="mock", timer=timer, mock=MockOptions(**options))  # type: ignore[arg-type]
+
+
+def clocks(screen: MockScreen) -> tuple[str, str]:
+    screen.tick()
+    return (
+        str(screen.query_one("#round-clock", Static).content),
+        str(screen.query_one("#answer-clock", Static).content),
+    )
+
+
+def test_countdown_format() -> None:
+    assert countdown(125) == "02:05"
+    assert countdown(0) == "00:00"
+    assert countdown(-0.5) == "+00:01"
+    assert countdown(-75) == "+01:15"
+
+
+async def test_countdowns_for_the_round_and_the_answer(
+    library: DeckLibrary, store: UserStore, timer: Timer
+) -> None:
+    app = mock_app(library, store, timer, minutes=5, mix={"behavioral": 1, "technical": 1})
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        screen = app.screen
+        assert isinstance(screen, MockScreen)
+        first = screen.round.current
+        assert first is not None and first.startswith("beta/")  # behavioral first: 120 s
+        assert clocks(screen) == ("Round 05:00", "Answer 02:00 / 02:00")
+        timer.value += 30
+        assert clocks(screen) == ("Round 04:30", "Answer 01:30 / 02:00")
+        timer.value += 100
+        assert clocks(screen) == ("Round 02:50", "Answer +00:10 / 02:00")
+        assert screen.query_one("#answer-clock").has_class("over")
+        assert not screen.query_one("#round-clock").has_class("over")
+        await pilot.pause()
+        assert any("answer is up" in n.message for n in app._notifications)
+        await pilot.press("space")
+        timer.value += 50  # reading the model answer: the answer clock has stopped
+        assert clocks(screen)[1] == "Answered in 02:10 / 02:00"
+        await pilot.press("3")
+        entry = next(read_all(store.log_dir))
+        assert (entry.card, entry.rating, entry.ms, entry.mode) == (first, 3, 130_000, "mock")
+        assert store.states == {}  # the schedule did not move
+        second = screen.round.current
+        assert second is not None and second.startswith("alpha/")
+        target = countdown(screen.round.target(second))  # 30 s or 60 s: new cards come shuffled
+        assert clocks(screen) == ("Round 02:00", f"Answer {target} / {target}")
+
+
+async def test_when_the_round_runs_out_the_answer_in_progress_ends_it(
+    library: DeckLibrary, store: UserStore, timer: Timer
+) -> None:
+    app = mock_app(library, store, timer, minutes=3, mix={"technical": 3})
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        screen = app.screen
+        assert isinstance(screen, MockScreen)
+        assert len(screen.round.questions) == 3
+        timer.value += 200
+        assert clocks(screen)[0] == "Round +00:20"
+        assert screen.query_one("#round-clock").has_class("over")
+        await pilot.pause()
+        assert any("round's time is up" in n.message for n in app._notifications)
+        await pilot.press("space", "2")
+        summary = app.screen
+        assert isinstance(summary, MockSummaryScreen)
+        table = summary.query_one(DataTable)
+        assert table.row_count == 3
+        target = countdown(screen.round.target(screen.round.questions[0]))
+        assert [str(c) for c in table.get_row_at(0)][2:] == ["03:20", target, "over", "2 Hard"]
+        assert table.get_row_at(1)[-1] == "not reached"
+        totals = str(summary.query_one("#mock-totals", Static).content)
+        assert "Answered 1 of 3" in totals and "1 over time" in totals
+        rounds, _ = load_history(store)
+        assert len(rounds) == 1 and rounds[0][1].finished
+
+
+async def test_applying_the_round_grades_the_cards_once(
+    library: DeckLibrary, store: UserStore, timer: Timer
+) -> None:
+    app = mock_app(library, store, timer, minutes=10, mix={"technical": 2})
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        assert isinstance(screen, MockScreen)
+        asked = list(screen.round.questions)
+        await pilot.press("space", "4", "space", "1")
+        summary = app.screen
+        assert isinstance(summary, MockSummaryScreen)
+        assert store.states == {}
+        await pilot.press("a")
+        applied = [(e.card, e.rating) for e in read_all(store.log_dir) if e.mode == "drill"]
+        assert applied == [(asked[0], 4), (asked[1], 1)]
+        assert store.state(asked[0]).state == "review"
+        await pilot.press("a")  # once only
+        assert len([e for e in read_all(store.log_dir) if e.mode == "drill"]) == 2
+        assert "Applied" in str(summary.query_one("#mock-apply", Static).content)
+        await pilot.press("enter")
+        assert isinstance(app.screen, HomeScreen)
+    assert load_history(store)[0][0][1].applied
+
+
+async def test_escape_ends_the_round_early(
+    library: DeckLibrary, store: UserStore, timer: Timer
+) -> None:
+    app = mock_app(library, store, timer, minutes=30)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("escape")
+        summary = app.screen
+        assert isinstance(summary, MockSummaryScreen)
+        assert "Nothing was answered" in str(summary.query_one("#mock-apply", Static).content)
+        await pilot.press("a")  # nothing to apply
+        assert list(read_all(store.log_dir)) == []
+
+
+async def test_home_starts_a_mock_with_the_marked_decks(make_app: MakeApp) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("space", "m")  # alpha marked
+        setup = app.screen
+        assert isinstance(setup, MockSetupScreen)
+        setup.query_one("#mix", Input).value = "technicl:2"
+        await pilot.press("enter")
+        error = str(setup.query_one("#mock-setup-error", Static).content)
+        assert "unknown category" in error
+        setup.query_one("#minutes", Input).value = "0"
+        setup.query_one("#mix", Input).value = ""
+        await pilot.press("enter")
+        assert "Minutes" in str(setup.query_one("#mock-setup-error", Static).content)
+        setup.query_one("#minutes", Input).value = "5"
+        await pilot.press("enter")
+        screen = app.screen
+        assert isinstance(screen, MockScreen)
+        assert {k.split("/")[0] for k in screen.round.questions} == {"alpha"}
+        assert screen.round.record.minutes == 5

@@ -1,0 +1,135 @@
+"""The interview plan screen: setting the date, readiness per topic, clearing, weakest drills; and
+the countdown on the home screen."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+
+import pytest
+from textual.widgets import DataTable, Input, SelectionList, Static
+
+from flashprep.core.profile import Interview, load_profile
+from flashprep.core.userstore import UserStore
+from flashprep.tui.app import FlashprepApp
+from flashprep.tui.screens.confirm import ConfirmScreen
+from flashprep.tui.screens.drill import DrillScreen
+from flashprep.tui.screens.home import HomeScreen
+from flashprep.tui.screens.plan import PlanScreen
+from flashprep.tui.screens.plan_form import PlanFormScreen, parse_target
+
+from helpers import FakeClock
+
+MakeApp = Callable[..., FlashprepApp]
+SIZE = (110, 30)
+
+
+async def settle(app: FlashprepApp, pilot: object) -> None:
+    await app.workers.wait_for_complete()
+    await pilot.pause()  # type: ignore[attr-defined]
+
+
+def test_target_accepts_fractions_and_percents() -> None:
+    assert parse_target("0.9") == 0.9
+    assert parse_target("95%") == 0.95
+    assert parse_target("85") == 0.85
+    for bad in ("0.3", "1", "100", "x"):
+        with pytest.raises(ValueError):
+            parse_target(bad)
+
+
+async def test_setting_the_date_shows_readiness_and_the_home_countdown(
+    make_app: MakeApp, store: UserStore
+) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("p")
+        screen = app.screen
+        assert isinstance(screen, PlanScreen)
+        await settle(app, pilot)
+        assert "No interview date set" in str(screen.query_one("#plan-title", Static).content)
+        table = screen.query_one(DataTable)
+        assert table.get_row("alpha")[4] == "-"  # no date: no recall on the date
+        await pilot.press("x")  # nothing to clear
+        assert app.screen is screen
+        await pilot.press("e")
+        form = app.screen
+        assert isinstance(form, PlanFormScreen)
+        form.query_one("#plan-date", Input).value = "2026-11-01"
+        await pilot.press("ctrl+s")
+        error = str(form.query_one("#plan-form-error", Static).content)
+        assert "in the past" in error
+        form.query_one("#plan-date", Input).value = "2026-12-06"
+        form.query_one("#plan-target", Input).value = "95%"
+        form.query_one("#plan-decks", SelectionList).select("beta")
+        await pilot.press("ctrl+s")
+        assert app.screen is screen
+        interview = load_profile(store.profile_path).interview
+        assert interview == Interview(date=date(2026, 12, 6), decks=["beta"], target_recall=0.95)
+        await settle(app, pilot)
+        title = str(screen.query_one("#plan-title", Static).content)
+        assert "Interview in 10 days (2026-12-06)" in title and "target 95%" in title
+        status = str(screen.query_one("#plan-status", Static).content)
+        assert "2 new cards left" in status
+        assert table.row_count == 1  # only the interview's deck
+        row = table.get_row("beta")
+        assert row[4] == "0%" and str(row[5]) == "2" and int(row[6]) >= 4
+        await pilot.press("escape")
+        assert isinstance(app.screen, HomeScreen)
+        home_title = str(app.screen.query_one("#home-title", Static).content)
+        assert "Interview in 10 days (2026-12-06)" in home_title
+
+
+async def test_clearing_the_date_asks_first(make_app: MakeApp, store: UserStore) -> None:
+    store.save_profile(
+        store.profile.model_copy(update={"interview": Interview(date=date(2026, 12, 1))})
+    )
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("p", "x")
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("n")
+        assert load_profile(store.profile_path).interview is not None
+        await pilot.press("x", "y")
+        assert load_profile(store.profile_path).interview is None
+        await settle(app, pilot)
+        assert "No interview date set" in str(app.screen.query_one("#plan-title", Static).content)
+
+
+async def test_weakest_cards_drill_from_the_plan(
+    make_app: MakeApp, store: UserStore, clock: FakeClock
+) -> None:
+    for key, rating in [("alpha/a1", 4), ("alpha/a2", 1), ("beta/b1", 3)]:
+        store.grade(key, rating, 1000)
+    clock.advance(days=3)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("p")
+        await settle(app, pilot)
+        plan = app.screen
+        assert isinstance(plan, PlanScreen)
+        times = plan.query_one(DataTable).get_row("alpha")
+        assert times[7] == "1s / 45s" and times[8] == "0%"  # mean time / target, over-time share
+        await pilot.press("w")
+        drill = app.screen
+        assert isinstance(drill, DrillScreen)
+        assert drill.drill.keys is not None
+        assert drill.drill.current == "alpha/a2"  # failed: the lowest recall
+        assert set(drill.drill.keys) == {"alpha/a1", "alpha/a2", "beta/b1"}
+        await pilot.press("escape")
+        assert app.screen is plan
+        table = plan.query_one(DataTable)
+        table.move_cursor(row=table.get_row_index("beta"))
+        await pilot.press("enter")
+        assert app.screen.drill.keys == ["beta/b1"]  # type: ignore[attr-defined]
+
+
+async def test_home_says_when_the_interview_is_today(make_app: MakeApp, store: UserStore) -> None:
+    today = store.today()
+    store.save_profile(
+        store.profile.model_copy(update={"interview": Interview(date=today + timedelta(days=0))})
+    )
+    app = make_app()
+    async with app.run_test(size=SIZE):
+        title = str(app.screen.query_one("#home-title", Static).content)
+        assert f"Interview today ({today.isoformat()})" in title
