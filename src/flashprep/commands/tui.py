@@ -1,4 +1,4 @@
-"""`flashprep` and `flashprep drill`: open the TUI while holding the user's write lock."""
+"""`flashprep`, `flashprep drill` and `flashprep stats`: open the TUI holding the user's lock."""
 
 from __future__ import annotations
 
@@ -24,7 +24,12 @@ def run_home(args: argparse.Namespace) -> int:
     return open_tui(args, "home", None)
 
 
-def open_tui(args: argparse.Namespace, start: str, deck_ids: list[str] | None) -> int:
+def open_tui(
+    args: argparse.Namespace,
+    start: str,
+    deck_ids: list[str] | None,
+    stats_range: str = "month",
+) -> int:
     opened = open_user(args)
     if deck_ids:
         check_deck_ids(opened.library, deck_ids)
@@ -37,7 +42,10 @@ def open_tui(args: argparse.Namespace, start: str, deck_ids: list[str] | None) -
     try:
         from flashprep.tui.app import FlashprepApp
 
-        FlashprepApp(opened.library, store, start=start, deck_ids=deck_ids).run()
+        app = FlashprepApp(
+            opened.library, store, start=start, deck_ids=deck_ids, stats_range=stats_range
+        )
+        app.run()
     finally:
         try:
             if store.needs_checkpoint() or store.can_undo:

@@ -13,7 +13,7 @@ from textual.binding import Binding
 from flashprep.core.library import DeckLibrary
 from flashprep.core.userstore import UserStore
 
-Start = Literal["home", "drill"]
+Start = Literal["home", "drill", "stats"]
 
 
 class FlashprepApp(App[None]):
@@ -33,6 +33,7 @@ class FlashprepApp(App[None]):
         start: str = "home",
         deck_ids: list[str] | None = None,
         timer: Callable[[], float] = time.monotonic,
+        stats_range: str = "month",
     ) -> None:
         super().__init__()
         self.library = library
@@ -41,6 +42,7 @@ class FlashprepApp(App[None]):
         self.deck_ids = deck_ids
         self.timer = timer
         """Monotonic seconds for answer timers; tests inject a frozen one."""
+        self.stats_range = stats_range
 
     def on_mount(self) -> None:
         from flashprep.tui.screens.home import HomeScreen
@@ -48,6 +50,8 @@ class FlashprepApp(App[None]):
         self.push_screen(HomeScreen())
         if self.start == "drill":
             self.start_drill(self.deck_ids)
+        elif self.start == "stats":
+            self.show_stats(self.deck_ids[0] if self.deck_ids else None, self.stats_range)
         for error in self.library.errors:
             self.notify(str(error), title="Deck skipped", severity="error", markup=False)
         for note in self.store.notes:
@@ -58,6 +62,11 @@ class FlashprepApp(App[None]):
         from flashprep.tui.screens.drill import DrillScreen
 
         self.push_screen(DrillScreen(Drill(self.library, self.store, deck_ids)))
+
+    def show_stats(self, deck: str | None = None, range_name: str = "month") -> None:
+        from flashprep.tui.screens.stats import StatsScreen
+
+        self.push_screen(StatsScreen(deck, range_name))
 
     def action_help(self) -> None:
         from flashprep.tui.screens.help import HelpScreen

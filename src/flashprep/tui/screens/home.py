@@ -26,6 +26,7 @@ today).
 
 - Move with the arrow keys; **Space** marks decks; **Enter** drills the marked decks, or the one
   under the cursor when none is marked; **a** drills all decks.
+- **s** shows your statistics: streak, retention, what is due, readiness by topic.
 - **ctrl+p** opens the command palette (themes, keys); **q** quits.
 """
 
@@ -33,6 +34,7 @@ today).
         Binding("enter", "drill", "Drill", id="drill", priority=True),
         Binding("space", "mark", "Mark", id="mark"),
         Binding("a", "drill_all", "Drill all", id="drill_all"),
+        Binding("s", "stats", "Stats", id="stats"),
         Binding("q", "app.quit", "Quit", id="quit_home"),
     ]
 
@@ -128,3 +130,6 @@ today).
     def action_drill_all(self) -> None:
         if self.fp.library.decks:
             self.fp.start_drill(None)
+
+    def action_stats(self) -> None:
+        self.fp.show_stats()
