@@ -10,11 +10,11 @@ from textual.pilot import Pilot
 from textual.widgets import Select, Static
 
 from flashprep.core.history import Cancelled, Review
+from flashprep.core.historycache import HistoryReader
 from flashprep.core.library import DeckLibrary
 from flashprep.core.tomlerrors import DataFileError
 from flashprep.core.userstore import UserStore
 from flashprep.tui.app import FlashprepApp
-from flashprep.tui.screens import stats as stats_screen
 from flashprep.tui.screens.home import HomeScreen
 from flashprep.tui.screens.stats import StatsScreen
 from flashprep.tui.screens.summary import SummaryScreen
@@ -128,14 +128,14 @@ async def test_keys_work_while_it_computes(
     release = threading.Event()
     seen_cancel = threading.Event()
 
-    def slow(store: UserStore, cancelled: Callable[[], bool]) -> list[Review]:
+    def slow(reader: HistoryReader) -> list[Review]:
         while not release.wait(0.01):
-            if cancelled():
+            if reader.cancelled is not None and reader.cancelled():
                 seen_cancel.set()
                 raise Cancelled
         return []
 
-    monkeypatch.setattr(stats_screen, "load_history", slow)
+    monkeypatch.setattr(HistoryReader, "load", slow)
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("s")
@@ -156,10 +156,10 @@ async def test_keys_work_while_it_computes(
 async def test_an_unreadable_log_is_shown_not_raised(
     make_app: MakeApp, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def broken(store: UserStore, cancelled: Callable[[], bool]) -> list[Review]:
+    def broken(reader: HistoryReader) -> list[Review]:
         raise DataFileError("reviews/2026-10.toml", "line 3: TOML syntax error")
 
-    monkeypatch.setattr(stats_screen, "load_history", broken)
+    monkeypatch.setattr(HistoryReader, "load", broken)
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("s")

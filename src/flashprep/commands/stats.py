@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from flashprep.commands.common import add_common_options, check_deck_ids, open_user
-from flashprep.core.historycache import load_history
+from flashprep.core.historycache import HistoryReader
 from flashprep.core.stats import RANGES, StatsQuery, compute_stats
 
 
@@ -39,8 +39,9 @@ def run(args: argparse.Namespace) -> int:
         check_deck_ids(opened.library, [args.deck])
     store = opened.store
     query = StatsQuery(store.now(), store.rollover, store.tz, args.deck, args.range)
-    stats = compute_stats(
-        load_history(store), store.states, opened.library, store.scheduler, query, store.user
-    )
-    print(json.dumps(stats, indent=2, ensure_ascii=False))
+    reader = HistoryReader(store)
+    history = reader.load()
+    stats = compute_stats(history, store.states, opened.library, store.scheduler, query, store.user)
+    print(json.dumps(stats, indent=2, ensure_ascii=False), flush=True)
+    reader.save()  # after printing: the cache only makes the next run fast
     return 0

@@ -20,7 +20,7 @@ from textual.widgets import Footer, Label, Select, Static
 from textual.worker import get_current_worker
 
 from flashprep.core.history import Cancelled
-from flashprep.core.historycache import load_history
+from flashprep.core.historycache import HistoryReader
 from flashprep.core.stats import RANGE_LABELS, RANGES, StatsQuery, compute_stats
 from flashprep.core.tomlerrors import DataFileError
 from flashprep.tui.widgets.charts import BarChart, Heatmap, Series, ShareBar, text_table
@@ -192,6 +192,7 @@ all time); arrows, **PgUp**/**PgDn** scroll; **Escape** goes back.
                     Static(id="stats-buttons", classes="stats-table"),
                     BarChart(
                         [Series("correct", "success"), Series("again", "error")],
+                        unit="hours",
                         id="stats-hours",
                     ),
                     id="panel-answers",
@@ -226,11 +227,12 @@ all time); arrows, **PgUp**/**PgDn** scroll; **Escape** goes back.
     def compute(self, query: StatsQuery, states: dict[str, CardState]) -> None:
         worker = get_current_worker()
         app = self.fp
+        reader = None
         try:
             history = self.history
             if history is None:
-                history = load_history(app.store, lambda: worker.is_cancelled)
-                self.history = history
+                reader = HistoryReader(app.store, lambda: worker.is_cancelled)
+                history = self.history = reader.load()
             stats = compute_stats(
                 history, states, app.library, app.store.scheduler, query, app.store.user
             )
@@ -242,6 +244,8 @@ all time); arrows, **PgUp**/**PgDn** scroll; **Escape** goes back.
             return
         if not worker.is_cancelled:
             app.call_from_thread(self.show_stats, stats)
+        if reader is not None:
+            reader.save()  # after drawing: the cache only makes the next read fast
 
     def show_error(self, message: str) -> None:
         self.error = message

@@ -128,9 +128,13 @@ class BarChart(Widget):
     }
     """
 
-    def __init__(self, series: Sequence[Series], *, id: str | None = None) -> None:
+    def __init__(
+        self, series: Sequence[Series], *, unit: str = "days", id: str | None = None
+    ) -> None:
         super().__init__(id=id)
         self.series = list(series)
+        self.unit = unit
+        """What one label stands for, in the plural (for "each bar sums 7 days")."""
         self.labels: list[str] = []
         self.values: list[list[float]] = []
 
@@ -140,7 +144,8 @@ class BarChart(Widget):
         self.values = [list(v) for v in values]
         self.refresh()
 
-    def _buckets(self, columns: int) -> tuple[list[str], list[list[float]]]:
+    def _buckets(self, columns: int) -> tuple[list[str], list[list[float]], int]:
+        """Labels and values with consecutive bars summed so that they fit; and how many."""
         n = len(self.values)
         size = max(1, -(-n // max(1, columns)))
         labels, values = [], []
@@ -148,7 +153,7 @@ class BarChart(Widget):
             chunk = self.values[start : start + size]
             labels.append(self.labels[start])
             values.append([sum(v[i] for v in chunk) for i in range(len(self.series))])
-        return labels, values
+        return labels, values, size
 
     def render(self) -> Text:
         colors = theme_colors(self, *(s.color for s in self.series), "foreground-muted")
@@ -156,7 +161,7 @@ class BarChart(Widget):
         height = max(1, self.size.height - 2)
         axis = 5
         columns = max(1, self.size.width - axis)
-        labels, values = self._buckets(columns)
+        labels, values, size = self._buckets(columns)
         if not values:
             return Text("nothing to show", style=muted)
         bar = max(1, min(3, columns // len(values)))
@@ -185,6 +190,8 @@ class BarChart(Widget):
             if len(self.series) > 1:
                 legend.append("■ ", style=Style(color=color.hex6))
                 legend.append(f"{s.name}  ", style=muted)
+        if size > 1:
+            legend.append(f"(each bar sums {size} {self.unit})", style=muted)
         return Text("\n").join([*rows, axis_line, legend])
 
     @staticmethod
@@ -278,11 +285,15 @@ class ShareBar(Widget):
 
 
 def text_table(
-    header: Sequence[str], rows: Sequence[Sequence[str]], left: Sequence[int] = (0,)
+    header: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    left: Sequence[int] = (0,),
+    first_width: int = 28,
 ) -> Text:
     """A plain table as text: a bold header, a rule, and columns padded to their widest cell
-    (columns in `left` aligned left, the others right). Cheap to draw, unlike a Rich Table;
-    cells are plain text, never markup."""
+    (columns in `left` aligned left, the others right; the first cut to `first_width`). Cheap
+    to draw, unlike a Rich Table; cells are plain text, never markup."""
+    rows = [[_cut(r[0], first_width), *r[1:]] for r in rows]
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
 
     def line(cells: Sequence[str]) -> str:
@@ -300,3 +311,7 @@ def text_table(
     text.append("\n" + "─" * len(line(header)) + "\n")
     text.append("\n".join(line(r) for r in rows))
     return text
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
