@@ -47,6 +47,10 @@ HISTORY_PANELS = (
 """Panels hidden while there is no history (the friendly empty state shows instead)."""
 
 
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
 def percent(rate: float | None) -> str:
     return "—" if rate is None else f"{rate * 100:.0f}%"
 
@@ -112,6 +116,7 @@ all time); arrows, **PgUp**/**PgDn** scroll; **Escape** goes back.
         self.stats: dict[str, Any] | None = None
         """The statistics on screen (None until the first computation ends)."""
         self.error: str | None = None
+        self._inputs: tuple[StatsQuery, dict[str, CardState]] | None = None
 
     @property
     def fp(self) -> FlashprepApp:
@@ -221,10 +226,13 @@ all time); arrows, **PgUp**/**PgDn** scroll; **Escape** goes back.
         store = self.fp.store
         query = StatsQuery(store.now(), store.rollover, store.tz, self.deck, self.range_name)
         self.query_one("#stats-status", Static).update("computing…")
-        self.compute(query, dict(store.states))
+        self._inputs = (query, dict(store.states))  # not worker arguments: those get repr()'d
+        self.compute()
 
     @work(thread=True, exclusive=True, group="stats", exit_on_error=False)
-    def compute(self, query: StatsQuery, states: dict[str, CardState]) -> None:
+    def compute(self) -> None:
+        assert self._inputs is not None
+        query, states = self._inputs
         worker = get_current_worker()
         app = self.fp
         reader = None
@@ -259,6 +267,10 @@ all time); arrows, **PgUp**/**PgDn** scroll; **Escape** goes back.
     # drawing
 
     def show_stats(self, stats: dict[str, Any]) -> None:
+        with self.app.batch_update():
+            self._show_all(stats)
+
+    def _show_all(self, stats: dict[str, Any]) -> None:
         self.stats = stats
         self.query_one("#stats-status", Static).update("")
         self.query_one("#stats-grid").display = True
@@ -295,7 +307,7 @@ all time); arrows, **PgUp**/**PgDn** scroll; **Escape** goes back.
         else:
             r = stats["ratings"]
             text = (
-                f"{n} review{'s' if n != 1 else ''} in {duration(stats['time_today_s'])} "
+                f"{plural(n, 'review')} in {duration(stats['time_today_s'])} "
                 f"({stats['seconds_per_card_today']}s a card) · {stats['new_today']} new · "
                 f"{r['again']} again · {percent(stats['correct_today'])} correct"
             )
@@ -306,7 +318,8 @@ all time); arrows, **PgUp**/**PgDn** scroll; **Escape** goes back.
         days = [(date.fromisoformat(d["date"]), d["reviews"]) for d in stats["heatmap"]]
         studied = sum(1 for _, n in days if n)
         self.query_one("#stats-streak", Static).update(
-            f"Streak {stats['streak_days']} days · longest {stats['longest_streak_days']} days · "
+            f"Streak {plural(stats['streak_days'], 'day')} · "
+            f"longest {plural(stats['longest_streak_days'], 'day')} · "
             f"studied {studied} of the last {len(days)} days"
         )
         self.query_one("#stats-heatmap", Heatmap).update(days)
@@ -321,8 +334,8 @@ all time); arrows, **PgUp**/**PgDn** scroll; **Escape** goes back.
         days = summary["days"]
         self.query_one("#stats-range-summary", Static).update(
             f"{RANGE_LABELS[stats['range']].capitalize()}: studied {summary['days_studied']} of "
-            f"{days} days · {summary['reviews']} reviews · {duration(summary['time_s'])} · "
-            f"{summary['reviews_per_day']} a day"
+            f"{days} days · {plural(summary['reviews'], 'review')} · "
+            f"{duration(summary['time_s'])} · {summary['reviews_per_day']} a day"
         )
 
     def _show_forecast(self, stats: dict[str, Any]) -> None:
