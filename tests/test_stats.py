@@ -126,6 +126,8 @@ def test_the_days_of_a_history_match_the_clock(
         study_day(datetime.fromtimestamp(t, UTC), rollover, tz).toordinal() for t in instants
     ]
     assert dated.days == expected
+    hours = Calendar(NOW, rollover, tz).hours_of(instants)
+    assert hours == [datetime.fromtimestamp(t, UTC).astimezone(tz).hour for t in instants]
 
 
 # --- today, streaks, calendar ---------------------------------------------------------------------

@@ -153,6 +153,32 @@ async def test_keys_work_while_it_computes(
         release.set()
 
 
+async def test_filters_changed_while_reading_do_not_read_again(
+    make_app: MakeApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    release = threading.Event()
+    reads: list[int] = []
+
+    def slow(reader: HistoryReader) -> list[Review]:
+        reads.append(1)
+        release.wait(10)
+        return []
+
+    monkeypatch.setattr(HistoryReader, "load", slow)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("s")
+        await pilot.pause()
+        await pilot.press("r", "r")  # month -> 3 months -> year, while the history is read
+        release.set()
+        for _ in range(3):  # the first result is stale: a second computation follows
+            await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, StatsScreen)
+        assert screen.stats is not None and screen.stats["range"] == "year"
+        assert reads == [1]
+
+
 async def test_an_unreadable_log_is_shown_not_raised(
     make_app: MakeApp, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -117,6 +117,7 @@ all time); arrows, **PgUp**/**PgDn** scroll; **Escape** goes back.
         """The statistics on screen (None until the first computation ends)."""
         self.error: str | None = None
         self._inputs: tuple[StatsQuery, dict[str, CardState]] | None = None
+        self._busy = False
 
     @property
     def fp(self) -> FlashprepApp:
@@ -222,17 +223,21 @@ all time); arrows, **PgUp**/**PgDn** scroll; **Escape** goes back.
     # computing
 
     def refresh_stats(self) -> None:
-        """Compute the statistics for the current filters in a worker."""
+        """Compute the statistics for the current filters in a worker. One worker at a time:
+        a filter changed meanwhile is computed when it ends, so a long first read of the
+        history is never started over."""
         store = self.fp.store
         query = StatsQuery(store.now(), store.rollover, store.tz, self.deck, self.range_name)
         self.query_one("#stats-status", Static).update("computing…")
-        self._inputs = (query, dict(store.states))  # not worker arguments: those get repr()'d
-        self.compute()
+        self._inputs = (query, dict(store.states))
+        if not self._busy:
+            self._busy = True
+            self.compute(self._inputs)
 
-    @work(thread=True, exclusive=True, group="stats", exit_on_error=False)
-    def compute(self) -> None:
-        assert self._inputs is not None
-        query, states = self._inputs
+    @work(thread=True, group="stats", exit_on_error=False, description="statistics")
+    def compute(self, inputs: tuple[StatsQuery, dict[str, CardState]]) -> None:
+        """(A description is given: by default Textual would repr() 10,000 card states.)"""
+        query, states = inputs
         worker = get_current_worker()
         app = self.fp
         reader = None
@@ -248,12 +253,25 @@ all time); arrows, **PgUp**/**PgDn** scroll; **Escape** goes back.
             return
         except (DataFileError, OSError) as exc:
             if not worker.is_cancelled:
-                app.call_from_thread(self.show_error, str(exc))
+                app.call_from_thread(self._failed, str(exc))
             return
         if not worker.is_cancelled:
-            app.call_from_thread(self.show_stats, stats)
+            app.call_from_thread(self._computed, stats, inputs)
         if reader is not None:
             reader.save()  # after drawing: the cache only makes the next read fast
+
+    def _computed(
+        self, stats: dict[str, Any], inputs: tuple[StatsQuery, dict[str, CardState]]
+    ) -> None:
+        self._busy = False
+        if self._inputs is not inputs:  # the filters changed while computing
+            self.refresh_stats()
+        else:
+            self.show_stats(stats)
+
+    def _failed(self, message: str) -> None:
+        self._busy = False
+        self.show_error(message)
 
     def show_error(self, message: str) -> None:
         self.error = message
