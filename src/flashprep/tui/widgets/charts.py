@@ -32,6 +32,31 @@ def theme_colors(widget: Widget, *names: str) -> list[Color]:
     return out
 
 
+class Runs:
+    """A line of text built cell by cell, with neighbouring cells of one style kept as one
+    span: far fewer spans for Textual to draw than one per cell."""
+
+    def __init__(self) -> None:
+        self.text = Text()
+        self._parts: list[str] = []
+        self._style: Style | None = None
+
+    def add(self, chars: str, style: Style | None = None) -> None:
+        if style is not self._style:
+            self._flush()
+            self._style = style
+        self._parts.append(chars)
+
+    def _flush(self) -> None:
+        if self._parts:
+            self.text.append("".join(self._parts), style=self._style)
+            self._parts = []
+
+    def done(self) -> Text:
+        self._flush()
+        return self.text
+
+
 def short_number(value: float) -> str:
     if value >= 10_000:
         return f"{value / 1000:.0f}k"
@@ -68,6 +93,7 @@ class Heatmap(Widget):
         empty, full, muted = theme_colors(self, "panel", "success", "foreground-muted")
         shades = [empty] + [empty.blend(full, t) for t in (0.35, 0.6, 0.8, 1.0)]
         styles = [Style(color=c.hex6) for c in shades]
+        muted_style = Style(color=muted.hex6)
         label_width = 4
         weeks = (len(self.days) + 6) // 7
         width = max(1, self.size.width - label_width)
@@ -91,16 +117,16 @@ class Heatmap(Widget):
         lines[0].append("".join(month_row[: shown * cell]).rstrip(), style=Style(color=muted.hex6))
         for weekday in range(7):
             name = ("Mon", "", "Wed", "", "Fri", "", "Sun")[weekday]
-            line = Text(f"{name:<{label_width}}", style=Style(color=muted.hex6))
+            line = Runs()
+            line.add(f"{name:<{label_width}}", muted_style)
             for week in range(shown):
                 index = week * 7 + weekday
                 if index >= len(days):
-                    line.append(" " * cell)
-                    continue
+                    break
                 count = days[index][1]
                 level = 0 if not count else 1 + sum(count > c for c in cuts)
-                line.append("■" + " " * (cell - 1), style=styles[level])
-            lines.append(line)
+                line.add("■" + " " * (cell - 1), styles[level])
+            lines.append(line.done())
         legend = Text(" " * label_width + "less ", style=Style(color=muted.hex6))
         for style in styles:
             legend.append("■ ", style=style)
@@ -168,10 +194,11 @@ class BarChart(Widget):
         gap = 1 if bar >= 2 else 0
         top = max((sum(v) for v in values), default=0) or 1
         scale = height * 8 / top
-        rows = [Text() for _ in range(height)]
+        rows = [Runs() for _ in range(height)]
         for row_index, row in enumerate(rows):
             label = short_number(top) if row_index == 0 else ""
-            row.append(f"{label:>{axis - 1}} ", style=muted)
+            row.add(f"{label:>{axis - 1}} ", muted)
+        styles: dict[tuple[int, int], Style] = {}
         for v in values:
             bounds = []
             level = 0.0
@@ -180,9 +207,17 @@ class BarChart(Widget):
                 bounds.append(round(level))
             for row_index, row in enumerate(rows):
                 low = (height - 1 - row_index) * 8
-                char, style = self._cell(low, bounds, colors)
-                row.append(char * (bar - gap), style=style)
-                row.append(" " * gap)
+                char, colour = self._cell(low, bounds)
+                style = styles.get(colour)
+                if style is None:
+                    fg, bg = colour
+                    style = styles[colour] = Style(
+                        color=colors[fg].hex6 if fg >= 0 else None,
+                        bgcolor=colors[bg].hex6 if bg >= 0 else None,
+                    )
+                row.add(char * (bar - gap), style)
+                if gap:
+                    row.add(" " * gap, styles.setdefault((-1, -1), Style()))
         axis_line = Text(" " * axis)
         axis_line.append(self._x_labels(labels, bar, columns), style=muted)
         legend = Text(" " * axis)
@@ -192,24 +227,24 @@ class BarChart(Widget):
                 legend.append(f"{s.name}  ", style=muted)
         if size > 1:
             legend.append(f"(each bar sums {size} {self.unit})", style=muted)
-        return Text("\n").join([*rows, axis_line, legend])
+        return Text("\n").join([*(row.done() for row in rows), axis_line, legend])
 
     @staticmethod
-    def _cell(low: int, bounds: list[int], colors: list[Color]) -> tuple[str, Style]:
+    def _cell(low: int, bounds: list[int]) -> tuple[str, tuple[int, int]]:
         """The character for the cell covering eighths [low, low + 8) of a stacked bar whose
-        series end at the cumulative `bounds`: the series at the cell's bottom fills it from
-        below; a series above it that fills most of the rest shows as the background."""
+        series end at the cumulative `bounds`, and its (foreground, background) series (-1 for
+        none): the series at the cell's bottom fills it from below; a series above it that
+        fills most of the rest shows as the background."""
         for index, bound in enumerate(bounds):
             if bound <= low:
                 continue
             filled = min(8, bound - low)
-            style = Style(color=colors[index].hex6)
             if filled < 8:
                 above = [j for j in range(index + 1, len(bounds)) if bounds[j] > bound]
                 if above and bounds[above[-1]] >= low + 4:
-                    style = Style(color=colors[index].hex6, bgcolor=colors[above[0]].hex6)
-            return EIGHTHS[filled], style
-        return " ", Style()
+                    return EIGHTHS[filled], (index, above[0])
+            return EIGHTHS[filled], (index, -1)
+        return " ", (-1, -1)
 
     @staticmethod
     def _x_labels(labels: list[str], bar: int, columns: int) -> str:
