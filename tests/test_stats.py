@@ -94,7 +94,7 @@ ZONES = ["UTC", "Europe/Paris", "America/New_York", "Asia/Kathmandu", "Australia
          "Pacific/Chatham", "America/St_Johns", "Australia/Lord_Howe"]  # fmt: skip
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(
     seconds=st.integers(min_value=1_700_000_000, max_value=1_900_000_000),
     zone=st.sampled_from(ZONES),
@@ -108,7 +108,7 @@ def test_the_memoised_day_and_hour_match_the_clock(seconds: int, zone: str, roll
     assert cal.hour(seconds) == instant.astimezone(tz).hour
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(
     start=st.integers(min_value=1_700_000_000, max_value=1_900_000_000),
     steps=st.lists(st.integers(min_value=0, max_value=20 * 3600), min_size=1, max_size=60),
