@@ -123,3 +123,93 @@ def test_second_writer_is_refused_with_the_holder_named(
         code, _, err = run_cli(capsys, "drill")
     assert code == 2
     assert "in use by pid" in err and str(os.getpid()) in err
+
+
+def _grade_first_bundled_card(tmp_path: Path, rating: int = 3) -> str:
+    from flashprep.core.library import DeckLibrary
+    from flashprep.core.paths import Home
+    from flashprep.core.userstore import UserStore
+
+    home = Home(tmp_path / "home")
+    key = DeckLibrary.load(home).card_keys()[0]
+    UserStore(home, "tester").grade(key, rating, 3000)
+    return key
+
+
+def test_stats_json_after_a_grade_and_through_the_cache(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    key = _grade_first_bundled_card(tmp_path)
+    deck = key.split("/")[0]
+    code, out, err = run_cli(capsys, "stats", "--json")
+    assert code == 0, err
+    stats = json.loads(out)
+    assert (stats["reviews_total"], stats["reviews_today"], stats["new_today"]) == (1, 1, 1)
+    assert stats["ratings"]["good"] == 1 and stats["time_today_s"] == 3.0
+    assert stats["heatmap"][-1]["reviews"] == 1 and stats["streak_days"] == 1
+    assert stats["range"] == "month" and len(stats["reviews_by_day"]) == 30
+    row = next(d for d in stats["by_deck"] if d["id"] == deck)
+    assert row["studied"] == 1 and row["recall"] is not None
+    assert (tmp_path / "home" / "users" / "tester" / "cache" / "history" / "tail.json").exists()
+    code, again, _ = run_cli(capsys, "stats", "--json")
+    assert code == 0 and json.loads(again) == stats
+
+
+def test_stats_json_for_one_deck_and_a_range(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    key = _grade_first_bundled_card(tmp_path)
+    deck = key.split("/")[0]
+    others = [p.stem for p in bundled_decks_dir().glob("*.toml") if p.stem != deck]
+    code, out, _ = run_cli(capsys, "stats", "--json", "--deck", others[0], "--range", "year")
+    assert code == 0
+    stats = json.loads(out)
+    assert (stats["deck"], stats["range"], stats["reviews_total"]) == (others[0], "year", 0)
+    assert [d["id"] for d in stats["by_deck"]] == [others[0]]
+    assert len(stats["reviews_by_day"]) == 365
+    code, out, _ = run_cli(capsys, "stats", "--json", "--deck", deck, "--range", "all")
+    assert json.loads(out)["reviews_total"] == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--deck", "no-such-deck"], "unknown deck 'no-such-deck'"),
+        (["--range", "decade"], "invalid choice: 'decade'"),
+    ],
+)
+def test_stats_bad_options(
+    capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    if args[0] == "--range":
+        with pytest.raises(SystemExit) as info:
+            main(["stats", "--json", *args])
+        code, err = info.value.code, capsys.readouterr().err
+    else:
+        code, _, err = run_cli(capsys, "stats", "--json", *args)
+    assert code == 2
+    assert message in err and "Traceback" not in err
+
+
+def test_stats_without_json_opens_the_screen_holding_the_lock(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from flashprep.core.lock import UserLock
+    from flashprep.tui.app import FlashprepApp
+
+    opened: list[tuple[str, list[str] | None, str]] = []
+
+    def run(app: FlashprepApp) -> None:
+        opened.append((app.start, app.deck_ids, app.stats_range))
+        with pytest.raises(Exception, match="in use"):  # our own lock is held meanwhile
+            UserLock(tmp_path / "home" / "users" / "tester").acquire()
+
+    monkeypatch.setattr(FlashprepApp, "run", run)
+    deck = next(bundled_decks_dir().glob("*.toml")).stem
+    code, _, err = run_cli(capsys, "stats", "--deck", deck, "--range", "3months")
+    assert code == 0, err
+    assert opened == [("stats", [deck], "3months")]
+    folder = tmp_path / "home" / "users" / "tester"
+    with UserLock(folder):
+        code, _, err = run_cli(capsys, "stats")
+    assert code == 2 and "in use by pid" in err

@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 
+from textual.pilot import Pilot
+
+from flashprep.core.userstore import UserStore
 from flashprep.tui.app import FlashprepApp
+
+from helpers import FakeClock
 
 MakeApp = Callable[..., FlashprepApp]
 SIZE = (90, 28)
@@ -25,3 +31,26 @@ def test_drill_answer_revealed(snap_compare: Callable[..., bool], make_app: Make
 def test_drill_summary(snap_compare: Callable[..., bool], make_app: MakeApp) -> None:
     app = make_app("drill", ["beta"])
     assert snap_compare(app, press=["space", "4", "space", "4"], terminal_size=SIZE)
+
+
+async def _stats_drawn(pilot: Pilot[None]) -> None:
+    await pilot.press("s")
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def test_stats(
+    snap_compare: Callable[..., bool], make_app: MakeApp, store: UserStore, clock: FakeClock
+) -> None:
+    start = clock.now
+    for day in range(3):
+        clock.now = start - timedelta(days=2 - day)
+        for key in ("alpha/a1", "alpha/a2", "beta/b1")[: day + 1]:
+            store.grade(key, 3 if day else 1, 6000)
+            clock.advance(minutes=11)
+            store.grade(key, 3, 4000)
+    assert snap_compare(make_app(), run_before=_stats_drawn, terminal_size=(100, 32))
+
+
+def test_stats_empty(snap_compare: Callable[..., bool], make_app: MakeApp) -> None:
+    assert snap_compare(make_app(), run_before=_stats_drawn, terminal_size=(80, 24))

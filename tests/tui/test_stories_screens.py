@@ -43,7 +43,7 @@ async def test_story_form_writes_a_story_with_multi_line_fields_and_links(
 ) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("s")
+        await pilot.press("b")
         assert isinstance(app.screen, StoriesScreen)
         await pilot.press("n")
         form = app.screen
@@ -73,7 +73,7 @@ async def test_story_form_reports_the_field_and_asks_before_discarding(
 ) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("s", "n", "ctrl+s")  # no title
+        await pilot.press("b", "n", "ctrl+s")  # no title
         form = app.screen
         assert isinstance(form, StoryFormScreen)
         assert "field 'title'" in str(form.query_one("#form-error", Static).content)
@@ -93,7 +93,7 @@ async def test_editing_keeps_the_id_and_deleting_asks_first(
     save_stories(store.folder / "stories.toml", StoryBank(stories=[STORY]))
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("s")
+        await pilot.press("b")
         detail = str(app.screen.query_one("#story-detail", Static).content)
         assert "The [b]big[/b] migration" in detail and "Old system." in detail
         await pilot.press("enter")
@@ -135,7 +135,7 @@ async def test_editing_in_editor_saves_a_valid_story_and_keeps_an_invalid_one(
     monkeypatch.setattr("flashprep.tui.screens.story_form.edit_in_editor", fake_editor)
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("s", "e")
+        await pilot.press("b", "e")
         await pilot.pause()
         assert isinstance(app.screen, StoriesScreen)  # a valid edit is saved at once
         assert stories_of(store).stories[0].result == "Shipped early."
@@ -158,7 +158,7 @@ async def test_coverage_shows_the_grid_and_links_unanswered_questions(
     save_stories(store.folder / "stories.toml", StoryBank(stories=[STORY]))
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("s", "c")
+        await pilot.press("b", "c")
         screen = app.screen
         assert isinstance(screen, CoverageScreen)
         grid = screen.query_one("#coverage-grid", DataTable)

@@ -1,4 +1,4 @@
-"""`flashprep stats`: this user's statistics."""
+"""`flashprep stats`: this user's statistics, on the statistics screen or as JSON."""
 
 from __future__ import annotations
 
@@ -6,26 +6,44 @@ import argparse
 import json
 from typing import Any
 
-from flashprep.commands.common import add_common_options, open_user
+from flashprep.commands.common import add_common_options, check_deck_ids, open_user
+from flashprep.core.historycache import HistoryReader
 from flashprep.core.plan import interview_stats
-from flashprep.core.stats import basic_stats
+from flashprep.core.stats import RANGES, StatsQuery, compute_stats
 
 
 def register(sub: Any) -> None:
-    parser = sub.add_parser("stats", help="this user's review statistics")
+    parser = sub.add_parser(
+        "stats",
+        help="review statistics: open the statistics screen, or print JSON",
+        description="Open the statistics screen (or print the statistics as JSON with --json).",
+    )
     parser.add_argument("--json", action="store_true", help="print JSON for scripts")
+    parser.add_argument("--deck", metavar="ID", help="only this deck (see `decks`)")
+    parser.add_argument(
+        "--range",
+        choices=list(RANGES),
+        default="month",
+        help="period of the review charts: the last month (default), 3 months, year, or all",
+    )
     add_common_options(parser)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    if not args.json:
+        from flashprep.commands.tui import open_tui
+
+        return open_tui(args, "stats", [args.deck] if args.deck else None, stats_range=args.range)
     opened = open_user(args)
-    summary = basic_stats(opened.library, opened.store)
-    if args.json:
-        # interview practice (issue 7): interview_date and readiness per topic
-        summary.update(interview_stats(opened.library, opened.store))
-        print(json.dumps(summary, indent=2))
-    else:
-        for key, value in summary.items():
-            print(f"{key:>14}: {value}")
+    if args.deck:
+        check_deck_ids(opened.library, [args.deck])
+    store = opened.store
+    query = StatsQuery(store.now(), store.rollover, store.tz, args.deck, args.range)
+    reader = HistoryReader(store)
+    history = reader.load()
+    stats = compute_stats(history, store.states, opened.library, store.scheduler, query, store.user)
+    stats.update(interview_stats(opened.library, store))  # interview_date and readiness (issue 7)
+    print(json.dumps(stats, indent=2, ensure_ascii=False), flush=True)
+    reader.save()  # after printing: the cache only makes the next run fast
     return 0

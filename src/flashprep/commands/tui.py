@@ -1,4 +1,4 @@
-"""`flashprep` and `flashprep drill`: open the TUI while holding the user's write lock."""
+"""`flashprep`, `flashprep drill` and `flashprep stats`: open the TUI holding the user's lock."""
 
 from __future__ import annotations
 
@@ -30,6 +30,7 @@ def open_tui(
     start: str,
     deck_ids: list[str] | None,
     mock: MockOptions | None = None,
+    stats_range: str = "month",
 ) -> int:
     opened = open_user(args)
     if deck_ids:
@@ -43,7 +44,15 @@ def open_tui(
     try:
         from flashprep.tui.app import FlashprepApp
 
-        FlashprepApp(opened.library, store, start=start, deck_ids=deck_ids, mock=mock).run()
+        app = FlashprepApp(
+            opened.library,
+            store,
+            start=start,
+            deck_ids=deck_ids,
+            mock=mock,
+            stats_range=stats_range,
+        )
+        app.run()
     finally:
         try:
             if store.needs_checkpoint() or store.can_undo:

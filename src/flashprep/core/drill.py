@@ -9,10 +9,11 @@ may raise the day's new-card limit. A drill can also be given its cards (e.g. th
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 
-from flashprep.core.clock import day_start
+from flashprep.core.clock import day_start, study_day
 from flashprep.core.library import DeckLibrary
 from flashprep.core.scheduler import NEW, CardState
 from flashprep.core.userstore import UserStore
@@ -40,10 +41,21 @@ class DeckCounts:
 
 def count_keys(keys: list[str], store: UserStore, now: datetime) -> DeckCounts:
     """Counts for a set of cards: due means due before the end of the user's study day."""
-    today = store.today(now)
-    end = day_start(today + timedelta(days=1), store.rollover, store.tz)
+    return count_states(keys, store.states, now, store.rollover, store.tz)
+
+
+def count_states(
+    keys: Iterable[str],
+    states: Mapping[str, CardState],
+    now: datetime,
+    rollover: int,
+    tz: tzinfo | None,
+) -> DeckCounts:
+    """count_keys as a pure function of the card states, the instant and the user's day."""
+    keys = list(keys)
+    today = study_day(now, rollover, tz)
+    end = day_start(today + timedelta(days=1), rollover, tz)
     today_ord = today.toordinal()
-    states = store.states
     new = due = learning = review = suspended = buried = 0
     for key in keys:
         state = states.get(key)

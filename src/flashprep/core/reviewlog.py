@@ -8,6 +8,7 @@ any block boundary are themselves a TOML document, so a reader can start from a 
 from __future__ import annotations
 
 import json
+import os
 import re
 import secrets
 from collections.abc import Iterator
@@ -162,13 +163,50 @@ def parse_log(raw: bytes, path: Path | str, first_line: int = 1) -> list[LogEntr
 
 def read_log_file(path: Path, offset: int = 0) -> list[LogEntry]:
     """Read a month file from `offset` (a block boundary) to its end."""
+    return read_log_blocks(path, offset).entries
+
+
+_BLOCK = re.compile(rb"\n[ \t]*\[\[[ \t]*review[ \t]*\]\]")
+
+
+@dataclass(frozen=True)
+class LogBlocks:
+    """Entries read from a month file, with the byte offset at which each one's block starts
+    (where an undo cuts the file back to; empty when blocks cannot be told apart, e.g. a
+    hand-edited file) and the offset just after the last byte read."""
+
+    entries: list[LogEntry]
+    starts: list[int]
+    end: int
+
+
+def read_log_blocks(path: Path, offset: int = 0) -> LogBlocks:
+    """Read a month file from `offset` (a block boundary) to its end, with block offsets."""
     try:
         with path.open("rb") as handle:
             head = handle.read(offset) if offset else b""
             raw = handle.read()
     except OSError as exc:
         raise DataFileError(path, f"cannot read: {exc.strerror or exc}") from None
-    return parse_log(raw, path, first_line=head.count(b"\n") + 1)
+    entries = parse_log(raw, path, first_line=head.count(b"\n") + 1)
+    starts = [offset + m.start() for m in _BLOCK.finditer(raw)]
+    end = len(head) + len(raw)
+    return LogBlocks(entries, starts if len(starts) == len(entries) else [], end)
+
+
+def entry_ends_at(path: Path, offset: int, last: str) -> bool:
+    """Whether the log block with id `last` is the last one before byte `offset` of `path`."""
+    try:
+        with path.open("rb") as handle:
+            size = handle.seek(0, os.SEEK_END)
+            if offset > size:
+                return False
+            handle.seek(max(0, offset - 1024))
+            before = handle.read(offset - max(0, offset - 1024))
+    except OSError:
+        return False
+    marker = f'id = "{last}"'.encode()
+    return before.rfind(marker) > before.rfind(b"[[review]]")
 
 
 def log_files(folder: Path) -> list[Path]:

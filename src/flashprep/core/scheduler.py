@@ -9,6 +9,7 @@ schedule exactly, and tests are deterministic.
 from __future__ import annotations
 
 import random
+import threading
 import zlib
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
@@ -23,6 +24,8 @@ RATINGS: dict[int, str] = {1: "Again", 2: "Hard", 3: "Good", 4: "Easy"}
 
 _TO_FSRS = {"learning": State.Learning, "review": State.Review, "relearning": State.Relearning}
 _FROM_FSRS: dict[State, StateName] = {v: k for k, v in _TO_FSRS.items()}  # type: ignore[misc]
+_RANDOM_LOCK = threading.Lock()
+"""fsrs fuzzes with the global `random`: seeding, reviewing and restoring it is one step."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,14 +97,15 @@ class Scheduler:
         if rating not in RATINGS:
             raise ValueError(f"rating must be 1-4, not {rating!r}")
         card = self._to_fsrs(state, now)
-        saved = random.getstate()
-        random.seed(self._seed(key, state.reps))
-        try:
-            # A review dated before the last one (clock moved back) is taken as at the last one.
-            when = max(now, state.last_review) if state.last_review else now
-            new, _log = self._fsrs.review_card(card, Rating(rating), review_datetime=when)
-        finally:
-            random.setstate(saved)
+        # A review dated before the last one (clock moved back) is taken as at the last one.
+        when = max(now, state.last_review) if state.last_review else now
+        with _RANDOM_LOCK:  # a statistics worker may replay the log while the drill grades
+            saved = random.getstate()
+            random.seed(self._seed(key, state.reps))
+            try:
+                new, _log = self._fsrs.review_card(card, Rating(rating), review_datetime=when)
+            finally:
+                random.setstate(saved)
         lapse = state.state == "review" and rating == 1
         return replace(
             state,

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import threading
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta, tzinfo
@@ -26,6 +25,7 @@ from flashprep.core.profile import Profile, load_profile, new_profile, save_prof
 from flashprep.core.reviewlog import (
     LOG_HEADER,
     LogEntry,
+    entry_ends_at,
     entry_to_toml,
     log_files,
     month_file,
@@ -277,31 +277,67 @@ def parse_checkpoint(raw: bytes, path: Path) -> Replayed:
 # --- the derived JSON cache of the checkpoint ---------------------------------------------------
 
 
-def _cache_dump(replayed: Replayed, stamp: list[int]) -> bytes:
-    def enc(s: CardState) -> list[Any]:
-        return [
-            s.state,
-            s.step,
-            s.stability,
-            s.difficulty,
-            s.due.timestamp() if s.due else None,
-            s.last_review.timestamp() if s.last_review else None,
-            s.reps,
-            s.lapses,
-            s.suspended,
-            s.buried_until.toordinal() if s.buried_until else None,
-        ]
+def encode_state(s: CardState) -> list[Any]:
+    """A card state as a compact JSON list (for derived caches; the TOML stays the record)."""
+    return [
+        s.state,
+        s.step,
+        s.stability,
+        s.difficulty,
+        s.due.timestamp() if s.due else None,
+        s.last_review.timestamp() if s.last_review else None,
+        s.reps,
+        s.lapses,
+        s.suspended,
+        s.buried_until.toordinal() if s.buried_until else None,
+    ]
 
+
+def decode_state(v: list[Any]) -> CardState:
+    """The inverse of encode_state; raises ValueError, TypeError or IndexError on a bad list."""
+    ts = datetime.fromtimestamp
+    if len(v) != 10:
+        raise ValueError("not a card state")
+    return CardState(
+        v[0],
+        v[1],
+        v[2],
+        v[3],
+        ts(v[4], UTC) if v[4] is not None else None,
+        ts(v[5], UTC) if v[5] is not None else None,
+        v[6],
+        v[7],
+        v[8],
+        date.fromordinal(v[9]) if v[9] is not None else None,
+    )
+
+
+def replayed_to_json(replayed: Replayed) -> dict[str, Any]:
+    """A replayed schedule as JSON-ready data (see replayed_from_json)."""
     p = replayed.position
     c = replayed.counts
-    doc = {
-        "v": STATE_FORMAT,
-        "stamp": stamp,
+    return {
         "total": replayed.total,
         "pos": [p.file, p.offset, p.last] if p else None,
         "counts": [c.day.toordinal(), c.new, c.reviews, c.graded, c.ms],
-        "cards": {k: enc(s) for k, s in replayed.states.items()},
+        "cards": {k: encode_state(s) for k, s in replayed.states.items()},
     }
+
+
+def replayed_from_json(doc: dict[str, Any]) -> Replayed:
+    """Raises ValueError, KeyError, TypeError, IndexError or OverflowError on bad data."""
+    pos = doc["pos"]
+    c = doc["counts"]
+    return Replayed(
+        states={k: decode_state(v) for k, v in doc["cards"].items()},
+        counts=DayCounts(date.fromordinal(c[0]), c[1], c[2], c[3], c[4]),
+        total=doc["total"],
+        position=LogPosition(pos[0], pos[1], pos[2]) if pos else None,
+    )
+
+
+def _cache_dump(replayed: Replayed, stamp: list[int]) -> bytes:
+    doc = {"v": STATE_FORMAT, "stamp": stamp, **replayed_to_json(replayed)}
     return json.dumps(doc, separators=(",", ":")).encode()
 
 
@@ -310,31 +346,8 @@ def _cache_load(raw: bytes, stamp: list[int]) -> Replayed | None:
         doc = json.loads(raw)
         if doc.get("v") != STATE_FORMAT or doc.get("stamp") != stamp:
             return None
-        ts = datetime.fromtimestamp
-        states = {
-            k: CardState(
-                v[0],
-                v[1],
-                v[2],
-                v[3],
-                ts(v[4], UTC) if v[4] is not None else None,
-                ts(v[5], UTC) if v[5] is not None else None,
-                v[6],
-                v[7],
-                v[8],
-                date.fromordinal(v[9]) if v[9] is not None else None,
-            )
-            for k, v in doc["cards"].items()
-        }
-        pos = doc["pos"]
-        c = doc["counts"]
-        return Replayed(
-            states=states,
-            counts=DayCounts(date.fromordinal(c[0]), c[1], c[2], c[3], c[4]),
-            total=doc["total"],
-            position=LogPosition(pos[0], pos[1], pos[2]) if pos else None,
-        )
-    except (ValueError, KeyError, TypeError, IndexError, OverflowError):
+        return replayed_from_json(doc)
+    except (ValueError, KeyError, TypeError, IndexError, OverflowError, AttributeError):
         return None
 
 
@@ -401,18 +414,7 @@ class UserStore:
         """The checkpoint's end must still be in the log: file there, long enough, same entry."""
         if position is None:
             return not log_files(self.log_dir)
-        path = self.log_dir / position.file
-        try:
-            with path.open("rb") as handle:
-                size = handle.seek(0, os.SEEK_END)
-                if position.offset > size:
-                    return False
-                handle.seek(max(0, position.offset - 1024))
-                before = handle.read(position.offset - max(0, position.offset - 1024))
-        except OSError:
-            return False
-        marker = f'id = "{position.last}"'.encode()
-        return before.rfind(marker) > before.rfind(b"[[review]]")
+        return entry_ends_at(self.log_dir / position.file, position.offset, position.last)
 
     def _replay_tail(self, position: LogPosition | None) -> None:
         for path in log_files(self.log_dir):

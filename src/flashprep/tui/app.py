@@ -16,7 +16,7 @@ from flashprep.core.stories import StoryFile
 from flashprep.core.userstore import UserStore
 from flashprep.tui.commands import DeckCommands
 
-Start = Literal["home", "drill", "mock"]
+Start = Literal["home", "drill", "mock", "stats"]
 
 
 class FlashprepApp(App[None]):
@@ -38,6 +38,7 @@ class FlashprepApp(App[None]):
         deck_ids: list[str] | None = None,
         timer: Callable[[], float] = time.monotonic,
         mock: MockOptions | None = None,
+        stats_range: str = "month",
     ) -> None:
         super().__init__()
         self.library = library
@@ -50,6 +51,7 @@ class FlashprepApp(App[None]):
         """The mock interview to open with (start="mock")."""
         self.stories = StoryFile(store.folder)
         """The user's story bank, shared by the screens that show stories."""
+        self.stats_range = stats_range
 
     def on_mount(self) -> None:
         from flashprep.tui.screens.home import HomeScreen
@@ -59,6 +61,8 @@ class FlashprepApp(App[None]):
             self.start_drill(self.deck_ids)
         elif self.start == "mock":
             self.start_mock(self.mock or MockOptions(deck_ids=self.deck_ids))
+        elif self.start == "stats":
+            self.show_stats(self.deck_ids[0] if self.deck_ids else None, self.stats_range)
         for error in self.library.errors:
             self.notify(str(error), title="Deck skipped", severity="error", markup=False)
         for note in self.store.notes:
@@ -80,6 +84,11 @@ class FlashprepApp(App[None]):
             self.notify("No questions to ask in those decks.", severity="warning")
             return
         self.push_screen(MockScreen(round_))
+
+    def show_stats(self, deck: str | None = None, range_name: str = "month") -> None:
+        from flashprep.tui.screens.stats import StatsScreen
+
+        self.push_screen(StatsScreen(deck, range_name))
 
     def action_help(self) -> None:
         from flashprep.tui.screens.help import HelpScreen

@@ -28,8 +28,9 @@ today).
 
 - Move with the arrow keys; **Space** marks decks; **Enter** drills the marked decks, or the one
   under the cursor when none is marked; **a** drills all decks.
-- Interview practice: **m** starts a mock interview (from the marked decks, or all); **s** opens
-  your STAR stories; **p** your interview plan (date, readiness, weakest cards).
+- Interview practice: **m** starts a mock interview (from the marked decks, or all); **b** opens
+  your bank of STAR stories; **p** your interview plan (date, readiness, weakest cards).
+- **s** shows your statistics: streak, retention, what is due, readiness by topic.
 - **ctrl+p** opens the command palette (themes, keys); **q** quits.
 """
 
@@ -38,8 +39,9 @@ today).
         Binding("space", "mark", "Mark", id="mark"),
         Binding("a", "drill_all", "Drill all", id="drill_all"),
         Binding("m", "mock", "Mock", id="mock"),
-        Binding("s", "stories", "Stories", id="stories"),
+        Binding("b", "stories", "Stories", id="stories"),
         Binding("p", "plan", "Plan", id="plan"),
+        Binding("s", "stats", "Stats", id="stats"),
         Binding("q", "app.quit", "Quit", id="quit_home"),
     ]
 
@@ -163,3 +165,6 @@ today).
         from flashprep.tui.screens.plan import PlanScreen
 
         self.app.push_screen(PlanScreen())
+
+    def action_stats(self) -> None:
+        self.fp.show_stats()

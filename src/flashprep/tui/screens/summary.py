@@ -35,12 +35,14 @@ class SummaryScreen(Screen[None]):
     HELP = """\
 ## Drill summary
 
-What you just did, and when cards come back. **Enter** or **Escape** returns to the decks.
+What you just did, and when cards come back. **Enter** or **Escape** returns to the decks;
+**s** shows your statistics.
 """
 
     BINDINGS = [
         Binding("enter", "back", "Decks", id="back", priority=True),
         Binding("escape", "back", "Decks", show=False, id="back_esc"),
+        Binding("s", "stats", "Stats", id="stats_summary"),
         Binding("q", "app.quit", "Quit", id="quit_summary"),
     ]
 
@@ -59,3 +61,9 @@ What you just did, and when cards come back. **Enter** or **Escape** returns to 
 
     def action_back(self) -> None:
         self.dismiss()
+
+    def action_stats(self) -> None:
+        from flashprep.tui.app import FlashprepApp
+
+        if isinstance(self.app, FlashprepApp):
+            self.app.show_stats()

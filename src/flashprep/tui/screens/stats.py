@@ -1,0 +1,496 @@
+"""The statistics screen: am I keeping up, what do I remember, which topics are weak, what's next.
+
+It only draws what core/stats.py computes; the history is read and the numbers computed in a
+thread worker, so keys keep working meanwhile.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING, Any, cast
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Container, Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Footer, Label, Select, Static
+from textual.worker import get_current_worker
+
+from flashprep.core.history import Cancelled
+from flashprep.core.historycache import HistoryReader
+from flashprep.core.stats import RANGE_LABELS, RANGES, StatsQuery, compute_stats
+from flashprep.core.tomlerrors import DataFileError
+from flashprep.tui.widgets.charts import BarChart, Heatmap, Series, ShareBar, text_table
+
+if TYPE_CHECKING:
+    from flashprep.core.history import Review
+    from flashprep.core.scheduler import CardState
+    from flashprep.tui.app import FlashprepApp
+
+ALL_DECKS = "*"
+WIDE = 150
+"""From this many columns the panels sit two by two."""
+TAGS_SHOWN = 15
+HISTORY_PANELS = (
+    "today",
+    "calendar",
+    "reviews",
+    "forecast",
+    "retention",
+    "answers",
+    "tags",
+    "hardest",
+)
+"""Panels hidden while there is no history (the friendly empty state shows instead)."""
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def percent(rate: float | None) -> str:
+    return "—" if rate is None else f"{rate * 100:.0f}%"
+
+
+def duration(seconds: float) -> str:
+    seconds = round(seconds)
+    if seconds < 60:
+        return f"{seconds}s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes}m {seconds:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h {minutes:02d}m"
+
+
+def day_label(iso: str) -> str:
+    d = date.fromisoformat(iso)
+    return f"{d.strftime('%b')} {d.day}"
+
+
+def _table_panel(title: str, id: str) -> Vertical:
+    """A panel holding one text table, in Static #stats-<id>."""
+    return _panel(title, Static(id=f"stats-{id}", classes="stats-table"), id=f"panel-{id}")
+
+
+def _panel(title: str, *children: Widget, id: str) -> Vertical:
+    panel = Vertical(*children, id=id, classes="stats-panel")
+    panel.border_title = title
+    return panel
+
+
+class StatsScreen(Screen[None]):
+    HELP = """\
+## Statistics
+
+How ready you are: what you did today, your streak and calendar, reviews over time, what is due
+next, where every card stands, and what you actually remember.
+
+- **True retention** counts, as Anki does, the first grade of a card on each day when the card
+  was in review: Again is a fail, Hard, Good and Easy a pass. *Young* cards had an interval under
+  21 days, *mature* ones 21 days or more.
+- **Recall** is the chance (FSRS) that you would recall a studied card right now, on average;
+  **ready** is the share of all the deck's or tag's cards you would recall now (new cards count
+  as 0): readiness by topic.
+- **Daily load** is how many reviews a day your studied cards ask for in the long run.
+
+Keys: **d** picks a deck, **r** changes the range of the review charts (1 month, 3 months, 1 year,
+all time); arrows, **PgUp**/**PgDn** scroll; **Escape** goes back.
+"""
+
+    BINDINGS = [
+        Binding("escape", "back", "Back", id="stats_back"),
+        Binding("d", "pick_deck", "Deck", id="stats_deck"),
+        Binding("r", "next_range", "Range", id="stats_range"),
+        Binding("q", "app.quit", "Quit", id="quit_stats"),
+    ]
+
+    def __init__(self, deck: str | None = None, range_name: str = "month") -> None:
+        super().__init__()
+        self.deck = deck
+        self.range_name = range_name if range_name in RANGES else "month"
+        self.history: list[Review] | None = None
+        self.stats: dict[str, Any] | None = None
+        """The statistics on screen (None until the first computation ends)."""
+        self.error: str | None = None
+        self._inputs: tuple[StatsQuery, dict[str, CardState]] | None = None
+        self._busy = False
+
+    @property
+    def fp(self) -> FlashprepApp:
+        return cast("FlashprepApp", self.app)
+
+    # layout
+
+    def compose(self) -> ComposeResult:
+        decks = [("All decks", ALL_DECKS)] + [(d.deck.name, d.id) for d in self.fp.library]
+        ranges = [(label, name) for name, label in RANGE_LABELS.items()]
+        with Horizontal(id="stats-filters"):
+            yield Label("Deck", classes="stats-filter-label")
+            yield Select(
+                decks,
+                id="stats-deck",
+                allow_blank=False,
+                value=self.deck or ALL_DECKS,
+                type_to_search=False,
+                compact=True,
+            )
+            yield Label("Range", classes="stats-filter-label")
+            yield Select(
+                ranges,
+                id="stats-range",
+                allow_blank=False,
+                value=self.range_name,
+                type_to_search=False,
+                compact=True,
+            )
+            yield Static("", id="stats-status", markup=False)
+        with VerticalScroll(id="stats-body"):
+            yield Static("", id="stats-empty", markup=False)
+            with Container(id="stats-grid"):
+                yield _panel("Today", Static(id="stats-today", markup=False), id="panel-today")
+                yield _panel(
+                    "Calendar",
+                    Static(id="stats-streak", markup=False),
+                    Heatmap(id="stats-heatmap"),
+                    id="panel-calendar",
+                )
+                yield _panel(
+                    "Reviews per day",
+                    BarChart(
+                        [
+                            Series("learn", "primary"),
+                            Series("review", "success"),
+                            Series("relearn", "error"),
+                        ],
+                        id="stats-reviews",
+                    ),
+                    Static(id="stats-range-summary", markup=False),
+                    id="panel-reviews",
+                )
+                yield _panel(
+                    "Due in the next 30 days",
+                    BarChart([Series("due", "accent")], id="stats-forecast"),
+                    Static(id="stats-load", markup=False),
+                    id="panel-forecast",
+                )
+                yield _panel(
+                    "Cards",
+                    ShareBar(
+                        [
+                            Series("new", "secondary"),
+                            Series("learning", "primary"),
+                            Series("young", "success-darken-2"),
+                            Series("mature", "success"),
+                            Series("suspended", "warning"),
+                            Series("buried", "foreground-darken-3"),
+                        ],
+                        id="stats-states",
+                    ),
+                    id="panel-states",
+                )
+                yield _table_panel("True retention", "retention")
+                yield _panel(
+                    "Answers",
+                    Static(id="stats-buttons", classes="stats-table"),
+                    BarChart(
+                        [Series("correct", "success"), Series("again", "error")],
+                        unit="hours",
+                        id="stats-hours",
+                    ),
+                    id="panel-answers",
+                )
+                yield _table_panel("Readiness by deck", "decks")
+                yield _table_panel("Readiness by tag", "tags")
+                yield _table_panel("Hardest cards", "hardest")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#stats-body").focus()
+        self.query_one("#stats-grid").display = False
+        empty = self.query_one("#stats-empty", Static)
+        empty.update("Computing your statistics…")
+        empty.display = True
+        self.set_class(self.size.width >= WIDE, "-wide")
+        self.refresh_stats()
+
+    def on_resize(self) -> None:
+        self.set_class(self.size.width >= WIDE, "-wide")
+
+    # computing
+
+    def refresh_stats(self) -> None:
+        """Compute the statistics for the current filters in a worker. One worker at a time:
+        a filter changed meanwhile is computed when it ends, so a long first read of the
+        history is never started over."""
+        store = self.fp.store
+        query = StatsQuery(store.now(), store.rollover, store.tz, self.deck, self.range_name)
+        self.query_one("#stats-status", Static).update("computing…")
+        self._inputs = (query, dict(store.states))
+        if not self._busy:
+            self._busy = True
+            self.compute(self._inputs)
+
+    @work(thread=True, group="stats", exit_on_error=False, description="statistics")
+    def compute(self, inputs: tuple[StatsQuery, dict[str, CardState]]) -> None:
+        """(A description is given: by default Textual would repr() 10,000 card states.)"""
+        query, states = inputs
+        worker = get_current_worker()
+        app = self.fp
+        reader = None
+        try:
+            history = self.history
+            if history is None:
+                reader = HistoryReader(app.store, lambda: worker.is_cancelled)
+                history = self.history = reader.load()
+            stats = compute_stats(
+                history, states, app.library, app.store.scheduler, query, app.store.user
+            )
+        except Cancelled:
+            return
+        except (DataFileError, OSError) as exc:
+            if not worker.is_cancelled:
+                app.call_from_thread(self._failed, str(exc))
+            return
+        if not worker.is_cancelled:
+            app.call_from_thread(self._computed, stats, inputs)
+        if reader is not None:
+            reader.save()  # after drawing: the cache only makes the next read fast
+
+    def _computed(
+        self, stats: dict[str, Any], inputs: tuple[StatsQuery, dict[str, CardState]]
+    ) -> None:
+        self._busy = False
+        if self._inputs is not inputs:  # the filters changed while computing
+            self.refresh_stats()
+        else:
+            self.show_stats(stats)
+
+    def _failed(self, message: str) -> None:
+        self._busy = False
+        self.show_error(message)
+
+    def show_error(self, message: str) -> None:
+        self.error = message
+        self.query_one("#stats-status", Static).update("")
+        empty = self.query_one("#stats-empty", Static)
+        empty.update(f"Statistics unavailable: {message}")
+        empty.display = True
+        self.query_one("#stats-grid").display = False
+        self.notify(message, title="Statistics", severity="error", markup=False)
+
+    # drawing
+
+    def show_stats(self, stats: dict[str, Any]) -> None:
+        with self.app.batch_update():
+            self._show_all(stats)
+
+    def _show_all(self, stats: dict[str, Any]) -> None:
+        self.stats = stats
+        self.query_one("#stats-status", Static).update("")
+        self.query_one("#stats-grid").display = True
+        has_history = stats["reviews_total"] > 0
+        empty = self.query_one("#stats-empty", Static)
+        empty.display = not has_history
+        if not has_history:
+            where = "in this deck " if stats["deck"] else ""
+            empty.update(
+                f"No reviews {where}yet. Drill a few cards (Escape, then Enter on a deck) and "
+                "your progress, streak and retention show up here."
+            )
+        for name in HISTORY_PANELS:
+            panel = self.query_one(f"#panel-{name}")
+            if panel.display != has_history:
+                panel.display = has_history
+        self._show_today(stats)
+        self._show_calendar(stats)
+        self._show_reviews(stats)
+        self._show_forecast(stats)
+        s = stats["states"]
+        self.query_one("#stats-states", ShareBar).update(
+            [s[k] for k in ("new", "learning", "young", "mature", "suspended", "buried")]
+        )
+        self._show_retention(stats)
+        self._show_answers(stats)
+        self._show_readiness(stats)
+        self._show_hardest(stats)
+
+    def _show_today(self, stats: dict[str, Any]) -> None:
+        n = stats["reviews_today"]
+        if not n:
+            text = "Nothing studied today yet."
+        else:
+            r = stats["ratings"]
+            text = (
+                f"{plural(n, 'review')} in {duration(stats['time_today_s'])} "
+                f"({stats['seconds_per_card_today']}s a card) · {stats['new_today']} new · "
+                f"{r['again']} again · {percent(stats['correct_today'])} correct"
+            )
+        text += f"\nDue now {stats['due_now']} · due today {stats['due_today']}"
+        self.query_one("#stats-today", Static).update(text)
+
+    def _show_calendar(self, stats: dict[str, Any]) -> None:
+        days = [(date.fromisoformat(d["date"]), d["reviews"]) for d in stats["heatmap"]]
+        studied = sum(1 for _, n in days if n)
+        self.query_one("#stats-streak", Static).update(
+            f"Streak {plural(stats['streak_days'], 'day')} · "
+            f"longest {plural(stats['longest_streak_days'], 'day')} · "
+            f"studied {studied} of the last {len(days)} days"
+        )
+        self.query_one("#stats-heatmap", Heatmap).update(days)
+
+    def _show_reviews(self, stats: dict[str, Any]) -> None:
+        rows = stats["reviews_by_day"]
+        self.query_one("#stats-reviews", BarChart).update(
+            [day_label(r["date"]) for r in rows],
+            [[r["learn"], r["review"], r["relearn"]] for r in rows],
+        )
+        summary = stats["range_summary"]
+        days = summary["days"]
+        self.query_one("#stats-range-summary", Static).update(
+            f"{RANGE_LABELS[stats['range']].capitalize()}: studied {summary['days_studied']} of "
+            f"{days} days · {plural(summary['reviews'], 'review')} · "
+            f"{duration(summary['time_s'])} · {summary['reviews_per_day']} a day"
+        )
+
+    def _show_forecast(self, stats: dict[str, Any]) -> None:
+        rows = stats["forecast"]
+        self.query_one("#stats-forecast", BarChart).update(
+            [day_label(r["date"]) for r in rows], [[r["due"]] for r in rows]
+        )
+        week = sum(r["due"] for r in rows[:7])
+        tomorrow = rows[1]["due"] if len(rows) > 1 else 0
+        self.query_one("#stats-load", Static).update(
+            f"Today {rows[0]['due'] if rows else 0} (with overdue) · tomorrow {tomorrow} · "
+            f"next 7 days {week} · daily load ≈ {stats['daily_load']:g} reviews a day"
+        )
+
+    def _show_retention(self, stats: dict[str, Any]) -> None:
+        names = {
+            "today": "Today",
+            "yesterday": "Yesterday",
+            "week": "Last 7 days",
+            "month": "Last 30 days",
+            "year": "Last 365 days",
+            "all_time": "All time",
+        }
+
+        def cell(c: dict[str, Any]) -> str:
+            total = c["passed"] + c["failed"]
+            return f"{percent(c['rate'])} ({c['passed']}/{total})" if total else "—"
+
+        rows = []
+        for key, label in names.items():
+            row = stats["retention"][key]
+            rows.append([label, cell(row["young"]), cell(row["mature"]), cell(row["all"])])
+        self.query_one("#stats-retention", Static).update(
+            text_table(["", "Young", "Mature", "All"], rows)
+        )
+
+    def _show_answers(self, stats: dict[str, Any]) -> None:
+        rows = []
+        for group, label in (("learn", "Learning"), ("young", "Young"), ("mature", "Mature")):
+            b = stats["buttons"][group]
+            total = sum(b.values())
+            correct = (total - b["again"]) / total if total else None
+            rows.append(
+                [label, *(str(b[k]) for k in ("again", "hard", "good", "easy")), percent(correct)]
+            )
+        table = text_table(["", "Again", "Hard", "Good", "Easy", "Correct"], rows)
+        answer = stats["answer_seconds"]
+        if answer is not None:
+            table.append(f"\nAverage answer time {answer}s. Reviews by hour of the day:")
+        self.query_one("#stats-buttons", Static).update(table)
+        hours = stats["hours"]
+        again = [round(h["reviews"] * (1 - (h["correct"] or 0))) for h in hours]
+        self.query_one("#stats-hours", BarChart).update(
+            [f"{h['hour']}h" for h in hours],
+            [[h["reviews"] - a, a] for h, a in zip(hours, again, strict=True)],
+        )
+
+    def _show_readiness(self, stats: dict[str, Any]) -> None:
+        header = ["Cards", "Studied", "Due", "Retention", "Recall", "Ready"]
+
+        def rows_of(rows: list[dict[str, Any]], key: str) -> list[list[str]]:
+            return [
+                [
+                    row[key],
+                    str(row["cards"]),
+                    str(row["studied"]),
+                    str(row["due"]),
+                    percent(row["retention"]),
+                    percent(row["recall"]),
+                    percent(row["ready"]),
+                ]
+                for row in rows
+            ]
+
+        self.query_one("#stats-decks", Static).update(
+            text_table(["Deck", *header], rows_of(stats["by_deck"], "name"))
+        )
+        started = [r for r in stats["by_tag"] if r["studied"]]
+        tags = sorted(started, key=lambda r: (r["ready"] or 0, r["tag"]))
+        table = text_table(["Tag (weakest first)", *header], rows_of(tags[:TAGS_SHOWN], "tag"))
+        more = [f"{len(tags) - TAGS_SHOWN} more"] if len(tags) > TAGS_SHOWN else []
+        if len(started) < len(stats["by_tag"]):
+            more.append(f"{len(stats['by_tag']) - len(started)} not started")
+        if more:
+            table.append(f"\nTags: {', '.join(more)} (all in flashprep stats --json)")
+        self.query_one("#stats-tags", Static).update(table)
+
+    def _show_hardest(self, stats: dict[str, Any]) -> None:
+        rows = stats["hardest"]
+        if not rows:
+            self.query_one("#stats-hardest", Static).update(
+                Text("No card gives you trouble yet: none failed, none fading.")
+            )
+            return
+        table = text_table(
+            ["Lapses", "Again", "Recall", "Deck", "Card"],
+            [
+                [
+                    str(row["lapses"]),
+                    str(row["agains"]),
+                    percent(row["recall"]),
+                    row["deck"],
+                    " ".join(row["front"].split())[:200],
+                ]
+                for row in rows
+            ],
+            left=(3, 4),
+        )
+        self.query_one("#stats-hardest", Static).update(table)
+
+    # keys
+
+    def action_back(self) -> None:
+        self.workers.cancel_node(self)
+        self.dismiss()
+
+    def action_pick_deck(self) -> None:
+        select = self.query_one("#stats-deck", Select)
+        select.focus()
+        select.action_show_overlay()
+
+    def action_next_range(self) -> None:
+        names = list(RANGES)
+        following = names[(names.index(self.range_name) + 1) % len(names)]
+        self.query_one("#stats-range", Select).value = following
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        if event.select.id == "stats-deck":
+            deck = None if event.value == ALL_DECKS else str(event.value)
+            if deck == self.deck:
+                return
+            self.deck = deck
+        elif event.select.id == "stats-range":
+            if event.value == self.range_name:
+                return
+            self.range_name = str(event.value)
+        else:
+            return
+        self.query_one("#stats-body").focus()
+        self.refresh_stats()
