@@ -37,7 +37,7 @@ from flashprep.core.importers.source import (
     SourceReview,
     card_id_for_guid,
     clean_tags,
-    deck_id_for,
+    deck_id_for_card,
 )
 from flashprep.core.tomlerrors import DataFileError
 
@@ -346,7 +346,7 @@ def _read(path: Path, conn: sqlite3.Connection, kind: str, media_names: list[str
         if is_blank(front) or is_blank(back):
             source.warn(f"note {nid} card {ordinal + 1}: an empty side, shown as {EMPTY_SIDE}")
         hint = "\n\n".join(h for h in (markdown(x) for x in rendered.hints) if h) or None
-        deck_id = deck_id_for(deck_name)
+        deck_id = deck_id_for_card(str(guid), deck_name)
         try:
             card = Card(
                 id=card_id_for_guid(str(guid), ordinal),

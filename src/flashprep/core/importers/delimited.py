@@ -27,7 +27,7 @@ from flashprep.core.importers.source import (
     card_id_for_guid,
     card_id_for_text,
     clean_tags,
-    deck_id_for,
+    deck_id_for_card,
     read_text,
 )
 from flashprep.core.tomlerrors import DataFileError
@@ -275,7 +275,7 @@ def _add_row(
     values = row.fields + [""] * max(0, len(notetype.fields) - len(row.fields))
     fields = dict(zip(notetype.fields, values, strict=False))
     deck_name = row.deck or default_deck
-    deck = source.deck(deck_id_for(deck_name), deck_name)
+    deck = source.deck(deck_id_for_card(row.guid, deck_name), deck_name)
     ordinals = ankitemplate.card_ordinals(notetype, fields)
     if not ordinals:
         source.warn(f"line {row.line}: makes no card (a cloze note without {{{{c1::...}}}}?)")

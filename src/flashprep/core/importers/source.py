@@ -18,7 +18,9 @@ from flashprep.core.tomlerrors import DataFileError
 
 _SLUG_GAP = re.compile(r"[^a-z0-9]+")
 _TAG_BAD = re.compile(r"[\s\x00-\x1f]+")
-_OWN_GUID = re.compile(r"^flashprep:[a-z0-9][a-z0-9._-]{0,79}/([A-Za-z0-9][A-Za-z0-9._-]{0,119})$")
+_OWN_GUID = re.compile(
+    r"^flashprep:([a-z0-9][a-z0-9._-]{0,79})/([A-Za-z0-9][A-Za-z0-9._-]{0,119})$"
+)
 
 
 @dataclass(frozen=True)
@@ -86,8 +88,14 @@ def card_id_for_guid(guid: str, ordinal: int) -> str:
     """
     own = _OWN_GUID.match(guid)
     if own and ordinal == 0:
-        return own.group(1)
+        return own.group(2)
     return f"{_digest('guid:' + guid)}-{ordinal}"
+
+
+def deck_id_for_card(guid: str | None, deck_name: str) -> str:
+    """The deck id of a card: the one flashprep exported it from, else one from the deck name."""
+    own = _OWN_GUID.match(guid or "")
+    return own.group(1) if own else deck_id_for(deck_name)
 
 
 def card_id_for_text(first_field: str, ordinal: int = 0) -> str:
