@@ -428,13 +428,15 @@ class UserStore:
                     continue
                 if path.name == position.file:
                     offset = position.offset
-            entries = read_log_file(path, offset)
-            for entry in entries:
-                apply_entry(self.scheduler, self.data, entry, self.rollover, self.tz)
-            self._tail += len(entries)
-            if entries:
-                size = path.stat().st_size
-                self.data.position = LogPosition(path.name, size, entries[-1].id)
+            self._apply_file(path, read_log_file(path, offset))
+
+    def _apply_file(self, path: Path, entries: list[LogEntry]) -> None:
+        """Replay entries read from (or just written to) the end of a month file."""
+        for entry in entries:
+            apply_entry(self.scheduler, self.data, entry, self.rollover, self.tz)
+        self._tail += len(entries)
+        if entries:
+            self.data.position = LogPosition(path.name, path.stat().st_size, entries[-1].id)
 
     # reading
 
@@ -542,14 +544,17 @@ class UserStore:
             old = existing.get(name, [])
             if not old or max(e.at for e in old) <= new[0].at:
                 append_durable(path, b"".join(entry_to_toml(e) for e in new), LOG_HEADER)
+                existing[name] = old + new
             else:
-                merged = sorted(old + new, key=lambda e: e.at)
-                atomic_write(path, LOG_HEADER + b"".join(entry_to_toml(e) for e in merged))
+                existing[name] = sorted(old + new, key=lambda e: e.at)
+                blocks = b"".join(entry_to_toml(e) for e in existing[name])
+                atomic_write(path, LOG_HEADER + blocks)
         self._undo.clear()
         self.data = Replayed()
         self._tail = 0
         self._checkpointed = None
-        self._replay_tail(None)
+        for name in sorted(existing):  # the whole log, as written: no need to parse it again
+            self._apply_file(self.log_dir / name, existing[name])
         self.checkpoint()
         return len(fresh)
 

@@ -23,17 +23,25 @@ _AV = re.compile(
     r"<(audio|video|source)\b[^>]*?\bsrc\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s>]+))[^>]*>", re.I
 )
 _SOUND = re.compile(r"\[sound:([^\]]+)\]")
-_PIECES = re.compile(r"(<!--.*?-->|<[A-Za-z/!?][^>]*>)", re.S)
+_HAS_MEDIA = re.compile(r"<(?:img|audio|video|source)\b|\[sound:", re.I)
 _CODE_TAG = re.compile(r"<(/?)(pre|code|script|style|kbd|samp)\b", re.I)
-_TAG_LIKE_ENTITY = re.compile(r"&(?:lt|#0*60|#x0*3c);(?=[A-Za-z/!?])", re.I)
-_UNDERSCORE = re.compile(r"(?<![^\W_])_|_(?![^\W_])")
+_ESCAPABLE = re.compile(
+    r"(<!--.*?-->|<[A-Za-z/!?][^>]*>)"  # a tag: kept (and followed, for code)
+    r"|[\\*`]"  # backslash, emphasis, code
+    r"|(?<![^\W_])_|_(?![^\W_])"  # an underscore at a word edge (inside a word it is text)
+    r"|&(?:lt|#0*60|#x0*3c);(?=[A-Za-z/!?])",  # `<tag>`-like text
+    re.I | re.S,
+)
+_NEEDS_ESCAPE = re.compile(r"[\\*`_]|&(?:lt|#0*60|#x0*3c);", re.I)
 _BLANK_LINES = re.compile(r"\n{3,}")
+_HARD_BREAK = re.compile(r"(?<=\S) {2,}\n")
 _PLAIN_UNSAFE = re.compile(r"[<&\n\r\t*_`\\]|  |^\s|\s$")
 
 # Private-use characters stand in for escapes while the converter runs, so that it neither
 # escapes our backslashes again nor sees them.
 _STAR, _UNDER, _TICK, _LT, _BACKSLASH = "\ue000", "\ue001", "\ue002", "\ue003", "\ue004"
 _SENTINELS = re.compile("[\ue000-\ue004]")
+_SENTINEL_FOR = {"*": _STAR, "_": _UNDER, "`": _TICK, "\\": _BACKSLASH}
 _RESTORE = str.maketrans(
     {_STAR: "\\*", _UNDER: "\\_", _TICK: "\\`", _LT: "\\<", _BACKSLASH: "\\\\"}
 )
@@ -62,6 +70,8 @@ def _placeholders(text: str, media: list[str]) -> str:
         media.append(name)
         return html.escape(f"[audio: {name}]")
 
+    if not _HAS_MEDIA.search(text):
+        return text
     if "<" in text:
         text = _IMG.sub(image, text)
         text = _AV.sub(av, text)
@@ -70,45 +80,41 @@ def _placeholders(text: str, media: list[str]) -> str:
     return text
 
 
-def _escape_text(text: str) -> str:
-    """Mark what Markdown would take as syntax in a run of HTML text (not code)."""
-    if "\\" in text:
-        text = text.replace("\\", _BACKSLASH)
-    if "*" in text:
-        text = text.replace("*", _STAR)
-    if "`" in text:
-        text = text.replace("`", _TICK)
-    if "_" in text:
-        text = _UNDERSCORE.sub(_UNDER, text)
-    if "&" in text:
-        text = _TAG_LIKE_ENTITY.sub(_LT, text)
-    return text
-
-
 def _escape_outside_code(source: str) -> str:
-    pieces = _PIECES.split(source)
+    """Mark what Markdown would take as syntax in the HTML's text, outside code (one pass)."""
+    if not _NEEDS_ESCAPE.search(source):
+        return source
     depth = 0
-    for i, piece in enumerate(pieces):
-        if i % 2:
-            tag = _CODE_TAG.match(piece)
-            if tag:
-                depth = max(0, depth + (-1 if tag.group(1) else 1))
-        elif piece and not depth:
-            pieces[i] = _escape_text(piece)
-    return "".join(pieces)
+
+    def mark(match: re.Match[str]) -> str:
+        nonlocal depth
+        tag = match.group(1)
+        if tag is not None:
+            code = _CODE_TAG.match(tag)
+            if code:
+                depth = max(0, depth + (-1 if code.group(1) else 1))
+            return tag
+        if depth:
+            return match.group(0)
+        return _SENTINEL_FOR.get(match.group(0), _LT)
+
+    return _ESCAPABLE.sub(mark, source)
 
 
 def _tidy(markdown: str) -> str:
     """Backslash line breaks (trailing spaces vanish in editors); at most one blank line."""
     if "  \n" in markdown:
-        lines = markdown.split("\n")
-        fenced = False
-        for i, line in enumerate(lines[:-1]):
-            if line.lstrip().startswith(("```", "~~~")):
-                fenced = not fenced
-            elif not fenced and line.endswith("  ") and line.strip():
-                lines[i] = line.rstrip(" ") + "\\"
-        markdown = "\n".join(lines)
+        if "```" not in markdown and "~~~" not in markdown:
+            markdown = _HARD_BREAK.sub(lambda _: "\\\n", markdown)
+        else:
+            lines = markdown.split("\n")
+            fenced = False
+            for i, line in enumerate(lines[:-1]):
+                if line.lstrip().startswith(("```", "~~~")):
+                    fenced = not fenced
+                elif not fenced and line.endswith("  ") and line.strip():
+                    lines[i] = line.rstrip(" ") + "\\"
+            markdown = "\n".join(lines)
     return _BLANK_LINES.sub("\n\n", markdown).strip()
 
 
@@ -118,9 +124,11 @@ def html_to_markdown(source: str, media: list[str] | None = None) -> str:
     source = _placeholders(source, found)
     if not _PLAIN_UNSAFE.search(source):
         return source
-    source = _SENTINELS.sub("", source)
-    result = convert(_escape_outside_code(source)).content or ""
-    return _tidy(result.translate(_RESTORE))
+    if _SENTINELS.search(source):
+        source = _SENTINELS.sub("", source)
+    escaped = _escape_outside_code(source)
+    result = convert(escaped).content or ""
+    return _tidy(result.translate(_RESTORE) if escaped is not source else result)
 
 
 def looks_like_html(text: str) -> bool:

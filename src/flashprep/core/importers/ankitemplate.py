@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Literal
 
 Kind = Literal["normal", "cloze"]
@@ -162,8 +163,12 @@ class _Section:
     body: list[_Section | tuple[str, str]] = field(default_factory=list)
 
 
+@lru_cache(maxsize=256)
 def _parse_template(text: str) -> list[_Section | tuple[str, str]]:
-    """Text and `{{...}}` tags as ("text", s) / ("var", name) items and nested sections."""
+    """Text and `{{...}}` tags as ("text", s) / ("var", name) items and nested sections.
+
+    Cached: a package has a few templates and thousands of cards; the result is never changed.
+    """
     root: list[_Section | tuple[str, str]] = []
     stack: list[_Section] = []
     pos = 0
@@ -208,10 +213,15 @@ class _Context:
         return self.special.get(name, "")
 
 
-def _apply_filters(ctx: _Context, spec: str) -> str:
+@lru_cache(maxsize=1024)
+def _field_and_filters(spec: str) -> tuple[str, tuple[str, ...]]:
+    """`{{text:cloze:Text}}` -> ("Text", ("text", "cloze")); `{{tts en_US:Front}}` too."""
     parts = spec.split(":")
-    name = parts[-1].strip()
-    filters = [p.strip().split(" ", 1)[0].lower() for p in parts[:-1]]
+    return parts[-1].strip(), tuple(p.strip().split(" ", 1)[0].lower() for p in parts[:-1])
+
+
+def _apply_filters(ctx: _Context, spec: str) -> str:
+    name, filters = _field_and_filters(spec)
     raw = ctx.value(name)
     if "type" in filters:
         if ctx.side == "front":

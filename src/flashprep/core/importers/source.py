@@ -11,6 +11,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 
 from flashprep.core.deck import Card, Category
@@ -74,6 +75,7 @@ def _digest(text: str, size: int = 12) -> str:
     return hashlib.sha1(text.encode("utf-8", errors="surrogatepass")).hexdigest()[:size]
 
 
+@lru_cache(maxsize=1024)
 def deck_id_for(name: str) -> str:
     """A deck id from a deck name: `Interview::Behavioral` -> `interview-behavioral`."""
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
