@@ -26,6 +26,7 @@ today).
 
 - Move with the arrow keys; **Space** marks decks; **Enter** drills the marked decks, or the one
   under the cursor when none is marked; **a** drills all decks.
+- **i** imports decks from a file (Anki, CSV, Markdown, deck TOML).
 - **ctrl+p** opens the command palette (themes, keys); **q** quits.
 """
 
@@ -33,6 +34,7 @@ today).
         Binding("enter", "drill", "Drill", id="drill", priority=True),
         Binding("space", "mark", "Mark", id="mark"),
         Binding("a", "drill_all", "Drill all", id="drill_all"),
+        Binding("i", "import_decks", "Import", id="import"),
         Binding("q", "app.quit", "Quit", id="quit_home"),
     ]
 
@@ -128,3 +130,8 @@ today).
     def action_drill_all(self) -> None:
         if self.fp.library.decks:
             self.fp.start_drill(None)
+
+    def action_import_decks(self) -> None:
+        from flashprep.tui.screens.import_dialog import ImportDialog
+
+        self.app.push_screen(ImportDialog())
