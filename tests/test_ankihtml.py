@@ -29,6 +29,8 @@ from flashprep.core.importers.ankitemplate import (
     [
         ("<b>bold</b> &amp; <i>it</i>", "**bold** & *it*"),
         ("line<br>next<br/>last", "line\\\nnext\\\nlast"),
+        ("one<br><br>two<br>", "one\n\ntwo"),  # no stray backslash before a blank line
+        ("<pre>x  \ny</pre>a<br>b", "```\nx  \ny\n```\n\na\\\nb"),
         ("<div>one</div><div>two</div>", "one\n\ntwo"),
         ("<ul><li>a</li><li>b<ol><li>c</li></ol></li></ul>", "- a\n- b\n  1. c"),
         ("<style>.c{color:red}</style><script>x()</script>kept", "kept"),

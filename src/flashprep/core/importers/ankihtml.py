@@ -34,7 +34,8 @@ _ESCAPABLE = re.compile(
 )
 _NEEDS_ESCAPE = re.compile(r"[\\*`_]|&(?:lt|#0*60|#x0*3c);", re.I)
 _BLANK_LINES = re.compile(r"\n{3,}")
-_HARD_BREAK = re.compile(r"(?<=\S) {2,}\n")
+_HARD_BREAK = re.compile(r"(?<=\S) {2,}\n(?=[ \t\xa0]*\S)")
+_TRAILING_SPACES = re.compile(r"[ \t]+\n")
 _PLAIN_UNSAFE = re.compile(r"[<&\n\r\t*_`\\]|  |^\s|\s$")
 
 # Private-use characters stand in for escapes while the converter runs, so that it neither
@@ -102,18 +103,24 @@ def _escape_outside_code(source: str) -> str:
 
 
 def _tidy(markdown: str) -> str:
-    """Backslash line breaks (trailing spaces vanish in editors); at most one blank line."""
+    """Backslash line breaks (trailing spaces vanish in editors); at most one blank line.
+
+    A break before a blank line ends the paragraph anyway, so it is dropped, not kept as `\\`.
+    """
     if "  \n" in markdown:
         if "```" not in markdown and "~~~" not in markdown:
             markdown = _HARD_BREAK.sub(lambda _: "\\\n", markdown)
+            markdown = _TRAILING_SPACES.sub("\n", markdown)
         else:
             lines = markdown.split("\n")
             fenced = False
             for i, line in enumerate(lines[:-1]):
                 if line.lstrip().startswith(("```", "~~~")):
                     fenced = not fenced
-                elif not fenced and line.endswith("  ") and line.strip():
-                    lines[i] = line.rstrip(" ") + "\\"
+                elif not fenced and line.endswith("  "):
+                    after = lines[i + 1].strip()
+                    keep = line.strip() and after and not after.startswith(("```", "~~~"))
+                    lines[i] = line.rstrip(" ") + ("\\" if keep else "")
             markdown = "\n".join(lines)
     return _BLANK_LINES.sub("\n\n", markdown).strip()
 

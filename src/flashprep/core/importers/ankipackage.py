@@ -31,7 +31,7 @@ from pydantic import ValidationError
 from flashprep.core.deck import Card
 from flashprep.core.importers import ankitemplate, protowire
 from flashprep.core.importers.ankihtml import html_to_markdown
-from flashprep.core.importers.ankitemplate import NoteType, Template, is_blank
+from flashprep.core.importers.ankitemplate import NoteType, Template
 from flashprep.core.importers.source import (
     ImportSource,
     SourceReview,
@@ -191,7 +191,6 @@ def _opened(path: Path) -> Iterator[tuple[sqlite3.Connection, int, list[str]]]:
         uri = f"{(workdir / 'collection.db').as_uri()}?mode=ro&immutable=1"
         conn = sqlite3.connect(uri, uri=True)
         conn.create_collation("unicase", _unicase)
-        conn.text_factory = lambda b: b.decode("utf-8", errors="replace")
         yield conn, version, media
     finally:
         if conn is not None:
@@ -321,38 +320,44 @@ def _read(path: Path, conn: sqlite3.Connection, kind: str, media_names: list[str
         "SELECT c.id, c.ord, c.did, c.odid, c.queue, c.mod, n.id, n.guid, n.mid, n.tags, n.flds"
         " FROM cards c JOIN notes n ON n.id = c.nid ORDER BY c.did, n.id, c.ord"
     )
-    for cid, ordinal, did, odid, queue, mod, nid, guid, mid, tags, flds in rows:
-        notetype = col.notetypes.get(mid)
-        if notetype is None:
-            raise PackageError(path, f"note {nid} (guid {guid!r}): unknown note type {mid}")
-        if notetype.kind == "normal" and not 0 <= ordinal < len(notetype.templates):
+    note_id: int | None = None
+    notetype: NoteType | None = None
+    fields: dict[str, str] = {}
+    tags: list[str] = []
+    for cid, ordinal, did, odid, queue, mod, nid, guid, mid, raw_tags, flds in rows:
+        if nid != note_id:  # cards of one note come together: read the note once
+            note_id, notetype = nid, col.notetypes.get(mid)
+            if notetype is None:
+                raise PackageError(path, f"note {nid} (guid {guid!r}): unknown note type {mid}")
+            values = flds.split("\x1f")
+            values += [""] * (len(notetype.fields) - len(values))
+            fields = dict(zip(notetype.fields, values, strict=False))
+            tags = clean_tags(raw_tags.split())
+        assert notetype is not None
+        template = 0 if notetype.kind == "cloze" else ordinal
+        if not 0 <= template < len(notetype.templates):
             source.warn(f"note {nid}: card {ordinal + 1} has no template; skipped")
             continue
-        if notetype.kind == "cloze" and not notetype.templates:
-            source.warn(f"note {nid}: cloze note type {notetype.name!r} has no template; skipped")
-            continue
         deck_name = col.decks.get(odid or did, "Default")
-        values = str(flds).split("\x1f")
-        fields = dict(zip(notetype.fields, values + [""] * len(notetype.fields), strict=False))
         special = {
-            "Tags": str(tags).strip(),
+            "Tags": raw_tags.strip(),
             "Type": notetype.name,
             "Deck": deck_name,
-            "Subdeck": deck_name.split("::")[-1],
-            "Card": notetype.templates[0 if notetype.kind == "cloze" else ordinal].name,
+            "Subdeck": deck_name.rsplit("::", 1)[-1],
+            "Card": notetype.templates[template].name,
         }
         rendered = ankitemplate.render_card(notetype, fields, ordinal, special)
         front, back = markdown(rendered.front), markdown(rendered.back)
-        if is_blank(front) or is_blank(back):
+        if not front or not back:
             source.warn(f"note {nid} card {ordinal + 1}: an empty side, shown as {EMPTY_SIDE}")
         hint = "\n\n".join(h for h in (markdown(x) for x in rendered.hints) if h) or None
-        deck_id = deck_id_for_card(str(guid), deck_name)
+        deck_id = deck_id_for_card(guid, deck_name)
         try:
             card = Card(
-                id=card_id_for_guid(str(guid), ordinal),
-                front=front if front.strip() else EMPTY_SIDE,
-                back=back if back.strip() else EMPTY_SIDE,
-                tags=clean_tags(str(tags).split()),
+                id=card_id_for_guid(guid, ordinal),
+                front=front or EMPTY_SIDE,
+                back=back or EMPTY_SIDE,
+                tags=tags,
                 hint=hint,
                 origin=f"anki:{guid}#{ordinal}",
             )

@@ -54,8 +54,12 @@ class _Cloze:
 _CLOZE_TOKEN = re.compile(r"\{\{c(\d+)::|::|\}\}")
 
 
+@lru_cache(maxsize=64)
 def _parse_cloze(text: str) -> list[_Cloze | str]:
-    """`{{c1::answer::hint}}` deletions, nested ones included; stray markers stay text."""
+    """`{{c1::answer::hint}}` deletions, nested ones included; stray markers stay text.
+
+    Cached: each card of a note renders the same text twice (front and back); never changed.
+    """
     root: list[_Cloze | str] = []
     stack: list[_Cloze] = []
 

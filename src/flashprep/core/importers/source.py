@@ -91,7 +91,13 @@ def card_id_for_guid(guid: str, ordinal: int) -> str:
     own = _OWN_GUID.match(guid)
     if own and ordinal == 0:
         return own.group(2)
-    return f"{_digest('guid:' + guid)}-{ordinal}"
+    return f"{_guid_digest(guid)}-{ordinal}"
+
+
+@lru_cache(maxsize=64)
+def _guid_digest(guid: str) -> str:
+    """Cached: the cards of one note (reversed, cloze) share their guid."""
+    return _digest("guid:" + guid)
 
 
 def deck_id_for_card(guid: str | None, deck_name: str) -> str:
