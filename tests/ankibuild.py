@@ -125,7 +125,7 @@ NOTES: list[tuple[str, str, str, dict[str, str]]] = [
 
 
 def build_sample(folder: Path) -> tuple[Sample, dict[str, Path]]:
-    """Make the sample collection; export it as {"anki21b"/"anki21"/"anki2": package path}."""
+    """Make the sample collection and export it: {"anki21b"/"anki21"/"anki2"/"colpkg": path}."""
     folder.mkdir(parents=True, exist_ok=True)
     col = Collection(str(folder / "sample.anki2"))
     sample = Sample()
@@ -171,8 +171,11 @@ def build_sample(folder: Path) -> tuple[Sample, dict[str, Path]]:
             col.export_anki_package(out_path=str(out), options=options, limit=None)
             paths[layout] = out
         paths["anki2"] = to_oldest_layout(paths["anki21"], folder / "sample-anki2.apkg")
+        paths["colpkg"] = folder / "sample.colpkg"
+        col.export_collection_package(str(paths["colpkg"]), include_media=True, legacy=False)
     finally:
-        col.close()
+        if col.db is not None:  # exporting a whole collection closes it
+            col.close()
     return sample, paths
 
 

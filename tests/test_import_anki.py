@@ -88,6 +88,14 @@ def test_every_anki_card_becomes_one_card(
     assert len({c.id for c in all_cards(source)}) == sample.cards
 
 
+def test_a_whole_collection_package(built: tuple[Sample, dict[str, Path]]) -> None:
+    sample, paths = built
+    source = read_source(paths["colpkg"])
+    assert source.kind == "Anki package (collection.anki21b)"
+    assert len(all_cards(source)) == sample.cards
+    assert all_cards(source) == all_cards(read_package(paths["anki21b"]))
+
+
 def test_all_layouts_agree(built: tuple[Sample, dict[str, Path]]) -> None:
     _, paths = built
     first, *others = (read_package(paths[k]) for k in ("anki21b", "anki21", "anki2"))

@@ -21,7 +21,6 @@ from typing import Any
 
 from flashprep.core.deck import Deck
 from flashprep.core.exporters.html import markdown_to_html
-from flashprep.core.importers.ankitemplate import is_blank
 from flashprep.core.importers.source import own_guid
 
 NOTETYPE_ID = 1_700_000_000_001
@@ -201,7 +200,7 @@ def _fill(conn: sqlite3.Connection, deck: Deck, now: datetime) -> None:
     for position, card in enumerate(deck.cards):
         front = markdown_to_html(card.front)
         back = markdown_to_html(card.back)
-        hint = markdown_to_html(card.hint) if card.hint and not is_blank(card.hint) else ""
+        hint = markdown_to_html(card.hint) if card.hint and card.hint.strip() else ""
         note_id = now_ms + position
         tags = f" {' '.join(card.tags)} " if card.tags else ""
         conn.execute(

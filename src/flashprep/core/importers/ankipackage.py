@@ -33,6 +33,7 @@ from flashprep.core.importers import ankitemplate, protowire
 from flashprep.core.importers.ankihtml import html_to_markdown
 from flashprep.core.importers.ankitemplate import NoteType, Template
 from flashprep.core.importers.source import (
+    EMPTY_SIDE,
     ImportSource,
     SourceReview,
     card_id_for_guid,
@@ -47,7 +48,6 @@ MAX_SMALL_ENTRY_BYTES = 64 << 20
 """Cap for the `meta` and `media` entries."""
 LAYOUTS = {1: "collection.anki2", 2: "collection.anki21", 3: "collection.anki21b"}
 MAX_ANSWER_MS = 10**9 - 1
-EMPTY_SIDE = "*(empty)*"
 
 
 class PackageError(DataFileError):

@@ -70,8 +70,9 @@ class ImportSummary:
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
-        data.update(cards_added=self.added, cards_updated=self.updated)
-        data["cards_unchanged"] = self.unchanged
+        data.update(
+            cards_added=self.added, cards_updated=self.updated, cards_unchanged=self.unchanged
+        )
         return data
 
     def lines(self) -> list[str]:
@@ -82,8 +83,8 @@ class ImportSummary:
         out.append(f"Decks: {created} created, {len(self.decks) - created} updated")
         for d in self.decks:
             mark = "+" if d.created else "~"
-            line = f"  {mark} {d.id} ({d.name}): {d.added} added, {d.updated} updated"
-            line += f", {d.unchanged} unchanged"
+            line = f"  {mark} {d.id} ({d.name}): {d.added} added, {d.updated} updated, "
+            line += f"{d.unchanged} unchanged"
             if d.renamed_from:
                 line += f" [id {d.renamed_from!r} is a bundled deck, so the id is {d.id!r}]"
             out.append(line)
@@ -207,16 +208,16 @@ def apply_sources(
     if lock is not None and grouped:
         lock.acquire()
     try:
-        writes: list[tuple[Path, bytes]] = []
+        writes: list[tuple[Path, Deck]] = []
         for deck_id, parts in grouped.items():
             path = home.decks / f"{deck_id}.toml"
             planned, change = _plan_deck(deck_id, parts, _existing(path, deck_id), renamed[deck_id])
             summary.decks.append(change)
             if change.created or change.added or change.updated:
-                writes.append((path, deck_to_toml(planned)))
-        if not dry_run:
-            for path, data in writes:
-                atomic_write(path, data, private=False)
+                writes.append((path, planned))
+        if not dry_run:  # every deck was planned (and every existing file read) before any write
+            for path, planned in writes:
+                atomic_write(path, deck_to_toml(planned), private=False)
     finally:
         if lock is not None:
             lock.release()

@@ -23,6 +23,7 @@ from flashprep.core.importers import ankitemplate
 from flashprep.core.importers.ankihtml import html_to_markdown, looks_like_html
 from flashprep.core.importers.ankitemplate import BASIC, NoteType, is_blank
 from flashprep.core.importers.source import (
+    EMPTY_SIDE,
     ImportSource,
     card_id_for_guid,
     card_id_for_text,
@@ -69,7 +70,6 @@ COLUMN_ROLES = {
     "note type": "notetype",
     "hint": "hint",
 }
-EMPTY_SIDE = "*(empty)*"
 
 
 @dataclass
@@ -219,11 +219,10 @@ def _rows(path: Path, text: str, kind: str) -> tuple[_Header, list[_Row], bool]:
         regular += [c for i, c in enumerate(cells) if i >= len(order) and i not in special]
         notetype_name = by_role.get("notetype") or header.notetype
         row_tags = by_role.get("tags", "")
-        if "tags" not in roles:
+        known = _stock(notetype_name)
+        if "tags" not in roles and known is not None and len(regular) > len(known.fields):
             # Anki: with no tags column named, the column after the note's fields holds tags.
-            count = len(_notetype(notetype_name).fields)
-            if _notetype(notetype_name).name != "Generic" and len(regular) > count:
-                row_tags, regular = regular[count], regular[:count]
+            row_tags, regular = regular[len(known.fields)], regular[: len(known.fields)]
         rows.append(
             _Row(
                 line,
@@ -238,10 +237,9 @@ def _rows(path: Path, text: str, kind: str) -> tuple[_Header, list[_Row], bool]:
     return header, rows, had_header_block
 
 
-def _notetype(name: str | None) -> NoteType:
-    if not name:
-        return BASIC
-    return ankitemplate.stock_notetype(name) or ankitemplate.generic(0)
+def _stock(name: str | None) -> NoteType | None:
+    """The note type a row names: Basic when none, None when it is not one of Anki's stock ones."""
+    return ankitemplate.stock_notetype(name) if name else BASIC
 
 
 def read_delimited(path: Path, kind: str) -> ImportSource:
@@ -269,9 +267,7 @@ def _add_row(
     if not row.fields or is_blank(row.fields[0]):
         source.warn(f"line {row.line}: the first field is empty; skipped")
         return
-    notetype = _notetype(row.notetype)
-    if notetype.name == "Generic":
-        notetype = ankitemplate.generic(len(row.fields))
+    notetype = _stock(row.notetype) or ankitemplate.generic(len(row.fields))
     values = row.fields + [""] * max(0, len(notetype.fields) - len(row.fields))
     fields = dict(zip(notetype.fields, values, strict=False))
     deck_name = row.deck or default_deck

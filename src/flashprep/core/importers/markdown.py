@@ -25,6 +25,7 @@ from pydantic import ValidationError
 
 from flashprep.core.deck import CARD_ID_PATTERN, CATEGORIES, Card
 from flashprep.core.importers.source import (
+    EMPTY_SIDE,
     ImportSource,
     SourceDeck,
     card_id_for_text,
@@ -42,7 +43,6 @@ _EXPLICIT_ID = re.compile(r"[ \t]*\{#([^}]*)\}$")
 _META = re.compile(r"^(tags|hint|category)[ \t]*:[ \t]*(.*)$", re.I)
 _SPLIT = re.compile(r"^ {0,3}---[ \t]*$")
 _CARD_ID = re.compile(CARD_ID_PATTERN)
-EMPTY_SIDE = "*(empty)*"
 
 
 @dataclass

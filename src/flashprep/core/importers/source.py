@@ -17,6 +17,8 @@ from pathlib import Path
 from flashprep.core.deck import Card, Category
 from flashprep.core.tomlerrors import DataFileError
 
+EMPTY_SIDE = "*(empty)*"
+"""Shown for a side the file leaves empty (a card needs both), with a warning."""
 _SLUG_GAP = re.compile(r"[^a-z0-9]+")
 _TAG_BAD = re.compile(r"[\s\x00-\x1f]+")
 _OWN_GUID = re.compile(
