@@ -11,12 +11,12 @@ import sys
 from collections.abc import Sequence
 
 from flashprep import __version__
-from flashprep.commands import decks, mock, plan, stats, stories, tui
+from flashprep.commands import decks, exporting, importing, mock, plan, stats, stories, tui
 from flashprep.commands.common import EXIT_ERROR, CliError, add_common_options
 from flashprep.core.lock import LockedError
 from flashprep.core.tomlerrors import DataFileError
 
-COMMANDS = [tui, decks, stats, mock, stories, plan]
+COMMANDS = [tui, decks, stats, importing, exporting, mock, stories, plan]
 """Command modules, in the order `--help` lists them."""
 
 

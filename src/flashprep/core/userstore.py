@@ -19,7 +19,13 @@ from pathlib import Path
 from typing import Any
 
 from flashprep.core.clock import Clock, study_day, system_clock
-from flashprep.core.fileio import append_durable, atomic_write, ensure_dir, truncate_durable
+from flashprep.core.fileio import (
+    append_durable,
+    atomic_write,
+    ensure_dir,
+    fsync_dir,
+    truncate_durable,
+)
 from flashprep.core.paths import Home
 from flashprep.core.profile import Profile, load_profile, new_profile, save_profile
 from flashprep.core.reviewlog import (
@@ -424,13 +430,15 @@ class UserStore:
                     continue
                 if path.name == position.file:
                     offset = position.offset
-            entries = read_log_file(path, offset)
-            for entry in entries:
-                apply_entry(self.scheduler, self.data, entry, self.rollover, self.tz)
-            self._tail += len(entries)
-            if entries:
-                size = path.stat().st_size
-                self.data.position = LogPosition(path.name, size, entries[-1].id)
+            self._apply_file(path, read_log_file(path, offset))
+
+    def _apply_file(self, path: Path, entries: list[LogEntry]) -> None:
+        """Replay entries read from (or just written to) the end of a month file."""
+        for entry in entries:
+            apply_entry(self.scheduler, self.data, entry, self.rollover, self.tz)
+        self._tail += len(entries)
+        if entries:
+            self.data.position = LogPosition(path.name, path.stat().st_size, entries[-1].id)
 
     # reading
 
@@ -514,6 +522,51 @@ class UserStore:
         if cp is not None and cp.file == rec.path.name and cp.offset > rec.start:
             self.checkpoint()
         return rec.entry
+
+    def import_entries(self, entries: list[LogEntry], dry_run: bool = False) -> int:
+        """Add history from another tool (mode "import") to the log; return how many were new.
+
+        Entries already in the log (same id) are skipped, so importing the same file twice adds
+        nothing. Replay needs each card's entries in time order, and the log is replayed file by
+        file (months, oldest first), entry by entry: so an entry goes into the file of its month,
+        appended when it is newer than everything there, and otherwise that month's file is
+        rewritten in time order (atomically). The checkpoint is removed first and rebuilt from
+        the whole log afterwards, so an interrupted import leaves a log that replays correctly.
+        """
+        existing: dict[str, list[LogEntry]] = {}
+        known: set[str] = set()
+        for path in log_files(self.log_dir):
+            existing[path.name] = read_log_file(path)
+            known.update(e.id for e in existing[path.name])
+        fresh = sorted({e.id: e for e in entries if e.id not in known}.values(), key=lambda e: e.at)
+        if dry_run or not fresh:
+            return len(fresh)
+        self.ensure_profile()
+        for stale in (self.cache_path, self.state_path):
+            with contextlib.suppress(FileNotFoundError):
+                stale.unlink()
+        fsync_dir(self.folder)
+        by_month: dict[str, list[LogEntry]] = {}
+        for entry in fresh:
+            by_month.setdefault(month_file(entry.at), []).append(entry)
+        for name, new in sorted(by_month.items()):
+            path = self.log_dir / name
+            old = existing.get(name, [])
+            if not old or max(e.at for e in old) <= new[0].at:
+                append_durable(path, b"".join(entry_to_toml(e) for e in new), LOG_HEADER)
+                existing[name] = old + new
+            else:
+                existing[name] = sorted(old + new, key=lambda e: e.at)
+                blocks = b"".join(entry_to_toml(e) for e in existing[name])
+                atomic_write(path, LOG_HEADER + blocks)
+        self._undo.clear()
+        self.data = Replayed()
+        self._tail = 0
+        self._checkpointed = None
+        for name in sorted(existing):  # the whole log, as written: no need to parse it again
+            self._apply_file(self.log_dir / name, existing[name])
+        self.checkpoint()
+        return len(fresh)
 
     def needs_checkpoint(self) -> bool:
         return self._tail >= CHECKPOINT_EVERY

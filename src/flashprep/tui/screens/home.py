@@ -31,6 +31,7 @@ today).
 - Interview practice: **m** starts a mock interview (from the marked decks, or all); **b** opens
   your bank of STAR stories; **p** your interview plan (date, readiness, weakest cards).
 - **s** shows your statistics: streak, retention, what is due, readiness by topic.
+- **i** imports decks from a file (Anki, CSV, Markdown, deck TOML).
 - **ctrl+p** opens the command palette (themes, keys); **q** quits.
 """
 
@@ -42,6 +43,7 @@ today).
         Binding("b", "stories", "Stories", id="stories"),
         Binding("p", "plan", "Plan", id="plan"),
         Binding("s", "stats", "Stats", id="stats"),
+        Binding("i", "import_decks", "Import", id="import"),
         Binding("q", "app.quit", "Quit", id="quit_home"),
     ]
 
@@ -168,3 +170,8 @@ today).
 
     def action_stats(self) -> None:
         self.fp.show_stats()
+
+    def action_import_decks(self) -> None:
+        from flashprep.tui.screens.import_dialog import ImportDialog
+
+        self.app.push_screen(ImportDialog())

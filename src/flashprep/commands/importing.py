@@ -1,0 +1,69 @@
+"""`flashprep import`: bring in decks (and their review history) from Anki, CSV, Markdown, TOML."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from flashprep.commands.common import CliError, add_common_options, open_user
+from flashprep.core.importers import FORMATS
+from flashprep.core.importers.apply import import_files
+from flashprep.core.lock import LockedError, UserLock
+
+
+def register(sub: Any) -> None:
+    parser = sub.add_parser(
+        "import",
+        help="import decks from Anki packages, Anki text, CSV/TSV, Markdown or deck TOML",
+        description="Import decks into the data folder (shared by all users). Importing the same "
+        "file again updates its cards in place. Anki review history is replayed into this "
+        "user's schedule. Nothing is written unless every file can be read.",
+    )
+    parser.add_argument("paths", nargs="+", metavar="PATH", type=Path, help="files to import")
+    parser.add_argument(
+        "--deck", metavar="ID", help="put every card into this deck (created when missing)"
+    )
+    parser.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="auto",
+        help="file format (default: from the file name)",
+    )
+    parser.add_argument(
+        "--dry-run", action="store_true", help="show what would change; write nothing"
+    )
+    parser.add_argument("--no-history", action="store_true", help="do not import review history")
+    parser.add_argument("--json", action="store_true", help="print the summary as JSON")
+    add_common_options(parser)
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    opened = open_user(args)
+    history = not args.no_history
+    lock = UserLock(opened.store.folder) if history and not args.dry_run else None
+    if lock is not None:
+        try:
+            lock.acquire()
+        except LockedError as exc:
+            raise CliError(f"{exc}; or import with --no-history") from None
+    try:
+        summary = import_files(
+            list(args.paths),
+            opened.library,
+            opened.store,
+            fmt=args.format,
+            deck=args.deck,
+            history=history,
+            dry_run=args.dry_run,
+        )
+    finally:
+        if lock is not None:
+            lock.release()
+    if args.json:
+        print(json.dumps(summary.to_json(), indent=2, ensure_ascii=False))
+    else:
+        print("\n".join(summary.lines()))
+    return 0

@@ -1,0 +1,30 @@
+"""Exporting a deck: Anki's text format (CSV), an Anki package (.apkg), or the deck TOML.
+
+Card text is Markdown; Anki shows HTML, so the CSV and the package carry it rendered. Each card
+becomes one Anki note whose guid names the flashprep deck and card, so that importing the file
+back (into flashprep or into Anki) updates the same cards instead of adding copies.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flashprep.core.deck import Deck
+from flashprep.core.library import deck_to_toml
+
+EXPORT_FORMATS = ("csv", "apkg", "toml")
+
+
+def export_deck(deck: Deck, fmt: str, now: datetime) -> bytes:
+    """The file contents of `deck` in `fmt` (see EXPORT_FORMATS)."""
+    if fmt == "toml":
+        return deck_to_toml(deck)
+    if fmt == "csv":
+        from flashprep.core.exporters.ankitext import deck_to_anki_csv
+
+        return deck_to_anki_csv(deck)
+    if fmt == "apkg":
+        from flashprep.core.exporters.ankipackage import deck_to_apkg
+
+        return deck_to_apkg(deck, now)
+    raise ValueError(f"unknown export format {fmt!r}")

@@ -1,0 +1,254 @@
+"""Apply what the readers found: deck files in `<home>/decks/`, history in the user's log.
+
+Decks are matched by id and cards by card id, so a second import of the same file updates cards
+in place (a card's schedule is keyed by its id and is kept) and adds nothing twice; cards are
+never deleted. A dry run computes the same summary and writes nothing.
+
+Locks: the shared decks folder is locked here while deck files are written. The caller holds the
+user's lock (`UserLock(store.folder)`) when history is written: the TUI holds it all along.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from flashprep.core.deck import ID_PATTERN, Card, Deck, DeckError, load_deck
+from flashprep.core.fileio import atomic_write
+from flashprep.core.importers import read_source
+from flashprep.core.importers.source import ImportSource, SourceDeck
+from flashprep.core.library import DeckLibrary, card_key, deck_to_toml
+from flashprep.core.lock import UserLock
+from flashprep.core.reviewlog import LogEntry
+from flashprep.core.tomlerrors import DataFileError
+from flashprep.core.userstore import UserStore
+
+_DECK_ID = re.compile(ID_PATTERN)
+KEPT_FIELDS = ("level", "target_seconds")
+"""Card fields no import sets: a value the user gave them survives a re-import."""
+
+
+class ImportRefused(DataFileError):
+    """An import that cannot go ahead as asked (e.g. into a bundled deck)."""
+
+
+@dataclass
+class DeckChange:
+    id: str
+    name: str
+    created: bool
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    renamed_from: str | None = None
+    """The id the file proposed, when a bundled deck already has it."""
+
+
+@dataclass
+class ImportSummary:
+    sources: list[str] = field(default_factory=list)
+    decks: list[DeckChange] = field(default_factory=list)
+    reviews_added: int = 0
+    reviews_known: int = 0
+    history: bool = True
+    dry_run: bool = False
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def added(self) -> int:
+        return sum(d.added for d in self.decks)
+
+    @property
+    def updated(self) -> int:
+        return sum(d.updated for d in self.decks)
+
+    @property
+    def unchanged(self) -> int:
+        return sum(d.unchanged for d in self.decks)
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.update(
+            cards_added=self.added, cards_updated=self.updated, cards_unchanged=self.unchanged
+        )
+        return data
+
+    def lines(self) -> list[str]:
+        """The summary as a person reads it (the CLI prints it; the TUI shows it)."""
+        out = ["Dry run: nothing was written." if self.dry_run else "Imported."]
+        out += [f"  {s}" for s in self.sources]
+        created = sum(d.created for d in self.decks)
+        out.append(f"Decks: {created} created, {len(self.decks) - created} updated")
+        for d in self.decks:
+            mark = "+" if d.created else "~"
+            line = f"  {mark} {d.id} ({d.name}): {d.added} added, {d.updated} updated, "
+            line += f"{d.unchanged} unchanged"
+            if d.renamed_from:
+                line += f" [id {d.renamed_from!r} is a bundled deck, so the id is {d.id!r}]"
+            out.append(line)
+        out.append(f"Cards: {self.added} added, {self.updated} updated, {self.unchanged} unchanged")
+        if not self.history:
+            out.append("Reviews: not imported (--no-history)")
+        else:
+            known = f" ({self.reviews_known} already there)" if self.reviews_known else ""
+            out.append(f"Reviews: {self.reviews_added} imported{known}")
+        out += [f"Warning: {w}" for w in self.warnings]
+        return out
+
+
+def _target_ids(
+    sources: list[ImportSource], bundled: set[str], deck: str | None
+) -> dict[tuple[int, str], tuple[str, str | None]]:
+    """(source index, proposed id) -> (deck id to write, the proposed id when it was renamed)."""
+    out: dict[tuple[int, str], tuple[str, str | None]] = {}
+    for index, source in enumerate(sources):
+        for sdeck in source.decks:
+            if deck is not None:
+                out[index, sdeck.id] = (deck, None)
+                continue
+            target, renamed = sdeck.id, None
+            if target in bundled:
+                renamed = target
+                target = f"{sdeck.id}-imported"
+                n = 2
+                while target in bundled:
+                    target, n = f"{sdeck.id}-imported-{n}", n + 1
+            out[index, sdeck.id] = (target, renamed)
+    return out
+
+
+def _merge_card(old: Card, new: Card) -> Card:
+    kept = {k: getattr(old, k) for k in KEPT_FIELDS if getattr(new, k) is None}
+    return new.model_copy(update=kept) if any(v is not None for v in kept.values()) else new
+
+
+def _existing(path: Path, deck_id: str) -> Deck | None:
+    if not path.exists():
+        return None
+    try:
+        existing = load_deck(path)
+    except DeckError as exc:
+        raise ImportRefused(path, f"{exc.reason}; fix or remove this deck file first") from None
+    if existing.id != deck_id:
+        raise ImportRefused(path, f"holds deck {existing.id!r}; fix or remove it first")
+    return existing
+
+
+def _plan_deck(
+    deck_id: str, parts: list[SourceDeck], existing: Deck | None, renamed: str | None
+) -> tuple[Deck, DeckChange]:
+    incoming: dict[str, Card] = {}
+    for part in parts:
+        for card in part.cards:
+            incoming[card.id] = card
+    first = parts[0]
+    if existing is None:
+        name = first.name if len({p.name for p in parts}) == 1 else deck_id
+        change = DeckChange(deck_id, name, True, added=len(incoming), renamed_from=renamed)
+        deck = Deck(
+            id=deck_id,
+            name=name[:200],
+            category=first.category,
+            description=first.description,
+            cards=list(incoming.values()),
+        )
+        return deck, change
+    change = DeckChange(deck_id, existing.name, False, renamed_from=renamed)
+    cards: list[Card] = []
+    for old in existing.cards:
+        new = incoming.pop(old.id, None)
+        if new is None:
+            cards.append(old)
+            continue
+        merged = _merge_card(old, new)
+        if merged == old:
+            change.unchanged += 1
+        else:
+            change.updated += 1
+        cards.append(merged)
+    change.added = len(incoming)
+    cards.extend(incoming.values())
+    return existing.model_copy(update={"cards": cards}), change
+
+
+def apply_sources(
+    sources: list[ImportSource],
+    library: DeckLibrary,
+    store: UserStore | None,
+    deck: str | None = None,
+    history: bool = True,
+    dry_run: bool = False,
+) -> ImportSummary:
+    """Write the decks (and the history into `store`'s log); see the module docstring."""
+    home = library.home
+    summary = ImportSummary(history=history and store is not None, dry_run=dry_run)
+    bundled = {d.id for d in library if d.source == "bundled"}
+    if deck is not None:
+        if not _DECK_ID.match(deck):
+            raise ImportRefused(
+                "--deck", f"{deck!r} is not a deck id (a-z, 0-9, '.', '_', '-'; at most 80)"
+            )
+        if deck in bundled:
+            raise ImportRefused(
+                "--deck", f"{deck!r} is a bundled deck; import into a deck id of your own"
+            )
+    targets = _target_ids(sources, bundled, deck)
+    grouped: dict[str, list[SourceDeck]] = {}
+    renamed: dict[str, str | None] = {}
+    for index, source in enumerate(sources):
+        summary.sources.append(f"{source.path.name}: {source.kind}")
+        summary.warnings += source.warnings
+        for sdeck in source.decks:
+            target, was = targets[index, sdeck.id]
+            grouped.setdefault(target, []).append(sdeck)
+            renamed.setdefault(target, was)
+    lock = UserLock(home.decks, what="the decks folder") if not dry_run else None
+    if lock is not None and grouped:
+        lock.acquire()
+    try:
+        writes: list[tuple[Path, Deck]] = []
+        for deck_id, parts in grouped.items():
+            path = home.decks / f"{deck_id}.toml"
+            planned, change = _plan_deck(deck_id, parts, _existing(path, deck_id), renamed[deck_id])
+            summary.decks.append(change)
+            if change.created or change.added or change.updated:
+                writes.append((path, planned))
+        if not dry_run:  # every deck was planned (and every existing file read) before any write
+            for path, planned in writes:
+                atomic_write(path, deck_to_toml(planned), private=False)
+    finally:
+        if lock is not None:
+            lock.release()
+    if summary.history and store is not None:
+        entries = [
+            LogEntry(
+                r.entry_id,
+                r.at,
+                card_key(targets[index, r.deck_id][0], r.card_id),
+                r.rating,
+                r.action,
+                r.ms,
+                "import",
+            )
+            for index, source in enumerate(sources)
+            for r in source.reviews
+        ]
+        summary.reviews_added = store.import_entries(entries, dry_run=dry_run)
+        summary.reviews_known = len({e.id for e in entries}) - summary.reviews_added
+    return summary
+
+
+def import_files(
+    paths: list[Path],
+    library: DeckLibrary,
+    store: UserStore | None,
+    fmt: str = "auto",
+    deck: str | None = None,
+    history: bool = True,
+    dry_run: bool = False,
+) -> ImportSummary:
+    """Read every file first (any error stops everything), then apply them together."""
+    sources = [read_source(path, fmt) for path in paths]
+    return apply_sources(sources, library, store, deck, history, dry_run)

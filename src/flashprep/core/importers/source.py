@@ -1,0 +1,174 @@
+"""What every reader produces: decks of flashprep cards, review history, warnings; and the ids.
+
+Ids are derived, never random, so that importing the same file again finds the same decks and
+cards (and the same reviews) and updates them instead of adding copies.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+
+from flashprep.core.deck import Card, Category
+from flashprep.core.tomlerrors import DataFileError
+
+EMPTY_SIDE = "*(empty)*"
+"""Shown for a side the file leaves empty (a card needs both), with a warning."""
+_SLUG_GAP = re.compile(r"[^a-z0-9]+")
+_TAG_BAD = re.compile(r"[\s\x00-\x1f]+")
+_OWN_GUID = re.compile(
+    r"^flashprep:([a-z0-9][a-z0-9._-]{0,79})/([A-Za-z0-9][A-Za-z0-9._-]{0,119})$"
+)
+
+
+@dataclass(frozen=True)
+class SourceReview:
+    """One past action on a card, from another tool's history (replayed with mode "import")."""
+
+    entry_id: str
+    deck_id: str
+    card_id: str
+    at: datetime
+    action: str = "grade"
+    rating: int | None = None
+    ms: int = 0
+
+
+@dataclass
+class SourceDeck:
+    """A deck as the file describes it; `id` is proposed and may change when it is applied."""
+
+    id: str
+    name: str
+    category: Category = "general"
+    description: str = ""
+    cards: list[Card] = field(default_factory=list)
+
+
+@dataclass
+class ImportSource:
+    """One file, read and checked; nothing written yet."""
+
+    path: Path
+    kind: str
+    decks: list[SourceDeck] = field(default_factory=list)
+    reviews: list[SourceReview] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def deck(self, deck_id: str, name: str) -> SourceDeck:
+        """The deck with this id, created on first use (cards of one deck may come in any order)."""
+        for deck in self.decks:
+            if deck.id == deck_id:
+                return deck
+        created = SourceDeck(deck_id, name, category_for(name))
+        self.decks.append(created)
+        return created
+
+    def warn(self, message: str) -> None:
+        self.warnings.append(f"{self.path.name}: {message}")
+
+
+def _digest(text: str, size: int = 12) -> str:
+    return hashlib.sha1(text.encode("utf-8", errors="surrogatepass")).hexdigest()[:size]
+
+
+@lru_cache(maxsize=1024)
+def deck_id_for(name: str) -> str:
+    """A deck id from a deck name: `Interview::Behavioral` -> `interview-behavioral`."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
+    slug = _SLUG_GAP.sub("-", ascii_name).strip("-")[:80].rstrip("-._")
+    return slug or f"deck-{_digest(name, 8)}"
+
+
+def card_id_for_guid(guid: str, ordinal: int) -> str:
+    """A card id from an Anki note guid and the card's ordinal (template, or cloze number - 1).
+
+    Cards flashprep exported keep their own id (their guid is `flashprep:<deck>/<card>`).
+    """
+    own = _OWN_GUID.match(guid)
+    if own and ordinal == 0:
+        return own.group(2)
+    return f"{_guid_digest(guid)}-{ordinal}"
+
+
+@lru_cache(maxsize=64)
+def _guid_digest(guid: str) -> str:
+    """Cached: the cards of one note (reversed, cloze) share their guid."""
+    return _digest("guid:" + guid)
+
+
+def deck_id_for_card(guid: str | None, deck_name: str) -> str:
+    """The deck id of a card: the one flashprep exported it from, else one from the deck name."""
+    own = _OWN_GUID.match(guid or "")
+    return own.group(1) if own else deck_id_for(deck_name)
+
+
+def card_id_for_text(first_field: str, ordinal: int = 0) -> str:
+    """A card id for a note that has no guid: from its first field, as Anki matches duplicates."""
+    return f"{_digest('text:' + first_field.strip())}-{ordinal}"
+
+
+def own_guid(deck_id: str, card_id: str) -> str:
+    """The Anki guid flashprep gives a card it exports (and recognises when it comes back)."""
+    return f"flashprep:{deck_id}/{card_id}"
+
+
+def clean_tags(raw: list[str]) -> list[str]:
+    """Tags as flashprep takes them: no spaces or control characters, at most 80 characters."""
+    out: list[str] = []
+    for tag in raw:
+        tag = _TAG_BAD.sub("_", tag.strip())[:80]
+        if tag and tag not in out:
+            out.append(tag)
+    return out
+
+
+_CATEGORY_WORDS: tuple[tuple[str, Category], ...] = (
+    ("behavio", "behavioral"),
+    ("system design", "system-design"),
+    ("system-design", "system-design"),
+    ("systemdesign", "system-design"),
+    ("technic", "technical"),
+    ("coding", "technical"),
+    ("algorithm", "technical"),
+    ("programming", "technical"),
+)
+
+
+def category_for(name: str) -> Category:
+    """A category guessed from a deck name (`Interview::Behavioral` -> behavioral), else general."""
+    lowered = name.lower()
+    for word, category in _CATEGORY_WORDS:
+        if word in lowered:
+            return category
+    return "general"
+
+
+MAX_TEXT_BYTES = 256 << 20
+
+
+def read_text(path: Path) -> str:
+    """A text file as UTF-8 (a BOM is dropped); refuse binary data and invalid UTF-8 by line."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_TEXT_BYTES:
+            raise DataFileError(path, f"too large for a text import ({size >> 20} MiB)")
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise DataFileError(path, f"cannot read: {exc.strerror or exc}") from None
+    if b"\x00" in raw:
+        line = raw.count(b"\n", 0, raw.index(b"\x00")) + 1
+        raise DataFileError(path, f"line {line}: binary data, not a text file")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise DataFileError(
+            path, f"line {line}: not valid UTF-8 (save the file as UTF-8)"
+        ) from None
+    return text.removeprefix("\ufeff")

@@ -1,0 +1,131 @@
+"""`i` on the home screen: import decks from a file, with the same summary as `flashprep import`."""
+
+from __future__ import annotations
+
+import shlex
+from pathlib import Path
+from typing import TYPE_CHECKING, cast
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Checkbox, Footer, Input, Static
+from textual.worker import Worker, WorkerState
+
+from flashprep.core.importers.apply import ImportSummary, import_files
+from flashprep.core.lock import LockedError
+from flashprep.core.tomlerrors import DataFileError
+
+if TYPE_CHECKING:
+    from flashprep.tui.app import FlashprepApp
+
+Outcome = tuple[ImportSummary | None, str]
+
+
+class ImportDialog(ModalScreen[bool]):
+    """Dismisses with True when decks were written (the home screen then shows them)."""
+
+    HELP = """\
+## Import decks
+
+Type the path of a file and press **Enter**. flashprep reads Anki packages (`.apkg`, `.colpkg`),
+Anki text exports and CSV / TSV (`.txt`, `.csv`, `.tsv`), Markdown question files (`.md`) and deck
+TOML files (`.toml`). Several paths may be given, separated by spaces (quote a path that holds
+spaces).
+
+- **Review history** replays an Anki package's reviews into your schedule.
+- **Dry run** shows what would change and writes nothing.
+
+Importing the same file again updates its cards in place. Nothing is written unless every file
+can be read. **Escape** closes the dialog; **F1** shows this help (`?` types into the path).
+"""
+
+    BINDINGS = [
+        Binding("escape", "close", "Close", id="close_import"),
+        Binding("f1", "app.help", "Help", id="import_help"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.changed = False
+
+    @property
+    def fp(self) -> FlashprepApp:
+        return cast("FlashprepApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="import-dialog"):
+            yield Static("Import decks", id="import-title")
+            yield Static(
+                "Anki .apkg / .colpkg, Anki text .txt, .csv, .tsv, Markdown .md, deck .toml",
+                id="import-formats",
+            )
+            yield Input(placeholder="path to a file (Enter imports)", id="import-path")
+            with Horizontal(id="import-options"):
+                yield Checkbox("Review history", True, id="import-history")
+                yield Checkbox("Dry run", False, id="import-dry-run")
+            with VerticalScroll(id="import-result-box"):
+                yield Static("", id="import-result", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        try:
+            paths = [Path(p).expanduser() for p in shlex.split(event.value)]
+        except ValueError as exc:
+            self._show(f"Error: {exc}", error=True)
+            return
+        if not paths:
+            self._show("Type the path of a file to import.", error=True)
+            return
+        history = self.query_one("#import-history", Checkbox).value
+        dry_run = self.query_one("#import-dry-run", Checkbox).value
+        self.query_one(Input).disabled = True
+        self._show("Importing…")
+        app = self.fp
+        library, store = app.library, app.store
+
+        def run() -> Outcome:
+            try:
+                summary = import_files(paths, library, store, history=history, dry_run=dry_run)
+            except (DataFileError, LockedError) as exc:
+                return None, str(exc)
+            except OSError as exc:
+                where = f"{exc.filename}: " if exc.filename else ""
+                return None, f"{where}{exc.strerror or exc}"
+            return summary, ""
+
+        self.run_worker(run, thread=True, exclusive=True, group="import", exit_on_error=False)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != "import" or event.state not in (
+            WorkerState.SUCCESS,
+            WorkerState.ERROR,
+        ):
+            return
+        field = self.query_one(Input)
+        field.disabled = False
+        field.focus()
+        if event.state == WorkerState.ERROR:
+            self._show(f"Error: {event.worker.error}", error=True)
+            return
+        summary, error = cast("Outcome", event.worker.result)
+        if summary is None:
+            self._show(f"Error: {error}", error=True)
+            return
+        if not summary.dry_run:
+            self.fp.library.reload()
+            self.changed = True
+        self._show("\n".join(summary.lines()))
+
+    def _show(self, text: str, error: bool = False) -> None:
+        result = self.query_one("#import-result", Static)
+        result.set_class(error, "error")
+        result.update(text)
+
+    def action_close(self) -> None:
+        self.dismiss(self.changed)

@@ -1,0 +1,312 @@
+"""Applying an import: deck files, updates in place, ids, dry runs, locks, and review history."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import zipfile
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from ankibuild import Sample, build_sample
+from flashprep.core import userstore as userstore_module
+from flashprep.core.deck import load_deck
+from flashprep.core.importers.apply import ImportRefused, import_files
+from flashprep.core.library import DeckLibrary
+from flashprep.core.lock import LockedError, UserLock
+from flashprep.core.paths import Home
+from flashprep.core.reviewlog import log_files, read_all, read_log_file
+from flashprep.core.tomlerrors import DataFileError
+from flashprep.core.userstore import Replayed, UserStore, apply_entry
+
+from helpers import FakeClock
+
+DATA = Path(__file__).parent / "data" / "anki"
+MODERN = DATA / "small-modern.apkg"
+Make = Callable[..., UserStore]
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Sample, dict[str, Path]]:
+    return build_sample(tmp_path_factory.mktemp("anki"))
+
+
+def deck_files(home: Home) -> dict[str, bytes]:
+    if not home.decks.is_dir():
+        return {}
+    return {p.name: p.read_bytes() for p in sorted(home.decks.glob("*.toml"))}
+
+
+def replay_everything(store: UserStore) -> Replayed:
+    replayed = Replayed()
+    for entry in read_all(store.log_dir):
+        apply_entry(store.scheduler, replayed, entry, store.rollover, store.tz)
+    return replayed
+
+
+def test_import_writes_deck_files_listed_as_imported(
+    home: Home, library: DeckLibrary, decks_dir: Path
+) -> None:
+    summary = import_files([MODERN], library, None)
+    assert [(d.id, d.created, d.added) for d in summary.decks] == [
+        ("interview-behavioral", True, 4),
+        ("interview-technical", True, 4),
+    ]
+    assert summary.added == 8
+    reloaded = DeckLibrary.load(home, decks_dir)
+    imported = {d.id: d for d in reloaded if d.source == "imported"}
+    assert set(imported) == {"interview-behavioral", "interview-technical"}
+    assert imported["interview-behavioral"].deck.name == "Interview::Behavioral"
+    assert imported["interview-behavioral"].deck.category == "behavioral"
+    assert reloaded.errors == []
+
+
+def test_a_second_import_changes_nothing(home: Home, library: DeckLibrary) -> None:
+    import_files([MODERN], library, None)
+    before = deck_files(home)
+    again = import_files(
+        [MODERN, DATA / "small-legacy.apkg", DATA / "notes-export.txt"], library, None
+    )
+    assert (again.added, again.updated, again.unchanged) == (0, 0, 8)
+    assert all(not d.created for d in again.decks)
+    assert deck_files(home) == before
+
+
+def edited_package(tmp_path: Path) -> Path:
+    """small-legacy.apkg with one answer changed, as after editing the note in Anki."""
+    work = tmp_path / "c.db"
+    with zipfile.ZipFile(DATA / "small-legacy.apkg") as archive:
+        work.write_bytes(archive.read("collection.anki21"))
+    conn = sqlite3.connect(work)
+    with conn:
+        conn.execute(
+            "UPDATE notes SET flds = 'What does the CAP theorem state?' || char(31) || "
+            "'Consistency, availability, partition tolerance: pick two under a partition.' "
+            "WHERE flds LIKE 'What does the CAP%'"
+        )
+    conn.close()
+    target = tmp_path / "edited.apkg"
+    with zipfile.ZipFile(DATA / "small-legacy.apkg") as old, zipfile.ZipFile(target, "w") as new:
+        for info in old.infolist():
+            data = work.read_bytes() if info.filename == "collection.anki21" else old.read(info)
+            new.writestr(info.filename, data)
+    return target
+
+
+def test_reimport_updates_in_place_and_keeps_the_schedule(
+    tmp_path: Path, home: Home, library: DeckLibrary, store: UserStore
+) -> None:
+    import_files([MODERN], library, store)
+    deck = load_deck(home.decks / "interview-technical.toml")
+    cap = next(c for c in deck.cards if c.front == "What does the CAP theorem state?")
+    key = f"interview-technical/{cap.id}"
+    store.grade(key, 3)
+    schedule = store.state(key)
+    summary = import_files([edited_package(tmp_path)], library, store)
+    assert (summary.added, summary.updated, summary.unchanged) == (0, 1, 7)
+    after = load_deck(home.decks / "interview-technical.toml")
+    assert [c.id for c in after.cards] == [c.id for c in deck.cards]
+    assert after.card(cap.id) is not None
+    assert after.card(cap.id).back.startswith("Consistency, availability")  # type: ignore[union-attr]
+    assert store.state(key) == schedule
+    assert UserStore(home, "tester", store.clock).state(key) == schedule
+
+
+def test_fields_no_import_sets_survive_a_reimport(home: Home, library: DeckLibrary) -> None:
+    import_files([MODERN], library, None)
+    path = home.decks / "interview-technical.toml"
+    text = path.read_text()
+    path.write_text(
+        text.replace(
+            'front = "What does the CAP', 'level = "senior"\nfront = "What does the CAP', 1
+        )
+    )
+    summary = import_files([MODERN], library, None)
+    assert summary.unchanged == 8
+    cards = load_deck(path).cards
+    assert [c.level for c in cards].count("senior") == 1
+
+
+def test_an_id_used_by_a_bundled_deck_gets_another(tmp_path: Path, library: DeckLibrary) -> None:
+    source = tmp_path / "alpha.md"
+    source.write_text("## Question?\nAnswer.\n")
+    summary = import_files([source], library, None)
+    assert [(d.id, d.renamed_from) for d in summary.decks] == [("alpha-imported", "alpha")]
+    assert any("'alpha' is a bundled deck" in line for line in summary.lines())
+    assert (library.home.decks / "alpha-imported.toml").is_file()
+
+
+def test_deck_option_puts_every_card_into_one_deck(home: Home, library: DeckLibrary) -> None:
+    summary = import_files([MODERN], library, None, deck="mine")
+    assert [(d.id, d.added) for d in summary.decks] == [("mine", 8)]
+    assert len(load_deck(home.decks / "mine.toml").cards) == 8
+
+
+@pytest.mark.parametrize(
+    ("deck", "message"), [("alpha", "is a bundled deck"), ("Not An Id", "is not a deck id")]
+)
+def test_deck_option_refuses(home: Home, library: DeckLibrary, deck: str, message: str) -> None:
+    with pytest.raises(ImportRefused, match=message):
+        import_files([MODERN], library, None, deck=deck)
+    assert deck_files(home) == {}
+
+
+def test_a_deck_file_we_cannot_parse_is_never_overwritten(home: Home, library: DeckLibrary) -> None:
+    home.decks.mkdir(parents=True)
+    broken = home.decks / "interview-technical.toml"
+    broken.write_text("id = 'interview-technical'\nname = [unclosed\n")
+    with pytest.raises(ImportRefused, match="fix or remove this deck file first"):
+        import_files([MODERN], library, None)
+    assert broken.read_text() == "id = 'interview-technical'\nname = [unclosed\n"
+    assert deck_files(home) == {"interview-technical.toml": broken.read_bytes()}
+
+
+def test_dry_run_reports_the_same_and_writes_nothing(
+    home: Home, library: DeckLibrary, store: UserStore, built: tuple[Sample, dict[str, Path]]
+) -> None:
+    _, paths = built
+    dry = import_files([paths["anki21b"]], library, store, dry_run=True)
+    assert deck_files(home) == {}
+    assert not store.log_dir.exists()
+    real = import_files([paths["anki21b"]], library, store)
+    assert dry.lines()[1:] == real.lines()[1:]
+    assert dry.lines()[0] == "Dry run: nothing was written."
+    assert dry.reviews_added == real.reviews_added == 8
+
+
+def test_one_bad_file_stops_the_whole_import(
+    tmp_path: Path, home: Home, library: DeckLibrary
+) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(b"front,back\n\xff\xfe,oops\n")
+    with pytest.raises(DataFileError, match="line 2: not valid UTF-8"):
+        import_files([MODERN, bad], library, None)
+    assert deck_files(home) == {}
+
+
+def test_the_decks_folder_is_locked_during_an_import(home: Home, library: DeckLibrary) -> None:
+    with UserLock(home.decks, what="the decks folder"), pytest.raises(LockedError):
+        import_files([MODERN], library, None)
+    assert deck_files(home) == {}
+
+
+# --- review history ---------------------------------------------------------------------------
+
+
+def test_history_is_replayed_into_the_schedule(
+    home: Home, library: DeckLibrary, store: UserStore, built: tuple[Sample, dict[str, Path]]
+) -> None:
+    _, paths = built
+    summary = import_files([paths["anki21b"]], library, store)
+    assert (summary.reviews_added, summary.reviews_known) == (8, 0)
+    entries = list(read_all(store.log_dir))
+    assert {e.mode for e in entries} == {"import"}
+    assert [p.name for p in log_files(store.log_dir)] == ["2026-03.toml", "2026-04.toml"]
+    deck = load_deck(home.decks / "interview-behavioral.toml")
+    key = f"interview-behavioral/{deck.cards[0].id}"
+    state = store.state(key)
+    assert state.reps == 3  # the reset forgot the first three grades
+    assert state.last_review == datetime(2026, 3, 8, 9, 0, tzinfo=UTC)
+    assert state.state in ("review", "learning")
+    assert store.data.states == replay_everything(store).states
+    suspended = [k for k, s in store.states.items() if s.suspended]
+    assert len(suspended) == 1 and suspended[0].startswith("interview-technical/")
+    assert store.data.total == 6
+
+
+def test_a_second_import_adds_no_reviews(
+    library: DeckLibrary, store: UserStore, built: tuple[Sample, dict[str, Path]]
+) -> None:
+    _, paths = built
+    import_files([paths["anki21b"]], library, store)
+    before = {p.name: p.read_bytes() for p in log_files(store.log_dir)}
+    again = import_files([paths["anki2"]], library, store)
+    assert (again.reviews_added, again.reviews_known) == (0, 8)
+    assert {p.name: p.read_bytes() for p in log_files(store.log_dir)} == before
+
+
+def test_no_history_writes_no_reviews(
+    library: DeckLibrary, store: UserStore, built: tuple[Sample, dict[str, Path]]
+) -> None:
+    _, paths = built
+    summary = import_files([paths["anki21b"]], library, store, history=False)
+    assert summary.reviews_added == 0
+    assert "Reviews: not imported (--no-history)" in summary.lines()
+    assert not store.log_dir.exists()
+
+
+def test_older_history_goes_into_its_month_in_time_order(
+    make_store: Make,
+    clock: FakeClock,
+    home: Home,
+    library: DeckLibrary,
+    built: tuple[Sample, dict[str, Path]],
+) -> None:
+    _, paths = built
+    clock.now = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
+    store = make_store()
+    mine = store.grade("alpha/a1", 3)
+    store.checkpoint()
+    clock.now = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
+    import_files([paths["anki21b"]], library, store)
+    march = read_log_file(store.log_dir / "2026-03.toml")
+    assert [e.at for e in march] == sorted(e.at for e in march)
+    assert mine in march
+    assert len(march) == 8
+    reopened = UserStore(home, "tester", clock)
+    assert reopened.notes == []  # the rebuilt checkpoint matches the log
+    assert reopened.data.states == store.data.states == replay_everything(store).states
+    assert reopened.state("alpha/a1").reps == 1
+
+
+def test_an_interrupted_history_import_still_replays(
+    make_store: Make,
+    clock: FakeClock,
+    home: Home,
+    library: DeckLibrary,
+    built: tuple[Sample, dict[str, Path]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _, paths = built
+    store = make_store()
+    store.grade("alpha/a1", 3)
+    store.checkpoint()
+    real_append = userstore_module.append_durable
+    calls: list[Path] = []
+
+    def failing_append(path: Path, data: bytes, header: bytes = b"") -> tuple[int, int]:
+        calls.append(path)
+        if path.name == "2026-04.toml":
+            raise OSError(28, "No space left on device")
+        return real_append(path, data, header)
+
+    monkeypatch.setattr(userstore_module, "append_durable", failing_append)
+    with pytest.raises(OSError):
+        import_files([paths["anki21b"]], library, store)
+    monkeypatch.setattr(userstore_module, "append_durable", real_append)
+    assert [p.name for p in calls] == ["2026-03.toml", "2026-04.toml"]
+    reopened = UserStore(home, "tester", clock)
+    assert reopened.data.states == replay_everything(reopened).states
+    assert reopened.data.total == 7  # my grade and the six imported ones written before the error
+    retried = import_files([paths["anki21b"]], library, reopened)
+    assert (retried.reviews_added, retried.reviews_known) == (1, 7)
+
+
+def test_history_dry_run_counts_without_writing(
+    library: DeckLibrary, store: UserStore, built: tuple[Sample, dict[str, Path]]
+) -> None:
+    _, paths = built
+    summary = import_files([paths["anki21b"]], library, store, dry_run=True)
+    assert summary.reviews_added == 8
+    assert not store.log_dir.exists()
+
+
+def test_fixture_copy_is_untouched(tmp_path: Path, library: DeckLibrary) -> None:
+    copy = tmp_path / "copy.apkg"
+    shutil.copy(MODERN, copy)
+    before = copy.read_bytes()
+    import_files([copy], library, None)
+    assert copy.read_bytes() == before
