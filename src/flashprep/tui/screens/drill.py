@@ -15,8 +15,9 @@ from textual.widgets import Button, Footer, Markdown, Rule, Static
 from flashprep.core.clock import format_interval
 from flashprep.core.deck import Card, target_seconds
 from flashprep.core.drill import Drill
+from flashprep.core.lock import LockedError
 from flashprep.core.scheduler import RATINGS
-from flashprep.core.text import clean
+from flashprep.core.text import clean, one_line
 from flashprep.core.tomlerrors import DataFileError
 
 if TYPE_CHECKING:
@@ -130,7 +131,7 @@ answer time.
         deck_name = loaded.deck.name if loaded else ""
         state = self.drill.state()
         label = "new" if state.is_new else state.state
-        self.query_one("#deck-name", Static).update(f"{deck_name} · {label}")
+        self.query_one("#deck-name", Static).update(f"{clean(deck_name)} · {label}")
         self.query_one("#front", Markdown).update(clean(card.front))
         self.query_one("#back", Markdown).update(clean(card.back))
         self.query_one("#hint", Static).update("")
@@ -205,7 +206,7 @@ answer time.
         try:
             self.drill.grade(rating, min(ms, 3_600_000))
         except (OSError, DataFileError) as exc:
-            self.notify(f"Grade not saved: {exc}", severity="error", markup=False)
+            self.notify(one_line(f"Grade not saved: {exc}"), severity="error", markup=False)
             return
         self._after_change()
 
@@ -213,7 +214,7 @@ answer time.
         try:
             key = self.drill.undo()
         except (OSError, DataFileError) as exc:
-            self.notify(f"Undo failed: {exc}", severity="error", markup=False)
+            self.notify(one_line(f"Undo failed: {exc}"), severity="error", markup=False)
             return
         if key is not None:
             self.notify("Undone.", timeout=1.5)
@@ -229,7 +230,7 @@ answer time.
         try:
             do()  # type: ignore[operator]
         except (OSError, DataFileError) as exc:
-            self.notify(f"Not saved: {exc}", severity="error", markup=False)
+            self.notify(one_line(f"Not saved: {exc}"), severity="error", markup=False)
             return
         self.notify(f"{message} Press u to undo.", timeout=2)
         self._after_change()
@@ -259,7 +260,12 @@ answer time.
         import subprocess
         import tempfile
 
-        fd, path = tempfile.mkstemp(prefix="flashprep-card-", suffix=".toml")
+        from flashprep.core.fileio import ensure_dir
+
+        # In the user's own (private) folder: nothing is written outside the data folder.
+        folder = self.fp.store.folder / "cache"
+        ensure_dir(folder)
+        fd, path = tempfile.mkstemp(prefix="edit-card-", suffix=".toml", dir=folder)
         try:
             with os.fdopen(fd, "w") as handle:
                 handle.write(text)
@@ -268,7 +274,7 @@ answer time.
             with open(path, encoding="utf-8", errors="replace") as handle:
                 return handle.read()
         except OSError as exc:
-            self.notify(f"Could not run {editor}: {exc}", severity="error", markup=False)
+            self.notify(one_line(f"Could not run {editor}: {exc}"), severity="error", markup=False)
             return text
         finally:
             os.unlink(path)
@@ -296,8 +302,8 @@ answer time.
     def _save_edit(self, deck_id: str, card: Card) -> None:
         try:
             self.fp.library.save_card(deck_id, card)
-        except (OSError, DataFileError) as exc:
-            self.notify(f"Card not saved: {exc}", severity="error", markup=False)
+        except (OSError, DataFileError, LockedError) as exc:
+            self.notify(one_line(f"Card not saved: {exc}"), severity="error", markup=False)
             return
         self.notify("Card saved; its schedule is kept.", timeout=2)
         current = self.current_card()

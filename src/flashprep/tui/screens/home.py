@@ -12,6 +12,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from flashprep.core.drill import deck_counts
+from flashprep.core.text import clean
 
 if TYPE_CHECKING:
     from flashprep.tui.app import FlashprepApp
@@ -78,7 +79,7 @@ today).
             total_due += c.due
             table.add_row(
                 "✓" if loaded.id in self.marked else "",
-                Text(loaded.deck.name),
+                Text(clean(loaded.deck.name)),
                 loaded.deck.category,
                 str(c.total),
                 str(c.new),
