@@ -58,7 +58,7 @@ def _load_overrides(path: Path) -> DeckOverrides:
         raise DeckError(path, f"cannot read: {exc.strerror or exc}") from None
     data = loads_toml(raw, path)
     try:
-        return DeckOverrides.model_validate(data)
+        return DeckOverrides.model_validate(data, strict=True)
     except ValidationError as exc:
         raise DeckError(path, describe_validation_error(raw, data, exc, "cards", "card")) from None
 
@@ -203,6 +203,6 @@ def card_from_toml(text: str, card_id: str, where: str = "edited card") -> Card:
         raise DataFileError(where, f"field 'id': cannot change the card id (keep {card_id!r})")
     data["id"] = card_id
     try:
-        return Card.model_validate(data)
+        return Card.model_validate(data, strict=True)
     except ValidationError as exc:
         raise DataFileError(where, describe_validation_error(raw, data, exc)) from None

@@ -90,7 +90,7 @@ def parse_profile(raw: bytes, path: Path | str = "profile.toml") -> Profile:
     """Validate profile.toml bytes; raise DataFileError naming the line and field."""
     data = loads_toml(raw, path)
     try:
-        return Profile.model_validate(data)
+        return Profile.model_validate(data, strict=True)
     except ValidationError as exc:
         raise DataFileError(path, describe_validation_error(raw, data, exc)) from None
 

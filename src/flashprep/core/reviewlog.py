@@ -147,9 +147,15 @@ def _entry_from_dict(item: Any) -> LogEntry:
     return LogEntry(entry_id, at.astimezone(UTC), card, rating, action, ms, mode)
 
 
-def parse_log(raw: bytes, path: Path | str, first_line: int = 1) -> list[LogEntry]:
-    """Entries of a log file (or of its tail from a block boundary), validated."""
-    data = loads_toml(raw, path)
+def parse_log(
+    raw: bytes, path: Path | str, first_line: int = 1, first_index: int = 0
+) -> list[LogEntry]:
+    """Entries of a log file (or of its tail from a block boundary), validated.
+
+    For a tail, `first_line` and `first_index` say where it starts, so errors count from the
+    start of the file.
+    """
+    data = loads_toml(raw, path, first_line)
     unknown = set(data) - {"format", "review"}
     if unknown:
         field = sorted(unknown)[0]
@@ -173,7 +179,8 @@ def parse_log(raw: bytes, path: Path | str, first_line: int = 1) -> list[LogEntr
                 lines = table_lines(raw, "review")
                 line = lines[index] if index < len(lines) else None
             where = _where(line, first_line)
-            raise DataFileError(path, f"{where}review #{index + 1}: {exc}") from None
+            number = first_index + index + 1
+            raise DataFileError(path, f"{where}review #{number}: {exc}") from None
     return entries
 
 
@@ -220,6 +227,22 @@ def incomplete_tail(raw: bytes) -> int | None:
     return None
 
 
+def last_block_id(raw: bytes) -> str | None:
+    """The id of the complete block `raw` ends with, or None (the end is not a block boundary).
+
+    A checkpoint is trusted only if its offset is still exactly the end of its last entry.
+    """
+    starts = [m.start() for m in _LINE_STARTING_A_TABLE.finditer(raw)]
+    if not starts or not raw.endswith(b"\n") or incomplete_tail(raw) is not None:
+        return None
+    try:
+        block = tomllib.loads(raw[starts[-1] :].decode("utf-8"))["review"][0]
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError, KeyError, IndexError, TypeError):
+        return None
+    entry_id = block.get("id") if isinstance(block, dict) else None
+    return entry_id if isinstance(entry_id, str) else None
+
+
 def partial_path(path: Path) -> Path:
     """Where the cut-off last block of a month file is set aside: `<month>.toml.partial`."""
     return path.with_name(path.name + ".partial")
@@ -256,7 +279,8 @@ def read_log(path: Path, offset: int = 0) -> tuple[list[LogEntry], int]:
     cut = incomplete_tail(raw)
     if cut is not None:
         raw = raw[:cut]
-    entries = parse_log(raw, path, first_line=head.count(b"\n") + 1)
+    first_index = len(table_lines(head, "review"))
+    entries = parse_log(raw, path, head.count(b"\n") + 1, first_index)
     return entries, len(head) + len(raw)
 
 

@@ -112,7 +112,7 @@ def key_line(raw: bytes, loc: Sequence[str | int]) -> int | None:
 _AT = re.compile(r"\s*\((?:at line (\d+), column (\d+)|at end of document)\)$")
 
 
-def syntax_error_reason(text: str, error: tomllib.TOMLDecodeError) -> str:
+def syntax_error_reason(text: str, error: tomllib.TOMLDecodeError, first_line: int = 1) -> str:
     """tomllib's message with the line first: 'line 3, column 7: TOML syntax error: ...'."""
     message = str(error)
     found = _AT.search(message)
@@ -120,22 +120,26 @@ def syntax_error_reason(text: str, error: tomllib.TOMLDecodeError) -> str:
         return f"TOML syntax error: {message}"
     what = message[: found.start()]
     if found.group(1):
-        return f"line {found.group(1)}, column {found.group(2)}: TOML syntax error: {what}"
-    last = text.rstrip().count("\n") + 1
+        line = int(found.group(1)) + first_line - 1
+        return f"line {line}, column {found.group(2)}: TOML syntax error: {what}"
+    last = text.rstrip().count("\n") + first_line
     return f"line {last}: TOML syntax error at the end of the file (cut off?): {what}"
 
 
-def loads_toml(raw: bytes, path: Path | str) -> dict[str, Any]:
-    """Decode and parse TOML bytes; raise DataFileError naming the line on bad UTF-8 or syntax."""
+def loads_toml(raw: bytes, path: Path | str, first_line: int = 1) -> dict[str, Any]:
+    """Decode and parse TOML bytes; raise DataFileError naming the line on bad UTF-8 or syntax.
+
+    `first_line`: the line `raw` starts at, when it is the tail of a file.
+    """
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
+        line = raw.count(b"\n", 0, exc.start) + first_line
         raise DataFileError(path, f"line {line}: not valid UTF-8") from None
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise DataFileError(path, syntax_error_reason(text, exc)) from None
+        raise DataFileError(path, syntax_error_reason(text, exc, first_line)) from None
 
 
 def read_toml(path: Path) -> dict[str, Any]:

@@ -44,6 +44,7 @@ from flashprep.core.reviewlog import (
     LogEntry,
     append_file,
     entry_to_toml,
+    last_block_id,
     log_files,
     new_entry_id,
     read_log,
@@ -538,12 +539,14 @@ class UserStore:
                 size = handle.seek(0, os.SEEK_END)
                 if position.offset > size:
                     return False
-                handle.seek(max(0, position.offset - 1024))
-                before = handle.read(position.offset - max(0, position.offset - 1024))
+                start = max(0, position.offset - 4096)
+                handle.seek(start)
+                window = handle.read(position.offset - start + 1)
         except OSError:
             return False
-        marker = f'id = "{position.last}"'.encode()
-        return before.rfind(marker) > before.rfind(b"[[review]]")
+        cut = position.offset - start
+        block, after = window[:cut], window[cut:]
+        return after in (b"", b"\n") and last_block_id(block) == position.last
 
     def _replay_tail(self, position: LogPosition | None) -> None:
         for path in log_files(self.log_dir):
