@@ -198,10 +198,11 @@ def incomplete_tail(raw: bytes) -> int | None:
     """Where an incomplete last block starts (the file was cut while appending it), else None.
 
     Blocks are appended whole (one write, then fsync), so only a crash or a power cut during an
-    append leaves a cut-off last block: one without its final newline, or that is not TOML, or
-    that lacks a key every block has. A complete block with a wrong value is not "incomplete":
-    that is an error to report, never to set aside. The last block starts at the last line that
-    opens a table (`[[review]]`, or what is left of it).
+    append leaves a cut-off last block, and what it leaves is a prefix of a block: either it
+    stops in the middle of a line (no final newline), or it has whole lines but lacks a key
+    every block has. Anything else wrong with the last block (bad syntax on whole lines, a wrong
+    value) is not a crash: it is an error to report, never to set aside. The last block starts
+    at the last line that opens a table (`[[review]]`, or what is left of it).
     """
     starts = [m.start() for m in _LINE_STARTING_A_TABLE.finditer(raw)]
     if not starts:
@@ -215,10 +216,10 @@ def incomplete_tail(raw: bytes) -> int | None:
     try:
         data = tomllib.loads(tail.decode("utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return start
+        return None  # whole lines that are not TOML: damage, not a cut (the parser reports it)
     items = data.get("review")
     if set(data) != {"review"} or not isinstance(items, list) or len(items) != 1:
-        return None  # not a block of ours: let the parser report it
+        return None
     block = items[0]
     if not isinstance(block, dict) or any(key not in block for key in _REQUIRED):
         return start
@@ -248,16 +249,34 @@ def partial_path(path: Path) -> Path:
     return path.with_name(path.name + ".partial")
 
 
+_TAIL_WINDOW = 16384
+"""How much of a month file's end is read to look for a cut-off last block (blocks are small)."""
+
+
 def set_aside_incomplete_tail(path: Path) -> Path | None:
     """Move a cut-off last block to `<month>.toml.partial` (appended, nothing lost); truncate.
 
     Only a process holding the user's lock may call this: without it, the "incomplete" block
-    might be another process's append in flight. Returns the .partial file, or None.
+    might be another process's append in flight. Nothing is moved unless the rest of the file is
+    valid. Only the end of the file is read unless something is found. Returns the .partial
+    file, or None.
     """
-    raw = path.read_bytes()
-    start = incomplete_tail(raw)
-    if start is None:
+    with path.open("rb") as handle:
+        size = handle.seek(0, 2)
+        begin = max(0, size - _TAIL_WINDOW)
+        handle.seek(begin)
+        window = handle.read()
+    if begin and _LINE_STARTING_A_TABLE.search(window) is None:
+        begin, window = 0, path.read_bytes()  # an unusually long last block: look at it all
+    cut = incomplete_tail(window)
+    if cut is None or (begin and cut == 0):
         return None
+    start = begin + cut
+    raw = path.read_bytes()
+    try:
+        parse_log(raw[:start], path)
+    except DataFileError:
+        return None  # something else is wrong too: report that, and touch nothing
     target = partial_path(path)
     append_durable(target, raw[start:])
     truncate_durable(path, start)
@@ -272,16 +291,22 @@ def read_log(path: Path, offset: int = 0) -> tuple[list[LogEntry], int]:
     """
     try:
         with path.open("rb") as handle:
-            head = handle.read(offset) if offset else b""
+            handle.seek(offset)
             raw = handle.read()
     except OSError as exc:
         raise DataFileError(path, f"cannot read: {exc.strerror or exc}") from None
     cut = incomplete_tail(raw)
     if cut is not None:
         raw = raw[:cut]
-    first_index = len(table_lines(head, "review"))
-    entries = parse_log(raw, path, head.count(b"\n") + 1, first_index)
-    return entries, len(head) + len(raw)
+    try:
+        entries = parse_log(raw, path)
+    except DataFileError:
+        if not offset:
+            raise
+        head = path.read_bytes()[:offset]  # only now: to count lines and entries from the top
+        parse_log(raw, path, head.count(b"\n") + 1, len(table_lines(head, "review")))
+        raise
+    return entries, offset + len(raw)
 
 
 def read_log_file(path: Path, offset: int = 0) -> list[LogEntry]:

@@ -35,7 +35,12 @@ class DataFileError(Exception):
 def table_lines(raw: bytes, name: str) -> list[int]:
     """Line numbers (1-based) of each `[[name]]` header, to point an error at one block."""
     pattern = re.compile(rb"^[ \t]*\[\[[ \t]*" + re.escape(name.encode()) + rb"[ \t]*\]\]", re.M)
-    return [raw.count(b"\n", 0, m.start()) + 1 for m in pattern.finditer(raw)]
+    lines, line, at = [], 1, 0
+    for match in pattern.finditer(raw):
+        line += raw.count(b"\n", at, match.start())
+        at = match.start()
+        lines.append(line)
+    return lines
 
 
 _HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]*?)\s*\]\]?\s*(#.*)?$")

@@ -440,13 +440,13 @@ class UserStore:
         self._write_lock = threading.Lock()
         self.notes: list[str] = []
         """Things worth telling the user that are not errors (e.g. a checkpoint rebuilt)."""
-        if self.writer:
-            self._tidy_after_crash()
         self.profile = self._load_profile()
         self.tz = self.profile.tz()
         self.rollover = self.profile.settings.rollover_hour
         self.scheduler = Scheduler(self.profile.scheduler_settings())
         self._load()
+        if self.writer:  # only once everything loaded: a failed open changes nothing
+            self._tidy_after_crash()
 
     @property
     def writer(self) -> bool:
@@ -456,7 +456,11 @@ class UserStore:
     # loading
 
     def _tidy_after_crash(self) -> None:
-        """What a crash can leave behind: temporary files, a half-built backup, a cut-off entry."""
+        """What a crash can leave behind: temporary files, a half-built backup, a cut-off entry.
+
+        The loaded schedule already left a cut-off entry out; moving it aside only keeps the
+        next append from landing after it.
+        """
         for folder in (self.folder, self.cache_path.parent):
             remove_stale_temps(folder)
         remove_unfinished_backups(self.folder)
