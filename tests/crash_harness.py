@@ -192,10 +192,10 @@ class Terminal:
         terminal is still being set up), so Space is sent again until the answer shows; a second
         Space on a revealed card does nothing."""
         self.seen = len(self.raw)
-        for _ in range(40):
+        for _ in range(100):
             os.write(self.master, b" ")
             try:
-                self.wait_for(f"AK{number}", timeout=0.5)
+                self.wait_for(f"AK{number}", timeout=0.2)
                 return
             except HarnessError:
                 if self.proc.poll() is not None:
@@ -223,6 +223,8 @@ class Lane:
     """The grades in the user's log after the last check: (card key, rating)."""
     temps_seen: set[str] = field(default_factory=set)
     stats: Counter[str] = field(default_factory=Counter)
+    seconds: Counter[str] = field(default_factory=Counter)
+    """Where the time goes: starting flashprep, driving it, checking after the kill."""
     verified: dict[Path, tuple[int, int]] = field(default_factory=dict)
     """Files already checked, by (size, mtime): checked again only once they change."""
     replayed_bulk: tuple[list[str], Replayed] | None = None
@@ -235,6 +237,7 @@ class Lane:
     def run_once(self) -> None:
         mode = self.rng.choices(list(MODES), weights=list(MODES.values()))[0]
         self.stats[f"mode {mode}"] += 1
+        began = time.monotonic()
         term = Terminal(self.home, self.user)
         session: list[tuple[str, int]] = []
         maybe: list[list[tuple[str, int]]] = []
@@ -245,6 +248,8 @@ class Lane:
                 self.stats["killed starting"] += 1
                 return
             question = term.wait_for(_QUESTION)
+            self.seconds["start-up to the first card"] += time.monotonic() - began
+            began = time.monotonic()
             count = self.rng.randint(1 if mode in ("checkpoint", "undo") else 0, 3)
             for _ in range(count):
                 question = self.grade(term, question.group(1), session)
@@ -272,7 +277,10 @@ class Lane:
                 self.kill_during_checkpoint(term)
         finally:
             term.kill()
+            self.seconds["driving and killing"] += time.monotonic() - began
+        began = time.monotonic()
         self.check(session, maybe)
+        self.seconds["checking"] += time.monotonic() - began
 
     def grade(self, term: Terminal, number: str, session: list[tuple[str, int]]) -> re.Match[str]:
         """Reveal and grade the card on screen; return the next card once it is shown."""
@@ -422,10 +430,12 @@ class Report:
     kills: int
     seconds: float
     stats: Counter[str]
+    phases: Counter[str]
 
     def lines(self) -> list[str]:
         out = [f"{self.kills} kills in {self.seconds:.1f} s"]
         out += [f"  {name}: {count}" for name, count in sorted(self.stats.items())]
+        out += [f"  time {name}: {secs:.1f} s" for name, secs in sorted(self.phases.items())]
         return out
 
 
@@ -464,9 +474,11 @@ def run(root: Path, kills: int = 100, seed: int = 20261126, lanes: int = 2) -> R
     if errors:
         raise errors[0]
     stats: Counter[str] = Counter()
+    phases: Counter[str] = Counter()
     for lane in workers:
         stats.update(lane.stats)
-    return Report(kills, time.monotonic() - began, stats)
+        phases.update(lane.seconds)
+    return Report(kills, time.monotonic() - began, stats, phases)
 
 
 def main() -> int:

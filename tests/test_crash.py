@@ -20,6 +20,7 @@ def test_sigkill_at_random_moments_loses_and_breaks_nothing(tmp_path: Path) -> N
     print("\n".join(report.lines()))  # shown with -s, or when the test fails
     stats = report.stats
     assert sum(stats[f"mode {m}"] for m in crash_harness.MODES) == KILLS
-    assert all(stats[f"mode {m}"] for m in crash_harness.MODES)
     assert stats["grades confirmed"] >= KILLS // 2
-    assert stats["killed in the middle of a checkpoint write"] >= 1
+    if KILLS >= 50:  # enough kills that every kind has come up (fewer: a quick local run)
+        assert all(stats[f"mode {m}"] for m in crash_harness.MODES)
+        assert stats["killed in the middle of a checkpoint write"] >= 1

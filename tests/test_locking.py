@@ -189,3 +189,16 @@ def test_a_holder_of_the_decks_lock_can_save_cards(home: Home, library: DeckLibr
         assert lock.held
     assert not lock.held
     assert library.card("beta/b1").back == "New"  # type: ignore[union-attr]
+
+
+def test_saving_a_card_removes_temporary_files_left_by_a_crash(
+    home: Home, library: DeckLibrary
+) -> None:
+    home.overrides.mkdir(parents=True)
+    stale = home.overrides / ".alpha.toml.x1y2z3.tmp"
+    stale.write_text("half a deck")
+    card = library.card("alpha/a2")
+    assert card is not None
+    library.save_card("alpha", Card.model_validate({**card.model_dump(), "hint": "Think"}))
+    assert not stale.exists()
+    assert library.card("alpha/a2").hint == "Think"  # type: ignore[union-attr]

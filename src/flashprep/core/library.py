@@ -16,7 +16,7 @@ import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from flashprep.core.deck import Card, Deck, DeckError, DeckId, load_deck
-from flashprep.core.fileio import atomic_write
+from flashprep.core.fileio import atomic_write, remove_stale_temps
 from flashprep.core.lock import DECKS_WAIT_SECONDS, decks_lock
 from flashprep.core.paths import Home, bundled_decks_dir
 from flashprep.core.tomlerrors import DataFileError, describe_validation_error, loads_toml
@@ -150,6 +150,8 @@ class DeckLibrary:
         lock = decks_lock(self.home)
         lock.acquire(timeout=DECKS_WAIT_SECONDS)
         try:
+            for folder in (self.home.decks, self.home.overrides):
+                remove_stale_temps(folder)  # left by a crash in an earlier write
             if loaded.source == "bundled":
                 path = self.home.overrides / f"{deck_id}.toml"
                 existing = _load_overrides(path) if path.is_file() else DeckOverrides(deck=deck_id)
