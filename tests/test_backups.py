@@ -75,11 +75,14 @@ def test_a_half_made_backup_is_removed_by_the_next_writer(
     (unfinished / "state.toml").write_text("half")
     stale_temp = store.folder / ".state.toml.abc123.tmp"
     stale_temp.write_text("half")
+    (store.folder / "cache").mkdir()
+    edit = store.folder / "cache" / "edit-card-x1.toml"  # flashprep died while $EDITOR ran
+    edit.write_text("front = 'Q'")
     UserStore(home, "tester", clock)  # a reader leaves them alone
-    assert unfinished.exists() and stale_temp.exists()
+    assert unfinished.exists() and stale_temp.exists() and edit.exists()
     with UserLock(store.folder) as lock:
         UserStore(home, "tester", clock, lock=lock)
-    assert not unfinished.exists() and not stale_temp.exists()
+    assert not unfinished.exists() and not stale_temp.exists() and not edit.exists()
     assert list_backups(store.folder) == []
 
 

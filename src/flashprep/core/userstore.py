@@ -463,6 +463,9 @@ class UserStore:
         """
         for folder in (self.folder, self.cache_path.parent):
             remove_stale_temps(folder)
+        for edit in self.cache_path.parent.glob("edit-card-*.toml"):  # an $EDITOR session's file
+            with contextlib.suppress(OSError):
+                edit.unlink()
         remove_unfinished_backups(self.folder)
         for path in log_files(self.log_dir):
             moved = set_aside_incomplete_tail(path)
