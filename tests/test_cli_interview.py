@@ -60,7 +60,7 @@ def test_a_broken_story_file_is_one_line_and_left_alone(capsys: Capture, tmp_pat
     code, out, err = run_cli(capsys, "stories", "--json")
     assert code == 2 and out == ""
     assert err.startswith("flashprep: error: ") and err.count("\n") == 1
-    assert "stories.toml: line 1: story 'a': field 'competences'" in err
+    assert "stories.toml: line 4: story 'a': field 'competences'" in err
     assert "Traceback" not in err
     assert path.read_text().endswith("competences = []\n")
 

@@ -46,7 +46,7 @@ def test_error_names_file_line_card_and_field() -> None:
     with pytest.raises(DeckError) as info:
         parse_deck(raw, "decks/demo.toml")
     message = str(info.value)
-    assert message.startswith("decks/demo.toml: line 10: card 'two': field 'level'")
+    assert message.startswith("decks/demo.toml: line 14: card 'two': field 'level'")
 
 
 def test_unknown_key_is_refused() -> None:
@@ -74,8 +74,8 @@ def test_duplicate_card_ids_are_refused() -> None:
         (GOOD.replace(b'front = "Q1"', b'front = "  "'), "field 'front': Value error, must not"),
         (GOOD.replace(b'"technical"', b'"cooking"'), "field 'category'"),
         (GOOD.replace(b'id = "demo"', b'id = "../etc"'), "field 'id'"),
-        (GOOD.replace(b'id = "one"', b'id = "a/b"'), "line 5: card 'a/b': field 'id'"),
-        (GOOD.replace(b'id = "one"', b"id = 5"), "line 5: card #1: field 'id'"),
+        (GOOD.replace(b'id = "one"', b'id = "a/b"'), "line 6: card 'a/b': field 'id'"),
+        (GOOD.replace(b'id = "one"', b"id = 5"), "line 6: card #1: field 'id'"),
     ],
 )
 def test_bad_decks_give_one_line_errors(raw: bytes, expected: str) -> None:

@@ -16,7 +16,7 @@ from flashprep.core import userstore as userstore_module
 from flashprep.core.deck import load_deck
 from flashprep.core.importers.apply import ImportRefused, import_files
 from flashprep.core.library import DeckLibrary
-from flashprep.core.lock import LockedError, UserLock
+from flashprep.core.lock import LockedError
 from flashprep.core.paths import Home
 from flashprep.core.reviewlog import log_files, read_all, read_log_file
 from flashprep.core.tomlerrors import DataFileError
@@ -187,8 +187,18 @@ def test_one_bad_file_stops_the_whole_import(
     assert deck_files(home) == {}
 
 
-def test_the_decks_folder_is_locked_during_an_import(home: Home, library: DeckLibrary) -> None:
-    with UserLock(home.decks, what="the decks folder"), pytest.raises(LockedError):
+def test_the_decks_folder_is_locked_during_an_import(
+    home: Home, library: DeckLibrary, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import flashprep.core.importers.apply as apply_module
+    from test_locking import held_elsewhere
+
+    monkeypatch.setattr(apply_module, "DECKS_WAIT_SECONDS", 0.2)
+    home.decks.mkdir(parents=True)
+    with (
+        held_elsewhere(home.decks, ".lock") as proc,
+        pytest.raises(LockedError, match=f"in use by pid {proc.pid}"),
+    ):
         import_files([MODERN], library, None)
     assert deck_files(home) == {}
 

@@ -137,7 +137,7 @@ def test_history_lists_rounds_and_reports_broken_files(
     assert len(rounds) == 2
     assert rounds[0][1].started < rounds[1][1].started
     assert len(errors) == 1
-    assert "line 4: answer #1: field 'rating'" in str(errors[0])
+    assert "line 6: answer #1: field 'rating'" in str(errors[0])
     with pytest.raises(DataFileError):
         load_record(Path(broken))
 

@@ -54,8 +54,8 @@ def test_stories_round_trip_through_their_file(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        ('[[stories]]\nid = "a"\ntitle = "A"\nsituaton = "typo"\n', "line 1: story 'a': field"),
-        ('[[stories]]\nid = "a"\ntitle = "A"\n\n[[stories]]\nid = "b"\ntitle = " "\n', "line 5"),
+        ('[[stories]]\nid = "a"\ntitle = "A"\nsituaton = "typo"\n', "line 4: story 'a': field"),
+        ('[[stories]]\nid = "a"\ntitle = "A"\n\n[[stories]]\nid = "b"\ntitle = " "\n', "line 7"),
         ('[[stories]]\nid = "a"\ntitle = "A"\nquestions = ["nodeck"]\n', "field 'questions.0'"),
         ('[[stories]]\nid = "a"\ntitle = "A"\n[[stories]]\nid = "a"\ntitle = "B"\n', "duplicate"),
         ("format = 2\n", "field 'format'"),

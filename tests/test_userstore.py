@@ -137,7 +137,7 @@ def test_corrupt_log_names_file_line_and_field(make_store: Make) -> None:
     log = store.log_dir / "2026-11.toml"
     log.write_bytes(log.read_bytes().replace(b"rating = 3\n", b"rating = 9\n", 1)[::1])
     before = log.read_bytes()
-    with pytest.raises(DataFileError, match=r"2026-11\.toml: line 4: review #1: field 'rating'"):
+    with pytest.raises(DataFileError, match=r"2026-11\.toml: line 8: review #1: field 'rating'"):
         make_store()
     assert log.read_bytes() == before
 

@@ -14,6 +14,7 @@ from flashprep import __version__
 from flashprep.commands import decks, exporting, importing, mock, plan, stats, stories, tui
 from flashprep.commands.common import EXIT_ERROR, CliError, add_common_options
 from flashprep.core.lock import LockedError
+from flashprep.core.text import one_line
 from flashprep.core.tomlerrors import DataFileError
 
 COMMANDS = [tui, decks, stats, importing, exporting, mock, stories, plan]
@@ -45,11 +46,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return run(argv)
     except (CliError, DataFileError, LockedError) as exc:
-        print(f"flashprep: error: {exc}", file=sys.stderr)
+        print(f"flashprep: error: {one_line(str(exc))}", file=sys.stderr)
         return EXIT_ERROR
     except OSError as exc:
         where = f"{exc.filename}: " if exc.filename else ""
-        print(f"flashprep: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        print(f"flashprep: error: {one_line(where + str(exc.strerror or exc))}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         return 130

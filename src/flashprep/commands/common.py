@@ -7,7 +7,9 @@ import sys
 from dataclasses import dataclass
 
 from flashprep.core.library import DeckLibrary
+from flashprep.core.lock import LockedError, UserLock
 from flashprep.core.paths import Home, NameError_, resolve_home, resolve_user
+from flashprep.core.text import clean
 from flashprep.core.userstore import UserStore
 
 EXIT_ERROR = 2
@@ -40,6 +42,12 @@ class Opened:
     user: str
     library: DeckLibrary
     store: UserStore
+    lock: UserLock | None = None
+    """Held when the user was opened for writing; release it when done (`close`)."""
+
+    def close(self) -> None:
+        if self.lock is not None:
+            self.lock.release()
 
 
 def open_home(args: argparse.Namespace) -> Home:
@@ -49,19 +57,38 @@ def open_home(args: argparse.Namespace) -> Home:
     return home
 
 
-def open_user(args: argparse.Namespace) -> Opened:
-    """Resolve and validate the data folder and user; load the decks and the user's schedule."""
+def open_user(args: argparse.Namespace, write: bool = False) -> Opened:
+    """Resolve and validate the data folder and user; load the decks and the user's schedule.
+
+    A command that changes the user's files passes `write=True`: the user's lock is taken
+    before anything is read (so the files cannot change underneath, and leftovers of a crash
+    can be tidied), and refused with the holder's name when another process has it. Call
+    `close()` on the result when done.
+    """
     try:
         user = resolve_user(args.user)
     except NameError_ as exc:
         raise CliError(str(exc)) from None
     home = open_home(args)
-    return Opened(home, user, DeckLibrary.load(home), UserStore(home, user))
+    lock: UserLock | None = None
+    if write:
+        lock = UserLock(home.user_dir(user), f"user {user!r}")
+        try:
+            lock.acquire()
+        except LockedError as exc:
+            raise CliError(str(exc)) from None
+    try:
+        store = UserStore(home, user, lock=lock)
+        return Opened(home, user, DeckLibrary.load(home), store, lock)
+    except BaseException:
+        if lock is not None:
+            lock.release()
+        raise
 
 
 def warn_deck_errors(library: DeckLibrary) -> None:
     for error in library.errors:
-        print(f"flashprep: warning: {error}", file=sys.stderr)
+        print(f"flashprep: warning: {clean(str(error))}", file=sys.stderr)
 
 
 def check_deck_ids(library: DeckLibrary, deck_ids: list[str]) -> None:

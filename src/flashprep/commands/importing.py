@@ -10,7 +10,6 @@ from typing import Any
 from flashprep.commands.common import CliError, add_common_options, open_user
 from flashprep.core.importers import FORMATS
 from flashprep.core.importers.apply import import_files
-from flashprep.core.lock import LockedError, UserLock
 
 
 def register(sub: Any) -> None:
@@ -41,14 +40,15 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    opened = open_user(args)
     history = not args.no_history
-    lock = UserLock(opened.store.folder) if history and not args.dry_run else None
-    if lock is not None:
-        try:
-            lock.acquire()
-        except LockedError as exc:
+    # Writing history changes the user's files: hold their lock from before they are read.
+    write = history and not args.dry_run
+    try:
+        opened = open_user(args, write=write)
+    except CliError as exc:
+        if write and "in use by" in str(exc):
             raise CliError(f"{exc}; or import with --no-history") from None
+        raise
     try:
         summary = import_files(
             list(args.paths),
@@ -60,8 +60,7 @@ def run(args: argparse.Namespace) -> int:
             dry_run=args.dry_run,
         )
     finally:
-        if lock is not None:
-            lock.release()
+        opened.close()
     if args.json:
         print(json.dumps(summary.to_json(), indent=2, ensure_ascii=False))
     else:

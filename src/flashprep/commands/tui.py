@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from flashprep.commands.common import CliError, add_common_options, check_deck_ids, open_user
-from flashprep.core.lock import LockedError, UserLock
+from flashprep.commands.common import add_common_options, check_deck_ids, open_user
 from flashprep.core.mock import MockOptions
 
 
@@ -32,31 +31,27 @@ def open_tui(
     mock: MockOptions | None = None,
     stats_range: str = "month",
 ) -> int:
-    opened = open_user(args)
-    if deck_ids:
-        check_deck_ids(opened.library, deck_ids)
-    store = opened.store
-    lock = UserLock(store.folder)
+    """Hold the user's lock from before their files are read until the last write is done."""
+    opened = open_user(args, write=True)
     try:
-        lock.acquire()
-    except LockedError as exc:
-        raise CliError(str(exc)) from None
-    try:
-        from flashprep.tui.app import FlashprepApp
-
-        app = FlashprepApp(
-            opened.library,
-            store,
-            start=start,
-            deck_ids=deck_ids,
-            mock=mock,
-            stats_range=stats_range,
-        )
-        app.run()
-    finally:
+        if deck_ids:
+            check_deck_ids(opened.library, deck_ids)
+        store = opened.store
         try:
+            from flashprep.tui.app import FlashprepApp
+
+            app = FlashprepApp(
+                opened.library,
+                store,
+                start=start,
+                deck_ids=deck_ids,
+                mock=mock,
+                stats_range=stats_range,
+            )
+            app.run()
+        finally:
             if store.needs_checkpoint() or store.can_undo:
                 store.checkpoint()
-        finally:
-            lock.release()
+    finally:
+        opened.close()
     return 0

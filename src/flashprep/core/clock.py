@@ -9,6 +9,20 @@ Clock = Callable[[], datetime]
 """Returns the current instant, timezone-aware UTC. Tests inject a fixed or stepping clock."""
 
 
+INSTANT_RANGE = "between the years 1970 and 9000"
+"""Stored instants must fall here, so that adding an interval can never overflow a date."""
+
+
+def is_valid_instant(value: object) -> bool:
+    """A timezone-aware date-time within INSTANT_RANGE (what the user's files may hold)."""
+    return (
+        isinstance(value, datetime)
+        and value.tzinfo is not None
+        and value.utcoffset() is not None
+        and 1970 <= value.year <= 9000
+    )
+
+
 def system_clock() -> datetime:
     return datetime.now(UTC)
 

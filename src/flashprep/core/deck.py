@@ -114,7 +114,8 @@ def parse_deck(raw: bytes, path: Path | str = "<deck>") -> Deck:
     except DataFileError as exc:
         raise DeckError(path, exc.reason) from None
     try:
-        return Deck.model_validate(data)
+        # strict: a TOML value of the wrong type is an error, not quietly converted ("30" -> 30)
+        return Deck.model_validate(data, strict=True)
     except ValidationError as exc:
         raise DeckError(path, describe_validation_error(raw, data, exc, "cards", "card")) from None
 

@@ -6,6 +6,7 @@ written: an edit to a bundled card goes to `<home>/decks/overrides/<deck-id>.tom
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +16,8 @@ import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from flashprep.core.deck import Card, Deck, DeckError, DeckId, load_deck
-from flashprep.core.fileio import atomic_write
+from flashprep.core.fileio import atomic_write, remove_stale_temps
+from flashprep.core.lock import DECKS_WAIT_SECONDS, decks_lock
 from flashprep.core.paths import Home, bundled_decks_dir
 from flashprep.core.tomlerrors import DataFileError, describe_validation_error, loads_toml
 
@@ -50,10 +52,13 @@ def card_key(deck_id: str, card_id: str) -> str:
 
 
 def _load_overrides(path: Path) -> DeckOverrides:
-    raw = path.read_bytes()
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise DeckError(path, f"cannot read: {exc.strerror or exc}") from None
     data = loads_toml(raw, path)
     try:
-        return DeckOverrides.model_validate(data)
+        return DeckOverrides.model_validate(data, strict=True)
     except ValidationError as exc:
         raise DeckError(path, describe_validation_error(raw, data, exc, "cards", "card")) from None
 
@@ -134,20 +139,34 @@ class DeckLibrary:
         return [d for d in deck_ids if d not in self.decks]
 
     def save_card(self, deck_id: str, card: Card) -> None:
-        """Store an edited card: over the bundled deck, or in the imported deck's own file."""
+        """Store an edited card: over the bundled deck, or in the imported deck's own file.
+
+        Holds the decks lock while it reads and rewrites the file (waiting a few seconds for an
+        import that holds it; LockedError names the holder if it does not finish in time).
+        """
         loaded = self.decks[deck_id]
         if loaded.deck.card(card.id) is None:
             raise KeyError(card.id)
-        if loaded.source == "bundled":
-            path = self.home.overrides / f"{deck_id}.toml"
-            existing = _load_overrides(path) if path.is_file() else DeckOverrides(deck=deck_id)
-            others = [c for c in existing.cards if c.id != card.id]
-            overrides = DeckOverrides(deck=deck_id, cards=[*others, card])
-            atomic_write(path, overrides_to_toml(overrides), private=False)
-        else:
-            cards = [card if c.id == card.id else c for c in loaded.deck.cards]
-            deck = loaded.deck.model_copy(update={"cards": cards})
-            atomic_write(loaded.path, deck_to_toml(deck), private=False)
+        lock = decks_lock(self.home)
+        lock.acquire(timeout=DECKS_WAIT_SECONDS)
+        try:
+            for folder in (self.home.decks, self.home.overrides):
+                remove_stale_temps(folder)  # left by a crash in an earlier write
+            if loaded.source == "bundled":
+                path = self.home.overrides / f"{deck_id}.toml"
+                existing = _load_overrides(path) if path.is_file() else DeckOverrides(deck=deck_id)
+                others = [c for c in existing.cards if c.id != card.id]
+                overrides = DeckOverrides(deck=deck_id, cards=[*others, card])
+                atomic_write(path, overrides_to_toml(overrides), private=False)
+            else:
+                current = load_deck(loaded.path)  # as it is on disk now, not as it was loaded
+                if current.id != deck_id or current.card(card.id) is None:
+                    raise DeckError(loaded.path, f"card {card.id!r} is no longer in this deck")
+                cards = [card if c.id == card.id else c for c in current.cards]
+                deck = current.model_copy(update={"cards": cards})
+                atomic_write(loaded.path, deck_to_toml(deck), private=False)
+        finally:
+            lock.release()
         self.reload()
 
 
@@ -165,9 +184,17 @@ def overrides_to_toml(overrides: DeckOverrides) -> bytes:
     return header + _dump(overrides.model_dump(exclude_none=True))
 
 
+_REORDERING = re.compile("[\u202a-\u202e\u2066-\u2069\u2028\u2029]")
+
+
 def card_to_toml(card: Card) -> str:
-    """One card as a TOML document, for editing in $EDITOR."""
-    return tomli_w.dumps(card.model_dump(exclude_none=True), multiline_strings=True)
+    """One card as a TOML document, for editing in $EDITOR or in flashprep.
+
+    Control characters come out as TOML escapes (tomli_w does that); so do the bidirectional
+    overrides that could make the text look other than it is: `\\u202e` reads back the same.
+    """
+    text = tomli_w.dumps(card.model_dump(exclude_none=True), multiline_strings=True)
+    return _REORDERING.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def card_from_toml(text: str, card_id: str, where: str = "edited card") -> Card:
@@ -178,6 +205,6 @@ def card_from_toml(text: str, card_id: str, where: str = "edited card") -> Card:
         raise DataFileError(where, f"field 'id': cannot change the card id (keep {card_id!r})")
     data["id"] = card_id
     try:
-        return Card.model_validate(data)
+        return Card.model_validate(data, strict=True)
     except ValidationError as exc:
         raise DataFileError(where, describe_validation_error(raw, data, exc)) from None

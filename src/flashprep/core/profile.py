@@ -45,7 +45,7 @@ class Settings(BaseModel):
         if value:
             try:
                 ZoneInfo(value)
-            except (ZoneInfoNotFoundError, ValueError):
+            except (ZoneInfoNotFoundError, ValueError, OSError):
                 raise ValueError(f"unknown time zone {value!r}") from None
         return value
 
@@ -92,14 +92,19 @@ def new_profile() -> Profile:
 
 
 def load_profile(path: Path) -> Profile:
-    """Read profile.toml; raise DataFileError naming the field when it is invalid."""
+    """Read profile.toml; raise DataFileError naming the line and field when it is invalid."""
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise DataFileError(path, f"cannot read: {exc.strerror or exc}") from None
+    return parse_profile(raw, path)
+
+
+def parse_profile(raw: bytes, path: Path | str = "profile.toml") -> Profile:
+    """Validate profile.toml bytes; raise DataFileError naming the line and field."""
     data = loads_toml(raw, path)
     try:
-        return Profile.model_validate(data)
+        return Profile.model_validate(data, strict=True)
     except ValidationError as exc:
         raise DataFileError(path, describe_validation_error(raw, data, exc)) from None
 

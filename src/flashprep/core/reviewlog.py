@@ -11,13 +11,16 @@ import json
 import os
 import re
 import secrets
+import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from flashprep.core.tomlerrors import DataFileError, loads_toml, table_lines
+from flashprep.core.clock import INSTANT_RANGE, is_valid_instant
+from flashprep.core.fileio import append_durable, truncate_durable
+from flashprep.core.tomlerrors import DataFileError, key_line, loads_toml, table_lines
 
 LOG_FORMAT = 1
 LOG_HEADER = (
@@ -29,7 +32,7 @@ Action = Literal["grade", "bury", "suspend", "unsuspend", "forget"]
 ACTIONS: tuple[str, ...] = ("grade", "bury", "suspend", "unsuspend", "forget")
 MODES: tuple[str, ...] = ("drill", "mock", "import")
 _KEY = re.compile(r"^[a-z0-9][a-z0-9._-]{0,79}/[A-Za-z0-9][A-Za-z0-9._-]{0,119}$")
-_MONTH_FILE = re.compile(r"^\d{4}-\d{2}\.toml$")
+MONTH_FILE = re.compile(r"^\d{4}-\d{2}\.toml$")
 _FIELDS = {"id", "at", "card", "rating", "action", "ms", "mode"}
 
 
@@ -103,67 +106,213 @@ def entry_to_toml(entry: LogEntry) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
+class _FieldError(ValueError):
+    """One field of a block is wrong: names the field, for the error's line number."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"field {field!r}: {message}")
+        self.field = field
+
+
 def _entry_from_dict(item: Any) -> LogEntry:
-    """Validate one block; raise ValueError naming the field."""
+    """Validate one block; raise _FieldError naming the field."""
     if not isinstance(item, dict):
-        raise ValueError("field 'review': not a table")
+        raise _FieldError("review", "not a table")
     unknown = set(item) - _FIELDS
     if unknown:
-        raise ValueError(f"field {sorted(unknown)[0]!r}: unknown key")
+        raise _FieldError(sorted(unknown)[0], "unknown key")
     entry_id = item.get("id")
     if not isinstance(entry_id, str) or not entry_id or len(entry_id) > 64:
-        raise ValueError("field 'id': must be a non-empty string")
+        raise _FieldError("id", "must be a non-empty string")
     at = item.get("at")
-    if not isinstance(at, datetime) or at.tzinfo is None:
-        raise ValueError("field 'at': must be a date-time with a time zone (e.g. ...Z)")
+    if not isinstance(at, datetime) or not is_valid_instant(at):
+        raise _FieldError("at", f"must be a date-time with a time zone (...Z) {INSTANT_RANGE}")
     card = item.get("card")
     if not isinstance(card, str) or not _KEY.match(card):
-        raise ValueError("field 'card': must be 'deck-id/card-id'")
+        raise _FieldError("card", "must be 'deck-id/card-id'")
     action = item.get("action", "grade")
     if action not in ACTIONS:
-        raise ValueError(f"field 'action': must be one of {', '.join(ACTIONS)}")
+        raise _FieldError("action", f"must be one of {', '.join(ACTIONS)}")
     rating = item.get("rating")
     if action == "grade":
         if not isinstance(rating, int) or isinstance(rating, bool) or not 1 <= rating <= 4:
-            raise ValueError("field 'rating': must be 1 (Again) to 4 (Easy)")
+            raise _FieldError("rating", "must be 1 (Again) to 4 (Easy)")
     elif rating is not None:
-        raise ValueError("field 'rating': only a grade has a rating")
+        raise _FieldError("rating", "only a grade has a rating")
     ms = item.get("ms", 0)
     if not isinstance(ms, int) or isinstance(ms, bool) or not 0 <= ms < 10**9:
-        raise ValueError("field 'ms': must be a whole number of milliseconds")
+        raise _FieldError("ms", "must be a whole number of milliseconds")
     mode = item.get("mode", "drill")
     if mode not in MODES:
-        raise ValueError(f"field 'mode': must be one of {', '.join(MODES)}")
+        raise _FieldError("mode", f"must be one of {', '.join(MODES)}")
     return LogEntry(entry_id, at.astimezone(UTC), card, rating, action, ms, mode)
 
 
-def parse_log(raw: bytes, path: Path | str, first_line: int = 1) -> list[LogEntry]:
-    """Entries of a log file (or of its tail from a block boundary), validated."""
-    data = loads_toml(raw, path)
+def parse_log(
+    raw: bytes, path: Path | str, first_line: int = 1, first_index: int = 0
+) -> list[LogEntry]:
+    """Entries of a log file (or of its tail from a block boundary), validated.
+
+    For a tail, `first_line` and `first_index` say where it starts, so errors count from the
+    start of the file.
+    """
+    data = loads_toml(raw, path, first_line)
     unknown = set(data) - {"format", "review"}
     if unknown:
-        raise DataFileError(path, f"field {sorted(unknown)[0]!r}: unknown key")
+        field = sorted(unknown)[0]
+        where = _where(key_line(raw, [field]), first_line)
+        raise DataFileError(path, f"{where}field {field!r}: unknown key")
     fmt = data.get("format", LOG_FORMAT)
     if fmt != LOG_FORMAT:
-        raise DataFileError(path, f"field 'format': version {fmt!r} is not supported")
+        where = _where(key_line(raw, ["format"]), first_line)
+        raise DataFileError(path, f"{where}field 'format': version {fmt!r} is not supported")
     items = data.get("review", [])
     if not isinstance(items, list):
-        raise DataFileError(path, "field 'review': must be [[review]] blocks")
+        where = _where(key_line(raw, ["review"]), first_line)
+        raise DataFileError(path, f"{where}field 'review': must be [[review]] blocks")
     entries: list[LogEntry] = []
     for index, item in enumerate(items):
         try:
             entries.append(_entry_from_dict(item))
-        except ValueError as exc:
-            lines = table_lines(raw, "review")
-            line = lines[index] + first_line - 1 if index < len(lines) else None
-            where = f"line {line}: " if line else ""
-            raise DataFileError(path, f"{where}review #{index + 1}: {exc}") from None
+        except _FieldError as exc:
+            line = key_line(raw, ["review", index, exc.field])
+            if line is None:
+                lines = table_lines(raw, "review")
+                line = lines[index] if index < len(lines) else None
+            where = _where(line, first_line)
+            number = first_index + index + 1
+            raise DataFileError(path, f"{where}review #{number}: {exc}") from None
     return entries
 
 
+def _where(line: int | None, first_line: int) -> str:
+    return f"line {line + first_line - 1}: " if line else ""
+
+
+# --- a crash in the middle of an append ----------------------------------------------------------
+
+_LINE_STARTING_A_TABLE = re.compile(rb"^[ \t]*\[", re.M)
+_REQUIRED = ("id", "at", "card")
+
+
+def incomplete_tail(raw: bytes) -> int | None:
+    """Where an incomplete last block starts (the file was cut while appending it), else None.
+
+    Blocks are appended whole (one write, then fsync), so only a crash or a power cut during an
+    append leaves a cut-off last block, and what it leaves is a prefix of a block: either it
+    stops in the middle of a line (no final newline), or it has whole lines but lacks a key
+    every block has. Anything else wrong with the last block (bad syntax on whole lines, a wrong
+    value) is not a crash: it is an error to report, never to set aside. The last block starts
+    at the last line that opens a table (`[[review]]`, or what is left of it).
+    """
+    starts = [m.start() for m in _LINE_STARTING_A_TABLE.finditer(raw)]
+    if not starts:
+        return 0 if raw and LOG_HEADER.startswith(raw) and raw != LOG_HEADER else None
+    start = starts[-1]
+    if raw[max(0, start - 2) : start] == b"\n\n":
+        start -= 1  # the blank line that opens every block belongs to it
+    tail = raw[start:]
+    if not tail.endswith(b"\n"):
+        return start
+    try:
+        data = tomllib.loads(tail.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return None  # whole lines that are not TOML: damage, not a cut (the parser reports it)
+    items = data.get("review")
+    if set(data) != {"review"} or not isinstance(items, list) or len(items) != 1:
+        return None
+    block = items[0]
+    if not isinstance(block, dict) or any(key not in block for key in _REQUIRED):
+        return start
+    if block.get("action", "grade") == "grade" and "rating" not in block:
+        return start
+    return None
+
+
+def last_block_id(raw: bytes) -> str | None:
+    """The id of the complete block `raw` ends with, or None (the end is not a block boundary).
+
+    A checkpoint is trusted only if its offset is still exactly the end of its last entry.
+    """
+    starts = [m.start() for m in _LINE_STARTING_A_TABLE.finditer(raw)]
+    if not starts or not raw.endswith(b"\n") or incomplete_tail(raw) is not None:
+        return None
+    try:
+        block = tomllib.loads(raw[starts[-1] :].decode("utf-8"))["review"][0]
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError, KeyError, IndexError, TypeError):
+        return None
+    entry_id = block.get("id") if isinstance(block, dict) else None
+    return entry_id if isinstance(entry_id, str) else None
+
+
+def partial_path(path: Path) -> Path:
+    """Where the cut-off last block of a month file is set aside: `<month>.toml.partial`."""
+    return path.with_name(path.name + ".partial")
+
+
+_TAIL_WINDOW = 16384
+"""How much of a month file's end is read to look for a cut-off last block (blocks are small)."""
+
+
+def set_aside_incomplete_tail(path: Path) -> Path | None:
+    """Move a cut-off last block to `<month>.toml.partial` (appended, nothing lost); truncate.
+
+    Only a process holding the user's lock may call this: without it, the "incomplete" block
+    might be another process's append in flight. Nothing is moved unless the rest of the file is
+    valid. Only the end of the file is read unless something is found. Returns the .partial
+    file, or None.
+    """
+    with path.open("rb") as handle:
+        size = handle.seek(0, 2)
+        begin = max(0, size - _TAIL_WINDOW)
+        handle.seek(begin)
+        window = handle.read()
+    if begin and _LINE_STARTING_A_TABLE.search(window) is None:
+        begin, window = 0, path.read_bytes()  # an unusually long last block: look at it all
+    cut = incomplete_tail(window)
+    if cut is None or (begin and cut == 0):
+        return None
+    start = begin + cut
+    raw = path.read_bytes()
+    try:
+        parse_log(raw[:start], path)
+    except DataFileError:
+        return None  # something else is wrong too: report that, and touch nothing
+    target = partial_path(path)
+    append_durable(target, raw[start:])
+    truncate_durable(path, start)
+    return target
+
+
+def read_log(path: Path, offset: int = 0) -> tuple[list[LogEntry], int]:
+    """Entries of a month file from `offset` (a block boundary), and where complete data ends.
+
+    An incomplete last block (a crash mid-append, or another process's append in flight) is left
+    out: it is not an entry yet. A writer sets it aside (`set_aside_incomplete_tail`).
+    """
+    try:
+        with path.open("rb") as handle:
+            handle.seek(offset)
+            raw = handle.read()
+    except OSError as exc:
+        raise DataFileError(path, f"cannot read: {exc.strerror or exc}") from None
+    cut = incomplete_tail(raw)
+    if cut is not None:
+        raw = raw[:cut]
+    try:
+        entries = parse_log(raw, path)
+    except DataFileError:
+        if not offset:
+            raise
+        head = path.read_bytes()[:offset]  # only now: to count lines and entries from the top
+        parse_log(raw, path, head.count(b"\n") + 1, len(table_lines(head, "review")))
+        raise
+    return entries, offset + len(raw)
+
+
 def read_log_file(path: Path, offset: int = 0) -> list[LogEntry]:
-    """Read a month file from `offset` (a block boundary) to its end."""
-    return read_log_blocks(path, offset).entries
+    """Read a month file from `offset` (a block boundary) to its end (see `read_log`)."""
+    return read_log(path, offset)[0]
 
 
 _BLOCK = re.compile(rb"\n[ \t]*\[\[[ \t]*review[ \t]*\]\]")
@@ -173,7 +322,7 @@ _BLOCK = re.compile(rb"\n[ \t]*\[\[[ \t]*review[ \t]*\]\]")
 class LogBlocks:
     """Entries read from a month file, with the byte offset at which each one's block starts
     (where an undo cuts the file back to; empty when blocks cannot be told apart, e.g. a
-    hand-edited file) and the offset just after the last byte read."""
+    hand-edited file) and the offset just after the last complete block read."""
 
     entries: list[LogEntry]
     starts: list[int]
@@ -181,39 +330,51 @@ class LogBlocks:
 
 
 def read_log_blocks(path: Path, offset: int = 0) -> LogBlocks:
-    """Read a month file from `offset` (a block boundary) to its end, with block offsets."""
+    """Like `read_log`, with the byte offset of each entry's block (for the history cache)."""
+    entries, end = read_log(path, offset)
     try:
         with path.open("rb") as handle:
-            head = handle.read(offset) if offset else b""
-            raw = handle.read()
+            handle.seek(offset)
+            raw = handle.read(end - offset)
     except OSError as exc:
         raise DataFileError(path, f"cannot read: {exc.strerror or exc}") from None
-    entries = parse_log(raw, path, first_line=head.count(b"\n") + 1)
     starts = [offset + m.start() for m in _BLOCK.finditer(raw)]
-    end = len(head) + len(raw)
     return LogBlocks(entries, starts if len(starts) == len(entries) else [], end)
 
 
 def entry_ends_at(path: Path, offset: int, last: str) -> bool:
-    """Whether the log block with id `last` is the last one before byte `offset` of `path`."""
+    """Whether the log block with id `last` ends exactly at byte `offset` of `path`."""
     try:
         with path.open("rb") as handle:
             size = handle.seek(0, os.SEEK_END)
             if offset > size:
                 return False
-            handle.seek(max(0, offset - 1024))
-            before = handle.read(offset - max(0, offset - 1024))
+            start = max(0, offset - 4096)
+            handle.seek(start)
+            window = handle.read(offset - start + 1)
     except OSError:
         return False
-    marker = f'id = "{last}"'.encode()
-    return before.rfind(marker) > before.rfind(b"[[review]]")
+    cut = offset - start
+    block, after = window[:cut], window[cut:]
+    return after in (b"", b"\n") and last_block_id(block) == last
 
 
 def log_files(folder: Path) -> list[Path]:
     """The month files of a user's log, oldest first."""
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.iterdir() if _MONTH_FILE.match(p.name))
+    return sorted(p for p in folder.iterdir() if MONTH_FILE.match(p.name))
+
+
+def append_file(folder: Path, at: datetime) -> Path:
+    """The month file a new entry goes to: its own month, or the newest file if that is later.
+
+    Appending only ever to the newest file keeps the files' order the order of the actions even
+    when the clock moves backwards, so a replay (oldest file first) applies them in that order.
+    """
+    own = folder / month_file(at)
+    files = log_files(folder)
+    return files[-1] if files and files[-1].name > own.name else own
 
 
 def read_all(folder: Path) -> Iterator[LogEntry]:

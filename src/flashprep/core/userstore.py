@@ -12,35 +12,50 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
+import re
 import threading
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 
-from flashprep.core.clock import Clock, study_day, system_clock
+from flashprep.core.backup import (
+    backup_due,
+    backup_time,
+    make_backup,
+    newest_backup,
+    remove_unfinished_backups,
+)
+from flashprep.core.clock import INSTANT_RANGE, Clock, is_valid_instant, study_day, system_clock
 from flashprep.core.fileio import (
     append_durable,
     atomic_write,
     ensure_dir,
     fsync_dir,
+    remove_stale_temps,
     truncate_durable,
 )
+from flashprep.core.lock import UserLock
 from flashprep.core.paths import Home
 from flashprep.core.profile import Profile, load_profile, new_profile, save_profile
 from flashprep.core.reviewlog import (
     LOG_HEADER,
+    MONTH_FILE,
     LogEntry,
-    entry_ends_at,
+    append_file,
     entry_to_toml,
+    last_block_id,
     log_files,
     month_file,
     new_entry_id,
+    read_log,
     read_log_file,
+    set_aside_incomplete_tail,
     toml_instant,
 )
 from flashprep.core.scheduler import NEW, CardState, Scheduler
-from flashprep.core.tomlerrors import DataFileError, loads_toml
+from flashprep.core.tomlerrors import DataFileError, key_line, loads_toml
 
 STATE_FORMAT = 1
 NEWLINE = b"\n"
@@ -61,11 +76,17 @@ class DayCounts:
 
 @dataclass(frozen=True)
 class LogPosition:
-    """Where the checkpoint ends in the log: file name, byte offset, id of the last entry."""
+    """Where the checkpoint ends in the log: file name, byte offset, id of the last entry.
+
+    `before` is the size of all earlier month files when the checkpoint was written (-1 when
+    unknown): if an earlier file changed since (an import of old history, a restored copy), the
+    checkpoint no longer matches the log and is rebuilt.
+    """
 
     file: str
     offset: int
     last: str
+    before: int = field(default=-1, compare=False)
 
 
 @dataclass
@@ -162,6 +183,8 @@ def checkpoint_to_toml(replayed: Replayed, updated: datetime) -> bytes:
     if replayed.position is not None:
         p = replayed.position
         out.append(f'\n[log]\nfile = "{p.file}"\noffset = {p.offset}\nlast = "{p.last}"\n')
+        if p.before >= 0:
+            out.append(f"before = {p.before}\n")
     if c.day != date.min:
         out.append(
             f"\n[today]\nday = {c.day.isoformat()}\nnew = {c.new}\nreviews = {c.reviews}\n"
@@ -187,6 +210,7 @@ _STATE_KEYS = {
 
 
 def _state_from_toml(value: Any) -> CardState:
+    """Validate one card's line of state.toml; raise ValueError naming the field."""
     if not isinstance(value, dict):
         raise ValueError("must be an inline table")
     unknown = set(value) - _STATE_KEYS
@@ -197,15 +221,17 @@ def _state_from_toml(value: Any) -> CardState:
         raise ValueError("field 'state': must be new, learning, review or relearning")
     for name in ("due", "last_review"):
         v = value.get(name)
-        if v is not None and not (isinstance(v, datetime) and v.tzinfo is not None):
-            raise ValueError(f"field {name!r}: must be a date-time with a time zone")
-    for name in ("stability", "difficulty"):
+        if v is not None and not is_valid_instant(v):
+            raise ValueError(f"field {name!r}: must be a date-time with a zone {INSTANT_RANGE}")
+    for name, low, high in (("stability", 0.0, 1e9), ("difficulty", 1.0, 10.0)):
         v = value.get(name)
-        if v is not None and (isinstance(v, bool) or not isinstance(v, int | float) or v <= 0):
-            raise ValueError(f"field {name!r}: must be a positive number")
+        if v is not None and (
+            isinstance(v, bool) or not isinstance(v, int | float) or not low <= v <= high
+        ):
+            raise ValueError(f"field {name!r}: must be a number from {low:g} to {high:g}")
     for name in ("step", "reps", "lapses"):
         v = value.get(name)
-        if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 0):
+        if v is not None and not (_whole(v) and v < 1_000_000):
             raise ValueError(f"field {name!r}: must be a whole number >= 0")
     buried = value.get("buried_until")
     if buried is not None and (not isinstance(buried, date) or isinstance(buried, datetime)):
@@ -213,8 +239,12 @@ def _state_from_toml(value: Any) -> CardState:
     suspended = value.get("suspended", False)
     if not isinstance(suspended, bool):
         raise ValueError("field 'suspended': must be true or false")
-    if state != "new" and (value.get("due") is None or value.get("stability") is None):
-        raise ValueError("field 'due': a card that was reviewed needs due and stability")
+    if state != "new":
+        for name in ("due", "stability", "difficulty"):
+            if value.get(name) is None or (name == "stability" and value[name] <= 0):
+                raise ValueError(f"field {name!r}: a card that was reviewed needs it")
+    if state in ("learning", "relearning") and value.get("step") is None:
+        raise ValueError("field 'step': a card in (re)learning needs its step")
     due, last = value.get("due"), value.get("last_review")
     return CardState(
         state=state,
@@ -230,9 +260,19 @@ def _state_from_toml(value: Any) -> CardState:
     )
 
 
-def _line_of(raw: bytes, key: str) -> str:
-    at = raw.find(f'"{key}"'.encode())
-    return f"line {raw.count(NEWLINE, 0, at) + 1}: " if at >= 0 else ""
+_LOG_KEYS = {"file", "offset", "last", "before"}
+_TODAY_KEYS = {"day", "new", "reviews", "graded", "ms"}
+_CARD_KEY = re.compile(r"^[a-z0-9][a-z0-9._-]{0,79}/[A-Za-z0-9][A-Za-z0-9._-]{0,119}$")
+
+
+def _whole(value: object) -> bool:
+    """A whole number >= 0 (TOML booleans are not numbers here)."""
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _line(raw: bytes, loc: list[str | int]) -> str:
+    line = key_line(raw, loc)
+    return f"line {line}: " if line else ""
 
 
 def parse_checkpoint(raw: bytes, path: Path) -> Replayed:
@@ -240,23 +280,37 @@ def parse_checkpoint(raw: bytes, path: Path) -> Replayed:
     data = loads_toml(raw, path)
     unknown = set(data) - {"format", "updated", "reviews_total", "log", "today", "cards"}
     if unknown:
-        raise DataFileError(path, f"field {sorted(unknown)[0]!r}: unknown key")
+        field = sorted(unknown)[0]
+        raise DataFileError(path, f"{_line(raw, [field])}field {field!r}: unknown key")
     if data.get("format") != STATE_FORMAT:
-        raise DataFileError(path, f"field 'format': expected {STATE_FORMAT}")
+        raise DataFileError(
+            path, f"{_line(raw, ['format'])}field 'format': expected {STATE_FORMAT}"
+        )
+    updated = data.get("updated")
+    if updated is not None and not isinstance(updated, datetime):
+        raise DataFileError(path, f"{_line(raw, ['updated'])}field 'updated': must be a date-time")
     replayed = Replayed()
     total = data.get("reviews_total", 0)
-    if not isinstance(total, int) or isinstance(total, bool) or total < 0:
-        raise DataFileError(path, "field 'reviews_total': must be a whole number >= 0")
+    if not _whole(total):
+        raise DataFileError(
+            path,
+            f"{_line(raw, ['reviews_total'])}field 'reviews_total': must be a whole number >= 0",
+        )
     replayed.total = total
     log = data.get("log")
     if log is not None:
         try:
             file, offset, last = log["file"], log["offset"], log["last"]
-            if not (isinstance(file, str) and isinstance(last, str) and isinstance(offset, int)):
+            before = log.get("before", -1)
+            if not (isinstance(file, str) and isinstance(last, str) and MONTH_FILE.match(file)):
                 raise TypeError
-        except (KeyError, TypeError):
-            raise DataFileError(path, "field 'log': needs file, offset and last") from None
-        replayed.position = LogPosition(file, offset, last)
+            if any(not _whole(v) for v in (offset, before)) or set(log) - _LOG_KEYS:
+                raise TypeError
+        except (KeyError, TypeError, AttributeError):
+            raise DataFileError(
+                path, f"{_line(raw, ['log'])}field 'log': needs file, offset and last"
+            ) from None
+        replayed.position = LogPosition(file, offset, last, before)
     today = data.get("today")
     if today is not None:
         try:
@@ -264,19 +318,23 @@ def parse_checkpoint(raw: bytes, path: Path) -> Replayed:
             if not isinstance(day, date) or isinstance(day, datetime):
                 raise TypeError
             counts = {k: today.get(k, 0) for k in ("new", "reviews", "graded", "ms")}
-            if any(not isinstance(v, int) or v < 0 for v in counts.values()):
+            if any(not _whole(v) for v in counts.values()) or set(today) - _TODAY_KEYS:
                 raise TypeError
-        except (KeyError, TypeError):
-            raise DataFileError(path, "field 'today': needs day and whole-number counts") from None
+        except (KeyError, TypeError, AttributeError):
+            raise DataFileError(
+                path, f"{_line(raw, ['today'])}field 'today': needs day and whole-number counts"
+            ) from None
         replayed.counts = DayCounts(day, **counts)
     cards = data.get("cards", {})
     if not isinstance(cards, dict):
-        raise DataFileError(path, "field 'cards': must be a table")
+        raise DataFileError(path, f"{_line(raw, ['cards'])}field 'cards': must be a table")
     for key, value in cards.items():
         try:
+            if not _CARD_KEY.match(key):
+                raise ValueError("not a card key ('deck-id/card-id')")
             replayed.states[key] = _state_from_toml(value)
         except ValueError as exc:
-            raise DataFileError(path, f"{_line_of(raw, key)}card {key!r}: {exc}") from None
+            raise DataFileError(path, f"{_line(raw, ['cards', key])}card {key!r}: {exc}") from None
     return replayed
 
 
@@ -324,7 +382,7 @@ def replayed_to_json(replayed: Replayed) -> dict[str, Any]:
     c = replayed.counts
     return {
         "total": replayed.total,
-        "pos": [p.file, p.offset, p.last] if p else None,
+        "pos": [p.file, p.offset, p.last, p.before] if p else None,
         "counts": [c.day.toordinal(), c.new, c.reviews, c.graded, c.ms],
         "cards": {k: encode_state(s) for k, s in replayed.states.items()},
     }
@@ -338,7 +396,7 @@ def replayed_from_json(doc: dict[str, Any]) -> Replayed:
         states={k: decode_state(v) for k, v in doc["cards"].items()},
         counts=DayCounts(date.fromordinal(c[0]), c[1], c[2], c[3], c[4]),
         total=doc["total"],
-        position=LogPosition(pos[0], pos[1], pos[2]) if pos else None,
+        position=LogPosition(pos[0], pos[1], pos[2], pos[3]) if pos else None,
     )
 
 
@@ -366,21 +424,31 @@ def _stamp(path: Path) -> list[int]:
 
 
 class UserStore:
-    """A user's schedule in memory, backed by their files. One writer at a time (see locking)."""
+    """A user's schedule in memory, backed by their files.
 
-    def __init__(self, home: Home, user: str, clock: Clock = system_clock) -> None:
+    One writer at a time: a process that changes a user's files holds their `UserLock` and
+    passes it here. Only then does opening also tidy up after a crash (an incomplete last log
+    entry set aside to a .partial file, temporary files removed); without the lock the store
+    only reads, and skips an incomplete last entry, which may be another process's append in
+    flight.
+    """
+
+    def __init__(
+        self,
+        home: Home,
+        user: str,
+        clock: Clock = system_clock,
+        lock: UserLock | None = None,
+    ) -> None:
         self.home = home
         self.user = user
         self.clock = clock
+        self.lock = lock
         self.folder = home.user_dir(user)
         self.profile_path = self.folder / "profile.toml"
         self.state_path = self.folder / "state.toml"
         self.log_dir = self.folder / "reviews"
         self.cache_path = self.folder / "cache" / "state.json"
-        self.profile = self._load_profile()
-        self.tz = self.profile.tz()
-        self.rollover = self.profile.settings.rollover_hour
-        self.scheduler = Scheduler(self.profile.scheduler_settings())
         self.data = Replayed()
         self._checkpointed: LogPosition | None = None
         self._tail = 0
@@ -388,14 +456,62 @@ class UserStore:
         self._write_lock = threading.Lock()
         self.notes: list[str] = []
         """Things worth telling the user that are not errors (e.g. a checkpoint rebuilt)."""
+        self.profile = self._load_profile()
+        self.tz = self.profile.tz()
+        self.rollover = self.profile.settings.rollover_hour
+        self.scheduler = Scheduler(self.profile.scheduler_settings())
         self._load()
+        if self.writer:  # only once everything loaded: a failed open changes nothing
+            self._tidy_after_crash()
+
+    @property
+    def writer(self) -> bool:
+        """Whether this store holds the user's lock (and so may repair and back up files)."""
+        return self.lock is not None and self.lock.held
 
     # loading
 
+    def _tidy_after_crash(self) -> None:
+        """What a crash can leave behind: temporary files, a half-built backup, a cut-off entry.
+
+        The loaded schedule already left a cut-off entry out; moving it aside only keeps the
+        next append from landing after it.
+        """
+        for folder in (self.folder, self.cache_path.parent):
+            remove_stale_temps(folder)
+        for edit in self.cache_path.parent.glob("edit-card-*.toml"):  # an $EDITOR session's file
+            with contextlib.suppress(OSError):
+                edit.unlink()
+        remove_unfinished_backups(self.folder)
+        for path in log_files(self.log_dir):
+            moved = set_aside_incomplete_tail(path)
+            if moved is not None:
+                self.notes.append(
+                    f"{path}: its last entry was cut off (flashprep stopped while saving it); "
+                    f"its bytes were moved to {moved.name}"
+                )
+
     def _load_profile(self) -> Profile:
-        if self.profile_path.exists():
+        if not self.profile_path.exists():
+            return new_profile()
+        try:
             return load_profile(self.profile_path)
-        return new_profile()
+        except DataFileError as exc:
+            raise exc.with_recovery(self._recovery("profile.toml")) from None
+
+    def _recovery(self, rel: str) -> str:
+        """How to get going again when one of the user's files is broken (for error messages)."""
+        backup = newest_backup(self.folder)
+        copy = backup / rel if backup is not None else None
+        if rel == "state.toml":
+            return "it is only a checkpoint: delete it and flashprep rebuilds it from reviews/"
+        if copy is not None and copy.is_file():
+            when = backup_time(copy.parent if rel == "profile.toml" else copy.parent.parent)
+            since = f" (changes since {when:%Y-%m-%d %H:%M} UTC are lost)" if when else ""
+            return f"fix it by hand, or copy back the newest backup {copy}{since}"
+        if rel == "profile.toml":
+            return "fix it by hand, or delete it to start again from default settings"
+        return "fix it by hand (docs/storage-format.md describes every field)"
 
     def _load(self) -> None:
         data: Replayed | None = None
@@ -404,23 +520,56 @@ class UserStore:
             with contextlib.suppress(OSError):
                 data = _cache_load(self.cache_path.read_bytes(), stamp)
             if data is None:
-                data = parse_checkpoint(self.state_path.read_bytes(), self.state_path)
-        if data is not None and self._valid_position(data.position):
-            self.data = data
-            self._checkpointed = data.position
-            self._replay_tail(data.position)
-        else:
-            if data is not None:
-                self.notes.append("schedule checkpoint did not match the review log: rebuilt")
-            self.data = Replayed()
-            self._checkpointed = None
-            self._replay_tail(None)
+                try:
+                    data = parse_checkpoint(self.state_path.read_bytes(), self.state_path)
+                except DataFileError as exc:
+                    raise exc.with_recovery(self._recovery("state.toml")) from None
+        try:
+            if data is not None and self._valid_position(data.position):
+                self.data = data
+                self._checkpointed = data.position
+                self._replay_tail(data.position)
+            else:
+                if data is not None:
+                    self.notes.append("schedule checkpoint did not match the review log: rebuilt")
+                self.data = Replayed()
+                self._checkpointed = None
+                self._tail = 0
+                self._replay_tail(None)
+        except DataFileError as exc:
+            rel = f"reviews/{exc.path.name}"
+            raise exc.with_recovery(self._recovery(rel)) from None
+
+    def _bytes_before(self, file: str) -> int:
+        """The size of every month file before `file` (see LogPosition.before)."""
+        total = 0
+        for path in log_files(self.log_dir):
+            if path.name < file:
+                with contextlib.suppress(OSError):
+                    total += path.stat().st_size
+        return total
 
     def _valid_position(self, position: LogPosition | None) -> bool:
-        """The checkpoint's end must still be in the log: file there, long enough, same entry."""
+        """The checkpoint's end must still be in the log: file there, long enough, same entry,
+        and the earlier month files unchanged."""
         if position is None:
             return not log_files(self.log_dir)
-        return entry_ends_at(self.log_dir / position.file, position.offset, position.last)
+        if position.before >= 0 and self._bytes_before(position.file) != position.before:
+            return False
+        path = self.log_dir / position.file
+        try:
+            with path.open("rb") as handle:
+                size = handle.seek(0, os.SEEK_END)
+                if position.offset > size:
+                    return False
+                start = max(0, position.offset - 4096)
+                handle.seek(start)
+                window = handle.read(position.offset - start + 1)
+        except OSError:
+            return False
+        cut = position.offset - start
+        block, after = window[:cut], window[cut:]
+        return after in (b"", b"\n") and last_block_id(block) == position.last
 
     def _replay_tail(self, position: LogPosition | None) -> None:
         for path in log_files(self.log_dir):
@@ -430,15 +579,17 @@ class UserStore:
                     continue
                 if path.name == position.file:
                     offset = position.offset
-            self._apply_file(path, read_log_file(path, offset))
+            entries, end = read_log(path, offset)
+            self._apply_file(path, entries, end)
 
-    def _apply_file(self, path: Path, entries: list[LogEntry]) -> None:
+    def _apply_file(self, path: Path, entries: list[LogEntry], end: int | None = None) -> None:
         """Replay entries read from (or just written to) the end of a month file."""
         for entry in entries:
             apply_entry(self.scheduler, self.data, entry, self.rollover, self.tz)
         self._tail += len(entries)
         if entries:
-            self.data.position = LogPosition(path.name, path.stat().st_size, entries[-1].id)
+            size = path.stat().st_size if end is None else end
+            self.data.position = LogPosition(path.name, size, entries[-1].id)
 
     # reading
 
@@ -487,7 +638,7 @@ class UserStore:
         self.ensure_profile()
         now = self.clock()
         entry = LogEntry(new_entry_id(now), now, key, rating, action, max(0, ms), mode)
-        path = self.log_dir / month_file(now)
+        path = append_file(self.log_dir, now)
         before = self.data.states.get(key)
         counts = replace(self.data.counts)
         position, total = self.data.position, self.data.total
@@ -577,10 +728,18 @@ class UserStore:
         return Replayed(dict(d.states), replace(d.counts), d.total, d.position)
 
     def checkpoint(self, snapshot: Replayed | None = None) -> None:
-        """Rewrite state.toml atomically (and its cache) from the replayed log."""
+        """Rewrite state.toml atomically (and its cache) from the replayed log; back up when due.
+
+        The backup copies the files as they are now; a failure to make it does not stop the
+        checkpoint (it is noted in `notes`).
+        """
         snap = snapshot or self.snapshot()
-        data = checkpoint_to_toml(snap, self.clock())
         with self._write_lock:
+            if snap.position is not None:
+                before = self._bytes_before(snap.position.file)
+                snap = replace(snap, position=replace(snap.position, before=before))
+            now = self.clock()
+            data = checkpoint_to_toml(snap, now)
             ensure_dir(self.folder)
             self.ensure_profile()
             atomic_write(self.state_path, data)
@@ -589,6 +748,11 @@ class UserStore:
             self._checkpointed = snap.position
             if snap.position == self.data.position:
                 self._tail = 0
+            if backup_due(self.folder, now):
+                try:
+                    make_backup(self.folder, now)
+                except OSError as exc:
+                    self.notes.append(f"backup not made: {exc}")
 
     def save_profile(self, profile: Profile) -> None:
         ensure_dir(self.folder)

@@ -13,6 +13,7 @@ from textual.binding import Binding
 from flashprep.core.library import DeckLibrary
 from flashprep.core.mock import MockOptions
 from flashprep.core.stories import StoryFile
+from flashprep.core.text import one_line
 from flashprep.core.userstore import UserStore
 from flashprep.tui.commands import DeckCommands
 
@@ -64,9 +65,9 @@ class FlashprepApp(App[None]):
         elif self.start == "stats":
             self.show_stats(self.deck_ids[0] if self.deck_ids else None, self.stats_range)
         for error in self.library.errors:
-            self.notify(str(error), title="Deck skipped", severity="error", markup=False)
+            self.notify(one_line(str(error)), title="Deck skipped", severity="error", markup=False)
         for note in self.store.notes:
-            self.notify(note, markup=False)
+            self.notify(one_line(note), markup=False)
 
     def start_drill(self, deck_ids: list[str] | None) -> None:
         from flashprep.core.drill import Drill
@@ -106,7 +107,10 @@ class FlashprepApp(App[None]):
                 store.checkpoint(snapshot)
             except OSError as exc:
                 self.call_from_thread(
-                    self.notify, f"Checkpoint not written: {exc}", severity="warning", markup=False
+                    self.notify,
+                    one_line(f"Checkpoint not written: {exc}"),
+                    severity="warning",
+                    markup=False,
                 )
 
         self.run_worker(write, thread=True, group="checkpoint", exit_on_error=False)

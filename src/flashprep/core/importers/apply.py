@@ -5,7 +5,7 @@ in place (a card's schedule is keyed by its id and is kept) and adds nothing twi
 never deleted. A dry run computes the same summary and writes nothing.
 
 Locks: the shared decks folder is locked here while deck files are written. The caller holds the
-user's lock (`UserLock(store.folder)`) when history is written: the TUI holds it all along.
+user's lock (`open_user(args, write=True)`) when history is written: the TUI holds it all along.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from flashprep.core.fileio import atomic_write
 from flashprep.core.importers import read_source
 from flashprep.core.importers.source import ImportSource, SourceDeck
 from flashprep.core.library import DeckLibrary, card_key, deck_to_toml
-from flashprep.core.lock import UserLock
+from flashprep.core.lock import DECKS_WAIT_SECONDS, decks_lock
 from flashprep.core.reviewlog import LogEntry
 from flashprep.core.tomlerrors import DataFileError
 from flashprep.core.userstore import UserStore
@@ -204,9 +204,9 @@ def apply_sources(
             target, was = targets[index, sdeck.id]
             grouped.setdefault(target, []).append(sdeck)
             renamed.setdefault(target, was)
-    lock = UserLock(home.decks, what="the decks folder") if not dry_run else None
-    if lock is not None and grouped:
-        lock.acquire()
+    lock = decks_lock(home) if not dry_run and grouped else None
+    if lock is not None:
+        lock.acquire(timeout=DECKS_WAIT_SECONDS)
     try:
         writes: list[tuple[Path, Deck]] = []
         for deck_id, parts in grouped.items():

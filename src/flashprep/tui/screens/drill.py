@@ -14,8 +14,9 @@ from textual.widgets import Button, Footer, Markdown, Rule, Static
 from flashprep.core.clock import format_interval
 from flashprep.core.deck import Card, target_seconds
 from flashprep.core.drill import Drill
+from flashprep.core.lock import LockedError
 from flashprep.core.scheduler import RATINGS
-from flashprep.core.text import clean
+from flashprep.core.text import clean, one_line
 from flashprep.core.tomlerrors import DataFileError
 from flashprep.tui.editor import external_editor
 from flashprep.tui.widgets.story_panel import StoryPanel
@@ -144,7 +145,7 @@ On a behavioral question, after the answer is shown, your linked STAR stories sh
         deck_name = loaded.deck.name if loaded else ""
         state = self.drill.state()
         label = "new" if state.is_new else state.state
-        self.query_one("#deck-name", Static).update(f"{deck_name} · {label}")
+        self.query_one("#deck-name", Static).update(f"{clean(deck_name)} · {label}")
         self.query_one("#front", Markdown).update(clean(card.front))
         self.query_one("#back", Markdown).update(clean(card.back))
         self.query_one("#hint", Static).update("")
@@ -255,7 +256,7 @@ On a behavioral question, after the answer is shown, your linked STAR stories sh
         try:
             self.drill.grade(rating, min(ms, 3_600_000))
         except (OSError, DataFileError) as exc:
-            self.notify(f"Grade not saved: {exc}", severity="error", markup=False)
+            self.notify(one_line(f"Grade not saved: {exc}"), severity="error", markup=False)
             return
         self._after_change()
 
@@ -263,7 +264,7 @@ On a behavioral question, after the answer is shown, your linked STAR stories sh
         try:
             key = self.drill.undo()
         except (OSError, DataFileError) as exc:
-            self.notify(f"Undo failed: {exc}", severity="error", markup=False)
+            self.notify(one_line(f"Undo failed: {exc}"), severity="error", markup=False)
             return
         if key is not None:
             self.notify("Undone.", timeout=1.5)
@@ -279,7 +280,7 @@ On a behavioral question, after the answer is shown, your linked STAR stories sh
         try:
             do()  # type: ignore[operator]
         except (OSError, DataFileError) as exc:
-            self.notify(f"Not saved: {exc}", severity="error", markup=False)
+            self.notify(one_line(f"Not saved: {exc}"), severity="error", markup=False)
             return
         self.notify(f"{message} Press u to undo.", timeout=2)
         self._after_change()
@@ -310,7 +311,8 @@ On a behavioral question, after the answer is shown, your linked STAR stories sh
         """Edit in $EDITOR with the TUI suspended; None when the editor could not run."""
         from flashprep.tui.editor import edit_in_editor
 
-        return edit_in_editor(self.app, editor, text, "flashprep-card-")
+        # In the user's own (private) folder: nothing is written outside the data folder.
+        return edit_in_editor(self.app, editor, text, "edit-card-", self.fp.store.folder / "cache")
 
     def _check_and_save(self, key: str, text: str) -> None:
         """Save a valid edit; an invalid one opens the in-app editor on it, with the error."""
@@ -338,8 +340,8 @@ On a behavioral question, after the answer is shown, your linked STAR stories sh
     def _save_edit(self, deck_id: str, card: Card) -> None:
         try:
             self.fp.library.save_card(deck_id, card)
-        except (OSError, DataFileError) as exc:
-            self.notify(f"Card not saved: {exc}", severity="error", markup=False)
+        except (OSError, DataFileError, LockedError) as exc:
+            self.notify(one_line(f"Card not saved: {exc}"), severity="error", markup=False)
             return
         self.notify("Card saved; its schedule is kept.", timeout=2)
         current = self.current_card()

@@ -10,6 +10,7 @@ from textual.widgets import Footer, Static, TextArea
 
 from flashprep.core.deck import Card
 from flashprep.core.library import card_from_toml
+from flashprep.core.text import one_line
 from flashprep.core.tomlerrors import DataFileError
 
 
@@ -38,7 +39,7 @@ The card's `id` cannot change.
         with Vertical(id="editor"):
             yield Static(f"Edit card {self.card_id}", id="editor-title", markup=False)
             yield TextArea(self.text, id="editor-text", soft_wrap=True, show_line_numbers=True)
-            yield Static(self.error, id="editor-error", markup=False)
+            yield Static(one_line(self.error), id="editor-error", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -49,7 +50,7 @@ The card's `id` cannot change.
         try:
             card = card_from_toml(text, self.card_id)
         except DataFileError as exc:
-            self.query_one("#editor-error", Static).update(exc.reason)
+            self.query_one("#editor-error", Static).update(one_line(exc.reason))
             return
         self.dismiss(card)
 

@@ -13,6 +13,7 @@ from textual.widgets import DataTable, Footer, Static
 
 from flashprep.core.drill import deck_counts
 from flashprep.core.plan import today_plan
+from flashprep.core.text import clean
 from flashprep.tui.screens.plan import countdown_text
 
 if TYPE_CHECKING:
@@ -89,7 +90,7 @@ today).
             total_due += c.due
             table.add_row(
                 "✓" if loaded.id in self.marked else "",
-                Text(loaded.deck.name),
+                Text(clean(loaded.deck.name)),
                 loaded.deck.category,
                 str(c.total),
                 str(c.new),
