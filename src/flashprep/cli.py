@@ -48,6 +48,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (CliError, DataFileError, LockedError) as exc:
         print(f"flashprep: error: {one_line(str(exc))}", file=sys.stderr)
         return EXIT_ERROR
+    except BrokenPipeError:  # the reader went away (e.g. `| head`): nothing left to say
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except OSError as exc:
         where = f"{exc.filename}: " if exc.filename else ""
         print(f"flashprep: error: {one_line(where + str(exc.strerror or exc))}", file=sys.stderr)
