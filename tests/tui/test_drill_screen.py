@@ -197,3 +197,18 @@ async def test_edit_with_an_invalid_result_stays_open(make_app: MakeApp) -> None
         assert "field 'level'" in error
         await pilot.press("escape")
         assert isinstance(app.screen, DrillScreen)
+
+
+async def test_a_drill_opened_directly_leaves_to_the_decks(make_app: MakeApp) -> None:
+    app = make_app("drill", ["alpha"])
+    async with app.run_test(size=(90, 30)) as pilot:
+        assert isinstance(app.screen, DrillScreen)
+        assert not any(isinstance(s, HomeScreen) for s in app.screen_stack)  # opened on leaving
+        await pilot.press("escape")
+        assert isinstance(app.screen, HomeScreen)
+        assert app.screen.query_one(DataTable).row_count == 2
+        await pilot.press("enter")
+        assert isinstance(app.screen, DrillScreen)
+        await pilot.press("escape")  # back to the same home screen, not a new one on top
+        assert isinstance(app.screen, HomeScreen)
+        assert sum(isinstance(s, HomeScreen) for s in app.screen_stack) == 1

@@ -126,7 +126,7 @@ class Drill:
         today = store.today(now)
         end = day_start(today + timedelta(days=1), store.rollover, store.tz)
         today_ord = today.toordinal()
-        settings = store.profile.settings
+        settings = store.settings
         counts = store.counts_today()
         new_left = max(0, settings.new_per_day - counts.new)
         review_left = max(0, settings.reviews_per_day - counts.reviews)

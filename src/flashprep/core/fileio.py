@@ -14,6 +14,15 @@ FILE_MODE = 0o600
 DIR_MODE = 0o700
 
 
+def file_stamp(path: Path) -> list[int] | None:
+    """[size, mtime in ns] of a file, or None if it is missing: what derived caches are keyed by."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return [st.st_size, st.st_mtime_ns]
+
+
 def ensure_dir(path: Path, private: bool = True) -> None:
     path.mkdir(parents=True, exist_ok=True, mode=DIR_MODE if private else 0o777)
 

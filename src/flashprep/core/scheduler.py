@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import random
 import zlib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from fsrs import Card as FsrsCard
 from fsrs import Rating, State
@@ -25,9 +25,12 @@ _TO_FSRS = {"learning": State.Learning, "review": State.Review, "relearning": St
 _FROM_FSRS: dict[State, StateName] = {v: k for k, v in _TO_FSRS.items()}  # type: ignore[misc]
 
 
-@dataclass(frozen=True, slots=True)
-class CardState:
-    """A user's schedule for one card. Cards never graded and never buried/suspended have none."""
+class CardState(NamedTuple):
+    """A user's schedule for one card. Cards never graded and never buried/suspended have none.
+
+    A named tuple rather than a frozen dataclass: start-up builds one per card seen (10,000 and
+    more), and a tuple is built several times faster. Change one with `state._replace(...)`.
+    """
 
     state: StateName = "new"
     step: int | None = None
@@ -103,8 +106,7 @@ class Scheduler:
         finally:
             random.setstate(saved)
         lapse = state.state == "review" and rating == 1
-        return replace(
-            state,
+        return state._replace(
             state=_FROM_FSRS[new.state],
             step=new.step,
             stability=new.stability,

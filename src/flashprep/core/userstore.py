@@ -17,12 +17,19 @@ import threading
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from flashprep.core import usersettings
+from flashprep.core.bulkload import gc_paused
 from flashprep.core.clock import Clock, study_day, system_clock
-from flashprep.core.fileio import append_durable, atomic_write, ensure_dir, truncate_durable
+from flashprep.core.fileio import (
+    append_durable,
+    atomic_write,
+    ensure_dir,
+    file_stamp,
+    truncate_durable,
+)
 from flashprep.core.paths import Home
-from flashprep.core.profile import Profile, load_profile, new_profile, save_profile
 from flashprep.core.reviewlog import (
     LOG_HEADER,
     LogEntry,
@@ -35,6 +42,10 @@ from flashprep.core.reviewlog import (
 )
 from flashprep.core.scheduler import NEW, CardState, Scheduler
 from flashprep.core.tomlerrors import DataFileError, loads_toml
+from flashprep.core.usersettings import UserSettings
+
+if TYPE_CHECKING:
+    from flashprep.core.profile import Profile
 
 STATE_FORMAT = 1
 NEWLINE = b"\n"
@@ -109,13 +120,13 @@ def apply_entry(
             elif before.state == "review":
                 counts.reviews += 1
     elif entry.action == "bury":
-        replayed.states[key] = replace(before, buried_until=day + timedelta(days=1))
+        replayed.states[key] = before._replace(buried_until=day + timedelta(days=1))
     elif entry.action == "suspend":
-        replayed.states[key] = replace(before, suspended=True)
+        replayed.states[key] = before._replace(suspended=True)
     elif entry.action == "unsuspend":
-        replayed.states[key] = replace(before, suspended=False)
+        replayed.states[key] = before._replace(suspended=False)
     elif entry.action == "forget":
-        replayed.states[key] = replace(NEW, suspended=before.suspended)
+        replayed.states[key] = NEW._replace(suspended=before.suspended)
 
 
 # --- the checkpoint file -------------------------------------------------------------------------
@@ -276,31 +287,35 @@ def parse_checkpoint(raw: bytes, path: Path) -> Replayed:
 
 # --- the derived JSON cache of the checkpoint ---------------------------------------------------
 
+CACHE_FORMAT = 2
+"""Version of cache/state.json: one list per field ("columns"), which JSON decodes fastest."""
+
 
 def _cache_dump(replayed: Replayed, stamp: list[int]) -> bytes:
-    def enc(s: CardState) -> list[Any]:
-        return [
-            s.state,
-            s.step,
-            s.stability,
-            s.difficulty,
-            s.due.timestamp() if s.due else None,
-            s.last_review.timestamp() if s.last_review else None,
-            s.reps,
-            s.lapses,
-            s.suspended,
-            s.buried_until.toordinal() if s.buried_until else None,
-        ]
+    states = list(replayed.states.values())
+
+    def instants(values: list[datetime | None]) -> list[str | None]:
+        return [v.isoformat() if v is not None else None for v in values]
 
     p = replayed.position
     c = replayed.counts
     doc = {
-        "v": STATE_FORMAT,
+        "v": CACHE_FORMAT,
         "stamp": stamp,
         "total": replayed.total,
         "pos": [p.file, p.offset, p.last] if p else None,
         "counts": [c.day.toordinal(), c.new, c.reviews, c.graded, c.ms],
-        "cards": {k: enc(s) for k, s in replayed.states.items()},
+        "keys": list(replayed.states),
+        "state": [s.state for s in states],
+        "step": [s.step for s in states],
+        "stability": [s.stability for s in states],
+        "difficulty": [s.difficulty for s in states],
+        "due": instants([s.due for s in states]),
+        "last_review": instants([s.last_review for s in states]),
+        "reps": [s.reps for s in states],
+        "lapses": [s.lapses for s in states],
+        "suspended": [s.suspended for s in states],
+        "buried_until": [s.buried_until.toordinal() if s.buried_until else None for s in states],
     }
     return json.dumps(doc, separators=(",", ":")).encode()
 
@@ -308,24 +323,25 @@ def _cache_dump(replayed: Replayed, stamp: list[int]) -> bytes:
 def _cache_load(raw: bytes, stamp: list[int]) -> Replayed | None:
     try:
         doc = json.loads(raw)
-        if doc.get("v") != STATE_FORMAT or doc.get("stamp") != stamp:
+        if doc.get("v") != CACHE_FORMAT or doc.get("stamp") != stamp:
             return None
-        ts = datetime.fromtimestamp
-        states = {
-            k: CardState(
-                v[0],
-                v[1],
-                v[2],
-                v[3],
-                ts(v[4], UTC) if v[4] is not None else None,
-                ts(v[5], UTC) if v[5] is not None else None,
-                v[6],
-                v[7],
-                v[8],
-                date.fromordinal(v[9]) if v[9] is not None else None,
-            )
-            for k, v in doc["cards"].items()
-        }
+        instant = datetime.fromisoformat
+        keys = doc["keys"]
+        columns = [
+            doc["state"],
+            doc["step"],
+            doc["stability"],
+            doc["difficulty"],
+            [instant(v) if v is not None else None for v in doc["due"]],
+            [instant(v) if v is not None else None for v in doc["last_review"]],
+            doc["reps"],
+            doc["lapses"],
+            doc["suspended"],
+            [date.fromordinal(v) if v is not None else None for v in doc["buried_until"]],
+        ]
+        if any(len(column) != len(keys) for column in columns):
+            return None
+        states = dict(zip(keys, map(CardState._make, zip(*columns, strict=True)), strict=True))
         pos = doc["pos"]
         c = doc["counts"]
         return Replayed(
@@ -358,10 +374,9 @@ class UserStore:
         self.state_path = self.folder / "state.toml"
         self.log_dir = self.folder / "reviews"
         self.cache_path = self.folder / "cache" / "state.json"
-        self.profile = self._load_profile()
-        self.tz = self.profile.tz()
-        self.rollover = self.profile.settings.rollover_hour
-        self.scheduler = Scheduler(self.profile.scheduler_settings())
+        self.settings_cache_path = self.folder / "cache" / "profile.json"
+        self._profile: Profile | None = None
+        self._use_settings(self._load_settings())
         self.data = Replayed()
         self._checkpointed: LogPosition | None = None
         self._tail = 0
@@ -369,14 +384,44 @@ class UserStore:
         self._write_lock = threading.Lock()
         self.notes: list[str] = []
         """Things worth telling the user that are not errors (e.g. a checkpoint rebuilt)."""
-        self._load()
+        with gc_paused():
+            self._load()
 
     # loading
 
-    def _load_profile(self) -> Profile:
-        if self.profile_path.exists():
-            return load_profile(self.profile_path)
-        return new_profile()
+    @property
+    def profile(self) -> Profile:
+        """The validated profile (pydantic, imported only now); start-up reads `settings`."""
+        if self._profile is None:
+            from flashprep.core.profile import load_profile, new_profile
+
+            exists = self.profile_path.exists()
+            self._profile = load_profile(self.profile_path) if exists else new_profile()
+        return self._profile
+
+    def _load_settings(self) -> UserSettings:
+        """The profile's values: from the settings cache while it matches profile.toml."""
+        stamp = file_stamp(self.profile_path)
+        if stamp is not None:
+            cached = usersettings.read_cache(self.settings_cache_path, stamp)
+            if cached is not None:
+                return cached
+        settings = self.profile.values()
+        if stamp is not None:
+            self._cache_settings(settings)
+        return settings
+
+    def _cache_settings(self, settings: UserSettings) -> None:
+        stamp = file_stamp(self.profile_path)
+        if stamp is not None:
+            with contextlib.suppress(OSError):
+                usersettings.write_cache(self.settings_cache_path, stamp, settings)
+
+    def _use_settings(self, settings: UserSettings) -> None:
+        self.settings = settings
+        self.tz = settings.tz()
+        self.rollover = settings.rollover_hour
+        self.scheduler = Scheduler(settings.scheduler_settings())
 
     def _load(self) -> None:
         data: Replayed | None = None
@@ -459,8 +504,11 @@ class UserStore:
     def ensure_profile(self) -> None:
         """Write a default profile the first time this user is used (never over an existing one)."""
         if not self.profile_path.exists():
+            from flashprep.core.profile import save_profile
+
             ensure_dir(self.folder)
             save_profile(self.profile_path, self.profile)
+            self._cache_settings(self.settings)
 
     def record(
         self, key: str, action: str = "grade", rating: int | None = None, ms: int = 0
@@ -528,6 +576,11 @@ class UserStore:
                 self._tail = 0
 
     def save_profile(self, profile: Profile) -> None:
+        """Write new settings; they take effect at once."""
+        from flashprep.core.profile import save_profile
+
         ensure_dir(self.folder)
         save_profile(self.profile_path, profile)
-        self.profile = profile
+        self._profile = profile
+        self._use_settings(profile.values())
+        self._cache_settings(self.settings)

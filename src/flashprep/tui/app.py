@@ -43,11 +43,10 @@ class FlashprepApp(App[None]):
         """Monotonic seconds for answer timers; tests inject a frozen one."""
 
     def on_mount(self) -> None:
-        from flashprep.tui.screens.home import HomeScreen
-
-        self.push_screen(HomeScreen())
-        if self.start == "drill":
+        if self.start == "drill":  # the home screen opens when the drill is left: a faster start
             self.start_drill(self.deck_ids)
+        else:
+            self.show_decks()
         for error in self.library.errors:
             self.notify(str(error), title="Deck skipped", severity="error", markup=False)
         for note in self.store.notes:
@@ -58,6 +57,18 @@ class FlashprepApp(App[None]):
         from flashprep.tui.screens.drill import DrillScreen
 
         self.push_screen(DrillScreen(Drill(self.library, self.store, deck_ids)))
+
+    def show_decks(self) -> None:
+        """Back to the home screen: the one under this screen, or a new one in its place."""
+        from flashprep.tui.screens.home import HomeScreen
+
+        stack = self.screen_stack
+        if len(stack) > 1 and isinstance(stack[-2], HomeScreen):
+            self.pop_screen()
+        elif len(stack) > 1:
+            self.switch_screen(HomeScreen())
+        else:
+            self.push_screen(HomeScreen())
 
     def action_help(self) -> None:
         from flashprep.tui.screens.help import HelpScreen

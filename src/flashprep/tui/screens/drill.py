@@ -13,13 +13,14 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Markdown, Rule, Static
 
 from flashprep.core.clock import format_interval
-from flashprep.core.deck import Card, target_seconds
+from flashprep.core.deckindex import CardRecord, target_seconds
 from flashprep.core.drill import Drill
 from flashprep.core.scheduler import RATINGS
 from flashprep.core.text import clean
 from flashprep.core.tomlerrors import DataFileError
 
 if TYPE_CHECKING:
+    from flashprep.core.deck import Card
     from flashprep.tui.app import FlashprepApp
 
 
@@ -75,6 +76,7 @@ answer time.
         self.drill = drill
         self.shown_at = 0.0
         self.hint_shown = False
+        self._pending_back: str | None = None
 
     @property
     def fp(self) -> FlashprepApp:
@@ -102,15 +104,15 @@ answer time.
 
     # what is shown
 
-    def current_card(self) -> tuple[Card, str] | None:
+    def current_card(self) -> tuple[CardRecord, str] | None:
         key = self.drill.current
         if key is None:
             return None
-        card = self.fp.library.card(key)
+        card = self.fp.library.text(key)
         loaded = self.fp.library.get(key.split("/", 1)[0])
         if card is None or loaded is None:
             return None
-        return card, loaded.deck.category
+        return card, loaded.category
 
     def show_card(self) -> None:
         """Put the current card on screen, answer hidden; or end the drill."""
@@ -127,17 +129,24 @@ answer time.
         self.refresh_bindings()
         self.hint_shown = False
         loaded = self.fp.library.get(self.drill.current.split("/", 1)[0])  # type: ignore[union-attr]
-        deck_name = loaded.deck.name if loaded else ""
+        deck_name = loaded.name if loaded else ""
         state = self.drill.state()
         label = "new" if state.is_new else state.state
         self.query_one("#deck-name", Static).update(f"{deck_name} · {label}")
         self.query_one("#front", Markdown).update(clean(card.front))
-        self.query_one("#back", Markdown).update(clean(card.back))
+        self._pending_back = clean(card.back)  # hidden: filled in once the question is drawn
+        self.call_after_refresh(self.fill_back)
         self.query_one("#hint", Static).update("")
         self.shown_at = self.fp.timer()
         self.query_one("#card", VerticalScroll).scroll_home(animate=False)
         self.update_progress()
         self.update_timer()
+
+    def fill_back(self) -> None:
+        """Put the answer in its (hidden) place; done after the question is on screen."""
+        if self._pending_back is not None:
+            self.query_one("#back", Markdown).update(self._pending_back)
+            self._pending_back = None
 
     def watch_revealed(self, revealed: bool) -> None:
         self.set_class(revealed, "revealed")
@@ -179,6 +188,7 @@ answer time.
         return True
 
     def action_reveal(self) -> None:
+        self.fill_back()
         self.revealed = True
         self.query_one("#card", VerticalScroll).scroll_home(animate=False)
 
@@ -236,19 +246,19 @@ answer time.
 
     def action_leave(self) -> None:
         self.fp.save_checkpoint()
-        self.dismiss()
+        self.fp.show_decks()
 
     # editing
 
     def action_edit(self) -> None:
-        current = self.current_card()
         key = self.drill.current
-        if current is None or key is None:
+        card = self.fp.library.card(key) if key is not None else None
+        if card is None or key is None:
             return
         editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
         from flashprep.core.library import card_to_toml
 
-        text = card_to_toml(current[0])
+        text = card_to_toml(card)
         if editor:
             text = self._external_edit(editor, text)
         self._open_editor(key, text)
@@ -303,6 +313,7 @@ answer time.
         current = self.current_card()
         if current is not None:
             self.query_one("#front", Markdown).update(clean(current[0].front))
+            self._pending_back = None
             self.query_one("#back", Markdown).update(clean(current[0].back))
 
     # the end
