@@ -18,6 +18,7 @@ from flashprep.core.drill import Drill
 from flashprep.core.library import DeckLibrary
 from flashprep.core.paths import Home
 from flashprep.core.profile import Settings
+from flashprep.core.tomlerrors import DataFileError
 from flashprep.core.usersettings import UserSettings
 from flashprep.core.userstore import UserStore
 
@@ -209,3 +210,20 @@ print(sorted(m for m in sys.modules if m.split(".")[0] in ("pydantic", "tomli_w"
     second = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert second.returncode == 0, second.stderr
     assert second.stdout.strip() == "[]"
+
+
+def test_an_error_after_the_checkpoint_names_its_line_in_the_whole_file(
+    make_store: Make, clock: FakeClock
+) -> None:
+    store = make_store()
+    for key in ("alpha/a1", "alpha/a2"):
+        store.grade(key, 3)
+        clock.advance(minutes=1)
+    store.checkpoint()
+    path = store.log_dir / "2026-11.toml"
+    lines = path.read_bytes().count(b"\n")
+    with path.open("ab") as handle:
+        handle.write(b'\n[[review]]\nid = "x1"\nat = 2026-11-26T16:00:00Z\ncard = "alpha/a3"\n')
+        handle.write(b"rating = 9\n")
+    with pytest.raises(DataFileError, match=rf"line {lines + 2}: review #1: field 'rating'"):
+        make_store()

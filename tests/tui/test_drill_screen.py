@@ -12,6 +12,7 @@ from flashprep.tui.app import FlashprepApp
 from flashprep.tui.screens.drill import DrillScreen
 from flashprep.tui.screens.home import HomeScreen
 from flashprep.tui.screens.summary import SummaryScreen
+from flashprep.tui.widgets import CardMarkdown
 
 from helpers import FakeClock, Timer, markdown_text
 
@@ -30,13 +31,13 @@ async def test_reveal_then_grade_is_stored(
         screen = app.screen
         assert isinstance(screen, DrillScreen)
         first = screen.drill.current
-        assert "2 + [2]" in markdown_text(screen.query_one("#front", Markdown))
+        assert "2 + [2]" in markdown_text(screen.query_one("#front", CardMarkdown))
         await pilot.press("3")  # grading before the answer is shown does nothing
         assert logged(store) == []
         await pilot.press("space")
         assert screen.revealed
         assert screen.query_one("#back").display
-        answer = markdown_text(screen.query_one("#back", Markdown))
+        answer = markdown_text(screen.query_one("#back", CardMarkdown))
         assert "Brackets like [b]this[/b] are text" in answer
         assert "Good · 10m" in str(screen.query_one("#grade-3", Button).label)
         timer.value += 7.5
@@ -181,7 +182,7 @@ async def test_edit_in_app_keeps_schedule(make_app: MakeApp, store: UserStore) -
         assert isinstance(app.screen, DrillScreen)
         assert app.library.card(key).front == "What is 2 + 3?"  # type: ignore[arg-type,union-attr]
         assert logged(store) == before
-        assert "2 + 3" in markdown_text(screen.query_one("#front", Markdown))
+        assert "2 + 3" in markdown_text(screen.query_one("#front", CardMarkdown))
 
 
 async def test_edit_with_an_invalid_result_stays_open(make_app: MakeApp) -> None:

@@ -14,6 +14,7 @@ Nothing here imports pydantic: the validated models live in core.deck.
 from __future__ import annotations
 
 import json
+import mmap
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -29,6 +30,7 @@ INDEX_FORMAT = 1
 CARD_FIELDS = ("id", "front", "back", "tags", "hint", "level", "target_seconds", "origin")
 """The fields of core.deck.Card, in the order a card's line holds them (a test keeps them equal)."""
 
+Buffer = bytes | mmap.mmap
 Stamp = list[int] | None
 """[size, mtime_ns] of a file, or None when it does not exist (see fileio.file_stamp)."""
 
@@ -66,7 +68,7 @@ def target_seconds(card: _HasTarget, category: str) -> int:
 
 @dataclass(frozen=True, eq=False)
 class DeckIndex:
-    """A deck's metadata and card ids, and the encoded lines of its cards."""
+    """A deck's metadata and card ids, and where each card's line is in `data`."""
 
     id: str
     name: str
@@ -74,9 +76,10 @@ class DeckIndex:
     description: str
     card_ids: tuple[str, ...]
     edited: frozenset[str]
-    body: bytes = field(repr=False)
+    data: Buffer = field(repr=False)
+    """The cache file's bytes (a memory map of it: pages are read only when a card is shown)."""
     starts: tuple[int, ...] = field(repr=False)
-    """Offset in `body` of each card's line; the line ends at the next card's start."""
+    """Offset in `data` of each card's line; the line ends at the next card's start."""
 
     @cached_property
     def positions(self) -> dict[str, int]:
@@ -84,8 +87,9 @@ class DeckIndex:
         return {c: i for i, c in enumerate(self.card_ids)}
 
     def record(self, index: int) -> CardRecord:
-        end = self.starts[index + 1] if index + 1 < len(self.starts) else len(self.body)
-        return CardRecord(*json.loads(self.body[self.starts[index] : end]))
+        """Decode one card's line; ValueError or TypeError if it is damaged."""
+        end = self.starts[index + 1] if index + 1 < len(self.starts) else len(self.data)
+        return CardRecord(*json.loads(self.data[self.starts[index] : end]))
 
     def records(self) -> list[CardRecord]:
         return [self.record(i) for i in range(len(self.card_ids))]
@@ -124,44 +128,37 @@ def _card_line(card: Card) -> bytes:
     return json.dumps(row, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
 
 
-def decode(raw: bytes) -> tuple[list[Any], DeckIndex] | None:
+def decode(data: Buffer) -> tuple[list[Any], DeckIndex] | None:
     """The key and the index held in a cache file; None if it is not one this version wrote."""
-    newline = raw.find(b"\n")
+    newline = data.find(b"\n")
     if newline < 0:
         return None
     try:
-        head = json.loads(raw[:newline])
-        body = raw[newline + 1 :]
+        head = json.loads(data[:newline])
         ids = tuple(head["cards"])
-        starts = tuple(head["starts"])
-        texts = (head["id"], head["name"], head["category"], head["description"], *ids)
-        if not all(isinstance(t, str) for t in texts) or len(ids) != len(starts):
+        starts = tuple(newline + 1 + s for s in head["starts"])
+        meta = (head["id"], head["name"], head["category"], head["description"])
+        if not all(isinstance(m, str) for m in meta) or len(ids) != len(starts):
             return None
-        ends = (*starts[1:], len(body))
-        if starts and (starts[0] != 0 or not all(a < b for a, b in zip(starts, ends, strict=True))):
+        if starts and (starts[0] != newline + 1 or starts[-1] >= len(data)):
             return None
-        index = DeckIndex(
-            head["id"],
-            head["name"],
-            head["category"],
-            head["description"],
-            ids,
-            frozenset(head["edited"]),
-            body,
-            starts,
-        )
+        index = DeckIndex(*meta, ids, frozenset(head["edited"]), data, starts)
         return head["key"], index
     except (ValueError, KeyError, TypeError):
         return None
 
 
 def read(cache: Path, deck_stamp: Stamp, overrides_of: Callable[[str], Stamp]) -> DeckIndex | None:
-    """The cached index if it matches the deck file (and the overrides of its deck id) exactly."""
+    """The cached index if it matches the deck file (and the overrides of its deck id) exactly.
+
+    The file is memory-mapped, not read: a replaced cache file leaves this map intact.
+    """
     try:
-        raw = cache.read_bytes()
-    except OSError:
+        with cache.open("rb") as handle:
+            data: Buffer = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+    except (OSError, ValueError):  # missing, unreadable, or empty
         return None
-    decoded = decode(raw)
+    decoded = decode(data)
     if decoded is None:
         return None
     key, index = decoded

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import tomllib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +32,8 @@ def loads_toml(raw: bytes, path: Path | str) -> dict[str, Any]:
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
         raise DataFileError(path, f"line {line}: not valid UTF-8") from None
+    import tomllib  # here, not at the top: start-up reads caches, not TOML
+
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

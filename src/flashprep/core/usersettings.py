@@ -14,7 +14,6 @@ from dataclasses import asdict, dataclass
 from datetime import tzinfo
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flashprep.core.fileio import atomic_write
 from flashprep.core.scheduler import SchedulerSettings
@@ -39,7 +38,11 @@ class UserSettings:
 
     def tz(self) -> tzinfo | None:
         """The user's time zone for "today"; None means this computer's."""
-        return ZoneInfo(self.timezone) if self.timezone else None
+        if not self.timezone:
+            return None
+        from zoneinfo import ZoneInfo  # here: most users keep the computer's time zone
+
+        return ZoneInfo(self.timezone)
 
     def scheduler_settings(self) -> SchedulerSettings:
         return SchedulerSettings(

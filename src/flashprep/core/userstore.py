@@ -11,6 +11,7 @@ nothing changed.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import threading
@@ -341,7 +342,8 @@ def _cache_load(raw: bytes, stamp: list[int]) -> Replayed | None:
         ]
         if any(len(column) != len(keys) for column in columns):
             return None
-        states = dict(zip(keys, map(CardState._make, zip(*columns, strict=True)), strict=True))
+        make = functools.partial(tuple.__new__, CardState)  # _make, without its length check
+        states = dict(zip(keys, map(make, zip(*columns, strict=True)), strict=True))
         pos = doc["pos"]
         c = doc["counts"]
         return Replayed(

@@ -10,7 +10,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Markdown, Rule, Static
+from textual.widgets import Button, Rule, Static
 
 from flashprep.core.clock import format_interval
 from flashprep.core.deckindex import CardRecord, target_seconds
@@ -18,6 +18,7 @@ from flashprep.core.drill import Drill
 from flashprep.core.scheduler import RATINGS
 from flashprep.core.text import clean
 from flashprep.core.tomlerrors import DataFileError
+from flashprep.tui.widgets import CardMarkdown, KeyBar
 
 if TYPE_CHECKING:
     from flashprep.core.deck import Card
@@ -88,15 +89,15 @@ answer time.
             yield Static(id="timer", markup=False)
         with VerticalScroll(id="card"):
             yield Static(id="deck-name", markup=False)
-            yield Markdown(id="front", open_links=False)
+            yield CardMarkdown(id="front")
             yield Static(id="hint", markup=False)
             yield Rule(id="divider")
-            yield Markdown(id="back", open_links=False)
+            yield CardMarkdown(id="back")
         yield Static("Space  Show answer", id="prompt", markup=False)
         with Horizontal(id="grades"):
             for rating, label in RATINGS.items():
                 yield Button(label, id=f"grade-{rating}", classes=f"grade grade-{rating}")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.show_card()
@@ -115,7 +116,11 @@ answer time.
         return card, loaded.category
 
     def show_card(self) -> None:
-        """Put the current card on screen, answer hidden; or end the drill."""
+        """Put the current card on screen, answer hidden; or end the drill.
+
+        The hidden answer is filled in after the next frame, off the path from a grade to the
+        next question.
+        """
         while self.drill.current is not None and self.current_card() is None:
             self.drill.skip()  # its deck is gone (a deck file removed meanwhile)
         current = self.current_card()
@@ -126,30 +131,32 @@ answer time.
         card, _category = current
         self.has_card = True
         self.revealed = False
-        self.refresh_bindings()
         self.hint_shown = False
         loaded = self.fp.library.get(self.drill.current.split("/", 1)[0])  # type: ignore[union-attr]
         deck_name = loaded.name if loaded else ""
         state = self.drill.state()
         label = "new" if state.is_new else state.state
         self.query_one("#deck-name", Static).update(f"{deck_name} · {label}")
-        self.query_one("#front", Markdown).update(clean(card.front))
-        self._pending_back = clean(card.back)  # hidden: filled in once the question is drawn
-        self.call_after_refresh(self.fill_back)
         self.query_one("#hint", Static).update("")
         self.shown_at = self.fp.timer()
-        self.query_one("#card", VerticalScroll).scroll_home(animate=False)
         self.update_progress()
         self.update_timer()
+        self.query_one("#front", CardMarkdown).show(clean(card.front))
+        self.query_one("#card", VerticalScroll).scroll_home(animate=False)
+        self._pending_back = clean(card.back)
+        self.call_after_refresh(self.fill_back)
+        self.refresh_bindings()
 
     def fill_back(self) -> None:
         """Put the answer in its (hidden) place; done after the question is on screen."""
         if self._pending_back is not None:
-            self.query_one("#back", Markdown).update(self._pending_back)
+            self.query_one("#back", CardMarkdown).show(self._pending_back)
             self._pending_back = None
 
     def watch_revealed(self, revealed: bool) -> None:
-        self.set_class(revealed, "revealed")
+        for shown_when_revealed in ("#divider", "#back", "#grades"):
+            self.query_one(shown_when_revealed).display = revealed
+        self.query_one("#prompt").display = not revealed
         if revealed and self.drill.current is not None:
             preview = self.drill.preview()
             for rating, label in RATINGS.items():
@@ -203,7 +210,6 @@ answer time.
             self.action_grade(int(event.button.id.removeprefix("grade-")))
 
     def _after_change(self) -> None:
-        self.refresh_bindings()
         self.show_card()
         if self.fp.store.needs_checkpoint():
             self.fp.save_checkpoint()
@@ -312,9 +318,10 @@ answer time.
         self.notify("Card saved; its schedule is kept.", timeout=2)
         current = self.current_card()
         if current is not None:
-            self.query_one("#front", Markdown).update(clean(current[0].front))
+            self.query_one("#front", CardMarkdown).show(clean(current[0].front))
             self._pending_back = None
-            self.query_one("#back", Markdown).update(clean(current[0].back))
+            self.query_one("#back", CardMarkdown).show(clean(current[0].back))
+            self.refresh_bindings()  # a hint may have come or gone
 
     # the end
 
