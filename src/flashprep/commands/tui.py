@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 from typing import Any
 
 from flashprep.commands.common import CliError, add_common_options, check_deck_ids, open_user
@@ -37,7 +38,11 @@ def open_tui(args: argparse.Namespace, start: str, deck_ids: list[str] | None) -
     try:
         from flashprep.tui.app import FlashprepApp
 
-        FlashprepApp(opened.library, store, start=start, deck_ids=deck_ids).run()
+        app = FlashprepApp(opened.library, store, start=start, deck_ids=deck_ids)
+        # Everything loaded so far (modules, decks, schedule) lives as long as the app: keep the
+        # garbage collector from scanning it again and again while the first screen is built.
+        gc.freeze()
+        app.run()
     finally:
         try:
             if store.needs_checkpoint() or store.can_undo:

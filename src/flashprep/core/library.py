@@ -61,6 +61,11 @@ class LoadedDeck:
         return self.index.card_ids
 
     @cached_property
+    def card_keys(self) -> tuple[str, ...]:
+        """The schedule keys of this deck's cards, `deck-id/card-id`, in deck order."""
+        return tuple(card_key(self.id, c) for c in self.index.card_ids)
+
+    @cached_property
     def deck(self) -> Deck:
         """The validated deck (overrides applied), built from the index, else from the TOML."""
         from pydantic import ValidationError
@@ -236,7 +241,7 @@ class DeckLibrary:
     def card_keys(self, deck_ids: Iterable[str] | None = None) -> list[str]:
         """Card keys of the given decks (all decks when None), in deck order."""
         chosen = list(self.decks) if deck_ids is None else list(deck_ids)
-        return [card_key(d, c) for d in chosen for c in self.decks[d].card_ids]
+        return [key for d in chosen for key in self.decks[d].card_keys]
 
     def unknown(self, deck_ids: Iterable[str]) -> list[str]:
         return [d for d in deck_ids if d not in self.decks]

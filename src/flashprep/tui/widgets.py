@@ -9,10 +9,10 @@ each: card text as Rich Markdown, and the keys as one line of text.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
-from rich.markdown import Markdown as RichMarkdown
 from rich.segment import Segment
 from rich.text import Text
 from textual import events
@@ -40,8 +40,16 @@ class RenderedOnce:
             yield new_line
 
 
+_MARKDOWN_SYNTAX = re.compile(r"[\\`*_\[\]<>#!|~&]|\n|^\s|^[-+>=]|^\d+[.)]|https?://|www\.")
+"""Anything Markdown could read as more than words: without it, text draws as it is."""
+
+
 class CardMarkdown(Static):
-    """A card's question or answer (Markdown, user data): drawn by Rich, never read as markup."""
+    """A card's question or answer (Markdown, user data): drawn by Rich, never read as markup.
+
+    Text with no Markdown syntax at all (many questions) is drawn as it is, exactly as Markdown
+    would draw it, without loading the Markdown parser (a sizeable part of start-up).
+    """
 
     DEFAULT_CSS = """
     CardMarkdown {
@@ -56,6 +64,12 @@ class CardMarkdown(Static):
 
     def show(self, markdown: str) -> None:
         self.source = markdown
+        text = markdown.strip()
+        if not _MARKDOWN_SYNTAX.search(text):
+            self.update(Text(text))
+            return
+        from rich.markdown import Markdown as RichMarkdown
+
         code_theme = "monokai" if self.app.current_theme.dark else "default"
         self.update(RenderedOnce(RichMarkdown(markdown, code_theme=code_theme, hyperlinks=False)))
 

@@ -25,6 +25,11 @@ if TYPE_CHECKING:
     from flashprep.tui.app import FlashprepApp
 
 
+BACK_DELAY = 0.05
+"""Seconds after a question is shown before its (hidden) answer is drawn: long enough for the
+question to reach the terminal first, far shorter than it takes to read it."""
+
+
 def _clock(seconds: float) -> str:
     seconds = max(0, int(seconds))
     return f"{seconds // 60}:{seconds % 60:02d}"
@@ -94,9 +99,7 @@ answer time.
             yield Rule(id="divider")
             yield CardMarkdown(id="back")
         yield Static("Space  Show answer", id="prompt", markup=False)
-        with Horizontal(id="grades"):
-            for rating, label in RATINGS.items():
-                yield Button(label, id=f"grade-{rating}", classes=f"grade grade-{rating}")
+        yield Horizontal(id="grades")  # its buttons come with the answer (fill_back)
         yield KeyBar()
 
     def on_mount(self) -> None:
@@ -144,11 +147,18 @@ answer time.
         self.query_one("#front", CardMarkdown).show(clean(card.front))
         self.query_one("#card", VerticalScroll).scroll_home(animate=False)
         self._pending_back = clean(card.back)
-        self.call_after_refresh(self.fill_back)
+        self.set_timer(BACK_DELAY, self.fill_back)
         self.refresh_bindings()
 
     def fill_back(self) -> None:
-        """Put the answer in its (hidden) place; done after the question is on screen."""
+        """Put the answer and the grade buttons in their (hidden) places; done just after the
+        question is on screen, so that they do not delay it."""
+        grades = self.query_one("#grades", Horizontal)
+        if not grades.children:
+            grades.mount_all(
+                Button(label, id=f"grade-{rating}", classes=f"grade grade-{rating}")
+                for rating, label in RATINGS.items()
+            )
         if self._pending_back is not None:
             self.query_one("#back", CardMarkdown).show(self._pending_back)
             self._pending_back = None
