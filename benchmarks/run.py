@@ -37,6 +37,7 @@ BIG, SMALL = 100_000, 1_000
 
 QUESTION = rb"Q(\d+)\. "
 """Every benchmark question starts with Q<number>. (see make_home.py)."""
+BARE_TEXT = rb"A bare Textual app is ready"
 REVEALED = rb"Good \xc2\xb7 \d"
 """The Good button shows its interval ("3 Good · 4d") once the answer is revealed."""
 
@@ -50,10 +51,16 @@ class Row:
     target: str
     ratio: float | None
     note: str = ""
+    owed: bool = False
+    """Measurable on this branch but not measured yet: counts as a missed target."""
 
     @property
     def met(self) -> bool:
         return self.ratio is not None and self.ratio <= 1.0
+
+    @property
+    def missed(self) -> bool:
+        return self.owed or (self.ratio is not None and self.ratio > 1.0)
 
 
 @dataclass
@@ -98,27 +105,28 @@ def p90(values: list[float]) -> float:
 
 
 def start_up(bench: Bench) -> list[Row]:
-    """Launch to first card on screen, against a bare Textual app, alternating runs."""
+    """Launch to first card on screen, against a bare Textual app: runs in pairs, one right after
+    the other, so that both see the same load; the ratio is the median of the pairs' ratios."""
     home = bench.copy(bench.home)
     bare_cmd = [sys.executable, str(HERE / "bare_app.py")]
     drill_cmd = bench.command(home, "drill")
-    # One untimed start each: the first start after a copy or an upgrade builds the caches.
+    # Untimed starts first: the first start after an install reads everything from disk.
     cold = _time_to_screen(bench, drill_cmd, QUESTION)
     _time_to_screen(bench, drill_cmd, QUESTION)
-    _time_to_screen(bench, bare_cmd, rb"A bare Textual app is ready")
+    _time_to_screen(bench, bare_cmd, BARE_TEXT)
     bare: list[float] = []
     ours: list[float] = []
     for _ in range(bench.runs):
-        bare.append(_time_to_screen(bench, bare_cmd, rb"A bare Textual app is ready"))
+        bare.append(_time_to_screen(bench, bare_cmd, BARE_TEXT))
         ours.append(_time_to_screen(bench, drill_cmd, QUESTION))
-    ratio = median(ours) / median(bare)
+    ratio = median([o / b for o, b in zip(ours, bare, strict=True)])
     return [
         Row(
             "start-up: `drill` to first card on screen",
-            f"{median(ours):.3f} s = {ratio:.2f}× bare Textual app ({median(bare):.3f} s)",
+            f"{ratio:.2f}× a bare Textual app ({median(ours):.3f} s vs {median(bare):.3f} s)",
             "≤ 1.5× bare app",
             ratio / 1.5,
-            f"medians of {bench.runs} runs each; first start after a copy: {cold:.3f} s",
+            f"{bench.runs} pairs of runs; the first start after building the folder: {cold:.3f} s",
         )
     ]
 
@@ -185,7 +193,7 @@ def grade_on_screen(bench: Bench) -> list[Row]:
     for terminal in terminals[:2]:
         terminal.wait_for(QUESTION)
         shown.append(terminal.match.group(1))
-    terminals[2].wait_for(rb"A bare Textual app is ready")
+    terminals[2].wait_for(BARE_TEXT)
     shown.append(b"0")
     times: list[list[float]] = [[], [], []]
     try:
@@ -254,20 +262,28 @@ def stats_json(bench: Bench) -> list[Row]:
 
 
 def stats_screen(bench: Bench) -> list[Row]:
-    if importlib.util.find_spec("flashprep.tui.screens.stats") is None:
-        figure, note = "not yet measurable", "no statistics screen on this branch (issue #4)"
-    else:
-        figure, note = "not measured", "the statistics screen exists: add its measure here"
-    return [Row("statistics screen fully drawn", figure, "≤ 1.0 s", None, note)]
+    exists = importlib.util.find_spec("flashprep.tui.screens.stats") is not None
+    note = (
+        "the statistics screen exists: add its measure here (and its peak RSS to `memory`)"
+        if exists
+        else "no statistics screen on this branch (issue #4)"
+    )
+    figure = "not measured" if exists else "not yet measurable"
+    return [Row("statistics screen fully drawn", figure, "≤ 1.0 s", None, note, owed=exists)]
 
 
 def import_apkg(bench: Bench) -> list[Row]:
     probe = subprocess.run([*bench.flashprep, "import", "--help"], capture_output=True)
-    if probe.returncode != 0:
-        figure, note = "not yet measurable", "no `flashprep import` on this branch (issue #3)"
-    else:
-        figure, note = "not measured", "`flashprep import` exists: add its measure here"
-    return [Row("import of a 5,000-note .apkg", figure, "≤ 2× the Anki library", None, note)]
+    exists = probe.returncode == 0
+    note = (
+        "`flashprep import` exists: add its measure here"
+        if exists
+        else "no `flashprep import` on this branch (issue #3)"
+    )
+    figure = "not measured" if exists else "not yet measurable"
+    return [
+        Row("import of a 5,000-note .apkg", figure, "≤ 2× the Anki library", None, note, exists)
+    ]
 
 
 def memory(bench: Bench) -> list[Row]:
@@ -354,7 +370,7 @@ def table(rows: list[Row]) -> str:
     lines = ["| measure | figure | target | ratio | |", "|---|---|---|---|---|"]
     for r in rows:
         ratio = f"{r.ratio:.2f}" if r.ratio is not None else "—"
-        mark = "✓" if r.met else ("✗" if r.ratio is not None else "n/a")
+        mark = "✓" if r.met else ("✗" if r.missed else "n/a")
         note = f" ({r.note})" if r.note else ""
         lines.append(f"| {r.measure}{note} | {r.figure} | {r.target} | {ratio} | {mark} |")
     return "\n".join(lines)
@@ -365,7 +381,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--home", type=Path, default=default / f"{CARDS}-{BIG}")
     parser.add_argument("--small", type=Path, default=default / f"{CARDS}-{SMALL}")
-    parser.add_argument("--runs", type=int, default=7, help="runs of each timed start (median)")
+    parser.add_argument("--runs", type=int, default=11, help="timed starts of each app")
     parser.add_argument("--grades", type=int, default=30, help="grades timed in each drill")
     parser.add_argument("--only", nargs="*", help="run only these measures (function names)")
     args = parser.parse_args(argv)
@@ -385,8 +401,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Machine: {machine()}\n")
     print(table(rows))
     print("\nratio = figure ÷ target: at most 1.00 meets the target.")
-    missed = [r for r in rows if r.ratio is not None and not r.met]
-    return 1 if missed else 0
+    return 1 if any(r.missed for r in rows) else 0
 
 
 if __name__ == "__main__":
