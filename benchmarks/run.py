@@ -1,0 +1,408 @@
+"""flashprep's performance targets, measured: prints a table and exits 1 when a target is missed.
+
+    python benchmarks/run.py [--home DIR] [--small DIR] [--runs N] [--grades N]
+
+Run it with the Python that has flashprep installed (e.g. `.venv/bin/python`), on Linux or macOS
+(it drives the app in a real pseudo-terminal). `--home` is a data folder made by
+`benchmarks/make_home.py --cards 10000 --reviews 100000`, `--small` one made with
+`--reviews 1000` (the same decks, a short history: the yardstick for "flat"). Missing folders are
+built first (about two minutes). The measures run on scratch copies, so the folders stay as built.
+
+Each measure is a function in MEASURES that returns rows; add one there for a new target.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from terminal import Terminal, TimedOut
+
+HERE = Path(__file__).resolve().parent
+USER = "bench"
+CARDS = 10_000
+BIG, SMALL = 100_000, 1_000
+
+QUESTION = rb"Q(\d+)\. "
+"""Every benchmark question starts with Q<number>. (see make_home.py)."""
+BARE_TEXT = rb"A bare Textual app is ready"
+REVEALED = rb"Good \xc2\xb7 \d"
+"""The Good button shows its interval ("3 Good · 4d") once the answer is revealed."""
+
+
+@dataclass
+class Row:
+    """One line of the table. `ratio` is figure ÷ target: at most 1 meets it; None: not measured."""
+
+    measure: str
+    figure: str
+    target: str
+    ratio: float | None
+    note: str = ""
+    owed: bool = False
+    """Measurable on this branch but not measured yet: counts as a missed target."""
+
+    @property
+    def met(self) -> bool:
+        return self.ratio is not None and self.ratio <= 1.0
+
+    @property
+    def missed(self) -> bool:
+        return self.owed or (self.ratio is not None and self.ratio > 1.0)
+
+
+@dataclass
+class Bench:
+    """What the measures share: the command, the data folders, a scratch folder, peak memory."""
+
+    home: Path
+    small: Path
+    scratch: Path
+    runs: int
+    grades: int
+    flashprep: list[str]
+    peak_rss_kib: dict[str, int] = field(default_factory=dict)
+
+    def copy(self, home: Path) -> Path:
+        """A fresh scratch copy of a data folder (mtimes kept, so its caches still match)."""
+        target = Path(tempfile.mkdtemp(dir=self.scratch)) / home.name
+        shutil.copytree(home, target)
+        return target
+
+    def command(self, home: Path, *args: str) -> list[str]:
+        return [*self.flashprep, "--home", str(home), "--user", USER, *args]
+
+    def note_rss(self, where: str, kib: int) -> None:
+        self.peak_rss_kib[where] = max(self.peak_rss_kib.get(where, 0), kib)
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:.1f} ms"
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def p90(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * 0.9))]
+
+
+# --- the measures --------------------------------------------------------------------------------
+
+
+def start_up(bench: Bench) -> list[Row]:
+    """Launch to first card on screen, against a bare Textual app: runs in pairs, one right after
+    the other, so that both see the same load; the ratio is the median of the pairs' ratios."""
+    home = bench.copy(bench.home)
+    bare_cmd = [sys.executable, str(HERE / "bare_app.py")]
+    drill_cmd = bench.command(home, "drill")
+    # Untimed starts first: the first start after an install reads everything from disk.
+    cold = _time_to_screen(bench, drill_cmd, QUESTION)
+    _time_to_screen(bench, drill_cmd, QUESTION)
+    _time_to_screen(bench, bare_cmd, BARE_TEXT)
+    bare: list[float] = []
+    ours: list[float] = []
+    for _ in range(bench.runs):
+        bare.append(_time_to_screen(bench, bare_cmd, BARE_TEXT))
+        ours.append(_time_to_screen(bench, drill_cmd, QUESTION))
+    ratio = median([o / b for o, b in zip(ours, bare, strict=True)])
+    return [
+        Row(
+            "start-up: `drill` to first card on screen",
+            f"{ratio:.2f}× a bare Textual app ({median(ours):.3f} s vs {median(bare):.3f} s)",
+            "≤ 1.5× bare app",
+            ratio / 1.5,
+            f"{bench.runs} pairs of runs; the first start after building the folder: {cold:.3f} s",
+        )
+    ]
+
+
+def _time_to_screen(bench: Bench, argv: list[str], pattern: bytes) -> float:
+    terminal = Terminal(argv)
+    try:
+        seconds = terminal.wait_for(pattern)
+    finally:
+        rss = terminal.close()
+    if "flashprep" in " ".join(argv):
+        bench.note_rss("drill", rss)
+    return seconds
+
+
+def grade_core(bench: Bench) -> list[Row]:
+    """Drill.grade (log append + fsync, schedule, next card) at 100,000 vs 1,000 reviews."""
+    from flashprep.core.drill import Drill
+    from flashprep.core.library import DeckLibrary
+    from flashprep.core.paths import Home
+    from flashprep.core.userstore import UserStore
+
+    drills = []
+    for source in (bench.home, bench.small):
+        home = Home(bench.copy(source))
+        drills.append(Drill(DeckLibrary.load(home), UserStore(home, USER)))
+    times: list[list[float]] = [[], []]
+    for i in range(bench.grades * 4):
+        for drill, sink in zip(drills, times, strict=True):  # alternate, so noise hits both
+            if drill.current is None:
+                continue
+            started = time.perf_counter()
+            drill.grade(1 if i % 7 == 0 else 3, ms=8000)
+            sink.append(time.perf_counter() - started)
+    big, small = times
+    flat = median(big) / median(small)
+    return [
+        Row(
+            "grade in the core, 100,000 reviews",
+            f"median {ms(median(big))} (p90 {ms(p90(big))})",
+            "≤ 5 ms",
+            median(big) / 0.005,
+            f"{len(big)} grades: log append + fsync, FSRS, next card",
+        ),
+        Row(
+            "grade in the core: 100,000 vs 1,000 reviews",
+            f"{flat:.2f}× ({ms(median(big))} vs {ms(median(small))})",
+            "≤ 1.2×",
+            flat / 1.2,
+        ),
+    ]
+
+
+def grade_on_screen(bench: Bench) -> list[Row]:
+    """Grade key to the next question drawn: drills at 100,000 and 1,000 reviews and the bare
+    app side by side, their keys alternating so that the machine's load hits all alike."""
+    from make_home import DECKS
+
+    decks = [deck_id for deck_id, *_ in DECKS]  # their questions are recognisable: Q<number>.
+    commands = [bench.command(bench.copy(h), "drill", *decks) for h in (bench.home, bench.small)]
+    commands.append([sys.executable, str(HERE / "bare_app.py")])
+    terminals = [Terminal(command) for command in commands]
+    shown: list[bytes | None] = []
+    for terminal in terminals[:2]:
+        terminal.wait_for(QUESTION)
+        shown.append(terminal.match.group(1))
+    terminals[2].wait_for(BARE_TEXT)
+    shown.append(b"0")
+    times: list[list[float]] = [[], [], []]
+    try:
+        for _ in range(bench.grades):
+            for i, terminal in enumerate(terminals):
+                current = shown[i]
+                if current is None:
+                    continue
+                time.sleep(0.1)
+                terminal.wait_for(REVEALED, terminal.send(b" "), timeout=10)
+                time.sleep(0.3)  # a person reads the answer; the app settles
+                other = rb"Q(?!" + current + rb"\.)(\d+)\. "
+                try:
+                    times[i].append(terminal.wait_for(other, terminal.send(b"3"), timeout=10))
+                    shown[i] = terminal.match.group(1)
+                except TimedOut:
+                    shown[i] = None  # the drill ended
+    finally:
+        for terminal in terminals[:2]:
+            bench.note_rss("drill", terminal.close())
+        terminals[2].close()
+    big, small, bare = times
+    if len(big) < 5 or len(small) < 5:
+        return [Row("grade on screen", f"only {len(big)}/{len(small)} grades", "≤ 33 ms", None)]
+    flat = median(big) / median(small)
+    return [
+        Row(
+            "grade on screen, 100,000 reviews: key to next question drawn",
+            f"median {ms(median(big))} (p90 {ms(p90(big))})",
+            "≤ 33 ms",
+            median(big) / 0.033,
+            f"{len(big)} grades in a 100×32 pty; the bare app's one-line update: "
+            f"{ms(median(bare))}",
+        ),
+        Row(
+            "grade on screen: 100,000 vs 1,000 reviews",
+            f"{flat:.2f}× ({ms(median(big))} vs {ms(median(small))})",
+            "≤ 1.2×",
+            flat / 1.2,
+        ),
+    ]
+
+
+def stats_json(bench: Bench) -> list[Row]:
+    """`flashprep stats --json`, the whole process."""
+    home = bench.copy(bench.home)
+    command = bench.command(home, "stats", "--json")
+    subprocess.run(command, capture_output=True, check=True)  # first run after a copy: caches
+    times: list[float] = []
+    for _ in range(bench.runs):
+        started = time.perf_counter()
+        out = subprocess.run(command, capture_output=True, check=True)
+        times.append(time.perf_counter() - started)
+    total = json.loads(out.stdout)["reviews_total"]
+    if total < BIG:
+        raise SystemExit(f"{bench.home}: {total} reviews; build it with --reviews {BIG}")
+    return [
+        Row(
+            "`stats --json`, whole process",
+            f"median {median(times):.3f} s",
+            "≤ 1.0 s",
+            median(times) / 1.0,
+            f"{total} reviews",
+        )
+    ]
+
+
+def stats_screen(bench: Bench) -> list[Row]:
+    exists = importlib.util.find_spec("flashprep.tui.screens.stats") is not None
+    note = (
+        "the statistics screen exists: add its measure here (and its peak RSS to `memory`)"
+        if exists
+        else "no statistics screen on this branch (issue #4)"
+    )
+    figure = "not measured" if exists else "not yet measurable"
+    return [Row("statistics screen fully drawn", figure, "≤ 1.0 s", None, note, owed=exists)]
+
+
+def import_apkg(bench: Bench) -> list[Row]:
+    probe = subprocess.run([*bench.flashprep, "import", "--help"], capture_output=True)
+    exists = probe.returncode == 0
+    note = (
+        "`flashprep import` exists: add its measure here"
+        if exists
+        else "no `flashprep import` on this branch (issue #3)"
+    )
+    figure = "not measured" if exists else "not yet measurable"
+    return [
+        Row("import of a 5,000-note .apkg", figure, "≤ 2× the Anki library", None, note, exists)
+    ]
+
+
+def memory(bench: Bench) -> list[Row]:
+    """Peak RSS seen in the runs above (start-up and grading)."""
+    rows = []
+    for where, kib in sorted(bench.peak_rss_kib.items()):
+        mib = kib / 1024
+        rows.append(Row(f"peak memory (RSS), {where}", f"{mib:.0f} MiB", "≤ 150 MiB", mib / 150))
+    if "stats screen" not in bench.peak_rss_kib:
+        rows.append(
+            Row("peak memory (RSS), statistics screen", "not yet measurable", "≤ 150 MiB", None)
+        )
+    return rows
+
+
+MEASURES: list[Callable[[Bench], list[Row]]] = [
+    start_up,
+    grade_core,
+    grade_on_screen,
+    stats_json,
+    stats_screen,
+    import_apkg,
+    memory,
+]
+
+
+# --- running -------------------------------------------------------------------------------------
+
+
+def ensure_home(path: Path, reviews: int) -> None:
+    if (path / "users" / USER / "state.toml").is_file():
+        return
+    print(f"building {path} ({CARDS} cards, {reviews} reviews) ...", file=sys.stderr)
+    subprocess.run(
+        [
+            sys.executable,
+            str(HERE / "make_home.py"),
+            "--cards",
+            str(CARDS),
+            "--reviews",
+            str(reviews),
+            str(path),
+        ],
+        check=True,
+    )
+
+
+def compile_bytecode() -> None:
+    """Compile flashprep and the yardstick app to bytecode, as installing a package does.
+
+    An editable install (or PYTHONDONTWRITEBYTECODE) would otherwise make every start compile
+    flashprep's sources, which no installed copy does.
+    """
+    import compileall
+
+    spec = importlib.util.find_spec("flashprep")
+    assert spec is not None and spec.submodule_search_locations, "flashprep is not installed"
+    for folder in spec.submodule_search_locations:
+        compileall.compile_dir(folder, quiet=1)
+    compileall.compile_file(str(HERE / "bare_app.py"), quiet=1)
+
+
+def flashprep_command() -> list[str]:
+    script = Path(sys.executable).parent / "flashprep"
+    return [str(script)] if script.is_file() else [sys.executable, "-m", "flashprep"]
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as handle:
+            names = [line.split(":", 1)[1].strip() for line in handle if "model name" in line]
+        cpu = names[0] if names else cpu
+    except OSError:
+        pass
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    return (
+        f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, "
+        f"Python {platform.python_version()}; load average {load:.2f} at start"
+    )
+
+
+def table(rows: list[Row]) -> str:
+    lines = ["| measure | figure | target | ratio | |", "|---|---|---|---|---|"]
+    for r in rows:
+        ratio = f"{r.ratio:.2f}" if r.ratio is not None else "—"
+        mark = "✓" if r.met else ("✗" if r.missed else "n/a")
+        note = f" ({r.note})" if r.note else ""
+        lines.append(f"| {r.measure}{note} | {r.figure} | {r.target} | {ratio} | {mark} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    default = Path(tempfile.gettempdir()) / "flashprep-bench"
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--home", type=Path, default=default / f"{CARDS}-{BIG}")
+    parser.add_argument("--small", type=Path, default=default / f"{CARDS}-{SMALL}")
+    parser.add_argument("--runs", type=int, default=11, help="timed starts of each app")
+    parser.add_argument("--grades", type=int, default=30, help="grades timed in each drill")
+    parser.add_argument("--only", nargs="*", help="run only these measures (function names)")
+    args = parser.parse_args(argv)
+    ensure_home(args.home, BIG)
+    ensure_home(args.small, SMALL)
+    compile_bytecode()
+    rows: list[Row] = []
+    with tempfile.TemporaryDirectory(prefix="flashprep-bench-") as scratch:
+        bench = Bench(
+            args.home, args.small, Path(scratch), args.runs, args.grades, flashprep_command()
+        )
+        for measure in MEASURES:
+            if args.only and measure.__name__ not in args.only:
+                continue
+            print(f"measuring {measure.__name__} ...", file=sys.stderr)
+            rows.extend(measure(bench))
+    print(f"Machine: {machine()}\n")
+    print(table(rows))
+    print("\nratio = figure ÷ target: at most 1.00 meets the target.")
+    return 1 if any(r.missed for r in rows) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
