@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime, timedelta
 
+from rich.console import Console
 from textual.widgets import Markdown
 from textual.widgets._markdown import MarkdownBlock
+
+from flashprep.tui.widgets.card import CardMarkdown
 
 START = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
 
@@ -33,6 +37,10 @@ class Timer:
         return self.value
 
 
-def markdown_text(md: Markdown) -> str:
-    """What a Markdown widget shows, as plain text."""
+def markdown_text(md: Markdown | CardMarkdown) -> str:
+    """What a Markdown widget (Textual's, or a card's) shows, as plain text."""
+    if isinstance(md, CardMarkdown):
+        console = Console(width=100, record=True, color_system=None, file=io.StringIO())
+        console.print(md.content)  # a RenderedOnce of the card's Rich Markdown
+        return console.export_text()
     return "\n".join(str(block.content) for block in md.query(MarkdownBlock))

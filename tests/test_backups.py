@@ -75,7 +75,7 @@ def test_a_half_made_backup_is_removed_by_the_next_writer(
     (unfinished / "state.toml").write_text("half")
     stale_temp = store.folder / ".state.toml.abc123.tmp"
     stale_temp.write_text("half")
-    (store.folder / "cache").mkdir()
+    (store.folder / "cache").mkdir(exist_ok=True)
     edit = store.folder / "cache" / "edit-card-x1.toml"  # flashprep died while $EDITOR ran
     edit.write_text("front = 'Q'")
     UserStore(home, "tester", clock)  # a reader leaves them alone

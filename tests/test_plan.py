@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -291,7 +290,7 @@ def test_weakest_cards_are_the_lowest_recall_on_the_date(
     strong = CardState("review", None, 300.0, 5.0, clock.now + timedelta(days=200), ago)
     weak = CardState("review", None, 3.0, 5.0, clock.now + timedelta(days=1), ago)
     store.data.states.update({"alpha/a1": strong, "beta/b1": weak, "alpha/a2": strong})
-    store.data.states["alpha/a3"] = replace(weak, suspended=True)
+    store.data.states["alpha/a3"] = weak._replace(suspended=True)
     assert weakest_cards(library, store)[0] == "beta/b1"
     assert "alpha/a3" not in weakest_cards(library, store)
     assert weakest_cards(library, store, deck_ids=["alpha"], limit=1) in (

@@ -13,6 +13,7 @@ from flashprep.tui.app import FlashprepApp
 from flashprep.tui.screens.drill import DrillScreen
 from flashprep.tui.screens.home import HomeScreen
 from flashprep.tui.screens.summary import SummaryScreen
+from flashprep.tui.widgets.card import CardMarkdown
 
 from helpers import FakeClock, Timer, markdown_text
 
@@ -31,13 +32,13 @@ async def test_reveal_then_grade_is_stored(
         screen = app.screen
         assert isinstance(screen, DrillScreen)
         first = screen.drill.current
-        assert "2 + [2]" in markdown_text(screen.query_one("#front", Markdown))
+        assert "2 + [2]" in markdown_text(screen.query_one("#front", CardMarkdown))
         await pilot.press("3")  # grading before the answer is shown does nothing
         assert logged(store) == []
         await pilot.press("space")
         assert screen.revealed
         assert screen.query_one("#back").display
-        answer = markdown_text(screen.query_one("#back", Markdown))
+        answer = markdown_text(screen.query_one("#back", CardMarkdown))
         assert "Brackets like [b]this[/b] are text" in answer
         assert "Good · 10m" in str(screen.query_one("#grade-3", Button).label)
         timer.value += 7.5
@@ -182,7 +183,7 @@ async def test_edit_in_app_keeps_schedule(make_app: MakeApp, store: UserStore) -
         assert isinstance(app.screen, DrillScreen)
         assert app.library.card(key).front == "What is 2 + 3?"  # type: ignore[arg-type,union-attr]
         assert logged(store) == before
-        assert "2 + 3" in markdown_text(screen.query_one("#front", Markdown))
+        assert "2 + 3" in markdown_text(screen.query_one("#front", CardMarkdown))
 
 
 async def test_edit_with_an_invalid_result_stays_open(make_app: MakeApp) -> None:
@@ -231,10 +232,26 @@ async def test_command_palette_starts_a_deck_drill(make_app: MakeApp) -> None:
 
 async def test_long_answers_scroll_with_the_keyboard(make_app: MakeApp) -> None:
     app = make_app("drill", ["alpha"])
-    async with app.run_test(size=(60, 14)) as pilot:
+    async with app.run_test(size=(50, 10)) as pilot:
         await pilot.press("space")
+        await pilot.pause(0.2)  # the answer is filled in just after the question is drawn
         card = app.screen.query_one("#card")
         assert card.max_scroll_y > 0
         await pilot.press("pagedown")
         await pilot.pause()
         assert card.scroll_y > 0
+
+
+async def test_a_drill_opened_directly_leaves_to_the_decks(make_app: MakeApp) -> None:
+    app = make_app("drill", ["alpha"])
+    async with app.run_test(size=(90, 30)) as pilot:
+        assert isinstance(app.screen, DrillScreen)
+        assert not any(isinstance(s, HomeScreen) for s in app.screen_stack)  # opened on leaving
+        await pilot.press("escape")
+        assert isinstance(app.screen, HomeScreen)
+        assert app.screen.query_one(DataTable).row_count == 2
+        await pilot.press("enter")
+        assert isinstance(app.screen, DrillScreen)
+        await pilot.press("escape")  # back to the same home screen, not a new one on top
+        assert isinstance(app.screen, HomeScreen)
+        assert sum(isinstance(s, HomeScreen) for s in app.screen_stack) == 1

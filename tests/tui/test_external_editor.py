@@ -9,11 +9,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from textual.widgets import Markdown
 
 from flashprep.core.userstore import UserStore
 from flashprep.tui.app import FlashprepApp
 from flashprep.tui.screens.drill import DrillScreen
+from flashprep.tui.widgets.card import CardMarkdown
 
 from helpers import markdown_text
 
@@ -52,7 +52,7 @@ async def test_external_editor_works_in_the_private_folder(
         assert isinstance(screen, DrillScreen)
         await pilot.press("e")
         await pilot.pause()
-        assert "2 + 2" in markdown_text(screen.query_one("#front", Markdown))
+        assert "2 + 2" in markdown_text(screen.query_one("#front", CardMarkdown))
     edited_in, mode = seen.read_text().splitlines()
     assert Path(edited_in).parent == store.folder / "cache"
     assert mode == oct(stat.S_IRUSR | stat.S_IWUSR)

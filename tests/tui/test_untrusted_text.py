@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual.widgets import DataTable, Markdown, Static, TextArea
+from textual.widgets import DataTable, Static, TextArea
 
 from flashprep.core.library import DeckLibrary
 from flashprep.core.paths import Home
@@ -19,6 +19,7 @@ from flashprep.tui.screens.drill import DrillScreen
 from flashprep.tui.screens.edit import EditCardScreen
 from flashprep.tui.screens.help import HelpScreen
 from flashprep.tui.screens.home import HomeScreen
+from flashprep.tui.widgets.card import CardMarkdown
 
 from helpers import Timer
 from hostile import (
@@ -68,7 +69,8 @@ async def test_drill_shows_question_hint_and_answer_literally(home: Home, store:
         hint = str(screen.query_one("#hint", Static).content)
         assert MARKUP in hint and ACTION in hint and "\x1b" not in hint
         await pilot.press("space")
-        assert screen.query_one("#back", Markdown).display
+        await pilot.pause(0.2)  # the answer is filled in just after the question is drawn
+        assert screen.query_one("#back", CardMarkdown).display
         assert_shown_literally(app)
         await pilot.click("#front", offset=(20, 0))  # where "[@click=app.quit]" is drawn
         await pilot.pause()

@@ -24,8 +24,8 @@ def run(args: argparse.Namespace) -> int:
     rows = [
         {
             "id": d.id,
-            "name": d.deck.name,
-            "category": d.deck.category,
+            "name": d.name,
+            "category": d.category,
             "source": d.source,
             "cards": counts[d.id].total,
             "new": counts[d.id].new,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 from typing import Any
 
 from flashprep.commands.common import add_common_options, check_deck_ids, open_user
@@ -48,6 +49,10 @@ def open_tui(
                 mock=mock,
                 stats_range=stats_range,
             )
+            # Everything loaded so far (modules, decks, schedule) lives as long as the app: keep
+            # the garbage collector from scanning it again and again while the first screen is
+            # built.
+            gc.freeze()
             app.run()
         finally:
             if store.needs_checkpoint() or store.can_undo:

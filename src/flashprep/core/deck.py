@@ -20,7 +20,19 @@ from pydantic import (
     field_validator,
 )
 
+from flashprep.core.deckindex import DEFAULT_TARGET_SECONDS, target_seconds
 from flashprep.core.tomlerrors import DataFileError, describe_validation_error, loads_toml
+
+__all__ = [
+    "DEFAULT_TARGET_SECONDS",
+    "Card",
+    "Deck",
+    "DeckError",
+    "DeckOverrides",
+    "load_deck",
+    "parse_deck",
+    "target_seconds",
+]
 
 DECK_FORMAT = 1
 
@@ -103,6 +115,16 @@ class Deck(BaseModel):
         return None
 
 
+class DeckOverrides(BaseModel):
+    """overrides/<deck-id>.toml: edited copies of bundled cards, applied over the bundled deck."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    format: Literal[1] = 1
+    deck: DeckId
+    cards: list[Card] = Field(default_factory=list)
+
+
 class DeckError(DataFileError):
     """A deck file that cannot be used; the message names the file, the line, the card and field."""
 
@@ -127,16 +149,3 @@ def load_deck(path: Path) -> Deck:
     except OSError as exc:
         raise DeckError(path, f"cannot read: {exc.strerror or exc}") from None
     return parse_deck(raw, path)
-
-
-DEFAULT_TARGET_SECONDS: dict[str, int] = {
-    "behavioral": 120,
-    "technical": 60,
-    "system-design": 300,
-    "general": 90,
-}
-
-
-def target_seconds(card: Card, category: str) -> int:
-    """The time to aim for when answering aloud: the card's own, else its deck category's."""
-    return card.target_seconds or DEFAULT_TARGET_SECONDS.get(category, 60)

@@ -141,7 +141,7 @@ class Drill:
         today = store.today(now)
         end = day_start(today + timedelta(days=1), store.rollover, store.tz)
         today_ord = today.toordinal()
-        settings = store.profile.settings
+        settings = store.settings
         counts = store.counts_today()
         states = store.states
         if self.keys is not None:

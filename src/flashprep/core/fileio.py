@@ -20,6 +20,15 @@ _TEMP_NAME = re.compile(r"^\..+\.[A-Za-z0-9_]+\.tmp$")
 """Names `atomic_write` gives its temporary files (`.<name>.<random>.tmp`)."""
 
 
+def file_stamp(path: Path) -> list[int] | None:
+    """[size, mtime in ns] of a file, or None if it is missing: what derived caches are keyed by."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return [st.st_size, st.st_mtime_ns]
+
+
 def ensure_dir(path: Path, private: bool = True) -> None:
     """Create `path` and any missing parents; private folders are made owner-only (0700).
 

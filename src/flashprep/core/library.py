@@ -2,48 +2,88 @@
 
 A broken deck file is reported and skipped; every other deck still loads. Bundled decks are never
 written: an edit to a bundled card goes to `<home>/decks/overrides/<deck-id>.toml`.
+
+Start-up reads each deck through its derived index in `<home>/cache/decks/` (core.deckindex):
+metadata and card ids at once, a card's text when it is shown, and the validated pydantic models
+(core.deck) only when something needs them (an edit, an export) or the index is stale.
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import tomli_w
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-
-from flashprep.core.deck import Card, Deck, DeckError, DeckId, load_deck
-from flashprep.core.fileio import atomic_write, remove_stale_temps
+from flashprep.core import deckindex
+from flashprep.core.bulkload import gc_paused
+from flashprep.core.deckindex import CardRecord, DeckIndex
+from flashprep.core.fileio import atomic_write, file_stamp, remove_stale_temps
 from flashprep.core.lock import DECKS_WAIT_SECONDS, decks_lock
 from flashprep.core.paths import Home, bundled_decks_dir
-from flashprep.core.tomlerrors import DataFileError, describe_validation_error, loads_toml
+from flashprep.core.tomlerrors import DataFileError, loads_toml
+
+if TYPE_CHECKING:
+    from flashprep.core.deck import Card, Deck, DeckOverrides
 
 Source = Literal["bundled", "imported"]
 
 
-class DeckOverrides(BaseModel):
-    """overrides/<deck-id>.toml: edited copies of bundled cards, applied over the bundled deck."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    format: Literal[1] = 1
-    deck: DeckId
-    cards: list[Card] = Field(default_factory=list)
-
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class LoadedDeck:
-    deck: Deck
+    """One deck as the library holds it: its index always, its validated model when asked."""
+
+    index: DeckIndex
     path: Path
     source: Source
-    edited: frozenset[str] = frozenset()
+    overrides_dir: Path | None = None
+    """Where the overrides of a bundled deck are looked for; None for an imported deck."""
 
     @property
     def id(self) -> str:
-        return self.deck.id
+        return self.index.id
+
+    @property
+    def name(self) -> str:
+        return self.index.name
+
+    @property
+    def category(self) -> str:
+        return self.index.category
+
+    @property
+    def edited(self) -> frozenset[str]:
+        return self.index.edited
+
+    @property
+    def card_ids(self) -> tuple[str, ...]:
+        return self.index.card_ids
+
+    @cached_property
+    def card_keys(self) -> tuple[str, ...]:
+        """The schedule keys of this deck's cards, `deck-id/card-id`, in deck order."""
+        return tuple(card_key(self.id, c) for c in self.index.card_ids)
+
+    @cached_property
+    def deck(self) -> Deck:
+        """The validated deck (overrides applied), built from the index, else from the TOML."""
+        from pydantic import ValidationError
+
+        from flashprep.core.deck import Deck
+
+        i = self.index
+        try:
+            cards = [deckindex.as_card_data(r) for r in i.records()]
+            data = {"id": i.id, "name": i.name, "category": i.category, "cards": cards}
+            deck = Deck.model_validate({**data, "description": i.description})
+            if [c.id for c in deck.cards] == list(i.card_ids):
+                return deck
+        except (ValueError, TypeError, ValidationError):
+            pass
+        return _load_full(self.path, self.overrides_dir)[0]
 
 
 def card_key(deck_id: str, card_id: str) -> str:
@@ -52,6 +92,11 @@ def card_key(deck_id: str, card_id: str) -> str:
 
 
 def _load_overrides(path: Path) -> DeckOverrides:
+    from pydantic import ValidationError
+
+    from flashprep.core.deck import DeckError, DeckOverrides
+    from flashprep.core.tomlerrors import describe_validation_error
+
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -70,6 +115,25 @@ def _apply_overrides(deck: Deck, overrides: DeckOverrides) -> tuple[Deck, frozen
     return deck.model_copy(update={"cards": cards}), edited
 
 
+def _load_full(
+    path: Path, overrides_dir: Path | None, errors: list[DataFileError] | None = None
+) -> tuple[Deck, frozenset[str]]:
+    """Parse and validate a deck file, then apply its overrides (their errors go to `errors`)."""
+    from flashprep.core.deck import load_deck
+
+    deck = load_deck(path)
+    edited: frozenset[str] = frozenset()
+    if overrides_dir is not None:
+        overrides = overrides_dir / f"{deck.id}.toml"
+        if overrides.is_file():
+            try:
+                deck, edited = _apply_overrides(deck, _load_overrides(overrides))
+            except DataFileError as exc:
+                if errors is not None:
+                    errors.append(exc)
+    return deck, edited
+
+
 @dataclass
 class DeckLibrary:
     """The decks, in display order, and the errors of those that could not be loaded."""
@@ -78,7 +142,7 @@ class DeckLibrary:
     decks: dict[str, LoadedDeck] = field(default_factory=dict)
     errors: list[DataFileError] = field(default_factory=list)
     bundled_dir: Path = field(default_factory=bundled_decks_dir)
-    _cards: dict[str, Card] = field(default_factory=dict)
+    _texts: dict[str, CardRecord] = field(default_factory=dict)
 
     @classmethod
     def load(cls, home: Home, bundled_dir: Path | None = None) -> DeckLibrary:
@@ -89,37 +153,55 @@ class DeckLibrary:
     def reload(self) -> None:
         self.decks.clear()
         self.errors.clear()
-        self._cards.clear()
-        for path in sorted(self.bundled_dir.glob("*.toml")):
-            self._add(path, "bundled")
-        if self.home.decks.is_dir():
-            for path in sorted(self.home.decks.glob("*.toml")):
-                self._add(path, "imported")
+        self._texts.clear()
+        with gc_paused():
+            for path in sorted(self.bundled_dir.glob("*.toml")):
+                self._add(path, "bundled")
+            if self.home.decks.is_dir():
+                for path in sorted(self.home.decks.glob("*.toml")):
+                    self._add(path, "imported")
 
     def _add(self, path: Path, source: Source) -> None:
+        overrides_dir = self.home.overrides if source == "bundled" else None
         try:
-            deck = load_deck(path)
+            index = self._index(path, source, overrides_dir)
         except DataFileError as exc:
             self.errors.append(exc)
             return
-        if deck.id in self.decks:
-            other = self.decks[deck.id].path
-            self.errors.append(DeckError(path, f"deck id {deck.id!r} is already used by {other}"))
+        problem = ""
+        if index.id in self.decks:
+            problem = f"deck id {index.id!r} is already used by {self.decks[index.id].path}"
+        elif source == "imported" and path.stem != index.id:
+            problem = f"field 'id': {index.id!r} must match the file name"
+        if problem:
+            from flashprep.core.deck import DeckError
+
+            self.errors.append(DeckError(path, problem))
             return
-        if source == "imported" and path.stem != deck.id:
-            self.errors.append(DeckError(path, f"field 'id': {deck.id!r} must match the file name"))
-            return
-        edited: frozenset[str] = frozenset()
-        overrides = self.home.overrides / f"{deck.id}.toml"
-        if source == "bundled" and overrides.is_file():
-            try:
-                loaded = _load_overrides(overrides)
-                deck, edited = _apply_overrides(deck, loaded)
-            except DataFileError as exc:
-                self.errors.append(exc)
-        self.decks[deck.id] = LoadedDeck(deck, path, source, edited)
-        for card in deck.cards:
-            self._cards[card_key(deck.id, card.id)] = card
+        self.decks[index.id] = LoadedDeck(index, path, source, overrides_dir)
+
+    def _index(self, path: Path, source: Source, overrides_dir: Path | None) -> DeckIndex:
+        """The deck's index from the cache; on a miss, from the validated TOML (cached again)."""
+
+        def overrides_stamp(deck_id: str) -> deckindex.Stamp:
+            return file_stamp(overrides_dir / f"{deck_id}.toml") if overrides_dir else None
+
+        cache = self.home.cache / "decks" / f"{source}-{path.name}.jsonl"
+        deck_stamp = file_stamp(path)
+        cached = deckindex.read(cache, deck_stamp, overrides_stamp)
+        if cached is not None:
+            return cached
+        problems: list[DataFileError] = []
+        deck, edited = _load_full(path, overrides_dir, problems)
+        data = deckindex.encode(deck, edited, deck_stamp, overrides_stamp(deck.id))
+        if problems:  # not cached, so a broken overrides file is reported at every start
+            self.errors.extend(problems)
+        else:
+            with contextlib.suppress(OSError):  # a read-only data folder only costs speed
+                deckindex.write(cache, data)
+        index = deckindex.decode(data)
+        assert index is not None, "decode() reads what encode() writes"
+        return index[1]
 
     def __iter__(self) -> Iterator[LoadedDeck]:
         return iter(self.decks.values())
@@ -127,13 +209,44 @@ class DeckLibrary:
     def get(self, deck_id: str) -> LoadedDeck | None:
         return self.decks.get(deck_id)
 
+    def _find(self, key: str) -> tuple[LoadedDeck, int] | None:
+        deck_id, _, card_id = key.partition("/")
+        loaded = self.decks.get(deck_id)
+        if loaded is None:
+            return None
+        position = loaded.index.positions.get(card_id)
+        return None if position is None else (loaded, position)
+
+    def text(self, key: str) -> CardRecord | None:
+        """A card's fields as plain data, for showing it: fast, no validation on the way."""
+        record = self._texts.get(key)
+        if record is None:
+            found = self._find(key)
+            if found is None:
+                return None
+            loaded, position = found
+            try:
+                record = loaded.index.record(position)
+                if record.id != loaded.card_ids[position]:
+                    raise ValueError("index out of step")
+            except (ValueError, TypeError):  # a damaged cache: read the card from the TOML
+                card = loaded.deck.cards[position]
+                record = CardRecord(*(getattr(card, f) for f in deckindex.CARD_FIELDS))
+            self._texts[key] = record
+        return record
+
     def card(self, key: str) -> Card | None:
-        return self._cards.get(key)
+        """The validated card (for editing); builds its whole deck's model the first time."""
+        found = self._find(key)
+        if found is None:
+            return None
+        loaded, position = found
+        return loaded.deck.cards[position]
 
     def card_keys(self, deck_ids: Iterable[str] | None = None) -> list[str]:
         """Card keys of the given decks (all decks when None), in deck order."""
         chosen = list(self.decks) if deck_ids is None else list(deck_ids)
-        return [card_key(d, c.id) for d in chosen for c in self.decks[d].deck.cards]
+        return [key for d in chosen for key in self.decks[d].card_keys]
 
     def unknown(self, deck_ids: Iterable[str]) -> list[str]:
         return [d for d in deck_ids if d not in self.decks]
@@ -144,6 +257,8 @@ class DeckLibrary:
         Holds the decks lock while it reads and rewrites the file (waiting a few seconds for an
         import that holds it; LockedError names the holder if it does not finish in time).
         """
+        from flashprep.core.deck import DeckOverrides
+
         loaded = self.decks[deck_id]
         if loaded.deck.card(card.id) is None:
             raise KeyError(card.id)
@@ -159,6 +274,8 @@ class DeckLibrary:
                 overrides = DeckOverrides(deck=deck_id, cards=[*others, card])
                 atomic_write(path, overrides_to_toml(overrides), private=False)
             else:
+                from flashprep.core.deck import DeckError, load_deck
+
                 current = load_deck(loaded.path)  # as it is on disk now, not as it was loaded
                 if current.id != deck_id or current.card(card.id) is None:
                     raise DeckError(loaded.path, f"card {card.id!r} is no longer in this deck")
@@ -171,6 +288,8 @@ class DeckLibrary:
 
 
 def _dump(data: dict[str, Any]) -> bytes:
+    import tomli_w
+
     return tomli_w.dumps(data, multiline_strings=True).encode()
 
 
@@ -193,12 +312,19 @@ def card_to_toml(card: Card) -> str:
     Control characters come out as TOML escapes (tomli_w does that); so do the bidirectional
     overrides that could make the text look other than it is: `\\u202e` reads back the same.
     """
+    import tomli_w
+
     text = tomli_w.dumps(card.model_dump(exclude_none=True), multiline_strings=True)
     return _REORDERING.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def card_from_toml(text: str, card_id: str, where: str = "edited card") -> Card:
     """Validate an edited card; its id may not change (the schedule is keyed by it)."""
+    from pydantic import ValidationError
+
+    from flashprep.core.deck import Card
+    from flashprep.core.tomlerrors import describe_validation_error
+
     raw = text.encode()
     data = loads_toml(raw, where)
     if data.get("id", card_id) != card_id:

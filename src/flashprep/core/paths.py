@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import os
 import re
 from dataclasses import dataclass
@@ -33,6 +32,8 @@ def validate_user_name(name: str) -> str:
 
 def default_user() -> str:
     """The login name, reduced to the characters a user name may hold."""
+    import getpass
+
     try:
         login = getpass.getuser()
     except (OSError, KeyError):

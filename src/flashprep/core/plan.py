@@ -18,14 +18,19 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flashprep.core.clock import day_start, study_day
 from flashprep.core.drill import is_available
 from flashprep.core.library import DeckLibrary
-from flashprep.core.profile import Interview
 from flashprep.core.scheduler import CardState, Scheduler
+from flashprep.core.usersettings import InterviewPlan
 from flashprep.core.userstore import UserStore
+
+if TYPE_CHECKING:
+    from flashprep.core.profile import Interview  # validated; start-up reads plain values
+
+    AnyInterview = Interview | InterviewPlan
 
 GOOD = 3
 MAX_RESERVE_DAYS = 3
@@ -60,9 +65,9 @@ class Goal:
     tz: tzinfo | None = None
 
     @classmethod
-    def of(cls, store: UserStore, interview: Interview | None = None) -> Goal | None:
+    def of(cls, store: UserStore, interview: AnyInterview | None = None) -> Goal | None:
         """The goal of the user's interview (or of `interview`); None when there is none."""
-        interview = interview or store.profile.interview
+        interview = interview or store.settings.interview
         if interview is None:
             return None
         return cls(
@@ -218,7 +223,7 @@ def simulate(
 # --- the plan for one user ----------------------------------------------------------------------
 
 
-def interview_keys(library: DeckLibrary, interview: Interview | None) -> list[str]:
+def interview_keys(library: DeckLibrary, interview: AnyInterview | None) -> list[str]:
     """The cards an interview is about: its decks that exist (all decks when it names none)."""
     if interview is None or not interview.decks:
         return library.card_keys()
@@ -257,7 +262,7 @@ def today_plan(
     library: DeckLibrary, store: UserStore, now: datetime | None = None
 ) -> TodayPlan | None:
     """Today's part of the plan; None without an interview date or once the date has come."""
-    interview = store.profile.interview
+    interview = store.settings.interview
     goal = Goal.of(store)
     if interview is None or goal is None:
         return None
@@ -325,14 +330,14 @@ def readiness(
     library: DeckLibrary,
     store: UserStore,
     now: datetime | None = None,
-    interview: Interview | None = None,
+    interview: AnyInterview | None = None,
 ) -> list[TopicReadiness]:
     """Readiness of each interview deck (each deck when there is no interview), weakest first.
 
     Suspended cards are left out; new cards count as recall 0.
     """
     now = now or store.now()
-    interview = interview or store.profile.interview
+    interview = interview or store.settings.interview
     goal = Goal.of(store, interview)
     today = store.today(now)
     active = goal is not None and today < goal.day
@@ -411,7 +416,7 @@ def weakest_cards(
     keys = (
         library.card_keys(deck_ids)
         if deck_ids
-        else interview_keys(library, store.profile.interview)
+        else interview_keys(library, store.settings.interview)
     )
     scored: list[tuple[float, str]] = []
     for key in _active_keys(store, keys, now):
@@ -427,7 +432,7 @@ def interview_stats(
     library: DeckLibrary, store: UserStore, now: datetime | None = None
 ) -> dict[str, Any]:
     """`interview_date` (ISO date or None) and `readiness` (rows of TopicReadiness.to_json)."""
-    interview = store.profile.interview
+    interview = store.settings.interview
     return {
         "interview_date": interview.date.isoformat() if interview else None,
         "readiness": [t.to_json() for t in readiness(library, store, now)],

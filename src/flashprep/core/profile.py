@@ -11,10 +11,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from flashprep.core import usersettings
 from flashprep.core.deck import DeckId
 from flashprep.core.fileio import atomic_write
 from flashprep.core.scheduler import SchedulerSettings
 from flashprep.core.tomlerrors import DataFileError, describe_validation_error, loads_toml
+from flashprep.core.usersettings import UserSettings
 
 PROFILE_FORMAT = 1
 
@@ -72,19 +74,18 @@ class Profile(BaseModel):
     settings: Settings = Field(default_factory=Settings)
     interview: Interview | None = None
 
+    def values(self) -> UserSettings:
+        """The profile as plain values (what start-up reads from the settings cache)."""
+        interview = self.interview.model_dump(mode="json") if self.interview else None
+        return usersettings.from_dict(
+            {"seed": self.seed, **self.settings.model_dump(), "interview": interview}
+        )
+
     def tz(self) -> tzinfo | None:
-        return ZoneInfo(self.settings.timezone) if self.settings.timezone else None
+        return self.values().tz()
 
     def scheduler_settings(self) -> SchedulerSettings:
-        s = self.settings
-        return SchedulerSettings(
-            desired_retention=s.desired_retention,
-            learning_steps_minutes=tuple(s.learning_steps),
-            relearning_steps_minutes=tuple(s.relearning_steps),
-            maximum_interval_days=s.maximum_interval,
-            fuzz=s.fuzz,
-            seed=self.seed,
-        )
+        return self.values().scheduler_settings()
 
 
 def new_profile() -> Profile:

@@ -59,6 +59,7 @@ class LogEntry:
 
 def new_entry_id(now: datetime) -> str:
     """Unique across machines: time in ms (base 36) plus random bits, so merged logs never clash."""
+
     millis = int(now.timestamp() * 1000)
     return f"{_base36(millis)}-{secrets.token_hex(3)}"
 
@@ -288,7 +289,8 @@ def read_log(path: Path, offset: int = 0) -> tuple[list[LogEntry], int]:
     """Entries of a month file from `offset` (a block boundary), and where complete data ends.
 
     An incomplete last block (a crash mid-append, or another process's append in flight) is left
-    out: it is not an entry yet. A writer sets it aside (`set_aside_incomplete_tail`).
+    out: it is not an entry yet. A writer sets it aside (`set_aside_incomplete_tail`). Only the
+    bytes after `offset` are read, unless an error needs the line numbers before it.
     """
     try:
         with path.open("rb") as handle:
@@ -296,6 +298,8 @@ def read_log(path: Path, offset: int = 0) -> tuple[list[LogEntry], int]:
             raw = handle.read()
     except OSError as exc:
         raise DataFileError(path, f"cannot read: {exc.strerror or exc}") from None
+    if not raw.strip():  # nothing after the checkpoint: the usual start
+        return [], offset + len(raw)
     cut = incomplete_tail(raw)
     if cut is not None:
         raw = raw[:cut]

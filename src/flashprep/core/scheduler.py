@@ -11,26 +11,31 @@ from __future__ import annotations
 import random
 import threading
 import zlib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Literal
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
-from fsrs import Card as FsrsCard
-from fsrs import Rating, State
-from fsrs import Scheduler as FsrsScheduler
+if TYPE_CHECKING:
+    from fsrs import Card as FsrsCard
 
 StateName = Literal["new", "learning", "review", "relearning"]
 RATINGS: dict[int, str] = {1: "Again", 2: "Hard", 3: "Good", 4: "Easy"}
 
-_TO_FSRS = {"learning": State.Learning, "review": State.Review, "relearning": State.Relearning}
-_FROM_FSRS: dict[State, StateName] = {v: k for k, v in _TO_FSRS.items()}  # type: ignore[misc]
+_TO_FSRS: dict[StateName, int] = {"learning": 1, "review": 2, "relearning": 3}
+"""Our state names and the values of fsrs.State (fsrs is imported on the first grade or preview,
+not at start-up)."""
+_FROM_FSRS: dict[int, StateName] = {v: k for k, v in _TO_FSRS.items()}
 _RANDOM_LOCK = threading.Lock()
 """fsrs fuzzes with the global `random`: seeding, reviewing and restoring it is one step."""
 
 
-@dataclass(frozen=True, slots=True)
-class CardState:
-    """A user's schedule for one card. Cards never graded and never buried/suspended have none."""
+class CardState(NamedTuple):
+    """A user's schedule for one card. Cards never graded and never buried/suspended have none.
+
+    A named tuple rather than a frozen dataclass: start-up builds one per card seen (10,000 and
+    more), and a tuple is built several times faster. Change one with `state._replace(...)`.
+    """
 
     state: StateName = "new"
     step: int | None = None
@@ -66,8 +71,13 @@ class Scheduler:
 
     def __init__(self, settings: SchedulerSettings | None = None) -> None:
         self.settings = settings or SchedulerSettings()
+
+    @cached_property
+    def _fsrs(self) -> Any:
+        from fsrs import Scheduler as FsrsScheduler
+
         s = self.settings
-        self._fsrs = FsrsScheduler(
+        return FsrsScheduler(
             desired_retention=s.desired_retention,
             learning_steps=tuple(timedelta(minutes=m) for m in s.learning_steps_minutes),
             relearning_steps=tuple(timedelta(minutes=m) for m in s.relearning_steps_minutes),
@@ -77,11 +87,14 @@ class Scheduler:
 
     @staticmethod
     def _to_fsrs(state: CardState, now: datetime) -> FsrsCard:
+        from fsrs import Card as FsrsCard
+        from fsrs import State
+
         if state.is_new:
             return FsrsCard(card_id=1, due=now)
         return FsrsCard(
             card_id=1,
-            state=_TO_FSRS[state.state],
+            state=State(_TO_FSRS[state.state]),
             step=state.step,
             stability=state.stability,
             difficulty=state.difficulty,
@@ -96,6 +109,8 @@ class Scheduler:
         """The state after grading `rating` (1 Again .. 4 Easy) at `now` (aware UTC)."""
         if rating not in RATINGS:
             raise ValueError(f"rating must be 1-4, not {rating!r}")
+        from fsrs import Rating
+
         card = self._to_fsrs(state, now)
         # A review dated before the last one (clock moved back) is taken as at the last one.
         when = max(now, state.last_review) if state.last_review else now
@@ -107,9 +122,8 @@ class Scheduler:
             finally:
                 random.setstate(saved)
         lapse = state.state == "review" and rating == 1
-        return replace(
-            state,
-            state=_FROM_FSRS[new.state],
+        return state._replace(
+            state=_FROM_FSRS[int(new.state)],
             step=new.step,
             stability=new.stability,
             difficulty=new.difficulty,

@@ -6,9 +6,10 @@ import re
 import tomllib
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import ValidationError
+if TYPE_CHECKING:  # pydantic is slow to import: only the modules that validate import it
+    from pydantic import ValidationError
 
 
 class DataFileError(Exception):
@@ -141,6 +142,8 @@ def loads_toml(raw: bytes, path: Path | str, first_line: int = 1) -> dict[str, A
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + first_line
         raise DataFileError(path, f"line {line}: not valid UTF-8") from None
+    import tomllib  # here, not at the top: start-up reads caches, not TOML
+
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

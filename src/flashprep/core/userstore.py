@@ -18,8 +18,9 @@ import threading
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from flashprep.core import usersettings
 from flashprep.core.backup import (
     backup_due,
     backup_time,
@@ -27,18 +28,19 @@ from flashprep.core.backup import (
     newest_backup,
     remove_unfinished_backups,
 )
+from flashprep.core.bulkload import gc_paused
 from flashprep.core.clock import INSTANT_RANGE, Clock, is_valid_instant, study_day, system_clock
 from flashprep.core.fileio import (
     append_durable,
     atomic_write,
     ensure_dir,
+    file_stamp,
     fsync_dir,
     remove_stale_temps,
     truncate_durable,
 )
 from flashprep.core.lock import UserLock
 from flashprep.core.paths import Home
-from flashprep.core.profile import Profile, load_profile, new_profile, save_profile
 from flashprep.core.reviewlog import (
     LOG_HEADER,
     MONTH_FILE,
@@ -56,6 +58,10 @@ from flashprep.core.reviewlog import (
 )
 from flashprep.core.scheduler import NEW, CardState, Scheduler
 from flashprep.core.tomlerrors import DataFileError, key_line, loads_toml
+from flashprep.core.usersettings import UserSettings
+
+if TYPE_CHECKING:
+    from flashprep.core.profile import Profile
 
 STATE_FORMAT = 1
 NEWLINE = b"\n"
@@ -136,13 +142,13 @@ def apply_entry(
             elif before.state == "review":
                 counts.reviews += 1
     elif entry.action == "bury":
-        replayed.states[key] = replace(before, buried_until=day + timedelta(days=1))
+        replayed.states[key] = before._replace(buried_until=day + timedelta(days=1))
     elif entry.action == "suspend":
-        replayed.states[key] = replace(before, suspended=True)
+        replayed.states[key] = before._replace(suspended=True)
     elif entry.action == "unsuspend":
-        replayed.states[key] = replace(before, suspended=False)
+        replayed.states[key] = before._replace(suspended=False)
     elif entry.action == "forget":
-        replayed.states[key] = replace(NEW, suspended=before.suspended)
+        replayed.states[key] = NEW._replace(suspended=before.suspended)
 
 
 # --- the checkpoint file -------------------------------------------------------------------------
@@ -340,6 +346,9 @@ def parse_checkpoint(raw: bytes, path: Path) -> Replayed:
 
 # --- the derived JSON cache of the checkpoint ---------------------------------------------------
 
+CACHE_FORMAT = 2
+"""Version of cache/state.json: one list per field ("columns"), which JSON decodes fastest."""
+
 
 def encode_state(s: CardState) -> list[Any]:
     """A card state as a compact JSON list (for derived caches; the TOML stays the record)."""
@@ -408,7 +417,7 @@ def _cache_dump(replayed: Replayed, stamp: list[int]) -> bytes:
 def _cache_load(raw: bytes, stamp: list[int]) -> Replayed | None:
     try:
         doc = json.loads(raw)
-        if doc.get("v") != STATE_FORMAT or doc.get("stamp") != stamp:
+        if doc.get("v") != CACHE_FORMAT or doc.get("stamp") != stamp:
             return None
         return replayed_from_json(doc)
     except (ValueError, KeyError, TypeError, IndexError, OverflowError, AttributeError):
@@ -449,6 +458,9 @@ class UserStore:
         self.state_path = self.folder / "state.toml"
         self.log_dir = self.folder / "reviews"
         self.cache_path = self.folder / "cache" / "state.json"
+        self.settings_cache_path = self.folder / "cache" / "profile.json"
+        self._profile: Profile | None = None
+        self._use_settings(self._load_settings())
         self.data = Replayed()
         self._checkpointed: LogPosition | None = None
         self._tail = 0
@@ -456,13 +468,53 @@ class UserStore:
         self._write_lock = threading.Lock()
         self.notes: list[str] = []
         """Things worth telling the user that are not errors (e.g. a checkpoint rebuilt)."""
-        self.profile = self._load_profile()
-        self.tz = self.profile.tz()
-        self.rollover = self.profile.settings.rollover_hour
-        self.scheduler = Scheduler(self.profile.scheduler_settings())
-        self._load()
-        if self.writer:  # only once everything loaded: a failed open changes nothing
+        with gc_paused():
+            self._load()
+        # Only once everything loaded: a failed open changes nothing.
+        if self._settings_stale:
+            self._cache_settings(self.settings)
+        if self.writer:
             self._tidy_after_crash()
+
+    # loading
+
+    @property
+    def profile(self) -> Profile:
+        """The validated profile (pydantic, imported only now); start-up reads `settings`."""
+        if self._profile is None:
+            from flashprep.core.profile import load_profile, new_profile
+
+            if not self.profile_path.exists():
+                self._profile = new_profile()
+            else:
+                try:
+                    self._profile = load_profile(self.profile_path)
+                except DataFileError as exc:
+                    raise exc.with_recovery(self._recovery("profile.toml")) from None
+        return self._profile
+
+    def _load_settings(self) -> UserSettings:
+        """The profile's values: from the settings cache while it matches profile.toml."""
+        stamp = file_stamp(self.profile_path)
+        self._settings_stale = stamp is not None
+        if stamp is not None:
+            cached = usersettings.read_cache(self.settings_cache_path, stamp)
+            if cached is not None:
+                self._settings_stale = False
+                return cached
+        return self.profile.values()
+
+    def _cache_settings(self, settings: UserSettings) -> None:
+        stamp = file_stamp(self.profile_path)
+        if stamp is not None:
+            with contextlib.suppress(OSError):
+                usersettings.write_cache(self.settings_cache_path, stamp, settings)
+
+    def _use_settings(self, settings: UserSettings) -> None:
+        self.settings = settings
+        self.tz = settings.tz()
+        self.rollover = settings.rollover_hour
+        self.scheduler = Scheduler(settings.scheduler_settings())
 
     @property
     def writer(self) -> bool:
@@ -490,14 +542,6 @@ class UserStore:
                     f"{path}: its last entry was cut off (flashprep stopped while saving it); "
                     f"its bytes were moved to {moved.name}"
                 )
-
-    def _load_profile(self) -> Profile:
-        if not self.profile_path.exists():
-            return new_profile()
-        try:
-            return load_profile(self.profile_path)
-        except DataFileError as exc:
-            raise exc.with_recovery(self._recovery("profile.toml")) from None
 
     def _recovery(self, rel: str) -> str:
         """How to get going again when one of the user's files is broken (for error messages)."""
@@ -620,8 +664,11 @@ class UserStore:
     def ensure_profile(self) -> None:
         """Write a default profile the first time this user is used (never over an existing one)."""
         if not self.profile_path.exists():
+            from flashprep.core.profile import save_profile
+
             ensure_dir(self.folder)
             save_profile(self.profile_path, self.profile)
+            self._cache_settings(self.settings)
 
     def record(
         self,
@@ -755,6 +802,11 @@ class UserStore:
                     self.notes.append(f"backup not made: {exc}")
 
     def save_profile(self, profile: Profile) -> None:
+        """Write new settings; they take effect at once."""
+        from flashprep.core.profile import save_profile
+
         ensure_dir(self.folder)
         save_profile(self.profile_path, profile)
-        self.profile = profile
+        self._profile = profile
+        self._use_settings(profile.values())
+        self._cache_settings(self.settings)

@@ -55,15 +55,16 @@ class FlashprepApp(App[None]):
         self.stats_range = stats_range
 
     def on_mount(self) -> None:
-        from flashprep.tui.screens.home import HomeScreen
-
-        self.push_screen(HomeScreen())
-        if self.start == "drill":
+        if self.start == "drill":  # the home screen opens when the drill is left: a faster start
             self.start_drill(self.deck_ids)
         elif self.start == "mock":
+            self.show_decks()
             self.start_mock(self.mock or MockOptions(deck_ids=self.deck_ids))
         elif self.start == "stats":
+            self.show_decks()
             self.show_stats(self.deck_ids[0] if self.deck_ids else None, self.stats_range)
+        else:
+            self.show_decks()
         for error in self.library.errors:
             self.notify(one_line(str(error)), title="Deck skipped", severity="error", markup=False)
         for note in self.store.notes:
@@ -90,6 +91,19 @@ class FlashprepApp(App[None]):
         from flashprep.tui.screens.stats import StatsScreen
 
         self.push_screen(StatsScreen(deck, range_name))
+
+    def show_decks(self) -> None:
+        """Leave the current screen for where it was opened from, or for the home screen when it
+        was the first one (a drill opened from the command line)."""
+        from flashprep.tui.screens.home import HomeScreen
+
+        stack = self.screen_stack
+        if len(stack) > 2:
+            self.pop_screen()
+        elif len(stack) == 2:
+            self.switch_screen(HomeScreen())
+        else:
+            self.push_screen(HomeScreen())
 
     def action_help(self) -> None:
         from flashprep.tui.screens.help import HelpScreen

@@ -9,20 +9,27 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Markdown, Rule, Static
+from textual.widgets import Button, Rule, Static
 
 from flashprep.core.clock import format_interval
-from flashprep.core.deck import Card, target_seconds
+from flashprep.core.deckindex import CardRecord, target_seconds
 from flashprep.core.drill import Drill
 from flashprep.core.lock import LockedError
 from flashprep.core.scheduler import RATINGS
 from flashprep.core.text import clean, one_line
 from flashprep.core.tomlerrors import DataFileError
 from flashprep.tui.editor import external_editor
+from flashprep.tui.widgets.card import CardMarkdown, KeyBar
 from flashprep.tui.widgets.story_panel import StoryPanel
 
 if TYPE_CHECKING:
+    from flashprep.core.deck import Card
     from flashprep.tui.app import FlashprepApp
+
+
+BACK_DELAY = 0.05
+"""Seconds after a question is shown before its (hidden) answer is drawn: long enough for the
+question to reach the terminal first, far shorter than it takes to read it."""
 
 
 def _clock(seconds: float) -> str:
@@ -86,6 +93,7 @@ On a behavioral question, after the answer is shown, your linked STAR stories sh
         self.hint_shown = False
         self.over_noticed = False
         self.stories_shown = True
+        self._pending_back: str | None = None
 
     @property
     def fp(self) -> FlashprepApp:
@@ -97,17 +105,15 @@ On a behavioral question, after the answer is shown, your linked STAR stories sh
             yield Static(id="timer", markup=False)
         with VerticalScroll(id="card"):
             yield Static(id="deck-name", markup=False)
-            yield Markdown(id="front", open_links=False)
+            yield CardMarkdown(id="front")
             yield Static(id="hint", markup=False)
             yield Rule(id="divider")
             with Horizontal(id="answer-row"):
-                yield Markdown(id="back", open_links=False)
+                yield CardMarkdown(id="back")
                 yield StoryPanel(id="story-panel", markup=False)
         yield Static("Space  Show answer", id="prompt", markup=False)
-        with Horizontal(id="grades"):
-            for rating, label in RATINGS.items():
-                yield Button(label, id=f"grade-{rating}", classes=f"grade grade-{rating}")
-        yield Footer()
+        yield Horizontal(id="grades")  # its buttons come with the answer (fill_back)
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.show_card()
@@ -116,18 +122,22 @@ On a behavioral question, after the answer is shown, your linked STAR stories sh
 
     # what is shown
 
-    def current_card(self) -> tuple[Card, str] | None:
+    def current_card(self) -> tuple[CardRecord, str] | None:
         key = self.drill.current
         if key is None:
             return None
-        card = self.fp.library.card(key)
+        card = self.fp.library.text(key)
         loaded = self.fp.library.get(key.split("/", 1)[0])
         if card is None or loaded is None:
             return None
-        return card, loaded.deck.category
+        return card, loaded.category
 
     def show_card(self) -> None:
-        """Put the current card on screen, answer hidden; or end the drill."""
+        """Put the current card on screen, answer hidden; or end the drill.
+
+        The hidden answer is filled in after the next frame, off the path from a grade to the
+        next question.
+        """
         while self.drill.current is not None and self.current_card() is None:
             self.drill.skip()  # its deck is gone (a deck file removed meanwhile)
         current = self.current_card()
@@ -138,24 +148,40 @@ On a behavioral question, after the answer is shown, your linked STAR stories sh
         card, _category = current
         self.has_card = True
         self.revealed = False
-        self.refresh_bindings()
         self.hint_shown = False
         self.over_noticed = False
         loaded = self.fp.library.get(self.drill.current.split("/", 1)[0])  # type: ignore[union-attr]
-        deck_name = loaded.deck.name if loaded else ""
+        deck_name = loaded.name if loaded else ""
         state = self.drill.state()
         label = "new" if state.is_new else state.state
         self.query_one("#deck-name", Static).update(f"{clean(deck_name)} · {label}")
-        self.query_one("#front", Markdown).update(clean(card.front))
-        self.query_one("#back", Markdown).update(clean(card.back))
         self.query_one("#hint", Static).update("")
         self.shown_at = self.fp.timer()
-        self.query_one("#card", VerticalScroll).scroll_home(animate=False)
         self.update_progress()
         self.update_timer()
+        self.query_one("#front", CardMarkdown).show(clean(card.front))
+        self.query_one("#card", VerticalScroll).scroll_home(animate=False)
+        self._pending_back = clean(card.back)
+        self.set_timer(BACK_DELAY, self.fill_back)
+        self.refresh_bindings()
+
+    def fill_back(self) -> None:
+        """Put the answer and the grade buttons in their (hidden) places; done just after the
+        question is on screen, so that they do not delay it."""
+        grades = self.query_one("#grades", Horizontal)
+        if not grades.children:
+            grades.mount_all(
+                Button(label, id=f"grade-{rating}", classes=f"grade grade-{rating}")
+                for rating, label in RATINGS.items()
+            )
+        if self._pending_back is not None:
+            self.query_one("#back", CardMarkdown).show(self._pending_back)
+            self._pending_back = None
 
     def watch_revealed(self, revealed: bool) -> None:
-        self.set_class(revealed, "revealed")
+        for shown_when_revealed in ("#divider", "#back", "#grades"):
+            self.query_one(shown_when_revealed).display = revealed
+        self.query_one("#prompt").display = not revealed
         self.update_stories()
         if revealed and self.drill.current is not None:
             preview = self.drill.preview()
@@ -230,6 +256,7 @@ On a behavioral question, after the answer is shown, your linked STAR stories sh
         return True
 
     def action_reveal(self) -> None:
+        self.fill_back()
         self.revealed = True
         self.query_one("#card", VerticalScroll).scroll_home(animate=False)
 
@@ -244,7 +271,6 @@ On a behavioral question, after the answer is shown, your linked STAR stories sh
             self.action_grade(int(event.button.id.removeprefix("grade-")))
 
     def _after_change(self) -> None:
-        self.refresh_bindings()
         self.show_card()
         if self.fp.store.needs_checkpoint():
             self.fp.save_checkpoint()
@@ -287,7 +313,7 @@ On a behavioral question, after the answer is shown, your linked STAR stories sh
 
     def action_leave(self) -> None:
         self.fp.save_checkpoint()
-        self.dismiss()
+        self.fp.show_decks()
 
     # editing
 
@@ -295,11 +321,11 @@ On a behavioral question, after the answer is shown, your linked STAR stories sh
         """Edit in $VISUAL/$EDITOR when set (and the terminal can be handed over), else in-app."""
         from flashprep.core.library import card_to_toml
 
-        current = self.current_card()
         key = self.drill.current
-        if current is None or key is None:
+        card = self.fp.library.card(key) if key is not None else None
+        if card is None or key is None:
             return
-        text = card_to_toml(current[0])
+        text = card_to_toml(card)
         editor = external_editor()
         edited = self._external_edit(editor, text) if editor else None
         if edited is None:
@@ -346,8 +372,10 @@ On a behavioral question, after the answer is shown, your linked STAR stories sh
         self.notify("Card saved; its schedule is kept.", timeout=2)
         current = self.current_card()
         if current is not None:
-            self.query_one("#front", Markdown).update(clean(current[0].front))
-            self.query_one("#back", Markdown).update(clean(current[0].back))
+            self.query_one("#front", CardMarkdown).show(clean(current[0].front))
+            self._pending_back = None
+            self.query_one("#back", CardMarkdown).show(clean(current[0].back))
+            self.refresh_bindings()  # a hint may have come or gone
 
     # the end
 

@@ -90,8 +90,8 @@ today).
             total_due += c.due
             table.add_row(
                 "✓" if loaded.id in self.marked else "",
-                Text(clean(loaded.deck.name)),
-                loaded.deck.category,
+                Text(clean(loaded.name)),
+                loaded.category,
                 str(c.total),
                 str(c.new),
                 str(c.due),

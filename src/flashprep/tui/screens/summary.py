@@ -60,7 +60,12 @@ What you just did, and when cards come back. **Enter** or **Escape** returns to 
         yield Footer()
 
     def action_back(self) -> None:
-        self.dismiss()
+        from flashprep.tui.app import FlashprepApp
+
+        if isinstance(self.app, FlashprepApp):
+            self.app.show_decks()
+        else:
+            self.dismiss()
 
     def action_stats(self) -> None:
         from flashprep.tui.app import FlashprepApp

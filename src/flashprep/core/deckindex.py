@@ -1,0 +1,177 @@
+"""What start-up needs from a deck file, without parsing it: a derived, disposable cache.
+
+Parsing and validating 10,000 cards of TOML takes seconds, and importing pydantic alone costs about
+half of a bare Textual app's start. So each deck file gets a cache file, written from the validated
+deck: one JSON header line (the deck's metadata, its card ids, where each card's line starts), then
+one JSON line per card. Start-up reads the header; a card's line is decoded when the card is shown.
+
+The cache is keyed by this format, the card fields, and the size and modification time (ns) of the
+deck file and of its overrides file. When any of them differs, or the cache cannot be read, the
+deck is loaded from its TOML (the truth) and the cache written again; deleting it is always safe.
+Nothing here imports pydantic: the validated models live in core.deck.
+"""
+
+from __future__ import annotations
+
+import json
+import mmap
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
+
+from flashprep.core.fileio import atomic_write
+
+if TYPE_CHECKING:
+    from flashprep.core.deck import Card, Deck
+
+INDEX_FORMAT = 1
+CARD_FIELDS = ("id", "front", "back", "tags", "hint", "level", "target_seconds", "origin")
+"""The fields of core.deck.Card, in the order a card's line holds them (a test keeps them equal)."""
+
+Buffer = bytes | mmap.mmap
+Stamp = list[int] | None
+"""[size, mtime_ns] of a file, or None when it does not exist (see fileio.file_stamp)."""
+
+
+class CardRecord(NamedTuple):
+    """One card as plain data, as the drill shows it; decoded from the cache, not re-validated."""
+
+    id: str
+    front: str
+    back: str
+    tags: list[str]
+    hint: str | None
+    level: str | None
+    target_seconds: int | None
+    origin: str | None
+
+
+DEFAULT_TARGET_SECONDS: dict[str, int] = {
+    "behavioral": 120,
+    "technical": 60,
+    "system-design": 300,
+    "general": 90,
+}
+
+
+class _HasTarget(Protocol):
+    @property
+    def target_seconds(self) -> int | None: ...
+
+
+def target_seconds(card: _HasTarget, category: str) -> int:
+    """The time to aim for when answering aloud: the card's own, else its deck category's."""
+    return card.target_seconds or DEFAULT_TARGET_SECONDS.get(category, 60)
+
+
+@dataclass(frozen=True, eq=False)
+class DeckIndex:
+    """A deck's metadata and card ids, and where each card's line is in `data`."""
+
+    id: str
+    name: str
+    category: str
+    description: str
+    card_ids: tuple[str, ...]
+    edited: frozenset[str]
+    data: Buffer = field(repr=False)
+    """The cache file's bytes (a memory map of it: pages are read only when a card is shown)."""
+    starts: tuple[int, ...] = field(repr=False)
+    """Offset in `data` of each card's line; the line ends at the next card's start."""
+
+    @cached_property
+    def positions(self) -> dict[str, int]:
+        """Card id -> its place in the deck (built on first use)."""
+        return {c: i for i, c in enumerate(self.card_ids)}
+
+    def record(self, index: int) -> CardRecord:
+        """Decode one card's line; ValueError or TypeError if it is damaged."""
+        end = self.starts[index + 1] if index + 1 < len(self.starts) else len(self.data)
+        return CardRecord(*json.loads(self.data[self.starts[index] : end]))
+
+    def records(self) -> list[CardRecord]:
+        return [self.record(i) for i in range(len(self.card_ids))]
+
+
+def cache_key(deck: Stamp, overrides: Stamp) -> list[Any]:
+    """What a cache file must have been written for to be used."""
+    return [INDEX_FORMAT, list(CARD_FIELDS), deck, overrides]
+
+
+def encode(deck: Deck, edited: frozenset[str], deck_stamp: Stamp, overrides: Stamp) -> bytes:
+    """The cache file for a validated deck (with its overrides applied)."""
+    lines: list[bytes] = []
+    starts: list[int] = []
+    offset = 0
+    for card in deck.cards:
+        line = _card_line(card)
+        starts.append(offset)
+        offset += len(line)
+        lines.append(line)
+    header = {
+        "key": cache_key(deck_stamp, overrides),
+        "id": deck.id,
+        "name": deck.name,
+        "category": deck.category,
+        "description": deck.description,
+        "cards": [c.id for c in deck.cards],
+        "edited": sorted(edited),
+        "starts": starts,
+    }
+    return json.dumps(header, separators=(",", ":")).encode() + b"\n" + b"".join(lines)
+
+
+def _card_line(card: Card) -> bytes:
+    row = [getattr(card, name) for name in CARD_FIELDS]
+    return json.dumps(row, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
+
+
+def decode(data: Buffer) -> tuple[list[Any], DeckIndex] | None:
+    """The key and the index held in a cache file; None if it is not one this version wrote."""
+    newline = data.find(b"\n")
+    if newline < 0:
+        return None
+    try:
+        head = json.loads(data[:newline])
+        ids = tuple(head["cards"])
+        starts = tuple(newline + 1 + s for s in head["starts"])
+        meta = (head["id"], head["name"], head["category"], head["description"])
+        if not all(isinstance(m, str) for m in meta) or len(ids) != len(starts):
+            return None
+        if starts and (starts[0] != newline + 1 or starts[-1] >= len(data)):
+            return None
+        index = DeckIndex(*meta, ids, frozenset(head["edited"]), data, starts)
+        return head["key"], index
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def read(cache: Path, deck_stamp: Stamp, overrides_of: Callable[[str], Stamp]) -> DeckIndex | None:
+    """The cached index if it matches the deck file (and the overrides of its deck id) exactly.
+
+    The file is memory-mapped, not read: a replaced cache file leaves this map intact.
+    """
+    try:
+        with cache.open("rb") as handle:
+            data: Buffer = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+    except (OSError, ValueError):  # missing, unreadable, or empty
+        return None
+    decoded = decode(data)
+    if decoded is None:
+        return None
+    key, index = decoded
+    if key != cache_key(deck_stamp, overrides_of(index.id)):
+        return None
+    return index
+
+
+def write(cache: Path, data: bytes) -> None:
+    """Replace the cache file atomically (a reader sees the old file or the new one)."""
+    atomic_write(cache, data, private=False)
+
+
+def as_card_data(record: CardRecord) -> dict[str, Any]:
+    """The record as the dict core.deck.Card validates (None fields left out, as in a file)."""
+    return {k: v for k, v in record._asdict().items() if v is not None}

@@ -1,0 +1,145 @@
+"""Two light widgets for the drill, where every grade redraws the screen.
+
+A grade must show the next card within two frames. Textual's Markdown widget parses in a thread
+and mounts one widget per block, and its Footer mounts one widget per key whenever the keys change
+(twice a card: question, then answer); on a 2-core machine those cost tens of milliseconds per
+card, most of it styling and laying out the new widgets. These draw the same things as one widget
+each: card text as Rich Markdown, and the keys as one line of text.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
+from rich.segment import Segment
+from rich.text import Text
+from textual import events
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Static
+
+
+class RenderedOnce:
+    """A Rich renderable drawn once per width: Textual measures and redraws a widget many times
+    (each layout, each partial update), and rendering Markdown is the costly part."""
+
+    def __init__(self, renderable: RenderableType) -> None:
+        self.renderable = renderable
+        self._lines: dict[int, list[list[Segment]]] = {}
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        lines = self._lines.get(options.max_width)
+        if lines is None:
+            lines = console.render_lines(self.renderable, options.update(height=None), pad=False)
+            self._lines[options.max_width] = lines
+        new_line = Segment.line()
+        for line in lines:
+            yield from line
+            yield new_line
+
+
+_MARKDOWN_SYNTAX = re.compile(r"[\\`*_\[\]<>#!|~&]|\n|^\s|^[-+>=]|^\d+[.)]|https?://|www\.")
+"""Anything Markdown could read as more than words: without it, text draws as it is."""
+
+
+class CardMarkdown(Static):
+    """A card's question or answer (Markdown, user data): drawn by Rich, never read as markup.
+
+    Text with no Markdown syntax at all (many questions) is drawn as it is, exactly as Markdown
+    would draw it, without loading the Markdown parser (a sizeable part of start-up).
+    """
+
+    DEFAULT_CSS = """
+    CardMarkdown {
+        height: auto;
+    }
+    """
+
+    def __init__(self, *, id: str) -> None:
+        super().__init__(id=id, markup=False)
+        self.source = ""
+        """The Markdown shown (after core.text.clean)."""
+
+    def show(self, markdown: str) -> None:
+        self.source = markdown
+        text = markdown.strip()
+        if not _MARKDOWN_SYNTAX.search(text):
+            self.update(Text(text))
+            return
+        from rich.markdown import Markdown as RichMarkdown
+
+        code_theme = "monokai" if self.app.current_theme.dark else "default"
+        self.update(RenderedOnce(RichMarkdown(markdown, code_theme=code_theme, hyperlinks=False)))
+
+
+class KeyBar(Widget):
+    """The keys of its screen on one line, like Textual's Footer; a click on one presses it."""
+
+    DEFAULT_CSS = """
+    KeyBar {
+        dock: bottom;
+        height: 1;
+        background: $footer-background;
+        color: $footer-foreground;
+    }
+    KeyBar > .keybar--key {
+        color: $footer-key-foreground;
+        background: $footer-key-background;
+        text-style: bold;
+    }
+    KeyBar > .keybar--description {
+        color: $footer-description-foreground;
+        background: $footer-description-background;
+    }
+    """
+    COMPONENT_CLASSES = {"keybar--key", "keybar--description"}
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._spans: list[tuple[int, int, str]] = []
+        """(start, end, key) of each key drawn, for clicks."""
+
+    def on_mount(self) -> None:
+        self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
+
+    def on_unmount(self) -> None:
+        self.screen.bindings_updated_signal.unsubscribe(self)
+
+    def _bindings_changed(self, _screen: Screen[Any]) -> None:
+        self.refresh()
+
+    def render(self) -> Text:
+        key_style = self.get_component_rich_style("keybar--key")
+        description_style = self.get_component_rich_style("keybar--description")
+        text = Text(no_wrap=True, overflow="crop")
+        spans: list[tuple[int, int, str]] = []
+        actions: set[str] = set()
+        active = self.screen.active_bindings
+        for _node, binding, enabled, _tooltip in active.values():
+            if not binding.show or binding.action in actions:
+                continue
+            actions.add(binding.action)
+            start = len(text)
+            text.append(f" {self.app.get_key_display(binding)} ", key_style)
+            text.append(f"{binding.description} ", description_style)
+            if not enabled:
+                text.stylize("dim", start)
+            spans.append((start, len(text), binding.key))
+        palette = active.get(self.app.COMMAND_PALETTE_BINDING)
+        if palette is not None and self.app.ENABLE_COMMAND_PALETTE:
+            label = f" {self.app.get_key_display(palette.binding)} palette "
+            gap = self.size.width - len(text) - len(label) - 1
+            if gap > 0:
+                text.append(" " * gap + "▏")
+                spans.append((len(text), len(text) + len(label), palette.binding.key))
+                text.append(label, description_style)
+        self._spans = spans
+        return text
+
+    def on_click(self, event: events.Click) -> None:
+        for start, end, key in self._spans:
+            if start <= event.x < end:
+                self.app.simulate_key(key)
+                return
