@@ -132,3 +132,18 @@ async def test_notifications_about_broken_decks_are_literal(
         assert any("evil[b].toml" in message for message, _ in notifications(app))
         assert_notifications_literal(app)
         assert_shown_literally(app, ("evil[b].toml",))
+
+
+async def test_statistics_show_card_and_deck_text_literally(home: Home, store: UserStore) -> None:
+    from flashprep.tui.screens.stats import StatsScreen
+
+    store.grade("evil/c1", 1)  # failed once: among the hardest cards, with its question
+    app = hostile_app(home, store)
+    async with app.run_test(size=(200, 200)) as pilot:  # tall: every panel on screen at once
+        await pilot.press("s")
+        assert isinstance(app.screen, StatsScreen)
+        await app.workers.wait_for_complete()
+        await pilot.pause(0.3)
+        # the tables cut long text with "…": check what fits, and that no raw control shows
+        assert_shown_literally(app, literals=(MARKUP, "bell\\x07", "nul\\x00"))
+        assert_notifications_literal(app)

@@ -22,6 +22,7 @@ from textual.worker import get_current_worker
 from flashprep.core.history import Cancelled
 from flashprep.core.historycache import HistoryReader
 from flashprep.core.stats import RANGE_LABELS, RANGES, StatsQuery, compute_stats
+from flashprep.core.text import clean
 from flashprep.core.tomlerrors import DataFileError
 from flashprep.tui.widgets.charts import BarChart, Heatmap, Series, ShareBar, text_table
 
@@ -126,7 +127,7 @@ all time); arrows, **PgUp**/**PgDn** scroll; **Escape** goes back.
     # layout
 
     def compose(self) -> ComposeResult:
-        decks = [("All decks", ALL_DECKS)] + [(d.deck.name, d.id) for d in self.fp.library]
+        decks = [("All decks", ALL_DECKS)] + [(clean(d.name), d.id) for d in self.fp.library]
         ranges = [(label, name) for name, label in RANGE_LABELS.items()]
         with Horizontal(id="stats-filters"):
             yield Label("Deck", classes="stats-filter-label")
@@ -417,7 +418,7 @@ all time); arrows, **PgUp**/**PgDn** scroll; **Escape** goes back.
         def rows_of(rows: list[dict[str, Any]], key: str) -> list[list[str]]:
             return [
                 [
-                    row[key],
+                    clean(row[key]),  # deck names and tags are user data
                     str(row["cards"]),
                     str(row["studied"]),
                     str(row["due"]),
