@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Protocol, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -86,6 +86,24 @@ class Card(BaseModel):
         return value
 
 
+class _HasId(Protocol):
+    @property
+    def id(self) -> str: ...
+
+
+_WithId = TypeVar("_WithId", bound=_HasId)
+
+
+def unique_ids(items: list[_WithId], noun: str) -> list[_WithId]:
+    """Refuse a list in which two items share an id (for a pydantic field validator)."""
+    seen: set[str] = set()
+    for item in items:
+        if item.id in seen:
+            raise ValueError(f"duplicate {noun} id {item.id!r}")
+        seen.add(item.id)
+    return items
+
+
 class Deck(BaseModel):
     """A deck file: metadata and its cards, ids unique within the deck."""
 
@@ -101,12 +119,7 @@ class Deck(BaseModel):
     @field_validator("cards")
     @classmethod
     def _unique_ids(cls, cards: list[Card]) -> list[Card]:
-        seen: set[str] = set()
-        for card in cards:
-            if card.id in seen:
-                raise ValueError(f"duplicate card id {card.id!r}")
-            seen.add(card.id)
-        return cards
+        return unique_ids(cards, "card")
 
     def card(self, card_id: str) -> Card | None:
         for card in self.cards:

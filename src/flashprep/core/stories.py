@@ -23,7 +23,7 @@ from pydantic import (
     field_validator,
 )
 
-from flashprep.core.deck import CardKey, Tag
+from flashprep.core.deck import CardKey, Tag, unique_ids
 from flashprep.core.fileio import atomic_write
 from flashprep.core.library import DeckLibrary
 from flashprep.core.tomlerrors import DataFileError, describe_validation_error, loads_toml
@@ -91,12 +91,7 @@ class StoryBank(BaseModel):
     @field_validator("stories")
     @classmethod
     def _unique_ids(cls, stories: list[Story]) -> list[Story]:
-        seen: set[str] = set()
-        for story in stories:
-            if story.id in seen:
-                raise ValueError(f"duplicate story id {story.id!r}")
-            seen.add(story.id)
-        return stories
+        return unique_ids(stories, "story")
 
     def get(self, story_id: str) -> Story | None:
         return next((s for s in self.stories if s.id == story_id), None)
