@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from flashprep.core import deckindex
+from flashprep.core import deckindex, userstore
 from flashprep.core.deck import Card, load_deck
 from flashprep.core.drill import Drill
 from flashprep.core.library import DeckLibrary
@@ -165,8 +165,12 @@ def test_settings_cache_follows_the_profile_file(make_store: Make) -> None:
     assert make_store().settings.new_per_day == 3
 
 
+def _must_not_parse(raw: bytes, path: Path) -> None:
+    raise AssertionError(f"{path} parsed although its cache matches")
+
+
 def test_state_cache_gives_what_the_checkpoint_gives(
-    make_store: Make, clock: FakeClock, library: DeckLibrary
+    make_store: Make, clock: FakeClock, library: DeckLibrary, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     store = make_store()
     drill = Drill(library, store)
@@ -176,9 +180,15 @@ def test_state_cache_gives_what_the_checkpoint_gives(
     store.record("beta/b1", "bury")
     store.record("alpha/a3", "suspend")
     store.checkpoint()
-    cached = make_store()  # from cache/state.json
+    with monkeypatch.context() as patch:  # the cache alone is read: the TOML is not parsed
+        patch.setattr(userstore, "parse_checkpoint", _must_not_parse)
+        cached = make_store()
     store.cache_path.unlink()
-    parsed = make_store()  # from state.toml
+    parsed = make_store()  # from state.toml, which also writes the cache again
+    assert store.cache_path.is_file()
+    with monkeypatch.context() as patch:
+        patch.setattr(userstore, "parse_checkpoint", _must_not_parse)
+        assert make_store().states == store.states
     assert cached.states == parsed.states == store.states
     assert cached.data.counts == parsed.data.counts
     assert cached.data.position == parsed.data.position

@@ -410,7 +410,7 @@ def replayed_from_json(doc: dict[str, Any]) -> Replayed:
 
 
 def _cache_dump(replayed: Replayed, stamp: list[int]) -> bytes:
-    doc = {"v": STATE_FORMAT, "stamp": stamp, **replayed_to_json(replayed)}
+    doc = {"v": CACHE_FORMAT, "stamp": stamp, **replayed_to_json(replayed)}
     return json.dumps(doc, separators=(",", ":")).encode()
 
 
@@ -568,6 +568,7 @@ class UserStore:
                     data = parse_checkpoint(self.state_path.read_bytes(), self.state_path)
                 except DataFileError as exc:
                     raise exc.with_recovery(self._recovery("state.toml")) from None
+                self._write_cache(data, stamp)
         try:
             if data is not None and self._valid_position(data.position):
                 self.data = data
@@ -583,6 +584,13 @@ class UserStore:
         except DataFileError as exc:
             rel = f"reviews/{exc.path.name}"
             raise exc.with_recovery(self._recovery(rel)) from None
+
+    def _write_cache(self, data: Replayed, stamp: list[int]) -> None:
+        """Refresh cache/state.json, the derived copy of the checkpoint (any process may: it is
+        keyed by the checkpoint's size and mtime and written atomically)."""
+        with contextlib.suppress(OSError):
+            ensure_dir(self.cache_path.parent)
+            atomic_write(self.cache_path, _cache_dump(data, stamp))
 
     def _bytes_before(self, file: str) -> int:
         """The size of every month file before `file` (see LogPosition.before)."""
@@ -790,8 +798,7 @@ class UserStore:
             ensure_dir(self.folder)
             self.ensure_profile()
             atomic_write(self.state_path, data)
-            with contextlib.suppress(OSError):
-                atomic_write(self.cache_path, _cache_dump(snap, _stamp(self.state_path)))
+            self._write_cache(snap, _stamp(self.state_path))
             self._checkpointed = snap.position
             if snap.position == self.data.position:
                 self._tail = 0
