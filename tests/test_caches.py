@@ -196,11 +196,34 @@ def test_state_cache_gives_what_the_checkpoint_gives(
     assert make_store().states == store.states  # stale: state.toml is read again
 
 
+def test_a_rebuilt_state_cache_holds_the_checkpoint_not_the_log_after_it(
+    make_store: Make, clock: FakeClock
+) -> None:
+    store = make_store()
+    store.grade("alpha/a1", 3)
+    store.checkpoint()
+    clock.advance(minutes=5)
+    store.grade("alpha/a2", 1)  # in the log, after the checkpoint
+    store.cache_path.unlink()
+    reopened = make_store()
+    assert reopened.state("alpha/a2").reps == 1
+    stamp = userstore._stamp(store.state_path)
+    from_cache = userstore._cache_load(store.cache_path.read_bytes(), stamp)
+    from_toml = userstore.parse_checkpoint(store.state_path.read_bytes(), store.state_path)
+    assert from_cache is not None and "alpha/a2" not in from_cache.states
+    assert from_cache.states == from_toml.states
+    assert from_cache.position == from_toml.position
+
+
 def test_start_up_imports_no_pydantic(tmp_path: Path, decks_dir: Path) -> None:
-    """The path to the first card reads caches only; pydantic is for validating changed files."""
+    """The path to the first card reads caches only; pydantic is for validating changed files.
+    The CLI and the drill screen's modules do not import it either."""
     code = f"""
 import sys
 from pathlib import Path
+import flashprep.cli
+flashprep.cli.build_parser().parse_args(["drill"])
+import flashprep.tui.app, flashprep.tui.screens.drill
 from flashprep.core.paths import Home
 from flashprep.core.library import DeckLibrary
 from flashprep.core.userstore import UserStore

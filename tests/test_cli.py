@@ -213,3 +213,21 @@ def test_stats_without_json_opens_the_screen_holding_the_lock(
     with UserLock(folder):
         code, _, err = run_cli(capsys, "stats")
     assert code == 2 and "in use by pid" in err
+
+
+def test_the_flashprep_command_leaves_the_garbage_collector_running(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The launcher pauses the collector for the imports only (see flashprep/launch.py)."""
+    import gc
+    import tomllib
+    from pathlib import Path as P
+
+    from flashprep import launch
+
+    project = tomllib.loads((P(__file__).parents[1] / "pyproject.toml").read_text())
+    assert project["project"]["scripts"]["flashprep"] == "flashprep.launch:main"
+    assert gc.isenabled()
+    assert launch.main(["decks"]) == 0
+    assert "behavioral-core" in capsys.readouterr().out
+    assert gc.isenabled()

@@ -8,13 +8,16 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from textual.binding import Binding
 
 from flashprep.cli import main
 from flashprep.core.lock import UserLock
-from flashprep.core.mock import MockOptions, MockRound
+from flashprep.core.mock import MockRound
+from flashprep.core.mockchoice import MockOptions
 from flashprep.core.paths import Home
 from flashprep.core.stories import Story, StoryBank, save_stories
 from flashprep.core.userstore import UserStore
+from flashprep.tui.screens.home import HomeScreen
 
 Capture = pytest.CaptureFixture[str]
 USER = Path("home") / "users" / "tester"
@@ -33,6 +36,9 @@ def soon(days: int = 20) -> str:
 def test_stories_lists_nothing_then_the_stories_as_json(capsys: Capture, tmp_path: Path) -> None:
     code, out, _ = run_cli(capsys, "stories", "--json")
     assert code == 0 and json.loads(out) == []
+    code, out, _ = run_cli(capsys, "stories")
+    [key] = [b.key for b in HomeScreen.BINDINGS if isinstance(b, Binding) and b.id == "stories"]
+    assert code == 0 and f"`{key}` on the home screen" in out  # the key that opens the stories
     story = Story(
         id="s1",
         title="Payments",

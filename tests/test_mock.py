@@ -9,14 +9,8 @@ from pathlib import Path
 import pytest
 
 from flashprep.core.library import DeckLibrary
-from flashprep.core.mock import (
-    MockOptions,
-    MockRound,
-    choose_questions,
-    load_history,
-    load_record,
-    parse_mix,
-)
+from flashprep.core.mock import MockRound, load_history, load_record
+from flashprep.core.mockchoice import MockOptions, choose_questions, parse_mix
 from flashprep.core.reviewlog import LogEntry, read_all
 from flashprep.core.scheduler import CardState
 from flashprep.core.timing import card_target, is_over, time_by_topic

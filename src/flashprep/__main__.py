@@ -1,5 +1,5 @@
 """`python -m flashprep` runs the same CLI as the `flashprep` command."""
 
-from flashprep.cli import main
+from flashprep.launch import main
 
 raise SystemExit(main())

@@ -8,7 +8,8 @@ from collections.abc import Callable
 from textual.widgets import DataTable, Input, Static
 
 from flashprep.core.library import DeckLibrary
-from flashprep.core.mock import MockOptions, load_history
+from flashprep.core.mock import load_history
+from flashprep.core.mockchoice import MockOptions
 from flashprep.core.reviewlog import read_all
 from flashprep.core.userstore import UserStore
 from flashprep.tui.app import FlashprepApp

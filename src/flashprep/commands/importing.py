@@ -9,7 +9,6 @@ from typing import Any
 
 from flashprep.commands.common import CliError, add_common_options, open_user
 from flashprep.core.importers import FORMATS
-from flashprep.core.importers.apply import import_files
 
 
 def register(sub: Any) -> None:
@@ -40,6 +39,8 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from flashprep.core.importers.apply import import_files
+
     history = not args.no_history
     # Writing history changes the user's files: hold their lock from before they are read.
     write = history and not args.dry_run

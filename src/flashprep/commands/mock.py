@@ -9,12 +9,11 @@ from typing import Any
 
 from flashprep.commands.common import CliError, add_common_options, check_deck_ids, open_user
 from flashprep.commands.tui import open_tui
-from flashprep.core.mock import (
+from flashprep.core.mockchoice import (
     DEFAULT_MINUTES,
     MAX_MINUTES,
     MockOptions,
     choose_questions,
-    load_history,
     parse_mix,
 )
 
@@ -77,6 +76,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def history(args: argparse.Namespace) -> int:
+    from flashprep.core.mock import load_history
+
     opened = open_user(args)
     rounds, errors = load_history(opened.store)
     for error in errors:

@@ -16,7 +16,6 @@ from flashprep.commands.common import (
 )
 from flashprep.core.lock import LockedError, UserLock
 from flashprep.core.plan import readiness, today_plan
-from flashprep.core.profile import Interview, load_profile
 
 
 def register(sub: Any) -> None:
@@ -66,6 +65,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _change(args: argparse.Namespace, opened: Opened) -> None:
+    from flashprep.core.profile import Interview, load_profile
+
     store = opened.store
     if args.clear and (args.deck or args.target is not None):
         raise CliError("--clear takes no --deck or --target")

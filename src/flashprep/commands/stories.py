@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import argparse
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flashprep.commands.common import add_common_options, open_user
 from flashprep.core.library import DeckLibrary
-from flashprep.core.stories import STAR_FIELDS, Story, StoryFile, coverage
+
+if TYPE_CHECKING:
+    from flashprep.core.stories import Story
 
 
 def register(sub: Any) -> None:
     parser = sub.add_parser(
         "stories",
         help="list your STAR stories, their questions and competencies",
-        description="List your STAR stories (edit them in the TUI: `s` on the home screen).",
+        description="List your STAR stories (edit them in the TUI: `b` on the home screen).",
     )
     parser.add_argument("--json", action="store_true", help="print a JSON list for scripts")
     add_common_options(parser)
@@ -23,6 +25,8 @@ def register(sub: Any) -> None:
 
 
 def story_json(story: Story, library: DeckLibrary) -> dict[str, Any]:
+    from flashprep.core.stories import STAR_FIELDS
+
     questions = []
     for key in story.questions:
         card = library.card(key)
@@ -38,6 +42,8 @@ def story_json(story: Story, library: DeckLibrary) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from flashprep.core.stories import StoryFile, coverage
+
     opened = open_user(args)
     bank = StoryFile(opened.store.folder).load()
     if args.json:
@@ -45,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(rows, indent=2, ensure_ascii=False))
         return 0
     if not bank.stories:
-        print("No stories yet. Add them in flashprep: `s` on the home screen.")
+        print("No stories yet. Add them in flashprep: `b` on the home screen.")
         return 0
     width = max(len(s.id) for s in bank.stories)
     print(f"{'ID':<{width}}  {'QUESTIONS':>9}  {'COMPETENCIES':<30}  TITLE")

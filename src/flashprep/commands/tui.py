@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import argparse
 import gc
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flashprep.commands.common import add_common_options, check_deck_ids, open_user
-from flashprep.core.mock import MockOptions
+from flashprep.core.bulkload import gc_paused
+
+if TYPE_CHECKING:
+    from flashprep.core.mockchoice import MockOptions
 
 
 def register(sub: Any) -> None:
@@ -39,8 +42,8 @@ def open_tui(
             check_deck_ids(opened.library, deck_ids)
         store = opened.store
         try:
-            from flashprep.tui.app import FlashprepApp
-
+            with gc_paused():  # Textual's modules: nothing for the collector to free
+                from flashprep.tui.app import FlashprepApp
             app = FlashprepApp(
                 opened.library,
                 store,

@@ -20,10 +20,11 @@ from pydantic import (
     field_validator,
 )
 
-from flashprep.core.deckindex import DEFAULT_TARGET_SECONDS, target_seconds
+from flashprep.core.deckindex import CATEGORIES, DEFAULT_TARGET_SECONDS, target_seconds
 from flashprep.core.tomlerrors import DataFileError, describe_validation_error, loads_toml
 
 __all__ = [
+    "CATEGORIES",
     "DEFAULT_TARGET_SECONDS",
     "Card",
     "Deck",
@@ -43,7 +44,6 @@ CARD_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,119}$"
 """Card ids: stable within their deck; never contain `/` (the state key is `deck/card`)."""
 
 Category = Literal["behavioral", "technical", "system-design", "general"]
-CATEGORIES: tuple[str, ...] = ("behavioral", "technical", "system-design", "general")
 Level = Literal["junior", "mid", "senior"]
 
 DeckId = Annotated[str, StringConstraints(pattern=ID_PATTERN)]

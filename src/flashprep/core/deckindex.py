@@ -48,6 +48,9 @@ class CardRecord(NamedTuple):
     origin: str | None
 
 
+CATEGORIES: tuple[str, ...] = ("behavioral", "technical", "system-design", "general")
+"""Deck categories (the deck model's `Category`), here so that start-up needs no pydantic."""
+
 DEFAULT_TARGET_SECONDS: dict[str, int] = {
     "behavioral": 120,
     "technical": 60,

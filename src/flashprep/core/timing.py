@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from flashprep.core.deck import target_seconds
+from flashprep.core.deckindex import target_seconds
 from flashprep.core.library import DeckLibrary
 from flashprep.core.reviewlog import LogEntry
 

@@ -468,11 +468,17 @@ class UserStore:
         self._write_lock = threading.Lock()
         self.notes: list[str] = []
         """Things worth telling the user that are not errors (e.g. a checkpoint rebuilt)."""
+        self._uncached: bytes | None = None
+        """cache/state.json's new contents when it did not match state.toml; written once the
+        user's files all loaded."""
         with gc_paused():
             self._load()
         # Only once everything loaded: a failed open changes nothing.
         if self._settings_stale:
             self._cache_settings(self.settings)
+        if self._uncached is not None:
+            self._write_cache(self._uncached)
+        self._uncached = None
         if self.writer:
             self._tidy_after_crash()
 
@@ -568,7 +574,7 @@ class UserStore:
                     data = parse_checkpoint(self.state_path.read_bytes(), self.state_path)
                 except DataFileError as exc:
                     raise exc.with_recovery(self._recovery("state.toml")) from None
-                self._write_cache(data, stamp)
+                self._uncached = _cache_dump(data, stamp)  # now: the replay changes `data`
         try:
             if data is not None and self._valid_position(data.position):
                 self.data = data
@@ -577,6 +583,7 @@ class UserStore:
             else:
                 if data is not None:
                     self.notes.append("schedule checkpoint did not match the review log: rebuilt")
+                self._uncached = None  # a checkpoint that does not match is not worth caching
                 self.data = Replayed()
                 self._checkpointed = None
                 self._tail = 0
@@ -585,12 +592,12 @@ class UserStore:
             rel = f"reviews/{exc.path.name}"
             raise exc.with_recovery(self._recovery(rel)) from None
 
-    def _write_cache(self, data: Replayed, stamp: list[int]) -> None:
+    def _write_cache(self, data: bytes) -> None:
         """Refresh cache/state.json, the derived copy of the checkpoint (any process may: it is
         keyed by the checkpoint's size and mtime and written atomically)."""
         with contextlib.suppress(OSError):
             ensure_dir(self.cache_path.parent)
-            atomic_write(self.cache_path, _cache_dump(data, stamp))
+            atomic_write(self.cache_path, data)
 
     def _bytes_before(self, file: str) -> int:
         """The size of every month file before `file` (see LogPosition.before)."""
@@ -798,7 +805,7 @@ class UserStore:
             ensure_dir(self.folder)
             self.ensure_profile()
             atomic_write(self.state_path, data)
-            self._write_cache(snap, _stamp(self.state_path))
+            self._write_cache(_cache_dump(snap, _stamp(self.state_path)))
             self._checkpointed = snap.position
             if snap.position == self.data.position:
                 self._tail = 0

@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from textual.app import App
 from textual.binding import Binding
 
 from flashprep.core.library import DeckLibrary
-from flashprep.core.mock import MockOptions
-from flashprep.core.stories import StoryFile
+from flashprep.core.mockchoice import MockOptions
 from flashprep.core.text import one_line
 from flashprep.core.userstore import UserStore
 from flashprep.tui.commands import DeckCommands
+
+if TYPE_CHECKING:
+    from flashprep.core.stories import StoryFile
 
 Start = Literal["home", "drill", "mock", "stats"]
 
@@ -50,9 +53,15 @@ class FlashprepApp(App[None]):
         """Monotonic seconds for answer timers; tests inject a frozen one."""
         self.mock = mock
         """The mock interview to open with (start="mock")."""
-        self.stories = StoryFile(store.folder)
-        """The user's story bank, shared by the screens that show stories."""
         self.stats_range = stats_range
+
+    @cached_property
+    def stories(self) -> StoryFile:
+        """The user's story bank, shared by the screens that show stories (made on first use:
+        the story models need pydantic, which the first card does not)."""
+        from flashprep.core.stories import StoryFile
+
+        return StoryFile(self.store.folder)
 
     def on_mount(self) -> None:
         if self.start == "drill":  # the home screen opens when the drill is left: a faster start

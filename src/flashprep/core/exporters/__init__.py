@@ -8,9 +8,12 @@ back (into flashprep or into Anki) updates the same cards instead of adding copi
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from flashprep.core.deck import Deck
 from flashprep.core.library import deck_to_toml
+
+if TYPE_CHECKING:
+    from flashprep.core.deck import Deck
 
 EXPORT_FORMATS = ("csv", "apkg", "toml")
 

@@ -9,9 +9,12 @@ the whole import with one line naming it.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from flashprep.core.importers.source import ImportSource
 from flashprep.core.tomlerrors import DataFileError
+
+if TYPE_CHECKING:  # the readers and their models load with the format that needs them
+    from flashprep.core.importers.source import ImportSource
 
 FORMATS = ("auto", "apkg", "colpkg", "csv", "tsv", "txt", "md", "toml")
 EXTENSIONS = {

@@ -8,7 +8,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Label, Static
 
-from flashprep.core.mock import DEFAULT_MINUTES, MAX_MINUTES, MockOptions, parse_mix
+from flashprep.core.mockchoice import DEFAULT_MINUTES, MAX_MINUTES, MockOptions, parse_mix
 
 
 class MockSetupScreen(ModalScreen[MockOptions | None]):

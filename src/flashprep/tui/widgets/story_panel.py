@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual.widgets import Static
 
-from flashprep.core.stories import Story
 from flashprep.core.text import clean
+
+if TYPE_CHECKING:  # the story models need pydantic, which the drill's first card does not
+    from flashprep.core.stories import Story
 
 LABELS = {"situation": "S", "task": "T", "action": "A", "result": "R"}
 
