@@ -16,12 +16,12 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
-    ValidationError,
     field_validator,
 )
 
 from flashprep.core.deckindex import CATEGORIES, DEFAULT_TARGET_SECONDS, target_seconds
-from flashprep.core.tomlerrors import DataFileError, describe_validation_error, loads_toml
+from flashprep.core.tomlerrors import DataFileError
+from flashprep.core.validated import parse_model, read_model
 
 __all__ = [
     "CATEGORIES",
@@ -144,21 +144,9 @@ class DeckError(DataFileError):
 
 def parse_deck(raw: bytes, path: Path | str = "<deck>") -> Deck:
     """Validate deck TOML bytes; raise DeckError naming the spot on any problem."""
-    try:
-        data = loads_toml(raw, path)
-    except DataFileError as exc:
-        raise DeckError(path, exc.reason) from None
-    try:
-        # strict: a TOML value of the wrong type is an error, not quietly converted ("30" -> 30)
-        return Deck.model_validate(data, strict=True)
-    except ValidationError as exc:
-        raise DeckError(path, describe_validation_error(raw, data, exc, "cards", "card")) from None
+    return parse_model(Deck, raw, path, "cards", "card", DeckError)
 
 
 def load_deck(path: Path) -> Deck:
     """Read and validate one deck file."""
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise DeckError(path, f"cannot read: {exc.strerror or exc}") from None
-    return parse_deck(raw, path)
+    return read_model(Deck, path, "cards", "card", DeckError)

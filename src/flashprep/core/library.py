@@ -92,20 +92,10 @@ def card_key(deck_id: str, card_id: str) -> str:
 
 
 def _load_overrides(path: Path) -> DeckOverrides:
-    from pydantic import ValidationError
-
     from flashprep.core.deck import DeckError, DeckOverrides
-    from flashprep.core.tomlerrors import describe_validation_error
+    from flashprep.core.validated import read_model
 
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise DeckError(path, f"cannot read: {exc.strerror or exc}") from None
-    data = loads_toml(raw, path)
-    try:
-        return DeckOverrides.model_validate(data, strict=True)
-    except ValidationError as exc:
-        raise DeckError(path, describe_validation_error(raw, data, exc, "cards", "card")) from None
+    return read_model(DeckOverrides, path, "cards", "card", DeckError)
 
 
 def _apply_overrides(deck: Deck, overrides: DeckOverrides) -> tuple[Deck, frozenset[str]]:
@@ -320,17 +310,12 @@ def card_to_toml(card: Card) -> str:
 
 def card_from_toml(text: str, card_id: str, where: str = "edited card") -> Card:
     """Validate an edited card; its id may not change (the schedule is keyed by it)."""
-    from pydantic import ValidationError
-
     from flashprep.core.deck import Card
-    from flashprep.core.tomlerrors import describe_validation_error
+    from flashprep.core.validated import validate_data
 
     raw = text.encode()
     data = loads_toml(raw, where)
     if data.get("id", card_id) != card_id:
         raise DataFileError(where, f"field 'id': cannot change the card id (keep {card_id!r})")
     data["id"] = card_id
-    try:
-        return Card.model_validate(data, strict=True)
-    except ValidationError as exc:
-        raise DataFileError(where, describe_validation_error(raw, data, exc)) from None
+    return validate_data(Card, data, raw, where)

@@ -15,15 +15,16 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import tomli_w
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from flashprep.core.deck import CardKey, DeckId
 from flashprep.core.fileio import atomic_write
 from flashprep.core.library import DeckLibrary
 from flashprep.core.mockchoice import MAX_MINUTES, MAX_PER_CATEGORY, MockOptions, choose_questions
 from flashprep.core.timing import card_target, is_over
-from flashprep.core.tomlerrors import DataFileError, describe_validation_error, loads_toml
+from flashprep.core.tomlerrors import DataFileError
 from flashprep.core.userstore import UserStore
+from flashprep.core.validated import read_model
 
 MOCK_FORMAT = 1
 
@@ -72,17 +73,7 @@ def record_to_toml(record: MockRecord) -> bytes:
 
 def load_record(path: Path) -> MockRecord:
     """Read one round; raise DataFileError naming the line, the answer and the field."""
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise DataFileError(path, f"cannot read: {exc.strerror or exc}") from None
-    data = loads_toml(raw, path)
-    try:
-        return MockRecord.model_validate(data)
-    except ValidationError as exc:
-        raise DataFileError(
-            path, describe_validation_error(raw, data, exc, "answers", "answer")
-        ) from None
+    return read_model(MockRecord, path, "answers", "answer")
 
 
 def mock_folder(store: UserStore) -> Path:

@@ -9,14 +9,14 @@ from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import tomli_w
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from flashprep.core import usersettings
 from flashprep.core.deck import DeckId
 from flashprep.core.fileio import atomic_write
 from flashprep.core.scheduler import SchedulerSettings
-from flashprep.core.tomlerrors import DataFileError, describe_validation_error, loads_toml
 from flashprep.core.usersettings import UserSettings
+from flashprep.core.validated import parse_model, read_model
 
 PROFILE_FORMAT = 1
 
@@ -94,20 +94,12 @@ def new_profile() -> Profile:
 
 def load_profile(path: Path) -> Profile:
     """Read profile.toml; raise DataFileError naming the line and field when it is invalid."""
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise DataFileError(path, f"cannot read: {exc.strerror or exc}") from None
-    return parse_profile(raw, path)
+    return read_model(Profile, path)
 
 
 def parse_profile(raw: bytes, path: Path | str = "profile.toml") -> Profile:
     """Validate profile.toml bytes; raise DataFileError naming the line and field."""
-    data = loads_toml(raw, path)
-    try:
-        return Profile.model_validate(data, strict=True)
-    except ValidationError as exc:
-        raise DataFileError(path, describe_validation_error(raw, data, exc)) from None
+    return parse_model(Profile, raw, path)
 
 
 def profile_to_toml(profile: Profile) -> bytes:

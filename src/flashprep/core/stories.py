@@ -19,14 +19,14 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
-    ValidationError,
     field_validator,
 )
 
 from flashprep.core.deck import CardKey, Tag, unique_ids
 from flashprep.core.fileio import atomic_write
 from flashprep.core.library import DeckLibrary
-from flashprep.core.tomlerrors import DataFileError, describe_validation_error, loads_toml
+from flashprep.core.tomlerrors import DataFileError, loads_toml
+from flashprep.core.validated import parse_model, validate_data
 
 STORIES_FORMAT = 1
 STORIES_FILE = "stories.toml"
@@ -143,13 +143,7 @@ def new_story_id(title: str, taken: set[str] | list[str]) -> str:
 
 def parse_stories(raw: bytes, path: Path | str) -> StoryBank:
     """Validate stories TOML; raise DataFileError naming the line, the story and the field."""
-    data = loads_toml(raw, path)
-    try:
-        return StoryBank.model_validate(data)
-    except ValidationError as exc:
-        raise DataFileError(
-            path, describe_validation_error(raw, data, exc, "stories", "story")
-        ) from None
+    return parse_model(StoryBank, raw, path, "stories", "story")
 
 
 def load_stories(path: Path) -> StoryBank:
@@ -188,10 +182,7 @@ def story_from_toml(text: str, story_id: str, where: str = "edited story") -> St
     if data.get("id", story_id) != story_id:
         raise DataFileError(where, f"field 'id': cannot change the story id (keep {story_id!r})")
     data["id"] = story_id
-    try:
-        return Story.model_validate(data)
-    except ValidationError as exc:
-        raise DataFileError(where, describe_validation_error(raw, data, exc)) from None
+    return validate_data(Story, data, raw, where)
 
 
 class StoryFile:
