@@ -24,7 +24,7 @@ from flashprep.core.deckindex import CardRecord, DeckIndex
 from flashprep.core.fileio import atomic_write, file_stamp, remove_stale_temps
 from flashprep.core.lock import DECKS_WAIT_SECONDS, decks_lock
 from flashprep.core.paths import Home, bundled_decks_dir
-from flashprep.core.tomlerrors import DataFileError, loads_toml
+from flashprep.core.tomlerrors import DataFileError
 
 if TYPE_CHECKING:
     from flashprep.core.deck import Card, Deck, DeckOverrides
@@ -311,11 +311,6 @@ def card_to_toml(card: Card) -> str:
 def card_from_toml(text: str, card_id: str, where: str = "edited card") -> Card:
     """Validate an edited card; its id may not change (the schedule is keyed by it)."""
     from flashprep.core.deck import Card
-    from flashprep.core.validated import validate_data
+    from flashprep.core.validated import parse_edited
 
-    raw = text.encode()
-    data = loads_toml(raw, where)
-    if data.get("id", card_id) != card_id:
-        raise DataFileError(where, f"field 'id': cannot change the card id (keep {card_id!r})")
-    data["id"] = card_id
-    return validate_data(Card, data, raw, where)
+    return parse_edited(Card, text, card_id, "card", where)

@@ -25,8 +25,8 @@ from pydantic import (
 from flashprep.core.deck import CardKey, Tag, unique_ids
 from flashprep.core.fileio import atomic_write
 from flashprep.core.library import DeckLibrary
-from flashprep.core.tomlerrors import DataFileError, loads_toml
-from flashprep.core.validated import parse_model, validate_data
+from flashprep.core.tomlerrors import DataFileError
+from flashprep.core.validated import parse_edited, parse_model
 
 STORIES_FORMAT = 1
 STORIES_FILE = "stories.toml"
@@ -177,12 +177,7 @@ def story_to_toml(story: Story) -> str:
 
 def story_from_toml(text: str, story_id: str, where: str = "edited story") -> Story:
     """Validate an edited story; its id may not change (questions and files refer to it)."""
-    raw = text.encode()
-    data = loads_toml(raw, where)
-    if data.get("id", story_id) != story_id:
-        raise DataFileError(where, f"field 'id': cannot change the story id (keep {story_id!r})")
-    data["id"] = story_id
-    return validate_data(Story, data, raw, where)
+    return parse_edited(Story, text, story_id, "story", where)
 
 
 class StoryFile:

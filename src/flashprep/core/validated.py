@@ -66,3 +66,14 @@ def read_model(
     except OSError as exc:
         raise error(path, f"cannot read: {exc.strerror or exc}") from None
     return parse_model(model, raw, path, array, noun, error)
+
+
+def parse_edited(model: type[M], text: str, item_id: str, noun: str, where: str) -> M:
+    """An item (a card, a story) edited as its own TOML document: its id may not change, since
+    schedules and links refer to it; a missing id is the item's own."""
+    raw = text.encode()
+    data = loads_toml(raw, where)
+    if data.get("id", item_id) != item_id:
+        raise DataFileError(where, f"field 'id': cannot change the {noun} id (keep {item_id!r})")
+    data["id"] = item_id
+    return validate_data(model, data, raw, where)
