@@ -133,3 +133,26 @@ def test_counts_per_deck(library: DeckLibrary, store: UserStore, clock: FakeCloc
     drill.grade(1)
     counts = deck_counts(library, store)
     assert counts["alpha"].new == 2 and counts["alpha"].learning == 1 and counts["alpha"].due == 1
+
+
+def test_reviews_over_the_daily_limit_are_held_back_and_said(
+    library: DeckLibrary, make_store: Make, clock: FakeClock
+) -> None:
+    from flashprep.tui.screens.summary import summary_text
+
+    store = make_store()
+    drain(Drill(library, store, ["alpha"]), clock, rating=4)
+    clock.advance(days=60)  # every alpha card is due again
+    due = Drill(library, make_store(), ["alpha"])
+    assert due.held_back == 0 and due.left >= 3
+    settings = store.profile.settings.model_copy(update={"reviews_per_day": 1})
+    store.save_profile(store.profile.model_copy(update={"settings": settings}))
+    limited = Drill(library, make_store(), ["alpha"])
+    assert limited.left == 1
+    assert limited.held_back == due.left - 1
+    drain(limited, clock)
+    summary = limited.summary()
+    assert summary.held_back == due.left - 1 and summary.review_limit == 1
+    text = summary_text(summary, clock())
+    assert f"{due.left - 1} more reviews wait for tomorrow: today's limit is 1" in text
+    assert "more reviews wait" not in summary_text(due.summary(), clock())

@@ -106,6 +106,10 @@ class Summary:
     next_due: datetime | None
     due_tomorrow: int
     learning_later: int
+    held_back: int = 0
+    """Reviews due today (or brought forward for the interview) left for tomorrow by the daily
+    review limit (`reviews_per_day`)."""
+    review_limit: int = 0
 
 
 @dataclass
@@ -133,6 +137,8 @@ class Drill:
     done: int = 0
     again: int = 0
     seconds: float = 0.0
+    held_back: int = 0
+    """Reviews left out of this sitting by the daily review limit (see Summary.held_back)."""
     _history: list[_Snapshot] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -176,6 +182,7 @@ class Drill:
             else:
                 self.learning.append(key)
         reviews.sort()
+        self.held_back = max(0, len(reviews) - review_left)
         self.queue = _interleave([k for _, k in reviews[:review_left]], new)
         self._advance()
 
@@ -298,5 +305,12 @@ class Drill:
             if state.due < tomorrow_end:
                 due_tomorrow += 1
         return Summary(
-            self.done, self.again, self.seconds, next_due, due_tomorrow, len(self.learning)
+            self.done,
+            self.again,
+            self.seconds,
+            next_due,
+            due_tomorrow,
+            len(self.learning),
+            self.held_back,
+            store.settings.reviews_per_day,
         )

@@ -28,6 +28,12 @@ def summary_text(summary: Summary, now: datetime) -> str:
     if summary.next_due is not None:
         lines.append(f"Next card due    in {format_interval(summary.next_due - now)}")
     lines.append(f"Due by tomorrow  {summary.due_tomorrow}")
+    if summary.held_back:
+        lines += [
+            "",
+            f"{summary.held_back} more reviews wait for tomorrow: today's limit is "
+            f"{summary.review_limit} (reviews_per_day in profile.toml)",
+        ]
     return "\n".join(lines)
 
 
