@@ -260,3 +260,26 @@ def test_an_error_after_the_checkpoint_names_its_line_in_the_whole_file(
         handle.write(b"rating = 9\n")
     with pytest.raises(DataFileError, match=rf"line {lines + 6}: review #3: field 'rating'"):
         make_store()
+
+
+def test_a_new_user_gets_a_profile_when_the_tui_opens(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Opening flashprep writes the default profile (and its cache) at once, so that the next
+    start reads the cache instead of building the defaults again (with pydantic)."""
+    from flashprep.cli import main
+    from flashprep.core import profile
+    from flashprep.tui.app import FlashprepApp
+
+    monkeypatch.setattr(FlashprepApp, "run", lambda self: None)  # no terminal here
+    home = Home(tmp_path / "home")
+    assert main(["--home", str(home.root), "--user", "newbie", "drill"]) == 0
+    store = UserStore(home, "newbie")
+    assert store.profile_path.is_file() and store.settings_cache_path.is_file()
+
+    def no_profile(*args: object) -> None:
+        raise AssertionError("the profile was built again")
+
+    monkeypatch.setattr(profile, "load_profile", no_profile)
+    monkeypatch.setattr(profile, "new_profile", no_profile)
+    assert UserStore(home, "newbie").settings == store.settings

@@ -41,6 +41,9 @@ def open_tui(
         if deck_ids:
             check_deck_ids(opened.library, deck_ids)
         store = opened.store
+        # A new user's default settings are written now, not at their first grade: until then
+        # every start would build them again, with pydantic (later starts read a cache).
+        store.ensure_profile()
         try:
             with gc_paused():  # Textual's modules: nothing for the collector to free
                 from flashprep.tui.app import FlashprepApp
