@@ -113,9 +113,17 @@ text = st.text(
     max_size=40,
 )
 scalar = st.one_of(text, st.integers(), st.booleans())
+card_table = st.dictionaries(st.sampled_from(["a", "b c"]), text, max_size=2)
+"""A table inside a card: the general rules, not the fast path for flat cards."""
 card = st.fixed_dictionaries(
     {"id": text, "front": text, "back": text, "tags": st.lists(text, max_size=3)},
-    optional={"hint": text, "target_seconds": st.integers(5, 3600), "origin": text},
+    optional={
+        "hint": text,
+        "target_seconds": st.integers(5, 3600),
+        "origin": text,
+        "flag": st.booleans(),
+        "nested": st.one_of(st.lists(st.lists(st.integers(), max_size=2), max_size=2), card_table),
+    },
 )
 document = st.fixed_dictionaries(
     {"format": st.just(1), "id": text, "name": text, "description": text},

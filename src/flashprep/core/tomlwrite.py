@@ -101,8 +101,34 @@ def _is_table_list(value: object) -> bool:
     )
 
 
+def _flat_lines(table: Mapping[str, Any]) -> str | None:
+    """`key = value` lines of a table holding only strings, integers, booleans and lists of
+    strings (a card), or None: its values need the general rules. One pass, no classifying."""
+    lines = []
+    for key, value in table.items():
+        kind = type(value)
+        if kind is str:
+            text = _string(value)
+        elif kind is int:
+            text = str(value)
+        elif kind is bool:
+            text = "true" if value else "false"
+        elif kind is list and all(type(item) is str for item in value):
+            items = "".join(f"{INDENT}{_string(item)},\n" for item in value)
+            text = f"[\n{items}]" if value else "[]"
+        else:
+            return None
+        lines.append(f"{_key(key)} = {text}\n")
+    return "".join(lines)
+
+
 def _table(table: Mapping[str, Any], name: str, in_list: bool, out: list[str]) -> None:
     """One table and the tables inside it, in tomli_w's order (its gen_table_chunks)."""
+    if in_list:  # the common case (every card of a deck) first
+        flat = _flat_lines(table)
+        if flat is not None:
+            out.append(f"[[{name}]]\n{flat}")
+            return
     literals: list[tuple[str, Any]] = []
     tables: list[tuple[str, Mapping[str, Any], bool]] = []
     for key, value in table.items():
