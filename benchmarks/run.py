@@ -293,7 +293,8 @@ def import_apkg(bench: Bench) -> list[Row]:
             f"{ratio:.2f}× the Anki library (median {ours:.2f} s vs {anki:.2f} s)",
             target,
             ratio / 2,
-            f"{result.cards} cards, reviews for a fifth; {bench.runs} runs each; "
+            f"{result.cards} cards, review history for a fifth; {bench.runs} runs of each, "
+            "side by side; "
             f"CPU time {cpu:.2f}× ({result.median(result.ours, True):.2f} s vs "
             f"{result.median(result.anki, True):.2f} s)",
         )
