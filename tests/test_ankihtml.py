@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from flashprep.core.importers import protowire
+from flashprep.core.importers import ankihtml, protowire
 from flashprep.core.importers.ankihtml import html_to_markdown, looks_like_html
 from flashprep.core.importers.ankitemplate import (
     CLOZE,
@@ -143,3 +143,27 @@ def test_protowire() -> None:
     for broken in (b"\x08", b"\x12\x05ab", b"\x0b", b"\x00\x01"):
         with pytest.raises(protowire.WireError):
             protowire.parse(broken)
+
+
+_HTMLISH = st.lists(
+    st.sampled_from(
+        [
+            *("<b>", "</b>", "<code>", "</code>", "<PRE>", "</pre>", "<!-- <code> _ -->", "<br>"),
+            *('<a href="x_y*">', "<i class='a_'>", "< b", "a>", "&lt;", "&#60;x", "&#x3C;b"),
+            *("_", "*", "`", "\\", "a", "a_b", "_a", " ", "\n", "1", "é", "\x00", "<", ">"),
+        ]
+    ),
+    max_size=14,
+).map("".join)
+
+
+@settings(max_examples=400, deadline=None, derandomize=True, database=None)
+@given(source=_HTMLISH)
+def test_the_escape_shortcut_agrees_with_the_full_pass(source: str) -> None:
+    """A field the quick check passes is one the full pass leaves alone."""
+    if ankihtml._NEEDS_ESCAPE.search(source):
+        full = ankihtml._mark_escapes(source)
+        expected = (full, full != source)
+    else:
+        expected = (source, False)
+    assert ankihtml._escape_outside_code(source) == expected

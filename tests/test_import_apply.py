@@ -6,10 +6,12 @@ import shutil
 import sqlite3
 import zipfile
 from collections.abc import Callable
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import tomli_w
 
 from ankibuild import Sample, build_sample
 from flashprep.core import userstore as userstore_module
@@ -18,7 +20,7 @@ from flashprep.core.importers.apply import ImportRefused, import_files
 from flashprep.core.library import DeckLibrary
 from flashprep.core.lock import LockedError
 from flashprep.core.paths import Home
-from flashprep.core.reviewlog import log_files, read_all, read_log_file
+from flashprep.core.reviewlog import LogEntry, log_files, read_all, read_log_file
 from flashprep.core.tomlerrors import DataFileError
 from flashprep.core.userstore import Replayed, UserStore, apply_entry
 
@@ -320,3 +322,34 @@ def test_fixture_copy_is_untouched(tmp_path: Path, library: DeckLibrary) -> None
     before = copy.read_bytes()
     import_files([copy], library, None)
     assert copy.read_bytes() == before
+
+
+def test_a_long_imported_history_replays_to_the_same_schedule(store: UserStore) -> None:
+    """Import replays in one batch (core.scheduler.batch); a replay entry by entry agrees."""
+    start = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+    entries = [
+        LogEntry(
+            f"anki-{i}",
+            start + timedelta(days=(i // 20) * 3, minutes=i % 20),
+            f"imported/c{i % 20}",
+            (1, 2, 3, 3, 4)[i * 7 % 5],
+            mode="import",
+        )
+        for i in range(400)
+    ]
+    entries[50] = replace(entries[50], rating=None, action="forget")
+    entries[90] = replace(entries[90], rating=None, action="suspend")
+    assert store.import_entries(entries) == 400
+    assert max(s.reps for s in store.states.values()) > 10  # long enough for fuzzed intervals
+    assert store.data.states == replay_everything(store).states
+    assert UserStore(store.home, store.user).data.states == store.data.states
+
+
+def test_imported_deck_files_are_what_tomli_w_writes(
+    home: Home, library: DeckLibrary, built: tuple[Sample, dict[str, Path]]
+) -> None:
+    _, paths = built
+    import_files([paths["anki21b"]], library, None)
+    for path in home.decks.glob("*.toml"):
+        data = load_deck(path).model_dump(exclude_none=True)
+        assert path.read_bytes() == tomli_w.dumps(data, multiline_strings=True).encode()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -31,6 +32,19 @@ def test_same_seed_same_schedule_even_with_fuzz() -> None:
 def test_fuzz_depends_on_the_seed() -> None:
     runs = {tuple(run(Scheduler(SchedulerSettings(seed=s)), [3] * 8)) for s in range(6)}
     assert len(runs) > 1
+
+
+def test_a_batch_gives_the_same_schedule_and_leaves_random_as_it_was() -> None:
+    ratings = [3, 3, 4, 1, 3, 2, 3, 3, 3]
+    alone = [run(Scheduler(SchedulerSettings(seed=5)), ratings, f"d/c{i}") for i in range(4)]
+    random.seed(99)
+    expected_next = random.random()
+    random.seed(99)
+    scheduler = Scheduler(SchedulerSettings(seed=5))
+    with scheduler.batch(), scheduler.batch():  # nested too, as replays of several files are
+        batched = [run(scheduler, ratings, f"d/c{i}") for i in range(4)]
+    assert batched == alone
+    assert random.random() == expected_next
 
 
 def test_preview_equals_the_grade_it_previews() -> None:

@@ -75,15 +75,16 @@ def _base36(value: int) -> str:
 
 
 def month_file(at: datetime) -> str:
-    return at.astimezone(UTC).strftime("%Y-%m.toml")
+    utc = at.astimezone(UTC)  # formatted by hand: strftime costs several times more
+    return f"{utc.year:04d}-{utc.month:02d}.toml"
 
 
 def toml_instant(at: datetime) -> str:
     """A TOML offset date-time in UTC: 2026-11-26T10:00:00.123456Z (fraction only when non-zero)."""
-    utc = at.astimezone(UTC)
-    text = utc.strftime("%Y-%m-%dT%H:%M:%S")
-    if utc.microsecond:
-        text += f".{utc.microsecond:06d}"
+    u = at.astimezone(UTC)
+    text = f"{u.year:04d}-{u.month:02d}-{u.day:02d}T{u.hour:02d}:{u.minute:02d}:{u.second:02d}"
+    if u.microsecond:
+        text += f".{u.microsecond:06d}"
     return text + "Z"
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 import random
 import threading
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cached_property
@@ -26,8 +28,10 @@ _TO_FSRS: dict[StateName, int] = {"learning": 1, "review": 2, "relearning": 3}
 """Our state names and the values of fsrs.State (fsrs is imported on the first grade or preview,
 not at start-up)."""
 _FROM_FSRS: dict[int, StateName] = {v: k for k, v in _TO_FSRS.items()}
-_RANDOM_LOCK = threading.Lock()
+_RANDOM_LOCK = threading.RLock()
 """fsrs fuzzes with the global `random`: seeding, reviewing and restoring it is one step."""
+_batch_depth = 0
+"""How many `Scheduler.batch()` blocks the thread holding _RANDOM_LOCK is in."""
 
 
 class CardState(NamedTuple):
@@ -115,12 +119,16 @@ class Scheduler:
         # A review dated before the last one (clock moved back) is taken as at the last one.
         when = max(now, state.last_review) if state.last_review else now
         with _RANDOM_LOCK:  # a statistics worker may replay the log while the drill grades
-            saved = random.getstate()
-            random.seed(self._seed(key, state.reps))
-            try:
+            if _batch_depth:  # batch() saved the generator's state and restores it at its end
+                random.seed(self._seed(key, state.reps))
                 new, _log = self._fsrs.review_card(card, Rating(rating), review_datetime=when)
-            finally:
-                random.setstate(saved)
+            else:
+                saved = random.getstate()
+                random.seed(self._seed(key, state.reps))
+                try:
+                    new, _log = self._fsrs.review_card(card, Rating(rating), review_datetime=when)
+                finally:
+                    random.setstate(saved)
         lapse = state.state == "review" and rating == 1
         return state._replace(
             state=_FROM_FSRS[int(new.state)],
@@ -133,6 +141,25 @@ class Scheduler:
             lapses=state.lapses + (1 if lapse else 0),
             buried_until=None,
         )
+
+    @staticmethod
+    @contextmanager
+    def batch() -> Iterator[None]:
+        """Many reviews in a row (a replay): the global `random` is saved once, not per review.
+
+        Saving and restoring its state costs more than a review's own arithmetic. Each review
+        still seeds it the same way, so the schedule is the same; other threads wait to review
+        until the block ends.
+        """
+        global _batch_depth
+        with _RANDOM_LOCK:
+            saved = random.getstate()
+            _batch_depth += 1
+            try:
+                yield
+            finally:
+                _batch_depth -= 1
+                random.setstate(saved)
 
     def preview(self, key: str, state: CardState, now: datetime) -> dict[int, timedelta]:
         """For each rating, how long until the card would be due again."""

@@ -643,8 +643,9 @@ class UserStore:
 
     def _apply_file(self, path: Path, entries: list[LogEntry], end: int | None = None) -> None:
         """Replay entries read from (or just written to) the end of a month file."""
-        for entry in entries:
-            apply_entry(self.scheduler, self.data, entry, self.rollover, self.tz)
+        with self.scheduler.batch():
+            for entry in entries:
+                apply_entry(self.scheduler, self.data, entry, self.rollover, self.tz)
         self._tail += len(entries)
         if entries:
             size = path.stat().st_size if end is None else end

@@ -33,6 +33,12 @@ _ESCAPABLE = re.compile(
     re.I | re.S,
 )
 _NEEDS_ESCAPE = re.compile(r"[\\*`_]|&(?:lt|#0*60|#x0*3c);", re.I)
+_TAG = re.compile(r"<!--.*?-->|<[A-Za-z/!?][^>]*>", re.S)
+"""The tags `_ESCAPABLE` steps over, alone."""
+_ESCAPABLE_TEXT = re.compile(
+    r"[\\*`]|(?<![^\W_])_|_(?![^\W_])|&(?:lt|#0*60|#x0*3c);(?=[A-Za-z/!?])", re.I
+)
+"""What `_ESCAPABLE` marks, for text with its tags replaced by a character that is no word."""
 _BLANK_LINES = re.compile(r"\n{3,}")
 _HARD_BREAK = re.compile(r"(?<=\S) {2,}\n(?=[ \t\xa0]*\S)")
 _TRAILING_SPACES = re.compile(r"[ \t]+\n")
@@ -81,10 +87,22 @@ def _placeholders(text: str, media: list[str]) -> str:
     return text
 
 
-def _escape_outside_code(source: str) -> str:
-    """Mark what Markdown would take as syntax in the HTML's text, outside code (one pass)."""
+def _escape_outside_code(source: str) -> tuple[str, bool]:
+    """Mark what Markdown would take as syntax in the HTML's text, outside code (one pass);
+    and whether anything was marked (the converter's output then has the marks restored)."""
     if not _NEEDS_ESCAPE.search(source):
-        return source
+        return source, False
+    # Most fields need no mark (an underscore inside a word, a star in a tag): find that out
+    # without a Python call per tag. Tags become NUL, not nothing, so that the characters around
+    # a tag look the same to the word-edge rules (`<` and `>` are no word characters either).
+    if not _ESCAPABLE_TEXT.search(_TAG.sub("\x00", source)):
+        return source, False
+    marked = _mark_escapes(source)
+    return marked, marked != source
+
+
+def _mark_escapes(source: str) -> str:
+    """The one pass of `_escape_outside_code`, following code tags."""
     depth = 0
 
     def mark(match: re.Match[str]) -> str:
@@ -133,9 +151,9 @@ def html_to_markdown(source: str, media: list[str] | None = None) -> str:
         return source
     if _SENTINELS.search(source):
         source = _SENTINELS.sub("", source)
-    escaped = _escape_outside_code(source)
+    escaped, marked = _escape_outside_code(source)
     result = convert(escaped).content or ""
-    return _tidy(result.translate(_RESTORE) if escaped is not source else result)
+    return _tidy(result.translate(_RESTORE) if marked else result)
 
 
 def looks_like_html(text: str) -> bool:
