@@ -128,6 +128,7 @@ all time); arrows, **PgUp**/**PgDn** scroll; **Escape** goes back.
     # layout
 
     def compose(self) -> ComposeResult:
+        self.set_class(self.app.size.width >= WIDE, "-wide")  # before mounting: one styling
         decks = [("All decks", ALL_DECKS)] + [(clean(d.name), d.id) for d in self.fp.library]
         ranges = [(label, name) for name, label in RANGE_LABELS.items()]
         with Horizontal(id="stats-filters"):
@@ -151,8 +152,12 @@ all time); arrows, **PgUp**/**PgDn** scroll; **Escape** goes back.
             )
             yield Static("", id="stats-status", markup=False)
         with VerticalScroll(id="stats-body"):
-            yield Static("", id="stats-empty", markup=False)
-            with Container(id="stats-grid"):
+            # Hidden until the statistics are computed; set here, not once mounted, so that
+            # mounting does not lay the screen out twice.
+            yield Static("Computing your statistics…", id="stats-empty", markup=False)
+            grid = Container(id="stats-grid")
+            grid.display = False
+            with grid:
                 yield _panel("Today", Static(id="stats-today", markup=False), id="panel-today")
                 yield _panel(
                     "Calendar",
@@ -212,11 +217,6 @@ all time); arrows, **PgUp**/**PgDn** scroll; **Escape** goes back.
 
     def on_mount(self) -> None:
         self.query_one("#stats-body").focus()
-        self.query_one("#stats-grid").display = False
-        empty = self.query_one("#stats-empty", Static)
-        empty.update("Computing your statistics…")
-        empty.display = True
-        self.set_class(self.size.width >= WIDE, "-wide")
         self.refresh_stats()
 
     def on_resize(self) -> None:
