@@ -14,6 +14,7 @@ import pytest
 
 from flashprep.core import deckindex, userstore
 from flashprep.core.deck import Card, load_deck
+from flashprep.core.deckindex import CARD_FIELDS, CardRecord
 from flashprep.core.drill import Drill
 from flashprep.core.library import DeckLibrary
 from flashprep.core.paths import Home
@@ -111,6 +112,27 @@ def test_a_damaged_card_line_falls_back_to_the_toml(home: Home, decks_dir: Path)
     library = DeckLibrary.load(home, decks_dir)
     record = library.text("alpha/a1")
     assert record is not None and record.id == "a1" and record.front == "What is 2 + [2]?"
+
+
+def test_all_records_at_once_are_the_records_one_by_one(home: Home, decks_dir: Path) -> None:
+    DeckLibrary.load(home, decks_dir)
+    library = DeckLibrary.load(home, decks_dir)  # from the caches
+    for loaded in library:
+        one_by_one = [loaded.index.record(i) for i in range(len(loaded.card_ids))]
+        assert loaded.index.records() == one_by_one == loaded.records()
+        assert [CardRecord(*(getattr(c, f) for f in CARD_FIELDS)) for c in loaded.deck.cards] == (
+            one_by_one
+        )
+
+
+def test_damaged_records_are_read_from_the_toml(home: Home, decks_dir: Path) -> None:
+    expected = DeckLibrary.load(home, decks_dir).decks["alpha"].records()
+    cache = home.cache / "decks" / "bundled-alpha.toml.jsonl"
+    header, _, body = cache.read_bytes().partition(b"\n")
+    for damaged in (body.replace(b'["a1",', b'["zz",', 1), body.replace(b"]\n", b"\n", 1)):
+        cache.write_bytes(header + b"\n" + damaged)
+        loaded = DeckLibrary.load(home, decks_dir).decks["alpha"]
+        assert loaded.records() == expected
 
 
 def test_an_edit_of_a_bundled_card_is_seen_through_the_cache(home: Home, decks_dir: Path) -> None:

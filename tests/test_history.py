@@ -12,7 +12,7 @@ from datetime import timedelta
 
 import pytest
 
-from flashprep.core.history import Review
+from flashprep.core.history import History, Review
 from flashprep.core.historycache import HistoryReader, load_history
 from flashprep.core.profile import load_profile
 from flashprep.core.reviewlog import LOG_HEADER, LogEntry, entry_to_toml, log_files
@@ -79,7 +79,7 @@ def test_kinds_intervals_and_new_cards_come_from_the_replay(
 
 
 def test_an_empty_log_is_an_empty_history(store: UserStore) -> None:
-    assert load_history(store) == []
+    assert len(load_history(store)) == 0
 
 
 def test_the_second_read_comes_from_the_cache(store: UserStore, clock: FakeClock) -> None:
@@ -228,3 +228,45 @@ def test_a_cancelled_read_stops(store: UserStore, clock: FakeClock) -> None:
     study(store, clock, days=1)
     with pytest.raises(Cancelled):
         HistoryReader(store, cancelled=lambda: True).load()
+
+
+def test_the_columns_hold_the_same_reviews_as_the_replay(
+    store: UserStore, clock: FakeClock
+) -> None:
+    """The history read through the cache (columns) equals the Reviews of a plain replay."""
+    from flashprep.core.history import replay
+    from flashprep.core.reviewlog import read_log_blocks
+    from flashprep.core.userstore import Replayed
+
+    study(store, clock)
+    store.grade("alpha/one", 1, 2500)
+    fresh(store)
+    history, rebuilt = cached(store)
+    assert not rebuilt
+    replayed = Replayed()
+    expected: list[Review] = []
+    for path in log_files(store.log_dir):
+        entries = read_log_blocks(path).entries
+        expected += replay(entries, store.scheduler, replayed, store.rollover, store.tz)
+    assert list(history) == expected
+    assert [history[i] for i in range(len(history))] == expected
+    assert History.of(expected) == history
+
+
+def test_history_columns_select_slice_extend_and_truncate() -> None:
+    rows = [
+        Review(1.0, "a/1", 3, 100, "learn", 0.0, True),
+        Review(2.0, "a/2", 1, 200, "review", 25.0, False),
+        Review(3.0, "b/1", 4, 300, "relearn", 0.0, False),
+    ]
+    history = History.of(rows)
+    assert History.of(history) is history
+    assert len(History.of([])) == 0
+    assert list(history.select([True, False, True])) == [rows[0], rows[2]]
+    assert list(history[1:]) == rows[1:]
+    assert history[-1] == rows[2]
+    both = History.of(rows[:1])
+    both.extend(History.of(rows[1:]))
+    assert both == history
+    both.truncate(1)
+    assert list(both) == rows[:1]

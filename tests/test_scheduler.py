@@ -6,9 +6,11 @@ import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from flashprep.core.clock import day_start, format_interval, study_day
-from flashprep.core.scheduler import NEW, Scheduler, SchedulerSettings
+from flashprep.core.scheduler import DECAY, NEW, CardState, Scheduler, SchedulerSettings
 
 NOW = datetime(2026, 11, 26, 12, tzinfo=UTC)
 
@@ -107,6 +109,43 @@ def test_retrievability_is_zero_for_new_and_falls_with_time() -> None:
     soon = scheduler.retrievability(state, NOW + timedelta(days=2))
     later = scheduler.retrievability(state, NOW + timedelta(days=30))
     assert 1.0 >= soon > later > 0.0
+
+
+def test_the_decay_is_the_one_fsrs_schedules_with() -> None:
+    assert Scheduler()._fsrs.parameters[20] == -DECAY
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    stability=st.floats(min_value=0.001, max_value=36500),
+    elapsed=st.integers(min_value=-3 * 86400, max_value=200 * 365 * 86400),
+    state=st.sampled_from(["learning", "review", "relearning"]),
+)
+def test_retrievability_is_what_fsrs_computes(stability: float, elapsed: int, state: str) -> None:
+    from fsrs import Card, State
+    from fsrs import Scheduler as FsrsScheduler
+
+    last = NOW - timedelta(days=3)
+    now = last + timedelta(seconds=elapsed)
+    ours = CardState(
+        state=state,  # type: ignore[arg-type]
+        step=0 if state != "review" else None,
+        stability=stability,
+        difficulty=5.0,
+        due=last + timedelta(days=1),
+        last_review=last,
+        reps=3,
+    )
+    card = Card(
+        state=State[state.capitalize()],
+        step=ours.step,
+        stability=stability,
+        difficulty=5.0,
+        due=ours.due,
+        last_review=last,
+    )
+    expected = FsrsScheduler().get_card_retrievability(card, now)
+    assert Scheduler().retrievability(ours, now) == expected
 
 
 def test_study_day_rolls_over_at_the_rollover_hour() -> None:

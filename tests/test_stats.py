@@ -13,11 +13,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from flashprep.core.clock import study_day
-from flashprep.core.history import Review
+from flashprep.core.history import History, Review
 from flashprep.core.library import DeckLibrary
 from flashprep.core.scheduler import NEW, CardState, Scheduler
 from flashprep.core.stats import (
     Calendar,
+    Dated,
     StatsQuery,
     answer_buttons,
     card_states,
@@ -477,3 +478,30 @@ def test_a_grade_dated_after_today_is_in_no_range(library: DeckLibrary) -> None:
         assert stats["range_summary"]["days_studied"] == 1
         assert sum(d["learn"] for d in stats["reviews_by_day"]) == 1
         assert stats["reviews_by_day"][-1]["date"] == "2026-11-26"
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    days=st.lists(st.integers(min_value=0, max_value=20), max_size=40),
+    first=st.one_of(st.none(), st.integers(min_value=-1, max_value=21)),
+    last=st.integers(min_value=-1, max_value=21),
+)
+def test_a_range_of_days_is_the_same_found_by_bisection(
+    days: list[int], first: int | None, last: int
+) -> None:
+    """In order, the days of a range are a slice; out of order (a clock set back), a filter."""
+    low = first if first is not None else min(days, default=last)
+    for ordered_days in (sorted(days), days):
+        history = History.of(Review(float(i), f"a/{d}", 3) for i, d in enumerate(ordered_days))
+        dated = Dated(history, ordered_days, ordered_days == sorted(ordered_days))
+        kept = dated.between(first, last)
+        pairs = list(zip(history, ordered_days, strict=True))
+        assert list(zip(kept.reviews, kept.days, strict=True)) == [
+            (r, d) for r, d in pairs if low <= d <= last
+        ]
+
+
+def test_the_calendar_knows_whether_the_days_are_in_order() -> None:
+    cal = Calendar(NOW, 4, UTC)
+    assert cal.dated([rv("2026-11-20T10:00Z"), rv("2026-11-21T10:00Z")]).ordered
+    assert not cal.dated([rv("2026-11-21T10:00Z"), rv("2026-11-20T10:00Z")]).ordered

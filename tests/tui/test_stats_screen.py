@@ -224,3 +224,56 @@ async def test_the_app_can_open_on_statistics(
         assert (screen.stats["deck"], screen.stats["range"]) == ("alpha", "year")
         await pilot.press("escape")
         assert isinstance(app.screen, HomeScreen)
+
+
+async def test_statistics_computed_ahead_are_shown_and_later_filters_computed_here(
+    library: DeckLibrary,
+    store: UserStore,
+    clock: FakeClock,
+    timer: Timer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`flashprep stats` computes the first statistics in a child process: the screen takes
+    them for its own filters (no history read), and computes any other filter itself."""
+    from flashprep.core import background
+    from flashprep.core.stats import StatsQuery, compute_stats, screen_key
+
+    history(store, clock)
+    query = StatsQuery(store.now(), store.rollover, store.tz, "alpha", "year")
+    ahead = compute_stats(
+        HistoryReader(store).load(), store.states, library, store.scheduler, query, store.user
+    )
+    ahead["reviews_today"] = 99  # to tell them apart from statistics computed here
+
+    class Done:
+        def result(self) -> dict[str, object]:
+            return ahead
+
+    keys: list[object] = []
+
+    def take(key: object) -> Done | None:
+        keys.append(key)
+        return Done() if key == screen_key("alpha", "year") else None
+
+    monkeypatch.setattr(background, "take", take)
+    loads: list[int] = []
+    real_load = HistoryReader.load
+
+    def load(reader: HistoryReader) -> object:
+        loads.append(1)
+        return real_load(reader)
+
+    monkeypatch.setattr(HistoryReader, "load", load)
+    app = FlashprepApp(
+        library, store, start="stats", deck_ids=["alpha"], timer=timer, stats_range="year"
+    )
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, StatsScreen)
+        assert screen.stats is not None and screen.stats["reviews_today"] == 99
+        assert keys == [screen_key("alpha", "year")] and loads == []
+        await pilot.press("r")  # year -> all: computed here
+        await settle(pilot)
+        assert screen.stats["range"] == "all" and screen.stats["reviews_today"] == 2
+        assert loads == [1]

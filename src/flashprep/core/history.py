@@ -7,10 +7,11 @@ or mature, depends on the card's state before the grade. That comes from replayi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, tzinfo
-from typing import Literal, NamedTuple
+from itertools import compress
+from typing import Any, Literal, NamedTuple, overload
 
 from flashprep.core.reviewlog import LogEntry
 from flashprep.core.scheduler import NEW, CardState, Scheduler
@@ -31,7 +32,7 @@ class Review(NamedTuple):
     the card before it: `kind` is its state (new and learning cards are "learn"), `interval` the
     days it had been scheduled for (0 unless in review), `new` whether it had never been graded.
 
-    A named tuple: a long history holds 100,000 of them, and they are built fast in bulk."""
+    One grade on its own; a whole history is kept as a History (columns), not as these."""
 
     ts: float
     card: str
@@ -52,6 +53,64 @@ class Review(NamedTuple):
     @property
     def mature(self) -> bool:
         return self.interval >= MATURE_DAYS
+
+
+@dataclass(eq=True)
+class History:
+    """Grades, oldest first, as columns: one list per field of Review.
+
+    A long history holds 100,000 grades: seven lists of them are read from the cache in bulk
+    and counted with Counter, zip and compress, where 100,000 tuples would cost more to build
+    and to walk field by field (and several times the memory)."""
+
+    ts: list[float] = field(default_factory=list)
+    card: list[str] = field(default_factory=list)
+    rating: list[int] = field(default_factory=list)
+    ms: list[int] = field(default_factory=list)
+    kind: list[Kind] = field(default_factory=list)
+    interval: list[float] = field(default_factory=list)
+    new: list[bool] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, reviews: Iterable[Review]) -> History:
+        """The columns of some Reviews (a History is returned as it is)."""
+        if isinstance(reviews, History):
+            return reviews
+        rows = list(reviews)
+        if not rows:
+            return cls()
+        return cls(*(list(column) for column in zip(*rows, strict=True)))
+
+    def columns(self) -> tuple[list[Any], ...]:
+        return tuple(getattr(self, f.name) for f in fields(self))
+
+    def __len__(self) -> int:
+        return len(self.ts)
+
+    def __iter__(self) -> Iterator[Review]:
+        return map(Review._make, zip(*self.columns(), strict=True))
+
+    @overload
+    def __getitem__(self, index: int) -> Review: ...
+    @overload
+    def __getitem__(self, index: slice) -> History: ...
+    def __getitem__(self, index: int | slice) -> Review | History:
+        if isinstance(index, slice):
+            return History(*(column[index] for column in self.columns()))
+        return Review._make(column[index] for column in self.columns())
+
+    def select(self, keep: list[bool]) -> History:
+        """Only the grades whose `keep` is true."""
+        return History(*(list(compress(column, keep)) for column in self.columns()))
+
+    def extend(self, other: History) -> None:
+        for mine, theirs in zip(self.columns(), other.columns(), strict=True):
+            mine += theirs
+
+    def truncate(self, length: int) -> None:
+        """Keep only the first `length` grades."""
+        for column in self.columns():
+            del column[length:]
 
 
 def review_of(entry: LogEntry, before: CardState) -> Review:

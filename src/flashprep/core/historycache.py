@@ -19,12 +19,12 @@ import struct
 import sys
 from array import array
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from flashprep.core.fileio import atomic_write
-from flashprep.core.history import KINDS, Cancelled, Review, Step, replay
+from flashprep.core.history import KINDS, Cancelled, History, Step, replay
 from flashprep.core.reviewlog import (
     LOG_FORMAT,
     LogEntry,
@@ -35,7 +35,7 @@ from flashprep.core.reviewlog import (
 from flashprep.core.scheduler import CardState
 from flashprep.core.userstore import Replayed, UserStore, decode_state, encode_state
 
-HISTORY_FORMAT = 1
+HISTORY_FORMAT = 2
 MAGIC = b"flashprep-history\n"
 MAX_UNDO_SEARCH = 1000
 """How many entries back a cut-off (undone) tail is looked for before rebuilding instead."""
@@ -45,6 +45,7 @@ _COLUMNS = (("ts", "d"), ("card", "i"), ("ms", "i"), ("interval", "d"), ("code",
 _CODES = [(rating, kind, new) for new in (False, True) for kind in KINDS for rating in (1, 2, 3, 4)]
 """(rating, kind, new) by the one-byte code stored for each grade."""
 _CODE_OF = {combo: code for code, combo in enumerate(_CODES)}
+_RATING_OF, _KIND_OF, _NEW_OF = (tuple(column) for column in zip(*_CODES, strict=True))
 
 
 @dataclass
@@ -56,7 +57,7 @@ class _Month:
     stamp: list[int]
     end: int
     last: str
-    reviews: list[Review]
+    history: History
 
     @property
     def key(self) -> str:
@@ -109,16 +110,14 @@ class HistoryReader:
         self.store = store
         self.cancelled = cancelled
         self.folder = store.folder / "cache" / "history"
-        self.profile = hashlib.sha1(
-            f"{HISTORY_FORMAT}:{LOG_FORMAT}:{store.profile.model_dump_json()}".encode()
-        ).hexdigest()
+        self.profile = replay_key(store)
         self.rebuilt = False
         """Whether the last load had to replay the whole log (for benchmarks and tests)."""
         self._pending = _Pending()
 
     # the public entry points
 
-    def load(self) -> list[Review]:
+    def load(self) -> History:
         """Every grade in the log, oldest first (mock-interview grades left out)."""
         self.rebuilt = False
         self._pending = _Pending()
@@ -139,9 +138,9 @@ class HistoryReader:
             if month is None:
                 return self._rebuild(files)
             months.append(month)
-        out: list[Review] = []
+        out = History()
         for month in months:
-            out += month.reviews
+            out.extend(month.history)
         return out
 
     def save(self) -> None:
@@ -167,7 +166,7 @@ class HistoryReader:
         if tail is None:
             return None
         if cached is not None and tail.matches(cached):
-            reviews = list(cached.reviews)
+            history = cached.history
             records = tail.records
             boundary = self._common_end(path, cached, records)
             if boundary is None:
@@ -181,10 +180,10 @@ class HistoryReader:
                     else:
                         tail.cards[card] = state
                 graded = sum(1 for r in cut if r[4])
-                del reviews[len(reviews) - graded :]
+                history.truncate(len(history) - graded)
                 records = records[:keep]
         elif cached is None and before is not None and tail.matches(before):
-            reviews, records, offset, last = [], [], 0, ""
+            history, records, offset, last = History(), [], 0, ""
         else:
             return None
         blocks = read_log_blocks(path, offset)
@@ -193,14 +192,18 @@ class HistoryReader:
             states={k: decode_state(tail.cards[k]) for k in touched if k in tail.cards}
         )
         steps: list[Step] = []
-        reviews += replay(
-            blocks.entries,
-            self.store.scheduler,
-            replayed,
-            self.store.rollover,
-            self.store.tz,
-            steps,
-            self.cancelled,
+        history.extend(
+            History.of(
+                replay(
+                    blocks.entries,
+                    self.store.scheduler,
+                    replayed,
+                    self.store.rollover,
+                    self.store.tz,
+                    steps,
+                    self.cancelled,
+                )
+            )
         )
         for key in touched:
             if key in replayed.states:
@@ -212,7 +215,7 @@ class HistoryReader:
         if blocks.entries:
             last = blocks.entries[-1].id
         stamp = self._stamp_for(path, blocks.end)
-        month = _Month(path.name, prev, stamp, blocks.end, last, reviews)
+        month = _Month(path.name, prev, stamp, blocks.end, last, history)
         self._pending.months.append(month)
         self._pending.tail = _Tail(path.name, prev, blocks.end, last, tail.cards, records)
         return month
@@ -236,30 +239,32 @@ class HistoryReader:
 
     # replaying everything
 
-    def _rebuild(self, files: list[Path]) -> list[Review]:
+    def _rebuild(self, files: list[Path]) -> History:
         """Parse and replay the whole log; the whole cache is written afresh by save()."""
         self.rebuilt = True
         self._pending = _Pending()
         replayed = Replayed()
         prev = ""
-        out: list[Review] = []
+        out = History()
         for index, path in enumerate(files):
             self._check()
             newest = index == len(files) - 1
             blocks = read_log_blocks(path)
             steps: list[Step] = []
-            reviews = replay(
-                blocks.entries,
-                self.store.scheduler,
-                replayed,
-                self.store.rollover,
-                self.store.tz,
-                steps if newest else None,
-                self.cancelled,
+            history = History.of(
+                replay(
+                    blocks.entries,
+                    self.store.scheduler,
+                    replayed,
+                    self.store.rollover,
+                    self.store.tz,
+                    steps if newest else None,
+                    self.cancelled,
+                )
             )
             last = blocks.entries[-1].id if blocks.entries else ""
             stamp = self._stamp_for(path, blocks.end)
-            month = _Month(path.name, prev, stamp, blocks.end, last, reviews)
+            month = _Month(path.name, prev, stamp, blocks.end, last, history)
             self._pending.months.append(month)
             if newest:
                 records = None
@@ -268,7 +273,7 @@ class HistoryReader:
                 cards = {k: encode_state(v) for k, v in replayed.states.items()}
                 self._pending.tail = _Tail(path.name, prev, blocks.end, last, cards, records)
             prev = month.key
-            out += reviews
+            out.extend(history)
         return out
 
     @staticmethod
@@ -286,13 +291,14 @@ class HistoryReader:
     def _encode_month(self, month: _Month) -> bytes:
         """A JSON header line, then the month's grades as binary columns (quick to load)."""
         index: dict[str, int] = {}
-        rs = month.reviews
+        h = month.history
+        combos = zip(h.rating, h.kind, map(bool, h.new), strict=True)
         columns: dict[str, array[Any]] = {
-            "ts": array("d", [r.ts for r in rs]),
-            "card": array("i", [index.setdefault(r.card, len(index)) for r in rs]),
-            "ms": array("i", [r.ms for r in rs]),
-            "interval": array("d", [r.interval for r in rs]),
-            "code": array("B", [_CODE_OF[(r.rating, r.kind, bool(r.new))] for r in rs]),
+            "ts": array("d", h.ts),
+            "card": array("i", [index.setdefault(card, len(index)) for card in h.card]),
+            "ms": array("i", h.ms),
+            "interval": array("d", h.interval),
+            "code": array("B", map(_CODE_OF.__getitem__, combos)),
         }
         header = {
             "v": HISTORY_FORMAT,
@@ -304,7 +310,7 @@ class HistoryReader:
             "stamp": month.stamp,
             "end": month.end,
             "last": month.last,
-            "n": len(rs),
+            "n": len(h),
             "cards": list(index),
         }
         head = json.dumps(header, separators=(",", ":")).encode()
@@ -357,6 +363,14 @@ class HistoryReader:
             return None
 
 
+def replay_key(store: UserStore) -> str:
+    """Identifies what the replay depends on: these formats, the scheduler's settings, the
+    rollover hour and the time zone (from the plain settings: no profile validation)."""
+    s = store.settings
+    what = [HISTORY_FORMAT, LOG_FORMAT, asdict(s.scheduler_settings()), s.rollover_hour, s.timezone]
+    return hashlib.sha1(json.dumps(what).encode()).hexdigest()
+
+
 def _encode(state: CardState | None) -> list[Any] | None:
     return encode_state(state) if state is not None else None
 
@@ -384,29 +398,23 @@ def _decode_month(header: dict[str, Any], body: memoryview) -> _Month:
         at += size
     if at != len(body):
         raise ValueError("extra bytes")
-    combos = [_CODES[c] for c in columns["code"]]
-    reviews = list(
-        map(
-            Review._make,
-            zip(
-                columns["ts"],
-                map(keys.__getitem__, columns["card"]),
-                [c[0] for c in combos],
-                columns["ms"],
-                [c[1] for c in combos],
-                columns["interval"],
-                [c[2] for c in combos],
-                strict=True,
-            ),
-        )
+    codes = columns["code"]
+    history = History(
+        columns["ts"].tolist(),
+        list(map(keys.__getitem__, columns["card"])),
+        list(map(_RATING_OF.__getitem__, codes)),
+        columns["ms"].tolist(),
+        list(map(_KIND_OF.__getitem__, codes)),
+        columns["interval"].tolist(),
+        list(map(_NEW_OF.__getitem__, codes)),
     )
     stamp = header["stamp"]
     if not (isinstance(stamp, list) and len(stamp) == 2 and isinstance(header["end"], int)):
         raise ValueError("bad stamp")
-    return _Month(header["name"], header["prev"], stamp, header["end"], header["last"], reviews)
+    return _Month(header["name"], header["prev"], stamp, header["end"], header["last"], history)
 
 
-def load_history(store: UserStore, cancelled: Callable[[], bool] | None = None) -> list[Review]:
+def load_history(store: UserStore, cancelled: Callable[[], bool] | None = None) -> History:
     """Every grade of the user's log, oldest first, read through the cache (and the cache
     brought up to date)."""
     reader = HistoryReader(store, cancelled)

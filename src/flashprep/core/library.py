@@ -67,6 +67,19 @@ class LoadedDeck:
         """The schedule keys of this deck's cards, `deck-id/card-id`, in deck order."""
         return tuple(card_key(self.id, c) for c in self.index.card_ids)
 
+    def records(self) -> list[CardRecord]:
+        """Every card as plain data, in deck order (no pydantic): from the index, else from
+        the validated deck."""
+        try:
+            records = self.index.records()
+            if [r.id for r in records] == list(self.index.card_ids):
+                return records
+        except (ValueError, TypeError):
+            pass
+        return [
+            CardRecord(*(getattr(c, f) for f in deckindex.CARD_FIELDS)) for c in self.deck.cards
+        ]
+
     @cached_property
     def deck(self) -> Deck:
         """The validated deck (overrides applied), built from the index, else from the TOML."""

@@ -384,7 +384,7 @@ def readiness(
         out.append(
             TopicReadiness(
                 topic=deck_id,
-                name=loaded.deck.name,
+                name=loaded.name,
                 cards=len(keys),
                 new=sum(1 for s in states if s.is_new),
                 recall_now=now_sum / len(keys) if keys else 0.0,

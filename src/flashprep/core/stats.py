@@ -7,15 +7,17 @@ the result of `compute_stats` as JSON; the statistics screen draws the same data
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, tzinfo
+from itertools import compress
 from typing import Any, Literal
 
 from flashprep.core.clock import day_start, study_day
 from flashprep.core.drill import count_states, is_available
-from flashprep.core.history import MATURE_DAYS, Review
+from flashprep.core.history import MATURE_DAYS, History, Review
 from flashprep.core.library import DeckLibrary
 from flashprep.core.scheduler import CardState, Scheduler
 from flashprep.core.text import clean
@@ -42,17 +44,28 @@ RATING_NAMES = ("again", "hard", "good", "easy")
 class Dated:
     """Reviews with the study day (a date ordinal) of each, worked out once (Calendar.dated)."""
 
-    reviews: list[Review]
+    reviews: History
     days: list[int]
+    ordered: bool = False
+    """Whether the days never go back (the usual log; not after a clock was set back): then a
+    range of days is a slice, found by bisection."""
 
     def between(self, first: int | None, last: int) -> Dated:
         """Only the reviews of study days `first` (from the start for None) to `last`."""
-        low = first if first is not None else min(self.days, default=last)
-        keep = [i for i, d in enumerate(self.days) if low <= d <= last]
-        return self if len(keep) == len(self.days) else self.only(keep)
+        days = self.days
+        if self.ordered:
+            start = 0 if first is None else bisect_left(days, first)
+            end = bisect_right(days, last)
+            if start == 0 and end == len(days):
+                return self
+            return Dated(self.reviews[start:end], days[start:end], True)
+        low = first if first is not None else min(days, default=last)
+        keep = [low <= d <= last for d in days]
+        return self if all(keep) else self.only(keep)
 
-    def only(self, keep: Sequence[int]) -> Dated:
-        return Dated([self.reviews[i] for i in keep], [self.days[i] for i in keep])
+    def only(self, keep: list[bool]) -> Dated:
+        """Only the reviews whose `keep` is true."""
+        return Dated(self.reviews.select(keep), list(compress(self.days, keep)), self.ordered)
 
 
 class Calendar:
@@ -94,9 +107,10 @@ class Calendar:
         return instant.astimezone(self.tz) if self.tz is not None else instant.astimezone()
 
     def dated(self, reviews: Iterable[Review]) -> Dated:
-        """The reviews with their study days."""
-        rows = list(reviews)
-        return Dated(rows, self.days_of([r[0] for r in rows]))
+        """The reviews (a History, or Reviews) with their study days."""
+        history = History.of(reviews)
+        days = self.days_of(history.ts)
+        return Dated(history, days, days == sorted(days))
 
     def days_of(self, stamps: Iterable[float]) -> list[int]:
         """The study day of each instant (UTC seconds). A run of instants on one day costs one
@@ -159,15 +173,10 @@ def in_range(dated: Dated, today: int, range_name: str) -> Dated:
 
 def today_figures(dated: Dated, today: int) -> dict[str, Any]:
     """Today's work: grades, new cards, time, seconds per card, the four ratings, correct share."""
-    graded = new = ms = 0
-    ratings = [0, 0, 0, 0]
-    for r, day in zip(dated.reviews, dated.days, strict=True):
-        if day != today:
-            continue
-        graded += 1
-        new += r.new
-        ms += r.ms
-        ratings[r.rating - 1] += 1
+    h = dated.between(today, today).reviews
+    graded, new, ms = len(h), sum(h.new), sum(h.ms)
+    counted = Counter(h.rating)
+    ratings = [counted[rating] for rating in (1, 2, 3, 4)]
     return {
         "reviews_today": graded,
         "new_today": new,
@@ -215,27 +224,22 @@ def heatmap(
 def reviews_by_day(dated: Dated, today: int, range_name: str) -> list[dict[str, Any]]:
     """Every study day of the range (from the first grade, for "all") with its grades split by
     the card's state before it (learn, review, relearn) and the time spent."""
-    per: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
-    index = {"learn": 0, "review": 1, "relearn": 2}
-    for r, day in zip(dated.reviews, dated.days, strict=True):
-        row = per[day]
-        row[index[r.kind]] += 1
-        row[3] += r.ms
+    kinds = Counter(zip(dated.days, dated.reviews.kind, strict=True))
+    ms: dict[int, int] = defaultdict(int)
+    for day, spent in zip(dated.days, dated.reviews.ms, strict=True):
+        ms[day] += spent
     days = _days_back(range_name)
-    first = today - days + 1 if days is not None else min(per, default=today)
-    out = []
-    for d in range(first, today + 1):
-        learn, review, relearn, ms = per.get(d, (0, 0, 0, 0))
-        out.append(
-            {
-                "date": date.fromordinal(d).isoformat(),
-                "learn": learn,
-                "review": review,
-                "relearn": relearn,
-                "time_s": round(ms / 1000, 1),
-            }
-        )
-    return out
+    first = today - days + 1 if days is not None else min(ms, default=today)
+    return [
+        {
+            "date": date.fromordinal(d).isoformat(),
+            "learn": kinds[(d, "learn")],
+            "review": kinds[(d, "review")],
+            "relearn": kinds[(d, "relearn")],
+            "time_s": round(ms.get(d, 0) / 1000, 1),
+        }
+        for d in range(first, today + 1)
+    ]
 
 
 # --- what is coming, and where every card is ------------------------------------------------------
@@ -256,19 +260,19 @@ def forecast(
     ask for in the long run (the sum of 1 / interval, as in Anki)."""
     counts = [0] * days
     load = 0.0
-    studied = []
+    due_at: list[float] = []
+    buried: list[int] = []
     for key in keys:
         state = states.get(key)
-        if state is None or state.is_new or state.suspended or state.due is None:
+        if state is None or state.state == "new" or state.suspended or state.due is None:
             continue
         load += 1 / max(1.0, interval_days(state))
-        studied.append(state)
-    studied.sort(key=lambda s: s.due or cal.now)
-    due_days = cal.days_of([s.due.timestamp() for s in studied if s.due is not None])
-    for state, due_day in zip(studied, due_days, strict=True):
-        day = max(due_day, cal.today)
-        if state.buried_until is not None:
-            day = max(day, state.buried_until.toordinal())
+        due_at.append(state.due.timestamp())
+        buried.append(state.buried_until.toordinal() if state.buried_until is not None else 0)
+    order = sorted(range(len(due_at)), key=due_at.__getitem__)  # a day's cards in a run
+    due_days = cal.days_of([due_at[i] for i in order])
+    for index, due_day in zip(order, due_days, strict=True):
+        day = max(due_day, cal.today, buried[index])
         if day - cal.today < days:
             counts[day - cal.today] += 1
     out = [
@@ -307,14 +311,15 @@ def card_states(
 def retention_samples(dated: Dated) -> Dated:
     """True retention counts, as Anki does, the first grade of a card on each study day, when the
     card was in review (it had an interval of a day or more): Again is a fail, the rest a pass."""
+    h = dated.reviews
     last_day: dict[str, int] = {}
     keep = []
-    for index, (r, day) in enumerate(zip(dated.reviews, dated.days, strict=True)):
-        if last_day.get(r.card) == day:
-            continue
-        last_day[r.card] = day
-        if r.kind == "review":
-            keep.append(index)
+    for card, day, kind in zip(h.card, dated.days, h.kind, strict=True):
+        if last_day.get(card) == day:
+            keep.append(False)
+        else:
+            last_day[card] = day
+            keep.append(kind == "review")
     return dated.only(keep)
 
 
@@ -332,10 +337,10 @@ def _retention_cell(young: list[int], mature: list[int]) -> dict[str, Any]:
 def true_retention(samples: Dated, today: int) -> dict[str, Any]:
     """The true retention table: today, yesterday, last 7, 30 and 365 days, all time; each with
     young, mature and all cards: passed, failed and the pass rate (None without any sample)."""
-    per_day = Counter(
-        (day, r.interval >= MATURE_DAYS, r.rating == 1)
-        for r, day in zip(samples.reviews, samples.days, strict=True)
-    )
+    h = samples.reviews
+    matures = map(MATURE_DAYS.__le__, h.interval)  # interval >= MATURE_DAYS
+    fails = map((1).__eq__, h.rating)  # rating == 1
+    per_day = Counter(zip(samples.days, matures, fails, strict=True))
     names = [*PERIODS, "all_time"]
     cells = {n: ([0, 0], [0, 0]) for n in names}
     for (day, mature, failed), n in per_day.items():
@@ -349,19 +354,23 @@ def true_retention(samples: Dated, today: int) -> dict[str, Any]:
 
 def answer_buttons(reviews: Iterable[Review]) -> dict[str, dict[str, int]]:
     """How often each rating was chosen, for learning (and relearning), young and mature cards."""
-    counts = Counter(
-        (0 if r.kind != "review" else 1 + (r.interval >= MATURE_DAYS), r.rating) for r in reviews
-    )
+    h = History.of(reviews)
+    groups = [
+        0 if kind != "review" else 1 + (interval >= MATURE_DAYS)
+        for kind, interval in zip(h.kind, h.interval, strict=True)
+    ]
+    counts = Counter(zip(groups, h.rating, strict=True))
     return {
         group: {name: counts[(index, rating)] for rating, name in enumerate(RATING_NAMES, 1)}
         for index, group in enumerate(("learn", "young", "mature"))
     }
 
 
-def hours(reviews: Sequence[Review], cal: Calendar) -> list[dict[str, Any]]:
+def hours(reviews: Iterable[Review], cal: Calendar) -> list[dict[str, Any]]:
     """Grades by local hour of the day, and the share of them that were not Again."""
-    hour_of = cal.hours_of([r.ts for r in reviews])
-    counts = Counter(zip(hour_of, (r.rating == 1 for r in reviews), strict=True))
+    history = History.of(reviews)
+    hour_of = cal.hours_of(history.ts)
+    counts = Counter(zip(hour_of, [rating == 1 for rating in history.rating], strict=True))
     out = []
     for h in range(24):
         passed, failed = counts[(h, False)], counts[(h, True)]
@@ -382,10 +391,10 @@ def readiness(
     """Per group of cards (a deck, a tag): cards, studied, due today, true retention over the
     samples given, `recall` = average predicted recall now (FSRS retrievability) of the studied
     cards, and `ready` = the share of all its cards you would recall now (new cards count 0)."""
-    failed: Counter[str] = Counter()
-    passed: Counter[str] = Counter()
-    for r in samples:
-        (failed if r.rating == 1 else passed)[r.card] += 1
+    h = History.of(samples)
+    again = [rating == 1 for rating in h.rating]
+    failed = Counter(compress(h.card, again))
+    passed = Counter(compress(h.card, [not a for a in again]))
     studied = {k for k, s in states.items() if not s.is_new}
     out = {}
     for name, members in groups.items():
@@ -442,22 +451,25 @@ class StatsQuery:
 
 
 def compute_stats(
-    reviews: Sequence[Review],
+    reviews: Iterable[Review],
     states: Mapping[str, CardState],
     library: DeckLibrary,
     scheduler: Scheduler,
     query: StatsQuery,
     user: str = "",
 ) -> dict[str, Any]:
-    """Every statistic, as JSON-ready data (the keys are documented in README.md)."""
+    """Every statistic, as JSON-ready data (the keys are documented in README.md).
+
+    `reviews` is best a History (as HistoryReader.load gives it); Reviews will do."""
     cal = Calendar(query.now, query.rollover, query.tz)
     today = cal.today
     deck_ids = [query.deck] if query.deck is not None else list(library.decks)
     keys = library.card_keys(deck_ids)
+    history = History.of(reviews)
     if query.deck is not None:
         prefix = f"{query.deck}/"
-        reviews = [r for r in reviews if r.card.startswith(prefix)]
-    dated = cal.dated(reviews)
+        history = history.select([card.startswith(prefix) for card in history.card])
+    dated = cal.dated(history)
     ranged = in_range(dated, today, query.range)
     per_day = study_days(dated)
     current, longest = streaks(per_day, today)
@@ -477,7 +489,7 @@ def compute_stats(
     samples = retention_samples(dated)
     samples_in_range = in_range(samples, today, query.range).reviews
     upcoming, load = forecast(keys, states, cal)
-    total_ms = sum(r.ms for r in ranged.reviews)
+    total_ms = sum(ranged.reviews.ms)
     studied_days = len(set(ranged.days))
     span = RANGES[query.range] or max(1, today - min(per_day, default=today) + 1)
     n_ranged = len(ranged.reviews)
@@ -486,13 +498,13 @@ def compute_stats(
     decks: dict[str, list[str]] = {}
     for deck_id in deck_ids:
         loaded = library.decks[deck_id]
-        decks[deck_id] = [f"{deck_id}/{c.id}" for c in loaded.deck.cards]
-        for card in loaded.deck.cards:
+        decks[deck_id] = list(loaded.card_keys)
+        for key, card in zip(loaded.card_keys, loaded.records(), strict=True):
             for tag in card.tags:
-                tags[tag].append(f"{deck_id}/{card.id}")
+                tags[tag].append(key)
     by_deck = readiness(decks, states, recall, due, samples_in_range)
     by_tag = readiness(dict(sorted(tags.items())), states, recall, due, samples_in_range)
-    agains = Counter(r.card for r in dated.reviews if r.rating == 1)
+    agains = Counter(compress(dated.reviews.card, [rating == 1 for rating in dated.reviews.rating]))
     hard = hardest(keys, states, recall, agains, scheduler.settings.desired_retention)
 
     return {
@@ -527,7 +539,7 @@ def compute_stats(
         "buttons": answer_buttons(ranged.reviews),
         "answer_seconds": round(total_ms / 1000 / n_ranged, 1) if n_ranged else None,
         "hours": hours(ranged.reviews, cal),
-        "by_deck": [{"id": d, "name": library.decks[d].deck.name, **by_deck[d]} for d in deck_ids],
+        "by_deck": [{"id": d, "name": library.decks[d].name, **by_deck[d]} for d in deck_ids],
         "by_tag": [{"tag": t, **row} for t, row in by_tag.items()],
         "hardest": [_hard_row(key, states[key], recall[key], agains, library) for key in hard],
     }
@@ -536,7 +548,7 @@ def compute_stats(
 def _hard_row(
     key: str, state: CardState, recall: float, agains: Mapping[str, int], library: DeckLibrary
 ) -> dict[str, Any]:
-    card = library.card(key)
+    card = library.text(key)
     return {
         "card": key,
         "deck": key.split("/", 1)[0],
@@ -547,3 +559,8 @@ def _hard_row(
         "recall": round(recall, 4),
         "difficulty": round(state.difficulty, 2) if state.difficulty is not None else None,
     }
+
+
+def screen_key(deck: str | None, range_name: str) -> tuple[str, str | None, str]:
+    """What statistics computed ahead for the statistics screen were computed for."""
+    return ("stats", deck, range_name)

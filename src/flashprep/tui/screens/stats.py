@@ -19,15 +19,16 @@ from textual.widget import Widget
 from textual.widgets import Footer, Label, Select, Static
 from textual.worker import get_current_worker
 
+from flashprep.core import background
 from flashprep.core.history import Cancelled
 from flashprep.core.historycache import HistoryReader
-from flashprep.core.stats import RANGE_LABELS, RANGES, StatsQuery, compute_stats
+from flashprep.core.stats import RANGE_LABELS, RANGES, StatsQuery, compute_stats, screen_key
 from flashprep.core.text import clean
 from flashprep.core.tomlerrors import DataFileError
 from flashprep.tui.widgets.charts import BarChart, Heatmap, Series, ShareBar, text_table
 
 if TYPE_CHECKING:
-    from flashprep.core.history import Review
+    from flashprep.core.history import History
     from flashprep.core.scheduler import CardState
     from flashprep.tui.app import FlashprepApp
 
@@ -113,7 +114,7 @@ all time); arrows, **PgUp**/**PgDn** scroll; **Escape** goes back.
         super().__init__()
         self.deck = deck
         self.range_name = range_name if range_name in RANGES else "month"
-        self.history: list[Review] | None = None
+        self.history: History | None = None
         self.stats: dict[str, Any] | None = None
         """The statistics on screen (None until the first computation ends)."""
         self.error: str | None = None
@@ -127,6 +128,7 @@ all time); arrows, **PgUp**/**PgDn** scroll; **Escape** goes back.
     # layout
 
     def compose(self) -> ComposeResult:
+        self.set_class(self.app.size.width >= WIDE, "-wide")  # before mounting: one styling
         decks = [("All decks", ALL_DECKS)] + [(clean(d.name), d.id) for d in self.fp.library]
         ranges = [(label, name) for name, label in RANGE_LABELS.items()]
         with Horizontal(id="stats-filters"):
@@ -150,8 +152,12 @@ all time); arrows, **PgUp**/**PgDn** scroll; **Escape** goes back.
             )
             yield Static("", id="stats-status", markup=False)
         with VerticalScroll(id="stats-body"):
-            yield Static("", id="stats-empty", markup=False)
-            with Container(id="stats-grid"):
+            # Hidden until the statistics are computed; set here, not once mounted, so that
+            # mounting does not lay the screen out twice.
+            yield Static("Computing your statistics…", id="stats-empty", markup=False)
+            grid = Container(id="stats-grid")
+            grid.display = False
+            with grid:
                 yield _panel("Today", Static(id="stats-today", markup=False), id="panel-today")
                 yield _panel(
                     "Calendar",
@@ -211,11 +217,6 @@ all time); arrows, **PgUp**/**PgDn** scroll; **Escape** goes back.
 
     def on_mount(self) -> None:
         self.query_one("#stats-body").focus()
-        self.query_one("#stats-grid").display = False
-        empty = self.query_one("#stats-empty", Static)
-        empty.update("Computing your statistics…")
-        empty.display = True
-        self.set_class(self.size.width >= WIDE, "-wide")
         self.refresh_stats()
 
     def on_resize(self) -> None:
@@ -243,13 +244,15 @@ all time); arrows, **PgUp**/**PgDn** scroll; **Escape** goes back.
         app = self.fp
         reader = None
         try:
-            history = self.history
-            if history is None:
-                reader = HistoryReader(app.store, lambda: worker.is_cancelled)
-                history = self.history = reader.load()
-            stats = compute_stats(
-                history, states, app.library, app.store.scheduler, query, app.store.user
-            )
+            stats = self._computed_ahead(query)
+            if stats is None:
+                history = self.history
+                if history is None:
+                    reader = HistoryReader(app.store, lambda: worker.is_cancelled)
+                    history = self.history = reader.load()
+                stats = compute_stats(
+                    history, states, app.library, app.store.scheduler, query, app.store.user
+                )
         except Cancelled:
             return
         except (DataFileError, OSError) as exc:
@@ -260,6 +263,14 @@ all time); arrows, **PgUp**/**PgDn** scroll; **Escape** goes back.
             app.call_from_thread(self._computed, stats, inputs)
         if reader is not None:
             reader.save()  # after drawing: the cache only makes the next read fast
+
+    @staticmethod
+    def _computed_ahead(query: StatsQuery) -> dict[str, Any] | None:
+        """The statistics `flashprep stats` started computing in a child process before the
+        app started (core/background.py), if they are for this query; else None."""
+        ahead = background.take(screen_key(query.deck, query.range))
+        found = ahead.result() if ahead is not None else None
+        return found if isinstance(found, dict) else None
 
     def _computed(
         self, stats: dict[str, Any], inputs: tuple[StatsQuery, dict[str, CardState]]
