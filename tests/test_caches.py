@@ -239,13 +239,14 @@ def test_a_rebuilt_state_cache_holds_the_checkpoint_not_the_log_after_it(
 
 def test_start_up_imports_no_pydantic(tmp_path: Path, decks_dir: Path) -> None:
     """The path to the first card reads caches only; pydantic is for validating changed files.
-    The CLI and the drill screen's modules do not import it either."""
+    The CLI and the modules of the drill, home and statistics screens do not import it either."""
     code = f"""
 import sys
 from pathlib import Path
 import flashprep.cli
 flashprep.cli.build_parser().parse_args(["drill"])
-import flashprep.tui.app, flashprep.tui.screens.drill
+import flashprep.tui.app, flashprep.tui.screens.drill, flashprep.tui.screens.home
+import flashprep.tui.screens.stats
 from flashprep.core.paths import Home
 from flashprep.core.library import DeckLibrary
 from flashprep.core.userstore import UserStore

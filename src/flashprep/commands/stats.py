@@ -6,10 +6,8 @@ import argparse
 import json
 from typing import Any
 
-from flashprep.commands.common import Opened, add_common_options, check_deck_ids, open_user
-from flashprep.core.historycache import HistoryReader
-from flashprep.core.plan import interview_stats
-from flashprep.core.stats import RANGES, StatsQuery, compute_stats, screen_key
+from flashprep.commands.common import add_common_options, check_deck_ids, open_user
+from flashprep.core.stats import RANGES
 
 
 def register(sub: Any) -> None:
@@ -32,45 +30,22 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     if not args.json:
-        return open_screen(args)
+        from flashprep.commands.tui import open_tui
+
+        return open_tui(args, "stats", [args.deck] if args.deck else None, stats_range=args.range)
+    from flashprep.core.historycache import HistoryReader
+    from flashprep.core.plan import interview_stats
+    from flashprep.core.stats import StatsQuery, compute_stats
+
     opened = open_user(args)
     if args.deck:
         check_deck_ids(opened.library, [args.deck])
-    stats, reader = compute(opened, args.deck, args.range)
-    stats.update(interview_stats(opened.library, opened.store))  # interview_date, readiness
-    print(json.dumps(stats, indent=2, ensure_ascii=False), flush=True)
-    reader.save()  # after printing: the cache only makes the next run fast
-    return 0
-
-
-def compute(
-    opened: Opened, deck: str | None, range_name: str
-) -> tuple[dict[str, Any], HistoryReader]:
-    """The statistics, and the reader whose cache to save once they are shown."""
     store = opened.store
-    query = StatsQuery(store.now(), store.rollover, store.tz, deck, range_name)
+    query = StatsQuery(store.now(), store.rollover, store.tz, args.deck, args.range)
     reader = HistoryReader(store)
     history = reader.load()
     stats = compute_stats(history, store.states, opened.library, store.scheduler, query, store.user)
-    return stats, reader
-
-
-def open_screen(args: argparse.Namespace) -> int:
-    """The statistics screen. The statistics are computed meanwhile in a child process (on
-    another core) that only reads; the screen takes them, or computes them itself."""
-    from flashprep.commands.tui import open_tui
-    from flashprep.core import background
-
-    key = screen_key(args.deck, args.range)
-    reader: list[HistoryReader] = []
-
-    def work() -> dict[str, Any]:
-        stats, found = compute(open_user(args), args.deck, args.range)
-        reader.append(found)
-        return stats
-
-    background.start(key, work, after=lambda: reader[0].save())
-    try:
-        return open_tui(args, "stats", [args.deck] if args.deck else None, stats_range=args.range)
-    finally:
-        background.finish()  # the child is done, or stopped if nobody took its result
+    stats.update(interview_stats(opened.library, store))  # interview_date, readiness
+    print(json.dumps(stats, indent=2, ensure_ascii=False), flush=True)
+    reader.save()  # after printing: the cache only makes the next run fast
+    return 0

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import mmap
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -26,7 +26,7 @@ from flashprep.core.fileio import atomic_write
 if TYPE_CHECKING:
     from flashprep.core.deck import Card, Deck
 
-INDEX_FORMAT = 1
+INDEX_FORMAT = 2
 CARD_FIELDS = ("id", "front", "back", "tags", "hint", "level", "target_seconds", "origin")
 """The fields of core.deck.Card, in the order a card's line holds them (a test keeps them equal)."""
 
@@ -59,6 +59,11 @@ DEFAULT_TARGET_SECONDS: dict[str, int] = {
 }
 
 
+class _HasTags(Protocol):
+    @property
+    def tags(self) -> list[str]: ...
+
+
 class _HasTarget(Protocol):
     @property
     def target_seconds(self) -> int | None: ...
@@ -83,6 +88,9 @@ class DeckIndex:
     """The cache file's bytes (a memory map of it: pages are read only when a card is shown)."""
     starts: tuple[int, ...] = field(repr=False)
     """Offset in `data` of each card's line; the line ends at the next card's start."""
+    tags: dict[str, list[int]] = field(default_factory=dict, repr=False)
+    """Each tag and the places of its cards in the deck (for statistics by tag, without
+    decoding every card)."""
 
     @cached_property
     def positions(self) -> dict[str, int]:
@@ -130,8 +138,26 @@ def encode(deck: Deck, edited: frozenset[str], deck_stamp: Stamp, overrides: Sta
         "cards": [c.id for c in deck.cards],
         "edited": sorted(edited),
         "starts": starts,
+        "tags": tag_positions(deck.cards),
     }
     return json.dumps(header, separators=(",", ":")).encode() + b"\n" + b"".join(lines)
+
+
+def tag_positions(cards: Iterable[_HasTags]) -> dict[str, list[int]]:
+    """Each tag, in order of first use, with the places of the cards that carry it."""
+    out: dict[str, list[int]] = {}
+    for index, card in enumerate(cards):
+        for tag in dict.fromkeys(card.tags):
+            out.setdefault(tag, []).append(index)
+    return out
+
+
+def valid_tag_positions(tags: Any, cards: int) -> bool:
+    """Whether `tags` (read from a cache file) maps tags to places of a deck of `cards` cards."""
+    return isinstance(tags, dict) and all(
+        isinstance(places, list) and all(type(p) is int and 0 <= p < cards for p in places)
+        for places in tags.values()
+    )
 
 
 def _card_line(card: Card) -> bytes:
@@ -153,7 +179,10 @@ def decode(data: Buffer) -> tuple[list[Any], DeckIndex] | None:
             return None
         if starts and (starts[0] != newline + 1 or starts[-1] >= len(data)):
             return None
-        index = DeckIndex(*meta, ids, frozenset(head["edited"]), data, starts)
+        tags = head["tags"]  # checked where used (LoadedDeck.tagged): start-up needs none
+        if not isinstance(tags, dict):
+            return None
+        index = DeckIndex(*meta, ids, frozenset(head["edited"]), data, starts, tags)
         return head["key"], index
     except (ValueError, KeyError, TypeError):
         return None

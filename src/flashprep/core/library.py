@@ -80,6 +80,15 @@ class LoadedDeck:
             CardRecord(*(getattr(c, f) for f in deckindex.CARD_FIELDS)) for c in self.deck.cards
         ]
 
+    def tagged(self) -> dict[str, list[str]]:
+        """Each tag of the deck, in order of first use, with the keys of its cards: from the
+        index, else from the cards."""
+        keys = self.card_keys
+        tags = self.index.tags
+        if not deckindex.valid_tag_positions(tags, len(keys)):  # a damaged cache
+            tags = deckindex.tag_positions(self.records())
+        return {tag: [keys[p] for p in places] for tag, places in tags.items()}
+
     @cached_property
     def deck(self) -> Deck:
         """The validated deck (overrides applied), built from the index, else from the TOML."""

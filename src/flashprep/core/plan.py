@@ -353,7 +353,7 @@ def readiness(
     done_today = store.counts_today().new
     pace = 0
     if active and goal is not None:
-        own = store.profile.settings.new_per_day
+        own = store.settings.new_per_day
         pace = max(own, new_pace(len(new_keys) + done_today, today, goal.day))
     intro: dict[str, date] = {}
     for index, key in enumerate(new_keys):

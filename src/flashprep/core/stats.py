@@ -499,9 +499,8 @@ def compute_stats(
     for deck_id in deck_ids:
         loaded = library.decks[deck_id]
         decks[deck_id] = list(loaded.card_keys)
-        for key, card in zip(loaded.card_keys, loaded.records(), strict=True):
-            for tag in card.tags:
-                tags[tag].append(key)
+        for tag, keys_of_tag in loaded.tagged().items():
+            tags[tag] += keys_of_tag
     by_deck = readiness(decks, states, recall, due, samples_in_range)
     by_tag = readiness(dict(sorted(tags.items())), states, recall, due, samples_in_range)
     agains = Counter(compress(dated.reviews.card, [rating == 1 for rating in dated.reviews.rating]))
@@ -559,8 +558,3 @@ def _hard_row(
         "recall": round(recall, 4),
         "difficulty": round(state.difficulty, 2) if state.difficulty is not None else None,
     }
-
-
-def screen_key(deck: str | None, range_name: str) -> tuple[str, str | None, str]:
-    """What statistics computed ahead for the statistics screen were computed for."""
-    return ("stats", deck, range_name)

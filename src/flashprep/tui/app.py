@@ -64,13 +64,14 @@ class FlashprepApp(App[None]):
         return StoryFile(self.store.folder)
 
     def on_mount(self) -> None:
-        if self.start == "drill":  # the home screen opens when the drill is left: a faster start
+        # A drill or the statistics opened from the command line come first, alone: the home
+        # screen opens when they are left (a faster start).
+        if self.start == "drill":
             self.start_drill(self.deck_ids)
         elif self.start == "mock":
             self.show_decks()
             self.start_mock(self.mock or MockOptions(deck_ids=self.deck_ids))
         elif self.start == "stats":
-            self.show_decks()
             self.show_stats(self.deck_ids[0] if self.deck_ids else None, self.stats_range)
         else:
             self.show_decks()

@@ -9,12 +9,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from flashprep.core.drill import deck_counts
 from flashprep.core.plan import today_plan
 from flashprep.core.text import clean
 from flashprep.tui.screens.plan import countdown_text
+from flashprep.tui.widgets.card import KeyBar
 
 if TYPE_CHECKING:
     from flashprep.tui.app import FlashprepApp
@@ -61,7 +62,7 @@ today).
             yield Static(id="home-title", markup=False)
             yield DataTable(id="decks", cursor_type="row", zebra_stripes=True)
             yield Static(id="home-hint", markup=False)
-        yield Footer()
+        yield KeyBar()  # one widget: Footer mounts and styles one per key, at every switch
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
@@ -100,7 +101,7 @@ today).
         if table.row_count:
             table.move_cursor(row=min(cursor, table.row_count - 1))
         title = self.query_one("#home-title", Static)
-        interview = app.store.profile.interview
+        interview = app.store.settings.interview  # plain values: the home screen needs no pydantic
         days_left = (interview.date - app.store.today()).days if interview else None
         countdown = countdown_text(interview, days_left)
         plan = today_plan(app.library, app.store) if interview else None

@@ -15,13 +15,14 @@ from textual.widgets import DataTable, Footer, Static
 
 from flashprep.core.drill import Drill
 from flashprep.core.plan import TodayPlan, TopicReadiness, readiness, today_plan, weakest_cards
-from flashprep.core.profile import Interview
 from flashprep.core.reviewlog import read_all
 from flashprep.core.timing import TopicTimes, time_by_topic
 from flashprep.core.tomlerrors import DataFileError
 from flashprep.tui.screens.confirm import ConfirmScreen
 
 if TYPE_CHECKING:
+    from flashprep.core.profile import Interview
+    from flashprep.core.usersettings import InterviewPlan
     from flashprep.tui.app import FlashprepApp
 
 
@@ -37,7 +38,7 @@ def percent(value: float | None) -> str:
     return "-" if value is None else f"{value:.0%}"
 
 
-def countdown_text(interview: Interview | None, days_left: int | None) -> str:
+def countdown_text(interview: Interview | InterviewPlan | None, days_left: int | None) -> str:
     """`Interview in 12 days (2026-12-08)`, for the home and plan screens."""
     if interview is None or days_left is None:
         return ""

@@ -16,15 +16,15 @@ from textual.binding import Binding
 from textual.containers import Container, Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Label, Select, Static
+from textual.widgets import Label, Select, Static
 from textual.worker import get_current_worker
 
-from flashprep.core import background
 from flashprep.core.history import Cancelled
 from flashprep.core.historycache import HistoryReader
-from flashprep.core.stats import RANGE_LABELS, RANGES, StatsQuery, compute_stats, screen_key
+from flashprep.core.stats import RANGE_LABELS, RANGES, StatsQuery, compute_stats
 from flashprep.core.text import clean
 from flashprep.core.tomlerrors import DataFileError
+from flashprep.tui.widgets.card import KeyBar
 from flashprep.tui.widgets.charts import BarChart, Heatmap, Series, ShareBar, text_table
 
 if TYPE_CHECKING:
@@ -213,7 +213,7 @@ all time); arrows, **PgUp**/**PgDn** scroll; **Escape** goes back.
                 yield _table_panel("Readiness by deck", "decks")
                 yield _table_panel("Readiness by tag", "tags")
                 yield _table_panel("Hardest cards", "hardest")
-        yield Footer()
+        yield KeyBar()  # one widget: Footer mounts and styles one per key
 
     def on_mount(self) -> None:
         self.query_one("#stats-body").focus()
@@ -244,15 +244,13 @@ all time); arrows, **PgUp**/**PgDn** scroll; **Escape** goes back.
         app = self.fp
         reader = None
         try:
-            stats = self._computed_ahead(query)
-            if stats is None:
-                history = self.history
-                if history is None:
-                    reader = HistoryReader(app.store, lambda: worker.is_cancelled)
-                    history = self.history = reader.load()
-                stats = compute_stats(
-                    history, states, app.library, app.store.scheduler, query, app.store.user
-                )
+            history = self.history
+            if history is None:
+                reader = HistoryReader(app.store, lambda: worker.is_cancelled)
+                history = self.history = reader.load()
+            stats = compute_stats(
+                history, states, app.library, app.store.scheduler, query, app.store.user
+            )
         except Cancelled:
             return
         except (DataFileError, OSError) as exc:
@@ -263,14 +261,6 @@ all time); arrows, **PgUp**/**PgDn** scroll; **Escape** goes back.
             app.call_from_thread(self._computed, stats, inputs)
         if reader is not None:
             reader.save()  # after drawing: the cache only makes the next read fast
-
-    @staticmethod
-    def _computed_ahead(query: StatsQuery) -> dict[str, Any] | None:
-        """The statistics `flashprep stats` started computing in a child process before the
-        app started (core/background.py), if they are for this query; else None."""
-        ahead = background.take(screen_key(query.deck, query.range))
-        found = ahead.result() if ahead is not None else None
-        return found if isinstance(found, dict) else None
 
     def _computed(
         self, stats: dict[str, Any], inputs: tuple[StatsQuery, dict[str, CardState]]
@@ -480,7 +470,7 @@ all time); arrows, **PgUp**/**PgDn** scroll; **Escape** goes back.
 
     def action_back(self) -> None:
         self.workers.cancel_node(self)
-        self.dismiss()
+        self.fp.show_decks()  # where it was opened from, or home
 
     def action_pick_deck(self) -> None:
         select = self.query_one("#stats-deck", Select)
