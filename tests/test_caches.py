@@ -306,3 +306,19 @@ def test_a_new_user_gets_a_profile_when_the_tui_opens(
     monkeypatch.setattr(profile, "load_profile", no_profile)
     monkeypatch.setattr(profile, "new_profile", no_profile)
     assert UserStore(home, "newbie").settings == store.settings
+
+
+def test_tags_from_the_deck_index_are_the_cards_tags(home: Home, decks_dir: Path) -> None:
+    """Statistics by tag read the index's tag table; a damaged one falls back to the cards."""
+    library = DeckLibrary.load(home, decks_dir)
+    expected: dict[str, dict[str, list[str]]] = {}
+    for loaded in library:
+        tags: dict[str, list[str]] = expected.setdefault(loaded.id, {})
+        for key, record in zip(loaded.card_keys, loaded.records(), strict=True):
+            for tag in record.tags:
+                tags.setdefault(tag, []).append(key)
+        assert loaded.tagged() == tags
+    alpha = library.get("alpha")
+    assert alpha is not None and expected["alpha"]["math"] == ["alpha/a1"]
+    alpha.index.tags["math"] = [999]  # a place past the deck's end: not trusted
+    assert alpha.tagged() == expected["alpha"]
