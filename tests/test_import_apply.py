@@ -353,3 +353,40 @@ def test_imported_deck_files_are_what_tomli_w_writes(
     for path in home.decks.glob("*.toml"):
         data = load_deck(path).model_dump(exclude_none=True)
         assert path.read_bytes() == tomli_w.dumps(data, multiline_strings=True).encode()
+
+
+def test_an_imported_deck_is_indexed_as_a_parse_of_its_file_would_be(
+    tmp_path: Path, home: Home, library: DeckLibrary, decks_dir: Path
+) -> None:
+    """The import caches each deck's index as it writes the file, so the next start reads the
+    cache; it holds exactly what parsing the written TOML gives (tricky text included)."""
+    tricky = [
+        'quote " and \\\\ backslash',
+        "line one\r\nline two\nthree",
+        "a lone\rcarriage return",
+        "tab\there and unicode é ✓ 𝄞",
+        "\"\"\"triple\"\"\" and '''single'''",
+    ]
+    rows = "\n".join(
+        f'"{t.replace(chr(34), chr(34) * 2)}","answer {i}"' for i, t in enumerate(tricky)
+    )
+    source = tmp_path / "tricky.csv"
+    source.write_text("#separator:Comma\n#columns:Front,Back\n" + rows + "\n", newline="")
+    import_files([source, MODERN], library, None)
+    cached = DeckLibrary.load(home, decks_dir)
+    assert cached.errors == []
+    for cache in (home.cache / "decks").glob("imported-*.jsonl"):
+        cache.unlink()
+    parsed = DeckLibrary.load(home, decks_dir)  # no cache: from the TOML files
+    imported = [d.id for d in parsed if d.source == "imported"]
+    assert len(imported) == 3
+    for deck_id in imported:
+        a, b = cached.get(deck_id), parsed.get(deck_id)
+        assert a is not None and b is not None
+        assert (a.name, a.category, a.card_ids) == (b.name, b.category, b.card_ids)
+        assert a.records() == b.records() and a.tagged() == b.tagged()
+    fronts = [r.front for d in imported for r in parsed.get(d).records()]  # type: ignore[union-attr]
+    assert any("𝄞" in f for f in fronts) and any('"""triple"""' in f for f in fronts)
+    assert "line one\nline two\nthree" in fronts  # Windows line ends become LF, once
+    again = import_files([source], parsed, None)
+    assert [(d.added, d.updated) for d in again.decks] == [(0, 0)]  # nothing changed

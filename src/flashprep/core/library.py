@@ -198,7 +198,7 @@ class DeckLibrary:
         def overrides_stamp(deck_id: str) -> deckindex.Stamp:
             return file_stamp(overrides_dir / f"{deck_id}.toml") if overrides_dir else None
 
-        cache = self.home.cache / "decks" / f"{source}-{path.name}.jsonl"
+        cache = self._cache_file(path, source)
         deck_stamp = file_stamp(path)
         cached = deckindex.read(cache, deck_stamp, overrides_stamp)
         if cached is not None:
@@ -214,6 +214,16 @@ class DeckLibrary:
         index = deckindex.decode(data)
         assert index is not None, "decode() reads what encode() writes"
         return index[1]
+
+    def _cache_file(self, path: Path, source: Source) -> Path:
+        return self.home.cache / "decks" / f"{source}-{path.name}.jsonl"
+
+    def index_written(self, path: Path, deck: Deck) -> None:
+        """Cache the index of a deck file just written from `deck` (an import), so that the next
+        load reads it instead of parsing and validating the whole file again."""
+        data = deckindex.encode(deck, frozenset(), file_stamp(path), None)
+        with contextlib.suppress(OSError):
+            deckindex.write(self._cache_file(path, "imported"), data)
 
     def __iter__(self) -> Iterator[LoadedDeck]:
         return iter(self.decks.values())

@@ -137,13 +137,29 @@ def _existing(path: Path, deck_id: str) -> Deck | None:
     return existing
 
 
+def _line_ends(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _as_written(card: Card) -> Card:
+    """The card as its deck file will give it back: a TOML parser reads a multi-line string's
+    CR LF as LF, so line ends are made LF here (else a second import of a file with Windows line
+    ends would find every such card changed, and the index cached at import would differ)."""
+    changes = {
+        name: _line_ends(value)
+        for name in ("front", "back", "hint")
+        if isinstance(value := getattr(card, name), str) and "\r" in value
+    }
+    return card.model_copy(update=changes) if changes else card
+
+
 def _plan_deck(
     deck_id: str, parts: list[SourceDeck], existing: Deck | None, renamed: str | None
 ) -> tuple[Deck, DeckChange]:
     incoming: dict[str, Card] = {}
     for part in parts:
         for card in part.cards:
-            incoming[card.id] = card
+            incoming[card.id] = _as_written(card)
     first = parts[0]
     if existing is None:
         name = first.name if len({p.name for p in parts}) == 1 else deck_id
@@ -152,7 +168,7 @@ def _plan_deck(
             id=deck_id,
             name=name[:200],
             category=first.category,
-            description=first.description,
+            description=_line_ends(first.description),
             cards=list(incoming.values()),
         )
         return deck, change
@@ -219,6 +235,7 @@ def apply_sources(
         if not dry_run:  # every deck was planned (and every existing file read) before any write
             for path, planned in writes:
                 atomic_write(path, deck_to_toml(planned), private=False)
+                library.index_written(path, planned)
     finally:
         if lock is not None:
             lock.release()
