@@ -129,3 +129,38 @@ def test_user_names_that_could_escape_write_nothing(
     assert main(["drill", f"--user={name}"]) == 2
     assert "invalid user name" in capsys.readouterr().err
     assert tree(tmp_path) == before
+
+
+def test_records_are_fsynced_and_derived_files_are_not(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make_store: Make, clock: FakeClock
+) -> None:
+    """A grade and a checkpoint reach the disk (fsync); caches and the lock's info are written
+    atomically but not fsynced: they are checked when read, and an fsync can stall start-up."""
+    from flashprep.core import fileio
+
+    synced: list[int] = []
+    real = os.fsync
+
+    def counting(fd: int) -> None:
+        synced.append(fd)
+        real(fd)
+
+    monkeypatch.setattr(os, "fsync", counting)
+    fileio.atomic_write(tmp_path / "cache.json", b"{}", durable=False)
+    assert synced == [] and (tmp_path / "cache.json").read_bytes() == b"{}"
+    fileio.atomic_write(tmp_path / "record.toml", b"x = 1\n")
+    assert len(synced) == 2  # the file, then its folder
+    store = make_store()
+    store.grade("alpha/a1", 3)
+    store.checkpoint()
+    home = store.home
+    synced.clear()
+    lock = UserLock(store.folder)
+    lock.acquire()
+    try:
+        UserStore(home, store.user, clock, lock)  # start-up: reads caches, writes the lock info
+        assert synced == []
+        UserStore(home, store.user, clock, lock).grade("alpha/a2", 3)
+        assert len(synced) == 1  # the log append
+    finally:
+        lock.release()

@@ -209,7 +209,7 @@ def read(cache: Path, deck_stamp: Stamp, overrides_of: Callable[[str], Stamp]) -
 
 def write(cache: Path, data: bytes) -> None:
     """Replace the cache file atomically (a reader sees the old file or the new one)."""
-    atomic_write(cache, data, private=False)
+    atomic_write(cache, data, private=False, durable=False)  # checked when read
 
 
 def as_card_data(record: CardRecord) -> dict[str, Any]:

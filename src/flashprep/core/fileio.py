@@ -68,8 +68,12 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def atomic_write(path: Path, data: bytes, private: bool = True) -> None:
-    """Write `data` to `path` atomically: temp file beside it, fsync, rename, fsync the folder."""
+def atomic_write(path: Path, data: bytes, private: bool = True, durable: bool = True) -> None:
+    """Write `data` to `path` atomically: temp file beside it, fsync, rename, fsync the folder.
+
+    `durable=False` skips both fsyncs, for files that are checked when read and rebuilt when
+    lost (derived caches, the lock's info): readers still see the old file or the new one, and
+    an fsync can take long while the disk is busy."""
     ensure_dir(path.parent, private)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=path.parent)
     try:
@@ -78,13 +82,15 @@ def atomic_write(path: Path, data: bytes, private: bool = True) -> None:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
-    fsync_dir(path.parent)
+    if durable:
+        fsync_dir(path.parent)
 
 
 def append_durable(path: Path, data: bytes, header: bytes = b"") -> tuple[int, int]:

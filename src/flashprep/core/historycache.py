@@ -148,9 +148,11 @@ class HistoryReader:
         pending, self._pending = self._pending, _Pending()
         with contextlib.suppress(OSError):
             for month in pending.months:
-                atomic_write(self._month_path(month.name), self._encode_month(month))
+                atomic_write(self._month_path(month.name), self._encode_month(month), durable=False)
             if pending.tail is not None:
-                atomic_write(self.folder / "tail.json", self._encode_tail(pending.tail))
+                atomic_write(
+                    self.folder / "tail.json", self._encode_tail(pending.tail), durable=False
+                )
 
     def _check(self) -> None:
         if self.cancelled is not None and self.cancelled():

@@ -82,7 +82,7 @@ class UserLock:
         command = " ".join([Path(sys.argv[0]).name, *sys.argv[1:]])[:200]
         info = {"pid": os.getpid(), "host": socket.gethostname(), "command": command}
         with contextlib.suppress(OSError):
-            atomic_write(self.info, json.dumps(info).encode(), self.private)
+            atomic_write(self.info, json.dumps(info).encode(), self.private, durable=False)
 
     def refusal(self) -> str:
         return (

@@ -97,4 +97,5 @@ def read_cache(cache: Path, stamp: list[int]) -> UserSettings | None:
 
 def write_cache(cache: Path, stamp: list[int], settings: UserSettings) -> None:
     doc = {"v": CACHE_FORMAT, "stamp": stamp, "settings": asdict(settings)}
-    atomic_write(cache, json.dumps(doc, default=str).encode())  # default=str: the date
+    doc_bytes = json.dumps(doc, default=str).encode()  # default=str: the date
+    atomic_write(cache, doc_bytes, durable=False)  # checked when read

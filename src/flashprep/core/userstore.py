@@ -617,7 +617,7 @@ class UserStore:
         keyed by the checkpoint's size and mtime and written atomically)."""
         with contextlib.suppress(OSError):
             ensure_dir(self.cache_path.parent)
-            atomic_write(self.cache_path, data)
+            atomic_write(self.cache_path, data, durable=False)  # checked when read
 
     def _bytes_before(self, file: str) -> int:
         """The size of every month file before `file` (see LogPosition.before)."""
