@@ -194,19 +194,7 @@ class HistoryReader:
             states={k: decode_state(tail.cards[k]) for k in touched if k in tail.cards}
         )
         steps: list[Step] = []
-        history.extend(
-            History.of(
-                replay(
-                    blocks.entries,
-                    self.store.scheduler,
-                    replayed,
-                    self.store.rollover,
-                    self.store.tz,
-                    steps,
-                    self.cancelled,
-                )
-            )
-        )
+        history.extend(self._replay(blocks.entries, replayed, steps))
         for key in touched:
             if key in replayed.states:
                 tail.cards[key] = encode_state(replayed.states[key])
@@ -221,6 +209,17 @@ class HistoryReader:
         self._pending.months.append(month)
         self._pending.tail = _Tail(path.name, prev, blocks.end, last, tail.cards, records)
         return month
+
+    def _replay(
+        self, entries: list[LogEntry], replayed: Replayed, steps: list[Step] | None
+    ) -> History:
+        """Replay entries onto `replayed` (the schedule's own path), as history columns."""
+        store = self.store
+        return History.of(
+            replay(
+                entries, store.scheduler, replayed, store.rollover, store.tz, steps, self.cancelled
+            )
+        )
 
     def _common_end(
         self, path: Path, cached: _Month, records: list[list[Any]] | None
@@ -253,17 +252,7 @@ class HistoryReader:
             newest = index == len(files) - 1
             blocks = read_log_blocks(path)
             steps: list[Step] = []
-            history = History.of(
-                replay(
-                    blocks.entries,
-                    self.store.scheduler,
-                    replayed,
-                    self.store.rollover,
-                    self.store.tz,
-                    steps if newest else None,
-                    self.cancelled,
-                )
-            )
+            history = self._replay(blocks.entries, replayed, steps if newest else None)
             last = blocks.entries[-1].id if blocks.entries else ""
             stamp = self._stamp_for(path, blocks.end)
             month = _Month(path.name, prev, stamp, blocks.end, last, history)
