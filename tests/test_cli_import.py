@@ -148,3 +148,19 @@ def test_no_traceback_from_a_real_process(tmp_path: Path) -> None:
     assert result.stderr == (
         f"flashprep: error: {broken}: no rows to import: the file holds only headers\n"
     )
+
+
+def test_import_into_a_new_data_folder_reads_no_bundled_deck(
+    capsys: pytest.CaptureFixture[str], data_home: Home, tmp_path: Path
+) -> None:
+    """`import` reads only the deck files it changes (no index of the bundled decks is built
+    first), and still keeps the bundled decks' ids for them."""
+    source = tmp_path / "python.md"  # "python" is a bundled deck's id
+    source.write_text("## What is a generator?\nA function that yields.\n")
+    code, out, err = run_cli(capsys, "import", str(source))
+    assert (code, err) == (0, "")
+    assert "id 'python' is a bundled deck, so the id is 'python-imported'" in out
+    assert not list((data_home.cache / "decks").glob("bundled-*"))
+    assert [p.name for p in (data_home.cache / "decks").iterdir()] == [
+        "imported-python-imported.toml.jsonl"
+    ]

@@ -57,8 +57,10 @@ def open_home(args: argparse.Namespace) -> Home:
     return home
 
 
-def open_user(args: argparse.Namespace, write: bool = False) -> Opened:
+def open_user(args: argparse.Namespace, write: bool = False, decks: bool = True) -> Opened:
     """Resolve and validate the data folder and user; load the decks and the user's schedule.
+
+    `decks=False` leaves the decks unread (see DeckLibrary.unloaded).
 
     A command that changes the user's files passes `write=True`: the user's lock is taken
     before anything is read (so the files cannot change underneath, and leftovers of a crash
@@ -79,7 +81,8 @@ def open_user(args: argparse.Namespace, write: bool = False) -> Opened:
             raise CliError(str(exc)) from None
     try:
         store = UserStore(home, user, lock=lock)
-        return Opened(home, user, DeckLibrary.load(home), store, lock)
+        library = DeckLibrary.load(home) if decks else DeckLibrary.unloaded(home)
+        return Opened(home, user, library, store, lock)
     except BaseException:
         if lock is not None:
             lock.release()

@@ -45,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
     # Writing history changes the user's files: hold their lock from before they are read.
     write = history and not args.dry_run
     try:
-        opened = open_user(args, write=write)
+        opened = open_user(args, write=write, decks=False)  # the import reads what it changes
     except CliError as exc:
         if write and "in use by" in str(exc):
             raise CliError(f"{exc}; or import with --no-history") from None

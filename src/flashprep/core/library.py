@@ -162,6 +162,16 @@ class DeckLibrary:
         library.reload()
         return library
 
+    @classmethod
+    def unloaded(cls, home: Home, bundled_dir: Path | None = None) -> DeckLibrary:
+        """The library's folders, no deck read: for an import, which reads the deck files it
+        changes itself (a new data folder would otherwise index every bundled deck first)."""
+        return cls(home, bundled_dir=bundled_dir or bundled_decks_dir())
+
+    def bundled_ids(self) -> set[str]:
+        """The ids of the bundled decks, whose files are named by them (tests/test_content.py)."""
+        return {path.stem for path in self.bundled_dir.glob("*.toml")}
+
     def reload(self) -> None:
         self.decks.clear()
         self.errors.clear()

@@ -201,7 +201,7 @@ def apply_sources(
     """Write the decks (and the history into `store`'s log); see the module docstring."""
     home = library.home
     summary = ImportSummary(history=history and store is not None, dry_run=dry_run)
-    bundled = {d.id for d in library if d.source == "bundled"}
+    bundled = library.bundled_ids()
     if deck is not None:
         if not _DECK_ID.match(deck):
             raise ImportRefused(
