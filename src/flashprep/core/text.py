@@ -15,9 +15,14 @@ _INVISIBLE = re.compile("[\u202a-\u202e\u2066-\u2069\u2028\u2029]")
 paragraph separators: shown as escapes so text cannot disguise itself."""
 
 
+def lf(text: str) -> str:
+    """Line ends as LF: CR LF (Windows) and a lone CR (old Macs) each become one LF."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def clean(text: str) -> str:
     """Remove terminal escape sequences; show other control characters as visible symbols."""
-    text = _ANSI.sub("", text).replace("\r\n", "\n").replace("\r", "\n")
+    text = lf(_ANSI.sub("", text))
     text = _CONTROLS.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
     return _INVISIBLE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 

@@ -23,6 +23,7 @@ from flashprep.core.importers.source import ImportSource, SourceDeck
 from flashprep.core.library import DeckLibrary, card_key, deck_to_toml
 from flashprep.core.lock import DECKS_WAIT_SECONDS, decks_lock
 from flashprep.core.reviewlog import LogEntry
+from flashprep.core.text import lf
 from flashprep.core.tomlerrors import DataFileError
 from flashprep.core.userstore import UserStore
 
@@ -137,16 +138,12 @@ def _existing(path: Path, deck_id: str) -> Deck | None:
     return existing
 
 
-def _line_ends(text: str) -> str:
-    return text.replace("\r\n", "\n").replace("\r", "\n")
-
-
 def _as_written(card: Card) -> Card:
     """The card as its deck file will give it back: a TOML parser reads a multi-line string's
     CR LF as LF, so line ends are made LF here (else a second import of a file with Windows line
     ends would find every such card changed, and the index cached at import would differ)."""
     changes = {
-        name: _line_ends(value)
+        name: lf(value)
         for name in ("front", "back", "hint")
         if isinstance(value := getattr(card, name), str) and "\r" in value
     }
@@ -168,7 +165,7 @@ def _plan_deck(
             id=deck_id,
             name=name[:200],
             category=first.category,
-            description=_line_ends(first.description),
+            description=lf(first.description),
             cards=list(incoming.values()),
         )
         return deck, change

@@ -33,6 +33,7 @@ from flashprep.core.importers.source import (
     deck_id_for,
     read_text,
 )
+from flashprep.core.text import lf
 from flashprep.core.tomlerrors import DataFileError
 
 _FENCE = re.compile(r"^ {0,3}(```|~~~)")
@@ -110,7 +111,7 @@ def _leading_meta(
 
 def read_markdown(path: Path) -> ImportSource:
     """Read a Markdown question file; raise DataFileError naming the file and line."""
-    text = read_text(path).replace("\r\n", "\n").replace("\r", "\n")
+    text = lf(read_text(path))
     source = ImportSource(path, "Markdown")
     title, preamble, blocks = _split(path, text.split("\n"))
     if not blocks:
