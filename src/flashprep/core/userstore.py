@@ -488,17 +488,13 @@ class UserStore:
         self._write_lock = threading.Lock()
         self.notes: list[str] = []
         """Things worth telling the user that are not errors (e.g. a checkpoint rebuilt)."""
-        self._uncached: bytes | None = None
-        """cache/state.json's new contents when it did not match state.toml; written once the
-        user's files all loaded."""
         with gc_paused():
-            self._load()
+            uncached = self._load()
         # Only once everything loaded: a failed open changes nothing.
         if self._settings_stale:
             self._cache_settings(self.settings)
-        if self._uncached is not None:
-            self._write_cache(self._uncached)
-        self._uncached = None
+        if uncached is not None:
+            self._write_cache(uncached)
         if self.writer:
             self._tidy_after_crash()
 
@@ -583,8 +579,12 @@ class UserStore:
             return "fix it by hand, or delete it to start again from default settings"
         return "fix it by hand (docs/storage-format.md describes every field)"
 
-    def _load(self) -> None:
+    def _load(self) -> bytes | None:
+        """Load the checkpoint and replay the log after it. Returns cache/state.json's new
+        contents when the cache did not match a checkpoint still in use (the caller writes them
+        once every file has loaded), else None."""
         data: Replayed | None = None
+        uncached: bytes | None = None
         if self.state_path.exists():
             stamp = _stamp(self.state_path)
             with contextlib.suppress(OSError):
@@ -594,7 +594,7 @@ class UserStore:
                     data = parse_checkpoint(self.state_path.read_bytes(), self.state_path)
                 except DataFileError as exc:
                     raise exc.with_recovery(self._recovery("state.toml")) from None
-                self._uncached = _cache_dump(data, stamp)  # now: the replay changes `data`
+                uncached = _cache_dump(data, stamp)  # now: the replay changes `data`
         try:
             if data is not None and self._valid_position(data.position):
                 self.data = data
@@ -603,7 +603,7 @@ class UserStore:
             else:
                 if data is not None:
                     self.notes.append("schedule checkpoint did not match the review log: rebuilt")
-                self._uncached = None  # a checkpoint that does not match is not worth caching
+                uncached = None  # a checkpoint that does not match is not worth caching
                 self.data = Replayed()
                 self._checkpointed = None
                 self._tail = 0
@@ -611,6 +611,7 @@ class UserStore:
         except DataFileError as exc:
             rel = f"reviews/{exc.path.name}"
             raise exc.with_recovery(self._recovery(rel)) from None
+        return uncached
 
     def _write_cache(self, data: bytes) -> None:
         """Refresh cache/state.json, the derived copy of the checkpoint (any process may: it is
