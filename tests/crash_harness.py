@@ -42,6 +42,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from flashprep.core import statecache
 from flashprep.core.backup import backup_files, list_backups
 from flashprep.core.paths import Home
 from flashprep.core.profile import Profile, load_profile, save_profile
@@ -369,9 +370,12 @@ class Lane:
                 raise HarnessError(f"{path}: an append was cut off by SIGKILL")
             if self.changed(path):
                 parse_log(raw, path)
-        cache = self.folder / "cache" / "state.json"
-        if cache.exists():
-            json.loads(cache.read_bytes())
+        cache = self.folder / "cache" / "state.bin"
+        if cache.exists():  # written atomically: whole, for the checkpoint it was made from
+            raw = cache.read_bytes()
+            header = raw[len(statecache.MAGIC) : raw.index(b"\n", len(statecache.MAGIC))]
+            if statecache.load(raw, json.loads(header)["stamp"]) is None:
+                raise HarnessError(f"{cache}: not a whole state cache")
         for backup in list_backups(self.folder):
             for rel in backup_files(backup):
                 copy = backup / rel

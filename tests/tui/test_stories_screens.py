@@ -190,11 +190,15 @@ async def test_stories_show_beside_behavioral_answers_and_link_from_the_drill(
         screen = app.screen
         assert isinstance(screen, DrillScreen)
         assert screen.drill.current == "beta/b1"
-        panel = screen.query_one("#story-panel", StoryPanel)
-        assert not panel.display  # not before the answer is shown
+
+        def shown() -> bool:
+            return any(panel.display for panel in screen.query("#story-panel"))
+
+        assert not shown()  # not before the answer is shown
         await pilot.press("t")
-        assert not panel.display
+        assert not shown()
         await pilot.press("space")
+        panel = screen.query_one("#story-panel", StoryPanel)
         assert panel.display
         text = str(panel.content)
         assert "The [b]big[/b] migration" in text and "Planned it." in text

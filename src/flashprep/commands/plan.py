@@ -15,7 +15,6 @@ from flashprep.commands.common import (
     open_user,
 )
 from flashprep.core.lock import LockedError, UserLock
-from flashprep.core.plan import readiness, today_plan
 
 
 def register(sub: Any) -> None:
@@ -101,6 +100,8 @@ def _change(args: argparse.Namespace, opened: Opened) -> None:
 
 
 def plan_json(opened: Opened) -> dict[str, Any]:
+    from flashprep.core.plan import readiness, today_plan
+
     store = opened.store
     interview = store.profile.interview
     plan = today_plan(opened.library, store)

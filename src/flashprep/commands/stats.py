@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from flashprep.commands.common import add_common_options, check_deck_ids, open_user
-from flashprep.core.stats import RANGES
+from flashprep.core.statsranges import RANGES
 
 
 def register(sub: Any) -> None:

@@ -154,9 +154,11 @@ class Drill:
             self.queue = [k for k in self.keys if is_available(states.get(k, NEW), today_ord)]
             self._advance()
             return
-        from flashprep.core.plan import today_plan  # the plan builds on this module
+        plan = None
+        if settings.interview is not None:  # the plan (built on this module) loads only then
+            from flashprep.core.plan import today_plan
 
-        plan = today_plan(self.library, store, now)
+            plan = today_plan(self.library, store, now)
         new_left = max(0, settings.new_per_day - counts.new)
         plan_new_left = max(0, plan.new_per_day - counts.new) if plan else 0
         forward = set(plan.bring_forward) if plan else set()

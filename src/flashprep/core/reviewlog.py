@@ -252,7 +252,7 @@ def partial_path(path: Path) -> Path:
     return path.with_name(path.name + ".partial")
 
 
-_TAIL_WINDOW = 16384
+_TAIL_WINDOW = 4096
 """How much of a month file's end is read to look for a cut-off last block (blocks are small)."""
 
 

@@ -20,12 +20,10 @@ from flashprep.core.drill import count_states, is_available
 from flashprep.core.history import MATURE_DAYS, History, Review
 from flashprep.core.library import DeckLibrary
 from flashprep.core.scheduler import CardState, Scheduler
+from flashprep.core.statsranges import RANGES
 from flashprep.core.text import clean
 
 Range = Literal["month", "3months", "year", "all"]
-RANGES: dict[str, int | None] = {"month": 30, "3months": 90, "year": 365, "all": None}
-"""How many study days (ending today) each range covers; None = the whole history."""
-RANGE_LABELS = {"month": "1 month", "3months": "3 months", "year": "1 year", "all": "all time"}
 PERIODS: dict[str, tuple[int, int]] = {
     "today": (0, 0),
     "yesterday": (1, 1),

@@ -3,15 +3,13 @@
 Every action is appended to the log and fsynced before it changes anything in memory, so it is on
 disk before the next card is shown. `state.toml` is a checkpoint of the replayed log: on opening,
 only the log written after it is replayed, so start-up does not grow with the history; it is
-rewritten atomically at the end of a drill and when the tail grows long. A derived JSON copy of the
-checkpoint (cache/state.json, keyed by the checkpoint's size and mtime) spares parsing it when
-nothing changed.
+rewritten atomically at the end of a drill and when the tail grows long. A derived binary copy of
+the checkpoint (cache/state.bin, see core/statecache.py) spares parsing it when nothing changed.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import re
 import threading
@@ -20,7 +18,7 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from flashprep.core import usersettings
+from flashprep.core import statecache, usersettings
 from flashprep.core.backup import (
     backup_due,
     backup_time,
@@ -344,15 +342,8 @@ def parse_checkpoint(raw: bytes, path: Path) -> Replayed:
     return replayed
 
 
-# --- the derived JSON cache of the checkpoint ---------------------------------------------------
-
-CACHE_FORMAT = 3
-"""Version of cache/state.json: the card keys, then one list per field of their states
-("columns"), which JSON decodes about twice as fast as a list per card."""
-
-
 def encode_state(s: CardState) -> list[Any]:
-    """A card state as a compact JSON list (for derived caches; the TOML stays the record)."""
+    """A card state as a compact JSON list (for the history cache; the TOML stays the record)."""
     return [
         s.state,
         s.step,
@@ -386,61 +377,33 @@ def decode_state(v: list[Any]) -> CardState:
     )
 
 
-def _decode_columns(keys: list[str], columns: list[list[Any]]) -> dict[str, CardState]:
-    """The states of `keys` from their columns (see encode_state for the fields)."""
-    if not keys:
-        return {}
-    if len(columns) != 10 or any(len(column) != len(keys) for column in columns):
-        raise ValueError("columns do not match the keys")
-    ts, day = datetime.fromtimestamp, date.fromordinal
-    state, step, stability, difficulty, due, last, reps, lapses, suspended, buried = columns
-    due = [None if v is None else ts(v, UTC) for v in due]
-    last = [None if v is None else ts(v, UTC) for v in last]
-    buried = [None if v is None else day(v) for v in buried]
-    rows = zip(
-        state, step, stability, difficulty, due, last, reps, lapses, suspended, buried, strict=True
-    )
-    return dict(zip(keys, map(CardState._make, rows), strict=True))
-
-
-def replayed_to_json(replayed: Replayed) -> dict[str, Any]:
-    """A replayed schedule as JSON-ready data (see replayed_from_json)."""
-    p = replayed.position
-    c = replayed.counts
-    rows = map(encode_state, replayed.states.values())
-    return {
-        "total": replayed.total,
-        "pos": [p.file, p.offset, p.last, p.before] if p else None,
-        "counts": [c.day.toordinal(), c.new, c.reviews, c.graded, c.ms],
-        "keys": list(replayed.states),
-        "columns": [list(column) for column in zip(*rows, strict=True)],
-    }
-
-
-def replayed_from_json(doc: dict[str, Any]) -> Replayed:
-    """Raises ValueError, KeyError, TypeError, IndexError or OverflowError on bad data."""
-    pos = doc["pos"]
-    c = doc["counts"]
-    return Replayed(
-        states=_decode_columns(doc["keys"], doc["columns"]),
-        counts=DayCounts(date.fromordinal(c[0]), c[1], c[2], c[3], c[4]),
-        total=doc["total"],
-        position=LogPosition(pos[0], pos[1], pos[2], pos[3]) if pos else None,
-    )
+# --- the derived copy of the checkpoint (core/statecache.py) -------------------------------------
 
 
 def _cache_dump(replayed: Replayed, stamp: list[int]) -> bytes:
-    doc = {"v": CACHE_FORMAT, "stamp": stamp, **replayed_to_json(replayed)}
-    return json.dumps(doc, separators=(",", ":")).encode()
+    p, c = replayed.position, replayed.counts
+    return statecache.dump(
+        replayed.states,
+        replayed.total,
+        [p.file, p.offset, p.last, p.before] if p else None,
+        [c.day.toordinal(), c.new, c.reviews, c.graded, c.ms],
+        stamp,
+    )
 
 
 def _cache_load(raw: bytes, stamp: list[int]) -> Replayed | None:
+    cached = statecache.load(raw, stamp)
+    if cached is None:
+        return None
     try:
-        doc = json.loads(raw)
-        if doc.get("v") != CACHE_FORMAT or doc.get("stamp") != stamp:
-            return None
-        return replayed_from_json(doc)
-    except (ValueError, KeyError, TypeError, IndexError, OverflowError, AttributeError):
+        pos, c = cached.position, cached.counts
+        return Replayed(
+            states=cached.states,
+            counts=DayCounts(date.fromordinal(c[0]), c[1], c[2], c[3], c[4]),
+            total=cached.total,
+            position=LogPosition(pos[0], pos[1], pos[2], pos[3]) if pos else None,
+        )
+    except (ValueError, TypeError, IndexError, OverflowError):
         return None
 
 
@@ -477,7 +440,7 @@ class UserStore:
         self.profile_path = self.folder / "profile.toml"
         self.state_path = self.folder / "state.toml"
         self.log_dir = self.folder / "reviews"
-        self.cache_path = self.folder / "cache" / "state.json"
+        self.cache_path = self.folder / "cache" / "state.bin"
         self.settings_cache_path = self.folder / "cache" / "profile.json"
         self._profile: Profile | None = None
         self._use_settings(self._load_settings())
@@ -580,7 +543,7 @@ class UserStore:
         return "fix it by hand (docs/storage-format.md describes every field)"
 
     def _load(self) -> bytes | None:
-        """Load the checkpoint and replay the log after it. Returns cache/state.json's new
+        """Load the checkpoint and replay the log after it. Returns cache/state.bin's new
         contents when the cache did not match a checkpoint still in use (the caller writes them
         once every file has loaded), else None."""
         data: Replayed | None = None
@@ -614,11 +577,13 @@ class UserStore:
         return uncached
 
     def _write_cache(self, data: bytes) -> None:
-        """Refresh cache/state.json, the derived copy of the checkpoint (any process may: it is
+        """Refresh cache/state.bin, the derived copy of the checkpoint (any process may: it is
         keyed by the checkpoint's size and mtime and written atomically)."""
         with contextlib.suppress(OSError):
             ensure_dir(self.cache_path.parent)
             atomic_write(self.cache_path, data, durable=False)  # checked when read
+        with contextlib.suppress(OSError):  # the JSON copy earlier versions wrote
+            (self.cache_path.parent / "state.json").unlink(missing_ok=True)
 
     def _bytes_before(self, file: str) -> int:
         """The size of every month file before `file` (see LogPosition.before)."""

@@ -31,6 +31,12 @@ BACK_DELAY = 0.05
 """Seconds after a question is shown before its (hidden) answer is drawn: long enough for the
 question to reach the terminal first, far shorter than it takes to read it."""
 
+FIRST_BACK_DELAY = 0.5
+"""The same for a drill's first card, whose question waits for the whole screen to be built and
+drawn (more than BACK_DELAY on a slow machine): the first answer loads the Markdown parser and
+the grade buttons' styles, which must not come before the first question is on screen. A reveal
+sooner than that fills the answer in itself."""
+
 
 def _clock(seconds: float) -> str:
     seconds = max(0, int(seconds))
@@ -107,16 +113,12 @@ On a behavioral question, after the answer is shown, your linked STAR stories sh
             yield Static(id="deck-name", markup=False)
             yield CardMarkdown(id="front")
             yield Static(id="hint", markup=False)
-            yield Rule(id="divider")
-            with Horizontal(id="answer-row"):
-                yield CardMarkdown(id="back")
-                yield StoryPanel(id="story-panel", markup=False)
+            # the answer's widgets come after the first question is drawn (fill_back)
         yield Static("Space  Show answer", id="prompt", markup=False)
-        yield Horizontal(id="grades")  # its buttons come with the answer (fill_back)
         yield KeyBar()
 
     def on_mount(self) -> None:
-        self.show_card()
+        self.show_card(back_delay=FIRST_BACK_DELAY)
         self.query_one("#card", VerticalScroll).focus()  # arrows and page keys scroll long answers
         self.set_interval(1.0, self.update_timer)
 
@@ -132,7 +134,7 @@ On a behavioral question, after the answer is shown, your linked STAR stories sh
             return None
         return card, loaded.category
 
-    def show_card(self) -> None:
+    def show_card(self, back_delay: float = BACK_DELAY) -> None:
         """Put the current card on screen, answer hidden; or end the drill.
 
         The hidden answer is filled in after the next frame, off the path from a grade to the
@@ -162,14 +164,20 @@ On a behavioral question, after the answer is shown, your linked STAR stories sh
         self.query_one("#front", CardMarkdown).show(clean(card.front))
         self.query_one("#card", VerticalScroll).scroll_home(animate=False)
         self._pending_back = clean(card.back)
-        self.set_timer(BACK_DELAY, self.fill_back)
+        self.set_timer(back_delay, self.fill_back)
         self.refresh_bindings()
 
     def fill_back(self) -> None:
-        """Put the answer and the grade buttons in their (hidden) places; done just after the
-        question is on screen, so that they do not delay it."""
-        grades = self.query_one("#grades", Horizontal)
-        if not grades.children:
+        """Put the answer in its (hidden) place; done just after the question is on screen, so
+        that it does not delay it. The first time, the answer's widgets are mounted: the first
+        question on screen waits for every widget the screen starts with to be styled."""
+        if not self.query("#grades"):
+            # mounted one level at a time, so that every widget is in the DOM (queried) at once
+            row = Horizontal(id="answer-row")
+            self.query_one("#card", VerticalScroll).mount_all([Rule(id="divider"), row])
+            row.mount_all([CardMarkdown(id="back"), StoryPanel(id="story-panel", markup=False)])
+            grades = Horizontal(id="grades")
+            self.mount(grades, after="#prompt")
             grades.mount_all(
                 Button(label, id=f"grade-{rating}", classes=f"grade grade-{rating}")
                 for rating, label in RATINGS.items()
@@ -179,8 +187,8 @@ On a behavioral question, after the answer is shown, your linked STAR stories sh
             self._pending_back = None
 
     def watch_revealed(self, revealed: bool) -> None:
-        for shown_when_revealed in ("#divider", "#back", "#grades"):
-            self.query_one(shown_when_revealed).display = revealed
+        for shown_when_revealed in self.query("#divider, #back, #grades"):
+            shown_when_revealed.display = revealed
         self.query_one("#prompt").display = not revealed
         self.update_stories()
         if revealed and self.drill.current is not None:
@@ -215,6 +223,8 @@ On a behavioral question, after the answer is shown, your linked STAR stories sh
 
     def update_stories(self) -> None:
         """Show the linked stories after reveal on a behavioral card (unless hidden with t)."""
+        if not self.query("#story-panel"):
+            return  # not mounted yet: the answer was never shown (fill_back)
         panel = self.query_one("#story-panel", StoryPanel)
         key = self.drill.current
         show = self.revealed and self.stories_shown and key is not None and self.is_behavioral()
@@ -373,8 +383,8 @@ On a behavioral question, after the answer is shown, your linked STAR stories sh
         current = self.current_card()
         if current is not None:
             self.query_one("#front", CardMarkdown).show(clean(current[0].front))
-            self._pending_back = None
-            self.query_one("#back", CardMarkdown).show(clean(current[0].back))
+            self._pending_back = clean(current[0].back)
+            self.fill_back()
             self.refresh_bindings()  # a hint may have come or gone
 
     # the end

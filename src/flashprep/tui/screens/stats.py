@@ -21,7 +21,8 @@ from textual.worker import get_current_worker
 
 from flashprep.core.history import Cancelled
 from flashprep.core.historycache import HistoryReader
-from flashprep.core.stats import RANGE_LABELS, RANGES, StatsQuery, compute_stats
+from flashprep.core.stats import StatsQuery, compute_stats
+from flashprep.core.statsranges import RANGE_LABELS, RANGES
 from flashprep.core.text import clean
 from flashprep.core.tomlerrors import DataFileError
 from flashprep.tui.widgets.card import KeyBar

@@ -1,0 +1,80 @@
+"""cache/state.bin gives back exactly the states it was made from, or nothing when it is damaged."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from hypothesis import given
+from hypothesis import strategies as st
+from tests.fuzzing import budget
+
+from flashprep.core import statecache
+from flashprep.core.scheduler import CardState
+
+STAMP = [1234, 1_700_000_000_123_456_789]
+
+instants = st.datetimes(
+    min_value=datetime(1971, 1, 1), max_value=datetime(2200, 1, 1), timezones=st.just(UTC)
+)
+states = st.builds(
+    CardState,
+    state=st.sampled_from(statecache.STATES),
+    step=st.none() | st.integers(0, 20),
+    stability=st.none() | st.floats(0.001, 36500.0),
+    difficulty=st.none() | st.floats(1.0, 10.0),
+    due=st.none() | instants,
+    last_review=st.none() | instants,
+    reps=st.integers(0, 100_000),
+    lapses=st.integers(0, 10_000),
+    suspended=st.booleans(),
+    buried_until=st.none() | st.dates(date(1971, 1, 1), date(2200, 1, 1)),
+)
+keys = st.from_regex(r"[a-z0-9][a-z0-9._-]{0,20}/[A-Za-z0-9][A-Za-z0-9._-]{0,20}", fullmatch=True)
+
+
+@budget(150)
+@given(st.dictionaries(keys, states, max_size=30), st.integers(0, 10**9))
+def test_a_cache_gives_back_what_it_was_made_from(cards: dict[str, CardState], total: int) -> None:
+    position = ["2026-11.toml", 4096, "01JABCDEF", -1]
+    counts = [date(2026, 11, 26).toordinal(), 3, 40, 43, 120_000]
+    raw = statecache.dump(cards, total, position, counts, STAMP)
+    loaded = statecache.load(raw, STAMP)
+    assert loaded is not None
+    assert loaded.states == cards
+    assert list(loaded.states) == list(cards)  # the order too
+    assert (loaded.total, loaded.position, loaded.counts) == (total, position, counts)
+
+
+def sample() -> bytes:
+    now = datetime(2026, 11, 26, 9, 30, 15, 123456, tzinfo=UTC)
+    cards = {
+        "d/new": CardState(buried_until=date(2026, 11, 27)),
+        "d/review": CardState("review", None, 12.5, 5.25, now + timedelta(days=9), now, 4, 1),
+        "d/learning": CardState("learning", 1, 0.4, 7.0, now, now, 1, 0, True),
+    }
+    return statecache.dump(cards, 6, None, [now.date().toordinal(), 1, 2, 3, 4], STAMP)
+
+
+def test_a_cache_of_another_checkpoint_is_not_used() -> None:
+    raw = sample()
+    assert statecache.load(raw, STAMP) is not None
+    assert statecache.load(raw, [STAMP[0], STAMP[1] + 1]) is None
+    assert statecache.load(raw.replace(b'"v":4', b'"v":3'), STAMP) is None
+
+
+def test_a_cut_or_lengthened_cache_is_not_used() -> None:
+    raw = sample()
+    for end in range(len(raw)):
+        assert statecache.load(raw[:end], STAMP) is None, end
+    assert statecache.load(raw + b"\0", STAMP) is None
+
+
+@budget(300)
+@given(st.data())
+def test_a_damaged_cache_loads_or_is_refused_without_an_error(data: st.DataObject) -> None:
+    raw = bytearray(sample())
+    for _ in range(data.draw(st.integers(1, 4))):
+        raw[data.draw(st.integers(0, len(raw) - 1))] = data.draw(st.integers(0, 255))
+    loaded = statecache.load(bytes(raw), STAMP)
+    if loaded is not None:
+        assert all(isinstance(s, CardState) for s in loaded.states.values())
