@@ -15,6 +15,30 @@ from flashprep.core.tomlerrors import DataFileError
 
 
 class EditCardScreen(ModalScreen[Card | None]):
+    DEFAULT_CSS = """
+    EditCardScreen {
+        align: center middle;
+    }
+    #editor {
+        width: 90%;
+        height: 90%;
+        border: thick $primary;
+        background: $surface;
+    }
+    #editor-title {
+        text-style: bold;
+        padding: 0 1;
+    }
+    #editor-text {
+        height: 1fr;
+    }
+    #editor-error {
+        color: $error;
+        height: auto;
+        padding: 0 1;
+    }
+    """
+
     HELP = """\
 ## Edit card
 

@@ -24,6 +24,19 @@ def keys_list(screen: Screen[object]) -> str:
 
 
 class HelpScreen(ModalScreen[None]):
+    DEFAULT_CSS = """
+    HelpScreen {
+        align: center middle;
+    }
+    #help {
+        width: 80%;
+        height: 85%;
+        border: thick $primary;
+        background: $surface;
+        padding: 0 1;
+    }
+    """
+
     BINDINGS = [
         Binding("escape", "dismiss_help", "Close", id="close_help"),
         Binding("question_mark", "dismiss_help", "Close", show=False, id="close_help_q"),

@@ -26,6 +26,40 @@ Outcome = tuple[ImportSummary | None, str]
 class ImportDialog(ModalScreen[bool]):
     """Dismisses with True when decks were written (the home screen then shows them)."""
 
+    DEFAULT_CSS = """
+    ImportDialog {
+        align: center middle;
+    }
+    #import-dialog {
+        width: 90%;
+        max-width: 100;
+        height: auto;
+        max-height: 90%;
+        border: thick $primary;
+        background: $surface;
+        padding: 0 1;
+    }
+    #import-title {
+        text-style: bold;
+    }
+    #import-formats {
+        color: $text-muted;
+    }
+    #import-options {
+        height: auto;
+    }
+    #import-result-box {
+        height: auto;
+        max-height: 20;
+    }
+    #import-result {
+        padding: 0 1;
+    }
+    #import-result.error {
+        color: $error;
+    }
+    """
+
     HELP = """\
 ## Import decks
 

@@ -31,6 +31,62 @@ def countdown(seconds: float) -> str:
 
 
 class MockScreen(Screen[None]):
+    DEFAULT_CSS = """
+    #mock-stories {
+        display: none;
+        height: auto;
+        border: round $accent;
+        padding: 0 1;
+        margin: 1 0 0 0;
+    }
+    #mock-status {
+        height: 1;
+        padding: 0 1;
+        background: $boost;
+    }
+    #mock-progress {
+        width: 1fr;
+    }
+    #round-clock, #answer-clock {
+        width: auto;
+        padding: 0 0 0 3;
+    }
+    #round-clock.over, #answer-clock.over {
+        color: $error;
+        text-style: bold;
+    }
+    #mock-card {
+        height: 1fr;
+        padding: 0 1;
+    }
+    #mock-deck {
+        color: $text-muted;
+        padding: 1 0 0 0;
+    }
+    #mock-divider, #mock-back {
+        display: none;
+    }
+    MockScreen.revealed #mock-divider, MockScreen.revealed #mock-back {
+        display: block;
+    }
+    #mock-prompt {
+        height: 3;
+        content-align: center middle;
+        color: $text-muted;
+        border-top: solid $primary;
+    }
+    MockScreen.revealed #mock-prompt {
+        display: none;
+    }
+    #mock-grades {
+        height: 3;
+        display: none;
+    }
+    MockScreen.revealed #mock-grades {
+        display: block;
+    }
+    """
+
     HELP = """\
 ## Mock interview
 

@@ -86,6 +86,70 @@ def _panel(title: str, *children: Widget, id: str) -> Vertical:
 
 
 class StatsScreen(Screen[None]):
+    DEFAULT_CSS = """
+    #stats-filters {
+        height: 1;
+        padding: 0 1;
+        background: $boost;
+    }
+    .stats-filter-label {
+        padding: 0 1 0 0;
+        color: $text-muted;
+    }
+    #stats-filters Select {
+        width: 26;
+        margin: 0 2 0 0;
+    }
+    #stats-status {
+        width: 1fr;
+        color: $text-muted;
+        text-align: right;
+    }
+    #stats-body {
+        height: 1fr;
+        padding: 0 1;
+    }
+    #stats-empty {
+        display: none;
+        border: round $warning;
+        padding: 1 2;
+        margin: 1 0 0 0;
+    }
+    #stats-grid {
+        height: auto;
+        layout: vertical;
+    }
+    StatsScreen.-wide #stats-grid {
+        layout: grid;
+        grid-size: 2;
+        grid-rows: auto;
+        grid-gutter: 0 1;
+    }
+    .stats-panel {
+        height: auto;
+        border: round $primary-darken-1;
+        border-title-color: $text;
+        border-title-style: bold;
+        padding: 0 1;
+    }
+    #stats-streak, #stats-range-summary, #stats-load {
+        color: $text-muted;
+    }
+    #stats-heatmap {
+        height: 10;
+    }
+    #stats-reviews, #stats-forecast {
+        height: 10;
+    }
+    #stats-hours {
+        height: 8;
+    }
+    .stats-table {
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
+    }
+    """
+
     HELP = """\
 ## Statistics
 

@@ -44,6 +44,33 @@ def first_error(exc: ValidationError) -> str:
 
 
 class StoryFormScreen(Screen[Story | None]):
+    DEFAULT_CSS = """
+    #story-form {
+        padding: 0 1;
+    }
+    #story-form-title {
+        text-style: bold;
+        color: $primary;
+        padding: 1 0;
+    }
+    #story-form Label {
+        padding: 1 0 0 0;
+        color: $text-muted;
+    }
+    #story-form TextArea.star {
+        height: 5;
+    }
+    #story-form SelectionList {
+        height: auto;
+        max-height: 16;
+    }
+    #form-error {
+        color: $error;
+        height: auto;
+        padding: 0 1;
+    }
+    """
+
     HELP = """\
 ## Story
 

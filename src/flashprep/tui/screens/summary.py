@@ -38,6 +38,18 @@ def summary_text(summary: Summary, now: datetime) -> str:
 
 
 class SummaryScreen(Screen[None]):
+    DEFAULT_CSS = """
+    #summary {
+        padding: 1 2;
+    }
+    #summary-text {
+        border: round $primary;
+        padding: 1 2;
+        width: auto;
+        max-width: 70;
+    }
+    """
+
     HELP = """\
 ## Drill summary
 
