@@ -7,13 +7,15 @@ from collections.abc import Callable
 import pytest
 from textual.widgets import Button, DataTable, Markdown, Static
 
+from flashprep.core.library import DeckLibrary
+from flashprep.core.paths import Home
 from flashprep.core.reviewlog import read_all
 from flashprep.core.userstore import UserStore
 from flashprep.tui.app import FlashprepApp
 from flashprep.tui.screens.drill import DrillScreen
 from flashprep.tui.screens.home import HomeScreen
 from flashprep.tui.screens.summary import SummaryScreen
-from flashprep.tui.widgets.card import CardMarkdown
+from flashprep.tui.widgets.card import CardMarkdown, StatusLine
 
 from helpers import FakeClock, Timer, markdown_text
 
@@ -47,7 +49,7 @@ async def test_reveal_then_grade_is_stored(
         assert next(read_all(store.log_dir)).ms == 7500
         assert not screen.revealed
         assert screen.drill.current != first
-        assert "1 done" in str(screen.query_one("#progress", Static).content)
+        assert "1 done" in screen.query_one(StatusLine).progress
 
 
 async def test_enter_also_reveals_and_buttons_grade(make_app: MakeApp, store: UserStore) -> None:
@@ -255,3 +257,31 @@ async def test_a_drill_opened_directly_leaves_to_the_decks(make_app: MakeApp) ->
         await pilot.press("escape")  # back to the same home screen, not a new one on top
         assert isinstance(app.screen, HomeScreen)
         assert sum(isinstance(s, HomeScreen) for s in app.screen_stack) == 1
+
+
+async def test_a_hint_shows_on_h_and_goes_with_its_card(home: Home, store: UserStore) -> None:
+    bundled = home.root.parent / "bundled-hints"
+    bundled.mkdir()
+    (bundled / "hints.toml").write_text(
+        'id = "hints"\nname = "Hints"\ncategory = "technical"\n\n'
+        '[[cards]]\nid = "h1"\nfront = "First?"\nback = "One."\nhint = "Think of one."\n\n'
+        '[[cards]]\nid = "h2"\nfront = "Second?"\nback = "Two."\nhint = "Think of two."\n',
+        encoding="utf-8",
+    )
+    app = FlashprepApp(DeckLibrary.load(home, bundled), store, "drill", ["hints"], timer=Timer())
+    async with app.run_test(size=(90, 30)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, DrillScreen)
+
+        def hint() -> str:
+            return "".join(str(h.content) for h in screen.query("#hint").results(Static))
+
+        assert hint() == ""
+        await pilot.press("h")
+        assert hint() == "Hint: Think of one."
+        await pilot.press("space", "3")
+        assert screen.drill.current == "hints/h2"
+        assert hint() == ""  # the first card's hint went with it
+        await pilot.press("h")
+        assert hint() == "Hint: Think of two."
+        assert len(screen.query("#hint")) == 1

@@ -16,6 +16,7 @@ from flashprep.tui.screens.drill import DrillScreen
 from flashprep.tui.screens.link_story import LinkStoryScreen
 from flashprep.tui.screens.stories import StoriesScreen
 from flashprep.tui.screens.story_form import StoryFormScreen
+from flashprep.tui.widgets.card import StatusLine
 from flashprep.tui.widgets.story_panel import StoryPanel
 
 from helpers import Timer
@@ -235,12 +236,12 @@ async def test_drill_says_when_an_answer_runs_over_its_target(
         assert isinstance(screen, DrillScreen)
         timer.value += 29
         screen.update_timer()
-        assert not screen.query_one("#timer").has_class("over")
+        assert not screen.query_one(StatusLine).over
         assert not any("Over the" in n.message for n in app._notifications)
         timer.value += 2
         screen.update_timer()
         screen.update_timer()
         await pilot.pause()
-        assert screen.query_one("#timer").has_class("over")
+        assert screen.query_one(StatusLine).over
         over = [n for n in app._notifications if "Over the 0:30 target" in n.message]
         assert len(over) == 1  # said once per card

@@ -19,7 +19,7 @@ from flashprep.core.scheduler import RATINGS
 from flashprep.core.text import clean, one_line
 from flashprep.core.tomlerrors import DataFileError
 from flashprep.tui.editor import external_editor
-from flashprep.tui.widgets.card import CardMarkdown, KeyBar
+from flashprep.tui.widgets.card import CardMarkdown, KeyBar, StatusLine
 from flashprep.tui.widgets.story_panel import StoryPanel
 
 if TYPE_CHECKING:
@@ -106,14 +106,11 @@ On a behavioral question, after the answer is shown, your linked STAR stories sh
         return cast("FlashprepApp", self.app)
 
     def compose(self) -> ComposeResult:
-        with Horizontal(id="drill-status"):
-            yield Static(id="progress", markup=False)
-            yield Static(id="timer", markup=False)
+        yield StatusLine(id="drill-status")
         with VerticalScroll(id="card"):
             yield Static(id="deck-name", markup=False)
             yield CardMarkdown(id="front")
-            yield Static(id="hint", markup=False)
-            # the answer's widgets come after the first question is drawn (fill_back)
+            # the hint comes with `h`, the answer after the first question is drawn (fill_back)
         yield Static("Space  Show answer", id="prompt", markup=False)
         yield KeyBar()
 
@@ -157,7 +154,8 @@ On a behavioral question, after the answer is shown, your linked STAR stories sh
         state = self.drill.state()
         label = "new" if state.is_new else state.state
         self.query_one("#deck-name", Static).update(f"{clean(deck_name)} · {label}")
-        self.query_one("#hint", Static).update("")
+        for hint in self.query("#hint").results(Static):
+            hint.update("")
         self.shown_at = self.fp.timer()
         self.update_progress()
         self.update_timer()
@@ -199,7 +197,7 @@ On a behavioral question, after the answer is shown, your linked STAR stories sh
 
     def update_progress(self) -> None:
         d = self.drill
-        self.query_one("#progress", Static).update(f"{d.done} done · {d.left} left")
+        self.query_one(StatusLine).progress = f"{d.done} done · {d.left} left"
 
     def update_timer(self) -> None:
         current = self.current_card()
@@ -208,9 +206,9 @@ On a behavioral question, after the answer is shown, your linked STAR stories sh
         card, category = current
         target = target_seconds(card, category)
         elapsed = self.fp.timer() - self.shown_at
-        timer = self.query_one("#timer", Static)
-        timer.update(f"⏱ {_clock(elapsed)} / {_clock(target)}")
-        timer.set_class(elapsed > target, "over")
+        status = self.query_one(StatusLine)
+        status.timer = f"⏱ {_clock(elapsed)} / {_clock(target)}"
+        status.over = elapsed > target
         if elapsed > target and not self.over_noticed and not self.revealed:
             self.over_noticed = True
             self.notify(f"Over the {_clock(target)} target for this answer.", timeout=3)
@@ -274,7 +272,14 @@ On a behavioral question, after the answer is shown, your linked STAR stories sh
         current = self.current_card()
         if current is None:
             return
-        self.query_one("#hint", Static).update(f"Hint: {clean(current[0].hint or '')}")
+        text = f"Hint: {clean(current[0].hint or '')}"
+        shown = self.query("#hint")
+        if shown:
+            shown.first(Static).update(text)
+        else:
+            self.query_one("#card", VerticalScroll).mount(
+                Static(text, id="hint", markup=False), after="#front"
+            )
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id and event.button.id.startswith("grade-") and self.revealed:

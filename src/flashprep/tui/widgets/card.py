@@ -1,10 +1,11 @@
-"""Two light widgets for the drill, where every grade redraws the screen.
+"""Light widgets for the drill, where every grade redraws the screen.
 
 A grade must show the next card within two frames. Textual's Markdown widget parses in a thread
 and mounts one widget per block, and its Footer mounts one widget per key whenever the keys change
 (twice a card: question, then answer); on a 2-core machine those cost tens of milliseconds per
 card, most of it styling and laying out the new widgets. These draw the same things as one widget
-each: card text as Rich Markdown, and the keys as one line of text.
+each: card text as Rich Markdown, the keys as one line of text, and the drill's status line (every
+widget on the first screen also delays the first question at start-up).
 """
 
 from __future__ import annotations
@@ -12,10 +13,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
 from rich.segment import Segment
 from rich.text import Text
 from textual import events
+from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Static
@@ -72,6 +75,37 @@ class CardMarkdown(Static):
 
         code_theme = "monokai" if self.app.current_theme.dark else "default"
         self.update(RenderedOnce(RichMarkdown(markdown, code_theme=code_theme, hyperlinks=False)))
+
+
+class StatusLine(Widget):
+    """Progress on the left, the answer timer on the right (bold, in the error colour, once the
+    answer runs over its target)."""
+
+    DEFAULT_CSS = """
+    StatusLine {
+        height: 1;
+        padding: 0 1;
+        background: $boost;
+    }
+    StatusLine > .statusline--over {
+        color: $error;
+        text-style: bold;
+    }
+    """
+    COMPONENT_CLASSES = {"statusline--over"}
+
+    progress: reactive[str] = reactive("")
+    timer: reactive[str] = reactive("")
+    over: reactive[bool] = reactive(False)
+
+    def render(self) -> Text:
+        gap = self.content_size.width - cell_len(self.progress) - cell_len(self.timer)
+        text = Text(self.progress, no_wrap=True, overflow="crop")
+        text.append(" " * max(1, gap))
+        text.append(
+            self.timer, self.get_component_rich_style("statusline--over") if self.over else ""
+        )
+        return text
 
 
 class KeyBar(Widget):
