@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from textual.app import UnknownModeError
 from textual.widgets import Button, DataTable, Markdown, Static
 
 from flashprep.core.library import DeckLibrary
@@ -252,6 +253,9 @@ async def test_a_drill_opened_directly_leaves_to_the_decks(make_app: MakeApp) ->
         await pilot.press("escape")
         assert isinstance(app.screen, HomeScreen)
         assert app.screen.query_one(DataTable).row_count == 2
+        assert app.current_mode == "home"
+        with pytest.raises(UnknownModeError):  # the drill's mode went, and the drill with it
+            app.switch_mode(FlashprepApp.DEFAULT_MODE)
         await pilot.press("enter")
         assert isinstance(app.screen, DrillScreen)
         await pilot.press("escape")  # back to the same home screen, not a new one on top

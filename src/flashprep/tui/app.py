@@ -6,18 +6,20 @@ import time
 from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from textual.app import App
 from textual.binding import Binding
 
 from flashprep.core.library import DeckLibrary
-from flashprep.core.mockchoice import MockOptions
 from flashprep.core.text import one_line
 from flashprep.core.userstore import UserStore
 from flashprep.tui.commands import DeckCommands
 
 if TYPE_CHECKING:
+    from textual.screen import Screen
+
+    from flashprep.core.mockchoice import MockOptions
     from flashprep.core.stories import StoryFile
 
 Start = Literal["home", "drill", "mock", "stats"]
@@ -29,6 +31,9 @@ class FlashprepApp(App[None]):
     CSS_PATH = Path(__file__).parent / "app.tcss"
     TITLE = "flashprep"
     COMMANDS = App.COMMANDS | {DeckCommands}
+    DEFAULT_MODE = "start"
+    """The first screen is this mode's base (see _first_screen), not above Textual's blank default
+    screen: that one would be built and drawn for nothing before the first frame."""
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True, show=False),
         Binding("question_mark", "help", "Help", id="help"),
@@ -54,6 +59,7 @@ class FlashprepApp(App[None]):
         self.mock = mock
         """The mock interview to open with (start="mock")."""
         self.stats_range = stats_range
+        self.add_mode(self.DEFAULT_MODE, self._first_screen)
 
     @cached_property
     def stories(self) -> StoryFile:
@@ -63,18 +69,27 @@ class FlashprepApp(App[None]):
 
         return StoryFile(self.store.folder)
 
-    def on_mount(self) -> None:
-        # A drill or the statistics opened from the command line come first, alone: the home
-        # screen opens when they are left (a faster start).
+    def _first_screen(self) -> Screen[Any]:
+        """The base of the "start" mode. A drill or the statistics opened from the command line
+        come alone: the home screen opens when they are left (a faster start)."""
         if self.start == "drill":
-            self.start_drill(self.deck_ids)
-        elif self.start == "mock":
-            self.show_decks()
+            from flashprep.core.drill import Drill
+            from flashprep.tui.screens.drill import DrillScreen
+
+            return DrillScreen(Drill(self.library, self.store, self.deck_ids))
+        if self.start == "stats":
+            from flashprep.tui.screens.stats import StatsScreen
+
+            return StatsScreen(self.deck_ids[0] if self.deck_ids else None, self.stats_range)
+        from flashprep.tui.screens.home import HomeScreen
+
+        return HomeScreen()
+
+    def on_mount(self) -> None:
+        if self.start == "mock":
+            from flashprep.core.mockchoice import MockOptions
+
             self.start_mock(self.mock or MockOptions(deck_ids=self.deck_ids))
-        elif self.start == "stats":
-            self.show_stats(self.deck_ids[0] if self.deck_ids else None, self.stats_range)
-        else:
-            self.show_decks()
         for error in self.library.errors:
             self.notify(one_line(str(error)), title="Deck skipped", severity="error", markup=False)
         for note in self.store.notes:
@@ -103,17 +118,24 @@ class FlashprepApp(App[None]):
         self.push_screen(StatsScreen(deck, range_name))
 
     def show_decks(self) -> None:
-        """Leave the current screen for where it was opened from, or for the home screen when it
-        was the first one (a drill opened from the command line)."""
+        """Leave the current screen for the one it was opened from, or for the home screen when
+        it is the first one (a drill or the statistics opened from the command line)."""
+        if len(self.screen_stack) > 1:
+            self.pop_screen()
+        else:
+            self.leave_first_screen()
+
+    def leave_first_screen(self, then: Screen[Any] | None = None) -> None:
+        """Replace the first screen by the home screen, with `then` above it (a finished drill's
+        summary). The first screen is the base of its mode's stack, which switch_screen cannot
+        replace: the home screen gets a mode of its own, and the first one's mode is removed."""
         from flashprep.tui.screens.home import HomeScreen
 
-        stack = self.screen_stack
-        if len(stack) > 2:
-            self.pop_screen()
-        elif len(stack) == 2:
-            self.switch_screen(HomeScreen())
-        else:
-            self.push_screen(HomeScreen())
+        self.add_mode("home", HomeScreen)
+        self.switch_mode("home")
+        if then is not None:
+            self.push_screen(then)
+        self.remove_mode(self.DEFAULT_MODE)
 
     def action_help(self) -> None:
         from flashprep.tui.screens.help import HelpScreen

@@ -398,4 +398,8 @@ On a behavioral question, after the answer is shown, your linked STAR stories sh
         from flashprep.tui.screens.summary import SummaryScreen
 
         self.fp.save_checkpoint()
-        self.app.switch_screen(SummaryScreen(self.drill.summary()))
+        summary = SummaryScreen(self.drill.summary())
+        if self.app.screen_stack[0] is self:  # opened from the command line
+            self.fp.leave_first_screen(then=summary)
+        else:
+            self.app.switch_screen(summary)
