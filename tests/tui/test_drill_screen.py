@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from textual.app import UnknownModeError
 from textual.widgets import Button, DataTable, Markdown, Static
 
 from flashprep.core.library import DeckLibrary
@@ -245,17 +244,20 @@ async def test_long_answers_scroll_with_the_keyboard(make_app: MakeApp) -> None:
         assert card.scroll_y > 0
 
 
-async def test_a_drill_opened_directly_leaves_to_the_decks(make_app: MakeApp) -> None:
+async def test_a_drill_opened_directly_leaves_to_the_decks(make_app: MakeApp, timer: Timer) -> None:
     app = make_app("drill", ["alpha"])
-    async with app.run_test(size=(90, 30)) as pilot:
-        assert isinstance(app.screen, DrillScreen)
-        assert not any(isinstance(s, HomeScreen) for s in app.screen_stack)  # opened on leaving
+    async with app.run_test(size=(90, 30), notifications=True) as pilot:
+        drill = app.screen
+        assert isinstance(drill, DrillScreen)
+        assert app.screen_stack == [drill]  # the first screen: no home screen below it
         await pilot.press("escape")
         assert isinstance(app.screen, HomeScreen)
         assert app.screen.query_one(DataTable).row_count == 2
-        assert app.current_mode == "home"
-        with pytest.raises(UnknownModeError):  # the drill's mode went, and the drill with it
-            app.switch_mode(FlashprepApp.DEFAULT_MODE)
+        assert app.screen_stack == [drill, app.screen]  # left, out of sight
+        timer.value += 3600
+        drill.update_timer()
+        await pilot.pause()
+        assert not any("Over the" in n.message for n in app._notifications)  # and quiet
         await pilot.press("enter")
         assert isinstance(app.screen, DrillScreen)
         await pilot.press("escape")  # back to the same home screen, not a new one on top

@@ -31,9 +31,6 @@ class FlashprepApp(App[None]):
     CSS_PATH = Path(__file__).parent / "app.tcss"
     TITLE = "flashprep"
     COMMANDS = App.COMMANDS | {DeckCommands}
-    DEFAULT_MODE = "start"
-    """The first screen is this mode's base (see _first_screen), not above Textual's blank default
-    screen: that one would be built and drawn for nothing before the first frame."""
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True, show=False),
         Binding("question_mark", "help", "Help", id="help"),
@@ -59,7 +56,6 @@ class FlashprepApp(App[None]):
         self.mock = mock
         """The mock interview to open with (start="mock")."""
         self.stats_range = stats_range
-        self.add_mode(self.DEFAULT_MODE, self._first_screen)
 
     @cached_property
     def stories(self) -> StoryFile:
@@ -69,9 +65,11 @@ class FlashprepApp(App[None]):
 
         return StoryFile(self.store.folder)
 
-    def _first_screen(self) -> Screen[Any]:
-        """The base of the "start" mode. A drill or the statistics opened from the command line
-        come alone: the home screen opens when they are left (a faster start)."""
+    def get_default_screen(self) -> Screen[Any]:
+        """The first screen, at the bottom of the stack (instead of above Textual's blank default
+        screen, which would be built for nothing before the first frame). A drill or the
+        statistics opened from the command line come alone: the home screen opens above them
+        when they are left (a faster start), and they stay below it, out of sight."""
         if self.start == "drill":
             from flashprep.core.drill import Drill
             from flashprep.tui.screens.drill import DrillScreen
@@ -118,24 +116,18 @@ class FlashprepApp(App[None]):
         self.push_screen(StatsScreen(deck, range_name))
 
     def show_decks(self) -> None:
-        """Leave the current screen for the one it was opened from, or for the home screen when
-        it is the first one (a drill or the statistics opened from the command line)."""
-        if len(self.screen_stack) > 1:
-            self.pop_screen()
-        else:
-            self.leave_first_screen()
-
-    def leave_first_screen(self, then: Screen[Any] | None = None) -> None:
-        """Replace the first screen by the home screen, with `then` above it (a finished drill's
-        summary). The first screen is the base of its mode's stack, which switch_screen cannot
-        replace: the home screen gets a mode of its own, and the first one's mode is removed."""
+        """Leave the current screen for the one it was opened from; the home screen opens instead
+        of the first screen when that is not the home screen (a drill or the statistics opened
+        from the command line, see get_default_screen)."""
         from flashprep.tui.screens.home import HomeScreen
 
-        self.add_mode("home", HomeScreen)
-        self.switch_mode("home")
-        if then is not None:
-            self.push_screen(then)
-        self.remove_mode(self.DEFAULT_MODE)
+        stack = self.screen_stack
+        if len(stack) > 2 or (len(stack) == 2 and isinstance(stack[0], HomeScreen)):
+            self.pop_screen()
+        elif len(stack) == 2:
+            self.switch_screen(HomeScreen())  # above the first screen
+        else:
+            self.push_screen(HomeScreen())  # leaving the first screen
 
     def action_help(self) -> None:
         from flashprep.tui.screens.help import HelpScreen

@@ -200,6 +200,8 @@ On a behavioral question, after the answer is shown, your linked STAR stories sh
         self.query_one(StatusLine).progress = f"{d.done} done · {d.left} left"
 
     def update_timer(self) -> None:
+        if self.app.screen is not self:
+            return  # under another screen (a drill left or finished stays under the home screen)
         current = self.current_card()
         if current is None:
             return
@@ -399,7 +401,7 @@ On a behavioral question, after the answer is shown, your linked STAR stories sh
 
         self.fp.save_checkpoint()
         summary = SummaryScreen(self.drill.summary())
-        if self.app.screen_stack[0] is self:  # opened from the command line
-            self.fp.leave_first_screen(then=summary)
+        if self.app.screen_stack[0] is self:  # the first screen: switch_screen cannot replace it
+            self.app.push_screen(summary)
         else:
             self.app.switch_screen(summary)
