@@ -10,6 +10,7 @@ from flashprep.core.deck import DeckError, load_deck, parse_deck, target_seconds
 from flashprep.core.library import (
     DeckLibrary,
     card_from_toml,
+    card_key,
     card_to_toml,
     deck_to_toml,
 )
@@ -112,6 +113,9 @@ def test_imported_decks_are_listed_as_imported(home: Home, decks_dir: Path) -> N
     library = DeckLibrary.load(home, decks_dir)
     assert library.decks["demo"].source == "imported"
     assert library.card("demo/two") is not None
+    for loaded in library:
+        keys = tuple(card_key(loaded.id, c) for c in loaded.card_ids)
+        assert loaded.card_keys == keys and all(library.card(k) is not None for k in keys)
 
 
 def test_edit_of_bundled_card_goes_to_overrides(home: Home, decks_dir: Path) -> None:

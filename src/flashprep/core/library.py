@@ -64,8 +64,9 @@ class LoadedDeck:
 
     @cached_property
     def card_keys(self) -> tuple[str, ...]:
-        """The schedule keys of this deck's cards, `deck-id/card-id`, in deck order."""
-        return tuple(card_key(self.id, c) for c in self.index.card_ids)
+        """The schedule keys of this deck's cards, `deck-id/card-id` (see card_key), in deck
+        order; built at every start for every card, hence no call per card."""
+        return tuple(map(f"{self.id}/".__add__, self.index.card_ids))
 
     def records(self) -> list[CardRecord]:
         """Every card as plain data, in deck order (no pydantic): from the index, else from
