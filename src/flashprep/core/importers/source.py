@@ -122,7 +122,9 @@ def clean_tags(raw: list[str]) -> list[str]:
     """Tags as flashprep takes them: no spaces or control characters, at most 80 characters."""
     out: list[str] = []
     for tag in raw:
-        tag = _TAG_BAD.sub("_", tag.strip())[:80]
+        # A printable tag without a space has nothing to replace (the usual case): no regex.
+        clean = tag if tag.isprintable() and " " not in tag else _TAG_BAD.sub("_", tag.strip())
+        tag = clean[:80]
         if tag and tag not in out:
             out.append(tag)
     return out
