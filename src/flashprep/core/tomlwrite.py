@@ -107,15 +107,19 @@ def _flat_lines(table: Mapping[str, Any]) -> str | None:
     lines = []
     for key, value in table.items():
         kind = type(value)
-        if kind is str:
-            text = _string(value)
+        if kind is str:  # most strings are one line with nothing to escape: no call for them
+            text = f'"{value}"' if _NEEDS_ESCAPE.search(value) is None else _string(value)
         elif kind is int:
             text = str(value)
         elif kind is bool:
             text = "true" if value else "false"
-        elif kind is list and all(type(item) is str for item in value):
-            items = "".join(f"{INDENT}{_string(item)},\n" for item in value)
-            text = f"[\n{items}]" if value else "[]"
+        elif kind is list:
+            items = []
+            for item in value:
+                if type(item) is not str:
+                    return None
+                items.append(f"{INDENT}{_string(item)},\n")
+            text = f"[\n{''.join(items)}]" if value else "[]"
         else:
             return None
         lines.append(f"{_key(key)} = {text}\n")
