@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -17,6 +18,7 @@ from flashprep.core import deckindex
 from flashprep.core.deck import Card, Deck
 from flashprep.core.deckindex import CARD_FIELDS
 from flashprep.core.importers import ankihtml
+from flashprep.core.importers.ankipackage import read_package
 from flashprep.core.importers.source import clean_tags
 from flashprep.core.scheduler import NEW, Scheduler, SchedulerSettings
 
@@ -125,3 +127,36 @@ def test_a_grade_keeps_the_suspension_and_ends_a_burial() -> None:
     assert after.suspended is True
     assert after.buried_until is None
     assert after._replace(suspended=False) == plain
+
+
+def test_special_fields_show_where_a_template_asks_for_them(tmp_path: Path) -> None:
+    """Cards of note types that show no special field are drawn without them; the others still
+    show their deck, tags, note type and card name."""
+    from anki.collection import Collection, ExportAnkiPackageOptions
+
+    col = Collection(str(tmp_path / "specials.anki2"))
+    models = col.models
+    specials = models.new("Specials")
+    for name in ("Q", "A"):
+        models.add_field(specials, models.new_field(name))
+    template = models.new_template("Pair")
+    template["qfmt"] = "{{Q}} in {{Deck}} / {{Subdeck}} ({{Type}}, {{Card}}, tags {{Tags}})"
+    template["afmt"] = "{{FrontSide}}<hr id=answer>{{A}}"
+    models.add_template(specials, template)
+    models.add(specials)
+    deck = col.decks.id("Top::Sub")
+    assert deck is not None
+    for notetype, fields in ((specials, {"Q": "q", "A": "a"}), (None, {"Front": "f", "Back": "b"})):
+        note = col.new_note(notetype or col.models.by_name("Basic"))
+        for key, value in fields.items():
+            note[key] = value
+        note.tags = ["t1"]
+        col.add_note(note, deck)
+    path = tmp_path / "specials.apkg"
+    options = ExportAnkiPackageOptions(
+        with_scheduling=False, with_deck_configs=False, with_media=False, legacy=False
+    )
+    col.export_anki_package(out_path=str(path), options=options, limit=None)
+    col.close()
+    fronts = sorted(card.front for deck in read_package(path).decks for card in deck.cards)
+    assert fronts == ["f", "q in Top::Sub / Sub (Specials, Pair, tags t1)"]

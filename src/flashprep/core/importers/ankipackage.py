@@ -327,6 +327,9 @@ def _draw_cards(path: Path, conn: sqlite3.Connection, col: _Collection) -> Itera
     notetype: NoteType | None = None
     fields: dict[str, str] = {}
     tags: list[str] = []
+    # Whether a note type's templates show special fields ({{Tags}}, {{Deck}}...): most do not,
+    # and their cards need no table of them.
+    specials: dict[int, bool] = {}
     for cid, ordinal, did, odid, queue, mod, nid, guid, mid, raw_tags, flds in rows:
         if nid != note_id:  # cards of one note come together: read the note once
             note_id, notetype = nid, col.notetypes.get(mid)
@@ -336,19 +339,26 @@ def _draw_cards(path: Path, conn: sqlite3.Connection, col: _Collection) -> Itera
             values += [""] * (len(notetype.fields) - len(values))
             fields = dict(zip(notetype.fields, values, strict=False))
             tags = clean_tags(raw_tags.split())
+            if mid not in specials:
+                plain = {*notetype.fields, "FrontSide"}
+                specials[mid] = not ankitemplate.names_used(notetype) <= plain
         assert notetype is not None
         template = 0 if notetype.kind == "cloze" else ordinal
         if not 0 <= template < len(notetype.templates):
             yield f"note {nid}: card {ordinal + 1} has no template; skipped"
             continue
         deck_name = col.decks.get(odid or did, "Default")
-        special = {
-            "Tags": raw_tags.strip(),
-            "Type": notetype.name,
-            "Deck": deck_name,
-            "Subdeck": deck_name.rsplit("::", 1)[-1],
-            "Card": notetype.templates[template].name,
-        }
+        special = (
+            {
+                "Tags": raw_tags.strip(),
+                "Type": notetype.name,
+                "Deck": deck_name,
+                "Subdeck": deck_name.rsplit("::", 1)[-1],
+                "Card": notetype.templates[template].name,
+            }
+            if specials[mid]
+            else {}
+        )
         rendered = ankitemplate.render_card(notetype, fields, ordinal, special)
         hints = [h.strip() for h in rendered.hints] if rendered.hints else []
         yield _Drawn(

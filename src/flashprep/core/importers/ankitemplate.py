@@ -211,6 +211,24 @@ def _parse_template(text: str) -> list[_Node]:
     return root
 
 
+def names_used(notetype: NoteType) -> set[str]:
+    """Every name the note type's templates show or test (`{{Field}}`, `{{#Field}}`...)."""
+    names: set[str] = set()
+
+    def walk(nodes: list[_Node]) -> None:
+        for node in nodes:
+            if isinstance(node, _Var):
+                names.add(node.name)
+            elif isinstance(node, _Section):
+                names.add(node.name)
+                walk(node.body)
+
+    for template in notetype.templates:
+        walk(_parse_template(template.front))
+        walk(_parse_template(template.back))
+    return names
+
+
 @dataclass
 class _Context:
     fields: dict[str, str]
