@@ -28,6 +28,9 @@ _MULTI_LINE = str.maketrans({c: _COMPACT.get(c, f"\\u{ord(c):04x}") for c in _IL
 """The same for a multi-line string, where a newline stays a newline."""
 _NEEDS_ESCAPE = re.compile(r'[\x00-\x08\x0a-\x1f\x7f"\\]')
 _NEEDS_ESCAPE_MULTI_LINE = re.compile(r'[\x00-\x08\x0b-\x1f\x7f"\\]')
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+_CONTROL_MULTI_LINE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+"""The characters of the escape tables besides quote and backslash."""
 
 
 class _Unsupported(TypeError):
@@ -51,9 +54,17 @@ def _string(s: str) -> str:
     if "\n" in s:
         s = s.replace("\r\n", "\n")
         if _NEEDS_ESCAPE_MULTI_LINE.search(s):
-            s = s.translate(_MULTI_LINE)
+            s = _escaped(s, _MULTI_LINE, _CONTROL_MULTI_LINE)
         return '"""\n' + s + '"""'
-    return '"' + (s.translate(_ONE_LINE) if _NEEDS_ESCAPE.search(s) else s) + '"'
+    return '"' + (_escaped(s, _ONE_LINE, _CONTROL) if _NEEDS_ESCAPE.search(s) else s) + '"'
+
+
+def _escaped(s: str, table: dict[int, str], control: re.Pattern[str]) -> str:
+    """`s.translate(table)`; text without control characters (the usual case, a backslash or a
+    quote to escape) by two replaces, several times faster than a translate."""
+    if control.search(s) is None:
+        return s.replace("\\", "\\\\").replace('"', '\\"')
+    return s.translate(table)
 
 
 @lru_cache(maxsize=256)
