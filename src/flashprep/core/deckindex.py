@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import mmap
+import operator
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -163,9 +164,12 @@ _LINE_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 """What `json.dumps(row, ensure_ascii=False, separators=...)` uses, made once (not per card)."""
 
 
+_CARD_VALUES = operator.attrgetter(*CARD_FIELDS)
+
+
 def _card_line(card: Card) -> str:
-    """A card's line, without its line end."""
-    return _LINE_ENCODER.encode([getattr(card, name) for name in CARD_FIELDS])
+    """A card's line (its fields as a JSON array), without its line end."""
+    return _LINE_ENCODER.encode(_CARD_VALUES(card))
 
 
 def decode(data: Buffer) -> tuple[list[Any], DeckIndex] | None:
