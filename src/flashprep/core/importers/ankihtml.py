@@ -36,7 +36,9 @@ _ESCAPABLE = re.compile(
 _LT_ENTITY = re.compile(r"&(?:lt|#0*60|#x0*3c);", re.I)
 _TAG = re.compile(r"<!--.*?-->|<[A-Za-z/!?][^>]*>", re.S)
 """The tags `_ESCAPABLE` steps over, alone."""
-_EDGE_UNDERSCORE = re.compile(r"(?<![^\W_])_|_(?![^\W_])")
+_EDGE_UNDERSCORE = re.compile(r"_(?:(?![^\W_])|(?<![^\W_]_))")
+"""An underscore with no letter or digit after it, or none before it (`_ESCAPABLE`'s rule, the
+underscore first: the regex engine then jumps from underscore to underscore)."""
 _LT_BEFORE_TAG = re.compile(r"&(?:lt|#0*60|#x0*3c);(?=[A-Za-z/!?])", re.I)
 """With a backslash, star or backquote: what `_ESCAPABLE` marks outside tags (see
 `_has_escapable_text`)."""
