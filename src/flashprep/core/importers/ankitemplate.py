@@ -321,7 +321,7 @@ def render_card(
     bold = ("**", "**") if markdown_fields else ("<b>", "</b>")
     ctx = _Context(fields, special, number, "front", bold)
     front = _render(ctx, _parse_template(template.front))
-    front_hints = list(ctx.hints)
+    front_hints = ctx.hints
     ctx.side, ctx.front, ctx.hints = "back", front, []
     back = _strip_front(_render(ctx, _parse_template(template.back)), front)
     if markdown_fields:

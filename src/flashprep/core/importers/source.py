@@ -93,10 +93,15 @@ def card_id_for_guid(guid: str, ordinal: int) -> str:
 
     Cards flashprep exported keep their own id (their guid is `flashprep:<deck>/<card>`).
     """
-    own = _OWN_GUID.match(guid)
+    own = _own_guid(guid)
     if own and ordinal == 0:
         return own.group(2)
     return f"{_guid_digest(guid)}-{ordinal}"
+
+
+def _own_guid(guid: str) -> re.Match[str] | None:
+    """The deck and card of a guid flashprep gave (most guids are Anki's: no regex for them)."""
+    return _OWN_GUID.match(guid) if guid.startswith("flashprep:") else None
 
 
 @lru_cache(maxsize=64)
@@ -107,7 +112,7 @@ def _guid_digest(guid: str) -> str:
 
 def deck_id_for_card(guid: str | None, deck_name: str) -> str:
     """The deck id of a card: the one flashprep exported it from, else one from the deck name."""
-    own = _OWN_GUID.match(guid or "")
+    own = _own_guid(guid or "")
     return own.group(1) if own else deck_id_for(deck_name)
 
 
