@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import mmap
+import operator
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -121,14 +122,12 @@ def cache_key(deck: Stamp, overrides: Stamp) -> list[Any]:
 
 def encode(deck: Deck, edited: frozenset[str], deck_stamp: Stamp, overrides: Stamp) -> bytes:
     """The cache file for a validated deck (with its overrides applied)."""
-    lines: list[bytes] = []
+    lines = [_card_line(card) for card in deck.cards]
     starts: list[int] = []
     offset = 0
-    for card in deck.cards:
-        line = _card_line(card)
+    for line in lines:
         starts.append(offset)
-        offset += len(line)
-        lines.append(line)
+        offset += (len(line) if line.isascii() else len(line.encode())) + 1  # bytes, and "\n"
     header = {
         "key": cache_key(deck_stamp, overrides),
         "id": deck.id,
@@ -140,7 +139,8 @@ def encode(deck: Deck, edited: frozenset[str], deck_stamp: Stamp, overrides: Sta
         "starts": starts,
         "tags": tag_positions(deck.cards),
     }
-    return json.dumps(header, separators=(",", ":")).encode() + b"\n" + b"".join(lines)
+    body = "\n".join([*lines, ""])  # each line ends with "\n"
+    return f"{json.dumps(header, separators=(',', ':'))}\n{body}".encode()
 
 
 def tag_positions(cards: Iterable[_HasTags]) -> dict[str, list[int]]:
@@ -160,9 +160,16 @@ def valid_tag_positions(tags: Any, cards: int) -> bool:
     )
 
 
-def _card_line(card: Card) -> bytes:
-    row = [getattr(card, name) for name in CARD_FIELDS]
-    return json.dumps(row, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
+_LINE_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+"""What `json.dumps(row, ensure_ascii=False, separators=...)` uses, made once (not per card)."""
+
+
+_CARD_VALUES = operator.attrgetter(*CARD_FIELDS)
+
+
+def _card_line(card: Card) -> str:
+    """A card's line (its fields as a JSON array), without its line end."""
+    return _LINE_ENCODER.encode(_CARD_VALUES(card))
 
 
 def decode(data: Buffer) -> tuple[list[Any], DeckIndex] | None:

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from functools import cached_property
+from functools import cache, cached_property
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 if TYPE_CHECKING:
@@ -28,6 +28,7 @@ _TO_FSRS: dict[StateName, int] = {"learning": 1, "review": 2, "relearning": 3}
 """Our state names and the values of fsrs.State (fsrs is imported on the first grade or preview,
 not at start-up)."""
 _FROM_FSRS: dict[int, StateName] = {v: k for k, v in _TO_FSRS.items()}
+"""fsrs.State is an IntEnum: its members find their names here as they are."""
 DECAY = -0.1542
 """The forgetting curve's decay: minus fsrs's default parameter w[20], which our fsrs Scheduler
 uses (tests/test_scheduler.py keeps the two equal; fsrs is not imported just for this)."""
@@ -65,6 +66,35 @@ class CardState(NamedTuple):
 NEW = CardState()
 
 
+class _FsrsTypes(NamedTuple):
+    """fsrs's Card class and the enum members our values map to, looked up once: a replay
+    reviews thousands of cards, and importing or calling an enum per review adds up."""
+
+    card: type[FsrsCard]
+    states: dict[str, Any]
+    ratings: dict[int, Any]
+
+
+@cache
+def _fsrs_types() -> _FsrsTypes:
+    from fsrs import Card, Rating, State
+
+    class _Card(Card):
+        """fsrs.Card, copied field by field: fsrs copies every card it reviews (copy.copy), and
+        the generic way (reduce, then reconstruct) costs three times as much."""
+
+        def __copy__(self) -> _Card:
+            copied = object.__new__(type(self))
+            copied.__dict__.update(self.__dict__)
+            return copied
+
+    return _FsrsTypes(
+        _Card,
+        {name: State(value) for name, value in _TO_FSRS.items()},
+        {value: Rating(value) for value in RATINGS},
+    )
+
+
 @dataclass(frozen=True)
 class SchedulerSettings:
     desired_retention: float = 0.9
@@ -96,14 +126,12 @@ class Scheduler:
 
     @staticmethod
     def _to_fsrs(state: CardState, now: datetime) -> FsrsCard:
-        from fsrs import Card as FsrsCard
-        from fsrs import State
-
+        fsrs = _fsrs_types()
         if state.is_new:
-            return FsrsCard(card_id=1, due=now)
-        return FsrsCard(
+            return fsrs.card(card_id=1, due=now)
+        return fsrs.card(
             card_id=1,
-            state=State(_TO_FSRS[state.state]),
+            state=fsrs.states[state.state],
             step=state.step,
             stability=state.stability,
             difficulty=state.difficulty,
@@ -118,33 +146,35 @@ class Scheduler:
         """The state after grading `rating` (1 Again .. 4 Easy) at `now` (aware UTC)."""
         if rating not in RATINGS:
             raise ValueError(f"rating must be 1-4, not {rating!r}")
-        from fsrs import Rating
-
+        grade = _fsrs_types().ratings[rating]
         card = self._to_fsrs(state, now)
         # A review dated before the last one (clock moved back) is taken as at the last one.
         when = max(now, state.last_review) if state.last_review else now
         with _RANDOM_LOCK:  # a statistics worker may replay the log while the drill grades
             if _batch_depth:  # batch() saved the generator's state and restores it at its end
                 random.seed(self._seed(key, state.reps))
-                new, _log = self._fsrs.review_card(card, Rating(rating), review_datetime=when)
+                new, _log = self._fsrs.review_card(card, grade, review_datetime=when)
             else:
                 saved = random.getstate()
                 random.seed(self._seed(key, state.reps))
                 try:
-                    new, _log = self._fsrs.review_card(card, Rating(rating), review_datetime=when)
+                    new, _log = self._fsrs.review_card(card, grade, review_datetime=when)
                 finally:
                     random.setstate(saved)
         lapse = state.state == "review" and rating == 1
-        return state._replace(
-            state=_FROM_FSRS[int(new.state)],
-            step=new.step,
-            stability=new.stability,
-            difficulty=new.difficulty,
-            due=new.due,
-            last_review=new.last_review,
-            reps=state.reps + 1,
-            lapses=state.lapses + (1 if lapse else 0),
-            buried_until=None,
+        # Every field but `suspended` is new: built whole, not through `_replace` (a replay
+        # makes thousands).
+        return CardState(
+            _FROM_FSRS[new.state],
+            new.step,
+            new.stability,
+            new.difficulty,
+            new.due,
+            new.last_review,
+            state.reps + 1,
+            state.lapses + (1 if lapse else 0),
+            state.suspended,
+            None,
         )
 
     @staticmethod

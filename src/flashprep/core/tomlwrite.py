@@ -28,6 +28,9 @@ _MULTI_LINE = str.maketrans({c: _COMPACT.get(c, f"\\u{ord(c):04x}") for c in _IL
 """The same for a multi-line string, where a newline stays a newline."""
 _NEEDS_ESCAPE = re.compile(r'[\x00-\x08\x0a-\x1f\x7f"\\]')
 _NEEDS_ESCAPE_MULTI_LINE = re.compile(r'[\x00-\x08\x0b-\x1f\x7f"\\]')
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+_CONTROL_MULTI_LINE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+"""The characters of the escape tables besides quote and backslash."""
 
 
 class _Unsupported(TypeError):
@@ -51,9 +54,17 @@ def _string(s: str) -> str:
     if "\n" in s:
         s = s.replace("\r\n", "\n")
         if _NEEDS_ESCAPE_MULTI_LINE.search(s):
-            s = s.translate(_MULTI_LINE)
+            s = _escaped(s, _MULTI_LINE, _CONTROL_MULTI_LINE)
         return '"""\n' + s + '"""'
-    return '"' + (s.translate(_ONE_LINE) if _NEEDS_ESCAPE.search(s) else s) + '"'
+    return '"' + (_escaped(s, _ONE_LINE, _CONTROL) if _NEEDS_ESCAPE.search(s) else s) + '"'
+
+
+def _escaped(s: str, table: dict[int, str], control: re.Pattern[str]) -> str:
+    """`s.translate(table)`; text without control characters (the usual case, a backslash or a
+    quote to escape) by two replaces, several times faster than a translate."""
+    if control.search(s) is None:
+        return s.replace("\\", "\\\\").replace('"', '\\"')
+    return s.translate(table)
 
 
 @lru_cache(maxsize=256)
@@ -107,15 +118,19 @@ def _flat_lines(table: Mapping[str, Any]) -> str | None:
     lines = []
     for key, value in table.items():
         kind = type(value)
-        if kind is str:
-            text = _string(value)
+        if kind is str:  # most strings are one line with nothing to escape: no call for them
+            text = f'"{value}"' if _NEEDS_ESCAPE.search(value) is None else _string(value)
         elif kind is int:
             text = str(value)
         elif kind is bool:
             text = "true" if value else "false"
-        elif kind is list and all(type(item) is str for item in value):
-            items = "".join(f"{INDENT}{_string(item)},\n" for item in value)
-            text = f"[\n{items}]" if value else "[]"
+        elif kind is list:
+            items = []
+            for item in value:
+                if type(item) is not str:
+                    return None
+                items.append(f"{INDENT}{_string(item)},\n")
+            text = f"[\n{''.join(items)}]" if value else "[]"
         else:
             return None
         lines.append(f"{_key(key)} = {text}\n")

@@ -30,7 +30,7 @@ from pydantic import ValidationError
 
 from flashprep.core.deck import Card
 from flashprep.core.importers import ankitemplate, protowire
-from flashprep.core.importers.ankihtml import html_to_markdown
+from flashprep.core.importers.ankihtml import convert_fields
 from flashprep.core.importers.ankitemplate import NoteType, Template
 from flashprep.core.importers.source import (
     EMPTY_SIDE,
@@ -301,7 +301,7 @@ def read_package(path: Path) -> ImportSource:
 
 @dataclass
 class _Drawn:
-    """One card drawn from its note's template, its HTML not yet made Markdown."""
+    """One card drawn from its note's template, its sides still HTML (stripped)."""
 
     cid: int
     nid: int
@@ -311,7 +311,9 @@ class _Drawn:
     guid: str
     tags: list[str]
     deck_name: str
-    rendered: ankitemplate.RenderedCard
+    front: str
+    back: str
+    hints: list[str]
 
 
 def _draw_cards(path: Path, conn: sqlite3.Connection, col: _Collection) -> Iterator[_Drawn | str]:
@@ -325,6 +327,9 @@ def _draw_cards(path: Path, conn: sqlite3.Connection, col: _Collection) -> Itera
     notetype: NoteType | None = None
     fields: dict[str, str] = {}
     tags: list[str] = []
+    # Whether a note type's templates show special fields ({{Tags}}, {{Deck}}...): most do not,
+    # and their cards need no table of them.
+    specials: dict[int, bool] = {}
     for cid, ordinal, did, odid, queue, mod, nid, guid, mid, raw_tags, flds in rows:
         if nid != note_id:  # cards of one note come together: read the note once
             note_id, notetype = nid, col.notetypes.get(mid)
@@ -334,58 +339,79 @@ def _draw_cards(path: Path, conn: sqlite3.Connection, col: _Collection) -> Itera
             values += [""] * (len(notetype.fields) - len(values))
             fields = dict(zip(notetype.fields, values, strict=False))
             tags = clean_tags(raw_tags.split())
+            if mid not in specials:
+                plain = {*notetype.fields, "FrontSide"}
+                specials[mid] = not ankitemplate.names_used(notetype) <= plain
         assert notetype is not None
         template = 0 if notetype.kind == "cloze" else ordinal
         if not 0 <= template < len(notetype.templates):
             yield f"note {nid}: card {ordinal + 1} has no template; skipped"
             continue
         deck_name = col.decks.get(odid or did, "Default")
-        special = {
-            "Tags": raw_tags.strip(),
-            "Type": notetype.name,
-            "Deck": deck_name,
-            "Subdeck": deck_name.rsplit("::", 1)[-1],
-            "Card": notetype.templates[template].name,
-        }
+        special = (
+            {
+                "Tags": raw_tags.strip(),
+                "Type": notetype.name,
+                "Deck": deck_name,
+                "Subdeck": deck_name.rsplit("::", 1)[-1],
+                "Card": notetype.templates[template].name,
+            }
+            if specials[mid]
+            else {}
+        )
         rendered = ankitemplate.render_card(notetype, fields, ordinal, special)
-        yield _Drawn(cid, nid, ordinal, queue, mod, guid, tags, deck_name, rendered)
+        hints = [h.strip() for h in rendered.hints] if rendered.hints else []
+        yield _Drawn(
+            cid,
+            nid,
+            ordinal,
+            queue,
+            mod,
+            guid,
+            tags,
+            deck_name,
+            rendered.front.strip(),
+            rendered.back.strip(),
+            hints,
+        )
 
 
 def _read(path: Path, conn: sqlite3.Connection, kind: str, media_names: list[str]) -> ImportSource:
-    """Three passes: draw every card, convert every distinct HTML text, then build the cards.
-
-    The converter runs markedly faster in one tight loop than between Python's other work.
-    """
+    """Three passes: draw every card, convert every distinct HTML text (in one batch, see
+    ankihtml.convert_fields), then build the cards."""
     col = _load_collection(conn)
     source = ImportSource(path, kind)
     cards_by_anki_id: dict[int, tuple[str, str]] = {}
     media: list[str] = []
     drawn = list(_draw_cards(path, conn, col))
     # Converted once per distinct text: a reversed note's two cards share their fields.
-    converted: dict[str, tuple[str, list[str]]] = {}
-    for item in drawn:
-        if isinstance(item, _Drawn):
-            r = item.rendered
-            for html in (r.front, r.back, *r.hints):
-                html = html.strip()
-                if html not in converted:
-                    found: list[str] = []
-                    converted[html] = (html_to_markdown(html, found), found)
+    distinct = list(
+        dict.fromkeys(
+            html
+            for item in drawn
+            if isinstance(item, _Drawn)
+            for html in (item.front, item.back, *item.hints)
+        )
+    )
+    converted = dict(zip(distinct, convert_fields(distinct), strict=True))
 
     def markdown(html: str) -> str:
-        text, found = converted[html.strip()]
-        media.extend(found)
+        text, found = converted[html]
+        if found:
+            media.extend(found)
         return text
 
     for item in drawn:
         if isinstance(item, str):
             source.warn(item)
             continue
-        nid, ordinal, guid, rendered = item.nid, item.ordinal, item.guid, item.rendered
-        front, back = markdown(rendered.front), markdown(rendered.back)
+        nid, ordinal, guid = item.nid, item.ordinal, item.guid
+        front, back = markdown(item.front), markdown(item.back)
         if not front or not back:
             source.warn(f"note {nid} card {ordinal + 1}: an empty side, shown as {EMPTY_SIDE}")
-        hint = "\n\n".join(h for h in (markdown(x) for x in rendered.hints) if h) or None
+        hint = None
+        if item.hints:
+            hint = "\n\n".join(h for h in (markdown(x) for x in item.hints) if h) or None
         deck_id = deck_id_for_card(guid, item.deck_name)
         try:
             card = Card(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Literal
+from typing import Literal, NamedTuple
 
 Kind = Literal["normal", "cloze"]
 Side = Literal["front", "back"]
@@ -160,29 +160,41 @@ def is_blank(html: str) -> bool:
     return not _EMPTY.sub("", _HTML_TAG.sub("", html))
 
 
+class _Var(NamedTuple):
+    """A `{{...}}` tag that shows a field, parsed: `{{text:cloze:Text}}` is ("Text",
+    ("text", "cloze"))."""
+
+    name: str
+    filters: tuple[str, ...]
+
+
 @dataclass
 class _Section:
     name: str
     inverted: bool
-    body: list[_Section | tuple[str, str]] = field(default_factory=list)
+    body: list[_Node] = field(default_factory=list)
+
+
+_Node = _Section | _Var | str
+"""A template's parts: literal text, a field, a `{{#Field}}...{{/Field}}` section."""
 
 
 @lru_cache(maxsize=256)
-def _parse_template(text: str) -> list[_Section | tuple[str, str]]:
-    """Text and `{{...}}` tags as ("text", s) / ("var", name) items and nested sections.
+def _parse_template(text: str) -> list[_Node]:
+    """Text, `{{...}}` tags (parsed) and nested sections.
 
     Cached: a package has a few templates and thousands of cards; the result is never changed.
     """
-    root: list[_Section | tuple[str, str]] = []
+    root: list[_Node] = []
     stack: list[_Section] = []
     pos = 0
 
-    def target() -> list[_Section | tuple[str, str]]:
+    def target() -> list[_Node]:
         return stack[-1].body if stack else root
 
     for match in _TAG.finditer(text):
         if match.start() > pos:
-            target().append(("text", text[pos : match.start()]))
+            target().append(text[pos : match.start()])
         pos = match.end()
         inner = match.group(1).strip()
         if inner[:1] in ("#", "^"):
@@ -193,10 +205,28 @@ def _parse_template(text: str) -> list[_Section | tuple[str, str]]:
             if stack:
                 stack.pop()
         elif inner and inner[:1] not in ("!", "="):
-            target().append(("var", inner))
+            target().append(_Var(*_field_and_filters(inner)))
     if pos < len(text):
-        target().append(("text", text[pos:]))
+        target().append(text[pos:])
     return root
+
+
+def names_used(notetype: NoteType) -> set[str]:
+    """Every name the note type's templates show or test (`{{Field}}`, `{{#Field}}`...)."""
+    names: set[str] = set()
+
+    def walk(nodes: list[_Node]) -> None:
+        for node in nodes:
+            if isinstance(node, _Var):
+                names.add(node.name)
+            elif isinstance(node, _Section):
+                names.add(node.name)
+                walk(node.body)
+
+    for template in notetype.templates:
+        walk(_parse_template(template.front))
+        walk(_parse_template(template.back))
+    return names
 
 
 @dataclass
@@ -217,15 +247,14 @@ class _Context:
         return self.special.get(name, "")
 
 
-@lru_cache(maxsize=1024)
 def _field_and_filters(spec: str) -> tuple[str, tuple[str, ...]]:
     """`{{text:cloze:Text}}` -> ("Text", ("text", "cloze")); `{{tts en_US:Front}}` too."""
     parts = spec.split(":")
     return parts[-1].strip(), tuple(p.strip().split(" ", 1)[0].lower() for p in parts[:-1])
 
 
-def _apply_filters(ctx: _Context, spec: str) -> str:
-    name, filters = _field_and_filters(spec)
+def _apply_filters(ctx: _Context, var: _Var) -> str:
+    name, filters = var
     raw = ctx.value(name)
     if "type" in filters:
         if ctx.side == "front":
@@ -246,17 +275,17 @@ def _apply_filters(ctx: _Context, spec: str) -> str:
     return value
 
 
-def _render(ctx: _Context, nodes: list[_Section | tuple[str, str]]) -> str:
+def _render(ctx: _Context, nodes: list[_Node]) -> str:
     out: list[str] = []
     for node in nodes:
-        if isinstance(node, _Section):
+        if type(node) is str:
+            out.append(node)
+        elif type(node) is _Var:
+            out.append(_apply_filters(ctx, node) if node.filters else ctx.value(node.name))
+        elif isinstance(node, _Section):
             filled = not is_blank(ctx.value(node.name))
             if filled != node.inverted:
                 out.append(_render(ctx, node.body))
-        elif node[0] == "text":
-            out.append(node[1])
-        else:
-            out.append(_apply_filters(ctx, node[1]))
     return "".join(out)
 
 
@@ -292,7 +321,7 @@ def render_card(
     bold = ("**", "**") if markdown_fields else ("<b>", "</b>")
     ctx = _Context(fields, special, number, "front", bold)
     front = _render(ctx, _parse_template(template.front))
-    front_hints = list(ctx.hints)
+    front_hints = ctx.hints
     ctx.side, ctx.front, ctx.hints = "back", front, []
     back = _strip_front(_render(ctx, _parse_template(template.back)), front)
     if markdown_fields:

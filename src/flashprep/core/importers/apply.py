@@ -272,4 +272,8 @@ def import_files(
     """
     with gc_paused():
         sources = [read_source(path, fmt) for path in paths]
-        return apply_sources(sources, library, store, deck, history, dry_run)
+        summary = apply_sources(sources, library, store, deck, history, dry_run)
+        # Freed while the collector still waits: its first pass after the pause would otherwise
+        # walk every object of the files read, only for them to be freed right after.
+        del sources
+    return summary

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 from flashprep.core.deck import Card, Category
 from flashprep.core.tomlerrors import DataFileError
@@ -26,9 +27,11 @@ _OWN_GUID = re.compile(
 )
 
 
-@dataclass(frozen=True)
-class SourceReview:
-    """One past action on a card, from another tool's history (replayed with mode "import")."""
+class SourceReview(NamedTuple):
+    """One past action on a card, from another tool's history (replayed with mode "import").
+
+    A named tuple: a package's history has thousands, and a frozen dataclass is built several
+    times slower."""
 
     entry_id: str
     deck_id: str
@@ -90,10 +93,15 @@ def card_id_for_guid(guid: str, ordinal: int) -> str:
 
     Cards flashprep exported keep their own id (their guid is `flashprep:<deck>/<card>`).
     """
-    own = _OWN_GUID.match(guid)
+    own = _own_guid(guid)
     if own and ordinal == 0:
         return own.group(2)
     return f"{_guid_digest(guid)}-{ordinal}"
+
+
+def _own_guid(guid: str) -> re.Match[str] | None:
+    """The deck and card of a guid flashprep gave (most guids are Anki's: no regex for them)."""
+    return _OWN_GUID.match(guid) if guid.startswith("flashprep:") else None
 
 
 @lru_cache(maxsize=64)
@@ -104,7 +112,7 @@ def _guid_digest(guid: str) -> str:
 
 def deck_id_for_card(guid: str | None, deck_name: str) -> str:
     """The deck id of a card: the one flashprep exported it from, else one from the deck name."""
-    own = _OWN_GUID.match(guid or "")
+    own = _own_guid(guid or "")
     return own.group(1) if own else deck_id_for(deck_name)
 
 
@@ -122,7 +130,9 @@ def clean_tags(raw: list[str]) -> list[str]:
     """Tags as flashprep takes them: no spaces or control characters, at most 80 characters."""
     out: list[str] = []
     for tag in raw:
-        tag = _TAG_BAD.sub("_", tag.strip())[:80]
+        # A printable tag without a space has nothing to replace (the usual case): no regex.
+        clean = tag if tag.isprintable() and " " not in tag else _TAG_BAD.sub("_", tag.strip())
+        tag = clean[:80]
         if tag and tag not in out:
             out.append(tag)
     return out
