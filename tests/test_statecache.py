@@ -6,10 +6,11 @@ from datetime import UTC, date, datetime, timedelta
 
 from hypothesis import given
 from hypothesis import strategies as st
-from tests.fuzzing import budget
 
 from flashprep.core import statecache
 from flashprep.core.scheduler import CardState
+
+from fuzzing import budget
 
 STAMP = [1234, 1_700_000_000_123_456_789]
 
