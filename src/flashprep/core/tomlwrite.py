@@ -114,12 +114,16 @@ def _is_table_list(value: object) -> bool:
 
 def _flat_lines(table: Mapping[str, Any]) -> str | None:
     """`key = value` lines of a table holding only strings, integers, booleans and lists of
-    strings (a card), or None: its values need the general rules. One pass, no classifying."""
+    strings (a card), or None: its values need the general rules. One pass, no classifying.
+
+    A printable string without a quote or backslash has nothing to escape (control characters
+    are not printable): told by three scans in C, faster than one regex search."""
     lines = []
     for key, value in table.items():
         kind = type(value)
         if kind is str:  # most strings are one line with nothing to escape: no call for them
-            text = f'"{value}"' if _NEEDS_ESCAPE.search(value) is None else _string(value)
+            plain = '"' not in value and "\\" not in value and value.isprintable()
+            text = f'"{value}"' if plain else _string(value)
         elif kind is int:
             text = str(value)
         elif kind is bool:
@@ -129,7 +133,8 @@ def _flat_lines(table: Mapping[str, Any]) -> str | None:
             for item in value:
                 if type(item) is not str:
                     return None
-                items.append(f"{INDENT}{_string(item)},\n")
+                plain = '"' not in item and "\\" not in item and item.isprintable()
+                items.append(f'{INDENT}"{item}",\n' if plain else f"{INDENT}{_string(item)},\n")
             text = f"[\n{''.join(items)}]" if value else "[]"
         else:
             return None

@@ -299,7 +299,7 @@ def read_package(path: Path) -> ImportSource:
         raise PackageError(path, f"cannot read: {exc.strerror or exc}") from None
 
 
-@dataclass
+@dataclass(slots=True)
 class _Drawn:
     """One card drawn from its note's template, its sides still HTML (stripped)."""
 

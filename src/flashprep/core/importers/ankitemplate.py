@@ -32,7 +32,7 @@ class NoteType:
     templates: tuple[Template, ...]
 
 
-@dataclass
+@dataclass(slots=True)
 class RenderedCard:
     """One card's question and answer as HTML, and the hints its templates set aside."""
 
@@ -229,7 +229,7 @@ def names_used(notetype: NoteType) -> set[str]:
     return names
 
 
-@dataclass
+@dataclass(slots=True)
 class _Context:
     fields: dict[str, str]
     special: dict[str, str]

@@ -142,6 +142,9 @@ def _as_written(card: Card) -> Card:
     """The card as its deck file will give it back: a TOML parser reads a multi-line string's
     CR LF as LF, so line ends are made LF here (else a second import of a file with Windows line
     ends would find every such card changed, and the index cached at import would differ)."""
+    hint = card.hint
+    if "\r" not in card.front and "\r" not in card.back and (hint is None or "\r" not in hint):
+        return card  # the usual case, told without building anything
     changes = {
         name: lf(value)
         for name in ("front", "back", "hint")
