@@ -10,25 +10,6 @@ from textual.widgets import Footer, Static
 
 
 class ConfirmScreen(ModalScreen[bool]):
-    DEFAULT_CSS = """
-    ConfirmScreen {
-        align: center middle;
-    }
-    #confirm {
-        width: 70;
-        max-width: 95%;
-        height: auto;
-        max-height: 90%;
-        border: thick $primary;
-        background: $surface;
-        padding: 0 1;
-    }
-    #confirm-keys {
-        color: $text-muted;
-        padding: 1 0 0 0;
-    }
-    """
-
     HELP = "## Confirm\n\n**y** confirms; **n** or **Escape** cancels."
 
     BINDINGS = [

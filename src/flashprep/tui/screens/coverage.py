@@ -24,26 +24,11 @@ MARKS = {"declared": "●", "linked": "○"}
 
 class CoverageScreen(Screen[None]):
     DEFAULT_CSS = """
-    #coverage {
-        padding: 0 1;
-    }
-    #coverage-title {
-        text-style: bold;
-        color: $primary;
-        padding: 1 0 0 0;
-    }
-    #unlinked-title {
-        color: $text-muted;
-        padding: 0 0 1 0;
-    }
     #coverage-grid {
         height: 2fr;
     }
     #unlinked {
         height: 1fr;
-    }
-    #unlinked-title {
-        padding: 1 0 0 0;
     }
     """
 

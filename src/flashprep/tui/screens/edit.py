@@ -16,9 +16,6 @@ from flashprep.core.tomlerrors import DataFileError
 
 class EditCardScreen(ModalScreen[Card | None]):
     DEFAULT_CSS = """
-    EditCardScreen {
-        align: center middle;
-    }
     #editor {
         width: 90%;
         height: 90%;

@@ -25,9 +25,6 @@ def keys_list(screen: Screen[object]) -> str:
 
 class HelpScreen(ModalScreen[None]):
     DEFAULT_CSS = """
-    HelpScreen {
-        align: center middle;
-    }
     #help {
         width: 80%;
         height: 85%;

@@ -24,12 +24,7 @@ Outcome = tuple[ImportSummary | None, str]
 
 
 class ImportDialog(ModalScreen[bool]):
-    """Dismisses with True when decks were written (the home screen then shows them)."""
-
     DEFAULT_CSS = """
-    ImportDialog {
-        align: center middle;
-    }
     #import-dialog {
         width: 90%;
         max-width: 100;
@@ -59,6 +54,8 @@ class ImportDialog(ModalScreen[bool]):
         color: $error;
     }
     """
+
+    """Dismisses with True when decks were written (the home screen then shows them)."""
 
     HELP = """\
 ## Import decks

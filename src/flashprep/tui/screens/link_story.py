@@ -24,33 +24,6 @@ LinkResult = set[str] | Literal["new"] | None
 
 
 class LinkStoryScreen(ModalScreen[LinkResult]):
-    DEFAULT_CSS = """
-    LinkStoryScreen {
-        align: center middle;
-    }
-    #link-stories {
-        width: 70;
-        max-width: 95%;
-        height: auto;
-        max-height: 90%;
-        border: thick $primary;
-        background: $surface;
-        padding: 0 1;
-    }
-    #link-hint {
-        color: $text-muted;
-        padding: 1 0 0 0;
-    }
-    #link-title {
-        text-style: bold;
-        padding: 1 0;
-    }
-    #link-list {
-        height: auto;
-        max-height: 16;
-    }
-    """
-
     HELP = """\
 ## Link stories
 

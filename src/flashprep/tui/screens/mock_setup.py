@@ -12,30 +12,6 @@ from flashprep.core.mockchoice import DEFAULT_MINUTES, MAX_MINUTES, MockOptions,
 
 
 class MockSetupScreen(ModalScreen[MockOptions | None]):
-    DEFAULT_CSS = """
-    #mock-setup-error {
-        color: $error;
-        height: auto;
-        padding: 0 1;
-    }
-    MockSetupScreen {
-        align: center middle;
-    }
-    #mock-setup {
-        width: 70;
-        max-width: 95%;
-        height: auto;
-        max-height: 90%;
-        border: thick $primary;
-        background: $surface;
-        padding: 0 1;
-    }
-    #mock-setup-title {
-        text-style: bold;
-        padding: 1 0;
-    }
-    """
-
     HELP = """\
 ## Mock interview
 

@@ -38,21 +38,6 @@ def round_totals(round_: MockRound) -> str:
 
 class MockSummaryScreen(Screen[None]):
     DEFAULT_CSS = """
-    #mock-summary {
-        padding: 0 1;
-    }
-    #mock-summary-title {
-        text-style: bold;
-        color: $primary;
-        padding: 1 0 0 0;
-    }
-    #mock-totals {
-        color: $text-muted;
-        padding: 0 0 1 0;
-    }
-    #mock-answers {
-        height: 1fr;
-    }
     #mock-apply {
         padding: 1 0;
     }

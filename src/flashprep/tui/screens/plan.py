@@ -53,24 +53,6 @@ def countdown_text(interview: Interview | InterviewPlan | None, days_left: int |
 
 
 class PlanScreen(Screen[None]):
-    DEFAULT_CSS = """
-    #plan {
-        padding: 0 1;
-    }
-    #plan-title {
-        text-style: bold;
-        color: $primary;
-        padding: 1 0 0 0;
-    }
-    #plan-status {
-        color: $text-muted;
-        padding: 0 0 1 0;
-    }
-    #readiness {
-        height: 1fr;
-    }
-    """
-
     HELP = """\
 ## Interview plan
 

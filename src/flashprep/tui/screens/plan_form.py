@@ -30,34 +30,6 @@ def parse_target(text: str) -> float:
 
 
 class PlanFormScreen(ModalScreen[Interview | None]):
-    DEFAULT_CSS = """
-    #plan-form-error {
-        color: $error;
-        height: auto;
-        padding: 0 1;
-    }
-    PlanFormScreen {
-        align: center middle;
-    }
-    #plan-form {
-        width: 70;
-        max-width: 95%;
-        height: auto;
-        max-height: 90%;
-        border: thick $primary;
-        background: $surface;
-        padding: 0 1;
-    }
-    #plan-form-title {
-        text-style: bold;
-        padding: 1 0;
-    }
-    #plan-decks {
-        height: auto;
-        max-height: 16;
-    }
-    """
-
     HELP = """\
 ## Interview date
 

@@ -73,14 +73,6 @@ def open_story_form(
 
 class StoriesScreen(Screen[None]):
     DEFAULT_CSS = """
-    #stories {
-        padding: 0 1;
-    }
-    #stories-title {
-        text-style: bold;
-        color: $primary;
-        padding: 1 0 0 0;
-    }
     #story-table {
         height: 1fr;
         min-height: 5;

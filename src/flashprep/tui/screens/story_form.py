@@ -64,11 +64,6 @@ class StoryFormScreen(Screen[Story | None]):
         height: auto;
         max-height: 16;
     }
-    #form-error {
-        color: $error;
-        height: auto;
-        padding: 0 1;
-    }
     """
 
     HELP = """\
