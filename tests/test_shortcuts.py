@@ -11,6 +11,7 @@ import re
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -26,7 +27,6 @@ from fuzzing import budget
 
 # The regexes the quick tests replaced, as they were.
 HAS_MEDIA = re.compile(r"<(?:img|audio|video|source)\b|\[sound:", re.I)
-NEEDS_ESCAPE = re.compile(r"[\\*`_]|&(?:lt|#0*60|#x0*3c);", re.I)
 ESCAPABLE_TEXT = re.compile(
     r"[\\*`]|(?<![^\W_])_|_(?![^\W_])|&(?:lt|#0*60|#x0*3c);(?=[A-Za-z/!?])", re.I
 )
@@ -49,7 +49,6 @@ TEXT = st.lists(_PIECES, max_size=12).map("".join)
 @given(text=TEXT)
 def test_quick_field_checks_agree_with_their_regexes(text: str) -> None:
     assert ankihtml._has_media(text) == bool(HAS_MEDIA.search(text))
-    assert ankihtml._needs_escape(text) == bool(NEEDS_ESCAPE.search(text))
     assert ankihtml._has_escapable_text(text) == bool(ESCAPABLE_TEXT.search(text))
     assert ankihtml._is_plain(text) == (PLAIN_UNSAFE.search(text) is None)
 
@@ -92,13 +91,21 @@ def test_fields_converted_together_are_converted_as_one_by_one() -> None:
 def test_the_deck_index_counts_bytes_not_characters() -> None:
     """Line starts are byte offsets: text beyond ASCII (accents, emoji, CJK) must not shift the
     cards after it."""
-    texts = ["plain", "café — naïve", "🙂 emoji", "日本語", 'tab\tand \\ quote "']
+    texts = [
+        "plain",
+        "café — naïve",
+        "🙂 emoji",
+        "日本語",
+        'tab\tand \\ quote "',
+        '],["x',
+        'a"],["b',
+    ]
     deck = Deck(
         id="d",
         name="D",
         category="general",
         cards=[
-            Card(id=f"c{i}", front=text, back=text[::-1], tags=[f"t{i}", "é"])
+            Card(id=f"c{i}", front=text, back=text[::-1], tags=[f"t{i}", "é"], hint=text or None)
             for i, text in enumerate(texts)
         ],
     )
@@ -160,3 +167,28 @@ def test_special_fields_show_where_a_template_asks_for_them(tmp_path: Path) -> N
     col.close()
     fronts = sorted(card.front for deck in read_package(path).decks for card in deck.cards)
     assert fronts == ["f", "q in Top::Sub / Sub (Specials, Pair, tags t1)"]
+
+
+def test_deck_index_lines_are_right_when_the_cut_between_cards_fails(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Cards are encoded together and cut apart; a cut that finds more boundaries than cards
+    (here forced) falls back to encoding each card alone."""
+    cards = [Card(id=f"c{i}", front=f"q{i}, r", back="a,b", tags=["x"]) for i in range(3)]
+    expected = [
+        json.dumps([getattr(c, f) for f in CARD_FIELDS], ensure_ascii=False, separators=(",", ":"))
+        for c in cards
+    ]
+    assert deckindex._card_lines(cards) == expected
+    monkeypatch.setattr(deckindex, "_CARD_BOUNDARY", re.compile(","))
+    assert deckindex._card_lines(cards) == expected
+    assert deckindex._card_lines([]) == []
+
+
+@budget(600)
+@given(text=TEXT)
+def test_a_field_needs_no_escape_when_its_text_between_tags_needs_none(text: str) -> None:
+    """What the quick tests find between a field's tags, they find in the whole field."""
+    between = ankihtml._TAG.sub("\x00", text)
+    if ankihtml._has_escapable_text(between):
+        assert ankihtml._has_escapable_text(text)
