@@ -169,6 +169,8 @@ On a behavioral question, after the answer is shown, your linked STAR stories sh
         """Put the answer in its (hidden) place; done just after the question is on screen, so
         that it does not delay it. The first time, the answer's widgets are mounted: the first
         question on screen waits for every widget the screen starts with to be styled."""
+        if not self.is_attached:
+            return  # the timer fired while the screen was being removed (the app closing)
         if not self.query("#grades"):
             # mounted one level at a time, so that every widget is in the DOM (queried) at once
             row = Horizontal(id="answer-row")
