@@ -71,14 +71,9 @@ class FlashprepApp(App[None]):
         statistics opened from the command line come alone: the home screen opens above them
         when they are left (a faster start), and they stay below it, out of sight."""
         if self.start == "drill":
-            from flashprep.core.drill import Drill
-            from flashprep.tui.screens.drill import DrillScreen
-
-            return DrillScreen(Drill(self.library, self.store, self.deck_ids))
+            return self.drill_screen(self.deck_ids)
         if self.start == "stats":
-            from flashprep.tui.screens.stats import StatsScreen
-
-            return StatsScreen(self.deck_ids[0] if self.deck_ids else None, self.stats_range)
+            return self.stats_screen(self.deck_ids[0] if self.deck_ids else None, self.stats_range)
         from flashprep.tui.screens.home import HomeScreen
 
         return HomeScreen()
@@ -93,11 +88,14 @@ class FlashprepApp(App[None]):
         for note in self.store.notes:
             self.notify(one_line(note), markup=False)
 
-    def start_drill(self, deck_ids: list[str] | None) -> None:
+    def drill_screen(self, deck_ids: list[str] | None) -> Screen[Any]:
         from flashprep.core.drill import Drill
         from flashprep.tui.screens.drill import DrillScreen
 
-        self.push_screen(DrillScreen(Drill(self.library, self.store, deck_ids)))
+        return DrillScreen(Drill(self.library, self.store, deck_ids))
+
+    def start_drill(self, deck_ids: list[str] | None) -> None:
+        self.push_screen(self.drill_screen(deck_ids))
 
     def start_mock(self, options: MockOptions) -> None:
         """Open a mock interview round (see core/mock.py)."""
@@ -110,10 +108,13 @@ class FlashprepApp(App[None]):
             return
         self.push_screen(MockScreen(round_))
 
-    def show_stats(self, deck: str | None = None, range_name: str = "month") -> None:
+    def stats_screen(self, deck: str | None, range_name: str) -> Screen[Any]:
         from flashprep.tui.screens.stats import StatsScreen
 
-        self.push_screen(StatsScreen(deck, range_name))
+        return StatsScreen(deck, range_name)
+
+    def show_stats(self, deck: str | None = None, range_name: str = "month") -> None:
+        self.push_screen(self.stats_screen(deck, range_name))
 
     def show_decks(self) -> None:
         """Leave the current screen for the one it was opened from; the home screen opens instead
