@@ -205,6 +205,11 @@ def test_state_cache_gives_what_the_checkpoint_gives(
     with monkeypatch.context() as patch:  # the cache alone is read: the TOML is not parsed
         patch.setattr(userstore, "parse_checkpoint", _must_not_parse)
         cached = make_store()
+    assert cached.data.columns is not None  # the states are decoded when first used
+    assert cached.state("beta/b1") == store.state("beta/b1")  # one card, from the columns
+    assert cached.data.columns is not None
+    cached.decode_states()
+    assert cached.data.columns is None
     store.cache_path.unlink()
     parsed = make_store()  # from state.toml, which also writes the cache again
     assert store.cache_path.is_file()

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, timedelta
 
+from hypothesis import given
+from hypothesis import strategies as st
+
+from flashprep.core import statecache
 from flashprep.core.drill import Drill, deck_counts
 from flashprep.core.library import DeckLibrary
-from flashprep.core.userstore import UserStore
+from flashprep.core.scheduler import CardState
+from flashprep.core.userstore import Replayed, UserStore
 
+from fuzzing import budget
 from helpers import FakeClock
 
 Make = Callable[..., UserStore]
@@ -156,3 +163,48 @@ def test_reviews_over_the_daily_limit_are_held_back_and_said(
     text = summary_text(summary, clock())
     assert f"{due.left - 1} more reviews wait for tomorrow: today's limit is 1" in text
     assert "more reviews wait" not in summary_text(due.summary(), clock())
+
+
+@budget(120)
+@given(st.data())
+def test_a_drill_reads_the_same_queue_from_the_state_cache_as_from_the_states(
+    library: DeckLibrary, make_store: Make, clock: FakeClock, data: st.DataObject
+) -> None:
+    """At start-up the states are still the cache's columns (statecache.StateColumns), and the
+    first queue is read from them: it must be the queue the decoded states give."""
+    store = make_store(new_per_day=3, reviews_per_day=4)
+    keys = library.card_keys()
+    now = clock()
+    near = st.datetimes(
+        min_value=(now - timedelta(days=3)).replace(tzinfo=None),
+        max_value=(now + timedelta(days=3)).replace(tzinfo=None),
+        timezones=st.just(UTC),
+    )
+    state = st.builds(
+        CardState,
+        state=st.sampled_from(statecache.STATES),
+        step=st.none(),
+        stability=st.none(),
+        difficulty=st.none(),
+        reps=st.just(1),
+        lapses=st.just(0),
+        due=st.none() | near,
+        last_review=st.none() | near,
+        suspended=st.booleans(),
+        buried_until=st.none()
+        | st.dates(now.date() - timedelta(days=2), now.date() + timedelta(2)),
+    )
+    cards = data.draw(st.dictionaries(st.sampled_from([*keys, "gone/card"]), state))
+    store.data = Replayed(states=dict(cards))
+    decoded = Drill(library, store)
+    cache = statecache.load(statecache.dump(cards, 0, None, [1, 0, 0, 0, 0], [1, 2]), [1, 2])
+    assert cache is not None
+    store.data = Replayed(columns=cache.columns)
+    columns = Drill(library, store)
+    assert store.data.columns is not None  # read without decoding the states
+    assert (columns.current, columns.queue, columns.learning, columns.held_back) == (
+        decoded.current,
+        decoded.queue,
+        decoded.learning,
+        decoded.held_back,
+    )

@@ -8,6 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from flashprep.core import statecache
+from flashprep.core.clock import is_valid_instant
 from flashprep.core.scheduler import CardState
 
 from fuzzing import budget
@@ -41,8 +42,11 @@ def test_a_cache_gives_back_what_it_was_made_from(cards: dict[str, CardState], t
     raw = statecache.dump(cards, total, position, counts, STAMP)
     loaded = statecache.load(raw, STAMP)
     assert loaded is not None
-    assert loaded.states == cards
-    assert list(loaded.states) == list(cards)  # the order too
+    decoded = loaded.columns.decode()
+    assert decoded == cards
+    assert list(decoded) == list(cards)  # the order too
+    assert all(loaded.columns.get(key) == state for key, state in cards.items())
+    assert loaded.columns.get("no/such-card") is None
     assert (loaded.total, loaded.position, loaded.counts) == (total, position, counts)
 
 
@@ -77,5 +81,8 @@ def test_a_damaged_cache_loads_or_is_refused_without_an_error(data: st.DataObjec
     for _ in range(data.draw(st.integers(1, 4))):
         raw[data.draw(st.integers(0, len(raw) - 1))] = data.draw(st.integers(0, 255))
     loaded = statecache.load(bytes(raw), STAMP)
-    if loaded is not None:
-        assert all(isinstance(s, CardState) for s in loaded.states.values())
+    if loaded is not None:  # what loads decodes (later, when first used) without an error
+        decoded = loaded.columns.decode()
+        assert all(isinstance(s, CardState) for s in decoded.values())
+        assert all(loaded.columns.get(key) == s for key, s in decoded.items())
+        assert all(is_valid_instant(s.due) for s in decoded.values() if s.due is not None)

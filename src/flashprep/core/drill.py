@@ -15,10 +15,12 @@ from datetime import datetime, timedelta, tzinfo
 
 from flashprep.core.clock import day_start, study_day
 from flashprep.core.library import DeckLibrary
-from flashprep.core.scheduler import NEW, CardState
+from flashprep.core.scheduler import CardState
 from flashprep.core.userstore import UserStore
 
 LEARN_AHEAD = timedelta(minutes=20)
+_DueReviews = list[tuple[datetime, str]] | list[tuple[float, str]]
+"""Reviews due with their due times (datetimes, or time stamps read from the state cache)."""
 
 
 def is_available(state: CardState, today_ord: int) -> bool:
@@ -149,9 +151,8 @@ class Drill:
         today_ord = today.toordinal()
         settings = store.settings
         counts = store.counts_today()
-        states = store.states
         if self.keys is not None:
-            self.queue = [k for k in self.keys if is_available(states.get(k, NEW), today_ord)]
+            self.queue = [k for k in self.keys if is_available(store.state(k), today_ord)]
             self._advance()
             return
         plan = None
@@ -163,8 +164,16 @@ class Drill:
         plan_new_left = max(0, plan.new_per_day - counts.new) if plan else 0
         forward = set(plan.bring_forward) if plan else set()
         review_left = max(0, settings.reviews_per_day - counts.reviews)
+        columns = store.data.columns
+        if plan is None and columns is not None:  # the states not yet decoded: read the columns
+            new, due, self.learning = columns.drill_queue(
+                self.library.card_keys(self.deck_ids), today_ord, end.timestamp(), new_left
+            )
+            self._start(due, new, review_left)
+            return
+        states = store.states
         reviews: list[tuple[datetime, str]] = []
-        new: list[str] = []
+        new = []
         for key in self.library.card_keys(self.deck_ids):
             state = states.get(key)
             if state is None or (state.is_new and is_available(state, today_ord)):
@@ -183,9 +192,14 @@ class Drill:
                 reviews.append((state.due, key))
             else:
                 self.learning.append(key)
+        self._start(reviews, new, review_left)
+
+    def _start(self, reviews: _DueReviews, new: list[str], limit: int) -> None:
+        """Queue the `limit` most overdue reviews (due times as datetimes or time stamps) among
+        the new cards, and show the first card."""
         reviews.sort()
-        self.held_back = max(0, len(reviews) - review_left)
-        self.queue = _interleave([k for _, k in reviews[:review_left]], new)
+        self.held_back = max(0, len(reviews) - limit)
+        self.queue = _interleave([k for _, k in reviews[:limit]], new)
         self._advance()
 
     # what is on screen

@@ -106,14 +106,42 @@ class _Undo:
     entry: LogEntry
 
 
-@dataclass
 class Replayed:
-    """The replayed schedule: card states, today's counts, total grades, where the log ends."""
+    """The replayed schedule: card states, today's counts, total grades, where the log ends.
 
-    states: dict[str, CardState] = field(default_factory=dict)
-    counts: DayCounts = field(default_factory=lambda: DayCounts(date.min))
-    total: int = 0
-    position: LogPosition | None = None
+    Loaded from the state cache, the card states stay in the cache's columns until first used
+    (`columns`; see statecache.StateColumns): a drill's first card needs only its queue.
+    """
+
+    __slots__ = ("_states", "columns", "counts", "position", "total")
+
+    def __init__(
+        self,
+        states: dict[str, CardState] | None = None,
+        counts: DayCounts | None = None,
+        total: int = 0,
+        position: LogPosition | None = None,
+        columns: statecache.StateColumns | None = None,
+    ) -> None:
+        self._states = states
+        self.columns = columns if states is None else None
+        """The states not yet decoded (None once `states` is used)."""
+        self.counts = counts if counts is not None else DayCounts(date.min)
+        self.total = total
+        self.position = position
+
+    @property
+    def states(self) -> dict[str, CardState]:
+        if self._states is None:
+            self._states = self.columns.decode() if self.columns is not None else {}
+            self.columns = None
+        return self._states
+
+    def state(self, key: str) -> CardState:
+        """One card's state, without decoding the others' (NEW when it has none)."""
+        if self.columns is not None:
+            return self.columns.get(key) or NEW
+        return self.states.get(key, NEW)
 
 
 def apply_entry(
@@ -398,7 +426,7 @@ def _cache_load(raw: bytes, stamp: list[int]) -> Replayed | None:
     try:
         pos, c = cached.position, cached.counts
         return Replayed(
-            states=cached.states,
+            columns=cached.columns,
             counts=DayCounts(date.fromordinal(c[0]), c[1], c[2], c[3], c[4]),
             total=cached.total,
             position=LogPosition(pos[0], pos[1], pos[2], pos[3]) if pos else None,
@@ -646,11 +674,17 @@ class UserStore:
         return study_day(now or self.clock(), self.rollover, self.tz)
 
     def state(self, key: str) -> CardState:
-        return self.data.states.get(key, NEW)
+        return self.data.state(key)
 
     @property
     def states(self) -> dict[str, CardState]:
         return self.data.states
+
+    def decode_states(self) -> None:
+        """Decode the card states now, if they are still the cache's columns (see Replayed):
+        the drill screen calls this while the first question is read, so that the first grade
+        does not wait for it."""
+        _ = self.data.states
 
     def counts_today(self) -> DayCounts:
         today = self.today()
@@ -786,7 +820,8 @@ class UserStore:
         with self._write_lock:
             if snap.position is not None:
                 before = self._bytes_before(snap.position.file)
-                snap = replace(snap, position=replace(snap.position, before=before))
+                position = replace(snap.position, before=before)
+                snap = Replayed(snap.states, snap.counts, snap.total, position)
             now = self.clock()
             data = checkpoint_to_toml(snap, now)
             ensure_dir(self.folder)

@@ -182,6 +182,7 @@ On a behavioral question, after the answer is shown, your linked STAR stories sh
                 Button(label, id=f"grade-{rating}", classes=f"grade grade-{rating}")
                 for rating, label in RATINGS.items()
             )
+            self.drill.store.decode_states()
         if self._pending_back is not None:
             self.query_one("#back", CardMarkdown).show(self._pending_back)
             self._pending_back = None
