@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import subprocess
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from flashprep import cli
 from flashprep.cli import main
 from flashprep.core.paths import bundled_decks_dir
 
@@ -99,6 +101,53 @@ def test_help_on_every_command(capsys: pytest.CaptureFixture[str], command: list
         main([*command, "--help"])
     assert info.value.code == 0
     assert "--home" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--help"],
+        ["-h", "stats"],
+        ["--hel", "decks"],
+        ["mock", "--help"],
+        ["bogus"],
+        ["--home"],
+        ["stats", "--bogus"],
+        ["decks", "--json", "extra"],
+        ["--user", "stats", "export"],
+        ["plan", "--date", "tomorrow", "--clear"],
+    ],
+)
+def test_a_command_line_parses_as_with_every_command_registered(
+    capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    """`run` registers only the command named (see cli.commands_needed): help texts, errors and
+    results must be those of the whole parser."""
+
+    def parse(parser: argparse.ArgumentParser) -> tuple[object, str, str]:
+        try:
+            result: object = vars(parser.parse_args(argv))
+        except SystemExit as exc:
+            result = exc.code
+        out, err = capsys.readouterr()
+        return result, out, err
+
+    assert parse(cli.build_parser(cli.commands_needed(argv))) == parse(cli.build_parser())
+
+
+def test_a_command_imports_only_its_own_module() -> None:
+    code = (
+        "import sys, flashprep.cli as cli\n"
+        "cli.build_parser(cli.commands_needed(['decks'])).parse_args(['decks'])\n"
+        "print(sorted(m for m in sys.modules if m.startswith('flashprep.commands.')))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "['flashprep.commands.common',",
+        "'flashprep.commands.decks',",
+        "'flashprep.commands.tui']",
+    ]
 
 
 def test_version_and_module_entry_point() -> None:

@@ -8,20 +8,33 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from importlib import import_module
 
 from flashprep import __version__
-from flashprep.commands import decks, exporting, importing, mock, plan, stats, stories, tui
+from flashprep.commands import tui
 from flashprep.commands.common import EXIT_ERROR, CliError, add_common_options
 from flashprep.core.lock import LockedError
 from flashprep.core.text import one_line
 from flashprep.core.tomlerrors import DataFileError
 
-COMMANDS = [tui, decks, stats, importing, exporting, mock, stories, plan]
-"""Command modules, in the order `--help` lists them."""
+COMMANDS = {
+    "drill": "tui",
+    "decks": "decks",
+    "stats": "stats",
+    "import": "importing",
+    "export": "exporting",
+    "mock": "mock",
+    "stories": "stories",
+    "plan": "plan",
+}
+"""Each command and its module in flashprep.commands (whose `register` adds it), in the order
+`--help` lists them."""
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(commands: Collection[str] = COMMANDS) -> argparse.ArgumentParser:
+    """The parser; commands not in `commands` are known by name only, their modules not imported
+    (a command line runs one command: see `run`)."""
     parser = argparse.ArgumentParser(
         prog="flashprep",
         description="Drill job-interview questions with spaced repetition (FSRS) in the terminal. "
@@ -30,14 +43,35 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"flashprep {__version__}")
     add_common_options(parser, top=True)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in COMMANDS:
-        module.register(sub)
+    for name, module in COMMANDS.items():
+        if name in commands:
+            import_module(f"flashprep.commands.{module}").register(sub)
+        else:
+            sub.add_parser(name, add_help=False)
     parser.set_defaults(func=tui.run_home)
     return parser
 
 
+def commands_needed(argv: Sequence[str]) -> Collection[str]:
+    """The commands whose arguments parsing `argv` needs: the one it names; none when it names
+    none; all of them for a help text or an error message (argparse's own, as ever)."""
+    if any(arg.startswith("-h") or (len(arg) > 2 and "--help".startswith(arg)) for arg in argv):
+        return COMMANDS
+    probe = argparse.ArgumentParser(add_help=False, exit_on_error=False)
+    add_common_options(probe, top=True)
+    sub = probe.add_subparsers(dest="command")
+    for name in COMMANDS:
+        sub.add_parser(name, add_help=False)
+    try:
+        args, _ = probe.parse_known_args(argv)
+    except argparse.ArgumentError:
+        return COMMANDS
+    return () if args.command is None else (args.command,)
+
+
 def run(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    args = build_parser(commands_needed(argv)).parse_args(argv)
     result: int = args.func(args)
     return result
 
