@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from flashprep.core.library import DeckLibrary
 from flashprep.core.lock import LockedError, UserLock
@@ -36,8 +36,7 @@ def add_common_options(parser: argparse.ArgumentParser, top: bool = False) -> No
     )
 
 
-@dataclass
-class Opened:
+class Opened(NamedTuple):
     home: Home
     user: str
     library: DeckLibrary

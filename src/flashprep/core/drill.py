@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
+from typing import NamedTuple
 
 from flashprep.core.clock import day_start, study_day
 from flashprep.core.library import DeckLibrary
@@ -30,8 +31,7 @@ def is_available(state: CardState, today_ord: int) -> bool:
     return not (state.buried_until is not None and state.buried_until.toordinal() > today_ord)
 
 
-@dataclass(frozen=True)
-class DeckCounts:
+class DeckCounts(NamedTuple):
     total: int = 0
     new: int = 0
     due: int = 0
@@ -100,8 +100,7 @@ def _interleave(reviews: list[str], new: list[str]) -> list[str]:
     return out
 
 
-@dataclass
-class Summary:
+class Summary(NamedTuple):
     graded: int
     again: int
     seconds: float
@@ -114,8 +113,7 @@ class Summary:
     review_limit: int = 0
 
 
-@dataclass
-class _Snapshot:
+class _Snapshot(NamedTuple):
     queue: list[str]
     learning: list[str]
     current: str | None

@@ -19,7 +19,7 @@ import struct
 import sys
 from array import array
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -358,7 +358,13 @@ def replay_key(store: UserStore) -> str:
     """Identifies what the replay depends on: these formats, the scheduler's settings, the
     rollover hour and the time zone (from the plain settings: no profile validation)."""
     s = store.settings
-    what = [HISTORY_FORMAT, LOG_FORMAT, asdict(s.scheduler_settings()), s.rollover_hour, s.timezone]
+    what = [
+        HISTORY_FORMAT,
+        LOG_FORMAT,
+        s.scheduler_settings()._asdict(),
+        s.rollover_hour,
+        s.timezone,
+    ]
     return hashlib.sha1(json.dumps(what).encode()).hexdigest()
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 APP_NAME = "flashprep"
 HOME_ENV = "FLASHPREP_HOME"
@@ -58,8 +58,7 @@ def bundled_decks_dir() -> Path:
     return package.parent.parent / "decks"
 
 
-@dataclass(frozen=True)
-class Home:
+class Home(NamedTuple):
     """The data folder: imported decks, overrides and one folder per user."""
 
     root: Path

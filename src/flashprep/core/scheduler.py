@@ -13,7 +13,6 @@ import threading
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache, cached_property
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
@@ -95,8 +94,7 @@ def _fsrs_types() -> _FsrsTypes:
     )
 
 
-@dataclass(frozen=True)
-class SchedulerSettings:
+class SchedulerSettings(NamedTuple):
     desired_retention: float = 0.9
     learning_steps_minutes: tuple[float, ...] = (1.0, 10.0)
     relearning_steps_minutes: tuple[float, ...] = (10.0,)

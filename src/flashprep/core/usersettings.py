@@ -10,10 +10,9 @@ rewritten. The cache is never trusted over profile.toml, and deleting it is alwa
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
 from datetime import date, tzinfo
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from flashprep.core.fileio import atomic_write
 from flashprep.core.scheduler import SchedulerSettings
@@ -21,8 +20,7 @@ from flashprep.core.scheduler import SchedulerSettings
 CACHE_FORMAT = 2
 
 
-@dataclass(frozen=True)
-class InterviewPlan:
+class InterviewPlan(NamedTuple):
     """The profile's `[interview]` table as plain values (core.profile.Interview validates it)."""
 
     date: date
@@ -30,8 +28,7 @@ class InterviewPlan:
     target_recall: float
 
 
-@dataclass(frozen=True)
-class UserSettings:
+class UserSettings(NamedTuple):
     """The values of a validated profile (core.profile.Profile: its seed and its settings)."""
 
     seed: int
@@ -96,6 +93,9 @@ def read_cache(cache: Path, stamp: list[int]) -> UserSettings | None:
 
 
 def write_cache(cache: Path, stamp: list[int], settings: UserSettings) -> None:
-    doc = {"v": CACHE_FORMAT, "stamp": stamp, "settings": asdict(settings)}
+    values = settings._asdict()
+    if settings.interview is not None:
+        values["interview"] = settings.interview._asdict()
+    doc = {"v": CACHE_FORMAT, "stamp": stamp, "settings": values}
     doc_bytes = json.dumps(doc, default=str).encode()  # default=str: the date
     atomic_write(cache, doc_bytes, durable=False)  # checked when read

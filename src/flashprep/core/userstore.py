@@ -16,7 +16,7 @@ import threading
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from flashprep.core import statecache, usersettings
 from flashprep.core.backup import (
@@ -93,8 +93,7 @@ class LogPosition:
     before: int = field(default=-1, compare=False)
 
 
-@dataclass
-class _Undo:
+class _Undo(NamedTuple):
     key: str
     before: CardState | None
     counts: DayCounts
