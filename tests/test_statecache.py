@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import struct
 from datetime import UTC, date, datetime, timedelta
 
 from hypothesis import given
@@ -64,7 +66,7 @@ def test_a_cache_of_another_checkpoint_is_not_used() -> None:
     raw = sample()
     assert statecache.load(raw, STAMP) is not None
     assert statecache.load(raw, [STAMP[0], STAMP[1] + 1]) is None
-    assert statecache.load(raw.replace(b'"v":4', b'"v":3'), STAMP) is None
+    assert statecache.load(raw.replace(b'"v":5', b'"v":4'), STAMP) is None
 
 
 def test_a_cut_or_lengthened_cache_is_not_used() -> None:
@@ -86,3 +88,16 @@ def test_a_damaged_cache_loads_or_is_refused_without_an_error(data: st.DataObjec
         assert all(isinstance(s, CardState) for s in decoded.values())
         assert all(loaded.columns.get(key) == s for key, s in decoded.items())
         assert all(is_valid_instant(s.due) for s in decoded.values() if s.due is not None)
+
+
+def test_a_cache_whose_instants_cannot_be_dates_is_refused() -> None:
+    now = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
+    first = CardState("review", None, 3.0, 5.0, now - timedelta(days=1), None, 1, 0)
+    cards = {"d/a": first, "d/b": first._replace(due=now)}  # the second one is damaged
+    raw = statecache.dump(cards, 1, None, [now.date().toordinal(), 0, 1, 1, 0], STAMP)
+    due = struct.pack("=d", now.timestamp())
+    assert raw.count(due) == 1
+    loaded = statecache.load(raw, STAMP)
+    assert loaded is not None and loaded.columns.decode() == cards
+    for bad in (math.nan, math.inf, datetime(9002, 1, 1, tzinfo=UTC).timestamp(), 1e300):
+        assert statecache.load(raw.replace(due, struct.pack("=d", bad)), STAMP) is None, bad

@@ -7,7 +7,9 @@ pickle or marshal, cannot build anything but numbers from a damaged or hostile f
 
 Layout: MAGIC; one JSON line (format, the checkpoint's size and mtime it was made from, byte
 order, card count, totals and log position); the card keys, one per line; then the columns, in
-COLUMNS order. A missing value is NaN in a float column and -1 (step) or 0 (buried day ordinal)
+COLUMNS order. A missing value is -1 in an instant column (due, last review: time stamps, never
+negative for a date the user's files may hold), NaN in the other float columns, and -1 (step) or
+0 (buried day ordinal)
 in an integer one. The file is derived: keyed by the checkpoint's size and mtime, rebuilt from
 state.toml when it does not match or does not decode, and never the record.
 
@@ -32,15 +34,15 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
 MAGIC = b"flashprep state cache\n"
-FORMAT = 4
+FORMAT = 5
 STATES: tuple[StateName, ...] = ("new", "learning", "review", "relearning")
 COLUMNS = "Bqddddqqbq"
 """The array typecode of each CardState field, in field order."""
 
 
-_TIMES = (0.0, datetime(9001, 1, 1, tzinfo=UTC).timestamp())
-"""The time stamps a cached instant may have (clock.INSTANT_RANGE): a damaged file can hold any
-number, and a decoded state must be one the user's files could hold."""
+_LAST_INSTANT = datetime(9001, 1, 1, tzinfo=UTC).timestamp()
+"""No cached instant is later (clock.INSTANT_RANGE): a damaged file can hold any number, and a
+decoded state must be one the user's files could hold."""
 _REVIEW, _NEW = STATES.index("review"), STATES.index("new")
 
 
@@ -67,8 +69,8 @@ class StateColumns:
             [None if v < 0 else v for v in step],
             [None if v != v else v for v in stability],  # NaN: none
             [None if v != v else v for v in difficulty],
-            [None if v != v else ts(v, UTC) for v in due],
-            [None if v != v else ts(v, UTC) for v in last],
+            [None if v < 0 else ts(v, UTC) for v in due],
+            [None if v < 0 else ts(v, UTC) for v in last],
             reps.tolist(),
             lapses.tolist(),
             [v != 0 for v in suspended],
@@ -97,8 +99,8 @@ class StateColumns:
             None if step < 0 else step,
             None if stability != stability else stability,
             None if difficulty != difficulty else difficulty,
-            None if due != due else ts(due, UTC),
-            None if last != last else ts(last, UTC),
+            None if due < 0 else ts(due, UTC),
+            None if last < 0 else ts(last, UTC),
             reps,
             lapses,
             suspended != 0,
@@ -130,7 +132,7 @@ class StateColumns:
                     new.append(key)
                 continue
             when = due[i]
-            if not when < end:  # NaN (no due date) too
+            if not 0 <= when < end:  # -1: no due date
                 continue
             if state[i] == _REVIEW:
                 reviews.append((when, key))
@@ -178,8 +180,8 @@ def dump(
         [-1 if v is None else v for v in step],
         [nan if v is None else v for v in stability],
         [nan if v is None else v for v in difficulty],
-        [nan if v is None else v.timestamp() for v in due],
-        [nan if v is None else v.timestamp() for v in last],
+        [-1 if v is None else v.timestamp() for v in due],
+        [-1 if v is None else v.timestamp() for v in last],
         reps,
         lapses,
         [1 if v else 0 for v in suspended],
@@ -227,10 +229,9 @@ def _decodable(columns: list[array[Any]]) -> bool:
     """Whether every number can become its field's value (checked here, so that decoding the
     states later cannot fail)."""
     state, _, _, _, due, last, _, _, _, buried = columns
-    low, high = _TIMES
     if state and max(state) >= len(STATES):
         return False
-    for times in (due, last):
-        if not all(v != v or low <= v <= high for v in times):
+    for times in (due, last):  # any negative number is "none"; a sum is NaN or inf if one is
+        if times and not (math.isfinite(sum(times)) and max(times) <= _LAST_INSTANT):
             return False
     return not buried or (min(buried) >= 0 and max(buried) <= date.max.toordinal())
