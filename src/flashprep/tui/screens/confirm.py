@@ -8,8 +8,11 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
+from flashprep.tui.screens import SHARED_CSS
+
 
 class ConfirmScreen(ModalScreen[bool]):
+    CSS_PATH = SHARED_CSS
     HELP = "## Confirm\n\n**y** confirms; **n** or **Escape** cancels."
 
     BINDINGS = [

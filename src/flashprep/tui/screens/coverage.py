@@ -14,6 +14,7 @@ from textual.widgets import DataTable, Footer, Static
 from flashprep.core.stories import StoryBank, coverage
 from flashprep.core.text import clean
 from flashprep.core.tomlerrors import DataFileError
+from flashprep.tui.screens import SHARED_CSS
 from flashprep.tui.screens.link_story import link_stories
 
 if TYPE_CHECKING:
@@ -23,6 +24,7 @@ MARKS = {"declared": "●", "linked": "○"}
 
 
 class CoverageScreen(Screen[None]):
+    CSS_PATH = SHARED_CSS
     DEFAULT_CSS = """
     #coverage-grid {
         height: 2fr;

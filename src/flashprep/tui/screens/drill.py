@@ -9,7 +9,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Button, Rule, Static
+from textual.widgets import Button, Static
 
 from flashprep.core.clock import format_interval
 from flashprep.core.deckindex import CardRecord, target_seconds
@@ -18,13 +18,12 @@ from flashprep.core.lock import LockedError
 from flashprep.core.scheduler import RATINGS
 from flashprep.core.text import clean, one_line
 from flashprep.core.tomlerrors import DataFileError
-from flashprep.tui.editor import external_editor
 from flashprep.tui.widgets.card import CardMarkdown, KeyBar, StatusLine
-from flashprep.tui.widgets.story_panel import StoryPanel
 
 if TYPE_CHECKING:
     from flashprep.core.deck import Card
     from flashprep.tui.app import FlashprepApp
+    from flashprep.tui.widgets.story_panel import StoryPanel
 
 
 BACK_DELAY = 0.05
@@ -172,6 +171,10 @@ On a behavioral question, after the answer is shown, your linked STAR stories sh
         if not self.is_attached:
             return  # the timer fired while the screen was being removed (the app closing)
         if not self.query("#grades"):
+            from textual.widgets import Rule  # here: not needed for the first question
+
+            from flashprep.tui.widgets.story_panel import StoryPanel
+
             # mounted one level at a time, so that every widget is in the DOM (queried) at once
             row = Horizontal(id="answer-row")
             self.query_one("#card", VerticalScroll).mount_all([Rule(id="divider"), row])
@@ -228,7 +231,7 @@ On a behavioral question, after the answer is shown, your linked STAR stories sh
         """Show the linked stories after reveal on a behavioral card (unless hidden with t)."""
         if not self.query("#story-panel"):
             return  # not mounted yet: the answer was never shown (fill_back)
-        panel = self.query_one("#story-panel", StoryPanel)
+        panel = cast("StoryPanel", self.query_one("#story-panel"))
         key = self.drill.current
         show = self.revealed and self.stories_shown and key is not None and self.is_behavioral()
         if show and key is not None:
@@ -340,6 +343,7 @@ On a behavioral question, after the answer is shown, your linked STAR stories sh
     def action_edit(self) -> None:
         """Edit in $VISUAL/$EDITOR when set (and the terminal can be handed over), else in-app."""
         from flashprep.core.library import card_to_toml
+        from flashprep.tui.editor import external_editor
 
         key = self.drill.current
         card = self.fp.library.card(key) if key is not None else None

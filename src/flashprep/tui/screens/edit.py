@@ -12,9 +12,11 @@ from flashprep.core.deck import Card
 from flashprep.core.library import card_from_toml
 from flashprep.core.text import one_line
 from flashprep.core.tomlerrors import DataFileError
+from flashprep.tui.screens import SHARED_CSS
 
 
 class EditCardScreen(ModalScreen[Card | None]):
+    CSS_PATH = SHARED_CSS
     DEFAULT_CSS = """
     #editor {
         width: 90%;

@@ -8,6 +8,8 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Markdown
 
+from flashprep.tui.screens import SHARED_CSS
+
 
 def keys_list(screen: Screen[object]) -> str:
     rows: list[str] = []
@@ -24,6 +26,7 @@ def keys_list(screen: Screen[object]) -> str:
 
 
 class HelpScreen(ModalScreen[None]):
+    CSS_PATH = SHARED_CSS
     DEFAULT_CSS = """
     #help {
         width: 80%;

@@ -16,6 +16,7 @@ from textual.worker import Worker, WorkerState
 from flashprep.core.importers.apply import ImportSummary, import_files
 from flashprep.core.lock import LockedError
 from flashprep.core.tomlerrors import DataFileError
+from flashprep.tui.screens import SHARED_CSS
 
 if TYPE_CHECKING:
     from flashprep.tui.app import FlashprepApp
@@ -24,6 +25,7 @@ Outcome = tuple[ImportSummary | None, str]
 
 
 class ImportDialog(ModalScreen[bool]):
+    CSS_PATH = SHARED_CSS
     DEFAULT_CSS = """
     #import-dialog {
         width: 90%;

@@ -16,6 +16,7 @@ from textual.widgets.selection_list import Selection
 from flashprep.core.stories import StoryBank
 from flashprep.core.text import clean
 from flashprep.core.tomlerrors import DataFileError
+from flashprep.tui.screens import SHARED_CSS
 
 if TYPE_CHECKING:
     from flashprep.tui.app import FlashprepApp
@@ -24,6 +25,7 @@ LinkResult = set[str] | Literal["new"] | None
 
 
 class LinkStoryScreen(ModalScreen[LinkResult]):
+    CSS_PATH = SHARED_CSS
     HELP = """\
 ## Link stories
 

@@ -9,9 +9,11 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Label, Static
 
 from flashprep.core.mockchoice import DEFAULT_MINUTES, MAX_MINUTES, MockOptions, parse_mix
+from flashprep.tui.screens import SHARED_CSS
 
 
 class MockSetupScreen(ModalScreen[MockOptions | None]):
+    CSS_PATH = SHARED_CSS
     HELP = """\
 ## Mock interview
 

@@ -17,6 +17,7 @@ from flashprep.core.mock import MockRound
 from flashprep.core.scheduler import RATINGS
 from flashprep.core.text import clean
 from flashprep.core.tomlerrors import DataFileError
+from flashprep.tui.screens import SHARED_CSS
 from flashprep.tui.screens.mock import countdown
 
 if TYPE_CHECKING:
@@ -37,6 +38,7 @@ def round_totals(round_: MockRound) -> str:
 
 
 class MockSummaryScreen(Screen[None]):
+    CSS_PATH = SHARED_CSS
     DEFAULT_CSS = """
     #mock-apply {
         padding: 1 0;

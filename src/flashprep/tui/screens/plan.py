@@ -18,6 +18,7 @@ from flashprep.core.plan import TodayPlan, TopicReadiness, readiness, today_plan
 from flashprep.core.reviewlog import read_all
 from flashprep.core.timing import TopicTimes, time_by_topic
 from flashprep.core.tomlerrors import DataFileError
+from flashprep.tui.screens import SHARED_CSS
 from flashprep.tui.screens.confirm import ConfirmScreen
 
 if TYPE_CHECKING:
@@ -53,6 +54,7 @@ def countdown_text(interview: Interview | InterviewPlan | None, days_left: int |
 
 
 class PlanScreen(Screen[None]):
+    CSS_PATH = SHARED_CSS
     HELP = """\
 ## Interview plan
 

@@ -14,6 +14,7 @@ from textual.widgets import Footer, Input, Label, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
 from flashprep.core.profile import Interview
+from flashprep.tui.screens import SHARED_CSS
 
 if TYPE_CHECKING:
     from flashprep.tui.app import FlashprepApp
@@ -30,6 +31,7 @@ def parse_target(text: str) -> float:
 
 
 class PlanFormScreen(ModalScreen[Interview | None]):
+    CSS_PATH = SHARED_CSS
     HELP = """\
 ## Interview date
 

@@ -16,6 +16,7 @@ from flashprep.core.stories import Story, StoryBank, behavioral_questions, new_s
 from flashprep.core.text import clean
 from flashprep.core.tomlerrors import DataFileError
 from flashprep.tui.editor import external_editor
+from flashprep.tui.screens import SHARED_CSS
 from flashprep.tui.screens.confirm import ConfirmScreen
 from flashprep.tui.screens.story_form import StoryFormScreen
 from flashprep.tui.widgets.story_panel import story_text
@@ -72,6 +73,7 @@ def open_story_form(
 
 
 class StoriesScreen(Screen[None]):
+    CSS_PATH = SHARED_CSS
     DEFAULT_CSS = """
     #story-table {
         height: 1fr;

@@ -20,6 +20,7 @@ from flashprep.core.stories import STAR_FIELDS, Story, story_from_toml
 from flashprep.core.text import clean
 from flashprep.core.tomlerrors import DataFileError
 from flashprep.tui.editor import edit_in_editor, external_editor
+from flashprep.tui.screens import SHARED_CSS
 from flashprep.tui.screens.confirm import ConfirmScreen
 
 PROMPTS = {
@@ -44,6 +45,7 @@ def first_error(exc: ValidationError) -> str:
 
 
 class StoryFormScreen(Screen[Story | None]):
+    CSS_PATH = SHARED_CSS
     DEFAULT_CSS = """
     #story-form {
         padding: 0 1;
