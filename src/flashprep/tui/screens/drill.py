@@ -9,6 +9,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.reactive import reactive
 from textual.screen import Screen
+from textual.widget import MountError
 from textual.widgets import Button, Static
 
 from flashprep.core.clock import format_interval
@@ -171,24 +172,31 @@ On a behavioral question, after the answer is shown, your linked STAR stories sh
         if not self.is_attached:
             return  # the timer fired while the screen was being removed (the app closing)
         if not self.query("#grades"):
-            from textual.widgets import Rule  # here: not needed for the first question
-
-            from flashprep.tui.widgets.story_panel import StoryPanel
-
-            # mounted one level at a time, so that every widget is in the DOM (queried) at once
-            row = Horizontal(id="answer-row")
-            self.query_one("#card", VerticalScroll).mount_all([Rule(id="divider"), row])
-            row.mount_all([CardMarkdown(id="back"), StoryPanel(id="story-panel", markup=False)])
-            grades = Horizontal(id="grades")
-            self.mount(grades, after="#prompt")
-            grades.mount_all(
-                Button(label, id=f"grade-{rating}", classes=f"grade grade-{rating}")
-                for rating, label in RATINGS.items()
-            )
+            try:
+                self._mount_answer()
+            except MountError:
+                return  # the same, caught later in the removal
             self.drill.store.decode_states()
         if self._pending_back is not None:
             self.query_one("#back", CardMarkdown).show(self._pending_back)
             self._pending_back = None
+
+    def _mount_answer(self) -> None:
+        """The answer's widgets, one level at a time, so that every widget is in the DOM (can be
+        queried) at once."""
+        from textual.widgets import Rule  # here: not needed for the first question
+
+        from flashprep.tui.widgets.story_panel import StoryPanel
+
+        row = Horizontal(id="answer-row")
+        self.query_one("#card", VerticalScroll).mount_all([Rule(id="divider"), row])
+        row.mount_all([CardMarkdown(id="back"), StoryPanel(id="story-panel", markup=False)])
+        grades = Horizontal(id="grades")
+        self.mount(grades, after="#prompt")
+        grades.mount_all(
+            Button(label, id=f"grade-{rating}", classes=f"grade grade-{rating}")
+            for rating, label in RATINGS.items()
+        )
 
     def watch_revealed(self, revealed: bool) -> None:
         for shown_when_revealed in self.query("#divider, #back, #grades"):
