@@ -38,7 +38,7 @@ import termios
 import threading
 import time
 from collections import Counter
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -412,7 +412,7 @@ class Lane:
         ids, base = self.replayed_bulk
         if [e.id for e in entries[: len(ids)]] != ids:
             raise HarnessError(f"{self.user}: the history the user started with changed")
-        replayed = Replayed(dict(base.states), replace(base.counts), base.total, base.position)
+        replayed = Replayed(dict(base.states), base.counts, base.total, base.position)
         for entry in entries[len(ids) :]:
             apply_entry(store.scheduler, replayed, entry, store.rollover, store.tz)
         return replayed

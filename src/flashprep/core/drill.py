@@ -10,7 +10,6 @@ may raise the day's new-card limit. A drill can also be given its cards (e.g. th
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 from typing import NamedTuple
 
@@ -122,26 +121,35 @@ class _Snapshot(NamedTuple):
     seconds: float
 
 
-@dataclass
 class Drill:
     """The cards of some decks for one sitting. Every change goes through the user's store."""
 
-    library: DeckLibrary
-    store: UserStore
-    deck_ids: list[str] | None = None
-    keys: list[str] | None = None
-    """When given, exactly these cards (those not suspended or buried), in this order."""
-    queue: list[str] = field(default_factory=list)
-    learning: list[str] = field(default_factory=list)
-    current: str | None = None
-    done: int = 0
-    again: int = 0
-    seconds: float = 0.0
-    held_back: int = 0
-    """Reviews left out of this sitting by the daily review limit (see Summary.held_back)."""
-    _history: list[_Snapshot] = field(default_factory=list)
+    def __init__(
+        self,
+        library: DeckLibrary,
+        store: UserStore,
+        deck_ids: list[str] | None = None,
+        keys: list[str] | None = None,
+    ) -> None:
+        """A drill of the decks `deck_ids` (all when None), or of exactly the cards `keys` (those
+        not suspended or buried), in that order."""
+        self.library = library
+        self.store = store
+        self.deck_ids = deck_ids
+        self.keys = keys
+        self.queue: list[str] = []
+        self.learning: list[str] = []
+        self.current: str | None = None
+        self.done = 0
+        self.again = 0
+        self.seconds = 0.0
+        self.held_back = 0
+        """Reviews left out of this sitting by the daily review limit (see Summary.held_back)."""
+        self._history: list[_Snapshot] = []
+        self._fill()
 
-    def __post_init__(self) -> None:
+    def _fill(self) -> None:
+        """The sitting's queue, and its first card."""
         store = self.store
         now = store.now()
         today = store.today(now)

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from flashprep.core.clock import INSTANT_RANGE, is_valid_instant
 from flashprep.core.fileio import append_durable, truncate_durable
@@ -323,8 +323,7 @@ def read_log_file(path: Path, offset: int = 0) -> list[LogEntry]:
 _BLOCK = re.compile(rb"\n[ \t]*\[\[[ \t]*review[ \t]*\]\]")
 
 
-@dataclass(frozen=True)
-class LogBlocks:
+class LogBlocks(NamedTuple):
     """Entries read from a month file, with the byte offset at which each one's block starts
     (where an undo cuts the file back to; empty when blocks cannot be told apart, e.g. a
     hand-edited file) and the offset just after the last complete block read."""

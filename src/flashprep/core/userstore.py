@@ -13,7 +13,6 @@ import contextlib
 import os
 import re
 import threading
-from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -67,8 +66,7 @@ CHECKPOINT_EVERY = 200
 """Rewrite the checkpoint once this many log entries are not yet in it."""
 
 
-@dataclass
-class DayCounts:
+class DayCounts(NamedTuple):
     """What the user did on one study day (for the daily limits and `stats`)."""
 
     day: date
@@ -78,19 +76,24 @@ class DayCounts:
     ms: int = 0
 
 
-@dataclass(frozen=True)
-class LogPosition:
+class LogPosition(NamedTuple):
     """Where the checkpoint ends in the log: file name, byte offset, id of the last entry.
 
     `before` is the size of all earlier month files when the checkpoint was written (-1 when
     unknown): if an earlier file changed since (an import of old history, a restored copy), the
-    checkpoint no longer matches the log and is rebuilt.
+    checkpoint no longer matches the log and is rebuilt. It says nothing about where the log
+    ends: see `same_end`.
     """
 
     file: str
     offset: int
     last: str
-    before: int = field(default=-1, compare=False)
+    before: int = -1
+
+
+def same_end(a: LogPosition | None, b: LogPosition | None) -> bool:
+    """Whether two positions are the same end of the log (whatever their `before`)."""
+    return a == b if a is None or b is None else a[:3] == b[:3]
 
 
 class _Undo(NamedTuple):
@@ -158,14 +161,16 @@ def apply_entry(
         replayed.total += 1
         counts = replayed.counts
         if day > counts.day:
-            counts = replayed.counts = DayCounts(day)
+            counts = DayCounts(day)
         if day == counts.day:
-            counts.graded += 1
-            counts.ms += entry.ms
-            if before.is_new:
-                counts.new += 1
-            elif before.state == "review":
-                counts.reviews += 1
+            new, review = before.is_new, before.state == "review"
+            replayed.counts = DayCounts(
+                day,
+                counts.new + 1 if new else counts.new,
+                counts.reviews + 1 if review else counts.reviews,
+                counts.graded + 1,
+                counts.ms + entry.ms,
+            )
     elif entry.action == "bury":
         replayed.states[key] = before._replace(buried_until=day + timedelta(days=1))
     elif entry.action == "suspend":
@@ -722,7 +727,7 @@ class UserStore:
         entry = LogEntry(new_entry_id(now), now, key, rating, action, max(0, ms), mode)
         path = append_file(self.log_dir, now)
         before = self.data.states.get(key)
-        counts = replace(self.data.counts)
+        counts = self.data.counts
         position, total = self.data.position, self.data.total
         start, end = append_durable(path, entry_to_toml(entry), LOG_HEADER)
         apply_entry(self.scheduler, self.data, entry, self.rollover, self.tz)
@@ -807,7 +812,7 @@ class UserStore:
     def snapshot(self) -> Replayed:
         """A copy of the replayed state that a worker thread may serialise."""
         d = self.data
-        return Replayed(dict(d.states), replace(d.counts), d.total, d.position)
+        return Replayed(dict(d.states), d.counts, d.total, d.position)
 
     def checkpoint(self, snapshot: Replayed | None = None) -> None:
         """Rewrite state.toml atomically (and its cache) from the replayed log; back up when due.
@@ -819,7 +824,7 @@ class UserStore:
         with self._write_lock:
             if snap.position is not None:
                 before = self._bytes_before(snap.position.file)
-                position = replace(snap.position, before=before)
+                position = snap.position._replace(before=before)
                 snap = Replayed(snap.states, snap.counts, snap.total, position)
             now = self.clock()
             data = checkpoint_to_toml(snap, now)
@@ -828,7 +833,7 @@ class UserStore:
             atomic_write(self.state_path, data)
             self._write_cache(_cache_dump(snap, _stamp(self.state_path)))
             self._checkpointed = snap.position
-            if snap.position == self.data.position:
+            if same_end(snap.position, self.data.position):
                 self._tail = 0
             if backup_due(self.folder, now):
                 try:
