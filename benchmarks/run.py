@@ -18,6 +18,7 @@ import importlib.util
 import json
 import os
 import platform
+import re
 import shutil
 import statistics
 import subprocess
@@ -129,6 +130,44 @@ def start_up(bench: Bench) -> list[Row]:
             f"{bench.runs} pairs of runs; the first start after building the folder: {cold:.3f} s",
         )
     ]
+
+
+def start_up_instructions(bench: Bench) -> list[Row]:
+    """The start-up ratio in CPU instructions (valgrind's cachegrind, when installed), from launch
+    to the first frame: the same figure every run, unlike times, which swing with the machine. No
+    target of its own: it shows where the row above stands without the noise."""
+    measure = "start-up in CPU instructions, to the first frame (valgrind)"
+    if shutil.which("valgrind") is None:
+        return [Row(measure, "valgrind is not installed", "(start-up's companion)", None)]
+    home = bench.copy(bench.home)
+    _time_to_screen(bench, bench.command(home, "drill"), QUESTION)  # caches made, as above
+    counts = [
+        _instructions(["flashprep", "--home", str(home), "--user", USER, "drill"]),
+        _instructions(["bare"]),
+    ]
+    ours, bare = counts
+    return [
+        Row(
+            measure,
+            f"{ours / bare:.2f}× a bare Textual app ({ours / 1e6:,.0f} M vs {bare / 1e6:,.0f} M)",
+            "(start-up's companion)",
+            None,
+        )
+    ]
+
+
+def _instructions(args: list[str]) -> int:
+    """Instructions run by `first_frame.py args` in a pty, until its first frame."""
+    out = Path(tempfile.mkstemp(suffix=".txt")[1])
+    valgrind = ["valgrind", "--tool=cachegrind", "--cache-sim=no"]
+    valgrind += ["--cachegrind-out-file=/dev/null", f"--log-file={out}"]
+    terminal = Terminal([*valgrind, sys.executable, str(HERE / "first_frame.py"), *args])
+    terminal.close(keys=b"", timeout=300)
+    found = re.search(r"I\s+refs:\s+([\d,]+)", out.read_text())
+    out.unlink()
+    if found is None:
+        raise RuntimeError(f"valgrind counted nothing for {args[0]}")
+    return int(found.group(1).replace(",", ""))
 
 
 def _time_to_screen(bench: Bench, argv: list[str], pattern: bytes) -> float:
@@ -374,6 +413,7 @@ def memory(bench: Bench) -> list[Row]:
 
 MEASURES: list[Callable[[Bench], list[Row]]] = [
     start_up,
+    start_up_instructions,
     grade_core,
     grade_on_screen,
     stats_json,
