@@ -9,16 +9,20 @@ from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import tomli_w
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from flashprep.core import usersettings
-from flashprep.core.deck import DeckId
+from flashprep.core.deckrecord import ID_PATTERN
 from flashprep.core.fileio import atomic_write
 from flashprep.core.scheduler import SchedulerSettings
 from flashprep.core.usersettings import UserSettings
 from flashprep.core.validated import parse_model, read_model
 
 PROFILE_FORMAT = 1
+
+DeckId = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
+"""core.deck's deck id, not imported from there: that would build the deck models too, which a
+new user's import does not need."""
 
 
 class Settings(BaseModel):
