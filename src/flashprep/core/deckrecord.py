@@ -120,16 +120,19 @@ class DeckRecord:
     description: str
     cards: list[CardRecord]
 
-    def as_data(self) -> dict[str, Any]:
-        """What `Deck.model_dump(exclude_none=True)` gives for this deck."""
+    def head(self) -> dict[str, Any]:
+        """`as_data()` but the cards: the deck's own values, in the model's order."""
         return {
             "format": 1,
             "id": self.id,
             "name": self.name,
             "category": self.category,
             "description": self.description,
-            "cards": [as_card_data(card) for card in self.cards],
         }
+
+    def as_data(self) -> dict[str, Any]:
+        """What `Deck.model_dump(exclude_none=True)` gives for this deck."""
+        return {**self.head(), "cards": [as_card_data(card) for card in self.cards]}
 
 
 def checked_deck(

@@ -331,7 +331,10 @@ def deck_to_toml(deck: Deck | DeckRecord) -> bytes:
     """A deck file as flashprep writes it (imports, edits, export); the same file from a
     validated model and from its plain record."""
     if isinstance(deck, DeckRecord):
-        return _dump(deck.as_data())
+        from flashprep.core import tomlwrite
+
+        rows = deck.cards  # written from the records: no table built for each card
+        return tomlwrite.dumps_rows(deck.head(), "cards", deckindex.CARD_FIELDS, rows).encode()
     return _dump(deck.model_dump(exclude_none=True))
 
 
