@@ -326,3 +326,38 @@ def test_tags_from_the_deck_index_are_the_cards_tags(home: Home, decks_dir: Path
     assert alpha is not None and expected["alpha"]["math"] == ["alpha/a1"]
     alpha.index.tags["math"] = [999]  # a place past the deck's end: not trusted
     assert alpha.tagged() == expected["alpha"]
+
+
+@pytest.mark.parametrize("seed", [0, 7, 2**31 - 1])
+def test_a_new_profile_is_the_model_of_its_seed(seed: int) -> None:
+    """A new user's profile is written and read without pydantic; file and values are what the
+    validated model of the same seed gives, and anything else comes from that model."""
+    from flashprep.core.profile import NewProfile, Profile, profile_to_toml
+
+    new, model = NewProfile(seed), Profile(seed=seed)
+    assert new.data() == model.model_dump(exclude_none=True)
+    assert profile_to_toml(new) == profile_to_toml(model)
+    assert new.values() == model.values()
+    assert new.scheduler_settings() == model.scheduler_settings()
+    assert new.settings == model.settings and new.interview is None
+    assert new.model_copy(update={"seed": 1}) == Profile(seed=1)
+
+
+def test_an_anki_import_imports_no_pydantic(tmp_path: Path) -> None:
+    """A new user's import of an Anki package (cards checked as plain records, a new profile)
+    needs no pydantic; an update of a deck already there validates that deck file with it."""
+    package = Path(__file__).parent / "data" / "anki" / "small-modern.apkg"
+    args = ["--home", str(tmp_path / "home"), "--user", "new", "import", str(package)]
+    code = f"""
+import sys
+from flashprep.cli import main
+assert main({args!r}) == 0
+print(sorted(m for m in sys.modules if m.split(".")[0] == "pydantic"))
+"""
+    env = {k: v for k, v in os.environ.items() if k not in ("FLASHPREP_HOME", "FLASHPREP_USER")}
+    first = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.strip().endswith("[]")
+    again = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert again.returncode == 0, again.stderr
+    assert "'pydantic'" in again.stdout

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import tomllib
 from datetime import UTC, datetime, timedelta, timezone
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from flashprep.core.reviewlog import month_file, toml_instant
+from flashprep.core.reviewlog import _quoted, month_file, toml_instant
 
 from fuzzing import budget
 
@@ -26,3 +27,9 @@ def test_instants_and_month_files_as_strftime_wrote_them(at: datetime, zone: tim
     assert toml_instant(local) == at.strftime("%Y-%m-%dT%H:%M:%S") + fraction + "Z"
     assert month_file(local) == at.strftime("%Y-%m.toml")
     assert tomllib.loads(f"at = {toml_instant(local)}")["at"] == at
+
+
+@given(st.text(st.one_of(st.characters(codec="utf-8"), st.sampled_from(['"', "\\", "\x7f", "/"]))))
+@budget(500)
+def test_ids_and_card_keys_are_quoted_as_json_quotes_them(text: str) -> None:
+    assert _quoted(text) == json.dumps(text)

@@ -138,3 +138,38 @@ document = st.fixed_dictionaries(
 @budget(300)
 def test_random_documents_match_tomli_w_and_read_back(data: dict[str, Any]) -> None:
     assert tomllib.loads(_same(data)) == _crlf(data)
+
+
+_ROW_KEYS = ("id", "front", "back", "tags", "hint", "target_seconds", "flag")
+row = st.tuples(
+    text,
+    text,
+    text,
+    st.lists(st.one_of(text, st.integers()), max_size=3),
+    st.one_of(st.none(), text),
+    st.one_of(st.none(), st.integers(5, 3600)),
+    st.one_of(st.none(), st.booleans(), st.floats(allow_nan=False)),
+)
+head = st.dictionaries(
+    st.sampled_from(["format", "id", "name", "cards", "x y"]),
+    st.one_of(text, st.integers(), st.booleans(), st.lists(st.integers(), max_size=2)),
+)
+
+
+@given(head, st.lists(row, max_size=4))
+@budget(300)
+def test_rows_are_written_as_their_tables_are(data: dict[str, Any], rows: list[Any]) -> None:
+    tables = [{k: v for k, v in zip(_ROW_KEYS, r, strict=True) if v is not None} for r in rows]
+    expected = tomlwrite.dumps({**data, "cards": tables})
+    assert tomlwrite.dumps_rows(data, "cards", _ROW_KEYS, rows) == expected
+
+
+def test_a_deck_record_takes_the_short_way() -> None:
+    rows = [
+        ("c1", "q" * 60, "two\nlines", ["t"], None, None, None),
+        ("c2", "q", "a", [], "h", 60, True),
+    ]
+    head = {"format": 1, "id": "d", "name": "D", "description": ""}
+    tables = [{k: v for k, v in zip(_ROW_KEYS, r, strict=True) if v is not None} for r in rows]
+    expected = tomli_w.dumps({**head, "cards": tables}, multiline_strings=True)
+    assert tomlwrite.dumps_rows(head, "cards", _ROW_KEYS, rows) == expected

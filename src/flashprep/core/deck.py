@@ -20,6 +20,7 @@ from pydantic import (
 )
 
 from flashprep.core.deckindex import CATEGORIES, DEFAULT_TARGET_SECONDS, target_seconds
+from flashprep.core.deckrecord import CARD_ID_PATTERN, ID_PATTERN, MAX_NAME, MAX_TEXT, TAG_PATTERN
 from flashprep.core.tomlerrors import DataFileError
 from flashprep.core.validated import parse_model, read_model
 
@@ -37,19 +38,13 @@ __all__ = [
 
 DECK_FORMAT = 1
 
-ID_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,79}$"
-"""Deck ids: lower-case, safe as a file name and inside a TOML key."""
-
-CARD_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,119}$"
-"""Card ids: stable within their deck; never contain `/` (the state key is `deck/card`)."""
-
 Category = Literal["behavioral", "technical", "system-design", "general"]
 Level = Literal["junior", "mid", "senior"]
 
 DeckId = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
 CardId = Annotated[str, StringConstraints(pattern=CARD_ID_PATTERN)]
-Text = Annotated[str, StringConstraints(min_length=1, max_length=100_000)]
-Tag = Annotated[str, StringConstraints(pattern=r"^[^\s\x00-\x1f]{1,80}$")]
+Text = Annotated[str, StringConstraints(min_length=1, max_length=MAX_TEXT)]
+Tag = Annotated[str, StringConstraints(pattern=TAG_PATTERN)]
 _CARD_KEY = re.compile(ID_PATTERN[:-1] + "/" + CARD_ID_PATTERN[1:])
 
 
@@ -111,7 +106,7 @@ class Deck(BaseModel):
 
     format: Literal[1] = 1
     id: DeckId
-    name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    name: Annotated[str, StringConstraints(min_length=1, max_length=MAX_NAME)]
     category: Category
     description: str = ""
     cards: list[Card] = Field(default_factory=list)

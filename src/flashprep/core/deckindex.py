@@ -17,7 +17,7 @@ import json
 import mmap
 import operator
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -27,6 +27,7 @@ from flashprep.core.fileio import atomic_write
 
 if TYPE_CHECKING:
     from flashprep.core.deck import Card, Deck
+    from flashprep.core.deckrecord import DeckRecord
 
 INDEX_FORMAT = 2
 CARD_FIELDS = ("id", "front", "back", "tags", "hint", "level", "target_seconds", "origin")
@@ -121,7 +122,9 @@ def cache_key(deck: Stamp, overrides: Stamp) -> list[Any]:
     return [INDEX_FORMAT, list(CARD_FIELDS), deck, overrides]
 
 
-def encode(deck: Deck, edited: frozenset[str], deck_stamp: Stamp, overrides: Stamp) -> bytes:
+def encode(
+    deck: Deck | DeckRecord, edited: frozenset[str], deck_stamp: Stamp, overrides: Stamp
+) -> bytes:
     """The cache file for a validated deck (with its overrides applied)."""
     lines = _card_lines(deck.cards)
     starts: list[int] = []
@@ -171,7 +174,7 @@ _CARD_BOUNDARY = re.compile(r'\],\["(?=[A-Za-z0-9])')
 with a letter or a digit)."""
 
 
-def _card_lines(cards: list[Card]) -> list[str]:
+def _card_lines(cards: Sequence[Card] | Sequence[CardRecord]) -> list[str]:
     """Each card's line (its fields as a JSON array), without its line end.
 
     The cards are encoded in one call, as one array of arrays, and cut at each boundary: each
@@ -239,6 +242,11 @@ def read(cache: Path, deck_stamp: Stamp, overrides_of: Callable[[str], Stamp]) -
 def write(cache: Path, data: bytes) -> None:
     """Replace the cache file atomically (a reader sees the old file or the new one)."""
     atomic_write(cache, data, private=False, durable=False)  # checked when read
+
+
+def card_record(card: Card) -> CardRecord:
+    """A validated card as plain data."""
+    return CardRecord(*_CARD_VALUES(card))
 
 
 def as_card_data(record: CardRecord) -> dict[str, Any]:

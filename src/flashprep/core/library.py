@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from flashprep.core import deckindex
 from flashprep.core.bulkload import gc_paused
 from flashprep.core.deckindex import CardRecord, DeckIndex
+from flashprep.core.deckrecord import DeckRecord
 from flashprep.core.fileio import atomic_write, file_stamp, remove_stale_temps
 from flashprep.core.lock import DECKS_WAIT_SECONDS, decks_lock
 from flashprep.core.paths import Home, bundled_decks_dir
@@ -229,7 +230,7 @@ class DeckLibrary:
     def _cache_file(self, path: Path, source: Source) -> Path:
         return self.home.cache / "decks" / f"{source}-{path.name}.jsonl"
 
-    def index_written(self, path: Path, deck: Deck) -> None:
+    def index_written(self, path: Path, deck: Deck | DeckRecord) -> None:
         """Cache the index of a deck file just written from `deck` (an import), so that the next
         load reads it instead of parsing and validating the whole file again."""
         data = deckindex.encode(deck, frozenset(), file_stamp(path), None)
@@ -326,8 +327,14 @@ def _dump(data: dict[str, Any]) -> bytes:
     return tomlwrite.dumps(data).encode()
 
 
-def deck_to_toml(deck: Deck) -> bytes:
-    """A deck file as flashprep writes it (imports, edits, export)."""
+def deck_to_toml(deck: Deck | DeckRecord) -> bytes:
+    """A deck file as flashprep writes it (imports, edits, export); the same file from a
+    validated model and from its plain record."""
+    if isinstance(deck, DeckRecord):
+        from flashprep.core import tomlwrite
+
+        rows = deck.cards  # written from the records: no table built for each card
+        return tomlwrite.dumps_rows(deck.head(), "cards", deckindex.CARD_FIELDS, rows).encode()
     return _dump(deck.model_dump(exclude_none=True))
 
 

@@ -1,85 +1,58 @@
-"""A user's settings (profile.toml): limits, retention, the day's rollover hour, the fuzz seed."""
+"""A user's settings (profile.toml): limits, retention, the day's rollover hour, the fuzz seed.
+
+The file is validated by the models of core.profilemodels (pydantic), which load with the first
+use of one of them here (`profile.Profile`, `profile.Interview`, ...). A new user's profile needs
+none of that: its values are the defaults and a new seed, and its file is written from them, so a
+new user's first import or drill does not import pydantic (a tenth of a 5,000-note import).
+"""
 
 from __future__ import annotations
 
 import secrets
-from datetime import date, tzinfo
+from datetime import tzinfo
 from pathlib import Path
-from typing import Annotated, Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import TYPE_CHECKING, Any, cast
 
 import tomli_w
-from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from flashprep.core import usersettings
-from flashprep.core.deck import DeckId
 from flashprep.core.fileio import atomic_write
-from flashprep.core.scheduler import SchedulerSettings
-from flashprep.core.usersettings import UserSettings
-from flashprep.core.validated import parse_model, read_model
+from flashprep.core.usersettings import DEFAULT_SETTINGS, UserSettings
+
+if TYPE_CHECKING:
+    from flashprep.core.profilemodels import DeckId as DeckId
+    from flashprep.core.profilemodels import Interview as Interview
+    from flashprep.core.profilemodels import Profile as Profile
+    from flashprep.core.profilemodels import Settings as Settings
+    from flashprep.core.scheduler import SchedulerSettings
 
 PROFILE_FORMAT = 1
+_MODELS = frozenset({"DeckId", "Interview", "Profile", "Settings"})
 
 
-class Settings(BaseModel):
-    """What a user may tune; every field has the default a newcomer gets."""
+def __getattr__(name: str) -> Any:
+    """The models, imported (with pydantic) when first asked for."""
+    if name in _MODELS:
+        from flashprep.core import profilemodels
 
-    model_config = ConfigDict(extra="forbid")
-
-    desired_retention: Annotated[float, Field(ge=0.7, le=0.99)] = 0.9
-    new_per_day: Annotated[int, Field(ge=0, le=9999)] = 20
-    reviews_per_day: Annotated[int, Field(ge=0, le=99999)] = 200
-    rollover_hour: Annotated[int, Field(ge=0, le=23)] = 4
-    learning_steps: list[Annotated[float, Field(gt=0, le=1440)]] = Field(
-        default_factory=lambda: [1.0, 10.0]
-    )
-    relearning_steps: list[Annotated[float, Field(gt=0, le=1440)]] = Field(
-        default_factory=lambda: [10.0]
-    )
-    maximum_interval: Annotated[int, Field(ge=1, le=36500)] = 36500
-    fuzz: bool = True
-    timezone: str = ""
-    """IANA zone name for "today"; empty means the computer's local time zone."""
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_zone(cls, value: str) -> str:
-        if value:
-            try:
-                ZoneInfo(value)
-            except (ZoneInfoNotFoundError, ValueError, OSError):
-                raise ValueError(f"unknown time zone {value!r}") from None
-        return value
+        return getattr(profilemodels, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-class Interview(BaseModel):
-    """The `[interview]` table: an interview the schedule prepares for (see core/plan.py)."""
+class NewProfile:
+    """A new user's profile: the default settings and a seed, as plain values.
 
-    model_config = ConfigDict(extra="forbid")
+    It gives its values and its file without pydantic; anything else asked of it (its settings,
+    `model_copy`, ...) comes from the validated model of the same profile, built then.
+    """
 
-    date: date
-    decks: list[DeckId] = Field(default_factory=list)
-    """The decks the interview is about; empty means all decks."""
-    target_recall: Annotated[float, Field(ge=0.5, le=0.99)] = 0.9
-    """The predicted recall every card should reach on the date."""
-
-
-class Profile(BaseModel):
-    """profile.toml: format version, the fuzz seed, the settings and an optional interview."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    format: Literal[1] = 1
-    seed: Annotated[int, Field(ge=0, lt=2**31)] = 0
-    settings: Settings = Field(default_factory=Settings)
-    interview: Interview | None = None
+    def __init__(self, seed: int) -> None:
+        self.seed = seed
+        self._model: Profile | None = None
 
     def values(self) -> UserSettings:
-        """The profile as plain values (what start-up reads from the settings cache)."""
-        interview = self.interview.model_dump(mode="json") if self.interview else None
-        return usersettings.from_dict(
-            {"seed": self.seed, **self.settings.model_dump(), "interview": interview}
-        )
+        """What `Profile(seed=seed).values()` gives."""
+        return usersettings.from_dict({"seed": self.seed, **DEFAULT_SETTINGS, "interview": None})
 
     def tz(self) -> tzinfo | None:
         return self.values().tz()
@@ -87,26 +60,53 @@ class Profile(BaseModel):
     def scheduler_settings(self) -> SchedulerSettings:
         return self.values().scheduler_settings()
 
+    def data(self) -> dict[str, Any]:
+        """What `Profile(seed=seed).model_dump(exclude_none=True)` gives."""
+        settings = {k: list(v) if type(v) is tuple else v for k, v in DEFAULT_SETTINGS.items()}
+        return {"format": PROFILE_FORMAT, "seed": self.seed, "settings": settings}
+
+    def model(self) -> Profile:
+        if self._model is None:
+            from flashprep.core.profilemodels import Profile
+
+            self._model = Profile(seed=self.seed)
+        return self._model
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return getattr(self.model(), name)
+
 
 def new_profile() -> Profile:
-    return Profile(seed=secrets.randbelow(2**31))
+    """A new user's profile with a new seed; a NewProfile, which stands in for the model."""
+    return cast("Profile", NewProfile(secrets.randbelow(2**31)))
 
 
 def load_profile(path: Path) -> Profile:
     """Read profile.toml; raise DataFileError naming the line and field when it is invalid."""
+    from flashprep.core.profilemodels import Profile
+    from flashprep.core.validated import read_model
+
     return read_model(Profile, path)
 
 
 def parse_profile(raw: bytes, path: Path | str = "profile.toml") -> Profile:
     """Validate profile.toml bytes; raise DataFileError naming the line and field."""
+    from flashprep.core.profilemodels import Profile
+    from flashprep.core.validated import parse_model
+
     return parse_model(Profile, raw, path)
 
 
-def profile_to_toml(profile: Profile) -> bytes:
-    data: dict[str, Any] = profile.model_dump(exclude_none=True)
+def profile_to_toml(profile: Profile | NewProfile) -> bytes:
+    if isinstance(profile, NewProfile):
+        data = profile.data()
+    else:
+        data = profile.model_dump(exclude_none=True)
     header = "# flashprep profile: your settings. See docs/storage-format.md.\n"
     return (header + tomli_w.dumps(data)).encode()
 
 
-def save_profile(path: Path, profile: Profile) -> None:
+def save_profile(path: Path, profile: Profile | NewProfile) -> None:
     atomic_write(path, profile_to_toml(profile))

@@ -80,12 +80,17 @@ def month_file(at: datetime) -> str:
 
 
 def toml_instant(at: datetime) -> str:
-    """A TOML offset date-time in UTC: 2026-11-26T10:00:00.123456Z (fraction only when non-zero)."""
-    u = at.astimezone(UTC)
-    text = f"{u.year:04d}-{u.month:02d}-{u.day:02d}T{u.hour:02d}:{u.minute:02d}:{u.second:02d}"
-    if u.microsecond:
-        text += f".{u.microsecond:06d}"
-    return text + "Z"
+    """A TOML offset date-time in UTC: 2026-11-26T10:00:00.123456Z (fraction only when non-zero,
+    as `isoformat` writes it)."""
+    return at.astimezone(UTC).replace(tzinfo=None).isoformat() + "Z"
+
+
+def _quoted(text: str) -> str:
+    """`json.dumps(text)` (a TOML basic string too); printable ASCII without a quote or a
+    backslash, as ids and card keys are, needs no escape and no call into json."""
+    if text.isascii() and text.isprintable() and '"' not in text and "\\" not in text:
+        return f'"{text}"'
+    return json.dumps(text)
 
 
 def entry_to_toml(entry: LogEntry) -> bytes:
@@ -93,9 +98,9 @@ def entry_to_toml(entry: LogEntry) -> bytes:
     lines = [
         "",
         "[[review]]",
-        f"id = {json.dumps(entry.id)}",
+        f"id = {_quoted(entry.id)}",
         f"at = {toml_instant(entry.at)}",
-        f"card = {json.dumps(entry.card)}",
+        f"card = {_quoted(entry.card)}",
     ]
     if entry.rating is not None:
         lines.append(f"rating = {entry.rating}")

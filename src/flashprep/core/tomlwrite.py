@@ -12,7 +12,7 @@ tomli_w on hostile text.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -112,14 +112,56 @@ def _is_table_list(value: object) -> bool:
     )
 
 
+def dumps_rows(
+    data: Mapping[str, Any], name: str, keys: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> str:
+    """`dumps({**data, name: tables})`, each table the keys of `keys` with the values of a row
+    that are not None (a deck's cards as records), without building the tables.
+
+    The usual deck takes the short way: its other values are strings and integers, and its first
+    card does not fit on one line (so its cards are `[[name]]` blocks); any other goes to dumps.
+    """
+
+    def tables() -> list[dict[str, Any]]:
+        return [{k: v for k, v in zip(keys, row, strict=True) if v is not None} for row in rows]
+
+    if (
+        not data
+        or name in data
+        or not rows
+        or not all(type(v) is str or type(v) is int for v in data.values())
+    ):
+        return dumps({**data, name: tables()})
+    try:
+        if _fits_inline({k: v for k, v in zip(keys, rows[0], strict=True) if v is not None}):
+            return dumps({**data, name: tables()})
+        out: list[str] = []
+        _table(data, "", False, out)
+    except _Unsupported:
+        return dumps({**data, name: tables()})
+    block = f"\n[[{_key(name)}]]\n"
+    for row in rows:
+        flat = _flat_lines_of((k, v) for k, v in zip(keys, row, strict=True) if v is not None)
+        if flat is None:
+            return dumps({**data, name: tables()})
+        out.append(block)
+        out.append(flat)
+    return "".join(out)
+
+
 def _flat_lines(table: Mapping[str, Any]) -> str | None:
     """`key = value` lines of a table holding only strings, integers, booleans and lists of
-    strings (a card), or None: its values need the general rules. One pass, no classifying.
+    strings (a card), or None: its values need the general rules."""
+    return _flat_lines_of(table.items())
+
+
+def _flat_lines_of(items: Iterable[tuple[str, Any]]) -> str | None:
+    """`_flat_lines` of a table's items. One pass, no classifying.
 
     A printable string without a quote or backslash has nothing to escape (control characters
     are not printable): told by three scans in C, faster than one regex search."""
-    lines = []
-    for key, value in table.items():
+    lines: list[str] = []
+    for key, value in items:
         kind = type(value)
         if kind is str:  # most strings are one line with nothing to escape: no call for them
             plain = '"' not in value and "\\" not in value and value.isprintable()
@@ -129,13 +171,13 @@ def _flat_lines(table: Mapping[str, Any]) -> str | None:
         elif kind is bool:
             text = "true" if value else "false"
         elif kind is list:
-            items = []
+            entries = []
             for item in value:
                 if type(item) is not str:
                     return None
                 plain = '"' not in item and "\\" not in item and item.isprintable()
-                items.append(f'{INDENT}"{item}",\n' if plain else f"{INDENT}{_string(item)},\n")
-            text = f"[\n{''.join(items)}]" if value else "[]"
+                entries.append(f'{INDENT}"{item}",\n' if plain else f"{INDENT}{_string(item)},\n")
+            text = f"[\n{''.join(entries)}]" if value else "[]"
         else:
             return None
         lines.append(f"{_key(key)} = {text}\n")

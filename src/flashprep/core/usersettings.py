@@ -19,6 +19,20 @@ from flashprep.core.scheduler import SchedulerSettings
 
 CACHE_FORMAT = 2
 
+DEFAULT_SETTINGS: dict[str, Any] = {
+    "desired_retention": 0.9,
+    "new_per_day": 20,
+    "reviews_per_day": 200,
+    "rollover_hour": 4,
+    "learning_steps": (1.0, 10.0),
+    "relearning_steps": (10.0,),
+    "maximum_interval": 36500,
+    "fuzz": True,
+    "timezone": "",
+}
+"""A newcomer's settings, in the order of profile.toml's `[settings]` (core.profilemodels
+.Settings takes its defaults from here); lists as tuples, so that nothing can change them."""
+
 
 class InterviewPlan(NamedTuple):
     """The profile's `[interview]` table as plain values (core.profile.Interview validates it)."""

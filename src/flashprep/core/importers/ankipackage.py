@@ -26,9 +26,8 @@ from pathlib import Path
 from typing import IO, Any
 
 import zstandard
-from pydantic import ValidationError
 
-from flashprep.core.deck import Card
+from flashprep.core.deckrecord import CardInvalid, checked_card
 from flashprep.core.importers import ankitemplate, protowire
 from flashprep.core.importers.ankihtml import convert_fields
 from flashprep.core.importers.ankitemplate import NoteType, Template
@@ -414,16 +413,16 @@ def _read(path: Path, conn: sqlite3.Connection, kind: str, media_names: list[str
             hint = "\n\n".join(h for h in (markdown(x) for x in item.hints) if h) or None
         deck_id = deck_id_for_card(guid, item.deck_name)
         try:
-            card = Card(
-                id=card_id_for_guid(guid, ordinal),
-                front=front or EMPTY_SIDE,
-                back=back or EMPTY_SIDE,
-                tags=item.tags,
-                hint=hint,
-                origin=f"anki:{guid}#{ordinal}",
+            card = checked_card(
+                card_id_for_guid(guid, ordinal),
+                front or EMPTY_SIDE,
+                back or EMPTY_SIDE,
+                item.tags,
+                hint,
+                f"anki:{guid}#{ordinal}",
             )
-        except ValidationError as exc:
-            source.warn(f"note {nid} card {ordinal + 1}: skipped ({exc.errors()[0]['msg']})")
+        except CardInvalid as exc:
+            source.warn(f"note {nid} card {ordinal + 1}: skipped ({exc.error['msg']})")
             continue
         source.deck(deck_id, item.deck_name).cards.append(card)
         cards_by_anki_id[item.cid] = (deck_id, card.id)

@@ -11,12 +11,13 @@ user's lock (`open_user(args, write=True)`) when history is written: the TUI hol
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from flashprep.core.bulkload import gc_paused
-from flashprep.core.deck import ID_PATTERN, Card, Deck, DeckError, load_deck
+from flashprep.core.deckindex import CardRecord, card_record
+from flashprep.core.deckrecord import ID_PATTERN, DeckRecord, checked_deck
 from flashprep.core.fileio import atomic_write
 from flashprep.core.importers import read_source
 from flashprep.core.importers.source import ImportSource, SourceDeck
@@ -121,42 +122,43 @@ def _target_ids(
     return out
 
 
-def _merge_card(old: Card, new: Card) -> Card:
+def _merge_card(old: CardRecord, new: CardRecord) -> CardRecord:
     kept = {k: getattr(old, k) for k in KEPT_FIELDS if getattr(new, k) is None}
-    return new.model_copy(update=kept) if any(v is not None for v in kept.values()) else new
+    return new._replace(**kept) if any(v is not None for v in kept.values()) else new
 
 
-def _existing(path: Path, deck_id: str) -> Deck | None:
+def _existing(path: Path, deck_id: str) -> DeckRecord | None:
+    """The deck file already there, validated (pydantic is imported only for it)."""
     if not path.exists():
         return None
+    from flashprep.core.deck import DeckError, load_deck
+
     try:
         existing = load_deck(path)
     except DeckError as exc:
         raise ImportRefused(path, f"{exc.reason}; fix or remove this deck file first") from None
     if existing.id != deck_id:
         raise ImportRefused(path, f"holds deck {existing.id!r}; fix or remove it first")
-    return existing
+    cards = [card_record(card) for card in existing.cards]
+    return DeckRecord(existing.id, existing.name, existing.category, existing.description, cards)
 
 
-def _as_written(card: Card) -> Card:
+def _as_written(card: CardRecord) -> CardRecord:
     """The card as its deck file will give it back: a TOML parser reads a multi-line string's
     CR LF as LF, so line ends are made LF here (else a second import of a file with Windows line
     ends would find every such card changed, and the index cached at import would differ)."""
     hint = card.hint
     if "\r" not in card.front and "\r" not in card.back and (hint is None or "\r" not in hint):
         return card  # the usual case, told without building anything
-    changes = {
-        name: lf(value)
-        for name in ("front", "back", "hint")
-        if isinstance(value := getattr(card, name), str) and "\r" in value
-    }
-    return card.model_copy(update=changes) if changes else card
+    return card._replace(
+        front=lf(card.front), back=lf(card.back), hint=None if hint is None else lf(hint)
+    )
 
 
 def _plan_deck(
-    deck_id: str, parts: list[SourceDeck], existing: Deck | None, renamed: str | None
-) -> tuple[Deck, DeckChange]:
-    incoming: dict[str, Card] = {}
+    deck_id: str, parts: list[SourceDeck], existing: DeckRecord | None, renamed: str | None
+) -> tuple[DeckRecord, DeckChange]:
+    incoming: dict[str, CardRecord] = {}
     for part in parts:
         for card in part.cards:
             incoming[card.id] = _as_written(card)
@@ -164,16 +166,12 @@ def _plan_deck(
     if existing is None:
         name = first.name if len({p.name for p in parts}) == 1 else deck_id
         change = DeckChange(deck_id, name, True, added=len(incoming), renamed_from=renamed)
-        deck = Deck(
-            id=deck_id,
-            name=name[:200],
-            category=first.category,
-            description=lf(first.description),
-            cards=list(incoming.values()),
+        deck = checked_deck(
+            deck_id, name[:200], first.category, lf(first.description), list(incoming.values())
         )
         return deck, change
     change = DeckChange(deck_id, existing.name, False, renamed_from=renamed)
-    cards: list[Card] = []
+    cards: list[CardRecord] = []
     for old in existing.cards:
         new = incoming.pop(old.id, None)
         if new is None:
@@ -187,7 +185,7 @@ def _plan_deck(
         cards.append(merged)
     change.added = len(incoming)
     cards.extend(incoming.values())
-    return existing.model_copy(update={"cards": cards}), change
+    return replace(existing, cards=cards), change
 
 
 def apply_sources(
@@ -225,7 +223,7 @@ def apply_sources(
     if lock is not None:
         lock.acquire(timeout=DECKS_WAIT_SECONDS)
     try:
-        writes: list[tuple[Path, Deck]] = []
+        writes: list[tuple[Path, DeckRecord]] = []
         for deck_id, parts in grouped.items():
             path = home.decks / f"{deck_id}.toml"
             planned, change = _plan_deck(deck_id, parts, _existing(path, deck_id), renamed[deck_id])

@@ -16,9 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pydantic import ValidationError
-
-from flashprep.core.deck import Card
+from flashprep.core.deckrecord import CardInvalid, checked_card
 from flashprep.core.importers import ankitemplate
 from flashprep.core.importers.ankihtml import html_to_markdown, looks_like_html
 from flashprep.core.importers.ankitemplate import BASIC, NoteType, is_blank
@@ -290,16 +288,16 @@ def _add_row(
             card_id = card_id_for_text(row.fields[0], ordinal)
             origin = f"{source.path.name}"
         try:
-            card = Card(
-                id=card_id,
-                front=front or EMPTY_SIDE,
-                back=back or EMPTY_SIDE,
-                tags=clean_tags(row.tags),
-                hint="\n\n".join(hints) or None,
-                origin=origin,
+            card = checked_card(
+                card_id,
+                front or EMPTY_SIDE,
+                back or EMPTY_SIDE,
+                clean_tags(row.tags),
+                "\n\n".join(hints) or None,
+                origin,
             )
-        except ValidationError as exc:
-            source.warn(f"line {row.line}: skipped ({exc.errors()[0]['msg']})")
+        except CardInvalid as exc:
+            source.warn(f"line {row.line}: skipped ({exc.error['msg']})")
             return
         key = (deck.id, card.id)
         if key in seen:

@@ -21,9 +21,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pydantic import ValidationError
-
-from flashprep.core.deck import CARD_ID_PATTERN, CATEGORIES, Card
+from flashprep.core.deckindex import CATEGORIES
+from flashprep.core.deckrecord import CARD_ID_PATTERN, CardInvalid, checked_card
 from flashprep.core.importers.source import (
     EMPTY_SIDE,
     ImportSource,
@@ -184,16 +183,16 @@ def _add_card(
             deck.cards = [c for c in deck.cards if c.id != card_id]
         derived[card_id] = block.line
     try:
-        card = Card(
-            id=card_id,
-            front=front,
-            back=back if back.strip() else EMPTY_SIDE,
-            tags=clean_tags(re.split(r"[,\s]+", meta.get("tags", ""))),
-            hint=meta.get("hint") or None,
-            origin=path.name,
+        card = checked_card(
+            card_id,
+            front,
+            back if back.strip() else EMPTY_SIDE,
+            clean_tags(re.split(r"[,\s]+", meta.get("tags", ""))),
+            meta.get("hint") or None,
+            path.name,
         )
-    except ValidationError as exc:
-        error = exc.errors()[0]
+    except CardInvalid as exc:
+        error = exc.error
         where = ".".join(str(p) for p in error["loc"])
         raise DataFileError(path, f"line {block.line}: field {where!r}: {error['msg']}") from None
     deck.cards.append(card)

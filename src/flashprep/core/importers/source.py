@@ -13,10 +13,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-from flashprep.core.deck import Card, Category
+from flashprep.core.deckindex import CardRecord
 from flashprep.core.tomlerrors import DataFileError
+
+if TYPE_CHECKING:  # the readers of Anki packages need no pydantic: see core.deckrecord
+    from flashprep.core.deck import Category
 
 EMPTY_SIDE = "*(empty)*"
 """Shown for a side the file leaves empty (a card needs both), with a warning."""
@@ -44,13 +47,14 @@ class SourceReview(NamedTuple):
 
 @dataclass
 class SourceDeck:
-    """A deck as the file describes it; `id` is proposed and may change when it is applied."""
+    """A deck as the file describes it; `id` is proposed and may change when it is applied.
+    Its cards were checked by the deck model's rules (core.deckrecord.checked_card)."""
 
     id: str
     name: str
     category: Category = "general"
     description: str = ""
-    cards: list[Card] = field(default_factory=list)
+    cards: list[CardRecord] = field(default_factory=list)
 
 
 @dataclass

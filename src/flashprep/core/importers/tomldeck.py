@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flashprep.core.deck import load_deck
+from flashprep.core.deckindex import card_record
 from flashprep.core.importers.source import ImportSource, SourceDeck
 
 
@@ -13,6 +14,12 @@ def read_toml_deck(path: Path) -> ImportSource:
     deck = load_deck(path)
     source = ImportSource(path, "flashprep deck")
     source.decks.append(
-        SourceDeck(deck.id, deck.name, deck.category, deck.description, list(deck.cards))
+        SourceDeck(
+            deck.id,
+            deck.name,
+            deck.category,
+            deck.description,
+            [card_record(c) for c in deck.cards],
+        )
     )
     return source
