@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, Any, Literal
 from flashprep.core import deckindex
 from flashprep.core.bulkload import gc_paused
 from flashprep.core.deckindex import CardRecord, DeckIndex
-from flashprep.core.deckrecord import DeckRecord
 from flashprep.core.fileio import atomic_write, file_stamp, remove_stale_temps
 from flashprep.core.lock import DECKS_WAIT_SECONDS, decks_lock
 from flashprep.core.paths import Home, bundled_decks_dir
@@ -29,6 +28,7 @@ from flashprep.core.tomlerrors import DataFileError
 
 if TYPE_CHECKING:
     from flashprep.core.deck import Card, Deck, DeckOverrides
+    from flashprep.core.deckrecord import DeckRecord
 
 Source = Literal["bundled", "imported"]
 
@@ -330,6 +330,8 @@ def _dump(data: dict[str, Any]) -> bytes:
 def deck_to_toml(deck: Deck | DeckRecord) -> bytes:
     """A deck file as flashprep writes it (imports, edits, export); the same file from a
     validated model and from its plain record."""
+    from flashprep.core.deckrecord import DeckRecord  # here: start-up writes no deck
+
     if isinstance(deck, DeckRecord):
         from flashprep.core import tomlwrite
 
