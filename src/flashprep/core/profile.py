@@ -9,9 +9,8 @@ new user's first import or drill does not import pydantic (a tenth of a 5,000-no
 from __future__ import annotations
 
 import secrets
-from datetime import tzinfo
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 import tomli_w
 
@@ -24,7 +23,6 @@ if TYPE_CHECKING:
     from flashprep.core.profilemodels import Interview as Interview
     from flashprep.core.profilemodels import Profile as Profile
     from flashprep.core.profilemodels import Settings as Settings
-    from flashprep.core.scheduler import SchedulerSettings
 
 PROFILE_FORMAT = 1
 _MODELS = frozenset({"DeckId", "Interview", "Profile", "Settings"})
@@ -42,8 +40,8 @@ def __getattr__(name: str) -> Any:
 class NewProfile:
     """A new user's profile: the default settings and a seed, as plain values.
 
-    It gives its values and its file without pydantic; anything else asked of it (its settings,
-    `model_copy`, ...) comes from the validated model of the same profile, built then.
+    It gives its values and its file without pydantic; `model()` is the validated model of the
+    same profile (for everything else: its settings, `model_copy`, ...).
     """
 
     def __init__(self, seed: int) -> None:
@@ -53,12 +51,6 @@ class NewProfile:
     def values(self) -> UserSettings:
         """What `Profile(seed=seed).values()` gives."""
         return usersettings.from_dict({"seed": self.seed, **DEFAULT_SETTINGS, "interview": None})
-
-    def tz(self) -> tzinfo | None:
-        return self.values().tz()
-
-    def scheduler_settings(self) -> SchedulerSettings:
-        return self.values().scheduler_settings()
 
     def data(self) -> dict[str, Any]:
         """What `Profile(seed=seed).model_dump(exclude_none=True)` gives."""
@@ -72,15 +64,10 @@ class NewProfile:
             self._model = Profile(seed=self.seed)
         return self._model
 
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("__"):
-            raise AttributeError(name)
-        return getattr(self.model(), name)
 
-
-def new_profile() -> Profile:
-    """A new user's profile with a new seed; a NewProfile, which stands in for the model."""
-    return cast("Profile", NewProfile(secrets.randbelow(2**31)))
+def new_profile() -> NewProfile:
+    """A new user's profile, with a new seed."""
+    return NewProfile(secrets.randbelow(2**31))
 
 
 def load_profile(path: Path) -> Profile:

@@ -58,7 +58,7 @@ from flashprep.core.tomlerrors import DataFileError, key_line, loads_toml
 from flashprep.core.usersettings import UserSettings
 
 if TYPE_CHECKING:
-    from flashprep.core.profile import Profile
+    from flashprep.core.profile import NewProfile, Profile
 
 STATE_FORMAT = 1
 NEWLINE = b"\n"
@@ -475,6 +475,8 @@ class UserStore:
         self.cache_path = self.folder / "cache" / "state.bin"
         self.settings_cache_path = self.folder / "cache" / "profile.json"
         self._profile: Profile | None = None
+        self._new: NewProfile | None = None
+        """A new user's profile, until its file is written (see ensure_profile)."""
         self._use_settings(self._load_settings())
         self.data = Replayed()
         self._checkpointed: LogPosition | None = None
@@ -499,16 +501,24 @@ class UserStore:
     def profile(self) -> Profile:
         """The validated profile (pydantic, imported only now); start-up reads `settings`."""
         if self._profile is None:
-            from flashprep.core.profile import load_profile, new_profile
+            from flashprep.core.profile import load_profile
 
             if not self.profile_path.exists():
-                self._profile = new_profile()
+                self._profile = self._new_profile().model()
             else:
                 try:
                     self._profile = load_profile(self.profile_path)
                 except DataFileError as exc:
                     raise exc.with_recovery(self._recovery("profile.toml")) from None
         return self._profile
+
+    def _new_profile(self) -> NewProfile:
+        """A new user's profile, as plain values (its seed chosen once)."""
+        if self._new is None:
+            from flashprep.core.profile import new_profile
+
+            self._new = new_profile()
+        return self._new
 
     def _load_settings(self) -> UserSettings:
         """The profile's values: from the settings cache while it matches profile.toml."""
@@ -519,6 +529,8 @@ class UserStore:
             if cached is not None:
                 self._settings_stale = False
                 return cached
+        if self._profile is None and stamp is None:
+            return self._new_profile().values()  # without pydantic
         return self.profile.values()
 
     def _cache_settings(self, settings: UserSettings) -> None:
@@ -707,7 +719,8 @@ class UserStore:
             from flashprep.core.profile import save_profile
 
             ensure_dir(self.folder)
-            save_profile(self.profile_path, self.profile)
+            new = self._profile if self._profile is not None else self._new_profile()
+            save_profile(self.profile_path, new)
             self._cache_settings(self.settings)
 
     def record(
