@@ -6,7 +6,6 @@ import shutil
 import sqlite3
 import zipfile
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -337,8 +336,8 @@ def test_a_long_imported_history_replays_to_the_same_schedule(store: UserStore) 
         )
         for i in range(400)
     ]
-    entries[50] = replace(entries[50], rating=None, action="forget")
-    entries[90] = replace(entries[90], rating=None, action="suspend")
+    entries[50] = entries[50]._replace(rating=None, action="forget")
+    entries[90] = entries[90]._replace(rating=None, action="suspend")
     assert store.import_entries(entries) == 400
     assert max(s.reps for s in store.states.values()) > 10  # long enough for fuzzed intervals
     assert store.data.states == replay_everything(store).states

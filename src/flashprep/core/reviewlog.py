@@ -13,7 +13,6 @@ import re
 import secrets
 import tomllib
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
@@ -36,8 +35,7 @@ MONTH_FILE = re.compile(r"^\d{4}-\d{2}\.toml$")
 _FIELDS = {"id", "at", "card", "rating", "action", "ms", "mode"}
 
 
-@dataclass(frozen=True, slots=True)
-class LogEntry:
+class LogEntry(NamedTuple):
     """One action in the log. A grade has a rating 1-4; other actions have none."""
 
     id: str
