@@ -9,9 +9,8 @@ Layout: MAGIC; one JSON line (format, the checkpoint's size and mtime it was mad
 order, card count, totals and log position); the card keys, one per line; then the columns, in
 COLUMNS order. A missing value is -1 in an instant column (due, last review: time stamps, never
 negative for a date the user's files may hold), NaN in the other float columns, and -1 (step) or
-0 (buried day ordinal)
-in an integer one. The file is derived: keyed by the checkpoint's size and mtime, rebuilt from
-state.toml when it does not match or does not decode, and never the record.
+0 (buried day ordinal) in an integer one. The file is derived: keyed by the checkpoint's size and
+mtime, rebuilt from state.toml when it does not match or does not decode, and never the record.
 
 The states stay in their columns (`StateColumns`) until something needs them as CardStates: a
 drill's first queue needs only four numbers per card, while building 9,000 CardStates and their
@@ -55,9 +54,6 @@ class StateColumns:
         self.keys = keys
         self.columns = columns
         self._index: dict[str, int] | None = None
-
-    def __len__(self) -> int:
-        return len(self.keys)
 
     def decode(self) -> dict[str, CardState]:
         """Every card's state, in the order they were written."""
@@ -113,7 +109,7 @@ class StateColumns:
         """A drill's first queue, read from the columns: the first `new_limit` new cards
         available today, the reviews due before `end` (a time stamp) with their due time stamps,
         and the learning cards due before it. The same choice as Drill's loop over CardStates
-        (without an interview plan); tests/test_statecache.py checks that they agree."""
+        (without an interview plan); tests/test_drill.py checks that they agree."""
         index = self.index()
         state, due, suspended, buried = (self.columns[i] for i in (0, 4, 8, 9))
         new: list[str] = []

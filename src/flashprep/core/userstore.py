@@ -108,6 +108,9 @@ class _Undo(NamedTuple):
     entry: LogEntry
 
 
+_DECODING = threading.Lock()
+
+
 class Replayed:
     """The replayed schedule: card states, today's counts, total grades, where the log ends.
 
@@ -135,14 +138,17 @@ class Replayed:
     @property
     def states(self) -> dict[str, CardState]:
         if self._states is None:
-            self._states = self.columns.decode() if self.columns is not None else {}
-            self.columns = None
+            with _DECODING:  # one dict, even if a worker thread is the first to ask
+                if self._states is None:
+                    self._states = self.columns.decode() if self.columns is not None else {}
+                    self.columns = None
         return self._states
 
     def state(self, key: str) -> CardState:
         """One card's state, without decoding the others' (NEW when it has none)."""
-        if self.columns is not None:
-            return self.columns.get(key) or NEW
+        columns = self.columns
+        if columns is not None:
+            return columns.get(key) or NEW
         return self.states.get(key, NEW)
 
 
@@ -529,7 +535,7 @@ class UserStore:
             if cached is not None:
                 self._settings_stale = False
                 return cached
-        if self._profile is None and stamp is None:
+        if stamp is None:
             return self._new_profile().values()  # without pydantic
         return self.profile.values()
 
