@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from flashprep.core import statecache
+from flashprep.core.clock import day_start
 from flashprep.core.drill import Drill, deck_counts
 from flashprep.core.library import DeckLibrary
 from flashprep.core.scheduler import CardState
@@ -167,15 +168,18 @@ def test_reviews_over_the_daily_limit_are_held_back_and_said(
 
 @budget(120)
 @given(st.data())
-def test_a_drill_reads_the_same_queue_from_the_state_cache_as_from_the_states(
+def test_a_drill_and_the_deck_counts_read_the_same_from_the_state_cache_as_from_the_states(
     library: DeckLibrary, make_store: Make, clock: FakeClock, data: st.DataObject
 ) -> None:
     """At start-up the states are still the cache's columns (statecache.StateColumns), and the
-    first queue is read from them: it must be the queue the decoded states give."""
+    first queue and the home screen's counts are read from them: they must be what the decoded
+    states give."""
     store = make_store(new_per_day=3, reviews_per_day=4)
     keys = library.card_keys()
     now = clock()
-    near = st.datetimes(
+    day_end = day_start(store.today(now) + timedelta(days=1), store.rollover, store.tz)
+    edges = [day_end + timedelta(microseconds=d) for d in (-1, 0, 1)] + [now]
+    near = st.sampled_from(edges) | st.datetimes(
         min_value=(now - timedelta(days=3)).replace(tzinfo=None),
         max_value=(now + timedelta(days=3)).replace(tzinfo=None),
         timezones=st.just(UTC),
@@ -196,12 +200,13 @@ def test_a_drill_reads_the_same_queue_from_the_state_cache_as_from_the_states(
     )
     cards = data.draw(st.dictionaries(st.sampled_from([*keys, "gone/card"]), state))
     store.data = Replayed(states=dict(cards))
-    decoded = Drill(library, store)
+    decoded, decoded_counts = Drill(library, store), deck_counts(library, store)
     cache = statecache.load(statecache.dump(cards, 0, None, [1, 0, 0, 0, 0], [1, 2]), [1, 2])
     assert cache is not None
     store.data = Replayed(columns=cache.columns)
-    columns = Drill(library, store)
+    columns, columns_counts = Drill(library, store), deck_counts(library, store)
     assert store.data.columns is not None  # read without decoding the states
+    assert columns_counts == decoded_counts
     assert (columns.current, columns.queue, columns.learning, columns.held_back) == (
         decoded.current,
         decoded.queue,

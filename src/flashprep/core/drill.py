@@ -42,6 +42,11 @@ class DeckCounts(NamedTuple):
 
 def count_keys(keys: list[str], store: UserStore, now: datetime) -> DeckCounts:
     """Counts for a set of cards: due means due before the end of the user's study day."""
+    columns = store.data.columns
+    if columns is not None:  # the states not yet decoded: read the columns
+        today = study_day(now, store.rollover, store.tz)
+        end = day_start(today + timedelta(days=1), store.rollover, store.tz)
+        return DeckCounts(*columns.counts(keys, today.toordinal(), end.timestamp()))
     return count_states(keys, store.states, now, store.rollover, store.tz)
 
 

@@ -136,6 +136,33 @@ class StateColumns:
                 learning.append(key)
         return new, reviews, learning
 
+    def counts(self, keys: Iterable[str], today_ord: int, end: float) -> tuple[int, ...]:
+        """Counts of some cards read from the columns, in drill.DeckCounts' order (total, new,
+        due before `end`, learning, review, suspended, buried): what drill.count_states gives
+        for the decoded states; tests/test_drill.py checks that they agree."""
+        index = self.index()
+        state, due, suspended, buried = (self.columns[i] for i in (0, 4, 8, 9))
+        total = new = due_now = learning = review = held = hidden = 0
+        for key in keys:
+            total += 1
+            i = index.get(key)
+            if i is None:
+                new += 1
+            elif suspended[i]:
+                held += 1
+            elif buried[i] > today_ord:
+                hidden += 1
+            elif state[i] == _NEW:
+                new += 1
+            else:
+                if state[i] == _REVIEW:
+                    review += 1
+                else:
+                    learning += 1
+                if 0 <= due[i] < end:
+                    due_now += 1
+        return total, new, due_now, learning, review, held, hidden
+
 
 class Checkpoint(NamedTuple):
     """What the cache holds, as plain values (the store builds its Replayed from them)."""
