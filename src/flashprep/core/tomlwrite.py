@@ -122,8 +122,11 @@ def dumps_rows(
     card does not fit on one line (so its cards are `[[name]]` blocks); any other goes to dumps.
     """
 
-    def tables() -> list[dict[str, Any]]:
-        return [{k: v for k, v in zip(keys, row, strict=True) if v is not None} for row in rows]
+    def table(row: Sequence[Any]) -> dict[str, Any]:
+        return {k: v for k, v in zip(keys, row, strict=True) if v is not None}
+
+    def general() -> str:
+        return dumps({**data, name: [table(row) for row in rows]})
 
     if (
         not data
@@ -131,19 +134,19 @@ def dumps_rows(
         or not rows
         or not all(type(v) is str or type(v) is int for v in data.values())
     ):
-        return dumps({**data, name: tables()})
+        return general()
     try:
-        if _fits_inline({k: v for k, v in zip(keys, rows[0], strict=True) if v is not None}):
-            return dumps({**data, name: tables()})
+        if _fits_inline(table(rows[0])):
+            return general()
         out: list[str] = []
         _table(data, "", False, out)
     except _Unsupported:
-        return dumps({**data, name: tables()})
+        return general()
     block = f"\n[[{_key(name)}]]\n"
     for row in rows:
         flat = _flat_lines_of((k, v) for k, v in zip(keys, row, strict=True) if v is not None)
         if flat is None:
-            return dumps({**data, name: tables()})
+            return general()
         out.append(block)
         out.append(flat)
     return "".join(out)
