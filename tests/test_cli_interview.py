@@ -97,6 +97,10 @@ def test_plan_set_show_and_clear(capsys: Capture, tmp_path: Path) -> None:
     [
         (["--date", "2026-02-30"], "--date: '2026-02-30' is not a date (YYYY-MM-DD)"),
         (["--date", "2001-01-01"], "--date: 2001-01-01 is in the past"),
+        (["--date", "0001-01-01"], "--date: 0001-01-01 is in the past"),
+        (["--date", "9999-12-31"], "--date: 9999-12-31 is more than ten years away"),
+        (["--date", "9000-01-01"], "--date: 9000-01-01 is more than ten years away"),
+        (["--date", soon(3654)], f"--date: {soon(3654)} is more than ten years away"),
         (["--date", soon(), "--deck", "nope"], "unknown deck 'nope'"),
         (["--date", soon(), "--target", "1.5"], "--target: 1.5 must be between 0.5 and 0.99"),
         (["--deck", "python"], "no interview date set: give one with --date"),
@@ -110,6 +114,41 @@ def test_plan_mistakes_are_one_line_errors(
     assert code == 2 and out == ""
     assert err.startswith("flashprep: error: ") and message in err
     assert not (tmp_path / USER / "profile.toml").exists()
+
+
+def test_the_latest_interview_date_is_ten_years_ahead(capsys: Capture) -> None:
+    code, out, err = run_cli(capsys, "plan", "--date", soon(3653))
+    assert code == 0, err
+    assert f"Interview {soon(3653)}" in out
+
+
+@pytest.mark.parametrize("day", ["9000-12-31", "8999-06-30", "1970-01-01"])
+def test_any_date_a_profile_may_hold_plans_and_counts(
+    capsys: Capture, tmp_path: Path, day: str
+) -> None:
+    """The file's bound (years 1970-9000) leaves room for every interval: nothing overflows."""
+    assert run_cli(capsys, "plan", "--date", soon())[0] == 0
+    profile = tmp_path / USER / "profile.toml"
+    profile.write_text(profile.read_text().replace(f"date = {soon()}", f"date = {day}"))
+    for command in (["plan"], ["plan", "--json"], ["stats", "--json"]):
+        code, _, err = run_cli(capsys, *command)
+        assert code == 0 and err == "", (command, err)
+
+
+@pytest.mark.parametrize("day", ["9001-01-01", "9999-12-31", "1969-12-31", "0001-01-01"])
+def test_a_profile_date_out_of_range_is_one_line_and_left_alone(
+    capsys: Capture, tmp_path: Path, day: str
+) -> None:
+    assert run_cli(capsys, "plan", "--date", soon())[0] == 0
+    profile = tmp_path / USER / "profile.toml"
+    profile.write_text(profile.read_text().replace(f"date = {soon()}", f"date = {day}"))
+    before = profile.read_bytes()
+    for command in (["plan"], ["stats", "--json"], ["plan", "--date", soon()]):
+        code, out, err = run_cli(capsys, *command)
+        assert code == 2 and out == "" and len(err.splitlines()) == 1, (command, err)
+        assert "profile.toml: line " in err and "field 'interview.date'" in err
+        assert "between the years 1970 and 9000" in err
+    assert profile.read_bytes() == before
 
 
 def test_plan_is_refused_while_flashprep_runs(capsys: Capture, tmp_path: Path) -> None:

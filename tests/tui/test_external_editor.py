@@ -58,3 +58,42 @@ async def test_external_editor_works_in_the_private_folder(
     assert mode == oct(stat.S_IRUSR | stat.S_IWUSR)
     assert not Path(edited_in).exists()  # removed after the edit
     assert list(outside.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "action",
+    [
+        "os.remove(path)",
+        "os.rename(path, path + '.bak')",
+        "os.rename(path, os.path.join(os.path.dirname(path), 'elsewhere.toml'))",
+        "os.remove(path); os.mkdir(path)",  # a directory where the file was
+    ],
+)
+async def test_an_editor_that_takes_its_file_away_changes_nothing(
+    make_app: Callable[..., FlashprepApp],
+    store: UserStore,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    action: str,
+) -> None:
+    script = tmp_path / "editor.py"
+    script.write_text(f"import os, sys\npath = sys.argv[1]\n{action}\n")
+    monkeypatch.setenv("EDITOR", f"{sys.executable} {script}")
+
+    @contextlib.contextmanager
+    def no_suspend() -> Iterator[None]:
+        yield
+
+    app = make_app("drill", ["alpha"])
+    monkeypatch.setattr(app, "suspend", no_suspend)
+    async with app.run_test(size=(90, 30)) as pilot:
+        screen = app.screen
+        before = markdown_text(screen.query_one("#front", CardMarkdown))
+        await pilot.press("e")
+        await pilot.pause()
+        assert app.screen is screen  # still running, the same card
+        assert markdown_text(screen.query_one("#front", CardMarkdown)) == before
+        await pilot.press("space", "3")  # and the drill goes on
+        await pilot.pause()
+    assert sum(state.reps for state in store.states.values()) == 1
+    assert [p.name for p in (store.folder / "cache").glob("edit-*.toml")] == []

@@ -59,6 +59,12 @@ async def test_setting_the_date_shows_readiness_and_the_home_countdown(
         await pilot.press("ctrl+s")
         error = str(form.query_one("#plan-form-error", Static).content)
         assert "in the past" in error
+        for far in ("9999-12-31", "2036-12-27"):  # ten years from the test's today is 2036-11-26
+            form.query_one("#plan-date", Input).value = far
+            await pilot.press("ctrl+s")
+            assert app.screen is form
+            error = str(form.query_one("#plan-form-error", Static).content)
+            assert f"Date: {far} is more than ten years away" in error
         form.query_one("#plan-date", Input).value = "2026-12-06"
         form.query_one("#plan-target", Input).value = "95%"
         form.query_one("#plan-decks", SelectionList).select("beta")

@@ -15,6 +15,7 @@ from flashprep.commands.common import (
     open_user,
 )
 from flashprep.core.lock import LockedError, UserLock
+from flashprep.core.profilemodels import interview_date_problem
 
 
 def register(sub: Any) -> None:
@@ -50,8 +51,9 @@ def parse_date(text: str, today: date) -> date:
         day = date.fromisoformat(text)
     except ValueError:
         raise CliError(f"--date: {text!r} is not a date (YYYY-MM-DD)") from None
-    if day < today:
-        raise CliError(f"--date: {day.isoformat()} is in the past (today is {today.isoformat()})")
+    problem = interview_date_problem(day, today)
+    if problem is not None:
+        raise CliError(f"--date: {problem}")
     return day
 
 

@@ -9,8 +9,9 @@ Clock = Callable[[], datetime]
 """Returns the current instant, timezone-aware UTC. Tests inject a fixed or stepping clock."""
 
 
-INSTANT_RANGE = "between the years 1970 and 9000"
-"""Stored instants must fall here, so that adding an interval can never overflow a date."""
+FIRST_YEAR, LAST_YEAR = 1970, 9000
+INSTANT_RANGE = f"between the years {FIRST_YEAR} and {LAST_YEAR}"
+"""Stored instants and dates fall here, so that adding an interval can never overflow a date."""
 
 
 def is_valid_instant(value: object) -> bool:
@@ -19,8 +20,13 @@ def is_valid_instant(value: object) -> bool:
         isinstance(value, datetime)
         and value.tzinfo is not None
         and value.utcoffset() is not None
-        and 1970 <= value.year <= 9000
+        and FIRST_YEAR <= value.year <= LAST_YEAR
     )
+
+
+def is_valid_day(value: date) -> bool:
+    """A date within INSTANT_RANGE (what the user's files may hold)."""
+    return FIRST_YEAR <= value.year <= LAST_YEAR
 
 
 def system_clock() -> datetime:

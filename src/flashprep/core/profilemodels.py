@@ -6,17 +6,21 @@ that a new user's profile can be made without importing pydantic (see core.profi
 
 from __future__ import annotations
 
-from datetime import date, tzinfo
+from datetime import date, timedelta, tzinfo
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from flashprep.core import usersettings
+from flashprep.core.clock import INSTANT_RANGE, is_valid_day
 from flashprep.core.deckrecord import ID_PATTERN
 from flashprep.core.scheduler import SchedulerSettings
 from flashprep.core.usersettings import DEFAULT_SETTINGS as _DEFAULT
 from flashprep.core.usersettings import UserSettings
+
+Day = date
+"""`date` under a name the Interview model's field of that name does not hide."""
 
 DeckId = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
 """core.deck's deck id, not imported from there: that would build the deck models too, which a
@@ -64,6 +68,28 @@ class Interview(BaseModel):
     """The decks the interview is about; empty means all decks."""
     target_recall: Annotated[float, Field(ge=0.5, le=0.99)] = 0.9
     """The predicted recall every card should reach on the date."""
+
+    @field_validator("date")
+    @classmethod
+    def _date_in_range(cls, value: Day) -> Day:
+        if not is_valid_day(value):
+            raise ValueError(f"must be a date {INSTANT_RANGE}")
+        return value
+
+
+PLAN_HORIZON = timedelta(days=3653)
+"""How far ahead an interview date may be set: ten years (a later one is surely a typo)."""
+
+
+def interview_date_problem(day: date, today: date) -> str | None:
+    """Why `day` cannot be set as the interview date, or None: the one check behind `plan --date`
+    and the plan form (a file's date is bounded by the Interview model)."""
+    if day < today:
+        return f"{day.isoformat()} is in the past (today is {today.isoformat()})"
+    if day > today + PLAN_HORIZON:
+        latest = (today + PLAN_HORIZON).isoformat()
+        return f"{day.isoformat()} is more than ten years away (the latest is {latest})"
+    return None
 
 
 class Profile(BaseModel):

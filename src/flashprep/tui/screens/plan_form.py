@@ -14,6 +14,7 @@ from textual.widgets import Footer, Input, Label, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
 from flashprep.core.profile import Interview
+from flashprep.core.profilemodels import interview_date_problem
 from flashprep.tui.screens import SHARED_CSS
 
 if TYPE_CHECKING:
@@ -90,8 +91,9 @@ class PlanFormScreen(ModalScreen[Interview | None]):
             error.update(f"Date: {text!r} is not a date (YYYY-MM-DD)")
             return
         today = self.fp.store.today()
-        if day < today:
-            error.update(f"Date: {day.isoformat()} is in the past (today is {today.isoformat()})")
+        problem = interview_date_problem(day, today)
+        if problem is not None:
+            error.update(f"Date: {problem}")
             return
         try:
             target = parse_target(self.query_one("#plan-target", Input).value)

@@ -68,7 +68,9 @@ def open_story_form(
         if on_saved is not None:
             on_saved(result)
 
-    form = StoryFormScreen(story, question_rows(app), title, open_editor=use_editor)
+    form = StoryFormScreen(
+        story, question_rows(app), title, app.store.folder / "cache", open_editor=use_editor
+    )
     app.push_screen(form, saved)
 
 

@@ -4,6 +4,7 @@ behavioral questions the story answers; or the whole story as TOML in $EDITOR.""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import tomli_w
@@ -90,9 +91,16 @@ take Enter; **Tab** moves to the next field.
     ]
 
     def __init__(
-        self, story: Story, questions: list[tuple[str, str]], title: str, open_editor: bool = False
+        self,
+        story: Story,
+        questions: list[tuple[str, str]],
+        title: str,
+        edit_folder: Path,
+        open_editor: bool = False,
     ) -> None:
         super().__init__()
+        self.edit_folder = edit_folder
+        """Where $EDITOR's temporary file goes: the user's own cache folder, not the system's."""
         self.story = story
         self.questions = questions
         """(card key, question text) of every behavioral question, in deck order."""
@@ -179,7 +187,7 @@ take Enter; **Tab** moves to the next field.
         else:
             data = {k: v for k, v in self.values().items() if k != "id"}
             text = tomli_w.dumps(data, multiline_strings=True)
-        edited = edit_in_editor(self.app, editor, text, "flashprep-story-")
+        edited = edit_in_editor(self.app, editor, text, "edit-story-", self.edit_folder)
         if edited is None:
             return
         try:
