@@ -10,7 +10,6 @@ the checkpoint (cache/state.bin, see core/statecache.py) spares parsing it when 
 from __future__ import annotations
 
 import contextlib
-import os
 import re
 import threading
 from datetime import UTC, date, datetime, timedelta, tzinfo
@@ -42,15 +41,16 @@ from flashprep.core.reviewlog import (
     LOG_HEADER,
     MONTH_FILE,
     LogEntry,
+    append_entries,
     append_file,
+    entry_ends_at,
     entry_to_toml,
-    last_block_id,
     log_files,
     month_file,
     new_entry_id,
     read_log,
     read_log_file,
-    set_aside_incomplete_tail,
+    repair_tail,
     toml_instant,
 )
 from flashprep.core.scheduler import NEW, CardState, Scheduler
@@ -571,7 +571,7 @@ class UserStore:
                 edit.unlink()
         remove_unfinished_backups(self.folder)
         for path in log_files(self.log_dir):
-            moved = set_aside_incomplete_tail(path)
+            moved = repair_tail(path)
             if moved is not None:
                 self.notes.append(
                     f"{path}: its last entry was cut off (flashprep stopped while saving it); "
@@ -651,20 +651,7 @@ class UserStore:
             return not log_files(self.log_dir)
         if position.before >= 0 and self._bytes_before(position.file) != position.before:
             return False
-        path = self.log_dir / position.file
-        try:
-            with path.open("rb") as handle:
-                size = handle.seek(0, os.SEEK_END)
-                if position.offset > size:
-                    return False
-                start = max(0, position.offset - 4096)
-                handle.seek(start)
-                window = handle.read(position.offset - start + 1)
-        except OSError:
-            return False
-        cut = position.offset - start
-        block, after = window[:cut], window[cut:]
-        return after in (b"", b"\n") and last_block_id(block) == position.last
+        return entry_ends_at(self.log_dir / position.file, position.offset, position.last)
 
     def _replay_tail(self, position: LogPosition | None) -> None:
         for path in log_files(self.log_dir):
@@ -748,7 +735,7 @@ class UserStore:
         before = self.data.states.get(key)
         counts = self.data.counts
         position, total = self.data.position, self.data.total
-        start, end = append_durable(path, entry_to_toml(entry), LOG_HEADER)
+        start, end = append_entries(path, entry_to_toml(entry))
         apply_entry(self.scheduler, self.data, entry, self.rollover, self.tz)
         self.data.position = LogPosition(path.name, end, entry.id)
         self._tail += 1
