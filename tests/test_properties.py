@@ -33,9 +33,9 @@ from flashprep.core.paths import Home
 from flashprep.core.profile import Profile, parse_profile, profile_to_toml, save_profile
 from flashprep.core.reviewlog import (
     LOG_HEADER,
+    PADDING,
     LogEntry,
     entry_to_toml,
-    PADDING,
     incomplete_tail,
     last_block_id,
     parse_log,
