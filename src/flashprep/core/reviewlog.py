@@ -454,6 +454,30 @@ def append_file(folder: Path, at: datetime) -> Path:
     return files[-1] if files and files[-1].name > own.name else own
 
 
+def ids_in_log(folder: Path, ids: set[str]) -> set[str]:
+    """Which of `ids` a user's log holds (as flashprep writes them: `id = "..."` on its line).
+
+    The files' bytes are searched, not parsed: parsing a long history takes seconds, and this
+    only has to find entries flashprep itself appended (a mock round's applied grades).
+    """
+    if not ids:
+        return set()
+    pattern = re.compile(
+        rb'^[ \t]*id[ \t]*=[ \t]*"('
+        + b"|".join(re.escape(_quoted(i)[1:-1].encode()) for i in sorted(ids))
+        + rb')"',
+        re.M,
+    )
+    found: set[str] = set()
+    for path in log_files(folder):
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            raise DataFileError(path, f"cannot read: {exc.strerror or exc}") from None
+        found.update(m.group(1).decode() for m in pattern.finditer(raw))
+    return {i for i in ids if _quoted(i)[1:-1] in found}
+
+
 def read_all(folder: Path) -> Iterator[LogEntry]:
     """Every entry of a user's log, oldest file first (for rebuilds and statistics)."""
     for path in log_files(folder):

@@ -45,6 +45,7 @@ from flashprep.core.reviewlog import (
     append_file,
     entry_ends_at,
     entry_to_toml,
+    ids_in_log,
     log_files,
     month_file,
     new_entry_id,
@@ -744,6 +745,36 @@ class UserStore:
 
     def grade(self, key: str, rating: int, ms: int = 0) -> LogEntry:
         return self.record(key, "grade", rating, ms)
+
+    def grade_once(self, grades: list[tuple[str, str, int]]) -> int:
+        """Grade cards as (entry id, card key, rating), each at most once; return how many now.
+
+        Grades whose id is already in the log are skipped, and the rest are appended as one
+        block of entries that lands whole or not at all (a full disk): so a retry after any
+        failure, even one after the append, never grades a card twice. Each can be undone.
+        """
+        known = ids_in_log(self.log_dir, {entry_id for entry_id, _, _ in grades})
+        fresh = [g for g in grades if g[0] not in known]
+        if not fresh:
+            return 0
+        self.ensure_profile()
+        now = self.clock()
+        entries = [LogEntry(entry_id, now, key, rating) for entry_id, key, rating in fresh]
+        blocks = [entry_to_toml(entry) for entry in entries]
+        path = append_file(self.log_dir, now)
+        start, _ = append_entries(path, b"".join(blocks))
+        for entry, block in zip(entries, blocks, strict=True):
+            before, counts = self.data.states.get(entry.card), self.data.counts
+            position, total = self.data.position, self.data.total
+            apply_entry(self.scheduler, self.data, entry, self.rollover, self.tz)
+            end = start + len(block)
+            self.data.position = LogPosition(path.name, end, entry.id)
+            self._tail += 1
+            self._undo.append(
+                _Undo(entry.card, before, counts, position, total, path, start, end, entry)
+            )
+            start = end
+        return len(entries)
 
     def undo(self) -> LogEntry | None:
         """Take back this session's last action: its log block is cut off, its state restored."""
