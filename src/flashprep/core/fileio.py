@@ -1,4 +1,4 @@
-"""Durable file writes: atomic replace, fsynced appends, owner-only permissions.
+"""Durable file writes: atomic replace, fsynced appends, permissions.
 
 A user's history is sacred: a file is either the old version or the new one, never half of each,
 and an append either lands whole or is taken back.
@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import secrets
 import shutil
 import tempfile
 from pathlib import Path
@@ -68,29 +69,138 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+def shared_file_mode() -> int:
+    """The mode a shared file gets: 0666 less the umask, as any program's output.
+
+    The umask is read by setting it, so it is set to 077 for that instant: a file another thread
+    creates meanwhile is only more private, never less.
+    """
+    mask = os.umask(0o077)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+def named(exc: OSError, path: Path) -> OSError:
+    """`exc` with the file it is about, so the one-line error names it (a full disk does not)."""
+    if exc.filename is None:
+        exc.filename = str(path)
+    return exc
+
+
+def _write_temp(path: Path, data: bytes, private: bool, durable: bool) -> Path:
+    """`data` in a new temporary file beside `path` (`.<name>.<random>.tmp`), fsynced if durable.
+
+    Private files (a user's folder) are owner-only (0600); shared ones (decks, their caches, an
+    export) follow the umask (see `shared_file_mode`).
+    """
+    ensure_dir(path.parent, private)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=path.parent)
+    try:
+        try:
+            os.fchmod(fd, FILE_MODE if private else shared_file_mode())
+            _write_all(fd, data)
+            if durable:
+                os.fsync(fd)
+        finally:
+            os.close(fd)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        if isinstance(exc, OSError):
+            named(exc, path)
+        raise
+    return Path(tmp)
+
+
 def atomic_write(path: Path, data: bytes, private: bool = True, durable: bool = True) -> None:
     """Write `data` to `path` atomically: temp file beside it, fsync, rename, fsync the folder.
 
     `durable=False` skips both fsyncs, for files that are checked when read and rebuilt when
     lost (derived caches, the lock's info): readers still see the old file or the new one, and
-    an fsync can take long while the disk is busy."""
-    ensure_dir(path.parent, private)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=path.parent)
+    an fsync can take long while the disk is busy. An error names `path`."""
+    tmp = _write_temp(path, data, private, durable)
     try:
-        if private:
-            os.fchmod(fd, FILE_MODE)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            if durable:
-                os.fsync(handle.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        if isinstance(exc, OSError):
+            named(exc, path)
         raise
     if durable:
         fsync_dir(path.parent)
+
+
+class StagedFiles:
+    """Files replaced together, all or none (an import's decks and months of history).
+
+    Every file is first written to its temporary file (fsynced): a full disk stops the change
+    there, before any file is replaced, and the temporary files are removed. Then all are
+    renamed into place. The old version of each is kept meanwhile as a hard link (which takes
+    no space), so a failure while renaming puts back the files already replaced.
+    """
+
+    def __init__(self) -> None:
+        self._staged: list[tuple[Path, Path]] = []
+
+    def __len__(self) -> int:
+        return len(self._staged)
+
+    def stage(self, path: Path, data: bytes, private: bool = True) -> None:
+        self._staged.append((path, _write_temp(path, data, private, durable=True)))
+
+    def discard(self) -> None:
+        """Remove the temporary files not renamed into place."""
+        for _, tmp in self._staged:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+        self._staged = []
+
+    def commit(self) -> None:
+        done: list[tuple[Path, Path | None]] = []
+        try:
+            for path, tmp in self._staged:
+                old = _link_old(path)
+                try:
+                    os.replace(tmp, path)
+                except OSError as exc:
+                    if old is not None:
+                        with contextlib.suppress(OSError):
+                            os.unlink(old)
+                    named(exc, path)
+                    raise
+                done.append((path, old))
+        except BaseException:
+            for path, old in reversed(done):  # put the old versions back
+                with contextlib.suppress(OSError):
+                    if old is None:
+                        os.unlink(path)
+                    else:
+                        os.replace(old, path)
+            raise
+        finally:
+            self.discard()
+            for folder in {path.parent for path, _ in done}:
+                fsync_dir(folder)
+        for _, old in done:
+            if old is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(old)
+
+
+def _link_old(path: Path) -> Path | None:
+    """A hard link to `path`'s current version, named like a temporary file (so a crash leaves
+    it to the tidy-up), or None when there is no file or no hard links."""
+    for _ in range(10):
+        old = path.parent / f".{path.name}.{secrets.token_hex(4)}{TEMP_SUFFIX}"
+        try:
+            os.link(path, old)
+        except FileExistsError:
+            continue
+        except OSError:
+            return None
+        return old
+    return None
 
 
 def append_durable(path: Path, data: bytes, header: bytes = b"") -> tuple[int, int]:
@@ -112,10 +222,12 @@ def append_durable(path: Path, data: bytes, header: bytes = b"") -> tuple[int, i
                 start = os.lseek(fd, 0, os.SEEK_END)
             _write_all(fd, data)
             os.fsync(fd)
-        except BaseException:
+        except BaseException as exc:
             with contextlib.suppress(OSError):
                 os.ftruncate(fd, start)
                 os.fsync(fd)
+            if isinstance(exc, OSError):
+                named(exc, path)
             raise
         end = os.lseek(fd, 0, os.SEEK_END)
     finally:

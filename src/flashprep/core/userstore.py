@@ -10,6 +10,7 @@ the checkpoint (cache/state.bin, see core/statecache.py) spares parsing it when 
 from __future__ import annotations
 
 import contextlib
+import heapq
 import re
 import threading
 from datetime import UTC, date, datetime, timedelta, tzinfo
@@ -27,7 +28,7 @@ from flashprep.core.backup import (
 from flashprep.core.bulkload import gc_paused
 from flashprep.core.clock import INSTANT_RANGE, Clock, is_valid_instant, study_day, system_clock
 from flashprep.core.fileio import (
-    append_durable,
+    StagedFiles,
     atomic_write,
     ensure_dir,
     file_stamp,
@@ -95,6 +96,17 @@ class LogPosition(NamedTuple):
 def same_end(a: LogPosition | None, b: LogPosition | None) -> bool:
     """Whether two positions are the same end of the log (whatever their `before`)."""
     return a == b if a is None or b is None else a[:3] == b[:3]
+
+
+class HistoryImport(NamedTuple):
+    """An import's changes to the log (see UserStore.plan_import): how many entries are new,
+    every month's entries afterwards (file name -> entries, in log order), the months whose new
+    entries are appended, and the months rewritten with new entries among the old."""
+
+    fresh: int
+    months: dict[str, list[LogEntry]]
+    appended: dict[str, list[LogEntry]]
+    rewritten: set[str]
 
 
 class _Undo(NamedTuple):
@@ -801,12 +813,32 @@ class UserStore:
     def import_entries(self, entries: list[LogEntry], dry_run: bool = False) -> int:
         """Add history from another tool (mode "import") to the log; return how many were new.
 
+        All or nothing: see `plan_import`, `stage_import` and `finish_import`, which an import
+        of decks and history together calls itself, to replace every file in one go.
+        """
+        plan = self.plan_import(entries)
+        if dry_run or not plan.fresh:
+            return plan.fresh
+        staged = StagedFiles()
+        try:
+            self.stage_import(plan, staged)
+            self.drop_checkpoint()
+            staged.commit()
+        finally:
+            staged.discard()
+        self.finish_import(plan)
+        return plan.fresh
+
+    def plan_import(self, entries: list[LogEntry]) -> HistoryImport:
+        """What importing `entries` changes in the log; nothing is written.
+
         Entries already in the log (same id) are skipped, so importing the same file twice adds
         nothing. Replay needs each card's entries in time order, and the log is replayed file by
-        file (months, oldest first), entry by entry: so an entry goes into the file of its month,
-        appended when it is newer than everything there, and otherwise that month's file is
-        rewritten in time order (atomically). The checkpoint is removed first and rebuilt from
-        the whole log afterwards, so an interrupted import leaves a log that replays correctly.
+        file (months, oldest first), entry by entry: so an entry goes into the file of its month.
+        The log's order is the truth, even where the clock went back while the user graded: a
+        month's own entries are never re-ordered; the new ones are merged in among them by time
+        (a stable merge: each goes after every entry of the file that precedes it in time, as
+        the file is read), and a month whose new entries all come after it is appended to.
         """
         existing: dict[str, list[LogEntry]] = {}
         known: set[str] = set()
@@ -814,34 +846,68 @@ class UserStore:
             existing[path.name] = read_log_file(path)
             known.update(e.id for e in existing[path.name])
         fresh = sorted({e.id: e for e in entries if e.id not in known}.values(), key=lambda e: e.at)
-        if dry_run or not fresh:
-            return len(fresh)
-        self.ensure_profile()
+        by_month: dict[str, list[LogEntry]] = {}
+        for entry in fresh:
+            by_month.setdefault(month_file(entry.at), []).append(entry)
+        months = dict(existing)
+        appended: dict[str, list[LogEntry]] = {}
+        rewritten: set[str] = set()
+        for name, new in by_month.items():
+            old = existing.get(name, [])
+            merged = list(heapq.merge(old, new, key=lambda e: e.at))
+            months[name] = merged
+            if merged[: len(old)] == old:
+                appended[name] = new
+            else:
+                rewritten.add(name)
+        return HistoryImport(len(fresh), months, appended, rewritten)
+
+    def stage_import(self, plan: HistoryImport, staged: StagedFiles) -> None:
+        """Write the month files an import changes to temporary files (see StagedFiles).
+
+        A month that is appended to keeps its bytes as they are (comments, formatting) and
+        gets the new blocks after them; a month the new entries go into the middle of is
+        rewritten in the merged order.
+        """
+        for name, new in sorted(plan.appended.items()):
+            path = self.log_dir / name
+            head = LOG_HEADER
+            if path.exists():
+                if repair_tail(path) is not None:  # a cut-off entry: set aside, as at a start
+                    self.notes.append(f"{path}: a cut-off last entry was moved to .partial")
+                head = path.read_bytes() or LOG_HEADER
+            staged.stage(path, head + b"".join(entry_to_toml(e) for e in new))
+        for name in sorted(plan.rewritten):
+            blocks = b"".join(entry_to_toml(e) for e in plan.months[name])
+            staged.stage(self.log_dir / name, LOG_HEADER + blocks)
+
+    def drop_checkpoint(self) -> None:
+        """Remove the checkpoint (and its cache) before the log changes under it: an import
+        interrupted after this leaves a log that a full replay reads correctly."""
         for stale in (self.cache_path, self.state_path):
             with contextlib.suppress(FileNotFoundError):
                 stale.unlink()
         fsync_dir(self.folder)
-        by_month: dict[str, list[LogEntry]] = {}
-        for entry in fresh:
-            by_month.setdefault(month_file(entry.at), []).append(entry)
-        for name, new in sorted(by_month.items()):
-            path = self.log_dir / name
-            old = existing.get(name, [])
-            if not old or max(e.at for e in old) <= new[0].at:
-                append_durable(path, b"".join(entry_to_toml(e) for e in new), LOG_HEADER)
-                existing[name] = old + new
-            else:
-                existing[name] = sorted(old + new, key=lambda e: e.at)
-                blocks = b"".join(entry_to_toml(e) for e in existing[name])
-                atomic_write(path, LOG_HEADER + blocks)
+
+    def finish_import(self, plan: HistoryImport) -> None:
+        """Replay the log as the import wrote it, and write the checkpoint.
+
+        The import is done by then: a checkpoint that cannot be written (a full disk) is only
+        noted; the next start replays the log."""
         self._undo.clear()
         self.data = Replayed()
         self._tail = 0
         self._checkpointed = None
-        for name in sorted(existing):  # the whole log, as written: no need to parse it again
-            self._apply_file(self.log_dir / name, existing[name])
-        self.checkpoint()
-        return len(fresh)
+        for name in sorted(plan.months):  # the whole log, as written: no need to parse it again
+            self._apply_file(self.log_dir / name, plan.months[name])
+        try:
+            self.checkpoint()
+        except OSError as exc:
+            where = f"{exc.filename}: " if exc.filename else ""
+            self.notes.append(
+                f"schedule checkpoint not written ({where}{exc.strerror or exc}); "
+                "it is rebuilt from the log at the next start"
+            )
 
     def needs_checkpoint(self) -> bool:
         return self._tail >= CHECKPOINT_EVERY
