@@ -28,6 +28,7 @@ from flashprep.core.backup import (
 from flashprep.core.bulkload import gc_paused
 from flashprep.core.clock import INSTANT_RANGE, Clock, is_valid_instant, study_day, system_clock
 from flashprep.core.fileio import (
+    PendingTemps,
     StagedFiles,
     atomic_write,
     ensure_dir,
@@ -569,6 +570,10 @@ class UserStore:
         """Whether this store holds the user's lock (and so may repair and back up files)."""
         return self.lock is not None and self.lock.held
 
+    def pending_temps(self) -> PendingTemps:
+        """Where writes outside the data folder (`export -o`) record their temporary files."""
+        return PendingTemps(self.cache_path.parent / "pending")
+
     # loading
 
     def _tidy_after_crash(self) -> None:
@@ -577,8 +582,10 @@ class UserStore:
         The loaded schedule already left a cut-off entry out; moving it aside only keeps the
         next append from landing after it.
         """
-        for folder in (self.folder, self.cache_path.parent):
-            remove_stale_temps(folder)
+        cache = self.cache_path.parent
+        for folder in (self.folder, cache, cache / "history", self.log_dir, self.folder / "mock"):
+            remove_stale_temps(folder)  # every folder of the user's that atomic_write writes
+        self.pending_temps().tidy()
         for edit in self.cache_path.parent.glob("edit-card-*.toml"):  # an $EDITOR session's file
             with contextlib.suppress(OSError):
                 edit.unlink()

@@ -21,7 +21,7 @@ from flashprep.core.deckrecord import ID_PATTERN, DeckRecord, checked_deck
 from flashprep.core.fileio import StagedFiles, remove_stale_temps
 from flashprep.core.importers import read_source
 from flashprep.core.importers.source import ImportSource, SourceDeck
-from flashprep.core.library import DeckLibrary, card_key, deck_to_toml
+from flashprep.core.library import CACHE_TEMP_AGE, DeckLibrary, card_key, deck_to_toml
 from flashprep.core.lock import DECKS_WAIT_SECONDS, decks_lock
 from flashprep.core.reviewlog import LogEntry
 from flashprep.core.text import lf
@@ -269,8 +269,9 @@ def _write_all(
     history = store is not None and plan is not None and plan.fresh > 0
     staged = StagedFiles()
     try:
-        if writes:
-            remove_stale_temps(library.home.decks)  # left by a crash in an earlier write
+        if writes:  # left by a crash in an earlier write (the cache's: by any process)
+            remove_stale_temps(library.home.decks)
+            remove_stale_temps(library.home.cache / "decks", min_age=CACHE_TEMP_AGE)
         for path, planned in writes:
             staged.stage(path, deck_to_toml(planned), private=False)
         if history:
