@@ -164,3 +164,163 @@ def test_records_are_fsynced_and_derived_files_are_not(
         assert len(synced) == 1  # the log append
     finally:
         lock.release()
+
+
+# --- temporary files a kill left behind (D9) -----------------------------------------------------
+
+LEFT_BY_A_KILL = [  # (folder under the user's, name) of atomic_write's temporary files
+    ("", ".state.toml.k2j4_x9.tmp"),
+    ("", ".profile.toml.a1.tmp"),
+    ("reviews", ".2026-11.toml.0abcdZ.tmp"),
+    ("cache", ".state.bin.q_q.tmp"),
+    ("cache/history", ".2026-10.bin.x1y2.tmp"),
+    ("cache/history", ".tail.json.zzz.tmp"),
+    ("mock", ".2026-11-26T150211Z.toml.r4nd0m.tmp"),
+]
+NOT_OURS = [  # names that must survive: not flashprep's pattern, or not a regular file
+    ("", "notes.tmp"),
+    ("reviews", "2026-11.toml.tmp"),
+    ("reviews", ".hidden"),
+    ("cache", ".state.bin.tmp.bak"),
+    ("mock", ".x.tmp"),
+]
+
+
+def test_a_writer_start_removes_temporary_files_from_every_user_folder(
+    home: Home, clock: FakeClock, make_store: Callable[..., UserStore], tmp_path: Path
+) -> None:
+    store = make_store()
+    store.grade("alpha/a1", 3)
+    folder = store.folder
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    for sub, name in LEFT_BY_A_KILL + NOT_OURS:
+        (folder / sub).mkdir(parents=True, exist_ok=True)
+        (folder / sub / name).write_bytes(b"partial")
+    (folder / "reviews" / ".link.toml.abc.tmp").symlink_to(victim)  # a symlink: left alone
+    (folder / "cache" / ".dir.toml.abc.tmp").mkdir()  # a folder: left alone
+    make_store()  # a reader removes nothing
+    assert all((folder / sub / name).exists() for sub, name in LEFT_BY_A_KILL)
+    with UserLock(folder) as lock:
+        UserStore(home, "tester", clock, lock=lock)
+    for sub, name in LEFT_BY_A_KILL:
+        assert not (folder / sub / name).exists(), name
+    for sub, name in NOT_OURS:
+        assert (folder / sub / name).read_bytes() == b"partial", name
+    assert (folder / "reviews" / ".link.toml.abc.tmp").is_symlink()
+    assert (folder / "cache" / ".dir.toml.abc.tmp").is_dir()
+    assert victim.read_text() == "keep me"
+
+
+def test_the_decks_folders_are_tidied_when_the_decks_are_written(
+    home: Home, library: DeckLibrary
+) -> None:
+    from flashprep.core.importers.apply import import_files
+
+    old = 10_000.0
+    stale = [home.decks / ".python.toml.r4nd.tmp", home.decks / "..lock.info.abc_12.tmp"]
+    cached_old = home.cache / "decks" / ".imported-x.toml.jsonl.k1.tmp"
+    cached_young = home.cache / "decks" / ".imported-y.toml.jsonl.k2.tmp"  # maybe in flight
+    others = [home.decks / "python.toml.tmp", home.decks / ".python.toml"]
+    for path in [*stale, cached_old, cached_young, *others]:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"partial")
+    os.utime(cached_old, (old, old))
+    import_files([Path(__file__).parent / "data" / "anki" / "small-modern.apkg"], library, None)
+    assert not any(p.exists() for p in [*stale, cached_old])
+    assert cached_young.exists() and all(p.read_bytes() == b"partial" for p in others)
+
+
+def _killed_export(target: Path, deck: str = "python") -> None:
+    """Run `flashprep export -o target` in a process that dies just before the rename."""
+    code = (
+        "import os, sys\n"
+        "import flashprep.core.fileio as f\n"
+        "real = os.replace\n"
+        f"f.os.replace = lambda a, b: os._exit(9) if str(b) == {str(target)!r} else real(a, b)\n"
+        "from flashprep.cli import main\n"
+        f"main(['export', {deck!r}, '-o', {str(target)!r}, '--format', 'csv'])\n"
+    )
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-c", code], check=False)
+    assert result.returncode == 9
+
+
+def test_a_killed_export_leaves_its_temporary_file_to_the_next_start_only(
+    tmp_path: Path, home: Home, library: DeckLibrary, clock: FakeClock
+) -> None:
+    from flashprep.core.userstore import UserStore
+
+    out = tmp_path / "out"
+    out.mkdir()
+    target = out / "python.csv"
+    theirs = out / ".other.csv.abc123.tmp"  # flashprep's pattern, but not flashprep's file
+    theirs.write_bytes(b"another program's")
+    _killed_export(target)
+    _killed_export(target)
+    left = sorted(p for p in out.iterdir() if p.name.startswith(".python.csv."))
+    assert len(left) == 2 and not target.exists()
+    with UserLock(home.user_dir("tester")) as lock:
+        UserStore(home, "tester", clock, lock=lock)
+    assert all(p.exists() for p in left)  # too young: might be an export in flight
+    os.utime(left[0], (1000, 1000))
+    with UserLock(home.user_dir("tester")) as lock:
+        UserStore(home, "tester", clock, lock=lock)
+    assert not left[0].exists() and left[1].exists()
+    os.utime(left[1], (1000, 1000))
+    os.utime(theirs, (1000, 1000))
+    assert main(["export", "python", "-o", str(target), "--format", "csv"]) == 0  # tidies too
+    assert not left[1].exists() and target.exists()
+    assert theirs.read_bytes() == b"another program's"
+    pending = home.user_dir("tester") / "cache" / "pending"
+    assert not list(pending.iterdir())
+
+
+def test_a_pending_record_never_deletes_what_is_not_a_temporary_file(tmp_path: Path) -> None:
+    from flashprep.core.fileio import PendingTemps
+
+    pending = PendingTemps(tmp_path / "pending", min_age=0)
+    kept = [tmp_path / "report.csv", tmp_path / ".report.csv", tmp_path / "dir.x.ab.tmp"]
+    kept[0].write_text("mine")
+    kept[1].write_text("mine")
+    kept[2].mkdir()
+    link = tmp_path / ".l.csv.ab.tmp"
+    link.symlink_to(kept[0])
+    (tmp_path / "pending").mkdir()
+    for i, path in enumerate([*kept, link, tmp_path / "missing.x.tmp"]):
+        (tmp_path / "pending" / f"{i}.pending").write_text(str(path))
+    assert pending.tidy() == []
+    assert kept[0].read_text() == kept[1].read_text() == "mine" and kept[2].is_dir()
+    assert link.is_symlink() and not list((tmp_path / "pending").iterdir())
+
+
+# --- file modes: private user data, shared files follow the umask --------------------------------
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o002, 0o000, 0o077])
+def test_shared_files_follow_the_umask_and_user_files_stay_private(
+    tmp_path: Path, home: Home, clock: FakeClock, decks_dir: Path, umask: int
+) -> None:
+    from flashprep.core.importers.apply import import_files
+
+    old = os.umask(umask)
+    try:
+        library = DeckLibrary.load(home, decks_dir)
+        full_session(home, clock, library)
+        with UserLock(home.user_dir("tester")) as lock:
+            store = UserStore(home, "tester", clock, lock=lock)
+            apkg = Path(__file__).parent / "data" / "anki" / "small-modern.apkg"
+            import_files([apkg], library, store)
+        out = tmp_path / "export.csv"
+        assert main(["export", "python", "-o", str(out), "--format", "csv"]) == 0
+    finally:
+        os.umask(old)
+    shared = [out, *home.decks.rglob("*.toml"), *(home.cache / "decks").glob("*")]
+    assert len(shared) >= 3
+    for path in shared:
+        assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~umask, path
+    for path in (home.root / "users").rglob("*"):
+        mode = stat.S_IMODE(path.lstat().st_mode)
+        assert mode == (0o700 if path.is_dir() else 0o600), f"{path}: {oct(mode)}"

@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
+import errno
+import os
 import shutil
 import sqlite3
 import zipfile
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 import tomli_w
 
 from ankibuild import Sample, build_sample
-from flashprep.core import userstore as userstore_module
 from flashprep.core.deck import load_deck
 from flashprep.core.importers.apply import ImportRefused, import_files
 from flashprep.core.library import DeckLibrary
 from flashprep.core.lock import LockedError
 from flashprep.core.paths import Home
+from flashprep.core.profile import Profile, save_profile
 from flashprep.core.reviewlog import LogEntry, log_files, read_all, read_log_file
 from flashprep.core.tomlerrors import DataFileError
 from flashprep.core.userstore import Replayed, UserStore, apply_entry
@@ -273,37 +276,147 @@ def test_older_history_goes_into_its_month_in_time_order(
     assert reopened.state("alpha/a1").reps == 1
 
 
-def test_an_interrupted_history_import_still_replays(
+def _user_with_history(root: Path, decks_dir: Path, clock: FakeClock) -> tuple[Home, UserStore]:
+    """A user with a grade in March 2026 (a month the sample's history goes into) and one in
+    November, and a deck the sample updates."""
+    home = Home(root)
+    save_profile(home.user_dir("tester") / "profile.toml", Profile(seed=7))
+    clock.now = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
+    store = UserStore(home, "tester", clock)
+    store.grade("alpha/a1", 3)
+    clock.now = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
+    store.grade("alpha/a2", 2)
+    store.checkpoint()
+    return home, store
+
+
+def _files(home: Home) -> dict[str, bytes]:
+    """Every file of the data folder but the derived and the lock's (what an import may change)."""
+    out = {}
+    for path in sorted(home.root.rglob("*")):
+        rel = path.relative_to(home.root).as_posix()
+        if path.is_file() and "cache/" not in rel and not rel.endswith(("lock", "lock.info")):
+            out[rel] = path.read_bytes()
+    return out
+
+
+@pytest.mark.parametrize("failing", ["write", "fsync", "replace"])
+def test_an_import_on_a_full_disk_changes_nothing_and_names_the_file(
+    tmp_path: Path,
+    decks_dir: Path,
+    clock: FakeClock,
+    built: tuple[Sample, dict[str, Path]],
+    monkeypatch: pytest.MonkeyPatch,
+    failing: str,
+) -> None:
+    """The disk fills at each write of an import of decks and history in turn: either the
+    import stops with an error naming a file and every file is as before, or (a failure that
+    does not matter, such as a folder's fsync) it completes."""
+    import flashprep.core.fileio as fileio
+
+    _, paths = built
+    real = getattr(os, failing)
+    calls = {"n": 0, "fail": 0}
+
+    def disk(*args: Any) -> Any:
+        calls["n"] += 1
+        if calls["n"] == calls["fail"]:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(*args)
+
+    def attempt(n: int) -> tuple[Home, UserStore, dict[str, bytes], OSError | None]:
+        home, store = _user_with_history(tmp_path / f"home{n}", decks_dir, clock)
+        import_files([MODERN], DeckLibrary.load(home, decks_dir), store, history=False)
+        before = _files(home)
+        calls.update(n=0, fail=n)
+        with monkeypatch.context() as patch:
+            patch.setattr(fileio.os, failing, disk)
+            try:
+                import_files([paths["anki21b"]], DeckLibrary.load(home, decks_dir), store)
+            except OSError as exc:
+                return home, store, before, exc
+        return home, store, before, None
+
+    _, done, _, none = attempt(0)  # count the calls of an import that succeeds
+    assert none is None
+    total, graded = calls["n"], done.data.total
+    failed = 0
+    for n in range(1, total + 1):
+        home, store, before, error = attempt(n)
+        after = _files(home)
+        if error is None:
+            assert store.data.total == graded and after != before
+            continue
+        failed += 1
+        assert error.filename and Path(error.filename).is_relative_to(home.root), error
+        if failing == "replace":  # the checkpoint is dropped just before the renames
+            before.pop("users/tester/state.toml")
+            after.pop("users/tester/state.toml", None)
+        assert after == before, (n, error.filename)
+        assert not [p for p in home.root.rglob(".*.tmp")]  # no temporary file left
+        reopened = UserStore(home, "tester", clock)
+        assert reopened.data.total == 2 and reopened.states == store.states
+        retried = import_files([paths["anki21b"]], DeckLibrary.load(home, decks_dir), reopened)
+        assert retried.reviews_added == 8
+    assert failed >= 2
+
+
+def test_the_cli_names_the_file_when_the_disk_is_full(
+    built: tuple[Sample, dict[str, Path]],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import flashprep.core.fileio as fileio
+    from flashprep.cli import main
+
+    _, paths = built
+
+    def full(fd: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(fileio.os, "fsync", full)
+    assert main(["import", str(paths["anki21b"])]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("flashprep: error: ") and err.endswith(": No space left on device")
+    assert ".toml" in err and "\n" not in err
+    assert not list(Path(os.environ["FLASHPREP_HOME"]).rglob("*.toml"))
+
+
+@pytest.mark.parametrize(
+    "mine",
+    [
+        [(10, 4), (5, 1)],  # Easy on the 10th, then the clock went back: Again on the 5th
+        [(20, 1), (2, 4), (1, 3)],  # back twice, before every imported review
+        [(3, 3), (3, 1), (3, 4)],  # the same instant three times
+        [(28, 2), (29, 4), (6, 1), (30, 3)],  # back, then forward again
+    ],
+)
+def test_a_history_import_never_reorders_the_users_own_entries(
     make_store: Make,
     clock: FakeClock,
     home: Home,
     library: DeckLibrary,
     built: tuple[Sample, dict[str, Path]],
-    monkeypatch: pytest.MonkeyPatch,
+    mine: list[tuple[int, int]],
 ) -> None:
     _, paths = built
     store = make_store()
-    store.grade("alpha/a1", 3)
-    store.checkpoint()
-    real_append = userstore_module.append_durable
-    calls: list[Path] = []
-
-    def failing_append(path: Path, data: bytes, header: bytes = b"") -> tuple[int, int]:
-        calls.append(path)
-        if path.name == "2026-04.toml":
-            raise OSError(28, "No space left on device")
-        return real_append(path, data, header)
-
-    monkeypatch.setattr(userstore_module, "append_durable", failing_append)
-    with pytest.raises(OSError):
-        import_files([paths["anki21b"]], library, store)
-    monkeypatch.setattr(userstore_module, "append_durable", real_append)
-    assert [p.name for p in calls] == ["2026-03.toml", "2026-04.toml"]
+    for day, rating in mine:
+        clock.now = datetime(2026, 3, day, 12, 0, tzinfo=UTC)
+        store.grade("alpha/a1", rating)
+        store.grade("beta/b1", 5 - rating)
+    own = [e for e in read_log_file(store.log_dir / "2026-03.toml")]
+    states = {k: store.state(k) for k in ("alpha/a1", "beta/b1")}
+    summary = import_files([paths["anki21b"]], library, store)
+    assert summary.reviews_added == 8
+    march = read_log_file(store.log_dir / "2026-03.toml")
+    assert [e for e in march if e.mode != "import"] == own  # the log's order is the truth
+    imported = [e for e in march if e.mode == "import"]
+    assert [e.at for e in imported] == sorted(e.at for e in imported)
     reopened = UserStore(home, "tester", clock)
-    assert reopened.data.states == replay_everything(reopened).states
-    assert reopened.data.total == 7  # my grade and the six imported ones written before the error
-    retried = import_files([paths["anki21b"]], library, reopened)
-    assert (retried.reviews_added, retried.reviews_known) == (1, 7)
+    for key, state in states.items():  # the cards not imported keep their schedule
+        assert store.state(key) == reopened.state(key) == state
+    assert reopened.data.states == store.data.states == replay_everything(store).states
 
 
 def test_history_dry_run_counts_without_writing(

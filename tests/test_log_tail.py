@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -63,13 +64,16 @@ def test_every_cut_of_the_last_entry_is_set_aside_by_the_writer(
     del two
     log.write_bytes(full)
     everything = make_store().states
-    set_aside = 0
+    rating_end = full.rindex(b"rating = 4") + len(b"rating = 4")
+    set_aside = expected_aside = 0
     for cut in range(last_start + 1, len(full)):
         cut_file = full[:cut]
         log.write_bytes(cut_file)
         partial_path(log).unlink(missing_ok=True)
-        # Cut just before "ms = ...": a whole entry that lost only its answer time; kept.
-        whole = cut_file.endswith(b"rating = 4\n")
+        # A cut after "rating = 4" leaves a whole entry (its answer time shortened at most):
+        # kept, unless the "ms" line is cut before its number.
+        rest = cut_file[rating_end:]
+        whole = cut >= rating_end and (rest in (b"", b"\n") or re.fullmatch(rb"\nms = \d+", rest))
         reader = make_store()  # a reader skips the cut entry and changes nothing
         assert reader.states == (everything if whole else expected)
         assert log.read_bytes() == cut_file
@@ -77,17 +81,21 @@ def test_every_cut_of_the_last_entry_is_set_aside_by_the_writer(
         try:
             assert store.states == (everything if whole else expected), cut
             aside = partial_path(log).read_bytes() if partial_path(log).exists() else b""
-            assert log.read_bytes() + aside == cut_file  # not a byte lost
-            assert incomplete_tail(log.read_bytes()) is None
+            after = log.read_bytes()
+            assert (after + aside).rstrip(b"\n") == cut_file.rstrip(b"\n")  # not a byte lost
+            assert after.endswith(b"\n") and incomplete_tail(after) is None
             if cut > last_start + 1 and not whole:  # more than the blank line of a block
+                expected_aside += 1
                 assert aside and any("cut off" in n and ".partial" in n for n in store.notes)
-                set_aside += 1
+            else:
+                assert not aside and store.notes == []
+            set_aside += bool(aside)
         finally:
             assert store.lock is not None
             store.lock.release()
-    assert set_aside == len(full) - last_start - 3
+    assert set_aside == expected_aside > 0
     log.write_bytes(full)  # the complete file: nothing to set aside
-    partial_path(log).unlink()
+    partial_path(log).unlink(missing_ok=True)
     store = writer(home, clock)
     assert not partial_path(log).exists() and store.notes == []
     assert len(store.states) == 3
@@ -192,3 +200,147 @@ def test_incomplete_tail_ignores_a_file_that_ends_cleanly(tmp_path: Path) -> Non
     assert incomplete_tail(LOG_HEADER) is None
     assert incomplete_tail(LOG_HEADER[:10]) == 0
     assert incomplete_tail(LOG_HEADER + b"\n\n") is None
+
+
+# --- a complete last entry is never set aside: NULs, whitespace, line ends (D3) -----------------
+
+NUL_RUNS = [1, 7, 511, 4096, 9000]
+
+
+def _reopen_and_grade(home: Home, clock: FakeClock, make_store: Make) -> UserStore:
+    """Open as the writer, grade once more, and check the log replays to the same schedule."""
+    store = writer(home, clock)
+    clock.advance(minutes=1)
+    store.grade("beta/b2", 2)
+    store.checkpoint()
+    assert store.lock is not None
+    store.lock.release()
+    assert make_store().states == store.states == replay(store).states
+    return store
+
+
+@pytest.mark.parametrize("nuls", NUL_RUNS)
+@pytest.mark.parametrize("ending", [b"", b"\n", b"  \t\n", b"\r\n"])
+def test_a_complete_entry_before_nuls_is_kept(
+    graded: tuple[UserStore, bytes, int],
+    home: Home,
+    clock: FakeClock,
+    make_store: Make,
+    nuls: int,
+    ending: bytes,
+) -> None:
+    store, full, _ = graded
+    log = store.log_dir / "2026-11.toml"
+    log.write_bytes(full + ending + b"\0" * nuls)  # a power cut during the next append
+    assert len(make_store().states) == 3  # a reader counts every grade
+    assert [e.card for e in read_all(store.log_dir)][-1] == "beta/b1"
+    reopened = _reopen_and_grade(home, clock, make_store)
+    assert not partial_path(log).exists() and reopened.notes == []
+    raw = log.read_bytes()
+    assert b"\0" not in raw and raw.startswith(full)
+    assert [e.card for e in read_log_file(log)] == ["alpha/a1", "alpha/a2", "beta/b1", "beta/b2"]
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda raw: raw.rstrip(b"\n"),  # an editor that adds no final newline
+        lambda raw: raw.rstrip(b"\n") + b"   \t",  # and leaves trailing blanks
+        lambda raw: raw + b"\n\n  \n",  # extra blank lines
+        lambda raw: raw.replace(b"\n", b"\r\n"),  # Windows line ends
+        lambda raw: raw.replace(b"\n", b"\r\n").rstrip(b"\r\n"),  # and no final one
+        lambda raw: raw.rstrip(b"\n") + b"  # checked by hand",  # a comment on the last line
+    ],
+)
+def test_a_hand_edited_end_keeps_the_last_entry(
+    graded: tuple[UserStore, bytes, int],
+    home: Home,
+    clock: FakeClock,
+    make_store: Make,
+    edit: Callable[[bytes], bytes],
+) -> None:
+    store, full, _ = graded
+    log = store.log_dir / "2026-11.toml"
+    expected = make_store().states
+    log.write_bytes(edit(full))
+    assert make_store().states == expected  # readers agree before the writer touches it
+    reopened = _reopen_and_grade(home, clock, make_store)
+    assert not partial_path(log).exists()
+    assert not any("cut off" in n for n in reopened.notes)  # (CR LF moves the checkpoint's offset)
+    assert [e.card for e in read_log_file(log)] == ["alpha/a1", "alpha/a2", "beta/b1", "beta/b2"]
+
+
+def _cut_payloads(full: bytes, last_start: int) -> list[tuple[bytes, bytes]]:
+    """(file, what must be set aside): a cut-off last block with NULs in it or after it."""
+    last = full[last_start:]
+    head = full[:last_start]
+    return [
+        (head + last[:30] + b"\0" * 600, last[:30]),  # cut mid-line, then unwritten pages
+        (head + last[:30] + b"\0" * 50 + last[80:], last[:30] + b"\0" * 50 + last[80:]),
+        (head + b"\0" * 40 + last[40:], b"\0" * 40 + last[40:]),  # its start never written
+        (head + last[:-12] + b"\n" + b"\0" * 4096, last[:-12] + b"\n"),  # whole lines, no rating
+        (head + b"\0" * 4096 + last + b"\0" * 10, b"\0" * 4096 + last),  # data after a hole
+    ]
+
+
+def test_a_cut_off_entry_with_nuls_is_set_aside_and_the_one_before_kept(
+    graded: tuple[UserStore, bytes, int], home: Home, clock: FakeClock, make_store: Make
+) -> None:
+    store, full, last_start = graded
+    log = store.log_dir / "2026-11.toml"
+    for payload, aside in _cut_payloads(full, last_start):
+        log.write_bytes(payload)
+        partial_path(log).unlink(missing_ok=True)
+        assert len(make_store().states) == 2, payload[-60:]  # the reader skips the cut block
+        reopened = writer(home, clock)
+        assert reopened.lock is not None
+        reopened.lock.release()
+        assert log.read_bytes() == full[:last_start]
+        assert partial_path(log).read_bytes() == aside
+        assert any(".partial" in n for n in reopened.notes)
+    _reopen_and_grade(home, clock, make_store)
+
+
+def test_a_log_of_only_nuls_or_a_header_and_nuls_is_emptied_not_set_aside(
+    home: Home, clock: FakeClock, make_store: Make
+) -> None:
+    from flashprep.core.reviewlog import LOG_HEADER
+
+    make_store().grade("alpha/a1", 3)
+    newer = make_store().log_dir / "2026-12.toml"
+    for payload, left in [
+        (b"\0" * 4096, b""),
+        (b"\0", b""),
+        (LOG_HEADER + b"\0" * 300, LOG_HEADER),
+        (LOG_HEADER.rstrip(b"\n") + b"\0\0", LOG_HEADER),
+        (b"\n \n\0\0\n", b""),
+    ]:
+        newer.write_bytes(payload)
+        assert len(make_store().states) == 1
+        store = writer(home, clock)
+        assert store.lock is not None
+        store.lock.release()
+        assert newer.read_bytes() == left and not partial_path(newer).exists()
+        assert store.notes == []
+    clock.advance(days=6)  # December: the next grade goes to the cleaned file, header first
+    store = make_store()
+    store.grade("alpha/a2", 3)
+    assert [e.card for e in read_log_file(newer)] == ["alpha/a2"]
+
+
+@pytest.mark.parametrize("garbage", [b"\0" * 100, b"rating = 4", b"\r\n\0\0  "])
+def test_an_append_after_garbage_first_cleans_the_end(
+    graded: tuple[UserStore, bytes, int], clock: FakeClock, make_store: Make, garbage: bytes
+) -> None:
+    """A store that did not tidy the log at its start (no lock) still never appends after
+    NULs or an unfinished line."""
+    store, full, last_start = graded
+    log = store.log_dir / "2026-11.toml"
+    log.write_bytes(full[: last_start + 60] + garbage)  # a cut-off block, then garbage
+    store = make_store()
+    clock.advance(minutes=1)
+    store.grade("beta/b2", 1)
+    assert [e.card for e in read_log_file(log)] == ["alpha/a1", "alpha/a2", "beta/b2"]
+    assert partial_path(log).read_bytes() == (full[last_start : last_start + 60] + garbage).rstrip(
+        b"\0"
+    )

@@ -3,8 +3,10 @@ and answer times against their targets."""
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -158,3 +160,92 @@ def test_time_by_topic_counts_answers_over_their_target(library: DeckLibrary) ->
     assert times["alpha"].over_share == 0.5
     assert times["beta"].answers == 1 and times["beta"].over_share == 1.0
     assert is_over(30_001, 30) and not is_over(30_000, 30)
+
+
+# --- applying is all or nothing, and a retry never grades a card twice (D5) ---------------------
+
+
+def _answered_round(library: DeckLibrary, store: UserStore, clock: FakeClock) -> MockRound:
+    mock = MockRound.start(library, store, MockOptions(minutes=60), seed=2)
+    for rating in (4, 1, 3, 2):
+        if mock.current is None:
+            break
+        mock.answer(rating, 5_000)
+        clock.advance(seconds=30)
+    mock.finish()
+    assert len(mock.answers) >= 3
+    return mock
+
+
+def _applied_grades(store: UserStore) -> list[str]:
+    return [e.card for e in read_all(store.log_dir) if e.mode == "drill"]
+
+
+@pytest.mark.parametrize(
+    ("failing", "after_calls"),
+    [("write", 0), ("fsync", 0), ("fsync", 1), ("replace", 0)],
+)
+def test_a_failed_apply_and_its_retry_grade_each_card_once(
+    library: DeckLibrary,
+    make_store: Any,
+    clock: FakeClock,
+    monkeypatch: pytest.MonkeyPatch,
+    failing: str,
+    after_calls: int,
+) -> None:
+    """The disk fills (or fails) while the grades are appended or the round is saved; the
+    round is applied again, in the same session and after a restart."""
+    import errno
+
+    import flashprep.core.fileio as fileio
+
+    store = make_store()
+    mock = _answered_round(library, store, clock)
+    expected = [a.card for a in mock.answers]
+    real = getattr(os, failing)
+    calls = {"n": 0}
+
+    def full_disk(*args: Any) -> Any:
+        calls["n"] += 1
+        if calls["n"] > after_calls:
+            if failing == "write":  # part of the bytes reach the file first
+                real(args[0], bytes(args[1])[: len(args[1]) // 3])
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(*args)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(fileio.os, failing, full_disk)
+        with pytest.raises(OSError, match="No space"):
+            mock.apply()
+    graded = _applied_grades(store)
+    assert graded in ([], expected)  # all or nothing
+    assert not load_record(mock.path).applied and not mock.record.applied
+    assert mock.apply() == len(expected) - len(graded)  # the retry adds only what is missing
+    assert _applied_grades(store) == expected
+    assert load_record(mock.path).applied
+    again = MockRound(library, make_store(), load_record(mock.path), mock.path)
+    assert again.apply() == 0
+    reopened = make_store()
+    assert _applied_grades(reopened) == expected
+    assert {k: s.reps for k, s in reopened.states.items()} == dict.fromkeys(expected, 1)
+
+
+def test_a_round_reapplied_from_its_file_after_a_lost_save_adds_nothing(
+    library: DeckLibrary, make_store: Any, clock: FakeClock
+) -> None:
+    """The grades reached the log but `applied = true` did not reach the round's file (a kill
+    between the two): applying the round again, after a restart, grades nothing twice."""
+    store = make_store()
+    mock = _answered_round(library, store, clock)
+    unapplied = mock.path.read_bytes()
+    assert mock.apply() == len(mock.answers)
+    mock.path.write_bytes(unapplied)  # as if killed before the round was saved
+    clock.advance(days=2)  # even on another day
+    store = make_store()
+    again = MockRound(library, store, load_record(mock.path), mock.path)
+    assert again.apply() == 0 and load_record(mock.path).applied
+    assert _applied_grades(store) == [a.card for a in mock.answers]
+    # another round of the same cards is a different round: its grades count
+    other = _answered_round(library, store, clock)
+    assert other.path != mock.path
+    assert other.apply() == len(other.answers)

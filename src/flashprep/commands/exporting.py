@@ -10,7 +10,6 @@ from typing import Any
 
 from flashprep.commands.common import CliError, add_common_options, check_deck_ids, open_user
 from flashprep.core.exporters import EXPORT_FORMATS, export_deck
-from flashprep.core.fileio import atomic_write
 
 
 def register(sub: Any) -> None:
@@ -55,7 +54,9 @@ def run(args: argparse.Namespace) -> int:
     path = Path(output)
     if path.is_dir():
         raise CliError(f"{path}: is a folder; give a file name")
-    atomic_write(path, data, private=False)
+    pending = opened.store.pending_temps()  # a kill must not leave a temporary file there
+    pending.tidy()
+    pending.write(path, data)
     cards = len(loaded.deck.cards)
     print(f"Exported {cards} card{'s' if cards != 1 else ''} of {args.deck} to {path} ({fmt})")
     return 0

@@ -301,6 +301,7 @@ class DeckLibrary:
         try:
             for folder in (self.home.decks, self.home.overrides):
                 remove_stale_temps(folder)  # left by a crash in an earlier write
+            remove_stale_temps(self.home.cache / "decks", min_age=CACHE_TEMP_AGE)
             if loaded.source == "bundled":
                 path = self.home.overrides / f"{deck_id}.toml"
                 existing = _load_overrides(path) if path.is_file() else DeckOverrides(deck=deck_id)
@@ -319,6 +320,11 @@ class DeckLibrary:
         finally:
             lock.release()
         self.reload()
+
+
+CACHE_TEMP_AGE = 600.0
+"""cache/decks/ is written by every process that loads a deck (no lock): a temporary file left
+there is removed by a process holding the decks lock once it is this many seconds old."""
 
 
 def _dump(data: dict[str, Any]) -> bytes:

@@ -172,14 +172,32 @@ class MockRound:
         self.save()
 
     def apply(self) -> int:
-        """Grade the answered cards for real, once: the schedule now counts the round."""
+        """Grade the answered cards for real, once: the schedule now counts the round.
+
+        Returns how many grades were added. Each grade's log id is derived from the round and
+        the answer (`apply_id`), and all are appended at once (see UserStore.grade_once): a
+        full disk part-way adds none, and a retry after a failure, even after the grades but
+        before `applied = true` was saved, adds only what is not in the log yet.
+        """
         if self.record.applied:
             return 0
-        for answer in self.record.answers:
-            self.store.grade(answer.card, answer.rating)
+        grades = [
+            (self.apply_id(index), answer.card, answer.rating)
+            for index, answer in enumerate(self.record.answers)
+        ]
+        count = self.store.grade_once(grades)
         self.record.applied = True
-        self.save()
-        return len(self.record.answers)
+        try:
+            self.save()
+        except BaseException:
+            self.record.applied = False  # as the file still says: a retry saves it again
+            raise
+        return count
+
+    def apply_id(self, index: int) -> str:
+        """The log id of the applied grade of answer `index`: the round's file name (unique
+        per user) and the answer's place in it."""
+        return f"apply-{self.path.stem}-{index}"
 
     def save(self) -> None:
         atomic_write(self.path, record_to_toml(self.record))

@@ -100,14 +100,16 @@ def entry_to_toml(entry: LogEntry) -> bytes:
         f"at = {toml_instant(entry.at)}",
         f"card = {_quoted(entry.card)}",
     ]
-    if entry.rating is not None:
-        lines.append(f"rating = {entry.rating}")
+    # `action` and `mode` come before `rating`: a block cut off by a crash that still has every
+    # key a block needs (see `log_end`) has them whole, so a cut can only shorten `ms`.
     if entry.action != "grade":
         lines.append(f'action = "{entry.action}"')
-    if entry.ms:
-        lines.append(f"ms = {entry.ms}")
     if entry.mode != "drill":
         lines.append(f'mode = "{entry.mode}"')
+    if entry.rating is not None:
+        lines.append(f"rating = {entry.rating}")
+    if entry.ms:
+        lines.append(f"ms = {entry.ms}")
     return ("\n".join(lines) + "\n").encode()
 
 
@@ -197,41 +199,83 @@ def _where(line: int | None, first_line: int) -> str:
 # --- a crash in the middle of an append ----------------------------------------------------------
 
 _LINE_STARTING_A_TABLE = re.compile(rb"^[ \t]*\[", re.M)
+_LINE_END = re.compile(rb"[ \t]*\r?\n")
 _REQUIRED = ("id", "at", "card")
+PADDING = b"\x00 \t\r\n"
+"""Bytes a log may end with that are no entry: whitespace, and NULs (a power cut during an
+append can leave the file's new size without its data: XFS, ext4 with data=writeback)."""
 
 
-def incomplete_tail(raw: bytes) -> int | None:
-    """Where an incomplete last block starts (the file was cut while appending it), else None.
+class LogEnd(NamedTuple):
+    """How a log's bytes end. `end` is just after the last complete entry (and its line end,
+    when it has one); `cut` says whether the bytes after it hold a cut-off entry (to set aside)
+    rather than only padding."""
+
+    end: int
+    cut: bool
+
+
+def log_end(raw: bytes) -> LogEnd:
+    """Where the complete entries of a log (or of its tail from a block boundary) end.
 
     Blocks are appended whole (one write, then fsync), so only a crash or a power cut during an
-    append leaves a cut-off last block, and what it leaves is a prefix of a block: either it
-    stops in the middle of a line (no final newline), or it has whole lines but lacks a key
-    every block has. Anything else wrong with the last block (bad syntax on whole lines, a wrong
-    value) is not a crash: it is an error to report, never to set aside. The last block starts
-    at the last line that opens a table (`[[review]]`, or what is left of it).
+    append leaves a cut-off last block: a prefix of a block, maybe followed or interrupted by
+    NULs (data the disk never got). Trailing NULs and whitespace are not an entry. Only a last
+    block that is not a complete entry is cut off: it lacks a key every block has, or it does
+    not parse while its last line is unfinished (no newline, or NULs after it). The first NUL
+    marks where unwritten data begins: nothing after it is an entry. Anything else wrong (whole
+    lines that are not TOML, a wrong value) is not a crash: `end` is then the end of the bytes,
+    for the parser to report, and nothing is set aside.
     """
-    starts = [m.start() for m in _LINE_STARTING_A_TABLE.finditer(raw)]
+    nul = raw.find(b"\x00")
+    body = raw if nul < 0 else raw[:nul]
+    content = body.rstrip(PADDING)
+    after = raw[len(content) :]
+    ragged = nul >= 0 or b"\n" not in after  # the last line may be unfinished
+    judged = _judge(content, ragged)
+    if judged is None:
+        return LogEnd(len(raw), False)  # damage, not a cut: the parser reports it
+    end, whole = judged
+    if whole and end:
+        line_end = _LINE_END.match(raw, end)
+        end = line_end.end() if line_end else end
+    return LogEnd(end, bool(raw[end:].strip(PADDING)))
+
+
+def _judge(content: bytes, ragged: bool) -> tuple[int, bool] | None:
+    """(where the complete entries end, whether the last block is whole), or None (damage).
+
+    `content` has no trailing padding; `ragged` says its last line may have been cut."""
+    starts = [m.start() for m in _LINE_STARTING_A_TABLE.finditer(content)]
     if not starts:
-        return 0 if raw and LOG_HEADER.startswith(raw) and raw != LOG_HEADER else None
+        header = LOG_HEADER.rstrip(b"\n")
+        if content == header or not content:
+            return len(content), True
+        return (0, False) if header.startswith(content) else None
     start = starts[-1]
-    if raw[max(0, start - 2) : start] == b"\n\n":
-        start -= 1  # the blank line that opens every block belongs to it
-    tail = raw[start:]
-    if not tail.endswith(b"\n"):
-        return start
+    for blank in (b"\n\n", b"\r\n\r\n"):  # the blank line that opens every block belongs to it
+        if content[max(0, start - len(blank)) : start] == blank:
+            start -= len(blank) // 2
+            break
     try:
-        data = tomllib.loads(tail.decode("utf-8"))
+        data = tomllib.loads(content[start:].decode("utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return None  # whole lines that are not TOML: damage, not a cut (the parser reports it)
+        return (start, False) if ragged else None  # whole lines that are not TOML: damage
     items = data.get("review")
     if set(data) != {"review"} or not isinstance(items, list) or len(items) != 1:
         return None
     block = items[0]
     if not isinstance(block, dict) or any(key not in block for key in _REQUIRED):
-        return start
+        return start, False
     if block.get("action", "grade") == "grade" and "rating" not in block:
-        return start
-    return None
+        return start, False
+    return len(content), True
+
+
+def incomplete_tail(raw: bytes) -> int | None:
+    """Where a cut-off last entry starts (the file was cut while appending it), else None."""
+    end, cut = log_end(raw)
+    return end if cut else None
 
 
 def last_block_id(raw: bytes) -> str | None:
@@ -240,7 +284,7 @@ def last_block_id(raw: bytes) -> str | None:
     A checkpoint is trusted only if its offset is still exactly the end of its last entry.
     """
     starts = [m.start() for m in _LINE_STARTING_A_TABLE.finditer(raw)]
-    if not starts or not raw.endswith(b"\n") or incomplete_tail(raw) is not None:
+    if not starts or log_end(raw) != (len(raw), False):
         return None
     try:
         block = tomllib.loads(raw[starts[-1] :].decode("utf-8"))["review"][0]
@@ -259,13 +303,15 @@ _TAIL_WINDOW = 4096
 """How much of a month file's end is read to look for a cut-off last block (blocks are small)."""
 
 
-def set_aside_incomplete_tail(path: Path) -> Path | None:
-    """Move a cut-off last block to `<month>.toml.partial` (appended, nothing lost); truncate.
+def repair_tail(path: Path) -> Path | None:
+    """Make a month file end cleanly, so that the next block is not appended after garbage.
 
-    Only a process holding the user's lock may call this: without it, the "incomplete" block
-    might be another process's append in flight. Nothing is moved unless the rest of the file is
+    A cut-off last block is moved to `<month>.toml.partial` (appended, nothing lost; trailing
+    NULs dropped), trailing padding is cut off, and a missing final newline is added. Only a
+    process holding the user's lock may call this: without it, the "cut-off" block might be
+    another process's append in flight. Nothing is touched unless the rest of the file is
     valid. Only the end of the file is read unless something is found. Returns the .partial
-    file, or None.
+    file when something was set aside, else None.
     """
     with path.open("rb") as handle:
         size = handle.seek(0, 2)
@@ -274,27 +320,53 @@ def set_aside_incomplete_tail(path: Path) -> Path | None:
         window = handle.read()
     if begin and _LINE_STARTING_A_TABLE.search(window) is None:
         begin, window = 0, path.read_bytes()  # an unusually long last block: look at it all
-    cut = incomplete_tail(window)
-    if cut is None or (begin and cut == 0):
-        return None
-    start = begin + cut
+    end, cut = log_end(window)
+    if end == len(window) and (not window or window.endswith(b"\n")):
+        return None  # the usual case: the file ends cleanly
+    if begin and end == 0:
+        begin, window = 0, path.read_bytes()  # the window began inside the block: read it all
+        end, cut = log_end(window)
+    start = begin + end
     raw = path.read_bytes()
     try:
         parse_log(raw[:start], path)
     except DataFileError:
         return None  # something else is wrong too: report that, and touch nothing
-    target = partial_path(path)
-    append_durable(target, raw[start:])
-    truncate_durable(path, start)
+    target = None
+    if cut:
+        target = partial_path(path)
+        append_durable(target, raw[start:].rstrip(b"\x00"))
+    if start < len(raw):
+        truncate_durable(path, start)
+    if start and not raw[:start].endswith(b"\n"):
+        append_durable(path, b"\n")  # a hand edit without a final newline, or padding cut off
     return target
+
+
+def append_entries(path: Path, data: bytes) -> tuple[int, int]:
+    """Append whole blocks to a month file (durably); returns the (start, end) offsets.
+
+    The file is first made to end cleanly (`repair_tail`) if it does not end with a newline,
+    so that new blocks never merge with trailing NULs or an unfinished line.
+    """
+    try:
+        with path.open("rb") as handle:
+            size = handle.seek(0, os.SEEK_END)
+            if size:
+                handle.seek(size - 1)
+                if handle.read(1) != b"\n":
+                    repair_tail(path)
+    except FileNotFoundError:
+        pass
+    return append_durable(path, data, LOG_HEADER)
 
 
 def read_log(path: Path, offset: int = 0) -> tuple[list[LogEntry], int]:
     """Entries of a month file from `offset` (a block boundary), and where complete data ends.
 
-    An incomplete last block (a crash mid-append, or another process's append in flight) is left
-    out: it is not an entry yet. A writer sets it aside (`set_aside_incomplete_tail`). Only the
-    bytes after `offset` are read, unless an error needs the line numbers before it.
+    An incomplete last block (a crash mid-append, or another process's append in flight) and
+    trailing NULs are left out: they are not entries. A writer sets them aside (`repair_tail`).
+    Only the bytes after `offset` are read, unless an error needs the line numbers before it.
     """
     try:
         with path.open("rb") as handle:
@@ -304,9 +376,7 @@ def read_log(path: Path, offset: int = 0) -> tuple[list[LogEntry], int]:
         raise DataFileError(path, f"cannot read: {exc.strerror or exc}") from None
     if not raw.strip():  # nothing after the checkpoint: the usual start
         return [], offset + len(raw)
-    cut = incomplete_tail(raw)
-    if cut is not None:
-        raw = raw[:cut]
+    raw = raw[: log_end(raw).end]  # a cut-off entry and trailing padding are not entries
     try:
         entries = parse_log(raw, path)
     except DataFileError:
@@ -363,7 +433,7 @@ def entry_ends_at(path: Path, offset: int, last: str) -> bool:
         return False
     cut = offset - start
     block, after = window[:cut], window[cut:]
-    return after in (b"", b"\n") and last_block_id(block) == last
+    return after in PADDING and last_block_id(block) == last  # after: at most one byte
 
 
 def log_files(folder: Path) -> list[Path]:
@@ -382,6 +452,30 @@ def append_file(folder: Path, at: datetime) -> Path:
     own = folder / month_file(at)
     files = log_files(folder)
     return files[-1] if files and files[-1].name > own.name else own
+
+
+def ids_in_log(folder: Path, ids: set[str]) -> set[str]:
+    """Which of `ids` a user's log holds (as flashprep writes them: `id = "..."` on its line).
+
+    The files' bytes are searched, not parsed: parsing a long history takes seconds, and this
+    only has to find entries flashprep itself appended (a mock round's applied grades).
+    """
+    if not ids:
+        return set()
+    pattern = re.compile(
+        rb'^[ \t]*id[ \t]*=[ \t]*"('
+        + b"|".join(re.escape(_quoted(i)[1:-1].encode()) for i in sorted(ids))
+        + rb')"',
+        re.M,
+    )
+    found: set[str] = set()
+    for path in log_files(folder):
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            raise DataFileError(path, f"cannot read: {exc.strerror or exc}") from None
+        found.update(m.group(1).decode() for m in pattern.finditer(raw))
+    return {i for i in ids if _quoted(i)[1:-1] in found}
 
 
 def read_all(folder: Path) -> Iterator[LogEntry]:

@@ -10,7 +10,7 @@ the checkpoint (cache/state.bin, see core/statecache.py) spares parsing it when 
 from __future__ import annotations
 
 import contextlib
-import os
+import heapq
 import re
 import threading
 from datetime import UTC, date, datetime, timedelta, tzinfo
@@ -28,7 +28,8 @@ from flashprep.core.backup import (
 from flashprep.core.bulkload import gc_paused
 from flashprep.core.clock import INSTANT_RANGE, Clock, is_valid_instant, study_day, system_clock
 from flashprep.core.fileio import (
-    append_durable,
+    PendingTemps,
+    StagedFiles,
     atomic_write,
     ensure_dir,
     file_stamp,
@@ -42,15 +43,17 @@ from flashprep.core.reviewlog import (
     LOG_HEADER,
     MONTH_FILE,
     LogEntry,
+    append_entries,
     append_file,
+    entry_ends_at,
     entry_to_toml,
-    last_block_id,
+    ids_in_log,
     log_files,
     month_file,
     new_entry_id,
     read_log,
     read_log_file,
-    set_aside_incomplete_tail,
+    repair_tail,
     toml_instant,
 )
 from flashprep.core.scheduler import NEW, CardState, Scheduler
@@ -94,6 +97,17 @@ class LogPosition(NamedTuple):
 def same_end(a: LogPosition | None, b: LogPosition | None) -> bool:
     """Whether two positions are the same end of the log (whatever their `before`)."""
     return a == b if a is None or b is None else a[:3] == b[:3]
+
+
+class HistoryImport(NamedTuple):
+    """An import's changes to the log (see UserStore.plan_import): how many entries are new,
+    every month's entries afterwards (file name -> entries, in log order), the months whose new
+    entries are appended, and the months rewritten with new entries among the old."""
+
+    fresh: int
+    months: dict[str, list[LogEntry]]
+    appended: dict[str, list[LogEntry]]
+    rewritten: set[str]
 
 
 class _Undo(NamedTuple):
@@ -556,6 +570,10 @@ class UserStore:
         """Whether this store holds the user's lock (and so may repair and back up files)."""
         return self.lock is not None and self.lock.held
 
+    def pending_temps(self) -> PendingTemps:
+        """Where writes outside the data folder (`export -o`) record their temporary files."""
+        return PendingTemps(self.cache_path.parent / "pending")
+
     # loading
 
     def _tidy_after_crash(self) -> None:
@@ -564,14 +582,16 @@ class UserStore:
         The loaded schedule already left a cut-off entry out; moving it aside only keeps the
         next append from landing after it.
         """
-        for folder in (self.folder, self.cache_path.parent):
-            remove_stale_temps(folder)
+        cache = self.cache_path.parent
+        for folder in (self.folder, cache, cache / "history", self.log_dir, self.folder / "mock"):
+            remove_stale_temps(folder)  # every folder of the user's that atomic_write writes
+        self.pending_temps().tidy()
         for edit in self.cache_path.parent.glob("edit-card-*.toml"):  # an $EDITOR session's file
             with contextlib.suppress(OSError):
                 edit.unlink()
         remove_unfinished_backups(self.folder)
         for path in log_files(self.log_dir):
-            moved = set_aside_incomplete_tail(path)
+            moved = repair_tail(path)
             if moved is not None:
                 self.notes.append(
                     f"{path}: its last entry was cut off (flashprep stopped while saving it); "
@@ -651,20 +671,7 @@ class UserStore:
             return not log_files(self.log_dir)
         if position.before >= 0 and self._bytes_before(position.file) != position.before:
             return False
-        path = self.log_dir / position.file
-        try:
-            with path.open("rb") as handle:
-                size = handle.seek(0, os.SEEK_END)
-                if position.offset > size:
-                    return False
-                start = max(0, position.offset - 4096)
-                handle.seek(start)
-                window = handle.read(position.offset - start + 1)
-        except OSError:
-            return False
-        cut = position.offset - start
-        block, after = window[:cut], window[cut:]
-        return after in (b"", b"\n") and last_block_id(block) == position.last
+        return entry_ends_at(self.log_dir / position.file, position.offset, position.last)
 
     def _replay_tail(self, position: LogPosition | None) -> None:
         for path in log_files(self.log_dir):
@@ -748,7 +755,7 @@ class UserStore:
         before = self.data.states.get(key)
         counts = self.data.counts
         position, total = self.data.position, self.data.total
-        start, end = append_durable(path, entry_to_toml(entry), LOG_HEADER)
+        start, end = append_entries(path, entry_to_toml(entry))
         apply_entry(self.scheduler, self.data, entry, self.rollover, self.tz)
         self.data.position = LogPosition(path.name, end, entry.id)
         self._tail += 1
@@ -757,6 +764,36 @@ class UserStore:
 
     def grade(self, key: str, rating: int, ms: int = 0) -> LogEntry:
         return self.record(key, "grade", rating, ms)
+
+    def grade_once(self, grades: list[tuple[str, str, int]]) -> int:
+        """Grade cards as (entry id, card key, rating), each at most once; return how many now.
+
+        Grades whose id is already in the log are skipped, and the rest are appended as one
+        block of entries that lands whole or not at all (a full disk): so a retry after any
+        failure, even one after the append, never grades a card twice. Each can be undone.
+        """
+        known = ids_in_log(self.log_dir, {entry_id for entry_id, _, _ in grades})
+        fresh = [g for g in grades if g[0] not in known]
+        if not fresh:
+            return 0
+        self.ensure_profile()
+        now = self.clock()
+        entries = [LogEntry(entry_id, now, key, rating) for entry_id, key, rating in fresh]
+        blocks = [entry_to_toml(entry) for entry in entries]
+        path = append_file(self.log_dir, now)
+        start, _ = append_entries(path, b"".join(blocks))
+        for entry, block in zip(entries, blocks, strict=True):
+            before, counts = self.data.states.get(entry.card), self.data.counts
+            position, total = self.data.position, self.data.total
+            apply_entry(self.scheduler, self.data, entry, self.rollover, self.tz)
+            end = start + len(block)
+            self.data.position = LogPosition(path.name, end, entry.id)
+            self._tail += 1
+            self._undo.append(
+                _Undo(entry.card, before, counts, position, total, path, start, end, entry)
+            )
+            start = end
+        return len(entries)
 
     def undo(self) -> LogEntry | None:
         """Take back this session's last action: its log block is cut off, its state restored."""
@@ -783,12 +820,32 @@ class UserStore:
     def import_entries(self, entries: list[LogEntry], dry_run: bool = False) -> int:
         """Add history from another tool (mode "import") to the log; return how many were new.
 
+        All or nothing: see `plan_import`, `stage_import` and `finish_import`, which an import
+        of decks and history together calls itself, to replace every file in one go.
+        """
+        plan = self.plan_import(entries)
+        if dry_run or not plan.fresh:
+            return plan.fresh
+        staged = StagedFiles()
+        try:
+            self.stage_import(plan, staged)
+            self.drop_checkpoint()
+            staged.commit()
+        finally:
+            staged.discard()
+        self.finish_import(plan)
+        return plan.fresh
+
+    def plan_import(self, entries: list[LogEntry]) -> HistoryImport:
+        """What importing `entries` changes in the log; nothing is written.
+
         Entries already in the log (same id) are skipped, so importing the same file twice adds
         nothing. Replay needs each card's entries in time order, and the log is replayed file by
-        file (months, oldest first), entry by entry: so an entry goes into the file of its month,
-        appended when it is newer than everything there, and otherwise that month's file is
-        rewritten in time order (atomically). The checkpoint is removed first and rebuilt from
-        the whole log afterwards, so an interrupted import leaves a log that replays correctly.
+        file (months, oldest first), entry by entry: so an entry goes into the file of its month.
+        The log's order is the truth, even where the clock went back while the user graded: a
+        month's own entries are never re-ordered; the new ones are merged in among them by time
+        (a stable merge: each goes after every entry of the file that precedes it in time, as
+        the file is read), and a month whose new entries all come after it is appended to.
         """
         existing: dict[str, list[LogEntry]] = {}
         known: set[str] = set()
@@ -796,34 +853,68 @@ class UserStore:
             existing[path.name] = read_log_file(path)
             known.update(e.id for e in existing[path.name])
         fresh = sorted({e.id: e for e in entries if e.id not in known}.values(), key=lambda e: e.at)
-        if dry_run or not fresh:
-            return len(fresh)
-        self.ensure_profile()
+        by_month: dict[str, list[LogEntry]] = {}
+        for entry in fresh:
+            by_month.setdefault(month_file(entry.at), []).append(entry)
+        months = dict(existing)
+        appended: dict[str, list[LogEntry]] = {}
+        rewritten: set[str] = set()
+        for name, new in by_month.items():
+            old = existing.get(name, [])
+            merged = list(heapq.merge(old, new, key=lambda e: e.at))
+            months[name] = merged
+            if merged[: len(old)] == old:
+                appended[name] = new
+            else:
+                rewritten.add(name)
+        return HistoryImport(len(fresh), months, appended, rewritten)
+
+    def stage_import(self, plan: HistoryImport, staged: StagedFiles) -> None:
+        """Write the month files an import changes to temporary files (see StagedFiles).
+
+        A month that is appended to keeps its bytes as they are (comments, formatting) and
+        gets the new blocks after them; a month the new entries go into the middle of is
+        rewritten in the merged order.
+        """
+        for name, new in sorted(plan.appended.items()):
+            path = self.log_dir / name
+            head = LOG_HEADER
+            if path.exists():
+                if repair_tail(path) is not None:  # a cut-off entry: set aside, as at a start
+                    self.notes.append(f"{path}: a cut-off last entry was moved to .partial")
+                head = path.read_bytes() or LOG_HEADER
+            staged.stage(path, head + b"".join(entry_to_toml(e) for e in new))
+        for name in sorted(plan.rewritten):
+            blocks = b"".join(entry_to_toml(e) for e in plan.months[name])
+            staged.stage(self.log_dir / name, LOG_HEADER + blocks)
+
+    def drop_checkpoint(self) -> None:
+        """Remove the checkpoint (and its cache) before the log changes under it: an import
+        interrupted after this leaves a log that a full replay reads correctly."""
         for stale in (self.cache_path, self.state_path):
             with contextlib.suppress(FileNotFoundError):
                 stale.unlink()
         fsync_dir(self.folder)
-        by_month: dict[str, list[LogEntry]] = {}
-        for entry in fresh:
-            by_month.setdefault(month_file(entry.at), []).append(entry)
-        for name, new in sorted(by_month.items()):
-            path = self.log_dir / name
-            old = existing.get(name, [])
-            if not old or max(e.at for e in old) <= new[0].at:
-                append_durable(path, b"".join(entry_to_toml(e) for e in new), LOG_HEADER)
-                existing[name] = old + new
-            else:
-                existing[name] = sorted(old + new, key=lambda e: e.at)
-                blocks = b"".join(entry_to_toml(e) for e in existing[name])
-                atomic_write(path, LOG_HEADER + blocks)
+
+    def finish_import(self, plan: HistoryImport) -> None:
+        """Replay the log as the import wrote it, and write the checkpoint.
+
+        The import is done by then: a checkpoint that cannot be written (a full disk) is only
+        noted; the next start replays the log."""
         self._undo.clear()
         self.data = Replayed()
         self._tail = 0
         self._checkpointed = None
-        for name in sorted(existing):  # the whole log, as written: no need to parse it again
-            self._apply_file(self.log_dir / name, existing[name])
-        self.checkpoint()
-        return len(fresh)
+        for name in sorted(plan.months):  # the whole log, as written: no need to parse it again
+            self._apply_file(self.log_dir / name, plan.months[name])
+        try:
+            self.checkpoint()
+        except OSError as exc:
+            where = f"{exc.filename}: " if exc.filename else ""
+            self.notes.append(
+                f"schedule checkpoint not written ({where}{exc.strerror or exc}); "
+                "it is rebuilt from the log at the next start"
+            )
 
     def needs_checkpoint(self) -> bool:
         return self._tail >= CHECKPOINT_EVERY

@@ -18,15 +18,15 @@ from typing import Any
 from flashprep.core.bulkload import gc_paused
 from flashprep.core.deckindex import CardRecord, card_record
 from flashprep.core.deckrecord import ID_PATTERN, DeckRecord, checked_deck
-from flashprep.core.fileio import atomic_write
+from flashprep.core.fileio import StagedFiles, remove_stale_temps
 from flashprep.core.importers import read_source
 from flashprep.core.importers.source import ImportSource, SourceDeck
-from flashprep.core.library import DeckLibrary, card_key, deck_to_toml
+from flashprep.core.library import CACHE_TEMP_AGE, DeckLibrary, card_key, deck_to_toml
 from flashprep.core.lock import DECKS_WAIT_SECONDS, decks_lock
 from flashprep.core.reviewlog import LogEntry
 from flashprep.core.text import lf
 from flashprep.core.tomlerrors import DataFileError
-from flashprep.core.userstore import UserStore
+from flashprep.core.userstore import HistoryImport, UserStore
 
 _DECK_ID = re.compile(ID_PATTERN)
 KEPT_FIELDS = ("level", "target_seconds")
@@ -219,6 +219,23 @@ def apply_sources(
             target, was = targets[index, sdeck.id]
             grouped.setdefault(target, []).append(sdeck)
             renamed.setdefault(target, was)
+    entries = [
+        LogEntry(
+            r.entry_id,
+            r.at,
+            card_key(targets[index, r.deck_id][0], r.card_id),
+            r.rating,
+            r.action,
+            r.ms,
+            "import",
+        )
+        for index, source in enumerate(sources)
+        for r in source.reviews
+    ]
+    plan = store.plan_import(entries) if summary.history and store is not None else None
+    if plan is not None:
+        summary.reviews_added = plan.fresh
+        summary.reviews_known = len({e.id for e in entries}) - plan.fresh
     lock = decks_lock(home) if not dry_run and grouped else None
     if lock is not None:
         lock.acquire(timeout=DECKS_WAIT_SECONDS)
@@ -231,29 +248,44 @@ def apply_sources(
             if change.created or change.added or change.updated:
                 writes.append((path, planned))
         if not dry_run:  # every deck was planned (and every existing file read) before any write
-            for path, planned in writes:
-                atomic_write(path, deck_to_toml(planned), private=False)
-                library.index_written(path, planned)
+            _write_all(writes, library, store, plan)
     finally:
         if lock is not None:
             lock.release()
-    if summary.history and store is not None:
-        entries = [
-            LogEntry(
-                r.entry_id,
-                r.at,
-                card_key(targets[index, r.deck_id][0], r.card_id),
-                r.rating,
-                r.action,
-                r.ms,
-                "import",
-            )
-            for index, source in enumerate(sources)
-            for r in source.reviews
-        ]
-        summary.reviews_added = store.import_entries(entries, dry_run=dry_run)
-        summary.reviews_known = len({e.id for e in entries}) - summary.reviews_added
     return summary
+
+
+def _write_all(
+    writes: list[tuple[Path, DeckRecord]],
+    library: DeckLibrary,
+    store: UserStore | None,
+    plan: HistoryImport | None,
+) -> None:
+    """Replace the deck files and the months of history together, all or nothing.
+
+    Everything is written to temporary files first: a full disk stops the import before any
+    file is replaced, and the error names the file (see fileio.StagedFiles).
+    """
+    history = store is not None and plan is not None and plan.fresh > 0
+    staged = StagedFiles()
+    try:
+        if writes:  # left by a crash in an earlier write (the cache's: by any process)
+            remove_stale_temps(library.home.decks)
+            remove_stale_temps(library.home.cache / "decks", min_age=CACHE_TEMP_AGE)
+        for path, planned in writes:
+            staged.stage(path, deck_to_toml(planned), private=False)
+        if history:
+            assert store is not None and plan is not None
+            store.stage_import(plan, staged)
+            store.drop_checkpoint()
+        staged.commit()
+    finally:
+        staged.discard()
+    for path, planned in writes:
+        library.index_written(path, planned)
+    if history:
+        assert store is not None and plan is not None
+        store.finish_import(plan)
 
 
 def import_files(
