@@ -209,9 +209,11 @@ def category_for(name: str) -> Category:
 MAX_TEXT_BYTES = 256 << 20
 
 
-def read_capped(path: Path, cap: int) -> bytes:
-    """At most `cap` bytes of a file; refuse a longer one. The bytes read are counted, not the
-    size the file claims: a device, a pipe or a /proc file claims 0 and may never end."""
+def read_capped(path: Path, cap: int | None = None) -> bytes:
+    """A file's bytes, at most `cap` (MAX_TEXT_BYTES); refuse a longer one. The bytes read are
+    counted, not the size the file claims: a device, a pipe or a /proc file claims 0 and may
+    never end."""
+    cap = MAX_TEXT_BYTES if cap is None else cap
     try:
         with path.open("rb") as handle:
             raw = handle.read(cap + 1)
@@ -224,7 +226,7 @@ def read_capped(path: Path, cap: int) -> bytes:
 
 def read_text(path: Path) -> str:
     """A text file as UTF-8 (a BOM is dropped); refuse binary data and invalid UTF-8 by line."""
-    raw = read_capped(path, MAX_TEXT_BYTES)
+    raw = read_capped(path)
     if b"\x00" in raw:
         line = raw.count(b"\n", 0, raw.index(b"\x00")) + 1
         raise DataFileError(path, f"line {line}: binary data, not a text file")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from flashprep.core.deck import Deck, DeckError
 from flashprep.core.deckindex import card_record
-from flashprep.core.importers.source import MAX_TEXT_BYTES, ImportSource, SourceDeck, read_capped
+from flashprep.core.importers.source import ImportSource, SourceDeck, read_capped
 from flashprep.core.validated import parse_model
 
 
@@ -15,7 +15,7 @@ def read_toml_deck(path: Path) -> ImportSource:
 
     Read as any deck file is (core.deck.load_deck), but with the text import's cap on the bytes
     read: the file named may be a pipe or a device."""
-    deck = parse_model(Deck, read_capped(path, MAX_TEXT_BYTES), path, "cards", "card", DeckError)
+    deck = parse_model(Deck, read_capped(path), path, "cards", "card", DeckError)
     source = ImportSource(path, "flashprep deck")
     source.decks.append(
         SourceDeck(
