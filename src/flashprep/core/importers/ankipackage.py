@@ -302,6 +302,11 @@ def _json(raw: object, where: str) -> Any:
         raise _Damaged(f"{where}: not valid JSON ({exc})") from None
 
 
+def _or_empty(value: object) -> object:
+    """A JSON column's value, with NULL (or JSON null) read as an empty object."""
+    return {} if value is None else value
+
+
 def _object(value: object, where: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise _Damaged(f"{where}: not a JSON object")
@@ -345,7 +350,7 @@ def _id_key(key: str, where: str) -> int:
 
 
 def _json_notetypes(raw: object) -> dict[int, NoteType]:
-    models = _object(_json(raw, "col.models") or {}, "col.models")
+    models = _object(_or_empty(_json(raw, "col.models")), "col.models")
     out: dict[int, NoteType] = {}
     for key, value in models.items():
         where = f"col.models[{key!r}]"
@@ -375,7 +380,7 @@ def _json_notetypes(raw: object) -> dict[int, NoteType]:
 
 
 def _json_decks(raw: object) -> dict[int, str]:
-    decks = _object(_json(raw, "col.decks") or {}, "col.decks")
+    decks = _object(_or_empty(_json(raw, "col.decks")), "col.decks")
     out: dict[int, str] = {}
     for key, value in decks.items():
         where = f"col.decks[{key!r}]"
@@ -431,7 +436,7 @@ def _load_collection(conn: sqlite3.Connection) -> _Collection:
     else:
         notetypes = _json_notetypes(models)
         deck_names = _json_decks(decks)
-        settings = _object(_json(conf, "col.conf") or {}, "col.conf")
+        settings = _object(_or_empty(_json(conf, "col.conf")), "col.conf")
         sched_ver = _whole(settings.get("schedVer"), "col.conf.schedVer", 1)
     return _Collection(notetypes, deck_names, sched_ver)
 
