@@ -1,12 +1,15 @@
 """The `flashprep` command: parses arguments, then runs a command (or the home screen).
 
-Errors go to stderr as one line, with exit code 2 and no traceback. Textual is imported only by the
+Errors go to stderr as one line, with exit code 2 and no traceback. Readers validate what they
+read and raise DataFileError; an exception of any other type is a bug, still reported as one line
+(`FLASHPREP_DEBUG=1` shows its traceback). Textual is imported only by the
 commands that open the TUI, so scripted commands stay fast.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Collection, Sequence
 from importlib import import_module
@@ -15,8 +18,12 @@ from flashprep import __version__
 from flashprep.commands import tui
 from flashprep.commands.common import EXIT_ERROR, CliError, add_common_options
 from flashprep.core.lock import LockedError
+from flashprep.core.paths import HomeError
 from flashprep.core.text import one_line
 from flashprep.core.tomlerrors import DataFileError
+
+DEBUG_ENV = "FLASHPREP_DEBUG"
+"""Set (to anything) to let an unexpected exception end in its traceback instead of one line."""
 
 COMMANDS = {
     "drill": "tui",
@@ -79,12 +86,10 @@ def run(argv: Sequence[str] | None = None) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         return run(argv)
-    except (CliError, DataFileError, LockedError) as exc:
+    except (CliError, DataFileError, LockedError, HomeError) as exc:
         print(f"flashprep: error: {one_line(str(exc))}", file=sys.stderr)
         return EXIT_ERROR
     except BrokenPipeError:  # the reader went away (e.g. `| head`): nothing left to say
-        import os
-
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except OSError as exc:
@@ -93,3 +98,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # a bug (or a case no reader checks yet): still one line, exit 2
+        if os.environ.get(DEBUG_ENV):
+            raise
+        reason = f"unexpected {type(exc).__name__}: {exc}"[:500]
+        print(
+            f"flashprep: error: {one_line(reason)} (a bug in flashprep: please report it; "
+            f"{DEBUG_ENV}=1 shows where)",
+            file=sys.stderr,
+        )
+        return EXIT_ERROR

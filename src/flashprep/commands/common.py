@@ -9,6 +9,7 @@ from typing import NamedTuple
 from flashprep.core.library import DeckLibrary
 from flashprep.core.lock import LockedError, UserLock
 from flashprep.core.paths import Home, NameError_, resolve_home, resolve_user
+from flashprep.core.staging import tidy_staging
 from flashprep.core.text import clean
 from flashprep.core.userstore import UserStore
 
@@ -53,6 +54,7 @@ def open_home(args: argparse.Namespace) -> Home:
     home = resolve_home(args.home)
     if home.root.exists() and not home.root.is_dir():
         raise CliError(f"{home.root}: data folder is not a folder")
+    tidy_staging(home.staging)  # what a killed import left; one stat when there is nothing
     return home
 
 

@@ -81,7 +81,7 @@ def _change(args: argparse.Namespace, opened: Opened) -> None:
     else:
         if args.date is None and current is None:
             raise CliError("no interview date set: give one with --date YYYY-MM-DD")
-        day = parse_date(args.date, store.today()) if args.date else current.date  # type: ignore[union-attr]
+        day = parse_date(args.date, store.today()) if args.date is not None else current.date  # type: ignore[union-attr]
         base = current or Interview(date=day)
         interview = Interview(
             date=day,

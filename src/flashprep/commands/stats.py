@@ -32,13 +32,15 @@ def run(args: argparse.Namespace) -> int:
     if not args.json:
         from flashprep.commands.tui import open_tui
 
-        return open_tui(args, "stats", [args.deck] if args.deck else None, stats_range=args.range)
+        return open_tui(
+            args, "stats", [args.deck] if args.deck is not None else None, stats_range=args.range
+        )
     from flashprep.core.historycache import HistoryReader
     from flashprep.core.plan import interview_stats
     from flashprep.core.stats import StatsQuery, compute_stats
 
     opened = open_user(args)
-    if args.deck:
+    if args.deck is not None:
         check_deck_ids(opened.library, [args.deck])
     store = opened.store
     query = StatsQuery(store.now(), store.rollover, store.tz, args.deck, args.range)

@@ -75,6 +75,11 @@ class Home(NamedTuple):
     def cache(self) -> Path:
         return self.root / "cache"
 
+    @property
+    def staging(self) -> Path:
+        """Scratch folders of imports (core.staging), removed when they end or at next start."""
+        return self.root / "cache" / "staging"
+
     def user_dir(self, user: str) -> Path:
         return self.root / "users" / validate_user_name(user)
 
@@ -85,10 +90,18 @@ class Home(NamedTuple):
         return sorted(p.name for p in folder.iterdir() if p.is_dir() and _NAME.match(p.name))
 
 
+class HomeError(ValueError):
+    """A data folder that cannot even be named (`~someone` for a user who does not exist)."""
+
+
 def resolve_home(option: str | None) -> Home:
     """--home beats FLASHPREP_HOME beats the platform default."""
     chosen = option if option is not None else os.environ.get(HOME_ENV)
-    return Home(Path(chosen).expanduser() if chosen else default_home())
+    try:
+        return Home(Path(chosen).expanduser() if chosen else default_home())
+    except RuntimeError:  # what expanduser raises for an unknown user or no home at all
+        shown = repr(chosen) if chosen else "the default data folder"
+        raise HomeError(f"{shown}: cannot find the home folder that '~' names") from None
 
 
 def resolve_user(option: str | None) -> str:

@@ -155,6 +155,14 @@ def _entry_from_dict(item: Any) -> LogEntry:
     return LogEntry(entry_id, at.astimezone(UTC), card, rating, action, ms, mode)
 
 
+def check_entry(entry: LogEntry) -> None:
+    """Raise ValueError naming the field when the log's reader would refuse `entry`.
+
+    Importers call it before writing anything, so that what they write is exactly what the
+    reader accepts (one definition of a valid entry)."""
+    _entry_from_dict({k: v for k, v in entry._asdict().items() if v is not None})
+
+
 def parse_log(
     raw: bytes, path: Path | str, first_line: int = 1, first_index: int = 0
 ) -> list[LogEntry]:

@@ -13,10 +13,8 @@ import hashlib
 import io
 import json
 import sqlite3
-import tempfile
 import zipfile
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from flashprep.core.deck import Deck
@@ -223,19 +221,20 @@ def _fill(conn: sqlite3.Connection, deck: Deck, now: datetime) -> None:
 
 
 def deck_to_apkg(deck: Deck, now: datetime) -> bytes:
-    """The package's bytes: a zip of `collection.anki2` and an empty `media` map."""
-    with tempfile.TemporaryDirectory(prefix="flashprep-export-") as folder:
-        path = Path(folder) / "collection.anki2"
-        conn = sqlite3.connect(path)
-        conn.execute("PRAGMA synchronous = OFF")  # a scratch file, zipped once it is complete
-        conn.execute("PRAGMA journal_mode = MEMORY")
-        try:
-            with conn:
-                _fill(conn, deck, now)
-        finally:
-            conn.close()
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-            archive.write(path, "collection.anki2")
-            archive.writestr("media", "{}")
-        return buffer.getvalue()
+    """The package's bytes: a zip of `collection.anki2` and an empty `media` map.
+
+    The collection is built in memory and serialised: no scratch file, so nothing of the deck is
+    written outside the data folder, nor left behind when the export is killed."""
+    conn = sqlite3.connect(":memory:")
+    try:
+        conn.execute("PRAGMA temp_store = MEMORY")  # index builds sort in memory too
+        with conn:
+            _fill(conn, deck, now)
+        collection = conn.serialize()
+    finally:
+        conn.close()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("collection.anki2", collection)
+        archive.writestr("media", "{}")
+    return buffer.getvalue()

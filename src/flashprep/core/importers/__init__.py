@@ -47,8 +47,9 @@ def detect_format(path: Path) -> str:
     )
 
 
-def read_source(path: Path, fmt: str = "auto") -> ImportSource:
-    """Read one file in the given format (or the detected one); nothing is written."""
+def read_source(path: Path, fmt: str = "auto", staging: Path | None = None) -> ImportSource:
+    """Read one file in the given format (or the detected one); nothing is written except
+    scratch files in `staging` (see core.staging), removed before it returns."""
     if not path.exists():
         raise DataFileError(path, "no such file")
     if path.is_dir():
@@ -57,7 +58,7 @@ def read_source(path: Path, fmt: str = "auto") -> ImportSource:
     if kind in ("apkg", "colpkg"):
         from flashprep.core.importers.ankipackage import read_package
 
-        return read_package(path)
+        return read_package(path, staging)
     if kind in ("csv", "tsv", "txt"):
         from flashprep.core.importers.delimited import read_delimited
 

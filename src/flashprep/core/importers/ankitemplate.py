@@ -16,6 +16,15 @@ from typing import Literal, NamedTuple
 Kind = Literal["normal", "cloze"]
 Side = Literal["front", "back"]
 
+MAX_NESTING = 100
+"""How deep sections (`{{#A}}{{#B}}...`) and cloze deletions may nest: the renderers recurse once
+per level. Real templates nest a few levels; a deeper template is refused (TemplateError), and a
+deeper cloze marker in a field is kept as text."""
+
+
+class TemplateError(ValueError):
+    """A card template this renderer does not take (sections nested too deeply)."""
+
 
 @dataclass(frozen=True)
 class Template:
@@ -79,7 +88,7 @@ def _parse_cloze(text: str) -> list[_Cloze | str]:
         pos = match.end()
         token = match.group(0)
         in_hint = bool(stack) and stack[-1].hint is not None
-        if match.group(1) is not None and not in_hint:
+        if match.group(1) is not None and not in_hint and len(stack) < MAX_NESTING:
             cloze = _Cloze(int(match.group(1)))
             (stack[-1].body if stack else root).append(cloze)
             stack.append(cloze)
@@ -198,6 +207,8 @@ def _parse_template(text: str) -> list[_Node]:
         pos = match.end()
         inner = match.group(1).strip()
         if inner[:1] in ("#", "^"):
+            if len(stack) >= MAX_NESTING:
+                raise TemplateError(f"a template nests sections more than {MAX_NESTING} deep")
             section = _Section(inner[1:].strip(), inner[0] == "^")
             target().append(section)
             stack.append(section)

@@ -304,7 +304,7 @@ def import_files(
     the import (see core.bulkload).
     """
     with gc_paused():
-        sources = [read_source(path, fmt) for path in paths]
+        sources = [read_source(path, fmt, library.home.staging) for path in paths]
         summary = apply_sources(sources, library, store, deck, history, dry_run)
         # Freed while the collector still waits: its first pass after the pause would otherwise
         # walk every object of the files read, only for them to be freed right after.

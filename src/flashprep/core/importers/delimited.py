@@ -78,6 +78,7 @@ class _Header:
     html: bool | None = None
     tags: list[str] = field(default_factory=list)
     columns: str | None = None
+    columns_line: int = 0
     deck: str | None = None
     notetype: str | None = None
     roles: dict[str, int] = field(default_factory=dict)
@@ -105,7 +106,7 @@ def _parse_header(path: Path, lines: list[str]) -> _Header:
         elif key == "tags":
             header.tags += value.split()
         elif key == "columns":
-            header.columns = value
+            header.columns, header.columns_line = value, index
         elif key == "deck":
             header.deck = value.strip() or None
         elif key == "notetype":
@@ -202,7 +203,10 @@ def _rows(path: Path, text: str, kind: str) -> tuple[_Header, list[_Row], bool]:
     roles = dict(header.roles)
     names: list[str] | None = None
     if header.columns is not None:
-        names = next(csv.reader([header.columns], delimiter=sep), [])
+        try:
+            names = next(csv.reader([header.columns], delimiter=sep), [])
+        except csv.Error as exc:  # e.g. a name longer than the csv module's field limit
+            raise DataFileError(path, f"line {header.columns_line}: #columns: {exc}") from None
     elif records and len(records[0][1]) >= 2 and _named_roles(records[0][1]) is not None:
         names = records.pop(0)[1]
     had_header_block = header.lines > 0 or names is not None

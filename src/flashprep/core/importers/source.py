@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from flashprep.core.deckindex import CardRecord
+from flashprep.core.reviewlog import LogEntry, check_entry
 from flashprep.core.tomlerrors import DataFileError
 
 if TYPE_CHECKING:  # the readers of Anki packages need no pydantic: see core.deckrecord
@@ -66,6 +67,9 @@ class ImportSource:
     decks: list[SourceDeck] = field(default_factory=list)
     reviews: list[SourceReview] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    skipped_reviews: int = 0
+    _count_at: int = field(default=-1, repr=False)
+    """Where in `warnings` the count of further skipped reviews is."""
 
     def deck(self, deck_id: str, name: str) -> SourceDeck:
         """The deck with this id, created on first use (cards of one deck may come in any order)."""
@@ -78,6 +82,45 @@ class ImportSource:
 
     def warn(self, message: str) -> None:
         self.warnings.append(f"{self.path.name}: {message}")
+
+    def add_review(self, review: SourceReview) -> bool:
+        """Keep `review` if the review log's reader will accept it once written, else skip it
+        with a warning (the first few by name, then a count): a written entry the reader
+        refuses would lock the user out of every command."""
+        entry = LogEntry(
+            review.entry_id,
+            review.at,
+            f"{review.deck_id}/{review.card_id}",
+            review.rating,
+            review.action,
+            review.ms,
+            "import",
+        )
+        try:
+            check_entry(entry)
+        except ValueError as exc:
+            self.skip_review(review.entry_id, str(exc))
+            return False
+        self.reviews.append(review)
+        return True
+
+    def skip_review(self, name: str, reason: str) -> None:
+        """Warn that a review is left out; past MAX_REVIEW_WARNINGS, one line counts the rest."""
+        self.skipped_reviews += 1
+        if self.skipped_reviews <= MAX_REVIEW_WARNINGS:
+            self.warn(f"review {name!r} skipped: {reason}")
+            return
+        more = self.skipped_reviews - MAX_REVIEW_WARNINGS
+        note = f"{self.path.name}: {more} more review(s) skipped for such reasons"
+        if self._count_at < 0:
+            self._count_at = len(self.warnings)
+            self.warnings.append(note)
+        else:
+            self.warnings[self._count_at] = note
+
+
+MAX_REVIEW_WARNINGS = 5
+"""Bad reviews named one by one in the warnings; the rest are counted."""
 
 
 def _digest(text: str, size: int = 12) -> str:
@@ -166,15 +209,24 @@ def category_for(name: str) -> Category:
 MAX_TEXT_BYTES = 256 << 20
 
 
-def read_text(path: Path) -> str:
-    """A text file as UTF-8 (a BOM is dropped); refuse binary data and invalid UTF-8 by line."""
+def read_capped(path: Path, cap: int | None = None) -> bytes:
+    """A file's bytes, at most `cap` (MAX_TEXT_BYTES); refuse a longer one. The bytes read are
+    counted, not the size the file claims: a device, a pipe or a /proc file claims 0 and may
+    never end."""
+    cap = MAX_TEXT_BYTES if cap is None else cap
     try:
-        size = path.stat().st_size
-        if size > MAX_TEXT_BYTES:
-            raise DataFileError(path, f"too large for a text import ({size >> 20} MiB)")
-        raw = path.read_bytes()
+        with path.open("rb") as handle:
+            raw = handle.read(cap + 1)
     except OSError as exc:
         raise DataFileError(path, f"cannot read: {exc.strerror or exc}") from None
+    if len(raw) > cap:
+        raise DataFileError(path, f"too large for a text import (more than {cap >> 20} MiB)")
+    return raw
+
+
+def read_text(path: Path) -> str:
+    """A text file as UTF-8 (a BOM is dropped); refuse binary data and invalid UTF-8 by line."""
+    raw = read_capped(path)
     if b"\x00" in raw:
         line = raw.count(b"\n", 0, raw.index(b"\x00")) + 1
         raise DataFileError(path, f"line {line}: binary data, not a text file")

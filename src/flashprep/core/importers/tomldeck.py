@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flashprep.core.deck import load_deck
+from flashprep.core.deck import Deck, DeckError
 from flashprep.core.deckindex import card_record
-from flashprep.core.importers.source import ImportSource, SourceDeck
+from flashprep.core.importers.source import ImportSource, SourceDeck, read_capped
+from flashprep.core.validated import parse_model
 
 
 def read_toml_deck(path: Path) -> ImportSource:
-    """Read one deck file; raise DeckError naming the file, line, card and field."""
-    deck = load_deck(path)
+    """Read one deck file; raise DeckError naming the file, line, card and field.
+
+    Read as any deck file is (core.deck.load_deck), but with the text import's cap on the bytes
+    read: the file named may be a pipe or a device."""
+    deck = parse_model(Deck, read_capped(path), path, "cards", "card", DeckError)
     source = ImportSource(path, "flashprep deck")
     source.decks.append(
         SourceDeck(
