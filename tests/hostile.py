@@ -20,10 +20,31 @@ BIDI = "\u202eevil"
 HOSTILE = f"{MARKUP} {ACTION} {ANSI} {OSC} {CONTROLS} {BIDI}"
 """A one-line string holding every kind of hostile text."""
 
+TERMINAL = (
+    "\x1b]2;PWNED\x07",  # window title, BEL-ended
+    "\x1b]52;c;cm0gLXJmIH4K\x1b\\",  # clipboard, ST-ended
+    "\x1b]0;PWNED",  # unterminated
+    "\x1b[2J\x1b[?1049l",  # clear screen, leave the alternate screen
+    "\x1bP1$qPWNED\x1b\\",  # DCS with a body
+    "\x1b_PWNED\x1b\\",  # APC
+    "\x9b2J\x9d2;PWNED\x9c",  # 8-bit CSI and OSC
+    "\x1bc",  # full reset
+    "\u202e\u2066\u200f\u061c\u200b",  # bidi override, isolate, marks, zero width
+)
+"""Sequences a terminal obeys (or text that hides itself), one per kind: for tests that put
+each into a file and check that nothing of it reaches the terminal ("PWNED" is never shown)."""
+
 LITERALS = (MARKUP, ACTION, "red", "bell\\x07", "nul\\x00", "\\u202eevil")
 """What must be visible on screen: markup as typed, controls made visible."""
 
-_BAD_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_BAD_CHARS = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+)
+
+
+def acted_on(text: str) -> list[str]:
+    """The characters in `text` a terminal would act on, or that hide or reorder text."""
+    return _BAD_CHARS.findall(text)
 
 
 def toml_string(text: str) -> str:

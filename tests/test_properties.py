@@ -44,7 +44,6 @@ from flashprep.core.reviewlog import (
     read_log,
 )
 from flashprep.core.scheduler import Scheduler
-from flashprep.core.text import clean
 from flashprep.core.tomlerrors import DataFileError, key_line
 from flashprep.core.userstore import (
     Replayed,
@@ -171,16 +170,6 @@ def test_log_parser_and_tail_detection(raw: bytes) -> None:
 def test_key_line_never_fails(raw: bytes, loc: list[str | int]) -> None:
     line = key_line(raw, loc)
     assert line is None or 1 <= line <= raw.count(b"\n") + 1
-
-
-@budget(500)
-@given(st.text())
-def test_clean_leaves_nothing_a_terminal_acts_on(text: str) -> None:
-    shown = clean(text)
-    assert not any(ch < " " and ch not in "\n\t" for ch in shown)
-    assert not any("\x7f" <= ch <= "\x9f" for ch in shown)
-    assert not any(ch in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069" for ch in shown)
-    assert clean(shown) == shown
 
 
 # --- a user's files, mutated on disk, opened by a writer -----------------------------------------

@@ -1,4 +1,6 @@
-"""What every command shares: the --home/--user options, opening a user, one-line errors."""
+"""What every command shares: the --home/--user options, opening a user, one-line errors, and
+the one way a command prints (`show`, `warn`, `show_json`): whatever a line holds from a file is
+cleaned of what a terminal would act on (core.text) on its way out."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from flashprep.core.library import DeckLibrary
 from flashprep.core.lock import LockedError, UserLock
 from flashprep.core.paths import Home, NameError_, resolve_home, resolve_user
 from flashprep.core.staging import tidy_staging
-from flashprep.core.text import clean
+from flashprep.core.text import dumps_json, one_line
 from flashprep.core.userstore import UserStore
 
 EXIT_ERROR = 2
@@ -90,9 +92,24 @@ def open_user(args: argparse.Namespace, write: bool = False, decks: bool = True)
         raise
 
 
+def show(line: str = "") -> None:
+    """Print one line of a command's output to stdout, cleaned (`one_line`)."""
+    print(one_line(line))
+
+
+def warn(message: str) -> None:
+    """Print a one-line warning to stderr, cleaned."""
+    print(f"flashprep: warning: {one_line(message)}", file=sys.stderr)
+
+
+def show_json(data: object) -> None:
+    """Print a command's --json output (`dumps_json`: no raw control or invisible character)."""
+    print(dumps_json(data), flush=True)
+
+
 def warn_deck_errors(library: DeckLibrary) -> None:
     for error in library.errors:
-        print(f"flashprep: warning: {clean(str(error))}", file=sys.stderr)
+        warn(str(error))
 
 
 def check_deck_ids(library: DeckLibrary, deck_ids: list[str]) -> None:

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import argparse
-import json
 from typing import Any
 
-from flashprep.commands.common import EXIT_ERROR, add_common_options, open_user, warn_deck_errors
+from flashprep.commands.common import (
+    EXIT_ERROR,
+    add_common_options,
+    open_user,
+    show,
+    show_json,
+    warn_deck_errors,
+)
 from flashprep.core.drill import deck_counts
 
 
@@ -34,12 +40,12 @@ def run(args: argparse.Namespace) -> int:
         for d in library
     ]
     if args.json:
-        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        show_json(rows)
     else:
         width = max([len(d.id) for d in library] + [4])
-        print(f"{'ID':<{width}}  {'CATEGORY':<13} {'SOURCE':<8} {'CARDS':>5} {'NEW':>5} {'DUE':>5}")
+        show(f"{'ID':<{width}}  {'CATEGORY':<13} {'SOURCE':<8} {'CARDS':>5} {'NEW':>5} {'DUE':>5}")
         for r in rows:
-            print(
+            show(
                 f"{r['id']:<{width}}  {r['category']:<13} {r['source']:<8} "
                 f"{r['cards']:>5} {r['new']:>5} {r['due']:>5}"
             )

@@ -8,8 +8,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from flashprep.commands.common import CliError, add_common_options, check_deck_ids, open_user
+from flashprep.commands.common import CliError, add_common_options, check_deck_ids, open_user, show
 from flashprep.core.exporters import EXPORT_FORMATS, export_deck
+from flashprep.core.text import clean
 
 
 def register(sub: Any) -> None:
@@ -48,6 +49,8 @@ def run(args: argparse.Namespace) -> int:
     if output == "-":
         if fmt == "apkg" and sys.stdout.isatty():
             raise CliError("an .apkg is binary: give -o FILE")
+        if sys.stdout.isatty():  # read by a person, not a program: no escapes from the cards
+            data = clean(data.decode("utf-8", errors="replace")).encode()
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
         return 0
@@ -58,5 +61,5 @@ def run(args: argparse.Namespace) -> int:
     pending.tidy()
     pending.write(path, data)
     cards = len(loaded.deck.cards)
-    print(f"Exported {cards} card{'s' if cards != 1 else ''} of {args.deck} to {path} ({fmt})")
+    show(f"Exported {cards} card{'s' if cards != 1 else ''} of {args.deck} to {path} ({fmt})")
     return 0

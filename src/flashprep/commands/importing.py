@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 from typing import Any
 
-from flashprep.commands.common import CliError, add_common_options, open_user
+from flashprep.commands.common import CliError, add_common_options, open_user, show, show_json
 from flashprep.core.importers import FORMATS
 
 
@@ -63,7 +62,8 @@ def run(args: argparse.Namespace) -> int:
     finally:
         opened.close()
     if args.json:
-        print(json.dumps(summary.to_json(), indent=2, ensure_ascii=False))
+        show_json(summary.to_json())
     else:
-        print("\n".join(summary.lines()))
+        for line in summary.lines():
+            show(line)
     return 0

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 from typing import Any
 
-from flashprep.commands.common import CliError, add_common_options, check_deck_ids, open_user
+from flashprep.commands.common import (
+    CliError,
+    add_common_options,
+    check_deck_ids,
+    open_user,
+    show,
+    show_json,
+    warn,
+)
 from flashprep.commands.tui import open_tui
 from flashprep.core.mockchoice import (
     DEFAULT_MINUTES,
@@ -81,7 +87,7 @@ def history(args: argparse.Namespace) -> int:
     opened = open_user(args)
     rounds, errors = load_history(opened.store)
     for error in errors:
-        print(f"flashprep: warning: {error}", file=sys.stderr)
+        warn(str(error))
     rows: list[dict[str, Any]] = [
         {
             "file": path.name,
@@ -101,15 +107,15 @@ def history(args: argparse.Namespace) -> int:
         for path, record in rounds
     ]
     if args.json:
-        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        show_json(rows)
     elif not rows:
-        print("No mock interviews yet. Start one with: flashprep mock")
+        show("No mock interviews yet. Start one with: flashprep mock")
     else:
-        print(f"{'STARTED':<17} {'ANSWERED':>8} {'OVER':>4} {'TIME':>6} {'RATING':>6}  APPLIED")
+        show(f"{'STARTED':<17} {'ANSWERED':>8} {'OVER':>4} {'TIME':>6} {'RATING':>6}  APPLIED")
         for r in rows:
             minutes, seconds = divmod(int(r["seconds"]), 60)
             rating = "-" if r["mean_rating"] is None else f"{r['mean_rating']:.1f}"
-            print(
+            show(
                 f"{r['started'][:16].replace('T', ' '):<17} "
                 f"{r['answered']:>4}/{r['questions']:<3} {r['over_time']:>4} "
                 f"{minutes:>3}:{seconds:02d} {rating:>6}  {'yes' if r['applied'] else 'no'}"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 from datetime import date
 from typing import Any
 
@@ -13,6 +12,8 @@ from flashprep.commands.common import (
     add_common_options,
     check_deck_ids,
     open_user,
+    show,
+    show_json,
 )
 from flashprep.core.lock import LockedError, UserLock
 from flashprep.core.profilemodels import interview_date_problem
@@ -126,37 +127,37 @@ def _percent(value: float | None) -> str:
 def _show(opened: Opened, as_json: bool) -> int:
     data = plan_json(opened)
     if as_json:
-        print(json.dumps(data, indent=2, ensure_ascii=False))
+        show_json(data)
         return 0
     interview = opened.store.profile.interview
     if interview is None:
-        print("No interview date set. Set one with: flashprep plan --date YYYY-MM-DD")
+        show("No interview date set. Set one with: flashprep plan --date YYYY-MM-DD")
         return 0
     days = data["days_left"]
     when = "today" if days == 0 else f"in {days} days" if days > 0 else f"{-days} days ago"
     decks = ", ".join(interview.decks) or "all decks"
-    print(f"Interview {interview.date.isoformat()} ({when}) · {decks}")
-    print(f"Target: {interview.target_recall:.0%} predicted recall on the date")
+    show(f"Interview {interview.date.isoformat()} ({when}) · {decks}")
+    show(f"Target: {interview.target_recall:.0%} predicted recall on the date")
     if days <= 0:
-        print("The date has come: normal scheduling again.")
+        show("The date has come: normal scheduling again.")
     else:
         own = opened.store.profile.settings.new_per_day
-        print(
+        show(
             f"Today: {data['bring_forward_today']} cards brought forward · "
             f"{data['new_left']} new cards left, {data['new_per_day']} a day suggested "
             f"(your limit: {own})"
         )
-    print()
+    show()
     rows = data["readiness"]
     width = max([len(r["topic"]) for r in rows] + [5])
-    print(
+    show(
         f"{'TOPIC':<{width}}  {'CARDS':>5} {'NEW':>4} {'NOW':>5} {'ON DATE':>7} {'BELOW':>5} "
         f"{'REVIEWS':>7}"
     )
     for r in rows:
         below = "-" if r["below_target"] is None else r["below_target"]
         needed = "-" if r["reviews_needed"] is None else r["reviews_needed"]
-        print(
+        show(
             f"{r['topic']:<{width}}  {r['cards']:>5} {r['new']:>4} {_percent(r['recall_now']):>5} "
             f"{_percent(r['recall_on_date']):>7} {below:>5} {needed:>7}"
         )

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import json
 from typing import Any
 
-from flashprep.commands.common import add_common_options, check_deck_ids, open_user
+from flashprep.commands.common import add_common_options, check_deck_ids, open_user, show_json
 from flashprep.core.statsranges import RANGES
 
 
@@ -48,6 +47,6 @@ def run(args: argparse.Namespace) -> int:
     history = reader.load()
     stats = compute_stats(history, store.states, opened.library, store.scheduler, query, store.user)
     stats.update(interview_stats(opened.library, store))  # interview_date, readiness
-    print(json.dumps(stats, indent=2, ensure_ascii=False), flush=True)
+    show_json(stats)
     reader.save()  # after printing: the cache only makes the next run fast
     return 0

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import json
 from typing import TYPE_CHECKING, Any
 
-from flashprep.commands.common import add_common_options, open_user
+from flashprep.commands.common import add_common_options, open_user, show, show_json
 from flashprep.core.library import DeckLibrary
 
 if TYPE_CHECKING:
@@ -48,18 +47,19 @@ def run(args: argparse.Namespace) -> int:
     bank = StoryFile(opened.store.folder).load()
     if args.json:
         rows = [story_json(s, opened.library) for s in bank.stories]
-        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        show_json(rows)
         return 0
     if not bank.stories:
-        print("No stories yet. Add them in flashprep: `b` on the home screen.")
+        show("No stories yet. Add them in flashprep: `b` on the home screen.")
         return 0
     width = max(len(s.id) for s in bank.stories)
-    print(f"{'ID':<{width}}  {'QUESTIONS':>9}  {'COMPETENCIES':<30}  TITLE")
+    show(f"{'ID':<{width}}  {'QUESTIONS':>9}  {'COMPETENCIES':<30}  TITLE")
     for story in bank.stories:
         competencies = ", ".join(story.competencies) or "-"
-        print(f"{story.id:<{width}}  {len(story.questions):>9}  {competencies:<30}  {story.title}")
+        show(f"{story.id:<{width}}  {len(story.questions):>9}  {competencies:<30}  {story.title}")
     grid = coverage(bank, opened.library)
     if grid.uncovered:
-        print(f"\nCompetencies without a story: {', '.join(grid.uncovered)}")
-    print(f"Behavioral questions without a story: {len(grid.unlinked)}")
+        show()
+        show(f"Competencies without a story: {', '.join(grid.uncovered)}")
+    show(f"Behavioral questions without a story: {len(grid.unlinked)}")
     return 0

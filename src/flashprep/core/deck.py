@@ -21,6 +21,7 @@ from pydantic import (
 
 from flashprep.core.deckindex import CATEGORIES, DEFAULT_TARGET_SECONDS, target_seconds
 from flashprep.core.deckrecord import CARD_ID_PATTERN, ID_PATTERN, MAX_NAME, MAX_TEXT, TAG_PATTERN
+from flashprep.core.text import clean, one_line
 from flashprep.core.tomlerrors import DataFileError
 from flashprep.core.validated import parse_model, read_model
 
@@ -115,6 +116,16 @@ class Deck(BaseModel):
     @classmethod
     def _unique_ids(cls, cards: list[Card]) -> list[Card]:
         return unique_ids(cards, "card")
+
+    @field_validator("name")
+    @classmethod
+    def _clean_name(cls, value: str) -> str:
+        return one_line(value)  # shown on many screens and by the commands: no escapes
+
+    @field_validator("description")
+    @classmethod
+    def _clean_description(cls, value: str) -> str:
+        return clean(value)
 
     def card(self, card_id: str) -> Card | None:
         for card in self.cards:

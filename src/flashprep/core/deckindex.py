@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from flashprep.core.fileio import atomic_write
+from flashprep.core.text import clean, one_line
 
 if TYPE_CHECKING:
     from flashprep.core.deck import Card, Deck
@@ -209,6 +210,9 @@ def decode(data: Buffer) -> tuple[list[Any], DeckIndex] | None:
         meta = (head["id"], head["name"], head["category"], head["description"])
         if not all(isinstance(m, str) for m in meta) or len(ids) != len(starts):
             return None
+        # a deck's name and description come from any imported file: cleaned once, here, where
+        # every deck enters at start-up (its cards are cleaned where they are shown)
+        meta = (meta[0], one_line(meta[1]), meta[2], clean(meta[3]))
         if starts and (starts[0] != newline + 1 or starts[-1] >= len(data)):
             return None
         tags = head["tags"]  # checked where used (LoadedDeck.tagged): start-up needs none

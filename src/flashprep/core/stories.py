@@ -25,6 +25,7 @@ from pydantic import (
 from flashprep.core.deck import CardKey, Tag, unique_ids
 from flashprep.core.fileio import atomic_write
 from flashprep.core.library import DeckLibrary
+from flashprep.core.text import clean, one_line
 from flashprep.core.tomlerrors import DataFileError
 from flashprep.core.validated import parse_edited, parse_model
 
@@ -72,7 +73,12 @@ class Story(BaseModel):
     def _title_not_blank(cls, value: str) -> str:
         if not value.strip():
             raise ValueError("must not be blank")
-        return value
+        return one_line(value)  # a title is shown on one line, by the TUI and `stories`
+
+    @field_validator(*STAR_FIELDS)
+    @classmethod
+    def _clean(cls, value: str) -> str:
+        return clean(value)  # a story is file text: no escapes reach the terminal
 
     @field_validator("competencies", "tags", "questions")
     @classmethod

@@ -24,7 +24,7 @@ from flashprep.core.importers.source import ImportSource, SourceDeck
 from flashprep.core.library import CACHE_TEMP_AGE, DeckLibrary, card_key, deck_to_toml
 from flashprep.core.lock import DECKS_WAIT_SECONDS, decks_lock
 from flashprep.core.reviewlog import LogEntry
-from flashprep.core.text import lf
+from flashprep.core.text import lf, one_line
 from flashprep.core.tomlerrors import DataFileError
 from flashprep.core.userstore import HistoryImport, UserStore
 
@@ -79,7 +79,8 @@ class ImportSummary:
         return data
 
     def lines(self) -> list[str]:
-        """The summary as a person reads it (the CLI prints it; the TUI shows it)."""
+        """The summary as a person reads it (the CLI prints it; the TUI shows it), each line
+        cleaned: deck names, file names and warnings (media names) come from the files."""
         out = ["Dry run: nothing was written." if self.dry_run else "Imported."]
         out += [f"  {s}" for s in self.sources]
         created = sum(d.created for d in self.decks)
@@ -98,7 +99,7 @@ class ImportSummary:
             known = f" ({self.reviews_known} already there)" if self.reviews_known else ""
             out.append(f"Reviews: {self.reviews_added} imported{known}")
         out += [f"Warning: {w}" for w in self.warnings]
-        return out
+        return [one_line(line) for line in out]
 
 
 def _target_ids(

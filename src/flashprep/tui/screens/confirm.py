@@ -6,9 +6,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Static
+from textual.widgets import Footer
 
 from flashprep.tui.screens import SHARED_CSS
+from flashprep.tui.widgets.plain import PlainStatic
 
 
 class ConfirmScreen(ModalScreen[bool]):
@@ -27,8 +28,8 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm"):
-            yield Static(self.question, id="confirm-text", markup=False)
-            yield Static("y  yes    n  no", id="confirm-keys", markup=False)
+            yield PlainStatic(self.question, id="confirm-text")
+            yield PlainStatic("y  yes    n  no", id="confirm-keys")
         yield Footer()
 
     def action_answer(self, yes: bool) -> None:

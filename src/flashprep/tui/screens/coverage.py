@@ -12,10 +12,11 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from flashprep.core.stories import StoryBank, coverage
-from flashprep.core.text import clean
+from flashprep.core.text import clean, one_line
 from flashprep.core.tomlerrors import DataFileError
 from flashprep.tui.screens import SHARED_CSS
 from flashprep.tui.screens.link_story import link_stories
+from flashprep.tui.widgets.plain import PlainStatic
 
 if TYPE_CHECKING:
     from flashprep.tui.app import FlashprepApp
@@ -56,9 +57,9 @@ the highlighted question. **Escape** goes back.
 
     def compose(self) -> ComposeResult:
         with Vertical(id="coverage"):
-            yield Static(id="coverage-title", markup=False)
+            yield PlainStatic(id="coverage-title")
             yield DataTable(id="coverage-grid", cursor_type="row", zebra_stripes=True)
-            yield Static(id="unlinked-title", markup=False)
+            yield PlainStatic(id="unlinked-title")
             yield DataTable(id="unlinked", cursor_type="row", zebra_stripes=True)
         yield Footer()
 
@@ -70,7 +71,9 @@ the highlighted question. **Escape** goes back.
         try:
             bank = self.fp.stories.load()
         except DataFileError as exc:
-            self.notify(str(exc), title="Stories not read", severity="error", markup=False)
+            self.notify(
+                one_line(str(exc)), title="Stories not read", severity="error", markup=False
+            )
             bank = StoryBank()
         grid = coverage(bank, self.fp.library)
         table = self.query_one("#coverage-grid", DataTable)

@@ -20,6 +20,7 @@ from flashprep.core.scheduler import RATINGS
 from flashprep.core.text import clean, one_line
 from flashprep.core.tomlerrors import DataFileError
 from flashprep.tui.widgets.card import CardMarkdown, KeyBar, StatusLine
+from flashprep.tui.widgets.plain import PlainStatic
 
 if TYPE_CHECKING:
     from flashprep.core.deck import Card
@@ -108,10 +109,10 @@ On a behavioral question, after the answer is shown, your linked STAR stories sh
     def compose(self) -> ComposeResult:
         yield StatusLine(id="drill-status")
         with VerticalScroll(id="card"):
-            yield Static(id="deck-name", markup=False)
+            yield PlainStatic(id="deck-name")
             yield CardMarkdown(id="front")
             # the hint comes with `h`, the answer after the first question is drawn (fill_back)
-        yield Static("Space  Show answer", id="prompt", markup=False)
+        yield PlainStatic("Space  Show answer", id="prompt")
         yield KeyBar()
 
     def on_mount(self) -> None:
@@ -294,7 +295,7 @@ On a behavioral question, after the answer is shown, your linked STAR stories sh
             shown.first(Static).update(text)
         else:
             self.query_one("#card", VerticalScroll).mount(
-                Static(text, id="hint", markup=False), after="#front"
+                PlainStatic(text, id="hint"), after="#front"
             )
 
     def on_button_pressed(self, event: Button.Pressed) -> None:

@@ -13,6 +13,7 @@ from flashprep.core.library import card_from_toml
 from flashprep.core.text import one_line
 from flashprep.core.tomlerrors import DataFileError
 from flashprep.tui.screens import SHARED_CSS
+from flashprep.tui.widgets.plain import PlainStatic
 
 
 class EditCardScreen(ModalScreen[Card | None]):
@@ -60,9 +61,9 @@ The card's `id` cannot change.
 
     def compose(self) -> ComposeResult:
         with Vertical(id="editor"):
-            yield Static(f"Edit card {self.card_id}", id="editor-title", markup=False)
+            yield PlainStatic(f"Edit card {self.card_id}", id="editor-title")
             yield TextArea(self.text, id="editor-text", soft_wrap=True, show_line_numbers=True)
-            yield Static(one_line(self.error), id="editor-error", markup=False)
+            yield PlainStatic(one_line(self.error), id="editor-error")
         yield Footer()
 
     def on_mount(self) -> None:

@@ -16,6 +16,7 @@ from flashprep.core.plan import today_plan
 from flashprep.core.text import clean
 from flashprep.tui.screens.plan import countdown_text
 from flashprep.tui.widgets.card import KeyBar
+from flashprep.tui.widgets.plain import PlainStatic
 
 if TYPE_CHECKING:
     from flashprep.tui.app import FlashprepApp
@@ -59,9 +60,9 @@ today).
 
     def compose(self) -> ComposeResult:
         with Vertical(id="home"):
-            yield Static(id="home-title", markup=False)
+            yield PlainStatic(id="home-title")
             yield DataTable(id="decks", cursor_type="row", zebra_stripes=True)
-            yield Static(id="home-hint", markup=False)
+            yield PlainStatic(id="home-hint")
         yield KeyBar()  # one widget: Footer mounts and styles one per key, at every switch
 
     def on_mount(self) -> None:

@@ -17,6 +17,7 @@ from flashprep.core.importers.apply import ImportSummary, import_files
 from flashprep.core.lock import LockedError
 from flashprep.core.tomlerrors import DataFileError
 from flashprep.tui.screens import SHARED_CSS
+from flashprep.tui.widgets.plain import PlainStatic
 
 if TYPE_CHECKING:
     from flashprep.tui.app import FlashprepApp
@@ -99,7 +100,7 @@ can be read. **Escape** closes the dialog; **F1** shows this help (`?` types int
                 yield Checkbox("Review history", True, id="import-history")
                 yield Checkbox("Dry run", False, id="import-dry-run")
             with VerticalScroll(id="import-result-box"):
-                yield Static("", id="import-result", markup=False)
+                yield PlainStatic("", id="import-result")
         yield Footer()
 
     def on_mount(self) -> None:

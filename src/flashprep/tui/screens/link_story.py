@@ -10,13 +10,14 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Footer, SelectionList, Static
+from textual.widgets import Footer, SelectionList
 from textual.widgets.selection_list import Selection
 
 from flashprep.core.stories import StoryBank
-from flashprep.core.text import clean
+from flashprep.core.text import clean, one_line
 from flashprep.core.tomlerrors import DataFileError
 from flashprep.tui.screens import SHARED_CSS
+from flashprep.tui.widgets.plain import PlainStatic
 
 if TYPE_CHECKING:
     from flashprep.tui.app import FlashprepApp
@@ -50,7 +51,7 @@ to this question; **Escape** cancels.
         linked = {s.id for s in self.bank.for_question(self.card_key)}
         with Vertical(id="link-stories"):
             first_line = clean(self.question).strip().splitlines()[0] if self.question else ""
-            yield Static(f"Stories that answer: {first_line}", id="link-title", markup=False)
+            yield PlainStatic(f"Stories that answer: {first_line}", id="link-title")
             yield SelectionList[str](
                 *[
                     Selection(Content(clean(s.title)), s.id, s.id in linked)
@@ -61,7 +62,7 @@ to this question; **Escape** cancels.
             hint = "Space marks · Enter saves · n writes a new story · Escape cancels"
             if not self.bank.stories:
                 hint = "No stories yet: n writes one, linked to this question."
-            yield Static(hint, id="link-hint", markup=False)
+            yield PlainStatic(hint, id="link-hint")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -84,7 +85,7 @@ def link_stories(app: FlashprepApp, card_key: str, on_done: Callable[[], None]) 
     try:
         bank = app.stories.load()
     except DataFileError as exc:
-        app.notify(str(exc), title="Stories not read", severity="error", markup=False)
+        app.notify(one_line(str(exc)), title="Stories not read", severity="error", markup=False)
         return
     card = app.library.card(card_key)
     question = card.front if card is not None else card_key
@@ -98,7 +99,7 @@ def link_stories(app: FlashprepApp, card_key: str, on_done: Callable[[], None]) 
         try:
             app.stories.save(app.stories.load().set_links(card_key, result))
         except (OSError, DataFileError) as exc:
-            app.notify(f"Links not saved: {exc}", severity="error", markup=False)
+            app.notify(one_line(f"Links not saved: {exc}"), severity="error", markup=False)
             return
         app.notify("Links saved.", timeout=2)
         on_done()

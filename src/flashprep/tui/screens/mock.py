@@ -15,8 +15,9 @@ from textual.widgets import Button, Footer, Markdown, Rule, Static
 
 from flashprep.core.mock import MockRound
 from flashprep.core.scheduler import RATINGS
-from flashprep.core.text import clean
+from flashprep.core.text import clean, one_line
 from flashprep.core.tomlerrors import DataFileError
+from flashprep.tui.widgets.plain import PlainStatic
 from flashprep.tui.widgets.story_panel import StoryPanel
 
 if TYPE_CHECKING:
@@ -130,16 +131,16 @@ you apply them on the summary.
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="mock-status"):
-            yield Static(id="mock-progress", markup=False)
-            yield Static(id="round-clock", markup=False)
-            yield Static(id="answer-clock", markup=False)
+            yield PlainStatic(id="mock-progress")
+            yield PlainStatic(id="round-clock")
+            yield PlainStatic(id="answer-clock")
         with VerticalScroll(id="mock-card"):
-            yield Static(id="mock-deck", markup=False)
+            yield PlainStatic(id="mock-deck")
             yield Markdown(id="mock-front", open_links=False)
             yield Rule(id="mock-divider")
             yield Markdown(id="mock-back", open_links=False)
             yield StoryPanel(id="mock-stories", markup=False)
-        yield Static("Answer aloud, then Space to reveal", id="mock-prompt", markup=False)
+        yield PlainStatic("Answer aloud, then Space to reveal", id="mock-prompt")
         with Horizontal(id="mock-grades"):
             for rating, label in RATINGS.items():
                 yield Button(
@@ -203,7 +204,7 @@ you apply them on the summary.
         self.query_one("#mock-progress", Static).update(
             f"Mock interview · question {index} of {len(self.round.questions)}"
         )
-        deck = f"{loaded.deck.name} · {loaded.deck.category}" if loaded else ""
+        deck = f"{loaded.name} · {loaded.category}" if loaded else ""
         self.query_one("#mock-deck", Static).update(deck)
         front = clean(card.front) if card else f"(card {key} not found)"
         self.query_one("#mock-front", Markdown).update(front)
@@ -233,7 +234,9 @@ you apply them on the summary.
                 panel.show_stories(self.fp.stories.load().for_question(key))
                 panel.display = True
             except DataFileError as exc:
-                self.notify(str(exc), title="Stories not read", severity="error", markup=False)
+                self.notify(
+                    one_line(str(exc)), title="Stories not read", severity="error", markup=False
+                )
         self.tick()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
@@ -246,7 +249,7 @@ you apply them on the summary.
         try:
             self.round.answer(rating, self.answer_ms)
         except (OSError, DataFileError) as exc:
-            self.notify(f"Answer not saved: {exc}", severity="error", markup=False)
+            self.notify(one_line(f"Answer not saved: {exc}"), severity="error", markup=False)
             return
         if self.round_left() <= 0:
             self.finish()
@@ -262,5 +265,5 @@ you apply them on the summary.
         try:
             self.round.finish()
         except OSError as exc:
-            self.notify(f"Round not saved: {exc}", severity="error", markup=False)
+            self.notify(one_line(f"Round not saved: {exc}"), severity="error", markup=False)
         self.app.switch_screen(MockSummaryScreen(self.round))

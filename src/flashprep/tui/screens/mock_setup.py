@@ -10,6 +10,7 @@ from textual.widgets import Footer, Input, Label, Static
 
 from flashprep.core.mockchoice import DEFAULT_MINUTES, MAX_MINUTES, MockOptions, parse_mix
 from flashprep.tui.screens import SHARED_CSS
+from flashprep.tui.widgets.plain import PlainStatic
 
 
 class MockSetupScreen(ModalScreen[MockOptions | None]):
@@ -37,13 +38,13 @@ home screen (all decks when none is marked), weak and overdue cards first.
 
     def compose(self) -> ComposeResult:
         with Vertical(id="mock-setup"):
-            yield Static("Mock interview", id="mock-setup-title", markup=False)
-            yield Static(f"Questions from: {self.decks_label}", markup=False)
+            yield PlainStatic("Mock interview", id="mock-setup-title")
+            yield PlainStatic(f"Questions from: {self.decks_label}")
             yield Label("Minutes")
             yield Input(str(DEFAULT_MINUTES), id="minutes", restrict=r"[0-9]*", max_length=3)
             yield Label("Mix (optional), e.g. behavioral:2,technical:3")
             yield Input("", id="mix", placeholder="every category in turn")
-            yield Static("", id="mock-setup-error", markup=False)
+            yield PlainStatic("", id="mock-setup-error")
         yield Footer()
 
     def on_mount(self) -> None:

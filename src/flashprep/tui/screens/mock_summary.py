@@ -15,10 +15,11 @@ from textual.widgets import DataTable, Footer, Static
 
 from flashprep.core.mock import MockRound
 from flashprep.core.scheduler import RATINGS
-from flashprep.core.text import clean
+from flashprep.core.text import clean, one_line
 from flashprep.core.tomlerrors import DataFileError
 from flashprep.tui.screens import SHARED_CSS
 from flashprep.tui.screens.mock import countdown
+from flashprep.tui.widgets.plain import PlainStatic
 
 if TYPE_CHECKING:
     from flashprep.tui.app import FlashprepApp
@@ -73,10 +74,10 @@ as in a drill, so the schedule counts the round (once). **Enter** or **Escape** 
 
     def compose(self) -> ComposeResult:
         with Vertical(id="mock-summary"):
-            yield Static("Mock interview complete", id="mock-summary-title", markup=False)
-            yield Static(round_totals(self.round), id="mock-totals", markup=False)
+            yield PlainStatic("Mock interview complete", id="mock-summary-title")
+            yield PlainStatic(round_totals(self.round), id="mock-totals")
             yield DataTable(id="mock-answers", cursor_type="row", zebra_stripes=True)
-            yield Static(id="mock-apply", markup=False)
+            yield PlainStatic(id="mock-apply")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -124,7 +125,7 @@ as in a drill, so the schedule counts the round (once). **Enter** or **Escape** 
         try:
             count = self.round.apply()
         except (OSError, DataFileError) as exc:
-            self.notify(f"Not applied: {exc}", severity="error", markup=False)
+            self.notify(one_line(f"Not applied: {exc}"), severity="error", markup=False)
             return
         self.applied = True
         self.show_apply_state()

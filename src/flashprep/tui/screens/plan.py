@@ -16,10 +16,12 @@ from textual.widgets import DataTable, Footer, Static
 from flashprep.core.drill import Drill
 from flashprep.core.plan import TodayPlan, TopicReadiness, readiness, today_plan, weakest_cards
 from flashprep.core.reviewlog import read_all
+from flashprep.core.text import one_line
 from flashprep.core.timing import TopicTimes, time_by_topic
 from flashprep.core.tomlerrors import DataFileError
 from flashprep.tui.screens import SHARED_CSS
 from flashprep.tui.screens.confirm import ConfirmScreen
+from flashprep.tui.widgets.plain import PlainStatic, plain
 
 if TYPE_CHECKING:
     from flashprep.core.profile import Interview
@@ -91,8 +93,8 @@ how often you ran over the target).
 
     def compose(self) -> ComposeResult:
         with Vertical(id="plan"):
-            yield Static(id="plan-title", markup=False)
-            yield Static(id="plan-status", markup=False)
+            yield PlainStatic(id="plan-title")
+            yield PlainStatic(id="plan-status")
             yield DataTable(id="readiness", cursor_type="row", zebra_stripes=True)
         yield Footer()
 
@@ -166,7 +168,7 @@ how often you ran over the target).
             if topic.below_target:
                 below.stylize("bold red")
             table.add_row(
-                Text(topic.name),
+                plain(topic.name),
                 str(topic.cards),
                 str(topic.new),
                 percent(topic.recall_now),
@@ -213,7 +215,7 @@ how often you ran over the target).
         try:
             store.save_profile(store.profile.model_copy(update={"interview": interview}))
         except OSError as exc:
-            self.notify(f"Not saved: {exc}", severity="error", markup=False)
+            self.notify(one_line(f"Not saved: {exc}"), severity="error", markup=False)
             return
         self.notify(message, timeout=2)
         self.refresh_plan()

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, cast
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Label, SelectionList, Static
 from textual.widgets.selection_list import Selection
@@ -16,6 +15,7 @@ from textual.widgets.selection_list import Selection
 from flashprep.core.profile import Interview
 from flashprep.core.profilemodels import interview_date_problem
 from flashprep.tui.screens import SHARED_CSS
+from flashprep.tui.widgets.plain import PlainStatic, plain_content
 
 if TYPE_CHECKING:
     from flashprep.tui.app import FlashprepApp
@@ -61,7 +61,7 @@ class PlanFormScreen(ModalScreen[Interview | None]):
         current = self.interview
         chosen = set(current.decks) if current else set()
         with Vertical(id="plan-form"):
-            yield Static("Interview date", id="plan-form-title", markup=False)
+            yield PlainStatic("Interview date", id="plan-form-title")
             yield Label("Date (YYYY-MM-DD)")
             yield Input(
                 current.date.isoformat() if current else "",
@@ -73,10 +73,10 @@ class PlanFormScreen(ModalScreen[Interview | None]):
             yield Input(str(current.target_recall if current else 0.9), id="plan-target")
             yield Label("Decks (Space marks; none = all decks)")
             yield SelectionList[str](
-                *[Selection(Content(d.deck.name), d.id, d.id in chosen) for d in self.fp.library],
+                *[Selection(plain_content(d.name), d.id, d.id in chosen) for d in self.fp.library],
                 id="plan-decks",
             )
-            yield Static("", id="plan-form-error", markup=False)
+            yield PlainStatic("", id="plan-form-error")
         yield Footer()
 
     def on_mount(self) -> None:

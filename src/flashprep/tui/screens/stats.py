@@ -23,10 +23,11 @@ from flashprep.core.history import Cancelled
 from flashprep.core.historycache import HistoryReader
 from flashprep.core.stats import StatsQuery, compute_stats
 from flashprep.core.statsranges import RANGE_LABELS, RANGES
-from flashprep.core.text import clean
+from flashprep.core.text import clean, one_line
 from flashprep.core.tomlerrors import DataFileError
 from flashprep.tui.widgets.card import KeyBar
 from flashprep.tui.widgets.charts import BarChart, Heatmap, Series, ShareBar, text_table
+from flashprep.tui.widgets.plain import PlainStatic
 
 if TYPE_CHECKING:
     from flashprep.core.history import History
@@ -215,18 +216,18 @@ all time); arrows, **PgUp**/**PgDn** scroll; **Escape** goes back.
                 type_to_search=False,
                 compact=True,
             )
-            yield Static("", id="stats-status", markup=False)
+            yield PlainStatic("", id="stats-status")
         with VerticalScroll(id="stats-body"):
             # Hidden until the statistics are computed; set here, not once mounted, so that
             # mounting does not lay the screen out twice.
-            yield Static("Computing your statistics…", id="stats-empty", markup=False)
+            yield PlainStatic("Computing your statistics…", id="stats-empty")
             grid = Container(id="stats-grid")
             grid.display = False
             with grid:
-                yield _panel("Today", Static(id="stats-today", markup=False), id="panel-today")
+                yield _panel("Today", PlainStatic(id="stats-today"), id="panel-today")
                 yield _panel(
                     "Calendar",
-                    Static(id="stats-streak", markup=False),
+                    PlainStatic(id="stats-streak"),
                     Heatmap(id="stats-heatmap"),
                     id="panel-calendar",
                 )
@@ -240,13 +241,13 @@ all time); arrows, **PgUp**/**PgDn** scroll; **Escape** goes back.
                         ],
                         id="stats-reviews",
                     ),
-                    Static(id="stats-range-summary", markup=False),
+                    PlainStatic(id="stats-range-summary"),
                     id="panel-reviews",
                 )
                 yield _panel(
                     "Due in the next 30 days",
                     BarChart([Series("due", "accent")], id="stats-forecast"),
-                    Static(id="stats-load", markup=False),
+                    PlainStatic(id="stats-load"),
                     id="panel-forecast",
                 )
                 yield _panel(
@@ -347,7 +348,7 @@ all time); arrows, **PgUp**/**PgDn** scroll; **Escape** goes back.
         empty.update(f"Statistics unavailable: {message}")
         empty.display = True
         self.query_one("#stats-grid").display = False
-        self.notify(message, title="Statistics", severity="error", markup=False)
+        self.notify(one_line(message), title="Statistics", severity="error", markup=False)
 
     # drawing
 

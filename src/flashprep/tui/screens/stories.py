@@ -13,12 +13,13 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from flashprep.core.stories import Story, StoryBank, behavioral_questions, new_story_id
-from flashprep.core.text import clean
+from flashprep.core.text import clean, one_line
 from flashprep.core.tomlerrors import DataFileError
 from flashprep.tui.editor import external_editor
 from flashprep.tui.screens import SHARED_CSS
 from flashprep.tui.screens.confirm import ConfirmScreen
 from flashprep.tui.screens.story_form import StoryFormScreen
+from flashprep.tui.widgets.plain import PlainStatic
 from flashprep.tui.widgets.story_panel import story_text
 
 if TYPE_CHECKING:
@@ -62,7 +63,7 @@ def open_story_form(
                 )
             files.save(bank.put(result))
         except (OSError, DataFileError) as exc:
-            app.notify(f"Story not saved: {exc}", severity="error", markup=False)
+            app.notify(one_line(f"Story not saved: {exc}"), severity="error", markup=False)
             return
         app.notify("Story saved.", timeout=2)
         if on_saved is not None:
@@ -118,9 +119,9 @@ links a story there).
 
     def compose(self) -> ComposeResult:
         with Vertical(id="stories"):
-            yield Static(id="stories-title", markup=False)
+            yield PlainStatic(id="stories-title")
             yield DataTable(id="story-table", cursor_type="row", zebra_stripes=True)
-            yield Static(id="story-detail", markup=False)
+            yield PlainStatic(id="story-detail")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -138,7 +139,9 @@ links a story there).
         try:
             return self.fp.stories.load()
         except DataFileError as exc:
-            self.notify(str(exc), title="Stories not read", severity="error", markup=False)
+            self.notify(
+                one_line(str(exc)), title="Stories not read", severity="error", markup=False
+            )
             return StoryBank()
 
     def refresh_list(self, select: str | None = None) -> None:
@@ -209,7 +212,7 @@ links a story there).
             try:
                 files.save(files.load().remove(story.id))
             except (OSError, DataFileError) as exc:
-                self.notify(f"Not deleted: {exc}", severity="error", markup=False)
+                self.notify(one_line(f"Not deleted: {exc}"), severity="error", markup=False)
                 return
             self.notify("Story deleted.", timeout=2)
             self.refresh_list()

@@ -23,6 +23,7 @@ from flashprep.core.tomlerrors import DataFileError
 from flashprep.tui.editor import edit_in_editor, external_editor
 from flashprep.tui.screens import SHARED_CSS
 from flashprep.tui.screens.confirm import ConfirmScreen
+from flashprep.tui.widgets.plain import PlainStatic
 
 PROMPTS = {
     "situation": "Situation: where and when; the context in two or three sentences",
@@ -111,7 +112,7 @@ take Enter; **Tab** moves to the next field.
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="story-form"):
-            yield Static(self.form_title, id="story-form-title", markup=False)
+            yield PlainStatic(self.form_title, id="story-form-title")
             yield Label("Title")
             yield Input(self.story.title, id="title", placeholder="A short name for the story")
             for name in STAR_FIELDS:
@@ -123,7 +124,7 @@ take Enter; **Tab** moves to the next field.
             yield Input(", ".join(self.story.tags), id="tags")
             yield Label("Questions this story answers (Space marks)")
             yield SelectionList[str](*self._selections(self.story), id="questions")
-        yield Static("", id="form-error", markup=False)
+        yield PlainStatic("", id="form-error")
         yield Footer()
 
     def _selections(self, story: Story) -> list[Selection[str]]:

@@ -8,10 +8,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Footer
 
 from flashprep.core.clock import format_interval
 from flashprep.core.drill import Summary
+from flashprep.tui.widgets.plain import PlainStatic
 
 
 def summary_text(summary: Summary, now: datetime) -> str:
@@ -74,7 +75,7 @@ What you just did, and when cards come back. **Enter** or **Escape** returns to 
         app = self.app
         now = app.store.now() if isinstance(app, FlashprepApp) else datetime.now(UTC)
         with Vertical(id="summary"):
-            yield Static(summary_text(self.summary, now), id="summary-text", markup=False)
+            yield PlainStatic(summary_text(self.summary, now), id="summary-text")
         yield Footer()
 
     def action_back(self) -> None:

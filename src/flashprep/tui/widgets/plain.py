@@ -1,0 +1,50 @@
+"""Text that may come from a file, on screen: cleaned of escapes and controls (core.text), never
+markup. Screens show deck, story and file text through these, so a sink cannot forget to clean."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.content import Content
+from textual.visual import VisualType
+from textual.widgets import Static
+
+from flashprep.core.text import clean, one_line
+
+
+def cleaned(content: VisualType) -> VisualType:
+    """`content` with nothing a terminal would act on: a string cleaned; styled text kept as it
+    is when it is clean already, else replaced by its cleaned plain text (styles dropped)."""
+    if isinstance(content, str):
+        return clean(content)
+    if isinstance(content, Text | Content):
+        plain = content.plain
+        shown = clean(plain)
+        if shown != plain:
+            return Text(shown)
+    return content
+
+
+def plain(text: str, style: str = "") -> Text:
+    """A one-line cell or label of file text (a table cell, a list entry): cleaned, never markup."""
+    return Text(one_line(text), style=style)
+
+
+def plain_content(text: str) -> Content:
+    """The same as Textual content (a list entry, a palette hit): cleaned, one line, not markup."""
+    return Content(one_line(text))
+
+
+class PlainStatic(Static):
+    """A Static that never reads markup and cleans what it is given, at creation and update."""
+
+    def __init__(
+        self,
+        content: VisualType = "",
+        *,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(cleaned(content), markup=False, id=id, classes=classes)
+
+    def update(self, content: VisualType = "", *, layout: bool = True) -> None:
+        super().update(cleaned(content), layout=layout)
