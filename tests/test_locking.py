@@ -9,6 +9,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -105,7 +106,7 @@ WRITERS: dict[str, list[str]] = {
     "drill": ["drill"],
     "mock": ["mock"],
     "import": ["import", str(Path(__file__).parent / "data" / "anki" / "small-modern.apkg")],
-    "plan": ["plan", "--date", "2099-01-01"],
+    "plan": ["plan", "--date", (date.today() + timedelta(days=30)).isoformat()],
 }
 """Commands that change a user's files: refused while another process holds the user's lock."""
 

@@ -139,3 +139,19 @@ async def test_home_says_when_the_interview_is_today(make_app: MakeApp, store: U
     async with app.run_test(size=SIZE):
         title = str(app.screen.query_one("#home-title", Static).content)
         assert f"Interview today ({today.isoformat()})" in title
+
+
+@pytest.mark.parametrize("error", [OverflowError("date value out of range"), RuntimeError("bug")])
+async def test_a_failed_computation_is_shown_not_computing_for_ever(
+    make_app: MakeApp, monkeypatch: pytest.MonkeyPatch, error: Exception
+) -> None:
+    def broken(*args: object) -> None:
+        raise error
+
+    monkeypatch.setattr("flashprep.tui.screens.plan.readiness", broken)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("p")
+        await settle(app, pilot)
+        status = str(app.screen.query_one("#plan-status", Static).content)
+        assert status == f"Could not compute the plan: {error}"

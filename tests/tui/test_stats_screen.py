@@ -196,6 +196,27 @@ async def test_an_unreadable_log_is_shown_not_raised(
         assert "2026-10.toml" in text(screen, "#stats-empty")
 
 
+@pytest.mark.parametrize(
+    "error", [OverflowError("date value out of range"), RuntimeError("bug"), KeyError("x")]
+)
+async def test_any_failure_of_the_computation_is_shown(
+    make_app: MakeApp, monkeypatch: pytest.MonkeyPatch, error: Exception
+) -> None:
+    def broken(*args: object) -> None:
+        raise error
+
+    monkeypatch.setattr("flashprep.tui.screens.stats.compute_stats", broken)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("s")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, StatsScreen)
+        assert "Statistics unavailable" in text(screen, "#stats-empty")
+        assert str(error) in text(screen, "#stats-empty")
+        assert "computing" not in text(screen, "#stats-status")
+
+
 async def test_s_from_the_drill_summary_and_back(make_app: MakeApp) -> None:
     app = make_app("drill", ["beta"])
     async with app.run_test(size=(90, 30)) as pilot:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from textual.widgets import DataTable, Input, SelectionList, Static, TextArea
@@ -129,7 +130,8 @@ async def test_editing_in_editor_saves_a_valid_story_and_keeps_an_invalid_one(
     )
     seen: list[str] = []
 
-    def fake_editor(app: object, editor: str, text: str, prefix: str) -> str:
+    def fake_editor(app: object, editor: str, text: str, prefix: str, folder: Path) -> str:
+        assert folder == store.folder / "cache"  # the user's own folder, not the system's
         seen.append(text)
         return next(edits)(text)
 

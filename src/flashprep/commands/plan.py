@@ -16,7 +16,6 @@ from flashprep.commands.common import (
     show_json,
 )
 from flashprep.core.lock import LockedError, UserLock
-from flashprep.core.profilemodels import interview_date_problem
 
 
 def register(sub: Any) -> None:
@@ -48,6 +47,8 @@ def register(sub: Any) -> None:
 
 
 def parse_date(text: str, today: date) -> date:
+    from flashprep.core.profilemodels import interview_date_problem  # pydantic: not at start-up
+
     try:
         day = date.fromisoformat(text)
     except ValueError:

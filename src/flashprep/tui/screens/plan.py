@@ -12,6 +12,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
+from textual.worker import Worker, WorkerState
 
 from flashprep.core.drill import Drill
 from flashprep.core.plan import TodayPlan, TopicReadiness, readiness, today_plan, weakest_cards
@@ -140,6 +141,12 @@ how often you ran over the target).
             self.app.call_from_thread(self.show_data, data)
 
         self.run_worker(compute, thread=True, exclusive=True, group="plan", exit_on_error=False)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A computation that failed says so, instead of "Computing…" for ever."""
+        if event.worker.group == "plan" and event.state == WorkerState.ERROR:
+            error = f"Could not compute the plan: {event.worker.error}"
+            self.query_one("#plan-status", Static).update(one_line(error))
 
     def show_data(self, data: PlanData) -> None:
         self.data = data

@@ -17,7 +17,7 @@ from textual.containers import Container, Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Label, Select, Static
-from textual.worker import get_current_worker
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from flashprep.core.history import Cancelled
 from flashprep.core.historycache import HistoryReader
@@ -336,6 +336,11 @@ all time); arrows, **PgUp**/**PgDn** scroll; **Escape** goes back.
             self.refresh_stats()
         else:
             self.show_stats(stats)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """Any other failure of the computation is shown too, never "computing…" for ever."""
+        if event.worker.group == "stats" and event.state == WorkerState.ERROR:
+            self._failed(one_line(str(event.worker.error)))
 
     def _failed(self, message: str) -> None:
         self._busy = False
