@@ -179,7 +179,11 @@ On a behavioral question, after the answer is shown, your linked STAR stories sh
                 return  # the same, caught later in the removal
             self.drill.store.decode_states()
         if self._pending_back is not None:
-            self.query_one("#back", CardMarkdown).show(self._pending_back)
+            back = next(iter(self.query("#back").results(CardMarkdown)), None)
+            if back is None:  # its row is still being mounted (a busy machine): after the refresh
+                self.call_after_refresh(self.fill_back)
+                return
+            back.show(self._pending_back)
             self._pending_back = None
 
     def _mount_answer(self) -> None:
