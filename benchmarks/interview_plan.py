@@ -19,13 +19,13 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from flashprep.core.drill import Drill
-from flashprep.core.library import DeckLibrary
+from flashprep.core.decks.library import DeckLibrary
+from flashprep.core.interview.plan import readiness, today_plan, weakest_cards
 from flashprep.core.paths import Home
-from flashprep.core.plan import readiness, today_plan, weakest_cards
-from flashprep.core.profile import Interview, Profile, save_profile
-from flashprep.core.scheduler import CardState
-from flashprep.core.userstore import UserStore
+from flashprep.core.scheduling.scheduler import CardState
+from flashprep.core.storage.profile import Interview, Profile, save_profile
+from flashprep.core.storage.userstore import UserStore
+from flashprep.core.study.drill import Drill
 
 NOW = datetime(2026, 11, 26, 15, tzinfo=UTC)
 

@@ -32,13 +32,13 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from flashprep.core.clock import day_start
-from flashprep.core.historycache import HistoryReader
-from flashprep.core.library import DeckLibrary
+from flashprep.core.decks.library import DeckLibrary
 from flashprep.core.paths import Home
-from flashprep.core.profile import Profile, save_profile
-from flashprep.core.reviewlog import LOG_HEADER, LogEntry, entry_to_toml, month_file
-from flashprep.core.stats import RANGES, StatsQuery, compute_stats
-from flashprep.core.userstore import Replayed, UserStore, apply_entry
+from flashprep.core.stats.historycache import HistoryReader
+from flashprep.core.stats.report import RANGES, StatsQuery, compute_stats
+from flashprep.core.storage.profile import Profile, save_profile
+from flashprep.core.storage.reviewlog import LOG_HEADER, LogEntry, entry_to_toml, month_file
+from flashprep.core.storage.userstore import Replayed, UserStore, apply_entry
 
 USER = "bench"
 TAGS = [f"topic-{i:02d}" for i in range(40)]

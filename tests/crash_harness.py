@@ -42,11 +42,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from flashprep.core import statecache
-from flashprep.core.backup import backup_files, list_backups
 from flashprep.core.paths import Home
-from flashprep.core.profile import Profile, load_profile, save_profile
-from flashprep.core.reviewlog import (
+from flashprep.core.storage import statecache
+from flashprep.core.storage.backup import backup_files, list_backups
+from flashprep.core.storage.profile import Profile, load_profile, save_profile
+from flashprep.core.storage.reviewlog import (
     LOG_HEADER,
     LogEntry,
     entry_to_toml,
@@ -55,7 +55,7 @@ from flashprep.core.reviewlog import (
     parse_log,
     read_all,
 )
-from flashprep.core.userstore import Replayed, UserStore, apply_entry, parse_checkpoint
+from flashprep.core.storage.userstore import Replayed, UserStore, apply_entry, parse_checkpoint
 
 DECK_ID = "crash"
 CARDS = 300

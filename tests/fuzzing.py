@@ -15,8 +15,8 @@ from typing import Any
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
+from flashprep.core.files.tomlerrors import DataFileError
 from flashprep.core.text import clean
-from flashprep.core.tomlerrors import DataFileError
 
 EXPLORE = os.environ.get("FLASHPREP_HYPOTHESIS") == "explore"
 

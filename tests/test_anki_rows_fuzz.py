@@ -17,10 +17,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from flashprep.core.files.tomlerrors import DataFileError
 from flashprep.core.importers.ankipackage import READ_TABLES, STEPS_PER_BYTE, read_package
 from flashprep.core.importers.source import ImportSource
-from flashprep.core.reviewlog import LogEntry, check_entry
-from flashprep.core.tomlerrors import DataFileError
+from flashprep.core.storage.reviewlog import LogEntry, check_entry
 from hostilecol import loosen, package, tables
 
 from fuzzing import budget, one_line_error

@@ -7,11 +7,11 @@ import os
 import stat
 from collections.abc import Callable
 
-from flashprep.core import backup
-from flashprep.core.backup import backup_files, list_backups, make_backup, newest_backup
-from flashprep.core.lock import UserLock
+from flashprep.core.files.lock import UserLock
 from flashprep.core.paths import Home
-from flashprep.core.userstore import UserStore
+from flashprep.core.storage import backup
+from flashprep.core.storage.backup import backup_files, list_backups, make_backup, newest_backup
+from flashprep.core.storage.userstore import UserStore
 
 from helpers import FakeClock
 

@@ -11,16 +11,17 @@ from pathlib import Path
 
 import pytest
 
-from flashprep.core import deckindex, userstore
-from flashprep.core.deck import Card, load_deck
-from flashprep.core.deckindex import CARD_FIELDS, CardRecord
-from flashprep.core.drill import Drill
-from flashprep.core.library import DeckLibrary
+from flashprep.core.decks import index as deckindex
+from flashprep.core.decks.deck import Card, load_deck
+from flashprep.core.decks.index import CARD_FIELDS, CardRecord
+from flashprep.core.decks.library import DeckLibrary
+from flashprep.core.files.tomlerrors import DataFileError
 from flashprep.core.paths import Home
-from flashprep.core.profile import Settings
-from flashprep.core.tomlerrors import DataFileError
-from flashprep.core.usersettings import UserSettings
-from flashprep.core.userstore import UserStore
+from flashprep.core.storage import userstore
+from flashprep.core.storage.profile import Settings
+from flashprep.core.storage.usersettings import UserSettings
+from flashprep.core.storage.userstore import UserStore
+from flashprep.core.study.drill import Drill
 
 from helpers import FakeClock
 
@@ -252,9 +253,9 @@ flashprep.cli.build_parser().parse_args(["drill"])
 import flashprep.tui.app, flashprep.tui.screens.drill, flashprep.tui.screens.home
 import flashprep.tui.screens.stats
 from flashprep.core.paths import Home
-from flashprep.core.library import DeckLibrary
-from flashprep.core.userstore import UserStore
-from flashprep.core.drill import Drill
+from flashprep.core.decks.library import DeckLibrary
+from flashprep.core.storage.userstore import UserStore
+from flashprep.core.study.drill import Drill
 home = Home(Path({str(tmp_path / "home")!r}))
 library = DeckLibrary.load(home, Path({str(decks_dir)!r}))
 store = UserStore(home, "tester")
@@ -295,7 +296,7 @@ def test_a_new_user_gets_a_profile_when_the_tui_opens(
     """Opening flashprep writes the default profile (and its cache) at once, so that the next
     start reads the cache instead of building the defaults again (with pydantic)."""
     from flashprep.cli import main
-    from flashprep.core import profile
+    from flashprep.core.storage import profile
     from flashprep.tui.app import FlashprepApp
 
     monkeypatch.setattr(FlashprepApp, "run", lambda self: None)  # no terminal here
@@ -332,7 +333,7 @@ def test_tags_from_the_deck_index_are_the_cards_tags(home: Home, decks_dir: Path
 def test_a_new_profile_is_the_model_of_its_seed(seed: int) -> None:
     """A new user's profile is written and read without pydantic; file and values are what the
     validated model of the same seed gives, and anything else comes from that model."""
-    from flashprep.core.profile import NewProfile, Profile, profile_to_toml
+    from flashprep.core.storage.profile import NewProfile, Profile, profile_to_toml
 
     new, model = NewProfile(seed), Profile(seed=seed)
     assert new.data() == model.model_dump(exclude_none=True)

@@ -165,7 +165,7 @@ def test_version_and_module_entry_point() -> None:
 def test_second_writer_is_refused_with_the_holder_named(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    from flashprep.core.lock import UserLock
+    from flashprep.core.files.lock import UserLock
 
     folder = tmp_path / "home" / "users" / "tester"
     with UserLock(folder):
@@ -175,9 +175,9 @@ def test_second_writer_is_refused_with_the_holder_named(
 
 
 def _grade_first_bundled_card(tmp_path: Path, rating: int = 3) -> str:
-    from flashprep.core.library import DeckLibrary
+    from flashprep.core.decks.library import DeckLibrary
     from flashprep.core.paths import Home
-    from flashprep.core.userstore import UserStore
+    from flashprep.core.storage.userstore import UserStore
 
     home = Home(tmp_path / "home")
     key = DeckLibrary.load(home).card_keys()[0]
@@ -243,7 +243,7 @@ def test_stats_bad_options(
 def test_stats_without_json_opens_the_screen_holding_the_lock(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    from flashprep.core.lock import UserLock
+    from flashprep.core.files.lock import UserLock
     from flashprep.tui.app import FlashprepApp
 
     opened: list[tuple[str, list[str] | None, str]] = []

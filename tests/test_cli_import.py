@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from flashprep.cli import main
-from flashprep.core.deck import load_deck
-from flashprep.core.lock import UserLock
+from flashprep.core.decks.deck import load_deck
+from flashprep.core.files.lock import UserLock
 from flashprep.core.paths import Home
 
 DATA = Path(__file__).parent / "data" / "anki"

@@ -11,12 +11,12 @@ import pytest
 from textual.binding import Binding
 
 from flashprep.cli import main
-from flashprep.core.lock import UserLock
-from flashprep.core.mock import MockRound
-from flashprep.core.mockchoice import MockOptions
+from flashprep.core.files.lock import UserLock
+from flashprep.core.interview.mock import MockRound
+from flashprep.core.interview.mockquestions import MockOptions
+from flashprep.core.interview.stories import Story, StoryBank, save_stories
 from flashprep.core.paths import Home
-from flashprep.core.stories import Story, StoryBank, save_stories
-from flashprep.core.userstore import UserStore
+from flashprep.core.storage.userstore import UserStore
 from flashprep.tui.screens.home import HomeScreen
 
 Capture = pytest.CaptureFixture[str]
@@ -198,7 +198,7 @@ def test_mock_mistakes_are_one_line_errors(capsys: Capture, args: list[str], mes
 def test_mock_history_lists_rounds(capsys: Capture, tmp_path: Path) -> None:
     code, out, _ = run_cli(capsys, "mock", "--history")
     assert code == 0 and "No mock interviews yet" in out
-    from flashprep.core.library import DeckLibrary
+    from flashprep.core.decks.library import DeckLibrary
 
     home = Home(tmp_path / "home")
     store = UserStore(home, "tester")

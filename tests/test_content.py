@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from flashprep.core.deck import Deck, load_deck
+from flashprep.core.decks.deck import Deck, load_deck
 from flashprep.core.paths import bundled_decks_dir
 
 DECKS = sorted(bundled_decks_dir().glob("*.toml"))

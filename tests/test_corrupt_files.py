@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from flashprep.cli import main
-from flashprep.core.deck import DeckError, parse_deck
-from flashprep.core.library import DeckLibrary
+from flashprep.core.decks.deck import DeckError, parse_deck
+from flashprep.core.decks.library import DeckLibrary
+from flashprep.core.files.tomlerrors import DataFileError
 from flashprep.core.paths import Home
-from flashprep.core.tomlerrors import DataFileError
-from flashprep.core.userstore import UserStore
+from flashprep.core.storage.userstore import UserStore
 
 from helpers import FakeClock
 

@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 
 from flashprep.cli import main
-from flashprep.core.deck import Card
-from flashprep.core.library import DeckLibrary
-from flashprep.core.lock import UserLock
+from flashprep.core.decks.deck import Card
+from flashprep.core.decks.library import DeckLibrary
+from flashprep.core.files.lock import UserLock
 from flashprep.core.paths import Home
-from flashprep.core.reviewlog import partial_path
-from flashprep.core.userstore import UserStore
+from flashprep.core.storage.reviewlog import partial_path
+from flashprep.core.storage.userstore import UserStore
 
 from helpers import FakeClock
 
@@ -136,7 +136,7 @@ def test_records_are_fsynced_and_derived_files_are_not(
 ) -> None:
     """A grade and a checkpoint reach the disk (fsync); caches and the lock's info are written
     atomically but not fsynced: they are checked when read, and an fsync can stall start-up."""
-    from flashprep.core import fileio
+    from flashprep.core.files import fileio
 
     synced: list[int] = []
     real = os.fsync
@@ -235,7 +235,7 @@ def _killed_export(target: Path, deck: str = "python") -> None:
     """Run `flashprep export -o target` in a process that dies just before the rename."""
     code = (
         "import os, sys\n"
-        "import flashprep.core.fileio as f\n"
+        "import flashprep.core.files.fileio as f\n"
         "real = os.replace\n"
         f"f.os.replace = lambda a, b: os._exit(9) if str(b) == {str(target)!r} else real(a, b)\n"
         "from flashprep.cli import main\n"
@@ -251,7 +251,7 @@ def _killed_export(target: Path, deck: str = "python") -> None:
 def test_a_killed_export_leaves_its_temporary_file_to_the_next_start_only(
     tmp_path: Path, home: Home, library: DeckLibrary, clock: FakeClock
 ) -> None:
-    from flashprep.core.userstore import UserStore
+    from flashprep.core.storage.userstore import UserStore
 
     out = tmp_path / "out"
     out.mkdir()
@@ -279,7 +279,7 @@ def test_a_killed_export_leaves_its_temporary_file_to_the_next_start_only(
 
 
 def test_a_pending_record_never_deletes_what_is_not_a_temporary_file(tmp_path: Path) -> None:
-    from flashprep.core.fileio import PendingTemps
+    from flashprep.core.files.fileio import PendingTemps
 
     pending = PendingTemps(tmp_path / "pending", min_age=0)
     kept = [tmp_path / "report.csv", tmp_path / ".report.csv", tmp_path / "dir.x.ab.tmp"]

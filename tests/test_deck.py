@@ -6,16 +6,16 @@ from pathlib import Path
 
 import pytest
 
-from flashprep.core.deck import DeckError, load_deck, parse_deck, target_seconds
-from flashprep.core.library import (
+from flashprep.core.decks.deck import DeckError, load_deck, parse_deck, target_seconds
+from flashprep.core.decks.library import (
     DeckLibrary,
     card_from_toml,
     card_key,
     card_to_toml,
     deck_to_toml,
 )
+from flashprep.core.files.tomlerrors import DataFileError
 from flashprep.core.paths import Home
-from flashprep.core.tomlerrors import DataFileError
 
 GOOD = b"""id = "demo"
 name = "Demo"

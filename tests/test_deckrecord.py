@@ -7,10 +7,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from flashprep.core.deck import Card, Deck
-from flashprep.core.deckindex import CardRecord, card_record
-from flashprep.core.deckrecord import CardInvalid, DeckRecord, checked_card, checked_deck
-from flashprep.core.library import deck_to_toml
+from flashprep.core.decks.deck import Card, Deck
+from flashprep.core.decks.index import CardRecord, card_record
+from flashprep.core.decks.library import deck_to_toml
+from flashprep.core.decks.record import CardInvalid, DeckRecord, checked_card, checked_deck
 
 # Text near every edge of the rules: blank, spaces of all kinds, controls, lone surrogates,
 # characters outside the BMP, ids with a trailing newline, tags with a space inside.

@@ -8,12 +8,12 @@ from datetime import UTC, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from flashprep.core import statecache
 from flashprep.core.clock import day_start
-from flashprep.core.drill import Drill, deck_counts
-from flashprep.core.library import DeckLibrary
-from flashprep.core.scheduler import CardState
-from flashprep.core.userstore import Replayed, UserStore
+from flashprep.core.decks.library import DeckLibrary
+from flashprep.core.scheduling.scheduler import CardState
+from flashprep.core.storage import statecache
+from flashprep.core.storage.userstore import Replayed, UserStore
+from flashprep.core.study.drill import Drill, deck_counts
 
 from fuzzing import budget
 from helpers import FakeClock

@@ -15,7 +15,7 @@ from anki.collection import (
     ImportCsvRequest,
 )
 
-from flashprep.core.deck import Card, Deck, load_deck
+from flashprep.core.decks.deck import Card, Deck, load_deck
 from flashprep.core.exporters import export_deck
 from flashprep.core.exporters.html import markdown_to_html
 from flashprep.core.importers import read_source

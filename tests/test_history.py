@@ -12,12 +12,12 @@ from datetime import timedelta
 
 import pytest
 
-from flashprep.core.history import History, Review
-from flashprep.core.historycache import HistoryReader, load_history
-from flashprep.core.profile import load_profile
-from flashprep.core.reviewlog import LOG_HEADER, LogEntry, entry_to_toml, log_files
-from flashprep.core.tomlerrors import DataFileError
-from flashprep.core.userstore import UserStore
+from flashprep.core.files.tomlerrors import DataFileError
+from flashprep.core.stats.history import History, Review
+from flashprep.core.stats.historycache import HistoryReader, load_history
+from flashprep.core.storage.profile import load_profile
+from flashprep.core.storage.reviewlog import LOG_HEADER, LogEntry, entry_to_toml, log_files
+from flashprep.core.storage.userstore import UserStore
 
 from helpers import FakeClock
 
@@ -223,7 +223,7 @@ def test_a_broken_log_is_an_error_naming_the_file(store: UserStore, clock: FakeC
 
 
 def test_a_cancelled_read_stops(store: UserStore, clock: FakeClock) -> None:
-    from flashprep.core.history import Cancelled
+    from flashprep.core.stats.history import Cancelled
 
     study(store, clock, days=1)
     with pytest.raises(Cancelled):
@@ -234,9 +234,9 @@ def test_the_columns_hold_the_same_reviews_as_the_replay(
     store: UserStore, clock: FakeClock
 ) -> None:
     """The history read through the cache (columns) equals the Reviews of a plain replay."""
-    from flashprep.core.history import replay
-    from flashprep.core.reviewlog import read_log_blocks
-    from flashprep.core.userstore import Replayed
+    from flashprep.core.stats.history import replay
+    from flashprep.core.storage.reviewlog import read_log_blocks
+    from flashprep.core.storage.userstore import Replayed
 
     study(store, clock)
     store.grade("alpha/one", 1, 2500)

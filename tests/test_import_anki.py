@@ -13,11 +13,11 @@ import pytest
 import zstandard
 
 from ankibuild import Sample, build_sample
-from flashprep.core.deck import Card
+from flashprep.core.decks.deck import Card
+from flashprep.core.files.tomlerrors import DataFileError
 from flashprep.core.importers import ankipackage, read_source
 from flashprep.core.importers.ankipackage import read_package
 from flashprep.core.importers.source import ImportSource
-from flashprep.core.tomlerrors import DataFileError
 
 DATA = Path(__file__).parent / "data" / "anki"
 FIXTURE_FRONTS = {

@@ -16,15 +16,15 @@ import pytest
 import tomli_w
 
 from ankibuild import Sample, build_sample
-from flashprep.core.deck import load_deck
+from flashprep.core.decks.deck import load_deck
+from flashprep.core.decks.library import DeckLibrary
+from flashprep.core.files.lock import LockedError
+from flashprep.core.files.tomlerrors import DataFileError
 from flashprep.core.importers.apply import ImportRefused, import_files
-from flashprep.core.library import DeckLibrary
-from flashprep.core.lock import LockedError
 from flashprep.core.paths import Home
-from flashprep.core.profile import Profile, save_profile
-from flashprep.core.reviewlog import LogEntry, log_files, read_all, read_log_file
-from flashprep.core.tomlerrors import DataFileError
-from flashprep.core.userstore import Replayed, UserStore, apply_entry
+from flashprep.core.storage.profile import Profile, save_profile
+from flashprep.core.storage.reviewlog import LogEntry, log_files, read_all, read_log_file
+from flashprep.core.storage.userstore import Replayed, UserStore, apply_entry
 
 from helpers import FakeClock
 
@@ -312,7 +312,7 @@ def test_an_import_on_a_full_disk_changes_nothing_and_names_the_file(
     """The disk fills at each write of an import of decks and history in turn: either the
     import stops with an error naming a file and every file is as before, or (a failure that
     does not matter, such as a folder's fsync) it completes."""
-    import flashprep.core.fileio as fileio
+    import flashprep.core.files.fileio as fileio
 
     _, paths = built
     real = getattr(os, failing)
@@ -366,7 +366,7 @@ def test_the_cli_names_the_file_when_the_disk_is_full(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    import flashprep.core.fileio as fileio
+    import flashprep.core.files.fileio as fileio
     from flashprep.cli import main
 
     _, paths = built

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 
+from flashprep.core.files.tomlerrors import DataFileError
 from flashprep.core.importers import read_source
-from flashprep.core.tomlerrors import DataFileError
 
 from fuzzing import mutated
 

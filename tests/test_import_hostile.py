@@ -20,16 +20,16 @@ from hypothesis import strategies as st
 
 from flashprep.cli import main
 from flashprep.core.clock import INSTANT_RANGE
+from flashprep.core.decks.library import DeckLibrary
 from flashprep.core.exporters import export_deck
+from flashprep.core.files.staging import GRACE_SECONDS, LOCK_NAME, tidy_staging
+from flashprep.core.files.tomlerrors import DataFileError
 from flashprep.core.importers import ankipackage, read_source, source
 from flashprep.core.importers.apply import import_files
 from flashprep.core.importers.source import ImportSource, SourceReview
-from flashprep.core.library import DeckLibrary
 from flashprep.core.paths import Home
-from flashprep.core.reviewlog import ACTIONS, LogEntry, entry_to_toml, parse_log, read_all
-from flashprep.core.staging import GRACE_SECONDS, LOCK_NAME, tidy_staging
-from flashprep.core.tomlerrors import DataFileError
-from flashprep.core.userstore import UserStore
+from flashprep.core.storage.reviewlog import ACTIONS, LogEntry, entry_to_toml, parse_log, read_all
+from flashprep.core.storage.userstore import UserStore
 from hostilecol import loosen, package
 
 from fuzzing import budget, one_line_error

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from flashprep.core.files.tomlerrors import DataFileError
 from flashprep.core.importers.markdown import read_markdown
-from flashprep.core.tomlerrors import DataFileError
 
 EXAMPLE = """\
 # Behavioral questions

@@ -10,11 +10,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from flashprep.core.deck import Card
+from flashprep.core.decks.deck import Card
+from flashprep.core.files.tomlerrors import DataFileError
 from flashprep.core.importers import read_source
 from flashprep.core.importers.delimited import read_delimited
 from flashprep.core.importers.source import ImportSource, card_id_for_guid
-from flashprep.core.tomlerrors import DataFileError
 
 DATA = Path(__file__).parent / "data" / "anki"
 

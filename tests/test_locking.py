@@ -15,15 +15,15 @@ from pathlib import Path
 import pytest
 
 from flashprep.cli import build_parser, main
-from flashprep.core.deck import Card
-from flashprep.core.library import DeckLibrary
-from flashprep.core.lock import LockedError, UserLock, decks_lock
+from flashprep.core.decks.deck import Card
+from flashprep.core.decks.library import DeckLibrary
+from flashprep.core.files.lock import LockedError, UserLock, decks_lock
 from flashprep.core.paths import Home
 
 HOLD = """
 import sys, time
 from pathlib import Path
-from flashprep.core.lock import UserLock
+from flashprep.core.files.lock import UserLock
 lock = UserLock(Path(sys.argv[1]), name=sys.argv[2])
 lock.acquire()
 print("holding", flush=True)
@@ -137,7 +137,7 @@ def test_every_command_is_classified_as_writer_or_reader() -> None:
 @pytest.fixture
 def used_user(home: Home, capsys: pytest.CaptureFixture[str]) -> Path:
     """A user with a profile, a log and a checkpoint (written through the real CLI code)."""
-    from flashprep.core.userstore import UserStore
+    from flashprep.core.storage.userstore import UserStore
 
     store = UserStore(home, "tester")
     store.grade("python/gil", 3)
@@ -181,7 +181,7 @@ def test_readers_work_while_the_user_is_locked_and_write_nothing(
 def test_card_edit_waits_for_the_decks_lock_then_names_the_holder(
     home: Home, library: DeckLibrary, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import flashprep.core.library as library_module
+    import flashprep.core.decks.library as library_module
 
     monkeypatch.setattr(library_module, "DECKS_WAIT_SECONDS", 0.2)
     card = library.card("alpha/a1")

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-import flashprep.core.fileio as fileio
-from flashprep.core.lock import UserLock
+import flashprep.core.files.fileio as fileio
+from flashprep.core.files.lock import UserLock
+from flashprep.core.files.tomlerrors import DataFileError
 from flashprep.core.paths import Home
-from flashprep.core.reviewlog import incomplete_tail, partial_path, read_all, read_log_file
-from flashprep.core.tomlerrors import DataFileError
-from flashprep.core.userstore import Replayed, UserStore, apply_entry
+from flashprep.core.storage.reviewlog import incomplete_tail, partial_path, read_all, read_log_file
+from flashprep.core.storage.userstore import Replayed, UserStore, apply_entry
 
 from helpers import FakeClock
 
@@ -194,7 +194,7 @@ def test_a_failed_fsync_is_taken_back(
 
 
 def test_incomplete_tail_ignores_a_file_that_ends_cleanly(tmp_path: Path) -> None:
-    from flashprep.core.reviewlog import LOG_HEADER
+    from flashprep.core.storage.reviewlog import LOG_HEADER
 
     assert incomplete_tail(b"") is None
     assert incomplete_tail(LOG_HEADER) is None
@@ -304,7 +304,7 @@ def test_a_cut_off_entry_with_nuls_is_set_aside_and_the_one_before_kept(
 def test_a_log_of_only_nuls_or_a_header_and_nuls_is_emptied_not_set_aside(
     home: Home, clock: FakeClock, make_store: Make
 ) -> None:
-    from flashprep.core.reviewlog import LOG_HEADER
+    from flashprep.core.storage.reviewlog import LOG_HEADER
 
     make_store().grade("alpha/a1", 3)
     newer = make_store().log_dir / "2026-12.toml"

@@ -10,14 +10,14 @@ from typing import Any
 
 import pytest
 
-from flashprep.core.library import DeckLibrary
-from flashprep.core.mock import MockRound, load_history, load_record
-from flashprep.core.mockchoice import MockOptions, choose_questions, parse_mix
-from flashprep.core.reviewlog import LogEntry, read_all
-from flashprep.core.scheduler import CardState
-from flashprep.core.timing import card_target, is_over, time_by_topic
-from flashprep.core.tomlerrors import DataFileError
-from flashprep.core.userstore import UserStore
+from flashprep.core.decks.library import DeckLibrary
+from flashprep.core.files.tomlerrors import DataFileError
+from flashprep.core.interview.mock import MockRound, load_history, load_record
+from flashprep.core.interview.mockquestions import MockOptions, choose_questions, parse_mix
+from flashprep.core.interview.timing import card_target, is_over, time_by_topic
+from flashprep.core.scheduling.scheduler import CardState
+from flashprep.core.storage.reviewlog import LogEntry, read_all
+from flashprep.core.storage.userstore import UserStore
 
 from helpers import FakeClock
 
@@ -197,7 +197,7 @@ def test_a_failed_apply_and_its_retry_grade_each_card_once(
     round is applied again, in the same session and after a restart."""
     import errno
 
-    import flashprep.core.fileio as fileio
+    import flashprep.core.files.fileio as fileio
 
     store = make_store()
     mock = _answered_round(library, store, clock)

@@ -8,10 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from flashprep.core.drill import Drill
-from flashprep.core.library import DeckLibrary
-from flashprep.core.paths import Home
-from flashprep.core.plan import (
+from flashprep.core.decks.library import DeckLibrary
+from flashprep.core.interview.plan import (
     Goal,
     bring_forward_day,
     due_by_plan,
@@ -24,9 +22,11 @@ from flashprep.core.plan import (
     today_plan,
     weakest_cards,
 )
-from flashprep.core.profile import Interview
-from flashprep.core.scheduler import NEW, CardState, Scheduler
-from flashprep.core.userstore import UserStore
+from flashprep.core.paths import Home
+from flashprep.core.scheduling.scheduler import NEW, CardState, Scheduler
+from flashprep.core.storage.profile import Interview
+from flashprep.core.storage.userstore import UserStore
+from flashprep.core.study.drill import Drill
 
 from helpers import START, FakeClock
 

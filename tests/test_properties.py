@@ -26,12 +26,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
-from flashprep.core.deck import Deck, parse_deck
-from flashprep.core.library import card_from_toml, card_to_toml
-from flashprep.core.lock import UserLock
+from flashprep.core.decks.deck import Deck, parse_deck
+from flashprep.core.decks.library import card_from_toml, card_to_toml
+from flashprep.core.files.lock import UserLock
+from flashprep.core.files.tomlerrors import DataFileError, key_line
 from flashprep.core.paths import Home
-from flashprep.core.profile import Profile, parse_profile, profile_to_toml, save_profile
-from flashprep.core.reviewlog import (
+from flashprep.core.scheduling.scheduler import Scheduler
+from flashprep.core.storage.profile import Profile, parse_profile, profile_to_toml, save_profile
+from flashprep.core.storage.reviewlog import (
     LOG_HEADER,
     PADDING,
     LogEntry,
@@ -43,9 +45,7 @@ from flashprep.core.reviewlog import (
     read_all,
     read_log,
 )
-from flashprep.core.scheduler import Scheduler
-from flashprep.core.tomlerrors import DataFileError, key_line
-from flashprep.core.userstore import (
+from flashprep.core.storage.userstore import (
     Replayed,
     UserStore,
     apply_entry,
@@ -357,7 +357,7 @@ test_histories.settings = budget(50, stateful_step_count=20)
 def test_a_failing_disk_leaves_disk_and_memory_in_agreement(
     fail_at: int, kind: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import flashprep.core.fileio as fileio
+    import flashprep.core.files.fileio as fileio
 
     with tempfile.TemporaryDirectory() as tmp:
         home = Home(Path(tmp) / "home")

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
-from flashprep.core.reviewlog import _quoted, month_file, toml_instant
+from flashprep.core.storage.reviewlog import _quoted, month_file, toml_instant
 
 from fuzzing import budget
 

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from flashprep.core.clock import day_start, format_interval, study_day
-from flashprep.core.scheduler import DECAY, NEW, CardState, Scheduler, SchedulerSettings
+from flashprep.core.scheduling.scheduler import DECAY, NEW, CardState, Scheduler, SchedulerSettings
 
 NOW = datetime(2026, 11, 26, 12, tzinfo=UTC)
 

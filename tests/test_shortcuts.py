@@ -15,13 +15,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from flashprep.core import deckindex
-from flashprep.core.deck import Card, Deck
-from flashprep.core.deckindex import CARD_FIELDS
+from flashprep.core.decks import index as deckindex
+from flashprep.core.decks.deck import Card, Deck
+from flashprep.core.decks.index import CARD_FIELDS
 from flashprep.core.importers import ankihtml
 from flashprep.core.importers.ankipackage import read_package
 from flashprep.core.importers.source import clean_tags
-from flashprep.core.scheduler import NEW, Scheduler, SchedulerSettings
+from flashprep.core.scheduling.scheduler import NEW, Scheduler, SchedulerSettings
 
 from fuzzing import budget
 

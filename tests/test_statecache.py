@@ -9,9 +9,9 @@ from datetime import UTC, date, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from flashprep.core import statecache
 from flashprep.core.clock import is_valid_instant
-from flashprep.core.scheduler import CardState
+from flashprep.core.scheduling.scheduler import CardState
+from flashprep.core.storage import statecache
 
 from fuzzing import budget
 

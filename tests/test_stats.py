@@ -13,10 +13,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from flashprep.core.clock import study_day
-from flashprep.core.history import History, Review
-from flashprep.core.library import DeckLibrary
-from flashprep.core.scheduler import NEW, CardState, Scheduler
-from flashprep.core.stats import (
+from flashprep.core.decks.library import DeckLibrary
+from flashprep.core.scheduling.scheduler import NEW, CardState, Scheduler
+from flashprep.core.stats.history import History, Review
+from flashprep.core.stats.report import (
     Calendar,
     Dated,
     StatsQuery,

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from flashprep.core.library import DeckLibrary
-from flashprep.core.stories import (
+from flashprep.core.decks.library import DeckLibrary
+from flashprep.core.files.tomlerrors import DataFileError
+from flashprep.core.interview.stories import (
     COMPETENCIES,
     Story,
     StoryBank,
@@ -19,7 +20,6 @@ from flashprep.core.stories import (
     story_from_toml,
     story_to_toml,
 )
-from flashprep.core.tomlerrors import DataFileError
 
 STORY = Story(
     id="payments",

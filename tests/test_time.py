@@ -6,9 +6,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from flashprep.core.reviewlog import LOG_HEADER, LogEntry, entry_to_toml, log_files, read_all
-from flashprep.core.scheduler import CardState
-from flashprep.core.userstore import Replayed, UserStore, apply_entry
+from flashprep.core.scheduling.scheduler import CardState
+from flashprep.core.storage.reviewlog import (
+    LOG_HEADER,
+    LogEntry,
+    entry_to_toml,
+    log_files,
+    read_all,
+)
+from flashprep.core.storage.userstore import Replayed, UserStore, apply_entry
 
 from helpers import FakeClock
 

@@ -17,9 +17,9 @@ import tomli_w
 from hypothesis import given
 from hypothesis import strategies as st
 
-from flashprep.core import tomlwrite
-from flashprep.core.deck import Card, Deck
-from flashprep.core.library import deck_to_toml
+from flashprep.core.decks.deck import Card, Deck
+from flashprep.core.decks.library import deck_to_toml
+from flashprep.core.files import tomlwrite
 
 from fuzzing import budget
 

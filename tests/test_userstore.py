@@ -8,10 +8,10 @@ from collections.abc import Callable
 
 import pytest
 
+from flashprep.core.files.tomlerrors import DataFileError
 from flashprep.core.paths import Home
-from flashprep.core.reviewlog import log_files, read_all
-from flashprep.core.tomlerrors import DataFileError
-from flashprep.core.userstore import CHECKPOINT_EVERY, Replayed, UserStore, apply_entry
+from flashprep.core.storage.reviewlog import log_files, read_all
+from flashprep.core.storage.userstore import CHECKPOINT_EVERY, Replayed, UserStore, apply_entry
 
 from helpers import FakeClock
 
@@ -177,7 +177,7 @@ def test_user_files_are_private(store: UserStore) -> None:
 
 
 def test_mock_entries_do_not_change_the_schedule(store: UserStore) -> None:
-    from flashprep.core.reviewlog import LogEntry
+    from flashprep.core.storage.reviewlog import LogEntry
 
     entry = LogEntry("x-1", store.now(), "alpha/a1", 3, "grade", 0, "mock")
     replayed = Replayed()

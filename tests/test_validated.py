@@ -1,4 +1,4 @@
-"""Every TOML file a user may edit is validated the same strict way (core/validated.py): a value of
+"""Every TOML file a user may edit is validated the same strict way (files/validated.py): a value of
 the wrong type is an error naming the file, line and field, never quietly converted."""
 
 from __future__ import annotations
@@ -10,12 +10,12 @@ from typing import Any
 
 import pytest
 
-from flashprep.core.deck import DeckError, parse_deck
-from flashprep.core.library import card_from_toml
-from flashprep.core.mock import MockRecord, load_record, record_to_toml
-from flashprep.core.profile import new_profile, parse_profile, profile_to_toml
-from flashprep.core.stories import parse_stories, story_from_toml
-from flashprep.core.tomlerrors import DataFileError
+from flashprep.core.decks.deck import DeckError, parse_deck
+from flashprep.core.decks.library import card_from_toml
+from flashprep.core.files.tomlerrors import DataFileError
+from flashprep.core.interview.mock import MockRecord, load_record, record_to_toml
+from flashprep.core.interview.stories import parse_stories, story_from_toml
+from flashprep.core.storage.profile import new_profile, parse_profile, profile_to_toml
 
 DECK = b"""format = 1
 id = "demo"

@@ -7,10 +7,10 @@ from collections.abc import Callable
 import pytest
 from textual.widgets import Button, DataTable, Markdown, Static
 
-from flashprep.core.library import DeckLibrary
+from flashprep.core.decks.library import DeckLibrary
 from flashprep.core.paths import Home
-from flashprep.core.reviewlog import read_all
-from flashprep.core.userstore import UserStore
+from flashprep.core.storage.reviewlog import read_all
+from flashprep.core.storage.userstore import UserStore
 from flashprep.tui.app import FlashprepApp
 from flashprep.tui.screens.drill import DrillScreen
 from flashprep.tui.screens.home import HomeScreen

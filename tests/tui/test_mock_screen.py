@@ -7,11 +7,11 @@ from collections.abc import Callable
 
 from textual.widgets import DataTable, Input, Static
 
-from flashprep.core.library import DeckLibrary
-from flashprep.core.mock import load_history
-from flashprep.core.mockchoice import MockOptions
-from flashprep.core.reviewlog import read_all
-from flashprep.core.userstore import UserStore
+from flashprep.core.decks.library import DeckLibrary
+from flashprep.core.interview.mock import load_history
+from flashprep.core.interview.mockquestions import MockOptions
+from flashprep.core.storage.reviewlog import read_all
+from flashprep.core.storage.userstore import UserStore
 from flashprep.tui.app import FlashprepApp
 from flashprep.tui.screens.home import HomeScreen
 from flashprep.tui.screens.mock import MockScreen, countdown

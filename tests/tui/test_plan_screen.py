@@ -9,8 +9,8 @@ from datetime import date, timedelta
 import pytest
 from textual.widgets import DataTable, Input, SelectionList, Static
 
-from flashprep.core.profile import Interview, load_profile
-from flashprep.core.userstore import UserStore
+from flashprep.core.storage.profile import Interview, load_profile
+from flashprep.core.storage.userstore import UserStore
 from flashprep.tui.app import FlashprepApp
 from flashprep.tui.screens.confirm import ConfirmScreen
 from flashprep.tui.screens.drill import DrillScreen

@@ -11,9 +11,9 @@ from pathlib import Path
 
 from textual.widgets import DataTable, Static, TextArea
 
-from flashprep.core.library import DeckLibrary
+from flashprep.core.decks.library import DeckLibrary
 from flashprep.core.paths import Home
-from flashprep.core.userstore import UserStore
+from flashprep.core.storage.userstore import UserStore
 from flashprep.tui.app import FlashprepApp
 from flashprep.tui.screens.drill import DrillScreen
 from flashprep.tui.screens.edit import EditCardScreen

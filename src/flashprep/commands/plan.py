@@ -15,7 +15,7 @@ from flashprep.commands.common import (
     show,
     show_json,
 )
-from flashprep.core.lock import LockedError, UserLock
+from flashprep.core.files.lock import LockedError, UserLock
 
 
 def register(sub: Any) -> None:
@@ -47,7 +47,9 @@ def register(sub: Any) -> None:
 
 
 def parse_date(text: str, today: date) -> date:
-    from flashprep.core.profilemodels import interview_date_problem  # pydantic: not at start-up
+    from flashprep.core.storage.profilemodels import (
+        interview_date_problem,  # pydantic: not at start-up
+    )
 
     try:
         day = date.fromisoformat(text)
@@ -68,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _change(args: argparse.Namespace, opened: Opened) -> None:
-    from flashprep.core.profile import Interview, load_profile
+    from flashprep.core.storage.profile import Interview, load_profile
 
     store = opened.store
     if args.clear and (args.deck or args.target is not None):
@@ -104,7 +106,7 @@ def _change(args: argparse.Namespace, opened: Opened) -> None:
 
 
 def plan_json(opened: Opened) -> dict[str, Any]:
-    from flashprep.core.plan import readiness, today_plan
+    from flashprep.core.interview.plan import readiness, today_plan
 
     store = opened.store
     interview = store.profile.interview

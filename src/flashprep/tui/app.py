@@ -11,16 +11,16 @@ from typing import TYPE_CHECKING, Any, Literal
 from textual.app import App
 from textual.binding import Binding
 
-from flashprep.core.library import DeckLibrary
+from flashprep.core.decks.library import DeckLibrary
+from flashprep.core.storage.userstore import UserStore
 from flashprep.core.text import one_line
-from flashprep.core.userstore import UserStore
 from flashprep.tui.commands import DeckCommands
 
 if TYPE_CHECKING:
     from textual.screen import Screen
 
-    from flashprep.core.mockchoice import MockOptions
-    from flashprep.core.stories import StoryFile
+    from flashprep.core.interview.mockquestions import MockOptions
+    from flashprep.core.interview.stories import StoryFile
 
 Start = Literal["home", "drill", "mock", "stats"]
 
@@ -61,7 +61,7 @@ class FlashprepApp(App[None]):
     def stories(self) -> StoryFile:
         """The user's story bank, shared by the screens that show stories (made on first use:
         the story models need pydantic, which the first card does not)."""
-        from flashprep.core.stories import StoryFile
+        from flashprep.core.interview.stories import StoryFile
 
         return StoryFile(self.store.folder)
 
@@ -80,7 +80,7 @@ class FlashprepApp(App[None]):
 
     def on_mount(self) -> None:
         if self.start == "mock":
-            from flashprep.core.mockchoice import MockOptions
+            from flashprep.core.interview.mockquestions import MockOptions
 
             self.start_mock(self.mock or MockOptions(deck_ids=self.deck_ids))
         for error in self.library.errors:
@@ -89,7 +89,7 @@ class FlashprepApp(App[None]):
             self.notify(one_line(note), markup=False)
 
     def drill_screen(self, deck_ids: list[str] | None) -> Screen[Any]:
-        from flashprep.core.drill import Drill
+        from flashprep.core.study.drill import Drill
         from flashprep.tui.screens.drill import DrillScreen
 
         return DrillScreen(Drill(self.library, self.store, deck_ids))
@@ -98,8 +98,8 @@ class FlashprepApp(App[None]):
         self.push_screen(self.drill_screen(deck_ids))
 
     def start_mock(self, options: MockOptions) -> None:
-        """Open a mock interview round (see core/mock.py)."""
-        from flashprep.core.mock import MockRound
+        """Open a mock interview round (see core/interview/mock.py)."""
+        from flashprep.core.interview.mock import MockRound
         from flashprep.tui.screens.mock import MockScreen
 
         round_ = MockRound.start(self.library, self.store, options)

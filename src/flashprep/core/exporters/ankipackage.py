@@ -17,7 +17,7 @@ import zipfile
 from datetime import datetime
 from typing import Any
 
-from flashprep.core.deck import Deck
+from flashprep.core.decks.deck import Deck
 from flashprep.core.exporters.html import markdown_to_html
 from flashprep.core.importers.source import own_guid
 

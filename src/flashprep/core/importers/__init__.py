@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from flashprep.core.tomlerrors import DataFileError
+from flashprep.core.files.tomlerrors import DataFileError
 
 if TYPE_CHECKING:  # the readers and their models load with the format that needs them
     from flashprep.core.importers.source import ImportSource

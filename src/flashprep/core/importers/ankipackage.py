@@ -27,7 +27,9 @@ from typing import IO, Any
 import zstandard
 
 from flashprep.core.clock import INSTANT_RANGE
-from flashprep.core.deckrecord import CardInvalid, checked_card
+from flashprep.core.decks.record import CardInvalid, checked_card
+from flashprep.core.files.staging import staged
+from flashprep.core.files.tomlerrors import DataFileError
 from flashprep.core.importers import ankitemplate, protowire
 from flashprep.core.importers.ankihtml import convert_fields
 from flashprep.core.importers.ankitemplate import NoteType, Template
@@ -39,8 +41,6 @@ from flashprep.core.importers.source import (
     clean_tags,
     deck_id_for_card,
 )
-from flashprep.core.staging import staged
-from flashprep.core.tomlerrors import DataFileError
 
 MAX_COLLECTION_BYTES = 1 << 30
 """Refuse a collection that unpacks to more than this (1 GiB): a zip bomb, or not a deck."""

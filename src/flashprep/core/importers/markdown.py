@@ -21,8 +21,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from flashprep.core.deckindex import CATEGORIES
-from flashprep.core.deckrecord import CARD_ID_PATTERN, CardInvalid, checked_card
+from flashprep.core.decks.index import CATEGORIES
+from flashprep.core.decks.record import CARD_ID_PATTERN, CardInvalid, checked_card
+from flashprep.core.files.tomlerrors import DataFileError
 from flashprep.core.importers.source import (
     EMPTY_SIDE,
     ImportSource,
@@ -33,7 +34,6 @@ from flashprep.core.importers.source import (
     read_text,
 )
 from flashprep.core.text import lf
-from flashprep.core.tomlerrors import DataFileError
 
 _FENCE = re.compile(r"^ {0,3}(```|~~~)")
 _TITLE = re.compile(r"^#[ \t]+(.*?)[ \t#]*$")

@@ -15,12 +15,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from flashprep.core.deckindex import CardRecord
-from flashprep.core.reviewlog import LogEntry, check_entry
-from flashprep.core.tomlerrors import DataFileError
+from flashprep.core.decks.index import CardRecord
+from flashprep.core.files.tomlerrors import DataFileError
+from flashprep.core.storage.reviewlog import LogEntry, check_entry
 
 if TYPE_CHECKING:  # the readers of Anki packages need no pydantic: see core.deckrecord
-    from flashprep.core.deck import Category
+    from flashprep.core.decks.deck import Category
 
 EMPTY_SIDE = "*(empty)*"
 """Shown for a side the file leaves empty (a card needs both), with a warning."""

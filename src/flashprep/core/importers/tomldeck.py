@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flashprep.core.deck import Deck, DeckError
-from flashprep.core.deckindex import card_record
+from flashprep.core.decks.deck import Deck, DeckError
+from flashprep.core.decks.index import card_record
+from flashprep.core.files.validated import parse_model
 from flashprep.core.importers.source import ImportSource, SourceDeck, read_capped
-from flashprep.core.validated import parse_model
 
 
 def read_toml_deck(path: Path) -> ImportSource:

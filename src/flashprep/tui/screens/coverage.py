@@ -11,9 +11,9 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from flashprep.core.stories import StoryBank, coverage
+from flashprep.core.files.tomlerrors import DataFileError
+from flashprep.core.interview.stories import StoryBank, coverage
 from flashprep.core.text import clean, one_line
-from flashprep.core.tomlerrors import DataFileError
 from flashprep.tui.screens import SHARED_CSS
 from flashprep.tui.screens.link_story import link_stories
 from flashprep.tui.widgets.plain import PlainStatic

@@ -13,17 +13,17 @@ from textual.widget import MountError
 from textual.widgets import Button, Static
 
 from flashprep.core.clock import format_interval
-from flashprep.core.deckindex import CardRecord, target_seconds
-from flashprep.core.drill import Drill
-from flashprep.core.lock import LockedError
-from flashprep.core.scheduler import RATINGS
+from flashprep.core.decks.index import CardRecord, target_seconds
+from flashprep.core.files.lock import LockedError
+from flashprep.core.files.tomlerrors import DataFileError
+from flashprep.core.scheduling.scheduler import RATINGS
+from flashprep.core.study.drill import Drill
 from flashprep.core.text import clean, one_line
-from flashprep.core.tomlerrors import DataFileError
 from flashprep.tui.widgets.card import CardMarkdown, KeyBar, StatusLine
 from flashprep.tui.widgets.plain import PlainStatic
 
 if TYPE_CHECKING:
-    from flashprep.core.deck import Card
+    from flashprep.core.decks.deck import Card
     from flashprep.tui.app import FlashprepApp
     from flashprep.tui.widgets.story_panel import StoryPanel
 
@@ -351,7 +351,7 @@ On a behavioral question, after the answer is shown, your linked STAR stories sh
 
     def action_edit(self) -> None:
         """Edit in $VISUAL/$EDITOR when set (and the terminal can be handed over), else in-app."""
-        from flashprep.core.library import card_to_toml
+        from flashprep.core.decks.library import card_to_toml
         from flashprep.tui.editor import external_editor
 
         key = self.drill.current
@@ -375,7 +375,7 @@ On a behavioral question, after the answer is shown, your linked STAR stories sh
 
     def _check_and_save(self, key: str, text: str) -> None:
         """Save a valid edit; an invalid one opens the in-app editor on it, with the error."""
-        from flashprep.core.library import card_from_toml
+        from flashprep.core.decks.library import card_from_toml
 
         deck_id, card_id = key.split("/", 1)
         try:

@@ -11,8 +11,8 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
-from flashprep.core.drill import deck_counts
-from flashprep.core.plan import today_plan
+from flashprep.core.interview.plan import today_plan
+from flashprep.core.study.drill import deck_counts
 from flashprep.core.text import clean
 from flashprep.tui.screens.plan import countdown_text
 from flashprep.tui.widgets.card import KeyBar

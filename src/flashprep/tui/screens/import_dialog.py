@@ -13,9 +13,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Footer, Input, Static
 from textual.worker import Worker, WorkerState
 
+from flashprep.core.files.lock import LockedError
+from flashprep.core.files.tomlerrors import DataFileError
 from flashprep.core.importers.apply import ImportSummary, import_files
-from flashprep.core.lock import LockedError
-from flashprep.core.tomlerrors import DataFileError
 from flashprep.tui.screens import SHARED_CSS
 from flashprep.tui.widgets.plain import PlainStatic
 

@@ -13,9 +13,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, SelectionList
 from textual.widgets.selection_list import Selection
 
-from flashprep.core.stories import StoryBank
+from flashprep.core.files.tomlerrors import DataFileError
+from flashprep.core.interview.stories import StoryBank
 from flashprep.core.text import clean, one_line
-from flashprep.core.tomlerrors import DataFileError
 from flashprep.tui.screens import SHARED_CSS
 from flashprep.tui.widgets.plain import PlainStatic
 

@@ -13,10 +13,10 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Markdown, Rule, Static
 
-from flashprep.core.mock import MockRound
-from flashprep.core.scheduler import RATINGS
+from flashprep.core.files.tomlerrors import DataFileError
+from flashprep.core.interview.mock import MockRound
+from flashprep.core.scheduling.scheduler import RATINGS
 from flashprep.core.text import clean, one_line
-from flashprep.core.tomlerrors import DataFileError
 from flashprep.tui.widgets.plain import PlainStatic
 from flashprep.tui.widgets.story_panel import StoryPanel
 

@@ -13,10 +13,10 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from flashprep.core.mock import MockRound
-from flashprep.core.scheduler import RATINGS
+from flashprep.core.files.tomlerrors import DataFileError
+from flashprep.core.interview.mock import MockRound
+from flashprep.core.scheduling.scheduler import RATINGS
 from flashprep.core.text import clean, one_line
-from flashprep.core.tomlerrors import DataFileError
 from flashprep.tui.screens import SHARED_CSS
 from flashprep.tui.screens.mock import countdown
 from flashprep.tui.widgets.plain import PlainStatic

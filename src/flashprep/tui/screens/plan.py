@@ -14,19 +14,25 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 from textual.worker import Worker, WorkerState
 
-from flashprep.core.drill import Drill
-from flashprep.core.plan import TodayPlan, TopicReadiness, readiness, today_plan, weakest_cards
-from flashprep.core.reviewlog import read_all
+from flashprep.core.files.tomlerrors import DataFileError
+from flashprep.core.interview.plan import (
+    TodayPlan,
+    TopicReadiness,
+    readiness,
+    today_plan,
+    weakest_cards,
+)
+from flashprep.core.interview.timing import TopicTimes, time_by_topic
+from flashprep.core.storage.reviewlog import read_all
+from flashprep.core.study.drill import Drill
 from flashprep.core.text import one_line
-from flashprep.core.timing import TopicTimes, time_by_topic
-from flashprep.core.tomlerrors import DataFileError
 from flashprep.tui.screens import SHARED_CSS
 from flashprep.tui.screens.confirm import ConfirmScreen
 from flashprep.tui.widgets.plain import PlainStatic, plain
 
 if TYPE_CHECKING:
-    from flashprep.core.profile import Interview
-    from flashprep.core.usersettings import InterviewPlan
+    from flashprep.core.storage.profile import Interview
+    from flashprep.core.storage.usersettings import InterviewPlan
     from flashprep.tui.app import FlashprepApp
 
 

@@ -12,8 +12,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Label, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
-from flashprep.core.profile import Interview
-from flashprep.core.profilemodels import interview_date_problem
+from flashprep.core.storage.profile import Interview
+from flashprep.core.storage.profilemodels import interview_date_problem
 from flashprep.tui.screens import SHARED_CSS
 from flashprep.tui.widgets.plain import PlainStatic, plain_content
 

@@ -1,6 +1,6 @@
 """The statistics screen: am I keeping up, what do I remember, which topics are weak, what's next.
 
-It only draws what core/stats.py computes; the history is read and the numbers computed in a
+It only draws what core/stats/report.py computes; the history is read and the numbers computed in a
 thread worker, so keys keep working meanwhile.
 """
 
@@ -19,19 +19,19 @@ from textual.widget import Widget
 from textual.widgets import Label, Select, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from flashprep.core.history import Cancelled
-from flashprep.core.historycache import HistoryReader
-from flashprep.core.stats import StatsQuery, compute_stats
-from flashprep.core.statsranges import RANGE_LABELS, RANGES
+from flashprep.core.files.tomlerrors import DataFileError
+from flashprep.core.stats.history import Cancelled
+from flashprep.core.stats.historycache import HistoryReader
+from flashprep.core.stats.ranges import RANGE_LABELS, RANGES
+from flashprep.core.stats.report import StatsQuery, compute_stats
 from flashprep.core.text import clean, one_line
-from flashprep.core.tomlerrors import DataFileError
 from flashprep.tui.widgets.card import KeyBar
 from flashprep.tui.widgets.charts import BarChart, Heatmap, Series, ShareBar, text_table
 from flashprep.tui.widgets.plain import PlainStatic
 
 if TYPE_CHECKING:
-    from flashprep.core.history import History
-    from flashprep.core.scheduler import CardState
+    from flashprep.core.scheduling.scheduler import CardState
+    from flashprep.core.stats.history import History
     from flashprep.tui.app import FlashprepApp
 
 ALL_DECKS = "*"

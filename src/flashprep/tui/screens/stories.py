@@ -12,9 +12,9 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from flashprep.core.stories import Story, StoryBank, behavioral_questions, new_story_id
+from flashprep.core.files.tomlerrors import DataFileError
+from flashprep.core.interview.stories import Story, StoryBank, behavioral_questions, new_story_id
 from flashprep.core.text import clean, one_line
-from flashprep.core.tomlerrors import DataFileError
 from flashprep.tui.editor import external_editor
 from flashprep.tui.screens import SHARED_CSS
 from flashprep.tui.screens.confirm import ConfirmScreen

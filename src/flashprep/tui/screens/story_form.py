@@ -17,9 +17,9 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, SelectionList, Static, TextArea
 from textual.widgets.selection_list import Selection
 
-from flashprep.core.stories import STAR_FIELDS, Story, story_from_toml
+from flashprep.core.files.tomlerrors import DataFileError
+from flashprep.core.interview.stories import STAR_FIELDS, Story, story_from_toml
 from flashprep.core.text import clean
-from flashprep.core.tomlerrors import DataFileError
 from flashprep.tui.editor import edit_in_editor, external_editor
 from flashprep.tui.screens import SHARED_CSS
 from flashprep.tui.screens.confirm import ConfirmScreen

@@ -11,7 +11,7 @@ from textual.screen import Screen
 from textual.widgets import Footer
 
 from flashprep.core.clock import format_interval
-from flashprep.core.drill import Summary
+from flashprep.core.study.drill import Summary
 from flashprep.tui.widgets.plain import PlainStatic
 
 

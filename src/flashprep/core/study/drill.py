@@ -3,8 +3,9 @@
 The queue follows Anki's habits: learning cards that are due come first, then reviews due today
 (overdue first) mixed evenly with new cards, within the user's daily limits. A card failed today
 comes back after its step; when nothing else is left, a learning card up to 20 minutes ahead is
-shown early. Before an interview date, the plan (core/plan.py) adds the cards it brings forward and
-may raise the day's new-card limit. A drill can also be given its cards (e.g. the weakest ones).
+shown early. Before an interview date, the plan (interview/plan.py) adds the cards it brings
+forward and may raise the day's new-card limit. A drill can also be given its cards (e.g. the
+weakest ones).
 """
 
 from __future__ import annotations
@@ -14,9 +15,9 @@ from datetime import datetime, timedelta, tzinfo
 from typing import NamedTuple
 
 from flashprep.core.clock import day_start, study_day
-from flashprep.core.library import DeckLibrary
-from flashprep.core.scheduler import CardState
-from flashprep.core.userstore import UserStore
+from flashprep.core.decks.library import DeckLibrary
+from flashprep.core.scheduling.scheduler import CardState
+from flashprep.core.storage.userstore import UserStore
 
 LEARN_AHEAD = timedelta(minutes=20)
 _DueReviews = list[tuple[datetime, str]] | list[tuple[float, str]]
@@ -168,7 +169,7 @@ class Drill:
             return
         plan = None
         if settings.interview is not None:  # the plan (built on this module) loads only then
-            from flashprep.core.plan import today_plan
+            from flashprep.core.interview.plan import today_plan
 
             plan = today_plan(self.library, store, now)
         new_left = max(0, settings.new_per_day - counts.new)

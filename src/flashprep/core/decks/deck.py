@@ -19,11 +19,11 @@ from pydantic import (
     field_validator,
 )
 
-from flashprep.core.deckindex import CATEGORIES, DEFAULT_TARGET_SECONDS, target_seconds
-from flashprep.core.deckrecord import CARD_ID_PATTERN, ID_PATTERN, MAX_NAME, MAX_TEXT, TAG_PATTERN
+from flashprep.core.decks.index import CATEGORIES, DEFAULT_TARGET_SECONDS, target_seconds
+from flashprep.core.decks.record import CARD_ID_PATTERN, ID_PATTERN, MAX_NAME, MAX_TEXT, TAG_PATTERN
+from flashprep.core.files.tomlerrors import DataFileError
+from flashprep.core.files.validated import parse_model, read_model
 from flashprep.core.text import clean, one_line
-from flashprep.core.tomlerrors import DataFileError
-from flashprep.core.validated import parse_model, read_model
 
 __all__ = [
     "CATEGORIES",

@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from flashprep.core.deckindex import target_seconds
-from flashprep.core.library import DeckLibrary
-from flashprep.core.reviewlog import LogEntry
+from flashprep.core.decks.index import target_seconds
+from flashprep.core.decks.library import DeckLibrary
+from flashprep.core.storage.reviewlog import LogEntry
 
 
 def card_target(library: DeckLibrary, key: str) -> int | None:

@@ -17,14 +17,19 @@ from typing import Annotated, Literal
 import tomli_w
 from pydantic import BaseModel, ConfigDict, Field
 
-from flashprep.core.deck import CardKey, DeckId
-from flashprep.core.fileio import atomic_write
-from flashprep.core.library import DeckLibrary
-from flashprep.core.mockchoice import MAX_MINUTES, MAX_PER_CATEGORY, MockOptions, choose_questions
-from flashprep.core.timing import card_target, is_over
-from flashprep.core.tomlerrors import DataFileError
-from flashprep.core.userstore import UserStore
-from flashprep.core.validated import read_model
+from flashprep.core.decks.deck import CardKey, DeckId
+from flashprep.core.decks.library import DeckLibrary
+from flashprep.core.files.fileio import atomic_write
+from flashprep.core.files.tomlerrors import DataFileError
+from flashprep.core.files.validated import read_model
+from flashprep.core.interview.mockquestions import (
+    MAX_MINUTES,
+    MAX_PER_CATEGORY,
+    MockOptions,
+    choose_questions,
+)
+from flashprep.core.interview.timing import card_target, is_over
+from flashprep.core.storage.userstore import UserStore
 
 MOCK_FORMAT = 1
 

@@ -22,12 +22,12 @@ from pydantic import (
     field_validator,
 )
 
-from flashprep.core.deck import CardKey, Tag, unique_ids
-from flashprep.core.fileio import atomic_write
-from flashprep.core.library import DeckLibrary
+from flashprep.core.decks.deck import CardKey, Tag, unique_ids
+from flashprep.core.decks.library import DeckLibrary
+from flashprep.core.files.fileio import atomic_write
+from flashprep.core.files.tomlerrors import DataFileError
+from flashprep.core.files.validated import parse_edited, parse_model
 from flashprep.core.text import clean, one_line
-from flashprep.core.tomlerrors import DataFileError
-from flashprep.core.validated import parse_edited, parse_model
 
 STORIES_FORMAT = 1
 STORIES_FILE = "stories.toml"

@@ -13,9 +13,9 @@ from datetime import UTC, datetime, tzinfo
 from itertools import compress
 from typing import Any, Literal, NamedTuple, overload
 
-from flashprep.core.reviewlog import LogEntry
-from flashprep.core.scheduler import NEW, CardState, Scheduler
-from flashprep.core.userstore import Replayed, apply_entry
+from flashprep.core.scheduling.scheduler import NEW, CardState, Scheduler
+from flashprep.core.storage.reviewlog import LogEntry
+from flashprep.core.storage.userstore import Replayed, apply_entry
 
 Kind = Literal["learn", "review", "relearn"]
 KINDS: tuple[Kind, ...] = ("learn", "review", "relearn")

@@ -9,11 +9,11 @@ import random
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from flashprep.core.deckindex import CATEGORIES
-from flashprep.core.drill import is_available
-from flashprep.core.library import DeckLibrary
-from flashprep.core.timing import card_target
-from flashprep.core.userstore import UserStore
+from flashprep.core.decks.index import CATEGORIES
+from flashprep.core.decks.library import DeckLibrary
+from flashprep.core.interview.timing import card_target
+from flashprep.core.storage.userstore import UserStore
+from flashprep.core.study.drill import is_available
 
 DEFAULT_MINUTES = 30
 MAX_MINUTES = 240

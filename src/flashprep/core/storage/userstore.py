@@ -4,7 +4,7 @@ Every action is appended to the log and fsynced before it changes anything in me
 disk before the next card is shown. `state.toml` is a checkpoint of the replayed log: on opening,
 only the log written after it is replayed, so start-up does not grow with the history; it is
 rewritten atomically at the end of a drill and when the tail grows long. A derived binary copy of
-the checkpoint (cache/state.bin, see core/statecache.py) spares parsing it when nothing changed.
+the checkpoint (cache/state.bin, storage/statecache.py) spares parsing it when nothing changed.
 """
 
 from __future__ import annotations
@@ -17,17 +17,8 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from flashprep.core import statecache, usersettings
-from flashprep.core.backup import (
-    backup_due,
-    backup_time,
-    make_backup,
-    newest_backup,
-    remove_unfinished_backups,
-)
-from flashprep.core.bulkload import gc_paused
 from flashprep.core.clock import INSTANT_RANGE, Clock, is_valid_instant, study_day, system_clock
-from flashprep.core.fileio import (
+from flashprep.core.files.fileio import (
     PendingTemps,
     StagedFiles,
     atomic_write,
@@ -37,9 +28,20 @@ from flashprep.core.fileio import (
     remove_stale_temps,
     truncate_durable,
 )
-from flashprep.core.lock import UserLock
+from flashprep.core.files.gcpause import gc_paused
+from flashprep.core.files.lock import UserLock
+from flashprep.core.files.tomlerrors import DataFileError, key_line, loads_toml
 from flashprep.core.paths import Home
-from flashprep.core.reviewlog import (
+from flashprep.core.scheduling.scheduler import NEW, CardState, Scheduler
+from flashprep.core.storage import statecache, usersettings
+from flashprep.core.storage.backup import (
+    backup_due,
+    backup_time,
+    make_backup,
+    newest_backup,
+    remove_unfinished_backups,
+)
+from flashprep.core.storage.reviewlog import (
     LOG_HEADER,
     MONTH_FILE,
     LogEntry,
@@ -56,12 +58,10 @@ from flashprep.core.reviewlog import (
     repair_tail,
     toml_instant,
 )
-from flashprep.core.scheduler import NEW, CardState, Scheduler
-from flashprep.core.tomlerrors import DataFileError, key_line, loads_toml
-from flashprep.core.usersettings import UserSettings
+from flashprep.core.storage.usersettings import UserSettings
 
 if TYPE_CHECKING:
-    from flashprep.core.profile import NewProfile, Profile
+    from flashprep.core.storage.profile import NewProfile, Profile
 
 STATE_FORMAT = 1
 NEWLINE = b"\n"
@@ -429,7 +429,7 @@ def decode_state(v: list[Any]) -> CardState:
     )
 
 
-# --- the derived copy of the checkpoint (core/statecache.py) -------------------------------------
+# --- the derived copy of the checkpoint (storage/statecache.py) ------------------------------
 
 
 def _cache_dump(replayed: Replayed, stamp: list[int]) -> bytes:
@@ -521,7 +521,7 @@ class UserStore:
     def profile(self) -> Profile:
         """The validated profile (pydantic, imported only now); start-up reads `settings`."""
         if self._profile is None:
-            from flashprep.core.profile import load_profile
+            from flashprep.core.storage.profile import load_profile
 
             if not self.profile_path.exists():
                 self._profile = self._new_profile().model()
@@ -535,7 +535,7 @@ class UserStore:
     def _new_profile(self) -> NewProfile:
         """A new user's profile, as plain values (its seed chosen once)."""
         if self._new is None:
-            from flashprep.core.profile import new_profile
+            from flashprep.core.storage.profile import new_profile
 
             self._new = new_profile()
         return self._new
@@ -729,7 +729,7 @@ class UserStore:
     def ensure_profile(self) -> None:
         """Write a default profile the first time this user is used (never over an existing one)."""
         if not self.profile_path.exists():
-            from flashprep.core.profile import save_profile
+            from flashprep.core.storage.profile import save_profile
 
             ensure_dir(self.folder)
             new = self._profile if self._profile is not None else self._new_profile()
@@ -953,7 +953,7 @@ class UserStore:
 
     def save_profile(self, profile: Profile) -> None:
         """Write new settings; they take effect at once."""
-        from flashprep.core.profile import save_profile
+        from flashprep.core.storage.profile import save_profile
 
         ensure_dir(self.folder)
         save_profile(self.profile_path, profile)

@@ -18,7 +18,7 @@ import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from flashprep.core.fileio import copy_private, ensure_dir, fsync_dir
+from flashprep.core.files.fileio import copy_private, ensure_dir, fsync_dir
 
 BACKUP_DIR = "backups"
 KEEP_NEWEST = 10

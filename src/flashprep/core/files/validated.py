@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from flashprep.core.tomlerrors import DataFileError, describe_validation_error, loads_toml
+from flashprep.core.files.tomlerrors import DataFileError, describe_validation_error, loads_toml
 
 M = TypeVar("M", bound=BaseModel)
 

@@ -16,10 +16,10 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from flashprep.core.deckindex import CATEGORIES, CardRecord, as_card_data, card_record
+from flashprep.core.decks.index import CATEGORIES, CardRecord, as_card_data, card_record
 
 if TYPE_CHECKING:
-    from flashprep.core.deck import Card, Category
+    from flashprep.core.decks.deck import Card, Category
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,79}$"
 """Deck ids: lower-case, safe as a file name and inside a TOML key."""
@@ -94,7 +94,7 @@ def checked_card(
         return _new_record(CardRecord, (id, front, back, list(tags), hint, None, None, origin))
     from pydantic import ValidationError
 
-    from flashprep.core.deck import Card
+    from flashprep.core.decks.deck import Card
 
     try:
         card = Card(id=id, front=front, back=back, tags=tags, hint=hint, origin=origin)
@@ -105,7 +105,7 @@ def checked_card(
 
 def as_model(record: CardRecord) -> Card:
     """The validated model of a card (for the rare deck that the plain check leaves to it)."""
-    from flashprep.core.deck import Card
+    from flashprep.core.decks.deck import Card
 
     return Card.model_validate(as_card_data(record))
 
@@ -152,7 +152,7 @@ def checked_deck(
         and len({card.id for card in cards}) == len(cards)
     ):
         return deck
-    from flashprep.core.deck import Deck
+    from flashprep.core.decks.deck import Deck
 
     model = Deck(
         id=id,

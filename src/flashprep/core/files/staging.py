@@ -22,7 +22,7 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
-from flashprep.core.fileio import ensure_dir
+from flashprep.core.files.fileio import ensure_dir
 
 LOCK_NAME = "in-use.lock"
 GRACE_SECONDS = 5.0

@@ -12,12 +12,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-from flashprep.core import usersettings
 from flashprep.core.clock import INSTANT_RANGE, is_valid_day
-from flashprep.core.deckrecord import ID_PATTERN
-from flashprep.core.scheduler import SchedulerSettings
-from flashprep.core.usersettings import DEFAULT_SETTINGS as _DEFAULT
-from flashprep.core.usersettings import UserSettings
+from flashprep.core.decks.record import ID_PATTERN
+from flashprep.core.scheduling.scheduler import SchedulerSettings
+from flashprep.core.storage import usersettings
+from flashprep.core.storage.usersettings import DEFAULT_SETTINGS as _DEFAULT
+from flashprep.core.storage.usersettings import UserSettings
 
 Day = date
 """`date` under a name the Interview model's field of that name does not hide."""
@@ -59,7 +59,7 @@ class Settings(BaseModel):
 
 
 class Interview(BaseModel):
-    """The `[interview]` table: an interview the schedule prepares for (see core/plan.py)."""
+    """The `[interview]` table: an interview the schedule prepares for (interview/plan.py)."""
 
     model_config = ConfigDict(extra="forbid")
 

@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
 from flashprep.core.clock import INSTANT_RANGE, is_valid_instant
-from flashprep.core.fileio import append_durable, truncate_durable
-from flashprep.core.tomlerrors import DataFileError, key_line, loads_toml, table_lines
+from flashprep.core.files.fileio import append_durable, truncate_durable
+from flashprep.core.files.tomlerrors import DataFileError, key_line, loads_toml, table_lines
 
 LOG_FORMAT = 1
 LOG_HEADER = (

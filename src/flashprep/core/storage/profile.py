@@ -14,15 +14,15 @@ from typing import TYPE_CHECKING, Any
 
 import tomli_w
 
-from flashprep.core import usersettings
-from flashprep.core.fileio import atomic_write
-from flashprep.core.usersettings import DEFAULT_SETTINGS, UserSettings
+from flashprep.core.files.fileio import atomic_write
+from flashprep.core.storage import usersettings
+from flashprep.core.storage.usersettings import DEFAULT_SETTINGS, UserSettings
 
 if TYPE_CHECKING:
-    from flashprep.core.profilemodels import DeckId as DeckId
-    from flashprep.core.profilemodels import Interview as Interview
-    from flashprep.core.profilemodels import Profile as Profile
-    from flashprep.core.profilemodels import Settings as Settings
+    from flashprep.core.storage.profilemodels import DeckId as DeckId
+    from flashprep.core.storage.profilemodels import Interview as Interview
+    from flashprep.core.storage.profilemodels import Profile as Profile
+    from flashprep.core.storage.profilemodels import Settings as Settings
 
 PROFILE_FORMAT = 1
 _MODELS = frozenset({"DeckId", "Interview", "Profile", "Settings"})
@@ -31,7 +31,7 @@ _MODELS = frozenset({"DeckId", "Interview", "Profile", "Settings"})
 def __getattr__(name: str) -> Any:
     """The models, imported (with pydantic) when first asked for."""
     if name in _MODELS:
-        from flashprep.core import profilemodels
+        from flashprep.core.storage import profilemodels
 
         return getattr(profilemodels, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
@@ -59,7 +59,7 @@ class NewProfile:
 
     def model(self) -> Profile:
         if self._model is None:
-            from flashprep.core.profilemodels import Profile
+            from flashprep.core.storage.profilemodels import Profile
 
             self._model = Profile(seed=self.seed)
         return self._model
@@ -72,16 +72,16 @@ def new_profile() -> NewProfile:
 
 def load_profile(path: Path) -> Profile:
     """Read profile.toml; raise DataFileError naming the line and field when it is invalid."""
-    from flashprep.core.profilemodels import Profile
-    from flashprep.core.validated import read_model
+    from flashprep.core.files.validated import read_model
+    from flashprep.core.storage.profilemodels import Profile
 
     return read_model(Profile, path)
 
 
 def parse_profile(raw: bytes, path: Path | str = "profile.toml") -> Profile:
     """Validate profile.toml bytes; raise DataFileError naming the line and field."""
-    from flashprep.core.profilemodels import Profile
-    from flashprep.core.validated import parse_model
+    from flashprep.core.files.validated import parse_model
+    from flashprep.core.storage.profilemodels import Profile
 
     return parse_model(Profile, raw, path)
 

@@ -27,7 +27,7 @@ from array import array
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from flashprep.core.scheduler import CardState, StateName
+from flashprep.core.scheduling.scheduler import CardState, StateName
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
-from flashprep.core.fileio import atomic_write, ensure_dir
+from flashprep.core.files.fileio import atomic_write, ensure_dir
 from flashprep.core.paths import Home
 
 LOCK_FILE_MODE = 0o600

@@ -14,8 +14,8 @@ from datetime import date, tzinfo
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from flashprep.core.fileio import atomic_write
-from flashprep.core.scheduler import SchedulerSettings
+from flashprep.core.files.fileio import atomic_write
+from flashprep.core.scheduling.scheduler import SchedulerSettings
 
 CACHE_FORMAT = 2
 

@@ -1,6 +1,6 @@
 """Statistics: am I keeping up, what do I remember, which topics are weak, what is coming.
 
-Pure functions of the review history (core/history.py), the card states, the decks and the instant
+Pure functions of the review history (stats/history.py), the card states, the decks and the instant
 `now`, in the user's study days (local time zone, day starting at the rollover hour). The CLI prints
 the result of `compute_stats` as JSON; the statistics screen draws the same data.
 """
@@ -16,11 +16,11 @@ from itertools import compress
 from typing import Any, Literal
 
 from flashprep.core.clock import day_start, study_day
-from flashprep.core.drill import count_states, is_available
-from flashprep.core.history import MATURE_DAYS, History, Review
-from flashprep.core.library import DeckLibrary
-from flashprep.core.scheduler import CardState, Scheduler
-from flashprep.core.statsranges import RANGES
+from flashprep.core.decks.library import DeckLibrary
+from flashprep.core.scheduling.scheduler import CardState, Scheduler
+from flashprep.core.stats.history import MATURE_DAYS, History, Review
+from flashprep.core.stats.ranges import RANGES
+from flashprep.core.study.drill import count_states, is_available
 from flashprep.core.text import clean
 
 Range = Literal["month", "3months", "year", "all"]

@@ -23,12 +23,12 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
-from flashprep.core.fileio import atomic_write
+from flashprep.core.files.fileio import atomic_write
 from flashprep.core.text import clean, one_line
 
 if TYPE_CHECKING:
-    from flashprep.core.deck import Card, Deck
-    from flashprep.core.deckrecord import DeckRecord
+    from flashprep.core.decks.deck import Card, Deck
+    from flashprep.core.decks.record import DeckRecord
 
 INDEX_FORMAT = 2
 CARD_FIELDS = ("id", "front", "back", "tags", "hint", "level", "target_seconds", "origin")

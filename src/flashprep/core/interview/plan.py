@@ -21,14 +21,14 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 
 from flashprep.core.clock import day_start, study_day
-from flashprep.core.drill import is_available
-from flashprep.core.library import DeckLibrary
-from flashprep.core.scheduler import CardState, Scheduler
-from flashprep.core.usersettings import InterviewPlan
-from flashprep.core.userstore import UserStore
+from flashprep.core.decks.library import DeckLibrary
+from flashprep.core.scheduling.scheduler import CardState, Scheduler
+from flashprep.core.storage.usersettings import InterviewPlan
+from flashprep.core.storage.userstore import UserStore
+from flashprep.core.study.drill import is_available
 
 if TYPE_CHECKING:
-    from flashprep.core.profile import Interview  # validated; start-up reads plain values
+    from flashprep.core.storage.profile import Interview  # validated; start-up reads plain values
 
     AnyInterview = Interview | InterviewPlan
 

@@ -23,17 +23,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from flashprep.core.fileio import atomic_write
-from flashprep.core.history import KINDS, Cancelled, History, Step, replay
-from flashprep.core.reviewlog import (
+from flashprep.core.files.fileio import atomic_write
+from flashprep.core.scheduling.scheduler import CardState
+from flashprep.core.stats.history import KINDS, Cancelled, History, Step, replay
+from flashprep.core.storage.reviewlog import (
     LOG_FORMAT,
     LogEntry,
     entry_ends_at,
     log_files,
     read_log_blocks,
 )
-from flashprep.core.scheduler import CardState
-from flashprep.core.userstore import Replayed, UserStore, decode_state, encode_state
+from flashprep.core.storage.userstore import Replayed, UserStore, decode_state, encode_state
 
 HISTORY_FORMAT = 2
 MAGIC = b"flashprep-history\n"

@@ -18,17 +18,17 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from flashprep.core import deckindex
-from flashprep.core.bulkload import gc_paused
-from flashprep.core.deckindex import CardRecord, DeckIndex
-from flashprep.core.fileio import atomic_write, file_stamp, remove_stale_temps
-from flashprep.core.lock import DECKS_WAIT_SECONDS, decks_lock
+from flashprep.core.decks import index as deckindex
+from flashprep.core.decks.index import CardRecord, DeckIndex
+from flashprep.core.files.fileio import atomic_write, file_stamp, remove_stale_temps
+from flashprep.core.files.gcpause import gc_paused
+from flashprep.core.files.lock import DECKS_WAIT_SECONDS, decks_lock
+from flashprep.core.files.tomlerrors import DataFileError
 from flashprep.core.paths import Home, bundled_decks_dir
-from flashprep.core.tomlerrors import DataFileError
 
 if TYPE_CHECKING:
-    from flashprep.core.deck import Card, Deck, DeckOverrides
-    from flashprep.core.deckrecord import DeckRecord
+    from flashprep.core.decks.deck import Card, Deck, DeckOverrides
+    from flashprep.core.decks.record import DeckRecord
 
 Source = Literal["bundled", "imported"]
 
@@ -96,7 +96,7 @@ class LoadedDeck:
         """The validated deck (overrides applied), built from the index, else from the TOML."""
         from pydantic import ValidationError
 
-        from flashprep.core.deck import Deck
+        from flashprep.core.decks.deck import Deck
 
         i = self.index
         try:
@@ -116,8 +116,8 @@ def card_key(deck_id: str, card_id: str) -> str:
 
 
 def _load_overrides(path: Path) -> DeckOverrides:
-    from flashprep.core.deck import DeckError, DeckOverrides
-    from flashprep.core.validated import read_model
+    from flashprep.core.decks.deck import DeckError, DeckOverrides
+    from flashprep.core.files.validated import read_model
 
     return read_model(DeckOverrides, path, "cards", "card", DeckError)
 
@@ -133,7 +133,7 @@ def _load_full(
     path: Path, overrides_dir: Path | None, errors: list[DataFileError] | None = None
 ) -> tuple[Deck, frozenset[str]]:
     """Parse and validate a deck file, then apply its overrides (their errors go to `errors`)."""
-    from flashprep.core.deck import load_deck
+    from flashprep.core.decks.deck import load_deck
 
     deck = load_deck(path)
     edited: frozenset[str] = frozenset()
@@ -198,7 +198,7 @@ class DeckLibrary:
         elif source == "imported" and path.stem != index.id:
             problem = f"field 'id': {index.id!r} must match the file name"
         if problem:
-            from flashprep.core.deck import DeckError
+            from flashprep.core.decks.deck import DeckError
 
             self.errors.append(DeckError(path, problem))
             return
@@ -291,7 +291,7 @@ class DeckLibrary:
         Holds the decks lock while it reads and rewrites the file (waiting a few seconds for an
         import that holds it; LockedError names the holder if it does not finish in time).
         """
-        from flashprep.core.deck import DeckOverrides
+        from flashprep.core.decks.deck import DeckOverrides
 
         loaded = self.decks[deck_id]
         if loaded.deck.card(card.id) is None:
@@ -309,7 +309,7 @@ class DeckLibrary:
                 overrides = DeckOverrides(deck=deck_id, cards=[*others, card])
                 atomic_write(path, overrides_to_toml(overrides), private=False)
             else:
-                from flashprep.core.deck import DeckError, load_deck
+                from flashprep.core.decks.deck import DeckError, load_deck
 
                 current = load_deck(loaded.path)  # as it is on disk now, not as it was loaded
                 if current.id != deck_id or current.card(card.id) is None:
@@ -328,7 +328,7 @@ there is removed by a process holding the decks lock once it is this many second
 
 
 def _dump(data: dict[str, Any]) -> bytes:
-    from flashprep.core import tomlwrite  # what tomli_w writes, several times faster
+    from flashprep.core.files import tomlwrite  # what tomli_w writes, several times faster
 
     return tomlwrite.dumps(data).encode()
 
@@ -336,10 +336,10 @@ def _dump(data: dict[str, Any]) -> bytes:
 def deck_to_toml(deck: Deck | DeckRecord) -> bytes:
     """A deck file as flashprep writes it (imports, edits, export); the same file from a
     validated model and from its plain record."""
-    from flashprep.core.deckrecord import DeckRecord  # here: start-up writes no deck
+    from flashprep.core.decks.record import DeckRecord  # here: start-up writes no deck
 
     if isinstance(deck, DeckRecord):
-        from flashprep.core import tomlwrite
+        from flashprep.core.files import tomlwrite
 
         rows = deck.cards  # written from the records: no table built for each card
         return tomlwrite.dumps_rows(deck.head(), "cards", deckindex.CARD_FIELDS, rows).encode()
@@ -368,7 +368,7 @@ def card_to_toml(card: Card) -> str:
 
 def card_from_toml(text: str, card_id: str, where: str = "edited card") -> Card:
     """Validate an edited card; its id may not change (the schedule is keyed by it)."""
-    from flashprep.core.deck import Card
-    from flashprep.core.validated import parse_edited
+    from flashprep.core.decks.deck import Card
+    from flashprep.core.files.validated import parse_edited
 
     return parse_edited(Card, text, card_id, "card", where)
