@@ -146,6 +146,7 @@ async def screen_time(home: Home, now: datetime) -> tuple[float, float, float]:
     from textual.widgets import Static
 
     from flashprep.tui.app import FlashprepApp
+    from flashprep.tui.messages import ShowStats
     from flashprep.tui.screens.stats import StatsScreen
 
     class Bare(Screen[None]):
@@ -164,7 +165,7 @@ async def screen_time(home: Home, now: datetime) -> tuple[float, float, float]:
         app.pop_screen()
         await pilot.pause()
         start, start_cpu = time.perf_counter(), time.process_time()
-        app.show_stats()
+        app.post_message(ShowStats())
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, StatsScreen)

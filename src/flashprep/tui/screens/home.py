@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -14,12 +14,14 @@ from textual.widgets import DataTable, Static
 from flashprep.core.interview.plan import today_plan
 from flashprep.core.study.drill import deck_counts
 from flashprep.core.text import clean
+from flashprep.tui.messages import ShowStats, StartDrill, StartMock
 from flashprep.tui.screens.plan import countdown_text
 from flashprep.tui.widgets.card import KeyBar
 from flashprep.tui.widgets.plain import PlainStatic
 
 if TYPE_CHECKING:
-    from flashprep.tui.app import FlashprepApp
+    from flashprep.core.interview.mockquestions import MockOptions
+    from flashprep.tui.session import Session
 
 
 class HomeScreen(Screen[None]):
@@ -50,13 +52,10 @@ today).
         Binding("q", "app.quit", "Quit", id="quit_home"),
     ]
 
-    def __init__(self) -> None:
+    def __init__(self, session: Session) -> None:
         super().__init__()
+        self.session = session
         self.marked: set[str] = set()
-
-    @property
-    def fp(self) -> FlashprepApp:
-        return cast("FlashprepApp", self.app)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="home"):
@@ -80,7 +79,7 @@ today).
         self.refresh_counts()
 
     def refresh_counts(self) -> None:
-        app = self.fp
+        app = self.session
         table = self.query_one(DataTable)
         cursor = table.cursor_row
         table.clear()
@@ -137,44 +136,45 @@ today).
 
     def action_drill(self) -> None:
         if self.marked:
-            ids = [d for d in self.fp.library.decks if d in self.marked]
+            ids = [d for d in self.session.library.decks if d in self.marked]
         else:
             deck_id = self._highlighted()
             if deck_id is None:
                 return
             ids = [deck_id]
-        self.fp.start_drill(ids)
+        self.post_message(StartDrill(ids))
 
     def action_drill_all(self) -> None:
-        if self.fp.library.decks:
-            self.fp.start_drill(None)
+        if self.session.library.decks:
+            self.post_message(StartDrill(None))
 
-    # interview practice (issue 7)
+    # interview practice
 
     def action_mock(self) -> None:
         from flashprep.tui.screens.mock_setup import MockSetupScreen
 
-        ids = [d for d in self.fp.library.decks if d in self.marked] or None
+        ids = [d for d in self.session.library.decks if d in self.marked] or None
         label = ", ".join(ids) if ids else "all decks"
-        self.app.push_screen(
-            MockSetupScreen(ids, label),
-            lambda options: self.fp.start_mock(options) if options else None,
-        )
+        self.app.push_screen(MockSetupScreen(ids, label), self._mock_chosen)
+
+    def _mock_chosen(self, options: MockOptions | None) -> None:
+        if options is not None:
+            self.post_message(StartMock(options))
 
     def action_stories(self) -> None:
         from flashprep.tui.screens.stories import StoriesScreen
 
-        self.app.push_screen(StoriesScreen())
+        self.app.push_screen(StoriesScreen(self.session))
 
     def action_plan(self) -> None:
         from flashprep.tui.screens.plan import PlanScreen
 
-        self.app.push_screen(PlanScreen())
+        self.app.push_screen(PlanScreen(self.session))
 
     def action_stats(self) -> None:
-        self.fp.show_stats()
+        self.post_message(ShowStats())
 
     def action_import_decks(self) -> None:
         from flashprep.tui.screens.import_dialog import ImportDialog
 
-        self.app.push_screen(ImportDialog())
+        self.app.push_screen(ImportDialog(self.session))

@@ -4,7 +4,7 @@ still needed, answer times), and drills of the weakest cards."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -33,7 +33,7 @@ from flashprep.tui.widgets.plain import PlainStatic, plain
 if TYPE_CHECKING:
     from flashprep.core.storage.profile import Interview
     from flashprep.core.storage.usersettings import InterviewPlan
-    from flashprep.tui.app import FlashprepApp
+    from flashprep.tui.session import Session
 
 
 @dataclass
@@ -90,13 +90,10 @@ how often you ran over the target).
         Binding("escape", "back", "Back", id="back_plan"),
     ]
 
-    def __init__(self) -> None:
+    def __init__(self, session: Session) -> None:
         super().__init__()
+        self.session = session
         self.data: PlanData | None = None
-
-    @property
-    def fp(self) -> FlashprepApp:
-        return cast("FlashprepApp", self.app)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="plan"):
@@ -127,15 +124,15 @@ how often you ran over the target).
 
     def refresh_plan(self) -> None:
         """Recompute in a thread: readiness simulates every card, times read the whole log."""
-        interview = self.fp.store.profile.interview
-        days_left = (interview.date - self.fp.store.today()).days if interview else None
+        interview = self.session.store.profile.interview
+        days_left = (interview.date - self.session.store.today()).days if interview else None
         title = countdown_text(interview, days_left) or "No interview date set"
         if interview is not None:
             decks = ", ".join(interview.decks) or "all decks"
             title += f" · {decks} · target {interview.target_recall:.0%}"
         self.query_one("#plan-title", Static).update(title)
         self.query_one("#plan-status", Static).update("Computing…")
-        library, store = self.fp.library, self.fp.store
+        library, store = self.session.library, self.session.store
 
         def compute() -> None:
             error = ""
@@ -156,8 +153,8 @@ how often you ran over the target).
 
     def show_data(self, data: PlanData) -> None:
         self.data = data
-        interview = self.fp.store.profile.interview
-        own = self.fp.store.profile.settings.new_per_day
+        interview = self.session.store.profile.interview
+        own = self.session.store.profile.settings.new_per_day
         plan = data.today
         if interview is None:
             status = "Press e to set the date of your interview."
@@ -211,10 +208,12 @@ how often you ran over the target).
             if interview is not None:
                 self._save(interview, "Interview date saved.")
 
-        self.app.push_screen(PlanFormScreen(self.fp.store.profile.interview), saved)
+        self.app.push_screen(
+            PlanFormScreen(self.session, self.session.store.profile.interview), saved
+        )
 
     def action_clear(self) -> None:
-        if self.fp.store.profile.interview is None:
+        if self.session.store.profile.interview is None:
             return
 
         def answered(yes: bool | None) -> None:
@@ -224,7 +223,7 @@ how often you ran over the target).
         self.app.push_screen(ConfirmScreen("Clear the interview date?"), answered)
 
     def _save(self, interview: Interview | None, message: str) -> None:
-        store = self.fp.store
+        store = self.session.store
         try:
             store.save_profile(store.profile.model_copy(update={"interview": interview}))
         except OSError as exc:
@@ -235,23 +234,23 @@ how often you ran over the target).
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "clear":
-            return self.fp.store.profile.interview is not None
+            return self.session.store.profile.interview is not None
         return True
 
     def action_weakest(self) -> None:
-        keys = weakest_cards(self.fp.library, self.fp.store)
+        keys = weakest_cards(self.session.library, self.session.store)
         if not keys:
             self.notify(
                 "No studied cards in the interview's decks yet: drill some first.", timeout=3
             )
             return
-        self._drill(Drill(self.fp.library, self.fp.store, keys=keys))
+        self._drill(Drill(self.session.library, self.session.store, keys=keys))
 
     def action_drill_topic(self) -> None:
         topic = self.highlighted_topic()
         if topic is None:
             return
-        library, store = self.fp.library, self.fp.store
+        library, store = self.session.library, self.session.store
         keys = weakest_cards(library, store, deck_ids=[topic])
         if keys:
             self._drill(Drill(library, store, keys=keys))
@@ -261,7 +260,7 @@ how often you ran over the target).
     def _drill(self, drill: Drill) -> None:
         from flashprep.tui.screens.drill import DrillScreen
 
-        self.app.push_screen(DrillScreen(drill))
+        self.app.push_screen(DrillScreen(self.session, drill))
 
     def action_back(self) -> None:
         self.dismiss()

@@ -7,7 +7,7 @@ thread worker, so keys keep working meanwhile.
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import work
@@ -25,6 +25,7 @@ from flashprep.core.stats.historycache import HistoryReader
 from flashprep.core.stats.ranges import RANGE_LABELS, RANGES
 from flashprep.core.stats.report import StatsQuery, compute_stats
 from flashprep.core.text import clean, one_line
+from flashprep.tui.messages import ShowDecks
 from flashprep.tui.widgets.card import KeyBar
 from flashprep.tui.widgets.charts import BarChart, Heatmap, Series, ShareBar, text_table
 from flashprep.tui.widgets.plain import PlainStatic
@@ -32,7 +33,7 @@ from flashprep.tui.widgets.plain import PlainStatic
 if TYPE_CHECKING:
     from flashprep.core.scheduling.scheduler import CardState
     from flashprep.core.stats.history import History
-    from flashprep.tui.app import FlashprepApp
+    from flashprep.tui.session import Session
 
 ALL_DECKS = "*"
 WIDE = 150
@@ -176,8 +177,11 @@ all time); arrows, **PgUp**/**PgDn** scroll; **Escape** goes back.
         Binding("q", "app.quit", "Quit", id="quit_stats"),
     ]
 
-    def __init__(self, deck: str | None = None, range_name: str = "month") -> None:
+    def __init__(
+        self, session: Session, deck: str | None = None, range_name: str = "month"
+    ) -> None:
         super().__init__()
+        self.session = session
         self.deck = deck
         self.range_name = range_name if range_name in RANGES else "month"
         self.history: History | None = None
@@ -187,15 +191,11 @@ all time); arrows, **PgUp**/**PgDn** scroll; **Escape** goes back.
         self._inputs: tuple[StatsQuery, dict[str, CardState]] | None = None
         self._busy = False
 
-    @property
-    def fp(self) -> FlashprepApp:
-        return cast("FlashprepApp", self.app)
-
     # layout
 
     def compose(self) -> ComposeResult:
         self.set_class(self.app.size.width >= WIDE, "-wide")  # before mounting: one styling
-        decks = [("All decks", ALL_DECKS)] + [(clean(d.name), d.id) for d in self.fp.library]
+        decks = [("All decks", ALL_DECKS)] + [(clean(d.name), d.id) for d in self.session.library]
         ranges = [(label, name) for name, label in RANGE_LABELS.items()]
         with Horizontal(id="stats-filters"):
             yield Label("Deck", classes="stats-filter-label")
@@ -294,7 +294,7 @@ all time); arrows, **PgUp**/**PgDn** scroll; **Escape** goes back.
         """Compute the statistics for the current filters in a worker. One worker at a time:
         a filter changed meanwhile is computed when it ends, so a long first read of the
         history is never started over."""
-        store = self.fp.store
+        store = self.session.store
         query = StatsQuery(store.now(), store.rollover, store.tz, self.deck, self.range_name)
         self.query_one("#stats-status", Static).update("computing…")
         self._inputs = (query, dict(store.states))
@@ -307,24 +307,29 @@ all time); arrows, **PgUp**/**PgDn** scroll; **Escape** goes back.
         """(A description is given: by default Textual would repr() 10,000 card states.)"""
         query, states = inputs
         worker = get_current_worker()
-        app = self.fp
+        session = self.session
         reader = None
         try:
             history = self.history
             if history is None:
-                reader = HistoryReader(app.store, lambda: worker.is_cancelled)
+                reader = HistoryReader(session.store, lambda: worker.is_cancelled)
                 history = self.history = reader.load()
             stats = compute_stats(
-                history, states, app.library, app.store.scheduler, query, app.store.user
+                history,
+                states,
+                session.library,
+                session.store.scheduler,
+                query,
+                session.store.user,
             )
         except Cancelled:
             return
         except (DataFileError, OSError) as exc:
             if not worker.is_cancelled:
-                app.call_from_thread(self._failed, str(exc))
+                self.app.call_from_thread(self._failed, str(exc))
             return
         if not worker.is_cancelled:
-            app.call_from_thread(self._computed, stats, inputs)
+            self.app.call_from_thread(self._computed, stats, inputs)
         if reader is not None:
             reader.save()  # after drawing: the cache only makes the next read fast
 
@@ -541,7 +546,7 @@ all time); arrows, **PgUp**/**PgDn** scroll; **Escape** goes back.
 
     def action_back(self) -> None:
         self.workers.cancel_node(self)
-        self.fp.show_decks()  # where it was opened from, or home
+        self.post_message(ShowDecks())  # where it was opened from, or home
 
     def action_pick_deck(self) -> None:
         select = self.query_one("#stats-deck", Select)

@@ -3,33 +3,33 @@
 from __future__ import annotations
 
 from functools import partial
-from typing import TYPE_CHECKING, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 from textual.markup import escape
 
 from flashprep.core.text import clean
-
-if TYPE_CHECKING:
-    from flashprep.tui.app import FlashprepApp
+from flashprep.tui.messages import StartDrill
+from flashprep.tui.session import HasSession
 
 
 class DeckCommands(Provider):
     """Start a drill of one deck, or of all decks, from the palette (ctrl+p)."""
 
     def _entries(self) -> list[tuple[str, list[str] | None, str]]:
-        app = cast("FlashprepApp", self.app)
+        app = self.app
+        if not isinstance(app, HasSession):
+            return []
         entries: list[tuple[str, list[str] | None, str]] = [
             ("Drill all decks", None, "Drill every deck")
         ]
-        for loaded in app.library:
+        for loaded in app.session.library:
             name = clean(loaded.deck.name)
             entries.append((f"Drill {name}", [loaded.id], f"{loaded.deck.category} deck"))
         return entries
 
     def _start(self, deck_ids: list[str] | None) -> None:
-        cast("FlashprepApp", self.app).start_drill(deck_ids)
+        self.app.post_message(StartDrill(deck_ids))
 
     async def discover(self) -> Hits:
         for title, deck_ids, help_text in self._entries():
