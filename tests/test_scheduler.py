@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from flashprep.core.clock import day_start, format_interval, study_day
+from flashprep.core.clock import day_start, study_day
 from flashprep.core.scheduling.scheduler import DECAY, NEW, CardState, Scheduler, SchedulerSettings
 
 NOW = datetime(2026, 11, 26, 12, tzinfo=UTC)
@@ -159,18 +159,3 @@ def test_study_day_rolls_over_at_the_rollover_hour() -> None:
     assert day_start(study_day(instant, 4, paris), 4, paris) == datetime(
         2026, 11, 26, 3, tzinfo=UTC
     )
-
-
-@pytest.mark.parametrize(
-    ("delta", "text"),
-    [
-        (timedelta(seconds=30), "30s"),
-        (timedelta(minutes=10), "10m"),
-        (timedelta(hours=5), "5h"),
-        (timedelta(days=3), "3d"),
-        (timedelta(days=75), "2.5mo"),
-        (timedelta(days=800), "2.2y"),
-    ],
-)
-def test_intervals_read_short(delta: timedelta, text: str) -> None:
-    assert format_interval(delta) == text

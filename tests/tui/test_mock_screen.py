@@ -12,9 +12,10 @@ from flashprep.core.interview.mock import load_history
 from flashprep.core.interview.mockquestions import MockOptions
 from flashprep.core.storage.reviewlog import read_all
 from flashprep.core.storage.userstore import UserStore
+from flashprep.format import countdown
 from flashprep.tui.app import FlashprepApp
 from flashprep.tui.screens.home import HomeScreen
-from flashprep.tui.screens.mock import MockScreen, countdown
+from flashprep.tui.screens.mock import MockScreen
 from flashprep.tui.screens.mock_setup import MockSetupScreen
 from flashprep.tui.screens.mock_summary import MockSummaryScreen
 

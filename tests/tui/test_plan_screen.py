@@ -49,7 +49,7 @@ async def test_setting_the_date_shows_readiness_and_the_home_countdown(
         await settle(app, pilot)
         assert "No interview date set" in str(screen.query_one("#plan-title", Static).content)
         table = screen.query_one(DataTable)
-        assert table.get_row("alpha")[4] == "-"  # no date: no recall on the date
+        assert table.get_row("alpha")[4] == "—"  # no date: no recall on the date
         await pilot.press("x")  # nothing to clear
         assert app.screen is screen
         await pilot.press("e")

@@ -16,6 +16,7 @@ from flashprep.commands.common import (
     show_json,
 )
 from flashprep.core.files.lock import LockedError, UserLock
+from flashprep.format import NO_VALUE, percent
 
 
 def register(sub: Any) -> None:
@@ -123,10 +124,6 @@ def plan_json(opened: Opened) -> dict[str, Any]:
     }
 
 
-def _percent(value: float | None) -> str:
-    return "-" if value is None else f"{value:.0%}"
-
-
 def _show(opened: Opened, as_json: bool) -> int:
     data = plan_json(opened)
     if as_json:
@@ -158,10 +155,10 @@ def _show(opened: Opened, as_json: bool) -> int:
         f"{'REVIEWS':>7}"
     )
     for r in rows:
-        below = "-" if r["below_target"] is None else r["below_target"]
-        needed = "-" if r["reviews_needed"] is None else r["reviews_needed"]
+        below = NO_VALUE if r["below_target"] is None else r["below_target"]
+        needed = NO_VALUE if r["reviews_needed"] is None else r["reviews_needed"]
         show(
-            f"{r['topic']:<{width}}  {r['cards']:>5} {r['new']:>4} {_percent(r['recall_now']):>5} "
-            f"{_percent(r['recall_on_date']):>7} {below:>5} {needed:>7}"
+            f"{r['topic']:<{width}}  {r['cards']:>5} {r['new']:>4} {percent(r['recall_now']):>5} "
+            f"{percent(r['recall_on_date']):>7} {below:>5} {needed:>7}"
         )
     return 0

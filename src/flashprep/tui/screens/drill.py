@@ -13,13 +13,13 @@ from textual.screen import Screen
 from textual.widget import MountError
 from textual.widgets import Button, Static
 
-from flashprep.core.clock import format_interval
 from flashprep.core.decks.index import CardRecord, target_seconds
 from flashprep.core.files.lock import LockedError
 from flashprep.core.files.tomlerrors import DataFileError
 from flashprep.core.scheduling.scheduler import RATINGS
 from flashprep.core.study.drill import Drill
 from flashprep.core.text import clean, one_line
+from flashprep.format import interval, stopwatch
 from flashprep.tui.messages import CheckpointDue, ShowDecks
 from flashprep.tui.widgets.card import CardMarkdown, KeyBar, StatusLine
 from flashprep.tui.widgets.plain import PlainStatic
@@ -39,11 +39,6 @@ FIRST_BACK_DELAY = 0.5
 drawn (more than BACK_DELAY on a slow machine): the first answer loads the Markdown parser and
 the grade buttons' styles, which must not come before the first question is on screen. A reveal
 sooner than that fills the answer in itself."""
-
-
-def _clock(seconds: float) -> str:
-    seconds = max(0, int(seconds))
-    return f"{seconds // 60}:{seconds % 60:02d}"
 
 
 class DrillScreen(Screen[None]):
@@ -207,7 +202,7 @@ On a behavioral question, after the answer is shown, your linked STAR stories sh
             preview = self.drill.preview()
             for rating, label in RATINGS.items():
                 button = self.query_one(f"#grade-{rating}", Button)
-                button.label = f"{rating} {label} · {format_interval(preview[rating])}"
+                button.label = f"{rating} {label} · {interval(preview[rating])}"
 
     def update_progress(self) -> None:
         d = self.drill
@@ -223,11 +218,11 @@ On a behavioral question, after the answer is shown, your linked STAR stories sh
         target = target_seconds(card, category)
         elapsed = self.session.timer() - self.shown_at
         status = self.query_one(StatusLine)
-        status.timer = f"⏱ {_clock(elapsed)} / {_clock(target)}"
+        status.timer = f"⏱ {stopwatch(elapsed)} / {stopwatch(target)}"
         status.over = elapsed > target
         if elapsed > target and not self.over_noticed and not self.revealed:
             self.over_noticed = True
-            self.notify(f"Over the {_clock(target)} target for this answer.", timeout=3)
+            self.notify(f"Over the {stopwatch(target)} target for this answer.", timeout=3)
 
     # stories on behavioral cards
 

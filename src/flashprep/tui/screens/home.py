@@ -14,8 +14,8 @@ from textual.widgets import DataTable, Static
 from flashprep.core.interview.plan import today_plan
 from flashprep.core.study.drill import deck_counts
 from flashprep.core.text import clean
+from flashprep.format import interview_countdown
 from flashprep.tui.messages import ShowStats, StartDrill, StartMock
-from flashprep.tui.screens.plan import countdown_text
 from flashprep.tui.widgets.card import KeyBar
 from flashprep.tui.widgets.plain import PlainStatic
 
@@ -79,13 +79,13 @@ today).
         self.refresh_counts()
 
     def refresh_counts(self) -> None:
-        app = self.session
+        session = self.session
         table = self.query_one(DataTable)
         cursor = table.cursor_row
         table.clear()
-        counts = deck_counts(app.library, app.store)
+        counts = deck_counts(session.library, session.store)
         total_new = total_due = 0
-        for loaded in app.library:
+        for loaded in session.library:
             c = counts[loaded.id]
             total_new += c.new
             total_due += c.due
@@ -101,14 +101,15 @@ today).
         if table.row_count:
             table.move_cursor(row=min(cursor, table.row_count - 1))
         title = self.query_one("#home-title", Static)
-        interview = app.store.settings.interview  # plain values: the home screen needs no pydantic
-        days_left = (interview.date - app.store.today()).days if interview else None
-        countdown = countdown_text(interview, days_left)
-        plan = today_plan(app.library, app.store) if interview else None
+        # plain values: the home screen needs no pydantic
+        interview = session.store.settings.interview
+        days_left = (interview.date - session.store.today()).days if interview else None
+        countdown = interview_countdown(interview.date if interview else None, days_left)
+        plan = today_plan(session.library, session.store) if interview else None
         if plan is not None and plan.bring_forward:
             countdown += f" · {len(plan.bring_forward)} brought forward"
         title.update(
-            f"flashprep · {app.store.user} · {len(app.library.decks)} decks · "
+            f"flashprep · {session.store.user} · {len(session.library.decks)} decks · "
             f"{total_due} due · {total_new} new" + (f" · {countdown}" if countdown else "")
         )
         hint = self.query_one("#home-hint", Static)

@@ -3,7 +3,6 @@ answer aloud, reveal, rate yourself. The round's grades leave the schedule alone
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
@@ -17,18 +16,12 @@ from flashprep.core.files.tomlerrors import DataFileError
 from flashprep.core.interview.mock import MockRound
 from flashprep.core.scheduling.scheduler import RATINGS
 from flashprep.core.text import clean, one_line
+from flashprep.format import countdown
 from flashprep.tui.widgets.plain import PlainStatic
 from flashprep.tui.widgets.story_panel import StoryPanel
 
 if TYPE_CHECKING:
     from flashprep.tui.session import Session
-
-
-def countdown(seconds: float) -> str:
-    """mm:ss left, or +mm:ss past zero."""
-    sign = "" if seconds >= 0 else "+"
-    whole = int(seconds) if seconds >= 0 else math.ceil(-seconds)
-    return f"{sign}{whole // 60:02d}:{whole % 60:02d}"
 
 
 class MockScreen(Screen[None]):

@@ -17,9 +17,9 @@ from flashprep.core.files.tomlerrors import DataFileError
 from flashprep.core.interview.mock import MockRound
 from flashprep.core.scheduling.scheduler import RATINGS
 from flashprep.core.text import clean, one_line
+from flashprep.format import countdown
 from flashprep.tui.messages import CheckpointDue
 from flashprep.tui.screens import SHARED_CSS
-from flashprep.tui.screens.mock import countdown
 from flashprep.tui.widgets.plain import PlainStatic
 
 if TYPE_CHECKING:

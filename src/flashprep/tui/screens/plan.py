@@ -26,13 +26,13 @@ from flashprep.core.interview.timing import TopicTimes, time_by_topic
 from flashprep.core.storage.reviewlog import read_all
 from flashprep.core.study.drill import Drill
 from flashprep.core.text import one_line
+from flashprep.format import NO_VALUE, interview_countdown, percent
 from flashprep.tui.screens import SHARED_CSS
 from flashprep.tui.screens.confirm import ConfirmScreen
 from flashprep.tui.widgets.plain import PlainStatic, plain
 
 if TYPE_CHECKING:
     from flashprep.core.storage.profile import Interview
-    from flashprep.core.storage.usersettings import InterviewPlan
     from flashprep.tui.session import Session
 
 
@@ -42,24 +42,6 @@ class PlanData:
     today: TodayPlan | None
     times: dict[str, TopicTimes]
     error: str = ""
-
-
-def percent(value: float | None) -> str:
-    return "-" if value is None else f"{value:.0%}"
-
-
-def countdown_text(interview: Interview | InterviewPlan | None, days_left: int | None) -> str:
-    """`Interview in 12 days (2026-12-08)`, for the home and plan screens."""
-    if interview is None or days_left is None:
-        return ""
-    day = interview.date.isoformat()
-    if days_left > 1:
-        return f"Interview in {days_left} days ({day})"
-    if days_left == 1:
-        return f"Interview tomorrow ({day})"
-    if days_left == 0:
-        return f"Interview today ({day})"
-    return f"Interview was on {day}"
 
 
 class PlanScreen(Screen[None]):
@@ -126,7 +108,10 @@ how often you ran over the target).
         """Recompute in a thread: readiness simulates every card, times read the whole log."""
         interview = self.session.store.profile.interview
         days_left = (interview.date - self.session.store.today()).days if interview else None
-        title = countdown_text(interview, days_left) or "No interview date set"
+        title = (
+            interview_countdown(interview.date if interview else None, days_left)
+            or "No interview date set"
+        )
         if interview is not None:
             decks = ", ".join(interview.decks) or "all decks"
             title += f" · {decks} · target {interview.target_recall:.0%}"
@@ -174,7 +159,7 @@ how often you ran over the target).
         table.clear()
         for topic in data.topics:
             times = data.times.get(topic.topic)
-            below = Text("-") if topic.below_target is None else Text(str(topic.below_target))
+            below = Text(NO_VALUE) if topic.below_target is None else Text(str(topic.below_target))
             if topic.below_target:
                 below.stylize("bold red")
             table.add_row(
@@ -184,9 +169,9 @@ how often you ran over the target).
                 percent(topic.recall_now),
                 percent(topic.recall_on_date),
                 below,
-                "-" if topic.reviews_needed is None else str(topic.reviews_needed),
-                f"{times.mean_s:.0f}s / {times.target_s:.0f}s" if times else "-",
-                percent(times.over_share) if times else "-",
+                NO_VALUE if topic.reviews_needed is None else str(topic.reviews_needed),
+                f"{times.mean_s:.0f}s / {times.target_s:.0f}s" if times else NO_VALUE,
+                percent(times.over_share) if times else NO_VALUE,
                 key=topic.topic,
             )
         if table.row_count:

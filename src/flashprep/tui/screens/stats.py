@@ -25,6 +25,7 @@ from flashprep.core.stats.historycache import HistoryReader
 from flashprep.core.stats.ranges import RANGE_LABELS, RANGES
 from flashprep.core.stats.report import StatsQuery, compute_stats
 from flashprep.core.text import clean, one_line
+from flashprep.format import NO_VALUE, duration, percent, plural
 from flashprep.tui.messages import ShowDecks
 from flashprep.tui.widgets.card import KeyBar
 from flashprep.tui.widgets.charts import BarChart, Heatmap, Series, ShareBar, text_table
@@ -50,25 +51,6 @@ HISTORY_PANELS = (
     "hardest",
 )
 """Panels hidden while there is no history (the friendly empty state shows instead)."""
-
-
-def plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
-
-
-def percent(rate: float | None) -> str:
-    return "—" if rate is None else f"{rate * 100:.0f}%"
-
-
-def duration(seconds: float) -> str:
-    seconds = round(seconds)
-    if seconds < 60:
-        return f"{seconds}s"
-    minutes, seconds = divmod(seconds, 60)
-    if minutes < 60:
-        return f"{minutes}m {seconds:02d}s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}h {minutes:02d}m"
 
 
 def day_label(iso: str) -> str:
@@ -458,7 +440,7 @@ all time); arrows, **PgUp**/**PgDn** scroll; **Escape** goes back.
 
         def cell(c: dict[str, Any]) -> str:
             total = c["passed"] + c["failed"]
-            return f"{percent(c['rate'])} ({c['passed']}/{total})" if total else "—"
+            return f"{percent(c['rate'])} ({c['passed']}/{total})" if total else NO_VALUE
 
         rows = []
         for key, label in names.items():

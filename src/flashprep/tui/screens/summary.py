@@ -10,8 +10,8 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer
 
-from flashprep.core.clock import format_interval
 from flashprep.core.study.drill import Summary
+from flashprep.format import interval
 from flashprep.tui.messages import ShowDecks, ShowStats
 from flashprep.tui.widgets.plain import PlainStatic
 
@@ -28,7 +28,7 @@ def summary_text(summary: Summary, now: datetime) -> str:
     if summary.learning_later:
         lines.append(f"Still learning   {summary.learning_later} (back later today)")
     if summary.next_due is not None:
-        lines.append(f"Next card due    in {format_interval(summary.next_due - now)}")
+        lines.append(f"Next card due    in {interval(summary.next_due - now)}")
     lines.append(f"Due by tomorrow  {summary.due_tomorrow}")
     if summary.held_back:
         lines += [
