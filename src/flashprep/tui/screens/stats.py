@@ -25,7 +25,7 @@ from flashprep.core.text import clean, one_line
 from flashprep.tui.messages import ShowDecks
 from flashprep.tui.widgets.card import KeyBar
 from flashprep.tui.widgets.plain import PlainStatic
-from flashprep.tui.widgets.stats_panels import PANELS, StatsPanel
+from flashprep.tui.widgets.stats_panels import PANELS, PANELS_CSS, StatsPanel
 
 if TYPE_CHECKING:
     from flashprep.core.scheduling.scheduler import CardState
@@ -35,21 +35,11 @@ if TYPE_CHECKING:
 ALL_DECKS = "*"
 WIDE = 150
 """From this many columns the panels sit two by two."""
-HISTORY_PANELS = (
-    "today",
-    "calendar",
-    "reviews",
-    "forecast",
-    "retention",
-    "answers",
-    "tags",
-    "hardest",
-)
-"""Panels hidden while there is no history (the friendly empty state shows instead)."""
 
 
 class StatsScreen(Screen[None]):
-    DEFAULT_CSS = """
+    DEFAULT_CSS = (
+        """
     #stats-filters {
         height: 1;
         padding: 0 1;
@@ -88,30 +78,9 @@ class StatsScreen(Screen[None]):
         grid-rows: auto;
         grid-gutter: 0 1;
     }
-    .stats-panel {
-        height: auto;
-        border: round $primary-darken-1;
-        border-title-color: $text;
-        border-title-style: bold;
-        padding: 0 1;
-    }
-    #stats-streak, #stats-range-summary, #stats-load {
-        color: $text-muted;
-    }
-    #stats-heatmap {
-        height: 10;
-    }
-    #stats-reviews, #stats-forecast {
-        height: 10;
-    }
-    #stats-hours {
-        height: 8;
-    }
-    .stats-table {
-        text-wrap: nowrap;
-        text-overflow: ellipsis;
-    }
     """
+        + PANELS_CSS
+    )
 
     HELP = """\
 ## Statistics
@@ -287,11 +256,9 @@ all time); arrows, **PgUp**/**PgDn** scroll; **Escape** goes back.
                 f"No reviews {where}yet. Drill a few cards (Escape, then Enter on a deck) and "
                 "your progress, streak and retention show up here."
             )
-        for name in HISTORY_PANELS:
-            panel = self.query_one(f"#panel-{name}")
-            if panel.display != has_history:
-                panel.display = has_history
         for panel in self.query(StatsPanel):
+            if panel.NEEDS_HISTORY and panel.display != has_history:
+                panel.display = has_history
             panel.update(stats)
 
     # keys

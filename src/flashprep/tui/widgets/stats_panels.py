@@ -23,6 +23,34 @@ Report = dict[str, Any]
 
 TAGS_SHOWN = 15
 
+PANELS_CSS = """
+    .stats-panel {
+        height: auto;
+        border: round $primary-darken-1;
+        border-title-color: $text;
+        border-title-style: bold;
+        padding: 0 1;
+    }
+    #stats-streak, #stats-range-summary, #stats-load {
+        color: $text-muted;
+    }
+    #stats-heatmap {
+        height: 10;
+    }
+    #stats-reviews, #stats-forecast {
+        height: 10;
+    }
+    #stats-hours {
+        height: 8;
+    }
+    .stats-table {
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
+    }
+"""
+"""The panels' styles, part of the statistics screen's DEFAULT_CSS (the screen lays them out
+two by two on a wide terminal)."""
+
 
 def day_label(iso: str) -> str:
     """`2026-12-07` -> `Dec 7`, under the bars of a chart."""
@@ -35,6 +63,8 @@ class StatsPanel(Vertical):
 
     NAME: ClassVar[str] = ""
     TITLE: ClassVar[str] = ""
+    NEEDS_HISTORY: ClassVar[bool] = True
+    """Hidden while there are no reviews (the screen's friendly empty state shows instead)."""
 
     def __init__(self) -> None:
         super().__init__(id=f"panel-{self.NAME}", classes="stats-panel")
@@ -139,6 +169,7 @@ class ForecastPanel(StatsPanel):
 
 class CardsPanel(StatsPanel):
     NAME, TITLE = "states", "Cards"
+    NEEDS_HISTORY = False
     SERIES = (
         Series("new", "secondary"),
         Series("learning", "primary"),
@@ -233,6 +264,7 @@ def readiness_rows(rows: list[dict[str, Any]], key: str) -> list[list[str]]:
 
 class DeckReadinessPanel(TablePanel):
     NAME, TITLE = "decks", "Readiness by deck"
+    NEEDS_HISTORY = False
 
     def update(self, stats: Report) -> None:
         rows = readiness_rows(stats["by_deck"], "name")
