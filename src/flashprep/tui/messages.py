@@ -1,9 +1,9 @@
 """Requests a screen posts to the App, which owns the screen stack: screens ask for a place to
-go and the App decides how to get there (see FlashprepApp's `@on` handlers)."""
+go and the App decides how to get there (see FlashprepApp's `@on` handlers). Plain classes, not
+dataclasses: they are built on the start-up path, where a dataclass costs a few tenths of a ms."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from textual.message import Message
@@ -16,26 +16,29 @@ class ShowDecks(Message):
     """Leave the current screen for the one it was opened from, or the home screen."""
 
 
-@dataclass
 class StartDrill(Message):
     """Open a drill of these decks (all decks when None)."""
 
-    deck_ids: list[str] | None = None
+    def __init__(self, deck_ids: list[str] | None = None) -> None:
+        super().__init__()
+        self.deck_ids = deck_ids
 
 
-@dataclass
 class ShowStats(Message):
     """Open the statistics for one deck (all when None) over a named range."""
 
-    deck: str | None = None
-    range_name: str = "month"
+    def __init__(self, deck: str | None = None, range_name: str = "month") -> None:
+        super().__init__()
+        self.deck = deck
+        self.range_name = range_name
 
 
-@dataclass
 class StartMock(Message):
     """Open a mock interview round with these options."""
 
-    options: MockOptions
+    def __init__(self, options: MockOptions) -> None:
+        super().__init__()
+        self.options = options
 
 
 class CheckpointDue(Message):

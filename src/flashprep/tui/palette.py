@@ -10,20 +10,20 @@ from textual.markup import escape
 
 from flashprep.core.text import clean
 from flashprep.tui.messages import StartDrill
-from flashprep.tui.session import HasSession
+from flashprep.tui.session import Session
 
 
 class DeckCommands(Provider):
     """Start a drill of one deck, or of all decks, from the palette (ctrl+p)."""
 
     def _entries(self) -> list[tuple[str, list[str] | None, str]]:
-        app = self.app
-        if not isinstance(app, HasSession):
+        session = getattr(self.app, "session", None)  # the App's; not imported (no cycle)
+        if not isinstance(session, Session):
             return []
         entries: list[tuple[str, list[str] | None, str]] = [
             ("Drill all decks", None, "Drill every deck")
         ]
-        for loaded in app.session.library:
+        for loaded in session.library:
             name = clean(loaded.deck.name)
             entries.append((f"Drill {name}", [loaded.id], f"{loaded.deck.category} deck"))
         return entries

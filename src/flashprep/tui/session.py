@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import TYPE_CHECKING
 
 from flashprep.core.decks.library import DeckLibrary
 from flashprep.core.storage.userstore import UserStore
@@ -16,14 +15,19 @@ if TYPE_CHECKING:
     from flashprep.core.interview.stories import StoryFile
 
 
-@dataclass(eq=False)
 class Session:
     """One user's open data for as long as the App runs."""
 
-    library: DeckLibrary
-    store: UserStore
-    timer: Callable[[], float] = field(default=time.monotonic)
-    """Monotonic seconds for answer timers; tests inject a frozen one."""
+    def __init__(
+        self,
+        library: DeckLibrary,
+        store: UserStore,
+        timer: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.library = library
+        self.store = store
+        self.timer = timer
+        """Monotonic seconds for answer timers; tests inject a frozen one."""
 
     @cached_property
     def stories(self) -> StoryFile:
@@ -32,10 +36,3 @@ class Session:
         from flashprep.core.interview.stories import StoryFile
 
         return StoryFile(self.store.folder)
-
-
-@runtime_checkable
-class HasSession(Protocol):
-    """An App that holds a Session (the command palette reads the decks through it)."""
-
-    session: Session
