@@ -165,7 +165,7 @@ class StateColumns:
 
 
 class Checkpoint(NamedTuple):
-    """What the cache holds, as plain values (the store builds its Replayed from them)."""
+    """What the cache holds, as plain values (the store builds its Schedule from them)."""
 
     columns: StateColumns
     total: int
