@@ -89,10 +89,10 @@ class FlashprepApp(App[None]):
             self.notify(one_line(note), markup=False)
 
     def drill_screen(self, deck_ids: list[str] | None) -> Screen[Any]:
-        from flashprep.core.study.drill import Drill
+        from flashprep.core.interview.plan import open_drill
         from flashprep.tui.screens.drill import DrillScreen
 
-        return DrillScreen(Drill(self.library, self.store, deck_ids))
+        return DrillScreen(open_drill(self.library, self.store, deck_ids))
 
     def start_drill(self, deck_ids: list[str] | None) -> None:
         self.push_screen(self.drill_screen(deck_ids))

@@ -25,7 +25,7 @@ from flashprep.core.decks.library import DeckLibrary
 from flashprep.core.scheduling.scheduler import CardState, Scheduler
 from flashprep.core.storage.usersettings import InterviewPlan
 from flashprep.core.storage.userstore import UserStore
-from flashprep.core.study.drill import is_available
+from flashprep.core.study.drill import Drill, is_available
 
 if TYPE_CHECKING:
     from flashprep.core.storage.profile import Interview  # validated; start-up reads plain values
@@ -291,6 +291,12 @@ def today_plan(
         new_left=new_left,
         new_per_day=pace,
     )
+
+
+def open_drill(library: DeckLibrary, store: UserStore, deck_ids: list[str] | None = None) -> Drill:
+    """A drill of some decks, with today's interview plan when the user has an interview date."""
+    plan = today_plan(library, store) if store.settings.interview is not None else None
+    return Drill(library, store, deck_ids, plan=plan)
 
 
 @dataclass(frozen=True)

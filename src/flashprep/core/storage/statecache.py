@@ -170,9 +170,9 @@ class Checkpoint(NamedTuple):
     columns: StateColumns
     total: int
     position: list[Any] | None
-    """[file, offset, last, before] (see userstore.LogPosition), or None."""
+    """[file, offset, last, before] (see replay.LogPosition), or None."""
     counts: list[int]
-    """[day ordinal, new, reviews, graded, ms] (see userstore.DayCounts)."""
+    """[day ordinal, new, reviews, graded, ms] (see replay.DayCounts)."""
 
 
 def dump(
