@@ -10,6 +10,7 @@ import pytest
 
 from flashprep.core.files.tomlerrors import DataFileError
 from flashprep.core.paths import Home
+from flashprep.core.scheduling.scheduler import Rating
 from flashprep.core.storage.replay import Schedule, apply_entry
 from flashprep.core.storage.reviewlog import log_files, read_all
 from flashprep.core.storage.userstore import CHECKPOINT_EVERY, UserStore
@@ -184,3 +185,10 @@ def test_mock_entries_do_not_change_the_schedule(store: UserStore) -> None:
     replayed = Schedule()
     apply_entry(store.scheduler, replayed, entry, 4, None)
     assert replayed.states == {} and replayed.total == 0
+
+
+def test_a_rating_is_written_as_its_number(make_store: Make) -> None:
+    store = make_store()
+    store.grade("alpha/a1", Rating.GOOD)
+    (log,) = log_files(store.log_dir)
+    assert b"\nrating = 3\n" in log.read_bytes()

@@ -12,7 +12,7 @@ from datetime import date, timedelta, tzinfo
 from typing import TYPE_CHECKING, NamedTuple
 
 from flashprep.core.clock import study_day
-from flashprep.core.scheduling.scheduler import NEW, CardState, Scheduler
+from flashprep.core.scheduling.scheduler import NEW, RATING_OF, CardState, Scheduler
 
 if TYPE_CHECKING:
     from flashprep.core.storage.reviewlog import LogEntry
@@ -105,7 +105,7 @@ def apply_entry(
     day = study_day(entry.at, rollover, tz)
     if entry.action == "grade":
         assert entry.rating is not None
-        schedule.states[key] = scheduler.review(key, before, entry.rating, entry.at)
+        schedule.states[key] = scheduler.review(key, before, RATING_OF[entry.rating], entry.at)
         schedule.total += 1
         counts = schedule.counts
         if day > counts.day:

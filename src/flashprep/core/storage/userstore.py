@@ -30,7 +30,7 @@ from flashprep.core.files.gcpause import gc_paused
 from flashprep.core.files.lock import UserLock
 from flashprep.core.files.tomlerrors import DataFileError
 from flashprep.core.paths import Home
-from flashprep.core.scheduling.scheduler import CardState, Scheduler
+from flashprep.core.scheduling.scheduler import CardState, Rating, Scheduler
 from flashprep.core.storage import usersettings
 from flashprep.core.storage.backup import backup_due, make_backup
 from flashprep.core.storage.checkpoint import (
@@ -332,7 +332,7 @@ class UserStore:
         self,
         key: str,
         action: str = "grade",
-        rating: int | None = None,
+        rating: Rating | None = None,
         ms: int = 0,
         mode: str = "drill",
     ) -> LogEntry:
@@ -354,10 +354,10 @@ class UserStore:
         self._undo.append(_Undo(key, before, counts, position, total, path, start, end, entry))
         return entry
 
-    def grade(self, key: str, rating: int, ms: int = 0) -> LogEntry:
+    def grade(self, key: str, rating: Rating, ms: int = 0) -> LogEntry:
         return self.record(key, "grade", rating, ms)
 
-    def grade_once(self, grades: list[tuple[str, str, int]]) -> int:
+    def grade_once(self, grades: list[tuple[str, str, Rating]]) -> int:
         """Grade cards as (entry id, card key, rating), each at most once; return how many now.
 
         Grades whose id is already in the log are skipped, and the rest are appended as one

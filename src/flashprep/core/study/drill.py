@@ -16,7 +16,7 @@ from typing import NamedTuple, Protocol
 
 from flashprep.core.clock import day_start, study_day
 from flashprep.core.decks.library import DeckLibrary
-from flashprep.core.scheduling.scheduler import CardState
+from flashprep.core.scheduling.scheduler import CardState, Rating
 from flashprep.core.storage.userstore import UserStore
 
 LEARN_AHEAD = timedelta(minutes=20)
@@ -238,7 +238,7 @@ class Drill:
     def finished(self) -> bool:
         return self.current is None
 
-    def preview(self) -> dict[int, timedelta]:
+    def preview(self) -> dict[Rating, timedelta]:
         assert self.current is not None
         return self.store.scheduler.preview(self.current, self.state(), self.store.now())
 
@@ -277,7 +277,7 @@ class Drill:
 
     # actions
 
-    def grade(self, rating: int, ms: int = 0) -> None:
+    def grade(self, rating: Rating, ms: int = 0) -> None:
         """Record the grade (durably), then move on. A card still learning today comes back."""
         key = self.current
         if key is None:
@@ -286,7 +286,7 @@ class Drill:
         self._push_history()
         self.done += 1
         self.seconds += ms / 1000
-        if rating == 1:
+        if rating == Rating.AGAIN:
             self.again += 1
         after = self.store.state(key)
         today = self.store.today()
