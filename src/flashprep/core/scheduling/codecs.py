@@ -8,15 +8,22 @@ field added to CardState is added here, next to its siblings, and nowhere else.
 
 from __future__ import annotations
 
+import math
+from array import array
+from collections.abc import Collection, Iterator
 from datetime import UTC, date, datetime
 from typing import Any
 
 from flashprep.core.clock import INSTANT_RANGE, is_valid_instant, toml_instant
-from flashprep.core.scheduling.scheduler import CardState
+from flashprep.core.scheduling.scheduler import CardState, StateName
 
 FIELDS = CardState._fields
 """The one field order every encoding follows."""
 _FIELD_SET = frozenset(FIELDS)
+STATES: tuple[StateName, ...] = ("new", "learning", "review", "relearning")
+"""The state names, numbered by their place here in the state column."""
+COLUMN_TYPES = "Bqddddqqbq"
+"""The array typecode of each field's column, in FIELDS order."""
 
 
 def whole(value: object) -> bool:
@@ -137,4 +144,71 @@ def from_list(v: list[Any]) -> CardState:
         v[7],
         v[8],
         date.fromordinal(v[9]) if v[9] is not None else None,
+    )
+
+
+# --- the state cache's columns -------------------------------------------------------------------
+# A missing value is -1 in an instant column (due, last review: time stamps, never negative for a
+# date the user's files may hold), NaN in the other float columns, and -1 (step) or 0 (buried day
+# ordinal) in an integer one. The loops are written out field by field: they run over every card
+# at start-up, and a generic loop over a field table costs several times more.
+
+
+def to_columns(states: Collection[CardState]) -> list[array[Any]]:
+    """One array per field (COLUMN_TYPES), a row per state, in the order given."""
+    nan = math.nan
+    fields = list(zip(*states, strict=True)) if states else [()] * len(FIELDS)
+    state, step, stability, difficulty, due, last, reps, lapses, suspended, buried = fields
+    columns = [
+        [STATES.index(s) for s in state],
+        [-1 if v is None else v for v in step],
+        [nan if v is None else v for v in stability],
+        [nan if v is None else v for v in difficulty],
+        [-1 if v is None else v.timestamp() for v in due],
+        [-1 if v is None else v.timestamp() for v in last],
+        reps,
+        lapses,
+        [1 if v else 0 for v in suspended],
+        [0 if v is None else v.toordinal() for v in buried],
+    ]
+    return [array(code, column) for code, column in zip(COLUMN_TYPES, columns, strict=True)]
+
+
+def from_columns(columns: list[array[Any]]) -> Iterator[CardState]:
+    """Every row's state, in order (the columns checked as the cache loads them)."""
+    ts, day, names = datetime.fromtimestamp, date.fromordinal, STATES
+    state, step, stability, difficulty, due, last, reps, lapses, suspended, buried = columns
+    rows = zip(
+        [names[v] for v in state],
+        [None if v < 0 else v for v in step],
+        [None if v != v else v for v in stability],  # NaN: none
+        [None if v != v else v for v in difficulty],
+        [None if v < 0 else ts(v, UTC) for v in due],
+        [None if v < 0 else ts(v, UTC) for v in last],
+        reps.tolist(),
+        lapses.tolist(),
+        [v != 0 for v in suspended],
+        [None if v == 0 else day(v) for v in buried],
+        strict=True,
+    )
+    return map(CardState._make, rows)
+
+
+def row(columns: list[array[Any]], i: int) -> CardState:
+    """Row `i`'s state, without decoding the others."""
+    ts = datetime.fromtimestamp
+    state, step, stability, difficulty, due, last, reps, lapses, suspended, buried = (
+        column[i] for column in columns
+    )
+    return CardState(
+        STATES[state],
+        None if step < 0 else step,
+        None if stability != stability else stability,
+        None if difficulty != difficulty else difficulty,
+        None if due < 0 else ts(due, UTC),
+        None if last < 0 else ts(last, UTC),
+        reps,
+        lapses,
+        suspended != 0,
+        None if buried == 0 else date.fromordinal(buried),
     )
