@@ -10,7 +10,6 @@ the checkpoint (cache/state.bin, storage/statecache.py) spares parsing it when n
 from __future__ import annotations
 
 import contextlib
-import heapq
 import threading
 from datetime import date, datetime
 from pathlib import Path
@@ -40,10 +39,14 @@ from flashprep.core.storage.checkpoint import (
     checkpoint_to_toml,
     parse_checkpoint,
 )
+from flashprep.core.storage.logimport import (
+    HistoryImport,
+    plan_history_import,
+    stage_history_import,
+)
 from flashprep.core.storage.recovery import recovery_advice, tidy_after_crash
 from flashprep.core.storage.replay import DayCounts, LogPosition, Schedule, apply_entry, same_end
 from flashprep.core.storage.reviewlog import (
-    LOG_HEADER,
     LogEntry,
     append_entries,
     append_file,
@@ -51,11 +54,8 @@ from flashprep.core.storage.reviewlog import (
     entry_to_toml,
     ids_in_log,
     log_files,
-    month_file,
     new_entry_id,
     read_log,
-    read_log_file,
-    repair_tail,
 )
 from flashprep.core.storage.usersettings import UserSettings
 
@@ -64,17 +64,6 @@ if TYPE_CHECKING:
 
 CHECKPOINT_EVERY = 200
 """Rewrite the checkpoint once this many log entries are not yet in it."""
-
-
-class HistoryImport(NamedTuple):
-    """An import's changes to the log (see UserStore.plan_import): how many entries are new,
-    every month's entries afterwards (file name -> entries, in log order), the months whose new
-    entries are appended, and the months rewritten with new entries among the old."""
-
-    fresh: int
-    months: dict[str, list[LogEntry]]
-    appended: dict[str, list[LogEntry]]
-    rewritten: set[str]
 
 
 class _Undo(NamedTuple):
@@ -429,56 +418,12 @@ class UserStore:
         return plan.fresh
 
     def plan_import(self, entries: list[LogEntry]) -> HistoryImport:
-        """What importing `entries` changes in the log; nothing is written.
-
-        Entries already in the log (same id) are skipped, so importing the same file twice adds
-        nothing. Replay needs each card's entries in time order, and the log is replayed file by
-        file (months, oldest first), entry by entry: so an entry goes into the file of its month.
-        The log's order is the truth, even where the clock went back while the user graded: a
-        month's own entries are never re-ordered; the new ones are merged in among them by time
-        (a stable merge: each goes after every entry of the file that precedes it in time, as
-        the file is read), and a month whose new entries all come after it is appended to.
-        """
-        existing: dict[str, list[LogEntry]] = {}
-        known: set[str] = set()
-        for path in log_files(self.log_dir):
-            existing[path.name] = read_log_file(path)
-            known.update(e.id for e in existing[path.name])
-        fresh = sorted({e.id: e for e in entries if e.id not in known}.values(), key=lambda e: e.at)
-        by_month: dict[str, list[LogEntry]] = {}
-        for entry in fresh:
-            by_month.setdefault(month_file(entry.at), []).append(entry)
-        months = dict(existing)
-        appended: dict[str, list[LogEntry]] = {}
-        rewritten: set[str] = set()
-        for name, new in by_month.items():
-            old = existing.get(name, [])
-            merged = list(heapq.merge(old, new, key=lambda e: e.at))
-            months[name] = merged
-            if merged[: len(old)] == old:
-                appended[name] = new
-            else:
-                rewritten.add(name)
-        return HistoryImport(len(fresh), months, appended, rewritten)
+        """What importing `entries` changes in the log; nothing is written (see logimport)."""
+        return plan_history_import(self.log_dir, entries)
 
     def stage_import(self, plan: HistoryImport, staged: StagedFiles) -> None:
-        """Write the month files an import changes to temporary files (see StagedFiles).
-
-        A month that is appended to keeps its bytes as they are (comments, formatting) and
-        gets the new blocks after them; a month the new entries go into the middle of is
-        rewritten in the merged order.
-        """
-        for name, new in sorted(plan.appended.items()):
-            path = self.log_dir / name
-            head = LOG_HEADER
-            if path.exists():
-                if repair_tail(path) is not None:  # a cut-off entry: set aside, as at a start
-                    self.notes.append(f"{path}: a cut-off last entry was moved to .partial")
-                head = path.read_bytes() or LOG_HEADER
-            staged.stage(path, head + b"".join(entry_to_toml(e) for e in new))
-        for name in sorted(plan.rewritten):
-            blocks = b"".join(entry_to_toml(e) for e in plan.months[name])
-            staged.stage(self.log_dir / name, LOG_HEADER + blocks)
+        """Write the month files an import changes to temporary files (see logimport)."""
+        stage_history_import(self.log_dir, plan, staged, self.notes)
 
     def drop_checkpoint(self) -> None:
         """Remove the checkpoint (and its cache) before the log changes under it: an import
