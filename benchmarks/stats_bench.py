@@ -37,8 +37,9 @@ from flashprep.core.paths import Home
 from flashprep.core.stats.historycache import HistoryReader
 from flashprep.core.stats.report import RANGES, StatsQuery, compute_stats
 from flashprep.core.storage.profile import Profile, save_profile
+from flashprep.core.storage.replay import Schedule, apply_entry
 from flashprep.core.storage.reviewlog import LOG_HEADER, LogEntry, entry_to_toml, month_file
-from flashprep.core.storage.userstore import Replayed, UserStore, apply_entry
+from flashprep.core.storage.userstore import UserStore
 
 USER = "bench"
 TAGS = [f"topic-{i:02d}" for i in range(40)]
@@ -67,7 +68,7 @@ def simulate(
     folder = home.user_dir(USER)
     save_profile(folder / "profile.toml", profile)
     store = UserStore(home, USER)
-    replayed = Replayed()
+    replayed = Schedule()
     tz, rollover = store.tz, store.rollover
     by_month: dict[str, list[bytes]] = defaultdict(list)
     day = first

@@ -45,7 +45,9 @@ from pathlib import Path
 from flashprep.core.paths import Home
 from flashprep.core.storage import statecache
 from flashprep.core.storage.backup import backup_files, list_backups
+from flashprep.core.storage.checkpoint import parse_checkpoint
 from flashprep.core.storage.profile import Profile, load_profile, save_profile
+from flashprep.core.storage.replay import Schedule, apply_entry
 from flashprep.core.storage.reviewlog import (
     LOG_HEADER,
     LogEntry,
@@ -55,7 +57,7 @@ from flashprep.core.storage.reviewlog import (
     parse_log,
     read_all,
 )
-from flashprep.core.storage.userstore import Replayed, UserStore, apply_entry, parse_checkpoint
+from flashprep.core.storage.userstore import UserStore
 
 DECK_ID = "crash"
 CARDS = 300
@@ -228,7 +230,7 @@ class Lane:
     """Where the time goes: starting flashprep, driving it, checking after the kill."""
     verified: dict[Path, tuple[int, int]] = field(default_factory=dict)
     """Files already checked, by (size, mtime): checked again only once they change."""
-    replayed_bulk: tuple[list[str], Replayed] | None = None
+    replayed_bulk: tuple[list[str], Schedule] | None = None
     """The replay of the history the user started with (never changed), to replay from."""
 
     @property
@@ -399,12 +401,12 @@ class Lane:
         if list((self.folder / "reviews").glob("*.partial")):
             raise HarnessError("a log tail was set aside: SIGKILL cannot cut an append")
 
-    def full_replay(self, store: UserStore) -> Replayed:
+    def full_replay(self, store: UserStore) -> Schedule:
         """apply_entry over the whole log, from the start (the history the user began with is
         replayed once and its result reused: those entries never change)."""
         entries = list(read_all(store.log_dir))
         if self.replayed_bulk is None:
-            replayed = Replayed()
+            replayed = Schedule()
             bulk = [e for e in entries if e.id.startswith("bulk-")]
             for entry in bulk:
                 apply_entry(store.scheduler, replayed, entry, store.rollover, store.tz)
@@ -412,7 +414,7 @@ class Lane:
         ids, base = self.replayed_bulk
         if [e.id for e in entries[: len(ids)]] != ids:
             raise HarnessError(f"{self.user}: the history the user started with changed")
-        replayed = Replayed(dict(base.states), base.counts, base.total, base.position)
+        replayed = Schedule(dict(base.states), base.counts, base.total, base.position)
         for entry in entries[len(ids) :]:
             apply_entry(store.scheduler, replayed, entry, store.rollover, store.tz)
         return replayed

@@ -17,7 +17,7 @@ from flashprep.core.decks.index import CARD_FIELDS, CardRecord
 from flashprep.core.decks.library import DeckLibrary
 from flashprep.core.files.tomlerrors import DataFileError
 from flashprep.core.paths import Home
-from flashprep.core.storage import userstore
+from flashprep.core.storage import checkpoint, userstore
 from flashprep.core.storage.profile import Settings
 from flashprep.core.storage.usersettings import UserSettings
 from flashprep.core.storage.userstore import UserStore
@@ -234,9 +234,9 @@ def test_a_rebuilt_state_cache_holds_the_checkpoint_not_the_log_after_it(
     store.cache_path.unlink()
     reopened = make_store()
     assert reopened.state("alpha/a2").reps == 1
-    stamp = userstore._stamp(store.state_path)
-    from_cache = userstore._cache_load(store.cache_path.read_bytes(), stamp)
-    from_toml = userstore.parse_checkpoint(store.state_path.read_bytes(), store.state_path)
+    stamp = checkpoint.checkpoint_stamp(store.state_path)
+    from_cache = checkpoint.cache_load(store.cache_path.read_bytes(), stamp)
+    from_toml = checkpoint.parse_checkpoint(store.state_path.read_bytes(), store.state_path)
     assert from_cache is not None and "alpha/a2" not in from_cache.states
     assert from_cache.states == from_toml.states
     assert from_cache.position == from_toml.position

@@ -12,7 +12,8 @@ from flashprep.core.clock import day_start
 from flashprep.core.decks.library import DeckLibrary
 from flashprep.core.scheduling.scheduler import CardState
 from flashprep.core.storage import statecache
-from flashprep.core.storage.userstore import Replayed, UserStore
+from flashprep.core.storage.replay import Schedule
+from flashprep.core.storage.userstore import UserStore
 from flashprep.core.study.drill import Drill, deck_counts
 
 from fuzzing import budget
@@ -199,11 +200,11 @@ def test_a_drill_and_the_deck_counts_read_the_same_from_the_state_cache_as_from_
         | st.dates(now.date() - timedelta(days=2), now.date() + timedelta(2)),
     )
     cards = data.draw(st.dictionaries(st.sampled_from([*keys, "gone/card"]), state))
-    store.data = Replayed(states=dict(cards))
+    store.data = Schedule(states=dict(cards))
     decoded, decoded_counts = Drill(library, store), deck_counts(library, store)
     cache = statecache.load(statecache.dump(cards, 0, None, [1, 0, 0, 0, 0], [1, 2]), [1, 2])
     assert cache is not None
-    store.data = Replayed(columns=cache.columns)
+    store.data = Schedule(columns=cache.columns)
     columns, columns_counts = Drill(library, store), deck_counts(library, store)
     assert store.data.columns is not None  # read without decoding the states
     assert columns_counts == decoded_counts

@@ -235,15 +235,15 @@ def test_the_columns_hold_the_same_reviews_as_the_replay(
 ) -> None:
     """The history read through the cache (columns) equals the Reviews of a plain replay."""
     from flashprep.core.stats.history import replay
+    from flashprep.core.storage.replay import Schedule
     from flashprep.core.storage.reviewlog import read_log_blocks
-    from flashprep.core.storage.userstore import Replayed
 
     study(store, clock)
     store.grade("alpha/one", 1, 2500)
     fresh(store)
     history, rebuilt = cached(store)
     assert not rebuilt
-    replayed = Replayed()
+    replayed = Schedule()
     expected: list[Review] = []
     for path in log_files(store.log_dir):
         entries = read_log_blocks(path).entries

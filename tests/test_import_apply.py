@@ -23,8 +23,9 @@ from flashprep.core.files.tomlerrors import DataFileError
 from flashprep.core.importers.apply import ImportRefused, import_files
 from flashprep.core.paths import Home
 from flashprep.core.storage.profile import Profile, save_profile
+from flashprep.core.storage.replay import Schedule, apply_entry
 from flashprep.core.storage.reviewlog import LogEntry, log_files, read_all, read_log_file
-from flashprep.core.storage.userstore import Replayed, UserStore, apply_entry
+from flashprep.core.storage.userstore import UserStore
 
 from helpers import FakeClock
 
@@ -44,8 +45,8 @@ def deck_files(home: Home) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(home.decks.glob("*.toml"))}
 
 
-def replay_everything(store: UserStore) -> Replayed:
-    replayed = Replayed()
+def replay_everything(store: UserStore) -> Schedule:
+    replayed = Schedule()
     for entry in read_all(store.log_dir):
         apply_entry(store.scheduler, replayed, entry, store.rollover, store.tz)
     return replayed

@@ -15,16 +15,17 @@ import flashprep.core.files.fileio as fileio
 from flashprep.core.files.lock import UserLock
 from flashprep.core.files.tomlerrors import DataFileError
 from flashprep.core.paths import Home
+from flashprep.core.storage.replay import Schedule, apply_entry
 from flashprep.core.storage.reviewlog import incomplete_tail, partial_path, read_all, read_log_file
-from flashprep.core.storage.userstore import Replayed, UserStore, apply_entry
+from flashprep.core.storage.userstore import UserStore
 
 from helpers import FakeClock
 
 Make = Callable[..., UserStore]
 
 
-def replay(store: UserStore) -> Replayed:
-    replayed = Replayed()
+def replay(store: UserStore) -> Schedule:
+    replayed = Schedule()
     for entry in read_all(store.log_dir):
         apply_entry(store.scheduler, replayed, entry, store.rollover, store.tz)
     return replayed

@@ -16,6 +16,7 @@ from flashprep.core.interview.plan import (
     interview_instant,
     intro_days,
     new_pace,
+    open_drill,
     readiness,
     review_good,
     simulate,
@@ -145,7 +146,7 @@ def big_library(home: Home, decks_dir: Path) -> DeckLibrary:
 
 def drill_day(library: DeckLibrary, store: UserStore, clock: FakeClock, ratings: list[int]) -> int:
     """One day's drill of every deck, grading in the given pattern; returns the grades given."""
-    drill = Drill(library, store)
+    drill = open_drill(library, store)
     graded = 0
     while drill.current is not None:
         drill.grade(ratings[graded % len(ratings)], 5000)
@@ -213,9 +214,9 @@ def test_the_plan_adds_its_cards_to_the_drill(
 ) -> None:
     store = make_store(new_per_day=0)
     history(library, store, clock)  # new_per_day=0: nothing introduced
-    assert Drill(library, store).left == 0
+    assert open_drill(library, store).left == 0
     set_interview(store, store.today() + timedelta(days=5))
-    drill = Drill(library, store)
+    drill = open_drill(library, store)
     assert drill.left == 2  # five new cards over the 3 days before the date's reserve
     plan = today_plan(library, store)
     assert plan is not None and plan.new_per_day == 2 and plan.days_left == 5
@@ -229,12 +230,12 @@ def test_the_drill_brings_forward_what_the_plan_names(
     store.data.states[key] = CardState(
         "review", None, 60.0, 5.0, clock.now + timedelta(days=40), clock.now - timedelta(days=20)
     )
-    assert key not in _drill_cards(Drill(library, store, ["alpha"]))
+    assert key not in _drill_cards(open_drill(library, store, ["alpha"]))
     set_interview(store, store.today() + timedelta(days=30))
     plan = today_plan(library, store)
     assert plan is not None and plan.bring_forward == (key,)
-    assert key in _drill_cards(Drill(library, store, ["alpha"]))
-    assert key not in _drill_cards(Drill(library, store, ["beta"]))
+    assert key in _drill_cards(open_drill(library, store, ["alpha"]))
+    assert key not in _drill_cards(open_drill(library, store, ["beta"]))
 
 
 def _drill_cards(drill: Drill) -> list[str]:
@@ -249,7 +250,7 @@ def test_a_plan_for_some_decks_paces_only_their_new_cards(
         update={"interview": Interview(date=store.today() + timedelta(days=2), decks=["beta"])}
     )
     store.save_profile(profile)
-    drill = Drill(library, store)
+    drill = open_drill(library, store)
     assert sorted(_drill_cards(drill)) == ["beta/b1", "beta/b2"]
 
 

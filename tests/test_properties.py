@@ -32,7 +32,9 @@ from flashprep.core.files.lock import UserLock
 from flashprep.core.files.tomlerrors import DataFileError, key_line
 from flashprep.core.paths import Home
 from flashprep.core.scheduling.scheduler import Scheduler
+from flashprep.core.storage.checkpoint import checkpoint_to_toml, parse_checkpoint
 from flashprep.core.storage.profile import Profile, parse_profile, profile_to_toml, save_profile
+from flashprep.core.storage.replay import Schedule, apply_entry
 from flashprep.core.storage.reviewlog import (
     LOG_HEADER,
     PADDING,
@@ -45,13 +47,7 @@ from flashprep.core.storage.reviewlog import (
     read_all,
     read_log,
 )
-from flashprep.core.storage.userstore import (
-    Replayed,
-    UserStore,
-    apply_entry,
-    checkpoint_to_toml,
-    parse_checkpoint,
-)
+from flashprep.core.storage.userstore import UserStore
 
 from fuzzing import any_input, budget, mutated, one_line_error, without_fsync
 from helpers import START, FakeClock
@@ -79,7 +75,7 @@ LOG, LOG_ENTRIES = sample_log()
 
 
 def sample_state() -> bytes:
-    replayed = Replayed()
+    replayed = Schedule()
     for entry in LOG_ENTRIES:
         apply_entry(Scheduler(), replayed, entry, 4, UTC)
     return checkpoint_to_toml(replayed, START + timedelta(hours=3))
@@ -158,7 +154,7 @@ def test_log_parser_and_tail_detection(raw: bytes) -> None:
     except DataFileError as exc:
         one_line_error(exc, "l.toml")
         entries = None
-    replayed = Replayed()
+    replayed = Schedule()
     for entry in entries or []:
         apply_entry(Scheduler(), replayed, entry, 4, UTC)
     if cut is not None and entries is not None:
@@ -332,7 +328,7 @@ class History(RuleBasedStateMachine):
 
     @invariant()
     def live_reopened_and_replayed_agree(self) -> None:
-        replayed = Replayed()
+        replayed = Schedule()
         for entry in read_all(self.store.log_dir):
             apply_entry(self.store.scheduler, replayed, entry, self.store.rollover, self.store.tz)
         assert self.store.states == replayed.states

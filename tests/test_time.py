@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from flashprep.core.scheduling.scheduler import CardState
+from flashprep.core.storage.replay import Schedule, apply_entry
 from flashprep.core.storage.reviewlog import (
     LOG_HEADER,
     LogEntry,
@@ -14,15 +15,15 @@ from flashprep.core.storage.reviewlog import (
     log_files,
     read_all,
 )
-from flashprep.core.storage.userstore import Replayed, UserStore, apply_entry
+from flashprep.core.storage.userstore import UserStore
 
 from helpers import FakeClock
 
 Make = Callable[..., UserStore]
 
 
-def replay(store: UserStore) -> Replayed:
-    replayed = Replayed()
+def replay(store: UserStore) -> Schedule:
+    replayed = Schedule()
     for entry in read_all(store.log_dir):
         apply_entry(store.scheduler, replayed, entry, store.rollover, store.tz)
     return replayed

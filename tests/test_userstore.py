@@ -10,16 +10,18 @@ import pytest
 
 from flashprep.core.files.tomlerrors import DataFileError
 from flashprep.core.paths import Home
+from flashprep.core.scheduling.scheduler import Rating
+from flashprep.core.storage.replay import Schedule, apply_entry
 from flashprep.core.storage.reviewlog import log_files, read_all
-from flashprep.core.storage.userstore import CHECKPOINT_EVERY, Replayed, UserStore, apply_entry
+from flashprep.core.storage.userstore import CHECKPOINT_EVERY, UserStore
 
 from helpers import FakeClock
 
 Make = Callable[..., UserStore]
 
 
-def replay_everything(store: UserStore) -> Replayed:
-    replayed = Replayed()
+def replay_everything(store: UserStore) -> Schedule:
+    replayed = Schedule()
     for entry in read_all(store.log_dir):
         apply_entry(store.scheduler, replayed, entry, store.rollover, store.tz)
     return replayed
@@ -180,6 +182,13 @@ def test_mock_entries_do_not_change_the_schedule(store: UserStore) -> None:
     from flashprep.core.storage.reviewlog import LogEntry
 
     entry = LogEntry("x-1", store.now(), "alpha/a1", 3, "grade", 0, "mock")
-    replayed = Replayed()
+    replayed = Schedule()
     apply_entry(store.scheduler, replayed, entry, 4, None)
     assert replayed.states == {} and replayed.total == 0
+
+
+def test_a_rating_is_written_as_its_number(make_store: Make) -> None:
+    store = make_store()
+    store.grade("alpha/a1", Rating.GOOD)
+    (log,) = log_files(store.log_dir)
+    assert b"\nrating = 3\n" in log.read_bytes()

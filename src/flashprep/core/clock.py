@@ -52,6 +52,12 @@ def day_start(day: date, rollover_hour: int = 4, tz: tzinfo | None = None) -> da
     return local.astimezone(UTC)
 
 
+def toml_instant(at: datetime) -> str:
+    """A TOML offset date-time in UTC: 2026-11-26T10:00:00.123456Z (fraction only when non-zero,
+    as `isoformat` writes it)."""
+    return at.astimezone(UTC).replace(tzinfo=None).isoformat() + "Z"
+
+
 def format_instant(instant: datetime) -> str:
     """UTC ISO string with millisecond precision and a Z, as stored in the user's files."""
     return to_utc(instant).strftime("%Y-%m-%dT%H:%M:%S.") + f"{instant.microsecond // 1000:03d}Z"

@@ -80,10 +80,12 @@ class FlashprepApp(App[None]):
             self.notify(one_line(note), markup=False)
 
     def _drill_screen(self, deck_ids: list[str] | None) -> Screen[Any]:
-        from flashprep.core.study.drill import Drill
+        from flashprep.core.interview.plan import open_drill
         from flashprep.tui.screens.drill import DrillScreen
 
-        return DrillScreen(self.session, Drill(self.session.library, self.session.store, deck_ids))
+        return DrillScreen(
+            self.session, open_drill(self.session.library, self.session.store, deck_ids)
+        )
 
     def _stats_screen(self, deck: str | None, range_name: str) -> Screen[Any]:
         from flashprep.tui.screens.stats import StatsScreen

@@ -24,8 +24,9 @@ from flashprep.core.files.lock import DECKS_WAIT_SECONDS, decks_lock
 from flashprep.core.files.tomlerrors import DataFileError
 from flashprep.core.importers import read_source
 from flashprep.core.importers.source import ImportSource, SourceDeck
+from flashprep.core.storage.logimport import HistoryImport
 from flashprep.core.storage.reviewlog import LogEntry
-from flashprep.core.storage.userstore import HistoryImport, UserStore
+from flashprep.core.storage.userstore import UserStore
 from flashprep.core.text import lf, one_line
 
 _DECK_ID = re.compile(ID_PATTERN)

@@ -29,6 +29,7 @@ from flashprep.core.interview.mockquestions import (
     choose_questions,
 )
 from flashprep.core.interview.timing import card_target, is_over
+from flashprep.core.scheduling.scheduler import RATING_OF, Rating
 from flashprep.core.storage.userstore import UserStore
 
 MOCK_FORMAT = 1
@@ -156,7 +157,7 @@ class MockRound:
     def target(self, key: str) -> int:
         return card_target(self.library, key) or 60
 
-    def answer(self, rating: int, ms: int) -> MockAnswer:
+    def answer(self, rating: Rating, ms: int) -> MockAnswer:
         """Log the answer apart from the schedule (durably), then keep it in the round."""
         key = self.current
         if key is None:
@@ -165,7 +166,7 @@ class MockRound:
         self.store.record(key, "grade", rating, ms, mode="mock")
         target = self.target(key)
         answer = MockAnswer(
-            card=key, rating=rating, ms=ms, target_seconds=target, over=is_over(ms, target)
+            card=key, rating=int(rating), ms=ms, target_seconds=target, over=is_over(ms, target)
         )
         self.record.answers.append(answer)
         self.save()
@@ -187,7 +188,7 @@ class MockRound:
         if self.record.applied:
             return 0
         grades = [
-            (self.apply_id(index), answer.card, answer.rating)
+            (self.apply_id(index), answer.card, RATING_OF[answer.rating])
             for index, answer in enumerate(self.record.answers)
         ]
         count = self.store.grade_once(grades)

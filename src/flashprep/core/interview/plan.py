@@ -22,17 +22,16 @@ from typing import TYPE_CHECKING, Any
 
 from flashprep.core.clock import day_start, study_day
 from flashprep.core.decks.library import DeckLibrary
-from flashprep.core.scheduling.scheduler import CardState, Scheduler
+from flashprep.core.scheduling.scheduler import CardState, Rating, Scheduler
 from flashprep.core.storage.usersettings import InterviewPlan
 from flashprep.core.storage.userstore import UserStore
-from flashprep.core.study.drill import is_available
+from flashprep.core.study.drill import Drill, is_available
 
 if TYPE_CHECKING:
     from flashprep.core.storage.profile import Interview  # validated; start-up reads plain values
 
     AnyInterview = Interview | InterviewPlan
 
-GOOD = 3
 MAX_RESERVE_DAYS = 3
 """New cards are all introduced at least this many days before the date (fewer when it is near)."""
 MAX_GRADES = 200
@@ -106,13 +105,13 @@ def review_good(
 
     Returns the state, the number of grades and when the last one was given.
     """
-    state = scheduler.review(key, state, GOOD, at)
+    state = scheduler.review(key, state, Rating.GOOD, at)
     grades = 1
     while state.state in ("learning", "relearning") and state.due is not None:
         if grades >= MAX_GRADES:
             break
         at = max(at, state.due)
-        state = scheduler.review(key, state, GOOD, at)
+        state = scheduler.review(key, state, Rating.GOOD, at)
         grades += 1
     return state, grades, at
 
@@ -291,6 +290,12 @@ def today_plan(
         new_left=new_left,
         new_per_day=pace,
     )
+
+
+def open_drill(library: DeckLibrary, store: UserStore, deck_ids: list[str] | None = None) -> Drill:
+    """A drill of some decks, with today's interview plan when the user has an interview date."""
+    plan = today_plan(library, store) if store.settings.interview is not None else None
+    return Drill(library, store, deck_ids, plan=plan)
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
+from enum import IntEnum
 from functools import cache, cached_property
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
@@ -21,7 +22,28 @@ if TYPE_CHECKING:
     from fsrs import Card as FsrsCard
 
 StateName = Literal["new", "learning", "review", "relearning"]
-RATINGS: dict[int, str] = {1: "Again", 2: "Hard", 3: "Good", 4: "Easy"}
+
+
+class Rating(IntEnum):
+    """A grade, as FSRS and Anki number them. The log stores the number (`rating = 3`): an
+    IntEnum formats as its int, so nothing on disk names the enum."""
+
+    AGAIN = 1
+    HARD = 2
+    GOOD = 3
+    EASY = 4
+
+
+RATINGS: dict[Rating, str] = {
+    Rating.AGAIN: "Again",
+    Rating.HARD: "Hard",
+    Rating.GOOD: "Good",
+    Rating.EASY: "Easy",
+}
+"""Each rating's label, in order (grade buttons, summaries)."""
+RATING_OF: dict[int, Rating] = {int(r): r for r in Rating}
+"""A rating read from the log (an int, already checked to be 1-4) as a Rating: a dict lookup is
+several times cheaper than calling Rating(n), and a replay does it per entry."""
 
 _TO_FSRS: dict[StateName, int] = {"learning": 1, "review": 2, "relearning": 3}
 """Our state names and the values of fsrs.State (fsrs is imported on the first grade or preview,
@@ -71,12 +93,13 @@ class _FsrsTypes(NamedTuple):
 
     card: type[FsrsCard]
     states: dict[str, Any]
-    ratings: dict[int, Any]
+    ratings: dict[Rating, Any]
 
 
 @cache
 def _fsrs_types() -> _FsrsTypes:
-    from fsrs import Card, Rating, State
+    from fsrs import Card, State
+    from fsrs import Rating as FsrsRating
 
     class _Card(Card):
         """fsrs.Card, copied field by field: fsrs copies every card it reviews (copy.copy), and
@@ -90,7 +113,7 @@ def _fsrs_types() -> _FsrsTypes:
     return _FsrsTypes(
         _Card,
         {name: State(value) for name, value in _TO_FSRS.items()},
-        {value: Rating(value) for value in RATINGS},
+        {rating: FsrsRating(int(rating)) for rating in RATINGS},
     )
 
 
@@ -140,8 +163,8 @@ class Scheduler:
     def _seed(self, key: str, reps: int) -> int:
         return zlib.crc32(f"{self.settings.seed}:{key}:{reps}".encode())
 
-    def review(self, key: str, state: CardState, rating: int, now: datetime) -> CardState:
-        """The state after grading `rating` (1 Again .. 4 Easy) at `now` (aware UTC)."""
+    def review(self, key: str, state: CardState, rating: Rating, now: datetime) -> CardState:
+        """The state after grading `rating` at `now` (aware UTC)."""
         if rating not in RATINGS:
             raise ValueError(f"rating must be 1-4, not {rating!r}")
         grade = _fsrs_types().ratings[rating]
@@ -159,7 +182,7 @@ class Scheduler:
                     new, _log = self._fsrs.review_card(card, grade, review_datetime=when)
                 finally:
                     random.setstate(saved)
-        lapse = state.state == "review" and rating == 1
+        lapse = state.state == "review" and rating == Rating.AGAIN
         # Every field but `suspended` is new: built whole, not through `_replace` (a replay
         # makes thousands).
         return CardState(
@@ -194,9 +217,9 @@ class Scheduler:
                 _batch_depth -= 1
                 random.setstate(saved)
 
-    def preview(self, key: str, state: CardState, now: datetime) -> dict[int, timedelta]:
+    def preview(self, key: str, state: CardState, now: datetime) -> dict[Rating, timedelta]:
         """For each rating, how long until the card would be due again."""
-        out: dict[int, timedelta] = {}
+        out: dict[Rating, timedelta] = {}
         for rating in RATINGS:
             after = self.review(key, state, rating, now)
             assert after.due is not None

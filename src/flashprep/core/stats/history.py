@@ -2,7 +2,7 @@
 
 Whether a grade was a learning step, a review or a relearning step, and whether the card was young
 or mature, depends on the card's state before the grade. That comes from replaying the log through
-`userstore.apply_entry`, the path the schedule itself is built by, so the two never disagree.
+`storage.replay.apply_entry`, the path the schedule itself is built by, so the two never disagree.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from itertools import compress
 from typing import Any, Literal, NamedTuple, overload
 
 from flashprep.core.scheduling.scheduler import NEW, CardState, Scheduler
+from flashprep.core.storage.replay import Schedule, apply_entry
 from flashprep.core.storage.reviewlog import LogEntry
-from flashprep.core.storage.userstore import Replayed, apply_entry
 
 Kind = Literal["learn", "review", "relearn"]
 KINDS: tuple[Kind, ...] = ("learn", "review", "relearn")
@@ -141,7 +141,7 @@ class Step:
 def replay(
     entries: Iterable[LogEntry],
     scheduler: Scheduler,
-    replayed: Replayed,
+    replayed: Schedule,
     rollover: int,
     tz: tzinfo | None,
     steps: list[Step] | None = None,
@@ -165,7 +165,7 @@ def replay(
     return out
 
 
-def roll_back(replayed: Replayed, steps: list[Step]) -> int:
+def roll_back(replayed: Schedule, steps: list[Step]) -> int:
     """Undo `steps` (newest last) on `replayed`; return how many of them were grades."""
     graded = 0
     for step in reversed(steps):

@@ -24,8 +24,10 @@ from pathlib import Path
 from typing import Any
 
 from flashprep.core.files.fileio import atomic_write
+from flashprep.core.scheduling.codecs import from_list, to_list
 from flashprep.core.scheduling.scheduler import CardState
 from flashprep.core.stats.history import KINDS, Cancelled, History, Step, replay
+from flashprep.core.storage.replay import Schedule
 from flashprep.core.storage.reviewlog import (
     LOG_FORMAT,
     LogEntry,
@@ -33,7 +35,7 @@ from flashprep.core.storage.reviewlog import (
     log_files,
     read_log_blocks,
 )
-from flashprep.core.storage.userstore import Replayed, UserStore, decode_state, encode_state
+from flashprep.core.storage.userstore import UserStore
 
 HISTORY_FORMAT = 2
 MAGIC = b"flashprep-history\n"
@@ -68,7 +70,7 @@ class _Month:
 
 @dataclass
 class _Tail:
-    """The replayed schedule at the end of the newest month, kept encoded (encode_state lists)
+    """The replayed schedule at the end of the newest month, kept encoded (to_list lists)
     and decoded only for the cards that new entries touch."""
 
     name: str
@@ -190,14 +192,14 @@ class HistoryReader:
             return None
         blocks = read_log_blocks(path, offset)
         touched = {e.card for e in blocks.entries}
-        replayed = Replayed(
-            states={k: decode_state(tail.cards[k]) for k in touched if k in tail.cards}
+        replayed = Schedule(
+            states={k: from_list(tail.cards[k]) for k in touched if k in tail.cards}
         )
         steps: list[Step] = []
         history.extend(self._replay(blocks.entries, replayed, steps))
         for key in touched:
             if key in replayed.states:
-                tail.cards[key] = encode_state(replayed.states[key])
+                tail.cards[key] = to_list(replayed.states[key])
         if records is not None and blocks.starts:
             records += _records(blocks.starts, blocks.entries, steps)
         elif blocks.entries:
@@ -211,7 +213,7 @@ class HistoryReader:
         return month
 
     def _replay(
-        self, entries: list[LogEntry], replayed: Replayed, steps: list[Step] | None
+        self, entries: list[LogEntry], replayed: Schedule, steps: list[Step] | None
     ) -> History:
         """Replay entries onto `replayed` (the schedule's own path), as history columns."""
         store = self.store
@@ -244,7 +246,7 @@ class HistoryReader:
         """Parse and replay the whole log; the whole cache is written afresh by save()."""
         self.rebuilt = True
         self._pending = _Pending()
-        replayed = Replayed()
+        replayed = Schedule()
         prev = ""
         out = History()
         for index, path in enumerate(files):
@@ -261,7 +263,7 @@ class HistoryReader:
                 records = None
                 if blocks.starts or not blocks.entries:
                     records = _records(blocks.starts, blocks.entries, steps)
-                cards = {k: encode_state(v) for k, v in replayed.states.items()}
+                cards = {k: to_list(v) for k, v in replayed.states.items()}
                 self._pending.tail = _Tail(path.name, prev, blocks.end, last, cards, records)
             prev = month.key
             out.extend(history)
@@ -369,7 +371,7 @@ def replay_key(store: UserStore) -> str:
 
 
 def _encode(state: CardState | None) -> list[Any] | None:
-    return encode_state(state) if state is not None else None
+    return to_list(state) if state is not None else None
 
 
 def _records(starts: list[int], entries: list[LogEntry], steps: list[Step]) -> list[list[Any]]:

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
-from flashprep.core.clock import INSTANT_RANGE, is_valid_instant
+from flashprep.core.clock import INSTANT_RANGE, is_valid_instant, toml_instant
 from flashprep.core.files.fileio import append_durable, truncate_durable
 from flashprep.core.files.tomlerrors import DataFileError, key_line, loads_toml, table_lines
 
@@ -75,12 +75,6 @@ def _base36(value: int) -> str:
 def month_file(at: datetime) -> str:
     utc = at.astimezone(UTC)  # formatted by hand: strftime costs several times more
     return f"{utc.year:04d}-{utc.month:02d}.toml"
-
-
-def toml_instant(at: datetime) -> str:
-    """A TOML offset date-time in UTC: 2026-11-26T10:00:00.123456Z (fraction only when non-zero,
-    as `isoformat` writes it)."""
-    return at.astimezone(UTC).replace(tzinfo=None).isoformat() + "Z"
 
 
 def _quoted(text: str) -> str:
@@ -434,7 +428,7 @@ def entry_ends_at(path: Path, offset: int, last: str) -> bool:
             size = handle.seek(0, os.SEEK_END)
             if offset > size:
                 return False
-            start = max(0, offset - 4096)
+            start = max(0, offset - _TAIL_WINDOW)
             handle.seek(start)
             window = handle.read(offset - start + 1)
     except OSError:

@@ -6,11 +6,10 @@ is one array of machine numbers (the `array` module), which loads in microsecond
 pickle or marshal, cannot build anything but numbers from a damaged or hostile file.
 
 Layout: MAGIC; one JSON line (format, the checkpoint's size and mtime it was made from, byte
-order, card count, totals and log position); the card keys, one per line; then the columns, in
-COLUMNS order. A missing value is -1 in an instant column (due, last review: time stamps, never
-negative for a date the user's files may hold), NaN in the other float columns, and -1 (step) or
-0 (buried day ordinal) in an integer one. The file is derived: keyed by the checkpoint's size and
-mtime, rebuilt from state.toml when it does not match or does not decode, and never the record.
+order, card count, totals and log position); the card keys, one per line; then the columns
+(scheduling/codecs.py: one per CardState field, and how each writes "none"). The file is
+derived: keyed by the checkpoint's size and mtime, rebuilt from state.toml when it does not match
+or does not decode, and never the record.
 
 The states stay in their columns (`StateColumns`) until something needs them as CardStates: a
 drill's first queue needs only four numbers per card, while building 9,000 CardStates and their
@@ -27,16 +26,16 @@ from array import array
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from flashprep.core.scheduling.scheduler import CardState, StateName
+from flashprep.core.scheduling import codecs
+from flashprep.core.scheduling.scheduler import CardState
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
 MAGIC = b"flashprep state cache\n"
 FORMAT = 5
-STATES: tuple[StateName, ...] = ("new", "learning", "review", "relearning")
-COLUMNS = "Bqddddqqbq"
-"""The array typecode of each CardState field, in field order."""
+STATES = codecs.STATES
+COLUMNS = codecs.COLUMN_TYPES
 
 
 _LAST_INSTANT = datetime(9001, 1, 1, tzinfo=UTC).timestamp()
@@ -57,23 +56,7 @@ class StateColumns:
 
     def decode(self) -> dict[str, CardState]:
         """Every card's state, in the order they were written."""
-        ts, day, names = datetime.fromtimestamp, date.fromordinal, STATES
-        columns = self.columns
-        state, step, stability, difficulty, due, last, reps, lapses, suspended, buried = columns
-        rows = zip(
-            [names[v] for v in state],
-            [None if v < 0 else v for v in step],
-            [None if v != v else v for v in stability],  # NaN: none
-            [None if v != v else v for v in difficulty],
-            [None if v < 0 else ts(v, UTC) for v in due],
-            [None if v < 0 else ts(v, UTC) for v in last],
-            reps.tolist(),
-            lapses.tolist(),
-            [v != 0 for v in suspended],
-            [None if v == 0 else day(v) for v in buried],
-            strict=True,
-        )
-        return dict(zip(self.keys, map(CardState._make, rows), strict=True))
+        return dict(zip(self.keys, codecs.from_columns(self.columns), strict=True))
 
     def index(self) -> dict[str, int]:
         """Each card key's row."""
@@ -86,22 +69,7 @@ class StateColumns:
         i = self.index().get(key)
         if i is None:
             return None
-        ts = datetime.fromtimestamp
-        state, step, stability, difficulty, due, last, reps, lapses, suspended, buried = (
-            column[i] for column in self.columns
-        )
-        return CardState(
-            STATES[state],
-            None if step < 0 else step,
-            None if stability != stability else stability,
-            None if difficulty != difficulty else difficulty,
-            None if due < 0 else ts(due, UTC),
-            None if last < 0 else ts(last, UTC),
-            reps,
-            lapses,
-            suspended != 0,
-            None if buried == 0 else date.fromordinal(buried),
-        )
+        return codecs.row(self.columns, i)
 
     def drill_queue(
         self, keys: Iterable[str], today_ord: int, end: float, new_limit: int
@@ -165,14 +133,14 @@ class StateColumns:
 
 
 class Checkpoint(NamedTuple):
-    """What the cache holds, as plain values (the store builds its Replayed from them)."""
+    """What the cache holds, as plain values (the store builds its Schedule from them)."""
 
     columns: StateColumns
     total: int
     position: list[Any] | None
-    """[file, offset, last, before] (see userstore.LogPosition), or None."""
+    """[file, offset, last, before] (see replay.LogPosition), or None."""
     counts: list[int]
-    """[day ordinal, new, reviews, graded, ms] (see userstore.DayCounts)."""
+    """[day ordinal, new, reviews, graded, ms] (see replay.DayCounts)."""
 
 
 def dump(
@@ -195,23 +163,9 @@ def dump(
         "pos": list(position) if position is not None else None,
         "counts": list(counts),
     }
-    nan = math.nan
-    fields = list(zip(*states.values(), strict=True)) if n else [()] * len(COLUMNS)
-    state, step, stability, difficulty, due, last, reps, lapses, suspended, buried = fields
-    columns = [
-        [STATES.index(s) for s in state],
-        [-1 if v is None else v for v in step],
-        [nan if v is None else v for v in stability],
-        [nan if v is None else v for v in difficulty],
-        [-1 if v is None else v.timestamp() for v in due],
-        [-1 if v is None else v.timestamp() for v in last],
-        reps,
-        lapses,
-        [1 if v else 0 for v in suspended],
-        [0 if v is None else v.toordinal() for v in buried],
-    ]
+    columns = codecs.to_columns(states.values())
     parts = [MAGIC, json.dumps(header, separators=(",", ":")).encode(), b"\n", keys]
-    parts += [array(code, column).tobytes() for code, column in zip(COLUMNS, columns, strict=True)]
+    parts += [column.tobytes() for column in columns]
     return b"".join(parts)
 
 

@@ -10,14 +10,12 @@ the checkpoint (cache/state.bin, storage/statecache.py) spares parsing it when n
 from __future__ import annotations
 
 import contextlib
-import heapq
-import re
 import threading
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-from flashprep.core.clock import INSTANT_RANGE, Clock, is_valid_instant, study_day, system_clock
+from flashprep.core.clock import Clock, study_day, system_clock
 from flashprep.core.files.fileio import (
     PendingTemps,
     StagedFiles,
@@ -25,25 +23,30 @@ from flashprep.core.files.fileio import (
     ensure_dir,
     file_stamp,
     fsync_dir,
-    remove_stale_temps,
     truncate_durable,
 )
 from flashprep.core.files.gcpause import gc_paused
 from flashprep.core.files.lock import UserLock
-from flashprep.core.files.tomlerrors import DataFileError, key_line, loads_toml
+from flashprep.core.files.tomlerrors import DataFileError
 from flashprep.core.paths import Home
-from flashprep.core.scheduling.scheduler import NEW, CardState, Scheduler
-from flashprep.core.storage import statecache, usersettings
-from flashprep.core.storage.backup import (
-    backup_due,
-    backup_time,
-    make_backup,
-    newest_backup,
-    remove_unfinished_backups,
+from flashprep.core.scheduling.scheduler import CardState, Rating, Scheduler
+from flashprep.core.storage import usersettings
+from flashprep.core.storage.backup import backup_due, make_backup
+from flashprep.core.storage.checkpoint import (
+    cache_dump,
+    cache_load,
+    checkpoint_stamp,
+    checkpoint_to_toml,
+    parse_checkpoint,
 )
+from flashprep.core.storage.logimport import (
+    HistoryImport,
+    plan_history_import,
+    stage_history_import,
+)
+from flashprep.core.storage.recovery import recovery_advice, tidy_after_crash
+from flashprep.core.storage.replay import DayCounts, LogPosition, Schedule, apply_entry, same_end
 from flashprep.core.storage.reviewlog import (
-    LOG_HEADER,
-    MONTH_FILE,
     LogEntry,
     append_entries,
     append_file,
@@ -51,63 +54,16 @@ from flashprep.core.storage.reviewlog import (
     entry_to_toml,
     ids_in_log,
     log_files,
-    month_file,
     new_entry_id,
     read_log,
-    read_log_file,
-    repair_tail,
-    toml_instant,
 )
 from flashprep.core.storage.usersettings import UserSettings
 
 if TYPE_CHECKING:
     from flashprep.core.storage.profile import NewProfile, Profile
 
-STATE_FORMAT = 1
-NEWLINE = b"\n"
 CHECKPOINT_EVERY = 200
 """Rewrite the checkpoint once this many log entries are not yet in it."""
-
-
-class DayCounts(NamedTuple):
-    """What the user did on one study day (for the daily limits and `stats`)."""
-
-    day: date
-    new: int = 0
-    reviews: int = 0
-    graded: int = 0
-    ms: int = 0
-
-
-class LogPosition(NamedTuple):
-    """Where the checkpoint ends in the log: file name, byte offset, id of the last entry.
-
-    `before` is the size of all earlier month files when the checkpoint was written (-1 when
-    unknown): if an earlier file changed since (an import of old history, a restored copy), the
-    checkpoint no longer matches the log and is rebuilt. It says nothing about where the log
-    ends: see `same_end`.
-    """
-
-    file: str
-    offset: int
-    last: str
-    before: int = -1
-
-
-def same_end(a: LogPosition | None, b: LogPosition | None) -> bool:
-    """Whether two positions are the same end of the log (whatever their `before`)."""
-    return a == b if a is None or b is None else a[:3] == b[:3]
-
-
-class HistoryImport(NamedTuple):
-    """An import's changes to the log (see UserStore.plan_import): how many entries are new,
-    every month's entries afterwards (file name -> entries, in log order), the months whose new
-    entries are appended, and the months rewritten with new entries among the old."""
-
-    fresh: int
-    months: dict[str, list[LogEntry]]
-    appended: dict[str, list[LogEntry]]
-    rewritten: set[str]
 
 
 class _Undo(NamedTuple):
@@ -120,351 +76,6 @@ class _Undo(NamedTuple):
     start: int
     end: int
     entry: LogEntry
-
-
-_DECODING = threading.Lock()
-
-
-class Replayed:
-    """The replayed schedule: card states, today's counts, total grades, where the log ends.
-
-    Loaded from the state cache, the card states stay in the cache's columns until first used
-    (`columns`; see statecache.StateColumns): a drill's first card needs only its queue.
-    """
-
-    __slots__ = ("_states", "columns", "counts", "position", "total")
-
-    def __init__(
-        self,
-        states: dict[str, CardState] | None = None,
-        counts: DayCounts | None = None,
-        total: int = 0,
-        position: LogPosition | None = None,
-        columns: statecache.StateColumns | None = None,
-    ) -> None:
-        self._states = states
-        self.columns = columns if states is None else None
-        """The states not yet decoded (None once `states` is used)."""
-        self.counts = counts if counts is not None else DayCounts(date.min)
-        self.total = total
-        self.position = position
-
-    @property
-    def states(self) -> dict[str, CardState]:
-        if self._states is None:
-            with _DECODING:  # one dict, even if a worker thread is the first to ask
-                if self._states is None:
-                    self._states = self.columns.decode() if self.columns is not None else {}
-                    self.columns = None
-        return self._states
-
-    def state(self, key: str) -> CardState:
-        """One card's state, without decoding the others' (NEW when it has none)."""
-        columns = self.columns
-        if columns is not None:
-            return columns.get(key) or NEW
-        return self.states.get(key, NEW)
-
-
-def apply_entry(
-    scheduler: Scheduler, replayed: Replayed, entry: LogEntry, rollover: int, tz: tzinfo | None
-) -> None:
-    """Apply one log entry to the replayed state. The single path for live actions and replays."""
-    if entry.mode == "mock":
-        return
-    key = entry.card
-    before = replayed.states.get(key, NEW)
-    day = study_day(entry.at, rollover, tz)
-    if entry.action == "grade":
-        assert entry.rating is not None
-        replayed.states[key] = scheduler.review(key, before, entry.rating, entry.at)
-        replayed.total += 1
-        counts = replayed.counts
-        if day > counts.day:
-            counts = DayCounts(day)
-        if day == counts.day:
-            new, review = before.is_new, before.state == "review"
-            replayed.counts = DayCounts(
-                day,
-                counts.new + 1 if new else counts.new,
-                counts.reviews + 1 if review else counts.reviews,
-                counts.graded + 1,
-                counts.ms + entry.ms,
-            )
-    elif entry.action == "bury":
-        replayed.states[key] = before._replace(buried_until=day + timedelta(days=1))
-    elif entry.action == "suspend":
-        replayed.states[key] = before._replace(suspended=True)
-    elif entry.action == "unsuspend":
-        replayed.states[key] = before._replace(suspended=False)
-    elif entry.action == "forget":
-        replayed.states[key] = NEW._replace(suspended=before.suspended)
-
-
-# --- the checkpoint file -------------------------------------------------------------------------
-
-
-def _state_line(key: str, s: CardState) -> str:
-    parts = [f'state = "{s.state}"']
-    if s.step is not None:
-        parts.append(f"step = {s.step}")
-    if s.stability is not None:
-        parts.append(f"stability = {s.stability!r}")
-    if s.difficulty is not None:
-        parts.append(f"difficulty = {s.difficulty!r}")
-    if s.due is not None:
-        parts.append(f"due = {toml_instant(s.due)}")
-    if s.last_review is not None:
-        parts.append(f"last_review = {toml_instant(s.last_review)}")
-    if s.reps:
-        parts.append(f"reps = {s.reps}")
-    if s.lapses:
-        parts.append(f"lapses = {s.lapses}")
-    if s.suspended:
-        parts.append("suspended = true")
-    if s.buried_until is not None:
-        parts.append(f"buried_until = {s.buried_until.isoformat()}")
-    return f'"{key}" = {{ {", ".join(parts)} }}\n'
-
-
-def checkpoint_to_toml(replayed: Replayed, updated: datetime) -> bytes:
-    c = replayed.counts
-    out = [
-        "# flashprep schedule checkpoint: one line per card you have seen. It is rebuilt from\n",
-        "# reviews/ whenever needed; see docs/storage-format.md before editing it by hand.\n",
-        f"format = {STATE_FORMAT}\n",
-        f"updated = {toml_instant(updated)}\n",
-        f"reviews_total = {replayed.total}\n",
-    ]
-    if replayed.position is not None:
-        p = replayed.position
-        out.append(f'\n[log]\nfile = "{p.file}"\noffset = {p.offset}\nlast = "{p.last}"\n')
-        if p.before >= 0:
-            out.append(f"before = {p.before}\n")
-    if c.day != date.min:
-        out.append(
-            f"\n[today]\nday = {c.day.isoformat()}\nnew = {c.new}\nreviews = {c.reviews}\n"
-            f"graded = {c.graded}\nms = {c.ms}\n"
-        )
-    out.append("\n[cards]\n")
-    out.extend(_state_line(k, s) for k, s in sorted(replayed.states.items()))
-    return "".join(out).encode()
-
-
-_STATE_KEYS = {
-    "state",
-    "step",
-    "stability",
-    "difficulty",
-    "due",
-    "last_review",
-    "reps",
-    "lapses",
-    "suspended",
-    "buried_until",
-}
-
-
-def _state_from_toml(value: Any) -> CardState:
-    """Validate one card's line of state.toml; raise ValueError naming the field."""
-    if not isinstance(value, dict):
-        raise ValueError("must be an inline table")
-    unknown = set(value) - _STATE_KEYS
-    if unknown:
-        raise ValueError(f"field {sorted(unknown)[0]!r}: unknown key")
-    state = value.get("state", "new")
-    if state not in ("new", "learning", "review", "relearning"):
-        raise ValueError("field 'state': must be new, learning, review or relearning")
-    for name in ("due", "last_review"):
-        v = value.get(name)
-        if v is not None and not is_valid_instant(v):
-            raise ValueError(f"field {name!r}: must be a date-time with a zone {INSTANT_RANGE}")
-    for name, low, high in (("stability", 0.0, 1e9), ("difficulty", 1.0, 10.0)):
-        v = value.get(name)
-        if v is not None and (
-            isinstance(v, bool) or not isinstance(v, int | float) or not low <= v <= high
-        ):
-            raise ValueError(f"field {name!r}: must be a number from {low:g} to {high:g}")
-    for name in ("step", "reps", "lapses"):
-        v = value.get(name)
-        if v is not None and not (_whole(v) and v < 1_000_000):
-            raise ValueError(f"field {name!r}: must be a whole number >= 0")
-    buried = value.get("buried_until")
-    if buried is not None and (not isinstance(buried, date) or isinstance(buried, datetime)):
-        raise ValueError("field 'buried_until': must be a date")
-    suspended = value.get("suspended", False)
-    if not isinstance(suspended, bool):
-        raise ValueError("field 'suspended': must be true or false")
-    if state != "new":
-        for name in ("due", "stability", "difficulty"):
-            if value.get(name) is None or (name == "stability" and value[name] <= 0):
-                raise ValueError(f"field {name!r}: a card that was reviewed needs it")
-    if state in ("learning", "relearning") and value.get("step") is None:
-        raise ValueError("field 'step': a card in (re)learning needs its step")
-    due, last = value.get("due"), value.get("last_review")
-    return CardState(
-        state=state,
-        step=value.get("step"),
-        stability=float(value["stability"]) if value.get("stability") is not None else None,
-        difficulty=float(value["difficulty"]) if value.get("difficulty") is not None else None,
-        due=due.astimezone(UTC) if due else None,
-        last_review=last.astimezone(UTC) if last else None,
-        reps=value.get("reps", 0),
-        lapses=value.get("lapses", 0),
-        suspended=suspended,
-        buried_until=buried,
-    )
-
-
-_LOG_KEYS = {"file", "offset", "last", "before"}
-_TODAY_KEYS = {"day", "new", "reviews", "graded", "ms"}
-_CARD_KEY = re.compile(r"^[a-z0-9][a-z0-9._-]{0,79}/[A-Za-z0-9][A-Za-z0-9._-]{0,119}$")
-
-
-def _whole(value: object) -> bool:
-    """A whole number >= 0 (TOML booleans are not numbers here)."""
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
-
-
-def _line(raw: bytes, loc: list[str | int]) -> str:
-    line = key_line(raw, loc)
-    return f"line {line}: " if line else ""
-
-
-def parse_checkpoint(raw: bytes, path: Path) -> Replayed:
-    """Validate state.toml; raise DataFileError naming the line, card and field."""
-    data = loads_toml(raw, path)
-    unknown = set(data) - {"format", "updated", "reviews_total", "log", "today", "cards"}
-    if unknown:
-        field = sorted(unknown)[0]
-        raise DataFileError(path, f"{_line(raw, [field])}field {field!r}: unknown key")
-    if data.get("format") != STATE_FORMAT:
-        raise DataFileError(
-            path, f"{_line(raw, ['format'])}field 'format': expected {STATE_FORMAT}"
-        )
-    updated = data.get("updated")
-    if updated is not None and not isinstance(updated, datetime):
-        raise DataFileError(path, f"{_line(raw, ['updated'])}field 'updated': must be a date-time")
-    replayed = Replayed()
-    total = data.get("reviews_total", 0)
-    if not _whole(total):
-        raise DataFileError(
-            path,
-            f"{_line(raw, ['reviews_total'])}field 'reviews_total': must be a whole number >= 0",
-        )
-    replayed.total = total
-    log = data.get("log")
-    if log is not None:
-        try:
-            file, offset, last = log["file"], log["offset"], log["last"]
-            before = log.get("before", -1)
-            if not (isinstance(file, str) and isinstance(last, str) and MONTH_FILE.match(file)):
-                raise TypeError
-            if any(not _whole(v) for v in (offset, before)) or set(log) - _LOG_KEYS:
-                raise TypeError
-        except (KeyError, TypeError, AttributeError):
-            raise DataFileError(
-                path, f"{_line(raw, ['log'])}field 'log': needs file, offset and last"
-            ) from None
-        replayed.position = LogPosition(file, offset, last, before)
-    today = data.get("today")
-    if today is not None:
-        try:
-            day = today["day"]
-            if not isinstance(day, date) or isinstance(day, datetime):
-                raise TypeError
-            counts = {k: today.get(k, 0) for k in ("new", "reviews", "graded", "ms")}
-            if any(not _whole(v) for v in counts.values()) or set(today) - _TODAY_KEYS:
-                raise TypeError
-        except (KeyError, TypeError, AttributeError):
-            raise DataFileError(
-                path, f"{_line(raw, ['today'])}field 'today': needs day and whole-number counts"
-            ) from None
-        replayed.counts = DayCounts(day, **counts)
-    cards = data.get("cards", {})
-    if not isinstance(cards, dict):
-        raise DataFileError(path, f"{_line(raw, ['cards'])}field 'cards': must be a table")
-    for key, value in cards.items():
-        try:
-            if not _CARD_KEY.match(key):
-                raise ValueError("not a card key ('deck-id/card-id')")
-            replayed.states[key] = _state_from_toml(value)
-        except ValueError as exc:
-            raise DataFileError(path, f"{_line(raw, ['cards', key])}card {key!r}: {exc}") from None
-    return replayed
-
-
-def encode_state(s: CardState) -> list[Any]:
-    """A card state as a compact JSON list (for the history cache; the TOML stays the record)."""
-    return [
-        s.state,
-        s.step,
-        s.stability,
-        s.difficulty,
-        s.due.timestamp() if s.due else None,
-        s.last_review.timestamp() if s.last_review else None,
-        s.reps,
-        s.lapses,
-        s.suspended,
-        s.buried_until.toordinal() if s.buried_until else None,
-    ]
-
-
-def decode_state(v: list[Any]) -> CardState:
-    """The inverse of encode_state; raises ValueError, TypeError or IndexError on a bad list."""
-    ts = datetime.fromtimestamp
-    if len(v) != 10:
-        raise ValueError("not a card state")
-    return CardState(
-        v[0],
-        v[1],
-        v[2],
-        v[3],
-        ts(v[4], UTC) if v[4] is not None else None,
-        ts(v[5], UTC) if v[5] is not None else None,
-        v[6],
-        v[7],
-        v[8],
-        date.fromordinal(v[9]) if v[9] is not None else None,
-    )
-
-
-# --- the derived copy of the checkpoint (storage/statecache.py) ------------------------------
-
-
-def _cache_dump(replayed: Replayed, stamp: list[int]) -> bytes:
-    p, c = replayed.position, replayed.counts
-    return statecache.dump(
-        replayed.states,
-        replayed.total,
-        [p.file, p.offset, p.last, p.before] if p else None,
-        [c.day.toordinal(), c.new, c.reviews, c.graded, c.ms],
-        stamp,
-    )
-
-
-def _cache_load(raw: bytes, stamp: list[int]) -> Replayed | None:
-    cached = statecache.load(raw, stamp)
-    if cached is None:
-        return None
-    try:
-        pos, c = cached.position, cached.counts
-        return Replayed(
-            columns=cached.columns,
-            counts=DayCounts(date.fromordinal(c[0]), c[1], c[2], c[3], c[4]),
-            total=cached.total,
-            position=LogPosition(pos[0], pos[1], pos[2], pos[3]) if pos else None,
-        )
-    except (ValueError, TypeError, IndexError, OverflowError):
-        return None
-
-
-def _stamp(path: Path) -> list[int]:
-    st = path.stat()
-    return [st.st_size, st.st_mtime_ns]
-
-
-# --- the store -----------------------------------------------------------------------------------
 
 
 class UserStore:
@@ -498,7 +109,7 @@ class UserStore:
         self._new: NewProfile | None = None
         """A new user's profile, until its file is written (see ensure_profile)."""
         self._use_settings(self._load_settings())
-        self.data = Replayed()
+        self.data = Schedule()
         self._checkpointed: LogPosition | None = None
         self._tail = 0
         self._undo: list[_Undo] = []
@@ -574,60 +185,30 @@ class UserStore:
         """Where writes outside the data folder (`export -o`) record their temporary files."""
         return PendingTemps(self.cache_path.parent / "pending")
 
-    # loading
+    # opening
 
     def _tidy_after_crash(self) -> None:
-        """What a crash can leave behind: temporary files, a half-built backup, a cut-off entry.
-
-        The loaded schedule already left a cut-off entry out; moving it aside only keeps the
-        next append from landing after it.
-        """
-        cache = self.cache_path.parent
-        for folder in (self.folder, cache, cache / "history", self.log_dir, self.folder / "mock"):
-            remove_stale_temps(folder)  # every folder of the user's that atomic_write writes
-        self.pending_temps().tidy()
-        for edit in self.cache_path.parent.glob("edit-card-*.toml"):  # an $EDITOR session's file
-            with contextlib.suppress(OSError):
-                edit.unlink()
-        remove_unfinished_backups(self.folder)
-        for path in log_files(self.log_dir):
-            moved = repair_tail(path)
-            if moved is not None:
-                self.notes.append(
-                    f"{path}: its last entry was cut off (flashprep stopped while saving it); "
-                    f"its bytes were moved to {moved.name}"
-                )
+        self.notes += tidy_after_crash(self.folder, self.log_dir, self.cache_path.parent)
 
     def _recovery(self, rel: str) -> str:
-        """How to get going again when one of the user's files is broken (for error messages)."""
-        backup = newest_backup(self.folder)
-        copy = backup / rel if backup is not None else None
-        if rel == "state.toml":
-            return "it is only a checkpoint: delete it and flashprep rebuilds it from reviews/"
-        if copy is not None and copy.is_file():
-            when = backup_time(copy.parent if rel == "profile.toml" else copy.parent.parent)
-            since = f" (changes since {when:%Y-%m-%d %H:%M} UTC are lost)" if when else ""
-            return f"fix it by hand, or copy back the newest backup {copy}{since}"
-        if rel == "profile.toml":
-            return "fix it by hand, or delete it to start again from default settings"
-        return "fix it by hand (docs/storage-format.md describes every field)"
+        return recovery_advice(self.folder, rel)
 
     def _load(self) -> bytes | None:
         """Load the checkpoint and replay the log after it. Returns cache/state.bin's new
         contents when the cache did not match a checkpoint still in use (the caller writes them
         once every file has loaded), else None."""
-        data: Replayed | None = None
+        data: Schedule | None = None
         uncached: bytes | None = None
         if self.state_path.exists():
-            stamp = _stamp(self.state_path)
+            stamp = checkpoint_stamp(self.state_path)
             with contextlib.suppress(OSError):
-                data = _cache_load(self.cache_path.read_bytes(), stamp)
+                data = cache_load(self.cache_path.read_bytes(), stamp)
             if data is None:
                 try:
                     data = parse_checkpoint(self.state_path.read_bytes(), self.state_path)
                 except DataFileError as exc:
                     raise exc.with_recovery(self._recovery("state.toml")) from None
-                uncached = _cache_dump(data, stamp)  # now: the replay changes `data`
+                uncached = cache_dump(data, stamp)  # now: the replay changes `data`
         try:
             if data is not None and self._valid_position(data.position):
                 self.data = data
@@ -637,7 +218,7 @@ class UserStore:
                 if data is not None:
                     self.notes.append("schedule checkpoint did not match the review log: rebuilt")
                 uncached = None  # a checkpoint that does not match is not worth caching
-                self.data = Replayed()
+                self.data = Schedule()
                 self._checkpointed = None
                 self._tail = 0
                 self._replay_tail(None)
@@ -710,7 +291,7 @@ class UserStore:
         return self.data.states
 
     def decode_states(self) -> None:
-        """Decode the card states now, if they are still the cache's columns (see Replayed):
+        """Decode the card states now, if they are still the cache's columns (see Schedule):
         the drill screen calls this while the first question is read, so that the first grade
         does not wait for it."""
         _ = self.data.states
@@ -740,7 +321,7 @@ class UserStore:
         self,
         key: str,
         action: str = "grade",
-        rating: int | None = None,
+        rating: Rating | None = None,
         ms: int = 0,
         mode: str = "drill",
     ) -> LogEntry:
@@ -762,10 +343,10 @@ class UserStore:
         self._undo.append(_Undo(key, before, counts, position, total, path, start, end, entry))
         return entry
 
-    def grade(self, key: str, rating: int, ms: int = 0) -> LogEntry:
+    def grade(self, key: str, rating: Rating, ms: int = 0) -> LogEntry:
         return self.record(key, "grade", rating, ms)
 
-    def grade_once(self, grades: list[tuple[str, str, int]]) -> int:
+    def grade_once(self, grades: list[tuple[str, str, Rating]]) -> int:
         """Grade cards as (entry id, card key, rating), each at most once; return how many now.
 
         Grades whose id is already in the log are skipped, and the rest are appended as one
@@ -837,56 +418,12 @@ class UserStore:
         return plan.fresh
 
     def plan_import(self, entries: list[LogEntry]) -> HistoryImport:
-        """What importing `entries` changes in the log; nothing is written.
-
-        Entries already in the log (same id) are skipped, so importing the same file twice adds
-        nothing. Replay needs each card's entries in time order, and the log is replayed file by
-        file (months, oldest first), entry by entry: so an entry goes into the file of its month.
-        The log's order is the truth, even where the clock went back while the user graded: a
-        month's own entries are never re-ordered; the new ones are merged in among them by time
-        (a stable merge: each goes after every entry of the file that precedes it in time, as
-        the file is read), and a month whose new entries all come after it is appended to.
-        """
-        existing: dict[str, list[LogEntry]] = {}
-        known: set[str] = set()
-        for path in log_files(self.log_dir):
-            existing[path.name] = read_log_file(path)
-            known.update(e.id for e in existing[path.name])
-        fresh = sorted({e.id: e for e in entries if e.id not in known}.values(), key=lambda e: e.at)
-        by_month: dict[str, list[LogEntry]] = {}
-        for entry in fresh:
-            by_month.setdefault(month_file(entry.at), []).append(entry)
-        months = dict(existing)
-        appended: dict[str, list[LogEntry]] = {}
-        rewritten: set[str] = set()
-        for name, new in by_month.items():
-            old = existing.get(name, [])
-            merged = list(heapq.merge(old, new, key=lambda e: e.at))
-            months[name] = merged
-            if merged[: len(old)] == old:
-                appended[name] = new
-            else:
-                rewritten.add(name)
-        return HistoryImport(len(fresh), months, appended, rewritten)
+        """What importing `entries` changes in the log; nothing is written (see logimport)."""
+        return plan_history_import(self.log_dir, entries)
 
     def stage_import(self, plan: HistoryImport, staged: StagedFiles) -> None:
-        """Write the month files an import changes to temporary files (see StagedFiles).
-
-        A month that is appended to keeps its bytes as they are (comments, formatting) and
-        gets the new blocks after them; a month the new entries go into the middle of is
-        rewritten in the merged order.
-        """
-        for name, new in sorted(plan.appended.items()):
-            path = self.log_dir / name
-            head = LOG_HEADER
-            if path.exists():
-                if repair_tail(path) is not None:  # a cut-off entry: set aside, as at a start
-                    self.notes.append(f"{path}: a cut-off last entry was moved to .partial")
-                head = path.read_bytes() or LOG_HEADER
-            staged.stage(path, head + b"".join(entry_to_toml(e) for e in new))
-        for name in sorted(plan.rewritten):
-            blocks = b"".join(entry_to_toml(e) for e in plan.months[name])
-            staged.stage(self.log_dir / name, LOG_HEADER + blocks)
+        """Write the month files an import changes to temporary files (see logimport)."""
+        stage_history_import(self.log_dir, plan, staged, self.notes)
 
     def drop_checkpoint(self) -> None:
         """Remove the checkpoint (and its cache) before the log changes under it: an import
@@ -902,7 +439,7 @@ class UserStore:
         The import is done by then: a checkpoint that cannot be written (a full disk) is only
         noted; the next start replays the log."""
         self._undo.clear()
-        self.data = Replayed()
+        self.data = Schedule()
         self._tail = 0
         self._checkpointed = None
         for name in sorted(plan.months):  # the whole log, as written: no need to parse it again
@@ -919,12 +456,12 @@ class UserStore:
     def needs_checkpoint(self) -> bool:
         return self._tail >= CHECKPOINT_EVERY
 
-    def snapshot(self) -> Replayed:
+    def snapshot(self) -> Schedule:
         """A copy of the replayed state that a worker thread may serialise."""
         d = self.data
-        return Replayed(dict(d.states), d.counts, d.total, d.position)
+        return Schedule(dict(d.states), d.counts, d.total, d.position)
 
-    def checkpoint(self, snapshot: Replayed | None = None) -> None:
+    def checkpoint(self, snapshot: Schedule | None = None) -> None:
         """Rewrite state.toml atomically (and its cache) from the replayed log; back up when due.
 
         The backup copies the files as they are now; a failure to make it does not stop the
@@ -935,13 +472,13 @@ class UserStore:
             if snap.position is not None:
                 before = self._bytes_before(snap.position.file)
                 position = snap.position._replace(before=before)
-                snap = Replayed(snap.states, snap.counts, snap.total, position)
+                snap = Schedule(snap.states, snap.counts, snap.total, position)
             now = self.clock()
             data = checkpoint_to_toml(snap, now)
             ensure_dir(self.folder)
             self.ensure_profile()
             atomic_write(self.state_path, data)
-            self._write_cache(_cache_dump(snap, _stamp(self.state_path)))
+            self._write_cache(cache_dump(snap, checkpoint_stamp(self.state_path)))
             self._checkpointed = snap.position
             if same_end(snap.position, self.data.position):
                 self._tail = 0

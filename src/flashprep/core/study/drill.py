@@ -4,24 +4,36 @@ The queue follows Anki's habits: learning cards that are due come first, then re
 (overdue first) mixed evenly with new cards, within the user's daily limits. A card failed today
 comes back after its step; when nothing else is left, a learning card up to 20 minutes ahead is
 shown early. Before an interview date, the plan (interview/plan.py) adds the cards it brings
-forward and may raise the day's new-card limit. A drill can also be given its cards (e.g. the
-weakest ones).
+forward and may raise the day's new-card limit; it is passed in (`plan`, see
+interview/plan.open_drill). A drill can also be given its cards (e.g. the weakest ones).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta, tzinfo
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 from flashprep.core.clock import day_start, study_day
 from flashprep.core.decks.library import DeckLibrary
-from flashprep.core.scheduling.scheduler import CardState
+from flashprep.core.scheduling.scheduler import CardState, Rating
 from flashprep.core.storage.userstore import UserStore
 
 LEARN_AHEAD = timedelta(minutes=20)
 _DueReviews = list[tuple[datetime, str]] | list[tuple[float, str]]
 """Reviews due with their due times (datetimes, or time stamps read from the state cache)."""
+
+
+class PlanForToday(Protocol):
+    """What a drill needs of today's interview plan (interview/plan.TodayPlan provides it): the
+    plan is passed in, so this layer never imports the interview layer above it."""
+
+    @property
+    def keys(self) -> frozenset[str]: ...
+    @property
+    def bring_forward(self) -> tuple[str, ...]: ...
+    @property
+    def new_per_day(self) -> int: ...
 
 
 def is_available(state: CardState, today_ord: int) -> bool:
@@ -136,10 +148,13 @@ class Drill:
         store: UserStore,
         deck_ids: list[str] | None = None,
         keys: list[str] | None = None,
+        plan: PlanForToday | None = None,
     ) -> None:
         """A drill of the decks `deck_ids` (all when None), or of exactly the cards `keys` (those
-        not suspended or buried), in that order."""
+        not suspended or buried), in that order. `plan` is today's interview plan (see
+        interview/plan.open_drill), which adds cards to a drill of decks."""
         self.library = library
+        self.plan = plan
         self.store = store
         self.deck_ids = deck_ids
         self.keys = keys
@@ -167,11 +182,7 @@ class Drill:
             self.queue = [k for k in self.keys if is_available(store.state(k), today_ord)]
             self._advance()
             return
-        plan = None
-        if settings.interview is not None:  # the plan (built on this module) loads only then
-            from flashprep.core.interview.plan import today_plan
-
-            plan = today_plan(self.library, store, now)
+        plan = self.plan
         new_left = max(0, settings.new_per_day - counts.new)
         plan_new_left = max(0, plan.new_per_day - counts.new) if plan else 0
         forward = set(plan.bring_forward) if plan else set()
@@ -227,7 +238,7 @@ class Drill:
     def finished(self) -> bool:
         return self.current is None
 
-    def preview(self) -> dict[int, timedelta]:
+    def preview(self) -> dict[Rating, timedelta]:
         assert self.current is not None
         return self.store.scheduler.preview(self.current, self.state(), self.store.now())
 
@@ -266,7 +277,7 @@ class Drill:
 
     # actions
 
-    def grade(self, rating: int, ms: int = 0) -> None:
+    def grade(self, rating: Rating, ms: int = 0) -> None:
         """Record the grade (durably), then move on. A card still learning today comes back."""
         key = self.current
         if key is None:
@@ -275,7 +286,7 @@ class Drill:
         self._push_history()
         self.done += 1
         self.seconds += ms / 1000
-        if rating == 1:
+        if rating == Rating.AGAIN:
             self.again += 1
         after = self.store.state(key)
         today = self.store.today()

@@ -16,7 +16,7 @@ from textual.widgets import Button, Static
 from flashprep.core.decks.index import CardRecord, target_seconds
 from flashprep.core.files.lock import LockedError
 from flashprep.core.files.tomlerrors import DataFileError
-from flashprep.core.scheduling.scheduler import RATINGS
+from flashprep.core.scheduling.scheduler import RATING_OF, RATINGS
 from flashprep.core.study.drill import Drill
 from flashprep.core.text import clean, one_line
 from flashprep.format import interval, stopwatch
@@ -306,7 +306,7 @@ On a behavioral question, after the answer is shown, your linked STAR stories sh
             return
         ms = int((self.session.timer() - self.shown_at) * 1000)
         try:
-            self.drill.grade(rating, min(ms, 3_600_000))
+            self.drill.grade(RATING_OF[rating], min(ms, 3_600_000))
         except (OSError, DataFileError) as exc:
             self.notify(one_line(f"Grade not saved: {exc}"), severity="error", markup=False)
             return

@@ -14,7 +14,7 @@ from textual.widgets import Button, Footer, Markdown, Rule, Static
 
 from flashprep.core.files.tomlerrors import DataFileError
 from flashprep.core.interview.mock import MockRound
-from flashprep.core.scheduling.scheduler import RATINGS
+from flashprep.core.scheduling.scheduler import RATING_OF, RATINGS
 from flashprep.core.text import clean, one_line
 from flashprep.format import countdown
 from flashprep.tui.widgets.plain import PlainStatic
@@ -237,7 +237,7 @@ you apply them on the summary.
         if not self.revealed or self.round.current is None:
             return
         try:
-            self.round.answer(rating, self.answer_ms)
+            self.round.answer(RATING_OF[rating], self.answer_ms)
         except (OSError, DataFileError) as exc:
             self.notify(one_line(f"Answer not saved: {exc}"), severity="error", markup=False)
             return

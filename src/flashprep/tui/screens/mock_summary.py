@@ -15,7 +15,7 @@ from textual.widgets import DataTable, Footer, Static
 
 from flashprep.core.files.tomlerrors import DataFileError
 from flashprep.core.interview.mock import MockRound
-from flashprep.core.scheduling.scheduler import RATINGS
+from flashprep.core.scheduling.scheduler import RATING_OF, RATINGS
 from flashprep.core.text import clean, one_line
 from flashprep.format import countdown
 from flashprep.tui.messages import CheckpointDue
@@ -96,7 +96,7 @@ as in a drill, so the schedule counts the round (once). **Enter** or **Escape** 
                 countdown(answer.ms / 1000),
                 countdown(answer.target_seconds),
                 Text("over", style="bold red") if answer.over else "",
-                f"{answer.rating} {RATINGS[answer.rating]}",
+                f"{answer.rating} {RATINGS[RATING_OF[answer.rating]]}",
             )
         self.applied = self.round.record.applied
         self.show_apply_state()

@@ -18,6 +18,7 @@ from flashprep.core.files.tomlerrors import DataFileError
 from flashprep.core.interview.plan import (
     TodayPlan,
     TopicReadiness,
+    open_drill,
     readiness,
     today_plan,
     weakest_cards,
@@ -240,7 +241,7 @@ how often you ran over the target).
         if keys:
             self._drill(Drill(library, store, keys=keys))
         else:
-            self._drill(Drill(library, store, [topic]))
+            self._drill(open_drill(library, store, [topic]))
 
     def _drill(self, drill: Drill) -> None:
         from flashprep.tui.screens.drill import DrillScreen
