@@ -24,6 +24,7 @@ from flashprep.core.files.fileio import atomic_write, file_stamp, remove_stale_t
 from flashprep.core.files.gcpause import gc_paused
 from flashprep.core.files.lock import DECKS_WAIT_SECONDS, decks_lock
 from flashprep.core.files.tomlerrors import DataFileError
+from flashprep.core.keys import split_key
 from flashprep.core.paths import Home, bundled_decks_dir
 
 if TYPE_CHECKING:
@@ -65,7 +66,7 @@ class LoadedDeck:
 
     @cached_property
     def card_keys(self) -> tuple[str, ...]:
-        """The schedule keys of this deck's cards, `deck-id/card-id` (see card_key), in deck
+        """The schedule keys of this deck's cards, `deck-id/card-id` (see core.keys), in deck
         order; built at every start for every card, hence no call per card."""
         return tuple(map(f"{self.id}/".__add__, self.index.card_ids))
 
@@ -108,11 +109,6 @@ class LoadedDeck:
         except (ValueError, TypeError, ValidationError):
             pass
         return _load_full(self.path, self.overrides_dir)[0]
-
-
-def card_key(deck_id: str, card_id: str) -> str:
-    """The key a user's schedule uses for a card: `deck-id/card-id`."""
-    return f"{deck_id}/{card_id}"
 
 
 def _load_overrides(path: Path) -> DeckOverrides:
@@ -244,7 +240,7 @@ class DeckLibrary:
         return self.decks.get(deck_id)
 
     def _find(self, key: str) -> tuple[LoadedDeck, int] | None:
-        deck_id, _, card_id = key.partition("/")
+        deck_id, card_id = split_key(key)
         loaded = self.decks.get(deck_id)
         if loaded is None:
             return None

@@ -20,6 +20,7 @@ from typing import Any, Literal, NamedTuple
 from flashprep.core.clock import INSTANT_RANGE, is_valid_instant
 from flashprep.core.files.fileio import append_durable, truncate_durable
 from flashprep.core.files.tomlerrors import DataFileError, key_line, loads_toml, table_lines
+from flashprep.core.keys import CARD_KEY, deck_of
 
 LOG_FORMAT = 1
 LOG_HEADER = (
@@ -30,7 +31,7 @@ LOG_HEADER = (
 Action = Literal["grade", "bury", "suspend", "unsuspend", "forget"]
 ACTIONS: tuple[str, ...] = ("grade", "bury", "suspend", "unsuspend", "forget")
 MODES: tuple[str, ...] = ("drill", "mock", "import")
-_KEY = re.compile(r"^[a-z0-9][a-z0-9._-]{0,79}/[A-Za-z0-9][A-Za-z0-9._-]{0,119}$")
+_KEY = CARD_KEY
 MONTH_FILE = re.compile(r"^\d{4}-\d{2}\.toml$")
 _FIELDS = {"id", "at", "card", "rating", "action", "ms", "mode"}
 
@@ -48,7 +49,7 @@ class LogEntry(NamedTuple):
 
     @property
     def deck_id(self) -> str:
-        return self.card.split("/", 1)[0]
+        return deck_of(self.card)
 
     @property
     def is_grade(self) -> bool:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import heapq
-import re
 import threading
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from pathlib import Path
@@ -31,6 +30,7 @@ from flashprep.core.files.fileio import (
 from flashprep.core.files.gcpause import gc_paused
 from flashprep.core.files.lock import UserLock
 from flashprep.core.files.tomlerrors import DataFileError, key_line, loads_toml
+from flashprep.core.keys import CARD_KEY
 from flashprep.core.paths import Home
 from flashprep.core.scheduling.scheduler import NEW, CardState, Scheduler
 from flashprep.core.storage import statecache, usersettings
@@ -318,7 +318,7 @@ def _state_from_toml(value: Any) -> CardState:
 
 _LOG_KEYS = {"file", "offset", "last", "before"}
 _TODAY_KEYS = {"day", "new", "reviews", "graded", "ms"}
-_CARD_KEY = re.compile(r"^[a-z0-9][a-z0-9._-]{0,79}/[A-Za-z0-9][A-Za-z0-9._-]{0,119}$")
+_CARD_KEY = CARD_KEY
 
 
 def _whole(value: object) -> bool:

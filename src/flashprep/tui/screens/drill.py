@@ -16,6 +16,7 @@ from flashprep.core.clock import format_interval
 from flashprep.core.decks.index import CardRecord, target_seconds
 from flashprep.core.files.lock import LockedError
 from flashprep.core.files.tomlerrors import DataFileError
+from flashprep.core.keys import deck_of, split_key
 from flashprep.core.scheduling.scheduler import RATINGS
 from flashprep.core.study.drill import Drill
 from flashprep.core.text import clean, one_line
@@ -127,7 +128,7 @@ On a behavioral question, after the answer is shown, your linked STAR stories sh
         if key is None:
             return None
         card = self.fp.library.text(key)
-        loaded = self.fp.library.get(key.split("/", 1)[0])
+        loaded = self.fp.library.get(deck_of(key))
         if card is None or loaded is None:
             return None
         return card, loaded.category
@@ -150,7 +151,7 @@ On a behavioral question, after the answer is shown, your linked STAR stories sh
         self.revealed = False
         self.hint_shown = False
         self.over_noticed = False
-        loaded = self.fp.library.get(self.drill.current.split("/", 1)[0])  # type: ignore[union-attr]
+        loaded = self.fp.library.get(deck_of(self.drill.current or ""))
         deck_name = loaded.name if loaded else ""
         state = self.drill.state()
         label = "new" if state.is_new else state.state
@@ -377,7 +378,7 @@ On a behavioral question, after the answer is shown, your linked STAR stories sh
         """Save a valid edit; an invalid one opens the in-app editor on it, with the error."""
         from flashprep.core.decks.library import card_from_toml
 
-        deck_id, card_id = key.split("/", 1)
+        deck_id, card_id = split_key(key)
         try:
             card = card_from_toml(text, card_id)
         except DataFileError as exc:
@@ -388,7 +389,7 @@ On a behavioral question, after the answer is shown, your linked STAR stories sh
     def _edit_in_app(self, key: str, text: str, error: str = "") -> None:
         from flashprep.tui.screens.edit import EditCardScreen
 
-        deck_id, card_id = key.split("/", 1)
+        deck_id, card_id = split_key(key)
 
         def saved(card: Card | None) -> None:
             if card is not None:
