@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from flashprep.core.decks.index import CardRecord
-from flashprep.core.files.tomlerrors import DataFileError
+from flashprep.core.files.tomlerrors import DataFileError, cannot_read
 from flashprep.core.keys import card_key, parse_own_guid
 from flashprep.core.storage.reviewlog import LogEntry, check_entry
 
@@ -206,7 +206,7 @@ def read_capped(path: Path, cap: int | None = None) -> bytes:
         with path.open("rb") as handle:
             raw = handle.read(cap + 1)
     except OSError as exc:
-        raise DataFileError(path, f"cannot read: {exc.strerror or exc}") from None
+        raise cannot_read(path, exc) from None
     if len(raw) > cap:
         raise DataFileError(path, f"too large for a text import (more than {cap >> 20} MiB)")
     return raw

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from flashprep.core.clock import INSTANT_RANGE, is_valid_day
+from flashprep.core.files.tomlmodel import TomlFile
 from flashprep.core.keys import DECK_ID_PATTERN
 from flashprep.core.scheduling.scheduler import SchedulerSettings
 from flashprep.core.storage import usersettings
@@ -114,3 +115,7 @@ class Profile(BaseModel):
 
     def scheduler_settings(self) -> SchedulerSettings:
         return self.values().scheduler_settings()
+
+
+PROFILE_FILE = TomlFile(Profile, header=usersettings.PROFILE_HEADER)
+"""users/<name>/profile.toml."""

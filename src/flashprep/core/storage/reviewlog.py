@@ -19,7 +19,13 @@ from typing import Any, Literal, NamedTuple
 
 from flashprep.core.clock import INSTANT_RANGE, is_valid_instant
 from flashprep.core.files.fileio import append_durable, truncate_durable
-from flashprep.core.files.tomlerrors import DataFileError, key_line, loads_toml, table_lines
+from flashprep.core.files.tomlerrors import (
+    DataFileError,
+    cannot_read,
+    key_line,
+    loads_toml,
+    table_lines,
+)
 from flashprep.core.keys import CARD_KEY, deck_of
 
 LOG_FORMAT = 1
@@ -382,7 +388,7 @@ def read_log(path: Path, offset: int = 0) -> tuple[list[LogEntry], int]:
             handle.seek(offset)
             raw = handle.read()
     except OSError as exc:
-        raise DataFileError(path, f"cannot read: {exc.strerror or exc}") from None
+        raise cannot_read(path, exc) from None
     if not raw.strip():  # nothing after the checkpoint: the usual start
         return [], offset + len(raw)
     raw = raw[: log_end(raw).end]  # a cut-off entry and trailing padding are not entries
@@ -423,7 +429,7 @@ def read_log_blocks(path: Path, offset: int = 0) -> LogBlocks:
             handle.seek(offset)
             raw = handle.read(end - offset)
     except OSError as exc:
-        raise DataFileError(path, f"cannot read: {exc.strerror or exc}") from None
+        raise cannot_read(path, exc) from None
     starts = [offset + m.start() for m in _BLOCK.finditer(raw)]
     return LogBlocks(entries, starts if len(starts) == len(entries) else [], end)
 
@@ -482,7 +488,7 @@ def ids_in_log(folder: Path, ids: set[str]) -> set[str]:
         try:
             raw = path.read_bytes()
         except OSError as exc:
-            raise DataFileError(path, f"cannot read: {exc.strerror or exc}") from None
+            raise cannot_read(path, exc) from None
         found.update(m.group(1).decode() for m in pattern.finditer(raw))
     return {i for i in ids if _quoted(i)[1:-1] in found}
 
