@@ -15,6 +15,7 @@ from flashprep.core.decks import index as deckindex
 from flashprep.core.decks.deck import Card, load_deck
 from flashprep.core.decks.index import CARD_FIELDS, CardRecord
 from flashprep.core.decks.library import DeckLibrary
+from flashprep.core.files.fileio import file_stamp
 from flashprep.core.files.tomlerrors import DataFileError
 from flashprep.core.paths import Home
 from flashprep.core.storage import userstore
@@ -234,7 +235,7 @@ def test_a_rebuilt_state_cache_holds_the_checkpoint_not_the_log_after_it(
     store.cache_path.unlink()
     reopened = make_store()
     assert reopened.state("alpha/a2").reps == 1
-    stamp = userstore._stamp(store.state_path)
+    stamp = file_stamp(store.state_path)
     from_cache = userstore._cache_load(store.cache_path.read_bytes(), stamp)
     from_toml = userstore.parse_checkpoint(store.state_path.read_bytes(), store.state_path)
     assert from_cache is not None and "alpha/a2" not in from_cache.states

@@ -89,7 +89,7 @@ def load_record(path: Path) -> MockRecord:
 
 
 def mock_folder(store: UserStore) -> Path:
-    return store.folder / "mock"
+    return store.paths.mock
 
 
 def load_history(store: UserStore) -> tuple[list[tuple[Path, MockRecord]], list[DataFileError]]:

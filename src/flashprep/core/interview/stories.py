@@ -23,11 +23,12 @@ from pydantic import (
 
 from flashprep.core.decks.deck import CardKey, Tag, unique_ids
 from flashprep.core.decks.library import DeckLibrary
+from flashprep.core.files.fileio import stat_stamp
 from flashprep.core.files.tomlmodel import TomlFile, toml_text
+from flashprep.core.paths import UserPaths
 from flashprep.core.text import clean, one_line
 
 STORIES_FORMAT = 1
-STORIES_FILE = "stories.toml"
 
 COMPETENCIES: tuple[str, ...] = (
     "motivation",
@@ -189,8 +190,8 @@ class StoryFile:
     """A user's stories.toml, re-read only when it changed on disk."""
 
     def __init__(self, folder: Path) -> None:
-        self.path = folder / STORIES_FILE
-        self._stamp: tuple[int, int] | None = None
+        self.path = UserPaths(folder).stories
+        self._stamp: list[int] | None = None
         self._bank = StoryBank()
 
     def load(self) -> StoryBank:
@@ -199,7 +200,7 @@ class StoryFile:
         except FileNotFoundError:
             self._stamp, self._bank = None, StoryBank()
             return self._bank
-        stamp = (st.st_size, st.st_mtime_ns)
+        stamp = stat_stamp(st)
         if stamp != self._stamp:
             self._bank = load_stories(self.path)
             self._stamp = stamp
@@ -208,8 +209,7 @@ class StoryFile:
     def save(self, bank: StoryBank) -> None:
         save_stories(self.path, bank)
         self._bank = bank
-        st = self.path.stat()
-        self._stamp = (st.st_size, st.st_mtime_ns)
+        self._stamp = stat_stamp(self.path.stat())
 
 
 # --- coverage ------------------------------------------------------------------------------------

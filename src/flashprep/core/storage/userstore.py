@@ -25,6 +25,7 @@ from flashprep.core.files.fileio import (
     file_stamp,
     fsync_dir,
     remove_stale_temps,
+    stat_stamp,
     truncate_durable,
 )
 from flashprep.core.files.gcpause import gc_paused
@@ -459,11 +460,6 @@ def _cache_load(raw: bytes, stamp: list[int]) -> Replayed | None:
         return None
 
 
-def _stamp(path: Path) -> list[int]:
-    st = path.stat()
-    return [st.st_size, st.st_mtime_ns]
-
-
 # --- the store -----------------------------------------------------------------------------------
 
 
@@ -488,12 +484,13 @@ class UserStore:
         self.user = user
         self.clock = clock
         self.lock = lock
-        self.folder = home.user_dir(user)
-        self.profile_path = self.folder / "profile.toml"
-        self.state_path = self.folder / "state.toml"
-        self.log_dir = self.folder / "reviews"
-        self.cache_path = self.folder / "cache" / "state.bin"
-        self.settings_cache_path = self.folder / "cache" / "profile.json"
+        self.paths = home.user(user)
+        self.folder = self.paths.folder
+        self.profile_path = self.paths.profile
+        self.state_path = self.paths.state
+        self.log_dir = self.paths.reviews
+        self.cache_path = self.paths.cache_state
+        self.settings_cache_path = self.paths.cache_profile
         self._profile: Profile | None = None
         self._new: NewProfile | None = None
         """A new user's profile, until its file is written (see ensure_profile)."""
@@ -582,8 +579,8 @@ class UserStore:
         The loaded schedule already left a cut-off entry out; moving it aside only keeps the
         next append from landing after it.
         """
-        cache = self.cache_path.parent
-        for folder in (self.folder, cache, cache / "history", self.log_dir, self.folder / "mock"):
+        p = self.paths
+        for folder in (p.folder, p.cache, p.cache_history, p.reviews, p.mock):
             remove_stale_temps(folder)  # every folder of the user's that atomic_write writes
         self.pending_temps().tidy()
         for edit in self.cache_path.parent.glob("edit-card-*.toml"):  # an $EDITOR session's file
@@ -619,7 +616,7 @@ class UserStore:
         data: Replayed | None = None
         uncached: bytes | None = None
         if self.state_path.exists():
-            stamp = _stamp(self.state_path)
+            stamp = stat_stamp(self.state_path.stat())
             with contextlib.suppress(OSError):
                 data = _cache_load(self.cache_path.read_bytes(), stamp)
             if data is None:
@@ -941,7 +938,7 @@ class UserStore:
             ensure_dir(self.folder)
             self.ensure_profile()
             atomic_write(self.state_path, data)
-            self._write_cache(_cache_dump(snap, _stamp(self.state_path)))
+            self._write_cache(_cache_dump(snap, stat_stamp(self.state_path.stat())))
             self._checkpointed = snap.position
             if same_end(snap.position, self.data.position):
                 self._tail = 0

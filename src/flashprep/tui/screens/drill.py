@@ -372,7 +372,7 @@ On a behavioral question, after the answer is shown, your linked STAR stories sh
         from flashprep.tui.editor import edit_in_editor
 
         # In the user's own (private) folder: nothing is written outside the data folder.
-        return edit_in_editor(self.app, editor, text, "edit-card-", self.fp.store.folder / "cache")
+        return edit_in_editor(self.app, editor, text, "edit-card-", self.fp.store.paths.cache)
 
     def _check_and_save(self, key: str, text: str) -> None:
         """Save a valid edit; an invalid one opens the in-app editor on it, with the error."""

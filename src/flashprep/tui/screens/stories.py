@@ -70,7 +70,7 @@ def open_story_form(
             on_saved(result)
 
     form = StoryFormScreen(
-        story, question_rows(app), title, app.store.folder / "cache", open_editor=use_editor
+        story, question_rows(app), title, app.store.paths.cache, open_editor=use_editor
     )
     app.push_screen(form, saved)
 
