@@ -18,9 +18,8 @@ CARD_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,119}$"
 CARD_KEY = re.compile(DECK_ID_PATTERN[:-1] + "/" + CARD_ID_PATTERN[1:])
 """A whole card key, `deck-id/card-id`."""
 
-_OWN_GUID = re.compile(
-    "^flashprep:(" + DECK_ID_PATTERN[1:-1] + ")/(" + CARD_ID_PATTERN[1:-1] + ")$"
-)
+_OWN_GUID = "^flashprep:(" + DECK_ID_PATTERN[1:-1] + ")/(" + CARD_ID_PATTERN[1:-1] + ")$"
+"""Compiled at its first use (by re's cache): only imports read guids."""
 
 
 def card_key(deck_id: str, card_id: str) -> str:
@@ -49,5 +48,5 @@ def parse_own_guid(guid: str) -> tuple[str, str] | None:
     is run for them)."""
     if not guid.startswith("flashprep:"):
         return None
-    found = _OWN_GUID.match(guid)
+    found = re.match(_OWN_GUID, guid)
     return (found.group(1), found.group(2)) if found else None
