@@ -10,11 +10,11 @@ from flashprep.core.decks.deck import DeckError, load_deck, parse_deck, target_s
 from flashprep.core.decks.library import (
     DeckLibrary,
     card_from_toml,
-    card_key,
     card_to_toml,
     deck_to_toml,
 )
 from flashprep.core.files.tomlerrors import DataFileError
+from flashprep.core.keys import card_key
 from flashprep.core.paths import Home
 
 GOOD = b"""id = "demo"

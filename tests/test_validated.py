@@ -1,4 +1,4 @@
-"""Every TOML file a user may edit is validated the same strict way (files/validated.py): a value of
+"""Every TOML file a user may edit is validated the same strict way (files/tomlmodel.py): a value of
 the wrong type is an error naming the file, line and field, never quietly converted."""
 
 from __future__ import annotations

@@ -6,7 +6,6 @@ are keyed by deck id + card id, so text can be fixed without losing progress.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Annotated, Literal, Protocol, TypeVar
 
@@ -20,9 +19,10 @@ from pydantic import (
 )
 
 from flashprep.core.decks.index import CATEGORIES, DEFAULT_TARGET_SECONDS, target_seconds
-from flashprep.core.decks.record import CARD_ID_PATTERN, ID_PATTERN, MAX_NAME, MAX_TEXT, TAG_PATTERN
+from flashprep.core.decks.record import MAX_NAME, MAX_TEXT, TAG_PATTERN
 from flashprep.core.files.tomlerrors import DataFileError
-from flashprep.core.files.validated import parse_model, read_model
+from flashprep.core.files.tomlmodel import TomlFile
+from flashprep.core.keys import CARD_ID_PATTERN, CARD_KEY, DECK_ID_PATTERN
 from flashprep.core.text import clean, one_line
 
 __all__ = [
@@ -42,15 +42,14 @@ DECK_FORMAT = 1
 Category = Literal["behavioral", "technical", "system-design", "general"]
 Level = Literal["junior", "mid", "senior"]
 
-DeckId = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
+DeckId = Annotated[str, StringConstraints(pattern=DECK_ID_PATTERN)]
 CardId = Annotated[str, StringConstraints(pattern=CARD_ID_PATTERN)]
 Text = Annotated[str, StringConstraints(min_length=1, max_length=MAX_TEXT)]
 Tag = Annotated[str, StringConstraints(pattern=TAG_PATTERN)]
-_CARD_KEY = re.compile(ID_PATTERN[:-1] + "/" + CARD_ID_PATTERN[1:])
 
 
 def _card_key(value: str) -> str:
-    if not _CARD_KEY.match(value):
+    if not CARD_KEY.match(value):
         raise ValueError(f"{value!r} is not a card key 'deck-id/card-id'")
     return value
 
@@ -148,11 +147,28 @@ class DeckError(DataFileError):
     """A deck file that cannot be used; the message names the file, the line, the card and field."""
 
 
+DECK_FILE = TomlFile(Deck, items="cards", noun="card", error=DeckError, multiline=True)
+"""A deck file (bundled, imported or exported)."""
+
+OVERRIDES_FILE = TomlFile(
+    DeckOverrides,
+    items="cards",
+    noun="card",
+    error=DeckError,
+    header="# Your edits to bundled cards; they win over the bundled text.\n",
+    multiline=True,
+)
+"""overrides/<deck-id>.toml."""
+
+EDITED_CARD = TomlFile(Card, noun="card", multiline=True)
+"""One card as its own TOML document, edited in $EDITOR or in flashprep."""
+
+
 def parse_deck(raw: bytes, path: Path | str = "<deck>") -> Deck:
     """Validate deck TOML bytes; raise DeckError naming the spot on any problem."""
-    return parse_model(Deck, raw, path, "cards", "card", DeckError)
+    return DECK_FILE.parse(raw, path)
 
 
 def load_deck(path: Path) -> Deck:
     """Read and validate one deck file."""
-    return read_model(Deck, path, "cards", "card", DeckError)
+    return DECK_FILE.read(path)

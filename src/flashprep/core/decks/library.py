@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from flashprep.core.decks import index as deckindex
 from flashprep.core.decks.index import CardRecord, DeckIndex
@@ -24,6 +24,7 @@ from flashprep.core.files.fileio import atomic_write, file_stamp, remove_stale_t
 from flashprep.core.files.gcpause import gc_paused
 from flashprep.core.files.lock import DECKS_WAIT_SECONDS, decks_lock
 from flashprep.core.files.tomlerrors import DataFileError
+from flashprep.core.keys import split_key
 from flashprep.core.paths import Home, bundled_decks_dir
 
 if TYPE_CHECKING:
@@ -65,7 +66,7 @@ class LoadedDeck:
 
     @cached_property
     def card_keys(self) -> tuple[str, ...]:
-        """The schedule keys of this deck's cards, `deck-id/card-id` (see card_key), in deck
+        """The schedule keys of this deck's cards, `deck-id/card-id` (see core.keys), in deck
         order; built at every start for every card, hence no call per card."""
         return tuple(map(f"{self.id}/".__add__, self.index.card_ids))
 
@@ -110,16 +111,10 @@ class LoadedDeck:
         return _load_full(self.path, self.overrides_dir)[0]
 
 
-def card_key(deck_id: str, card_id: str) -> str:
-    """The key a user's schedule uses for a card: `deck-id/card-id`."""
-    return f"{deck_id}/{card_id}"
-
-
 def _load_overrides(path: Path) -> DeckOverrides:
-    from flashprep.core.decks.deck import DeckError, DeckOverrides
-    from flashprep.core.files.validated import read_model
+    from flashprep.core.decks.deck import OVERRIDES_FILE
 
-    return read_model(DeckOverrides, path, "cards", "card", DeckError)
+    return OVERRIDES_FILE.read(path)
 
 
 def _apply_overrides(deck: Deck, overrides: DeckOverrides) -> tuple[Deck, frozenset[str]]:
@@ -244,7 +239,7 @@ class DeckLibrary:
         return self.decks.get(deck_id)
 
     def _find(self, key: str) -> tuple[LoadedDeck, int] | None:
-        deck_id, _, card_id = key.partition("/")
+        deck_id, card_id = split_key(key)
         loaded = self.decks.get(deck_id)
         if loaded is None:
             return None
@@ -327,12 +322,6 @@ CACHE_TEMP_AGE = 600.0
 there is removed by a process holding the decks lock once it is this many seconds old."""
 
 
-def _dump(data: dict[str, Any]) -> bytes:
-    from flashprep.core.files import tomlwrite  # what tomli_w writes, several times faster
-
-    return tomlwrite.dumps(data).encode()
-
-
 def deck_to_toml(deck: Deck | DeckRecord) -> bytes:
     """A deck file as flashprep writes it (imports, edits, export); the same file from a
     validated model and from its plain record."""
@@ -343,12 +332,15 @@ def deck_to_toml(deck: Deck | DeckRecord) -> bytes:
 
         rows = deck.cards  # written from the records: no table built for each card
         return tomlwrite.dumps_rows(deck.head(), "cards", deckindex.CARD_FIELDS, rows).encode()
-    return _dump(deck.model_dump(exclude_none=True))
+    from flashprep.core.decks.deck import DECK_FILE
+
+    return DECK_FILE.dumps(deck)
 
 
 def overrides_to_toml(overrides: DeckOverrides) -> bytes:
-    header = b"# Your edits to bundled cards; they win over the bundled text.\n"
-    return header + _dump(overrides.model_dump(exclude_none=True))
+    from flashprep.core.decks.deck import OVERRIDES_FILE
+
+    return OVERRIDES_FILE.dumps(overrides)
 
 
 _REORDERING = re.compile("[\u202a-\u202e\u2066-\u2069\u2028\u2029]")
@@ -360,15 +352,14 @@ def card_to_toml(card: Card) -> str:
     Control characters come out as TOML escapes (tomli_w does that); so do the bidirectional
     overrides that could make the text look other than it is: `\\u202e` reads back the same.
     """
-    import tomli_w
+    from flashprep.core.files.tomlmodel import toml_text
 
-    text = tomli_w.dumps(card.model_dump(exclude_none=True), multiline_strings=True)
+    text = toml_text(card.model_dump(exclude_none=True), multiline=True)
     return _REORDERING.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def card_from_toml(text: str, card_id: str, where: str = "edited card") -> Card:
     """Validate an edited card; its id may not change (the schedule is keyed by it)."""
-    from flashprep.core.decks.deck import Card
-    from flashprep.core.files.validated import parse_edited
+    from flashprep.core.decks.deck import EDITED_CARD
 
-    return parse_edited(Card, text, card_id, "card", where)
+    return EDITED_CARD.parse_edited(text, card_id, where)

@@ -17,15 +17,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from flashprep.core.decks.index import CATEGORIES, CardRecord, as_card_data, card_record
+from flashprep.core.keys import CARD_ID_PATTERN, DECK_ID_PATTERN
 
 if TYPE_CHECKING:
     from flashprep.core.decks.deck import Card, Category
-
-ID_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,79}$"
-"""Deck ids: lower-case, safe as a file name and inside a TOML key."""
-
-CARD_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,119}$"
-"""Card ids: stable within their deck; never contain `/` (the state key is `deck/card`)."""
 
 TAG_PATTERN = r"^[^\s\x00-\x1f]{1,80}$"
 MAX_TEXT = 100_000
@@ -35,7 +30,7 @@ MAX_NAME = 200
 
 # The patterns end at the end of the text (`$` would also allow a newline after it, which the
 # models' patterns do not).
-_DECK_ID = re.compile(ID_PATTERN[:-1] + r"\Z")
+_DECK_ID = re.compile(DECK_ID_PATTERN[:-1] + r"\Z")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 """A lone surrogate: the models refuse it in any text with a length or a pattern."""
 _CARD_ID = re.compile(CARD_ID_PATTERN[:-1] + r"\Z")

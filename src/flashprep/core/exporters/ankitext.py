@@ -11,7 +11,7 @@ import io
 
 from flashprep.core.decks.deck import Deck
 from flashprep.core.exporters.html import markdown_to_html
-from flashprep.core.importers.source import own_guid
+from flashprep.core.keys import own_guid
 
 
 def deck_to_anki_csv(deck: Deck) -> bytes:

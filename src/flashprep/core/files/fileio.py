@@ -24,13 +24,18 @@ _TEMP_NAME = re.compile(r"^\..+\.[A-Za-z0-9_]+\.tmp$")
 """Names `atomic_write` gives its temporary files (`.<name>.<random>.tmp`)."""
 
 
+def stat_stamp(st: os.stat_result) -> list[int]:
+    """[size, mtime in ns]: what derived caches and backups know a file's version by."""
+    return [st.st_size, st.st_mtime_ns]
+
+
 def file_stamp(path: Path) -> list[int] | None:
-    """[size, mtime in ns] of a file, or None if it is missing: what derived caches are keyed by."""
+    """A file's stamp (see stat_stamp), or None if it is missing or unreadable."""
     try:
         st = path.stat()
     except OSError:
         return None
-    return [st.st_size, st.st_mtime_ns]
+    return stat_stamp(st)
 
 
 def ensure_dir(path: Path, private: bool = True) -> None:

@@ -150,12 +150,19 @@ def loads_toml(raw: bytes, path: Path | str, first_line: int = 1) -> dict[str, A
         raise DataFileError(path, syntax_error_reason(text, exc, first_line)) from None
 
 
-def read_toml(path: Path) -> dict[str, Any]:
+def cannot_read(
+    path: Path | str, exc: OSError, error: type[DataFileError] = DataFileError
+) -> DataFileError:
+    """The one message for a file the system will not give us: 'cannot read: <why>'."""
+    return error(path, f"cannot read: {exc.strerror or exc}")
+
+
+def read_bytes(path: Path, error: type[DataFileError] = DataFileError) -> bytes:
+    """A file's bytes, or `error` saying 'cannot read: ...' (a FileNotFoundError included)."""
     try:
-        raw = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
-        raise DataFileError(path, f"cannot read: {exc.strerror or exc}") from None
-    return loads_toml(raw, path)
+        raise cannot_read(path, exc, error) from None
 
 
 def describe_validation_error(

@@ -29,7 +29,7 @@ import zstandard
 from flashprep.core.clock import INSTANT_RANGE
 from flashprep.core.decks.record import CardInvalid, checked_card
 from flashprep.core.files.staging import staged
-from flashprep.core.files.tomlerrors import DataFileError
+from flashprep.core.files.tomlerrors import DataFileError, cannot_read
 from flashprep.core.importers import ankitemplate, protowire
 from flashprep.core.importers.ankihtml import convert_fields
 from flashprep.core.importers.ankitemplate import NoteType, Template
@@ -472,7 +472,7 @@ def read_package(path: Path, staging: Path | None = None) -> ImportSource:
     except ValueError as exc:  # _Damaged, protowire.WireError, UnicodeDecodeError
         raise PackageError(path, f"damaged Anki collection ({exc})") from None
     except OSError as exc:
-        raise PackageError(path, f"cannot read: {exc.strerror or exc}") from None
+        raise cannot_read(path, exc, PackageError) from None
 
 
 @dataclass(slots=True)

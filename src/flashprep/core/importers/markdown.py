@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from flashprep.core.decks.index import CATEGORIES
-from flashprep.core.decks.record import CARD_ID_PATTERN, CardInvalid, checked_card
+from flashprep.core.decks.record import CardInvalid, checked_card
 from flashprep.core.files.tomlerrors import DataFileError
 from flashprep.core.importers.source import (
     EMPTY_SIDE,
@@ -33,6 +33,7 @@ from flashprep.core.importers.source import (
     deck_id_for,
     read_text,
 )
+from flashprep.core.keys import CARD_ID_PATTERN
 from flashprep.core.text import lf
 
 _FENCE = re.compile(r"^ {0,3}(```|~~~)")

@@ -14,14 +14,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Literal
 
-import tomli_w
 from pydantic import BaseModel, ConfigDict, Field
 
 from flashprep.core.decks.deck import CardKey, DeckId
 from flashprep.core.decks.library import DeckLibrary
 from flashprep.core.files.fileio import atomic_write
 from flashprep.core.files.tomlerrors import DataFileError
-from flashprep.core.files.validated import read_model
+from flashprep.core.files.tomlmodel import TomlFile
 from flashprep.core.interview.mockquestions import (
     MAX_MINUTES,
     MAX_PER_CATEGORY,
@@ -68,22 +67,30 @@ class MockRecord(BaseModel):
     answers: list[MockAnswer] = Field(default_factory=list)
 
 
+MOCK_ROUND = TomlFile(
+    MockRecord,
+    items="answers",
+    noun="answer",
+    header="# flashprep mock interview: one round. See docs/storage-format.md.\n",
+)
+"""users/<name>/mock/<started>.toml."""
+
+
 def record_to_toml(record: MockRecord) -> bytes:
-    header = "# flashprep mock interview: one round. See docs/storage-format.md.\n"
     data = record.model_dump()
     data["started"] = record.started.astimezone(UTC)
     if not data["mix"]:
         del data["mix"]
-    return (header + tomli_w.dumps(data)).encode()
+    return MOCK_ROUND.dumps(data)
 
 
 def load_record(path: Path) -> MockRecord:
     """Read one round; raise DataFileError naming the line, the answer and the field."""
-    return read_model(MockRecord, path, "answers", "answer")
+    return MOCK_ROUND.read(path)
 
 
 def mock_folder(store: UserStore) -> Path:
-    return store.folder / "mock"
+    return store.paths.mock
 
 
 def load_history(store: UserStore) -> tuple[list[tuple[Path, MockRecord]], list[DataFileError]]:

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from flashprep.core.clock import day_start, study_day
 from flashprep.core.decks.library import DeckLibrary
+from flashprep.core.keys import deck_of
 from flashprep.core.scheduling.scheduler import CardState, Rating, Scheduler
 from flashprep.core.storage.usersettings import InterviewPlan
 from flashprep.core.storage.userstore import UserStore
@@ -347,12 +348,12 @@ def readiness(
     today = store.today(now)
     active = goal is not None and today < goal.day
     all_keys = interview_keys(library, interview)
-    ordered = list(dict.fromkeys(k.split("/", 1)[0] for k in all_keys))
+    ordered = list(dict.fromkeys(deck_of(k) for k in all_keys))
     keys_by_deck: dict[str, list[str]] = {d: [] for d in ordered}
     for key in all_keys:
         state = store.states.get(key)
         if state is None or not state.suspended:
-            keys_by_deck[key.split("/", 1)[0]].append(key)
+            keys_by_deck[deck_of(key)].append(key)
     # new cards are introduced in deck order at the suggested pace
     new_keys = [k for d in ordered for k in keys_by_deck[d] if store.state(k).is_new]
     done_today = store.counts_today().new

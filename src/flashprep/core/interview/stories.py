@@ -11,9 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-import tomli_w
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -24,13 +23,12 @@ from pydantic import (
 
 from flashprep.core.decks.deck import CardKey, Tag, unique_ids
 from flashprep.core.decks.library import DeckLibrary
-from flashprep.core.files.fileio import atomic_write
-from flashprep.core.files.tomlerrors import DataFileError
-from flashprep.core.files.validated import parse_edited, parse_model
+from flashprep.core.files.fileio import stat_stamp
+from flashprep.core.files.tomlmodel import TomlFile, toml_text
+from flashprep.core.paths import UserPaths
 from flashprep.core.text import clean, one_line
 
 STORIES_FORMAT = 1
-STORIES_FILE = "stories.toml"
 
 COMPETENCIES: tuple[str, ...] = (
     "motivation",
@@ -147,51 +145,53 @@ def new_story_id(title: str, taken: set[str] | list[str]) -> str:
 # --- files ---------------------------------------------------------------------------------------
 
 
+STORY_BANK = TomlFile(
+    StoryBank,
+    items="stories",
+    noun="story",
+    header="# flashprep story bank: your STAR stories. See docs/storage-format.md.\n",
+    multiline=True,
+)
+"""users/<name>/stories.toml."""
+
+EDITED_STORY = TomlFile(Story, noun="story", multiline=True)
+"""One story as its own TOML document, edited in $EDITOR."""
+
+
 def parse_stories(raw: bytes, path: Path | str) -> StoryBank:
     """Validate stories TOML; raise DataFileError naming the line, the story and the field."""
-    return parse_model(StoryBank, raw, path, "stories", "story")
+    return STORY_BANK.parse(raw, path)
 
 
 def load_stories(path: Path) -> StoryBank:
     """The user's stories; an empty bank when the file does not exist yet."""
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        return StoryBank()
-    except OSError as exc:
-        raise DataFileError(path, f"cannot read: {exc.strerror or exc}") from None
-    return parse_stories(raw, path)
-
-
-def _dump(data: dict[str, Any]) -> str:
-    return tomli_w.dumps(data, multiline_strings=True)
+    return STORY_BANK.read(path, missing=StoryBank)
 
 
 def stories_to_toml(bank: StoryBank) -> bytes:
-    header = "# flashprep story bank: your STAR stories. See docs/storage-format.md.\n"
-    return (header + _dump(bank.model_dump())).encode()
+    return STORY_BANK.dumps(bank)
 
 
 def save_stories(path: Path, bank: StoryBank) -> None:
-    atomic_write(path, stories_to_toml(bank))
+    STORY_BANK.write(path, bank)
 
 
 def story_to_toml(story: Story) -> str:
     """One story as a TOML document, for editing in $EDITOR."""
-    return _dump(story.model_dump())
+    return toml_text(story.model_dump(), multiline=True)
 
 
 def story_from_toml(text: str, story_id: str, where: str = "edited story") -> Story:
     """Validate an edited story; its id may not change (questions and files refer to it)."""
-    return parse_edited(Story, text, story_id, "story", where)
+    return EDITED_STORY.parse_edited(text, story_id, where)
 
 
 class StoryFile:
     """A user's stories.toml, re-read only when it changed on disk."""
 
     def __init__(self, folder: Path) -> None:
-        self.path = folder / STORIES_FILE
-        self._stamp: tuple[int, int] | None = None
+        self.path = UserPaths(folder).stories
+        self._stamp: list[int] | None = None
         self._bank = StoryBank()
 
     def load(self) -> StoryBank:
@@ -200,7 +200,7 @@ class StoryFile:
         except FileNotFoundError:
             self._stamp, self._bank = None, StoryBank()
             return self._bank
-        stamp = (st.st_size, st.st_mtime_ns)
+        stamp = stat_stamp(st)
         if stamp != self._stamp:
             self._bank = load_stories(self.path)
             self._stamp = stamp
@@ -209,8 +209,7 @@ class StoryFile:
     def save(self, bank: StoryBank) -> None:
         save_stories(self.path, bank)
         self._bank = bank
-        st = self.path.stat()
-        self._stamp = (st.st_size, st.st_mtime_ns)
+        self._stamp = stat_stamp(self.path.stat())
 
 
 # --- coverage ------------------------------------------------------------------------------------

@@ -11,13 +11,14 @@ from dataclasses import dataclass
 
 from flashprep.core.decks.index import target_seconds
 from flashprep.core.decks.library import DeckLibrary
+from flashprep.core.keys import deck_of
 from flashprep.core.storage.reviewlog import LogEntry
 
 
 def card_target(library: DeckLibrary, key: str) -> int | None:
     """The target answer time of a card, in seconds (None when the card is gone)."""
     card = library.card(key)
-    loaded = library.get(key.split("/", 1)[0])
+    loaded = library.get(deck_of(key))
     if card is None or loaded is None:
         return None
     return target_seconds(card, loaded.deck.category)

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, tzinfo
 from itertools import compress
 from typing import Any, Literal, NamedTuple, overload
 
+from flashprep.core.keys import deck_of
 from flashprep.core.scheduling.scheduler import NEW, CardState, Scheduler
 from flashprep.core.storage.replay import Schedule, apply_entry
 from flashprep.core.storage.reviewlog import LogEntry
@@ -48,7 +49,7 @@ class Review(NamedTuple):
 
     @property
     def deck_id(self) -> str:
-        return self.card.split("/", 1)[0]
+        return deck_of(self.card)
 
     @property
     def mature(self) -> bool:

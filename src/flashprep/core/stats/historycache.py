@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from flashprep.core.files.fileio import atomic_write
+from flashprep.core.files.fileio import atomic_write, stat_stamp
 from flashprep.core.scheduling.codecs import from_list, to_list
 from flashprep.core.scheduling.scheduler import CardState
 from flashprep.core.stats.history import KINDS, Cancelled, History, Step, replay
@@ -97,11 +97,6 @@ class _Pending:
     tail: _Tail | None = None
 
 
-def _stamp(path: Path) -> list[int]:
-    st = path.stat()
-    return [st.st_size, st.st_mtime_ns]
-
-
 class HistoryReader:
     """Reads every grade of a user's log, through the cache, for the statistics.
 
@@ -111,7 +106,7 @@ class HistoryReader:
     def __init__(self, store: UserStore, cancelled: Callable[[], bool] | None = None) -> None:
         self.store = store
         self.cancelled = cancelled
-        self.folder = store.folder / "cache" / "history"
+        self.folder = store.paths.cache_history
         self.profile = replay_key(store)
         self.rebuilt = False
         """Whether the last load had to replay the whole log (for benchmarks and tests)."""
@@ -129,7 +124,7 @@ class HistoryReader:
         for index, path in enumerate(files):
             self._check()
             cached = self._read_month(path.name, prev)
-            stamp = _stamp(path)
+            stamp = stat_stamp(path.stat())
             if cached is not None and cached.stamp == stamp:
                 months.append(cached)
                 prev = cached.key
@@ -273,7 +268,7 @@ class HistoryReader:
     def _stamp_for(path: Path, end: int) -> list[int]:
         """The file's stamp, if it still ends where we stopped reading (else one that never
         matches, so the next load reads on from `end`)."""
-        stamp = _stamp(path)
+        stamp = stat_stamp(path.stat())
         return stamp if stamp[0] == end else [end, -1]
 
     # the cache files

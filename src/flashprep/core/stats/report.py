@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from flashprep.core.clock import day_start, study_day
 from flashprep.core.decks.library import DeckLibrary
+from flashprep.core.keys import deck_of
 from flashprep.core.scheduling.scheduler import CardState, Scheduler
 from flashprep.core.stats.history import MATURE_DAYS, History, Review
 from flashprep.core.stats.ranges import RANGES
@@ -548,7 +549,7 @@ def _hard_row(
     card = library.text(key)
     return {
         "card": key,
-        "deck": key.split("/", 1)[0],
+        "deck": deck_of(key),
         "front": clean(card.front) if card is not None else "",
         "lapses": state.lapses,
         "agains": agains.get(key, 0),

@@ -18,9 +18,10 @@ import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from flashprep.core.files.fileio import copy_private, ensure_dir, fsync_dir
+from flashprep.core import paths
+from flashprep.core.files.fileio import copy_private, ensure_dir, fsync_dir, stat_stamp
+from flashprep.core.paths import UserPaths
 
-BACKUP_DIR = "backups"
 KEEP_NEWEST = 10
 """The newest backups always kept."""
 KEEP_DAILY = 7
@@ -36,9 +37,9 @@ _UNFINISHED = ".new-"
 
 def backup_files(user_folder: Path) -> list[str]:
     """The user's files a backup holds, relative to their folder."""
-    own = ("profile.toml", "state.toml", "stories.toml")
+    own = (paths.PROFILE, paths.STATE, paths.STORIES)
     names = [n for n in own if (user_folder / n).is_file()]
-    for sub in ("reviews", "mock"):  # the review log, and the mock interview rounds
+    for sub in (paths.REVIEWS, paths.MOCK):  # the review log, and the mock interview rounds
         folder = user_folder / sub
         if folder.is_dir():
             names += sorted(
@@ -51,7 +52,7 @@ def backup_files(user_folder: Path) -> list[str]:
 
 def list_backups(user_folder: Path) -> list[Path]:
     """Complete backups, oldest first."""
-    folder = user_folder / BACKUP_DIR
+    folder = UserPaths(user_folder).backups
     if not folder.is_dir():
         return []
     found = [p for p in folder.iterdir() if _NAME.match(p.name) and p.is_dir()]
@@ -89,7 +90,7 @@ def _manifest(backup: Path | None) -> dict[str, list[int]]:
 
 def make_backup(user_folder: Path, now: datetime) -> Path:
     """Copy the user's files into a new backup folder, then drop the backups no longer kept."""
-    root = user_folder / BACKUP_DIR
+    root = UserPaths(user_folder).backups
     ensure_dir(root)
     previous = newest_backup(user_folder)
     number = int(previous.name[:6]) + 1 if previous else 1
@@ -103,8 +104,7 @@ def make_backup(user_folder: Path, now: datetime) -> Path:
             source = user_folder / rel
             target = work / rel
             ensure_dir(target.parent)
-            st = source.stat()
-            stamp = [st.st_size, st.st_mtime_ns]
+            stamp = stat_stamp(source.stat())
             linked = False
             if (
                 previous is not None
@@ -147,7 +147,7 @@ def prune(user_folder: Path) -> None:
 
 def remove_unfinished_backups(user_folder: Path) -> None:
     """Delete half-built backups a crash left behind (only while holding the user's lock)."""
-    root = user_folder / BACKUP_DIR
+    root = UserPaths(user_folder).backups
     if root.is_dir():
         for path in root.iterdir():
             if path.name.startswith(_UNFINISHED):

@@ -8,12 +8,13 @@ when nothing changed.
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime
 from pathlib import Path
 
 from flashprep.core.clock import toml_instant
+from flashprep.core.files.fileio import stat_stamp
 from flashprep.core.files.tomlerrors import DataFileError, key_line, loads_toml
+from flashprep.core.keys import CARD_KEY
 from flashprep.core.scheduling.codecs import from_toml_table, to_toml_line, whole
 from flashprep.core.storage import statecache
 from flashprep.core.storage.replay import DayCounts, LogPosition, Schedule
@@ -49,7 +50,7 @@ def checkpoint_to_toml(schedule: Schedule, updated: datetime) -> bytes:
 
 _LOG_KEYS = {"file", "offset", "last", "before"}
 _TODAY_KEYS = {"day", "new", "reviews", "graded", "ms"}
-_CARD_KEY = re.compile(r"^[a-z0-9][a-z0-9._-]{0,79}/[A-Za-z0-9][A-Za-z0-9._-]{0,119}$")
+_CARD_KEY = CARD_KEY
 
 
 def _line(raw: bytes, loc: list[str | int]) -> str:
@@ -153,6 +154,5 @@ def cache_load(raw: bytes, stamp: list[int]) -> Schedule | None:
 
 
 def checkpoint_stamp(path: Path) -> list[int]:
-    """[size, mtime in ns] of state.toml, which its cache is keyed by (raises OSError if gone)."""
-    st = path.stat()
-    return [st.st_size, st.st_mtime_ns]
+    """The stamp of state.toml, which its cache is keyed by (raises OSError if gone)."""
+    return stat_stamp(path.stat())

@@ -12,8 +12,6 @@ import secrets
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import tomli_w
-
 from flashprep.core.files.fileio import atomic_write
 from flashprep.core.storage import usersettings
 from flashprep.core.storage.usersettings import DEFAULT_SETTINGS, UserSettings
@@ -72,27 +70,27 @@ def new_profile() -> NewProfile:
 
 def load_profile(path: Path) -> Profile:
     """Read profile.toml; raise DataFileError naming the line and field when it is invalid."""
-    from flashprep.core.files.validated import read_model
-    from flashprep.core.storage.profilemodels import Profile
+    from flashprep.core.storage.profilemodels import PROFILE_FILE
 
-    return read_model(Profile, path)
+    return PROFILE_FILE.read(path)
 
 
 def parse_profile(raw: bytes, path: Path | str = "profile.toml") -> Profile:
     """Validate profile.toml bytes; raise DataFileError naming the line and field."""
-    from flashprep.core.files.validated import parse_model
-    from flashprep.core.storage.profilemodels import Profile
+    from flashprep.core.storage.profilemodels import PROFILE_FILE
 
-    return parse_model(Profile, raw, path)
+    return PROFILE_FILE.parse(raw, path)
 
 
 def profile_to_toml(profile: Profile | NewProfile) -> bytes:
+    """profile.toml's bytes; a new user's without pydantic (the same bytes as its model's)."""
+    from flashprep.core.files.tomlmodel import toml_document
+
     if isinstance(profile, NewProfile):
-        data = profile.data()
-    else:
-        data = profile.model_dump(exclude_none=True)
-    header = "# flashprep profile: your settings. See docs/storage-format.md.\n"
-    return (header + tomli_w.dumps(data)).encode()
+        return toml_document(profile.data(), usersettings.PROFILE_HEADER)
+    from flashprep.core.storage.profilemodels import PROFILE_FILE
+
+    return PROFILE_FILE.dumps(profile)
 
 
 def save_profile(path: Path, profile: Profile | NewProfile) -> None:

@@ -13,7 +13,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from flashprep.core.clock import INSTANT_RANGE, is_valid_day
-from flashprep.core.decks.record import ID_PATTERN
+from flashprep.core.files.tomlmodel import TomlFile
+from flashprep.core.keys import DECK_ID_PATTERN
 from flashprep.core.scheduling.scheduler import SchedulerSettings
 from flashprep.core.storage import usersettings
 from flashprep.core.storage.usersettings import DEFAULT_SETTINGS as _DEFAULT
@@ -22,7 +23,7 @@ from flashprep.core.storage.usersettings import UserSettings
 Day = date
 """`date` under a name the Interview model's field of that name does not hide."""
 
-DeckId = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
+DeckId = Annotated[str, StringConstraints(pattern=DECK_ID_PATTERN)]
 """core.deck's deck id, not imported from there: that would build the deck models too, which a
 new user's import does not need."""
 
@@ -114,3 +115,7 @@ class Profile(BaseModel):
 
     def scheduler_settings(self) -> SchedulerSettings:
         return self.values().scheduler_settings()
+
+
+PROFILE_FILE = TomlFile(Profile, header=usersettings.PROFILE_HEADER)
+"""users/<name>/profile.toml."""

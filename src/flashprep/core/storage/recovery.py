@@ -11,25 +11,26 @@ import contextlib
 from pathlib import Path
 
 from flashprep.core.files.fileio import PendingTemps, remove_stale_temps
+from flashprep.core.paths import UserPaths
 from flashprep.core.storage.backup import backup_time, newest_backup, remove_unfinished_backups
 from flashprep.core.storage.reviewlog import log_files, repair_tail
 
 
-def tidy_after_crash(folder: Path, log_dir: Path, cache_dir: Path) -> list[str]:
+def tidy_after_crash(paths: UserPaths) -> list[str]:
     """Remove what a crash can leave in a user's folder; return notes for the user.
 
     The loaded schedule already left a cut-off entry out; moving it aside only keeps the next
     append from landing after it.
     """
     notes: list[str] = []
-    for where in (folder, cache_dir, cache_dir / "history", log_dir, folder / "mock"):
+    for where in (paths.folder, paths.cache, paths.cache_history, paths.reviews, paths.mock):
         remove_stale_temps(where)  # every folder of the user's that atomic_write writes
-    PendingTemps(cache_dir / "pending").tidy()
-    for edit in cache_dir.glob("edit-card-*.toml"):  # an $EDITOR session's file
+    PendingTemps(paths.cache / "pending").tidy()
+    for edit in paths.cache.glob("edit-*.toml"):  # an $EDITOR session's file (card or story)
         with contextlib.suppress(OSError):
             edit.unlink()
-    remove_unfinished_backups(folder)
-    for path in log_files(log_dir):
+    remove_unfinished_backups(paths.folder)
+    for path in log_files(paths.reviews):
         moved = repair_tail(path)
         if moved is not None:
             notes.append(

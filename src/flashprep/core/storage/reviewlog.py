@@ -19,7 +19,14 @@ from typing import Any, Literal, NamedTuple
 
 from flashprep.core.clock import INSTANT_RANGE, is_valid_instant, toml_instant
 from flashprep.core.files.fileio import append_durable, truncate_durable
-from flashprep.core.files.tomlerrors import DataFileError, key_line, loads_toml, table_lines
+from flashprep.core.files.tomlerrors import (
+    DataFileError,
+    cannot_read,
+    key_line,
+    loads_toml,
+    table_lines,
+)
+from flashprep.core.keys import CARD_KEY, deck_of
 
 LOG_FORMAT = 1
 LOG_HEADER = (
@@ -30,7 +37,7 @@ LOG_HEADER = (
 Action = Literal["grade", "bury", "suspend", "unsuspend", "forget"]
 ACTIONS: tuple[str, ...] = ("grade", "bury", "suspend", "unsuspend", "forget")
 MODES: tuple[str, ...] = ("drill", "mock", "import")
-_KEY = re.compile(r"^[a-z0-9][a-z0-9._-]{0,79}/[A-Za-z0-9][A-Za-z0-9._-]{0,119}$")
+_KEY = CARD_KEY
 MONTH_FILE = re.compile(r"^\d{4}-\d{2}\.toml$")
 _FIELDS = {"id", "at", "card", "rating", "action", "ms", "mode"}
 
@@ -48,7 +55,7 @@ class LogEntry(NamedTuple):
 
     @property
     def deck_id(self) -> str:
-        return self.card.split("/", 1)[0]
+        return deck_of(self.card)
 
     @property
     def is_grade(self) -> bool:
@@ -375,7 +382,7 @@ def read_log(path: Path, offset: int = 0) -> tuple[list[LogEntry], int]:
             handle.seek(offset)
             raw = handle.read()
     except OSError as exc:
-        raise DataFileError(path, f"cannot read: {exc.strerror or exc}") from None
+        raise cannot_read(path, exc) from None
     if not raw.strip():  # nothing after the checkpoint: the usual start
         return [], offset + len(raw)
     raw = raw[: log_end(raw).end]  # a cut-off entry and trailing padding are not entries
@@ -416,7 +423,7 @@ def read_log_blocks(path: Path, offset: int = 0) -> LogBlocks:
             handle.seek(offset)
             raw = handle.read(end - offset)
     except OSError as exc:
-        raise DataFileError(path, f"cannot read: {exc.strerror or exc}") from None
+        raise cannot_read(path, exc) from None
     starts = [offset + m.start() for m in _BLOCK.finditer(raw)]
     return LogBlocks(entries, starts if len(starts) == len(entries) else [], end)
 
@@ -475,7 +482,7 @@ def ids_in_log(folder: Path, ids: set[str]) -> set[str]:
         try:
             raw = path.read_bytes()
         except OSError as exc:
-            raise DataFileError(path, f"cannot read: {exc.strerror or exc}") from None
+            raise cannot_read(path, exc) from None
         found.update(m.group(1).decode() for m in pattern.finditer(raw))
     return {i for i in ids if _quoted(i)[1:-1] in found}
 

@@ -19,6 +19,10 @@ from flashprep.core.scheduling.scheduler import SchedulerSettings
 
 CACHE_FORMAT = 2
 
+PROFILE_HEADER = "# flashprep profile: your settings. See docs/storage-format.md.\n"
+"""The comment at the top of profile.toml (here, not with the models: a new user's file is
+written without them)."""
+
 DEFAULT_SETTINGS: dict[str, Any] = {
     "desired_retention": 0.9,
     "new_per_day": 20,

@@ -99,12 +99,13 @@ class UserStore:
         self.user = user
         self.clock = clock
         self.lock = lock
-        self.folder = home.user_dir(user)
-        self.profile_path = self.folder / "profile.toml"
-        self.state_path = self.folder / "state.toml"
-        self.log_dir = self.folder / "reviews"
-        self.cache_path = self.folder / "cache" / "state.bin"
-        self.settings_cache_path = self.folder / "cache" / "profile.json"
+        self.paths = home.user(user)
+        self.folder = self.paths.folder
+        self.profile_path = self.paths.profile
+        self.state_path = self.paths.state
+        self.log_dir = self.paths.reviews
+        self.cache_path = self.paths.cache_state
+        self.settings_cache_path = self.paths.cache_profile
         self._profile: Profile | None = None
         self._new: NewProfile | None = None
         """A new user's profile, until its file is written (see ensure_profile)."""
@@ -188,7 +189,7 @@ class UserStore:
     # opening
 
     def _tidy_after_crash(self) -> None:
-        self.notes += tidy_after_crash(self.folder, self.log_dir, self.cache_path.parent)
+        self.notes += tidy_after_crash(self.paths)
 
     def _recovery(self, rel: str) -> str:
         return recovery_advice(self.folder, rel)

@@ -13,6 +13,7 @@ from textual.widgets import DataTable, Footer, Static
 
 from flashprep.core.files.tomlerrors import DataFileError
 from flashprep.core.interview.stories import StoryBank, coverage
+from flashprep.core.keys import deck_of
 from flashprep.core.text import clean, one_line
 from flashprep.tui.screens import SHARED_CSS
 from flashprep.tui.screens.link_story import link_stories
@@ -102,7 +103,7 @@ the highlighted question. **Escape** goes back.
         for key in grid.unlinked:
             card = self.session.library.card(key)
             front = clean(card.front).strip().splitlines()[0] if card is not None else key
-            unlinked.add_row(key.split("/", 1)[0], Text(front), key=key)
+            unlinked.add_row(deck_of(key), Text(front), key=key)
         if unlinked.row_count:
             unlinked.move_cursor(row=min(cursor, unlinked.row_count - 1))
         self.query_one("#unlinked-title", Static).update(

@@ -16,6 +16,7 @@ from textual.widgets import Button, Static
 from flashprep.core.decks.index import CardRecord, target_seconds
 from flashprep.core.files.lock import LockedError
 from flashprep.core.files.tomlerrors import DataFileError
+from flashprep.core.keys import deck_of, split_key
 from flashprep.core.scheduling.scheduler import RATING_OF, RATINGS
 from flashprep.core.study.drill import Drill
 from flashprep.core.text import clean, one_line
@@ -121,7 +122,7 @@ On a behavioral question, after the answer is shown, your linked STAR stories sh
         if key is None:
             return None
         card = self.session.library.text(key)
-        loaded = self.session.library.get(key.split("/", 1)[0])
+        loaded = self.session.library.get(deck_of(key))
         if card is None or loaded is None:
             return None
         return card, loaded.category
@@ -144,7 +145,7 @@ On a behavioral question, after the answer is shown, your linked STAR stories sh
         self.revealed = False
         self.hint_shown = False
         self.over_noticed = False
-        loaded = self.session.library.get(self.drill.current.split("/", 1)[0])  # type: ignore[union-attr]
+        loaded = self.session.library.get(deck_of(self.drill.current or ""))
         deck_name = loaded.name if loaded else ""
         state = self.drill.state()
         label = "new" if state.is_new else state.state
@@ -365,15 +366,13 @@ On a behavioral question, after the answer is shown, your linked STAR stories sh
         from flashprep.tui.editor import edit_in_editor
 
         # In the user's own (private) folder: nothing is written outside the data folder.
-        return edit_in_editor(
-            self.app, editor, text, "edit-card-", self.session.store.folder / "cache"
-        )
+        return edit_in_editor(self.app, editor, text, "edit-card-", self.session.store.paths.cache)
 
     def _check_and_save(self, key: str, text: str) -> None:
         """Save a valid edit; an invalid one opens the in-app editor on it, with the error."""
         from flashprep.core.decks.library import card_from_toml
 
-        deck_id, card_id = key.split("/", 1)
+        deck_id, card_id = split_key(key)
         try:
             card = card_from_toml(text, card_id)
         except DataFileError as exc:
@@ -384,7 +383,7 @@ On a behavioral question, after the answer is shown, your linked STAR stories sh
     def _edit_in_app(self, key: str, text: str, error: str = "") -> None:
         from flashprep.tui.screens.edit import EditCardScreen
 
-        deck_id, card_id = key.split("/", 1)
+        deck_id, card_id = split_key(key)
 
         def saved(card: Card | None) -> None:
             if card is not None:

@@ -14,6 +14,7 @@ from textual.widgets import Button, Footer, Markdown, Rule, Static
 
 from flashprep.core.files.tomlerrors import DataFileError
 from flashprep.core.interview.mock import MockRound
+from flashprep.core.keys import deck_of
 from flashprep.core.scheduling.scheduler import RATING_OF, RATINGS
 from flashprep.core.text import clean, one_line
 from flashprep.format import countdown
@@ -184,7 +185,7 @@ you apply them on the summary.
             self.finish()
             return
         card = self.session.library.card(key)
-        loaded = self.session.library.get(key.split("/", 1)[0])
+        loaded = self.session.library.get(deck_of(key))
         self.revealed = False
         self.set_class(False, "revealed")
         self.asked_at = self.session.timer()
@@ -217,7 +218,7 @@ you apply them on the summary.
         self.answer_ms = int((self.session.timer() - self.asked_at) * 1000)
         self.revealed = True
         self.set_class(True, "revealed")
-        loaded = self.session.library.get(key.split("/", 1)[0])
+        loaded = self.session.library.get(deck_of(key))
         panel = self.query_one("#mock-stories", StoryPanel)
         if loaded is not None and loaded.deck.category == "behavioral":
             try:

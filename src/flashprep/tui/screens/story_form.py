@@ -274,7 +274,7 @@ def open_story_form(
         story,
         question_rows(session.library),
         title,
-        session.store.folder / "cache",
+        session.store.paths.cache,
         open_editor=use_editor,
     )
     screen.app.push_screen(form, saved)
