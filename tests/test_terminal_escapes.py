@@ -226,6 +226,8 @@ def test_no_command_or_screen_obeys_escapes_from_files(tmux: Tmux, tmp_path: Pat
 
     # --- the TUI: home, plan, plan form, import dialog, stories, statistics -----------------------
     pane = tmux.window(flashprep())
+    tmux.wait_text(pane, "Drill all")
+    tmux.keys(pane, *["Down"] * 40)  # imported decks come after the bundled ones
     shown(tmux, pane, "Evil", "home screen")
     tmux.keys(pane, "p")
     shown(tmux, pane, "Recall now", "plan screen")
