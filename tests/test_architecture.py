@@ -10,8 +10,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parent.parent
 NOT_IMPORTED = {"flashprep.__main__"}  # importing it runs the app
 
@@ -63,12 +61,6 @@ def test_core_does_not_import_textual() -> None:
     assert out.stdout.strip() == "[]"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="contracts written as they should be; the layer, cycle and screen fixes land on other "
-    "branches of issue 15 (drill->plan, exporters->importers.source, decks cycle, screens->app). "
-    "Remove this mark when they are merged: strict, so it fails once the contracts pass",
-)
 def test_import_contracts_pass() -> None:
     lint_imports = Path(sys.executable).parent / "lint-imports"
     out = subprocess.run(

@@ -18,8 +18,14 @@ from pydantic import (
     field_validator,
 )
 
-from flashprep.core.decks.index import CATEGORIES, DEFAULT_TARGET_SECONDS, target_seconds
-from flashprep.core.decks.record import MAX_NAME, MAX_TEXT, TAG_PATTERN
+from flashprep.core.decks.rules import (
+    CATEGORIES,
+    DEFAULT_TARGET_SECONDS,
+    MAX_NAME,
+    MAX_TEXT,
+    TAG_PATTERN,
+    target_seconds,
+)
 from flashprep.core.files.tomlerrors import DataFileError
 from flashprep.core.files.tomlmodel import TomlFile
 from flashprep.core.keys import CARD_ID_PATTERN, CARD_KEY, DECK_ID_PATTERN

@@ -21,14 +21,36 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from flashprep.core.files.fileio import atomic_write
 from flashprep.core.text import clean, one_line
 
-if TYPE_CHECKING:
-    from flashprep.core.decks.deck import Card, Deck
-    from flashprep.core.decks.record import DeckRecord
+
+class _CardData(Protocol):
+    """A card as the index encodes it: core.decks.deck.Card, or a plain CardRecord."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def tags(self) -> list[str]: ...
+
+
+class _DeckData(Protocol):
+    """A deck as the index encodes it: the validated Deck, or a plain DeckRecord (which are
+    not imported here: both build on this module)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def category(self) -> str: ...
+    @property
+    def description(self) -> str: ...
+    @property
+    def cards(self) -> Sequence[Any]: ...
+
 
 INDEX_FORMAT = 2
 CARD_FIELDS = ("id", "front", "back", "tags", "hint", "level", "target_seconds", "origin")
@@ -52,30 +74,9 @@ class CardRecord(NamedTuple):
     origin: str | None
 
 
-CATEGORIES: tuple[str, ...] = ("behavioral", "technical", "system-design", "general")
-"""Deck categories (the deck model's `Category`), here so that start-up needs no pydantic."""
-
-DEFAULT_TARGET_SECONDS: dict[str, int] = {
-    "behavioral": 120,
-    "technical": 60,
-    "system-design": 300,
-    "general": 90,
-}
-
-
 class _HasTags(Protocol):
     @property
     def tags(self) -> list[str]: ...
-
-
-class _HasTarget(Protocol):
-    @property
-    def target_seconds(self) -> int | None: ...
-
-
-def target_seconds(card: _HasTarget, category: str) -> int:
-    """The time to aim for when answering aloud: the card's own, else its deck category's."""
-    return card.target_seconds or DEFAULT_TARGET_SECONDS.get(category, 60)
 
 
 @dataclass(frozen=True, eq=False)
@@ -123,9 +124,7 @@ def cache_key(deck: Stamp, overrides: Stamp) -> list[Any]:
     return [INDEX_FORMAT, list(CARD_FIELDS), deck, overrides]
 
 
-def encode(
-    deck: Deck | DeckRecord, edited: frozenset[str], deck_stamp: Stamp, overrides: Stamp
-) -> bytes:
+def encode(deck: _DeckData, edited: frozenset[str], deck_stamp: Stamp, overrides: Stamp) -> bytes:
     """The cache file for a validated deck (with its overrides applied)."""
     lines = _card_lines(deck.cards)
     starts: list[int] = []
@@ -175,7 +174,7 @@ _CARD_BOUNDARY = re.compile(r'\],\["(?=[A-Za-z0-9])')
 with a letter or a digit)."""
 
 
-def _card_lines(cards: Sequence[Card] | Sequence[CardRecord]) -> list[str]:
+def _card_lines(cards: Sequence[Any]) -> list[str]:
     """Each card's line (its fields as a JSON array), without its line end.
 
     The cards are encoded in one call, as one array of arrays, and cut at each boundary: each
@@ -248,7 +247,7 @@ def write(cache: Path, data: bytes) -> None:
     atomic_write(cache, data, private=False, durable=False)  # checked when read
 
 
-def card_record(card: Card) -> CardRecord:
+def card_record(card: _CardData) -> CardRecord:
     """A validated card as plain data."""
     return CardRecord(*_CARD_VALUES(card))
 

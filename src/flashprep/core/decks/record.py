@@ -16,17 +16,13 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from flashprep.core.decks.index import CATEGORIES, CardRecord, as_card_data, card_record
+from flashprep.core.decks.index import CardRecord, as_card_data, card_record
+from flashprep.core.decks.rules import CATEGORIES, MAX_NAME, MAX_TEXT
 from flashprep.core.keys import CARD_ID_PATTERN, DECK_ID_PATTERN
 
 if TYPE_CHECKING:
     from flashprep.core.decks.deck import Card, Category
 
-TAG_PATTERN = r"^[^\s\x00-\x1f]{1,80}$"
-MAX_TEXT = 100_000
-"""The most characters a card's front or back may hold."""
-MAX_NAME = 200
-"""The most characters a deck's name may hold."""
 
 # The patterns end at the end of the text (`$` would also allow a newline after it, which the
 # models' patterns do not).

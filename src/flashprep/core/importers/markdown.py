@@ -21,8 +21,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from flashprep.core.decks.index import CATEGORIES
 from flashprep.core.decks.record import CardInvalid, checked_card
+from flashprep.core.decks.rules import CATEGORIES
 from flashprep.core.files.tomlerrors import DataFileError
 from flashprep.core.importers.source import (
     EMPTY_SIDE,

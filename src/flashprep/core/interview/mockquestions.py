@@ -9,8 +9,8 @@ import random
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from flashprep.core.decks.index import CATEGORIES
 from flashprep.core.decks.library import DeckLibrary
+from flashprep.core.decks.rules import CATEGORIES
 from flashprep.core.interview.timing import card_target
 from flashprep.core.storage.userstore import UserStore
 from flashprep.core.study.drill import is_available

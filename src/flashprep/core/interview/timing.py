@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from flashprep.core.decks.index import target_seconds
 from flashprep.core.decks.library import DeckLibrary
+from flashprep.core.decks.rules import target_seconds
 from flashprep.core.keys import deck_of
 from flashprep.core.storage.reviewlog import LogEntry
 

@@ -13,7 +13,8 @@ from textual.screen import Screen
 from textual.widget import MountError
 from textual.widgets import Button, Static
 
-from flashprep.core.decks.index import CardRecord, target_seconds
+from flashprep.core.decks.index import CardRecord
+from flashprep.core.decks.rules import target_seconds
 from flashprep.core.files.lock import LockedError
 from flashprep.core.files.tomlerrors import DataFileError
 from flashprep.core.keys import deck_of, split_key
