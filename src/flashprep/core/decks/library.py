@@ -166,7 +166,7 @@ class DeckLibrary:
         return cls(home, bundled_dir=bundled_dir or bundled_decks_dir())
 
     def bundled_ids(self) -> set[str]:
-        """The ids of the bundled decks, whose files are named by them (tests/test_content.py)."""
+        """The ids of the bundled decks, whose files are named by them (see tests/core/decks/)."""
         return {path.stem for path in self.bundled_dir.glob("*.toml")}
 
     def reload(self) -> None:

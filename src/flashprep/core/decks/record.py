@@ -5,9 +5,9 @@ from a digest, text that is neither blank nor too long, tags already cleaned): v
 with pydantic cost a tenth of a 5,000-note import, and importing pydantic a tenth more. So the
 readers check a card here: values that plainly pass are taken as they are, and anything else goes
 through core.deck's models themselves, which accept it or raise their error. A plain check can
-only accept what the models accept (tests/test_deckrecord.py holds it to that); what it leaves to
-them is decided there, so the result is the same either way. Writing a deck from these records
-gives the file that writing the validated model gives.
+only accept what the models accept (tests/core/decks/test_deckrecord.py holds it to that);
+what it leaves to them is decided there, so the result is the same either way. Writing a deck
+from these records gives the file that writing the validated model gives.
 """
 
 from __future__ import annotations

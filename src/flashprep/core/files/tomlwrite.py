@@ -5,8 +5,8 @@ third of a second, a tenth of a whole import. This writer follows tomli_w's layo
 (literals first, then tables; a list of tables as `[[name]]` blocks unless every table fits on one
 line; arrays one item a line; multi-line strings for text with a newline) but escapes a string
 with one `str.translate`. It takes what deck files hold (tables, lists, strings, integers,
-booleans); anything else goes to tomli_w itself. tests/test_tomlwrite.py checks it against
-tomli_w on hostile text.
+booleans); anything else goes to tomli_w itself. tests/core/files/test_tomlwrite.py checks it
+against tomli_w on hostile text.
 """
 
 from __future__ import annotations

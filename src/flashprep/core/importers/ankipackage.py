@@ -56,7 +56,8 @@ READ_TABLES = (
 STEPS_PER_BYTE = 20
 """SQLite's work budget, in virtual machine steps per byte of the collection: every query this
 reader makes reads each row a few times, so a real collection uses a small fraction of it
-(tests/test_anki_rows_fuzz.py measures it); an endless view or a pathological plan runs out."""
+(tests/core/importers/test_anki_rows_fuzz.py measures it); an endless view or a pathological
+plan runs out."""
 BASE_STEPS = 20_000_000
 """...plus this much for any collection: enough for a small one's fixed costs (some 0.1 s)."""
 PROGRESS_EVERY = 1000

@@ -52,7 +52,8 @@ _FROM_FSRS: dict[int, StateName] = {v: k for k, v in _TO_FSRS.items()}
 """fsrs.State is an IntEnum: its members find their names here as they are."""
 DECAY = -0.1542
 """The forgetting curve's decay: minus fsrs's default parameter w[20], which our fsrs Scheduler
-uses (tests/test_scheduler.py keeps the two equal; fsrs is not imported just for this)."""
+uses (tests/core/scheduling/test_scheduler.py keeps the two equal; fsrs is not imported just
+for this)."""
 FACTOR = 0.9 ** (1 / DECAY) - 1
 """Chosen by fsrs so that recall is 90% when the elapsed days equal the stability."""
 _RANDOM_LOCK = threading.RLock()

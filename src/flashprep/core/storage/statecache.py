@@ -77,7 +77,7 @@ class StateColumns:
         """A drill's first queue, read from the columns: the first `new_limit` new cards
         available today, the reviews due before `end` (a time stamp) with their due time stamps,
         and the learning cards due before it. The same choice as Drill's loop over CardStates
-        (without an interview plan); tests/test_drill.py checks that they agree."""
+        (without an interview plan); tests/core/study/test_drill.py checks that they agree."""
         index = self.index()
         state, due, suspended, buried = (self.columns[i] for i in (0, 4, 8, 9))
         new: list[str] = []
@@ -107,7 +107,7 @@ class StateColumns:
     def counts(self, keys: Iterable[str], today_ord: int, end: float) -> tuple[int, ...]:
         """Counts of some cards read from the columns, in drill.DeckCounts' order (total, new,
         due before `end`, learning, review, suspended, buried): what drill.count_states gives
-        for the decoded states; tests/test_drill.py checks that they agree."""
+        for the decoded states; tests/core/study/test_drill.py checks that they agree."""
         index = self.index()
         state, due, suspended, buried = (self.columns[i] for i in (0, 4, 8, 9))
         total = new = due_now = learning = review = held = hidden = 0

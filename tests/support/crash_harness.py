@@ -16,7 +16,7 @@ After each kill it checks that every file parses, that every grade whose next ca
 is in the log (and nothing that was not graded), and that the schedule the user's files give
 (state.toml checkpoint + log tail) equals a full replay of the log.
 
-Run it directly for a report: `python tests/crash_harness.py --kills 100 --seed 7`.
+Run it directly for a report: `python tests/support/crash_harness.py --kills 100 --seed 7`.
 """
 
 from __future__ import annotations

@@ -29,7 +29,7 @@ from flashprep.core.storage.userstore import UserStore
 
 from helpers import FakeClock
 
-DATA = Path(__file__).parent / "data" / "anki"
+DATA = Path(__file__).parents[2] / "data" / "anki"
 MODERN = DATA / "small-modern.apkg"
 Make = Callable[..., UserStore]
 
@@ -195,8 +195,9 @@ def test_one_bad_file_stops_the_whole_import(
 def test_the_decks_folder_is_locked_during_an_import(
     home: Home, library: DeckLibrary, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import flashprep.core.importers.apply as apply_module
     from test_locking import held_elsewhere
+
+    import flashprep.core.importers.apply as apply_module
 
     monkeypatch.setattr(apply_module, "DECKS_WAIT_SECONDS", 0.2)
     home.decks.mkdir(parents=True)

@@ -226,7 +226,7 @@ def test_the_decks_folders_are_tidied_when_the_decks_are_written(
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(b"partial")
     os.utime(cached_old, (old, old))
-    import_files([Path(__file__).parent / "data" / "anki" / "small-modern.apkg"], library, None)
+    import_files([Path(__file__).parents[2] / "data" / "anki" / "small-modern.apkg"], library, None)
     assert not any(p.exists() for p in [*stale, cached_old])
     assert cached_young.exists() and all(p.read_bytes() == b"partial" for p in others)
 
@@ -311,7 +311,7 @@ def test_shared_files_follow_the_umask_and_user_files_stay_private(
         full_session(home, clock, library)
         with UserLock(home.user_dir("tester")) as lock:
             store = UserStore(home, "tester", clock, lock=lock)
-            apkg = Path(__file__).parent / "data" / "anki" / "small-modern.apkg"
+            apkg = Path(__file__).parents[2] / "data" / "anki" / "small-modern.apkg"
             import_files([apkg], library, store)
         out = tmp_path / "export.csv"
         assert main(["export", "python", "-o", str(out), "--format", "csv"]) == 0

@@ -7,7 +7,7 @@ exception); a broken file is never changed; whatever happens, the live schedule,
 store and a full replay of the log agree.
 
 Runs are derandomized (the same inputs every run, as CI wants); set FLASHPREP_HYPOTHESIS=explore
-to draw fresh inputs, ten times as many. The strategies live in tests/fuzzing.py for reuse.
+to draw fresh inputs, ten times as many. The strategies live in tests/support/fuzzing.py for reuse.
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ from flashprep.core.storage.userstore import UserStore
 from fuzzing import any_input, budget, mutated, one_line_error, without_fsync
 from helpers import START, FakeClock
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parents[2] / "data"
 
 
 # --- valid files to start from -------------------------------------------------------------------

@@ -99,13 +99,13 @@ def test_no_duplicate_or_near_duplicate_questions(decks: list[Deck]) -> None:
 
 
 def test_decks_readme_lists_every_deck_with_its_count(decks: list[Deck]) -> None:
-    readme = (Path(__file__).parent.parent / "decks" / "README.md").read_text()
+    readme = (Path(__file__).parents[3] / "decks" / "README.md").read_text()
     for deck in decks:
         row = next((line for line in readme.splitlines() if f"`{deck.id}`" in line), "")
         assert f"| {len(deck.cards)} |" in row, f"decks/README.md: row for {deck.id}"
 
 
-README = Path(__file__).parent.parent / "decks" / "README.md"
+README = Path(__file__).parents[3] / "decks" / "README.md"
 DEPTH = "**Depth if asked**"
 """The line that ends an answer's spoken opening (decks/README.md, "How an answer is laid out")."""
 WORDS_PER_MINUTE = 150

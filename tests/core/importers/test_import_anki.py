@@ -19,7 +19,7 @@ from flashprep.core.importers import ankipackage, read_source
 from flashprep.core.importers.ankipackage import read_package
 from flashprep.core.importers.source import ImportSource
 
-DATA = Path(__file__).parent / "data" / "anki"
+DATA = Path(__file__).parents[2] / "data" / "anki"
 FIXTURE_FRONTS = {
     "Tell me about a time you **disagreed** with your manager.",
     "Describe a project that failed. What did you learn?",

@@ -12,7 +12,7 @@ from flashprep.core.importers import read_source
 
 from fuzzing import mutated
 
-ANKI = Path(__file__).parent / "data" / "anki"
+ANKI = Path(__file__).parents[2] / "data" / "anki"
 PACKAGES = [(ANKI / name).read_bytes() for name in ("small-legacy.apkg", "small-modern.apkg")]
 
 

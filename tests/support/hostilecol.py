@@ -17,7 +17,7 @@ from pathlib import Path
 
 import zstandard
 
-ANKI = Path(__file__).parent / "data" / "anki"
+ANKI = Path(__file__).parents[1] / "data" / "anki"
 PACKAGES = {2: ANKI / "small-legacy.apkg", 3: ANKI / "small-modern.apkg"}
 ENTRY = {2: "collection.anki21", 3: "collection.anki21b"}
 REVIEWED_AT_MS = 1_767_000_000_000

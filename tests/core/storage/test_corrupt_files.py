@@ -18,7 +18,7 @@ from flashprep.core.storage.userstore import UserStore
 
 from helpers import FakeClock
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parents[2] / "data"
 ALPHA = (DATA / "decks" / "alpha.toml").read_bytes()
 
 Mutation = Callable[[bytes], bytes]

@@ -105,7 +105,7 @@ WRITERS: dict[str, list[str]] = {
     "home": [],
     "drill": ["drill"],
     "mock": ["mock"],
-    "import": ["import", str(Path(__file__).parent / "data" / "anki" / "small-modern.apkg")],
+    "import": ["import", str(Path(__file__).parents[2] / "data" / "anki" / "small-modern.apkg")],
     "plan": ["plan", "--date", (date.today() + timedelta(days=30)).isoformat()],
 }
 """Commands that change a user's files: refused while another process holds the user's lock."""

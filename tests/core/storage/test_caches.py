@@ -345,7 +345,7 @@ def test_a_new_profile_is_the_model_of_its_seed(seed: int) -> None:
 def test_an_anki_import_imports_no_pydantic(tmp_path: Path) -> None:
     """A new user's import of an Anki package (cards checked as plain records, a new profile)
     needs no pydantic; an update of a deck already there validates that deck file with it."""
-    package = Path(__file__).parent / "data" / "anki" / "small-modern.apkg"
+    package = Path(__file__).parents[2] / "data" / "anki" / "small-modern.apkg"
     args = ["--home", str(tmp_path / "home"), "--user", "new", "import", str(package)]
     code = f"""
 import sys

@@ -15,7 +15,7 @@ from flashprep.core.decks.deck import load_deck
 from flashprep.core.files.lock import UserLock
 from flashprep.core.paths import Home, bundled_decks_dir
 
-DATA = Path(__file__).parent / "data" / "anki"
+DATA = Path(__file__).parents[1] / "data" / "anki"
 MODERN = str(DATA / "small-modern.apkg")
 
 

@@ -16,7 +16,7 @@ from flashprep.core.importers import read_source
 from flashprep.core.importers.delimited import read_delimited
 from flashprep.core.importers.source import ImportSource, card_id_for_guid
 
-DATA = Path(__file__).parent / "data" / "anki"
+DATA = Path(__file__).parents[2] / "data" / "anki"
 
 
 def write(tmp_path: Path, name: str, text: str | bytes) -> Path:

@@ -274,7 +274,7 @@ def test_the_flashprep_command_leaves_the_garbage_collector_running(
 
     from flashprep import launch
 
-    project = tomllib.loads((P(__file__).parents[1] / "pyproject.toml").read_text())
+    project = tomllib.loads((P(__file__).parents[2] / "pyproject.toml").read_text())
     assert project["project"]["scripts"]["flashprep"] == "flashprep.launch:main"
     assert gc.isenabled()
     assert launch.main(["decks"]) == 0
