@@ -17,7 +17,7 @@ from flashprep.core.files.tomlerrors import DataFileError
 from flashprep.core.interview.mock import MockRound
 from flashprep.core.scheduling.scheduler import RATING_OF, RATINGS
 from flashprep.core.text import clean, one_line
-from flashprep.format import countdown
+from flashprep.format import countdown, plural
 from flashprep.tui.messages import CheckpointDue
 from flashprep.tui.screens import SHARED_CSS
 from flashprep.tui.widgets.plain import PlainStatic
@@ -127,8 +127,10 @@ as in a drill, so the schedule counts the round (once). **Enter** or **Escape** 
             return
         self.applied = True
         self.show_apply_state()
-        grades = "grade" if count == 1 else "grades"
-        self.notify(f"Applied {count} {grades} to your schedule.", timeout=3)
+        if count:
+            self.notify(f"Applied {plural(count, 'grade')} to your schedule.", timeout=3)
+        else:  # a retry after a failure that came after the grades were written
+            self.notify("These grades were already in your schedule.", timeout=3)
         self.post_message(CheckpointDue())
 
     def action_back(self) -> None:
