@@ -18,7 +18,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from flashprep.core.files.tomlerrors import DataFileError
-from flashprep.core.importers.ankipackage import READ_TABLES, STEPS_PER_BYTE, read_package
+from flashprep.core.importers.ankicollection import READ_TABLES, STEPS_PER_BYTE
+from flashprep.core.importers.ankipackage import read_package
 from flashprep.core.importers.source import ImportSource
 from flashprep.core.storage.reviewlog import LogEntry, check_entry
 from hostilecol import loosen, package, tables
@@ -205,26 +206,26 @@ def test_a_real_collection_uses_a_small_part_of_the_step_budget(
 ) -> None:
     """The budget is per byte of the collection; a real one needs far less than that, so the
     budget refuses only collections that are not what they seem."""
-    from flashprep.core.importers import ankipackage
+    from flashprep.core.importers import ankicollection
 
-    spent: list[ankipackage._Budget] = []
+    spent: list[ankicollection._Budget] = []
 
-    class Recorded(ankipackage._Budget):
+    class Recorded(ankicollection._Budget):
         def __init__(self, steps: int) -> None:
             super().__init__(steps)
             spent.append(self)
 
-    monkeypatch.setattr(ankipackage, "_Budget", Recorded)
+    monkeypatch.setattr(ankicollection, "_Budget", Recorded)
     db_size: list[int] = []
-    real_connect = ankipackage._connect
+    real_connect = ankicollection._connect
 
     def connect(path: Path, db: Path) -> Any:
         db_size.append(db.stat().st_size)
         return real_connect(path, db)
 
-    monkeypatch.setattr(ankipackage, "_connect", connect)
+    monkeypatch.setattr(ankicollection, "_connect", connect)
     path = package(tmp_path, 2, lambda conn: grow(conn, 300))
     source = read_package(path, tmp_path / "staging")
     assert len(source.reviews) > 3000
-    used = (spent[0].steps // ankipackage.PROGRESS_EVERY - spent[0].calls_left) * 1000
+    used = (spent[0].steps // ankicollection.PROGRESS_EVERY - spent[0].calls_left) * 1000
     assert 0 < used < db_size[0] * STEPS_PER_BYTE / 10

@@ -15,7 +15,7 @@ import zstandard
 from ankibuild import Sample, build_sample
 from flashprep.core.decks.deck import Card
 from flashprep.core.files.tomlerrors import DataFileError
-from flashprep.core.importers import ankipackage, read_source
+from flashprep.core.importers import ankipackage, ankizip, read_source
 from flashprep.core.importers.ankipackage import read_package
 from flashprep.core.importers.source import ImportSource
 
@@ -278,7 +278,7 @@ def test_collection_that_is_not_sqlite(tmp_path: Path) -> None:
 
 
 def test_zip_bomb_is_capped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(ankipackage, "MAX_COLLECTION_BYTES", 1 << 20)
+    monkeypatch.setattr(ankizip, "MAX_COLLECTION_BYTES", 1 << 20)
     bomb = zstandard.ZstdCompressor().compress(b"\x00" * (4 << 20))
     path = rezip(
         DATA / "small-modern.apkg",

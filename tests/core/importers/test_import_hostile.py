@@ -24,7 +24,7 @@ from flashprep.core.decks.library import DeckLibrary
 from flashprep.core.exporters import export_deck
 from flashprep.core.files.staging import GRACE_SECONDS, LOCK_NAME, tidy_staging
 from flashprep.core.files.tomlerrors import DataFileError
-from flashprep.core.importers import ankipackage, read_source, source
+from flashprep.core.importers import ankicollection, read_source, source
 from flashprep.core.importers.apply import import_files
 from flashprep.core.importers.source import ImportSource, SourceReview
 from flashprep.core.paths import Home
@@ -189,7 +189,7 @@ def test_the_step_budget_stops_endless_sql_that_gets_past_the_view_check(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, table: str
 ) -> None:
     path = package(tmp_path, 2, as_view(table))
-    monkeypatch.setattr(ankipackage, "READ_TABLES", ("nothing",))
+    monkeypatch.setattr(ankicollection, "READ_TABLES", ("nothing",))
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "system-temp"))
     (tmp_path / "system-temp").mkdir()
     with pytest.raises(DataFileError) as info:
@@ -418,14 +418,14 @@ def test_an_import_stages_inside_the_data_folder_and_cleans_up(
     system_temp.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(system_temp))
     seen: list[Path] = []
-    real = ankipackage._connect
+    real = ankicollection._connect
 
-    def connect(path: Path, db: Path) -> tuple[sqlite3.Connection, ankipackage._Budget]:
+    def connect(path: Path, db: Path) -> tuple[sqlite3.Connection, ankicollection._Budget]:
         seen.append(db)
         assert (db.parent / LOCK_NAME).exists()
         return real(path, db)
 
-    monkeypatch.setattr(ankipackage, "_connect", connect)
+    monkeypatch.setattr(ankicollection, "_connect", connect)
     for layout in (2, 3):
         import_files([package(tmp_path, layout)], library, None, dry_run=True)
     assert [p.parent.parent for p in seen] == [home.staging, home.staging]
