@@ -15,24 +15,13 @@ from hypothesis import strategies as st
 from flashprep.core.clock import study_day
 from flashprep.core.decks.library import DeckLibrary
 from flashprep.core.scheduling.scheduler import NEW, CardState, Scheduler
+from flashprep.core.stats.activity import heatmap, reviews_by_day, streaks, today_figures
+from flashprep.core.stats.forecast import card_states, forecast
 from flashprep.core.stats.history import History, Review
-from flashprep.core.stats.report import (
-    Calendar,
-    Dated,
-    StatsQuery,
-    answer_buttons,
-    card_states,
-    compute_stats,
-    forecast,
-    hardest,
-    heatmap,
-    readiness,
-    retention_samples,
-    reviews_by_day,
-    streaks,
-    today_figures,
-    true_retention,
-)
+from flashprep.core.stats.readiness import hardest, readiness
+from flashprep.core.stats.report import StatsQuery, compute_stats
+from flashprep.core.stats.retention import answer_buttons, retention_samples, true_retention
+from flashprep.core.stats.studydays import Calendar, Dated
 
 NOW = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
 TODAY = date(2026, 11, 26).toordinal()
