@@ -44,19 +44,12 @@ from flashprep.core.storage.logimport import (
     plan_history_import,
     stage_history_import,
 )
+from flashprep.core.storage.logread import log_files, read_log
+from flashprep.core.storage.logtail import entry_ends_at
+from flashprep.core.storage.logwrite import append_entries, append_file, entry_to_toml, ids_in_log
 from flashprep.core.storage.recovery import recovery_advice, tidy_after_crash
 from flashprep.core.storage.replay import DayCounts, LogPosition, Schedule, apply_entry, same_end
-from flashprep.core.storage.reviewlog import (
-    LogEntry,
-    append_entries,
-    append_file,
-    entry_ends_at,
-    entry_to_toml,
-    ids_in_log,
-    log_files,
-    new_entry_id,
-    read_log,
-)
+from flashprep.core.storage.reviewlog import LogEntry, new_entry_id
 from flashprep.core.storage.usersettings import UserSettings
 
 if TYPE_CHECKING:
