@@ -31,11 +31,14 @@ from flashprep.core.paths import Home
 from flashprep.core.scheduling.scheduler import CardState, Rating, Scheduler
 from flashprep.core.storage.backup import backup_due, make_backup
 from flashprep.core.storage.checkpoint import (
+    bytes_before,
     cache_dump,
     cache_load,
     checkpoint_stamp,
     checkpoint_to_toml,
     parse_checkpoint,
+    valid_position,
+    write_cache,
 )
 from flashprep.core.storage.logimport import (
     HistoryImport,
@@ -43,7 +46,6 @@ from flashprep.core.storage.logimport import (
     stage_history_import,
 )
 from flashprep.core.storage.logread import log_files, read_log
-from flashprep.core.storage.logtail import entry_ends_at
 from flashprep.core.storage.logwrite import append_entries, append_file, entry_to_toml, ids_in_log
 from flashprep.core.storage.profilestore import ProfileStore
 from flashprep.core.storage.recovery import recovery_advice, tidy_after_crash
@@ -114,7 +116,7 @@ class UserStore:
         if self.profile_store.stale:
             self.profile_store.cache_settings(self.settings)
         if uncached is not None:
-            self._write_cache(uncached)
+            write_cache(self.cache_path, uncached)
         if self.writer:
             self._tidy_after_crash()
 
@@ -165,7 +167,7 @@ class UserStore:
                     raise exc.with_recovery(self._recovery("state.toml")) from None
                 uncached = cache_dump(data, stamp)  # now: the replay changes `data`
         try:
-            if data is not None and self._valid_position(data.position):
+            if data is not None and valid_position(self.log_dir, data.position):
                 self.data = data
                 self._checkpointed = data.position
                 self._replay_tail(data.position)
@@ -181,33 +183,6 @@ class UserStore:
             rel = f"reviews/{exc.path.name}"
             raise exc.with_recovery(self._recovery(rel)) from None
         return uncached
-
-    def _write_cache(self, data: bytes) -> None:
-        """Refresh cache/state.bin, the derived copy of the checkpoint (any process may: it is
-        keyed by the checkpoint's size and mtime and written atomically)."""
-        with contextlib.suppress(OSError):
-            ensure_dir(self.cache_path.parent)
-            atomic_write(self.cache_path, data, durable=False)  # checked when read
-        with contextlib.suppress(OSError):  # the JSON copy earlier versions wrote
-            (self.cache_path.parent / "state.json").unlink(missing_ok=True)
-
-    def _bytes_before(self, file: str) -> int:
-        """The size of every month file before `file` (see LogPosition.before)."""
-        total = 0
-        for path in log_files(self.log_dir):
-            if path.name < file:
-                with contextlib.suppress(OSError):
-                    total += path.stat().st_size
-        return total
-
-    def _valid_position(self, position: LogPosition | None) -> bool:
-        """The checkpoint's end must still be in the log: file there, long enough, same entry,
-        and the earlier month files unchanged."""
-        if position is None:
-            return not log_files(self.log_dir)
-        if position.before >= 0 and self._bytes_before(position.file) != position.before:
-            return False
-        return entry_ends_at(self.log_dir / position.file, position.offset, position.last)
 
     def _replay_tail(self, position: LogPosition | None) -> None:
         for path in log_files(self.log_dir):
@@ -419,7 +394,7 @@ class UserStore:
         snap = snapshot or self.snapshot()
         with self._write_lock:
             if snap.position is not None:
-                before = self._bytes_before(snap.position.file)
+                before = bytes_before(self.log_dir, snap.position.file)
                 position = snap.position._replace(before=before)
                 snap = Schedule(snap.states, snap.counts, snap.total, position)
             now = self.clock()
@@ -427,7 +402,7 @@ class UserStore:
             ensure_dir(self.folder)
             self.ensure_profile()
             atomic_write(self.state_path, data)
-            self._write_cache(cache_dump(snap, checkpoint_stamp(self.state_path)))
+            write_cache(self.cache_path, cache_dump(snap, checkpoint_stamp(self.state_path)))
             self._checkpointed = snap.position
             if same_end(snap.position, self.data.position):
                 self._tail = 0
