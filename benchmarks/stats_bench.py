@@ -37,9 +37,10 @@ from flashprep.core.paths import Home
 from flashprep.core.stats.historycache import HistoryReader
 from flashprep.core.stats.ranges import RANGES
 from flashprep.core.stats.report import StatsQuery, compute_stats
+from flashprep.core.storage.logwrite import entry_to_toml
 from flashprep.core.storage.profile import Profile, save_profile
 from flashprep.core.storage.replay import Schedule, apply_entry
-from flashprep.core.storage.reviewlog import LOG_HEADER, LogEntry, entry_to_toml, month_file
+from flashprep.core.storage.reviewlog import LOG_HEADER, LogEntry, month_file
 from flashprep.core.storage.userstore import UserStore
 
 USER = "bench"

@@ -7,14 +7,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from flashprep.core.scheduling.scheduler import CardState
+from flashprep.core.storage.logread import log_files, read_all
+from flashprep.core.storage.logwrite import entry_to_toml
 from flashprep.core.storage.replay import Schedule, apply_entry
-from flashprep.core.storage.reviewlog import (
-    LOG_HEADER,
-    LogEntry,
-    entry_to_toml,
-    log_files,
-    read_all,
-)
+from flashprep.core.storage.reviewlog import LOG_HEADER, LogEntry
 from flashprep.core.storage.userstore import UserStore
 
 from helpers import FakeClock

@@ -46,17 +46,12 @@ from flashprep.core.paths import Home
 from flashprep.core.storage import statecache
 from flashprep.core.storage.backup import backup_files, list_backups
 from flashprep.core.storage.checkpoint import parse_checkpoint
+from flashprep.core.storage.logread import log_files, read_all
+from flashprep.core.storage.logtail import incomplete_tail
+from flashprep.core.storage.logwrite import entry_to_toml
 from flashprep.core.storage.profile import Profile, load_profile, save_profile
 from flashprep.core.storage.replay import Schedule, apply_entry
-from flashprep.core.storage.reviewlog import (
-    LOG_HEADER,
-    LogEntry,
-    entry_to_toml,
-    incomplete_tail,
-    log_files,
-    parse_log,
-    read_all,
-)
+from flashprep.core.storage.reviewlog import LOG_HEADER, LogEntry, parse_log
 from flashprep.core.storage.userstore import UserStore
 
 DECK_ID = "crash"

@@ -9,7 +9,7 @@ from textual.widgets import Button, DataTable, Markdown, Static
 
 from flashprep.core.decks.library import DeckLibrary
 from flashprep.core.paths import Home
-from flashprep.core.storage.reviewlog import read_all
+from flashprep.core.storage.logread import read_all
 from flashprep.core.storage.userstore import UserStore
 from flashprep.tui.app import FlashprepApp
 from flashprep.tui.screens.drill import DrillScreen

@@ -11,7 +11,7 @@ from textual.widgets import DataTable, Input, Static
 from flashprep.core.decks.library import DeckLibrary
 from flashprep.core.interview.mock import load_history
 from flashprep.core.interview.mockquestions import MockOptions
-from flashprep.core.storage.reviewlog import read_all
+from flashprep.core.storage.logread import read_all
 from flashprep.core.storage.userstore import UserStore
 from flashprep.format import countdown
 from flashprep.tui.app import FlashprepApp

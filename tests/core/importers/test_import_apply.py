@@ -22,9 +22,10 @@ from flashprep.core.files.lock import LockedError
 from flashprep.core.files.tomlerrors import DataFileError
 from flashprep.core.importers.apply import ImportRefused, import_files
 from flashprep.core.paths import Home
+from flashprep.core.storage.logread import log_files, read_all, read_log_file
 from flashprep.core.storage.profile import Profile, save_profile
 from flashprep.core.storage.replay import Schedule, apply_entry
-from flashprep.core.storage.reviewlog import LogEntry, log_files, read_all, read_log_file
+from flashprep.core.storage.reviewlog import LogEntry
 from flashprep.core.storage.userstore import UserStore
 
 from helpers import FakeClock

@@ -28,7 +28,9 @@ from flashprep.core.importers import ankicollection, read_source, source
 from flashprep.core.importers.apply import import_files
 from flashprep.core.importers.source import ImportSource, SourceReview
 from flashprep.core.paths import Home
-from flashprep.core.storage.reviewlog import ACTIONS, LogEntry, entry_to_toml, parse_log, read_all
+from flashprep.core.storage.logread import read_all
+from flashprep.core.storage.logwrite import entry_to_toml
+from flashprep.core.storage.reviewlog import ACTIONS, LogEntry, parse_log
 from flashprep.core.storage.userstore import UserStore
 from hostilecol import loosen, package
 

@@ -16,7 +16,8 @@ from flashprep.core.interview.mock import MockRound, load_history, load_record
 from flashprep.core.interview.mockquestions import MockOptions, choose_questions, parse_mix
 from flashprep.core.interview.timing import card_target, is_over, time_by_topic
 from flashprep.core.scheduling.scheduler import CardState
-from flashprep.core.storage.reviewlog import LogEntry, read_all
+from flashprep.core.storage.logread import read_all
+from flashprep.core.storage.reviewlog import LogEntry
 from flashprep.core.storage.userstore import UserStore
 
 from helpers import FakeClock

@@ -15,8 +15,10 @@ import pytest
 from flashprep.core.files.tomlerrors import DataFileError
 from flashprep.core.stats.history import History, Review
 from flashprep.core.stats.historycache import HistoryReader, load_history
+from flashprep.core.storage.logread import log_files
+from flashprep.core.storage.logwrite import entry_to_toml
 from flashprep.core.storage.profile import load_profile
-from flashprep.core.storage.reviewlog import LOG_HEADER, LogEntry, entry_to_toml, log_files
+from flashprep.core.storage.reviewlog import LOG_HEADER, LogEntry
 from flashprep.core.storage.userstore import UserStore
 
 from helpers import FakeClock
@@ -235,8 +237,8 @@ def test_the_columns_hold_the_same_reviews_as_the_replay(
 ) -> None:
     """The history read through the cache (columns) equals the Reviews of a plain replay."""
     from flashprep.core.stats.history import replay
+    from flashprep.core.storage.logread import read_log_blocks
     from flashprep.core.storage.replay import Schedule
-    from flashprep.core.storage.reviewlog import read_log_blocks
 
     study(store, clock)
     store.grade("alpha/one", 1, 2500)

@@ -15,7 +15,7 @@ from flashprep.core.decks.deck import Card
 from flashprep.core.decks.library import DeckLibrary
 from flashprep.core.files.lock import UserLock
 from flashprep.core.paths import Home
-from flashprep.core.storage.reviewlog import partial_path
+from flashprep.core.storage.logtail import partial_path
 from flashprep.core.storage.userstore import UserStore
 
 from helpers import FakeClock

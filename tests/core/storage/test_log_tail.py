@@ -15,8 +15,9 @@ import flashprep.core.files.fileio as fileio
 from flashprep.core.files.lock import UserLock
 from flashprep.core.files.tomlerrors import DataFileError
 from flashprep.core.paths import Home
+from flashprep.core.storage.logread import read_all, read_log_file
+from flashprep.core.storage.logtail import incomplete_tail, partial_path
 from flashprep.core.storage.replay import Schedule, apply_entry
-from flashprep.core.storage.reviewlog import incomplete_tail, partial_path, read_all, read_log_file
 from flashprep.core.storage.userstore import UserStore
 
 from helpers import FakeClock

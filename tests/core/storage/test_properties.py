@@ -33,20 +33,12 @@ from flashprep.core.files.tomlerrors import DataFileError, key_line
 from flashprep.core.paths import Home
 from flashprep.core.scheduling.scheduler import Scheduler
 from flashprep.core.storage.checkpoint import checkpoint_to_toml, parse_checkpoint
+from flashprep.core.storage.logread import read_all, read_log
+from flashprep.core.storage.logtail import PADDING, incomplete_tail, last_block_id, partial_path
+from flashprep.core.storage.logwrite import entry_to_toml
 from flashprep.core.storage.profile import Profile, parse_profile, profile_to_toml, save_profile
 from flashprep.core.storage.replay import Schedule, apply_entry
-from flashprep.core.storage.reviewlog import (
-    LOG_HEADER,
-    PADDING,
-    LogEntry,
-    entry_to_toml,
-    incomplete_tail,
-    last_block_id,
-    parse_log,
-    partial_path,
-    read_all,
-    read_log,
-)
+from flashprep.core.storage.reviewlog import LOG_HEADER, LogEntry, parse_log
 from flashprep.core.storage.userstore import UserStore
 
 from fuzzing import any_input, budget, mutated, one_line_error, without_fsync

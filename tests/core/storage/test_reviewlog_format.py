@@ -9,7 +9,9 @@ from datetime import UTC, datetime, timedelta, timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
-from flashprep.core.storage.reviewlog import _quoted, month_file, toml_instant
+from flashprep.core.clock import toml_instant
+from flashprep.core.storage.logwrite import _quoted
+from flashprep.core.storage.reviewlog import month_file
 
 from fuzzing import budget
 

@@ -11,8 +11,8 @@ import pytest
 from flashprep.core.files.tomlerrors import DataFileError
 from flashprep.core.paths import Home
 from flashprep.core.scheduling.scheduler import Rating
+from flashprep.core.storage.logread import log_files, read_all
 from flashprep.core.storage.replay import Schedule, apply_entry
-from flashprep.core.storage.reviewlog import log_files, read_all
 from flashprep.core.storage.userstore import CHECKPOINT_EVERY, UserStore
 
 from helpers import FakeClock

@@ -27,14 +27,10 @@ from flashprep.core.files.fileio import atomic_write, stat_stamp
 from flashprep.core.scheduling.codecs import from_list, to_list
 from flashprep.core.scheduling.scheduler import CardState
 from flashprep.core.stats.history import KINDS, Cancelled, History, Step, replay
+from flashprep.core.storage.logread import log_files, read_log_blocks
+from flashprep.core.storage.logtail import entry_ends_at
 from flashprep.core.storage.replay import Schedule
-from flashprep.core.storage.reviewlog import (
-    LOG_FORMAT,
-    LogEntry,
-    entry_ends_at,
-    log_files,
-    read_log_blocks,
-)
+from flashprep.core.storage.reviewlog import LOG_FORMAT, LogEntry
 from flashprep.core.storage.userstore import UserStore
 
 HISTORY_FORMAT = 2

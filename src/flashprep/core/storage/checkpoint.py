@@ -3,20 +3,24 @@
 state.toml is the replayed log up to a position (LogPosition), so that opening replays only the
 log written after it. It is validated strictly, each error naming its line, card and field. The
 binary copy (storage/statecache.py) is keyed by state.toml's size and mtime and spares parsing it
-when nothing changed.
+when nothing changed. Opening trusts a checkpoint only while its position is still the end of
+the same entry in the log (`valid_position`).
 """
 
 from __future__ import annotations
 
+import contextlib
 from datetime import date, datetime
 from pathlib import Path
 
 from flashprep.core.clock import toml_instant
-from flashprep.core.files.fileio import stat_stamp
+from flashprep.core.files.fileio import atomic_write, ensure_dir, stat_stamp
 from flashprep.core.files.tomlerrors import DataFileError, key_line, loads_toml
 from flashprep.core.keys import CARD_KEY
 from flashprep.core.scheduling.codecs import from_toml_table, to_toml_line, whole
 from flashprep.core.storage import statecache
+from flashprep.core.storage.logread import log_files
+from flashprep.core.storage.logtail import entry_ends_at
 from flashprep.core.storage.replay import DayCounts, LogPosition, Schedule
 from flashprep.core.storage.reviewlog import MONTH_FILE
 
@@ -156,3 +160,33 @@ def cache_load(raw: bytes, stamp: list[int]) -> Schedule | None:
 def checkpoint_stamp(path: Path) -> list[int]:
     """The stamp of state.toml, which its cache is keyed by (raises OSError if gone)."""
     return stat_stamp(path.stat())
+
+
+def write_cache(path: Path, data: bytes) -> None:
+    """Refresh cache/state.bin, the derived copy of the checkpoint (any process may: it is
+    keyed by the checkpoint's size and mtime and written atomically)."""
+    with contextlib.suppress(OSError):
+        ensure_dir(path.parent)
+        atomic_write(path, data, durable=False)  # checked when read
+    with contextlib.suppress(OSError):  # the JSON copy earlier versions wrote
+        (path.parent / "state.json").unlink(missing_ok=True)
+
+
+def bytes_before(log_dir: Path, file: str) -> int:
+    """The size of every month file before `file` (see LogPosition.before)."""
+    total = 0
+    for path in log_files(log_dir):
+        if path.name < file:
+            with contextlib.suppress(OSError):
+                total += path.stat().st_size
+    return total
+
+
+def valid_position(log_dir: Path, position: LogPosition | None) -> bool:
+    """The checkpoint's end must still be in the log: file there, long enough, same entry,
+    and the earlier month files unchanged."""
+    if position is None:
+        return not log_files(log_dir)
+    if position.before >= 0 and bytes_before(log_dir, position.file) != position.before:
+        return False
+    return entry_ends_at(log_dir / position.file, position.offset, position.last)

@@ -13,15 +13,10 @@ from pathlib import Path
 from typing import NamedTuple
 
 from flashprep.core.files.fileio import StagedFiles
-from flashprep.core.storage.reviewlog import (
-    LOG_HEADER,
-    LogEntry,
-    entry_to_toml,
-    log_files,
-    month_file,
-    read_log_file,
-    repair_tail,
-)
+from flashprep.core.storage.logread import log_files, read_log_file
+from flashprep.core.storage.logtail import repair_tail
+from flashprep.core.storage.logwrite import entry_to_toml
+from flashprep.core.storage.reviewlog import LOG_HEADER, LogEntry, month_file
 
 
 class HistoryImport(NamedTuple):

@@ -13,7 +13,8 @@ from pathlib import Path
 from flashprep.core.files.fileio import PendingTemps, remove_stale_temps
 from flashprep.core.paths import UserPaths
 from flashprep.core.storage.backup import backup_time, newest_backup, remove_unfinished_backups
-from flashprep.core.storage.reviewlog import log_files, repair_tail
+from flashprep.core.storage.logread import log_files
+from flashprep.core.storage.logtail import repair_tail
 
 
 def tidy_after_crash(paths: UserPaths) -> list[str]:

@@ -21,7 +21,6 @@ from flashprep.core.files.fileio import (
     StagedFiles,
     atomic_write,
     ensure_dir,
-    file_stamp,
     fsync_dir,
     truncate_durable,
 )
@@ -30,37 +29,32 @@ from flashprep.core.files.lock import UserLock
 from flashprep.core.files.tomlerrors import DataFileError
 from flashprep.core.paths import Home
 from flashprep.core.scheduling.scheduler import CardState, Rating, Scheduler
-from flashprep.core.storage import usersettings
 from flashprep.core.storage.backup import backup_due, make_backup
 from flashprep.core.storage.checkpoint import (
+    bytes_before,
     cache_dump,
     cache_load,
     checkpoint_stamp,
     checkpoint_to_toml,
     parse_checkpoint,
+    valid_position,
+    write_cache,
 )
 from flashprep.core.storage.logimport import (
     HistoryImport,
     plan_history_import,
     stage_history_import,
 )
+from flashprep.core.storage.logread import log_files, read_log
+from flashprep.core.storage.logwrite import append_entries, append_file, entry_to_toml, ids_in_log
+from flashprep.core.storage.profilestore import ProfileStore
 from flashprep.core.storage.recovery import recovery_advice, tidy_after_crash
 from flashprep.core.storage.replay import DayCounts, LogPosition, Schedule, apply_entry, same_end
-from flashprep.core.storage.reviewlog import (
-    LogEntry,
-    append_entries,
-    append_file,
-    entry_ends_at,
-    entry_to_toml,
-    ids_in_log,
-    log_files,
-    new_entry_id,
-    read_log,
-)
+from flashprep.core.storage.reviewlog import LogEntry, new_entry_id
 from flashprep.core.storage.usersettings import UserSettings
 
 if TYPE_CHECKING:
-    from flashprep.core.storage.profile import NewProfile, Profile
+    from flashprep.core.storage.profile import Profile
 
 CHECKPOINT_EVERY = 200
 """Rewrite the checkpoint once this many log entries are not yet in it."""
@@ -105,11 +99,10 @@ class UserStore:
         self.state_path = self.paths.state
         self.log_dir = self.paths.reviews
         self.cache_path = self.paths.cache_state
-        self.settings_cache_path = self.paths.cache_profile
-        self._profile: Profile | None = None
-        self._new: NewProfile | None = None
-        """A new user's profile, until its file is written (see ensure_profile)."""
-        self._use_settings(self._load_settings())
+        self.profile_store = ProfileStore(self.paths)
+        self.profile_path = self.profile_store.path
+        self.settings_cache_path = self.profile_store.cache_path
+        self._use_settings(self.profile_store.load_settings())
         self.data = Schedule()
         self._checkpointed: LogPosition | None = None
         self._tail = 0
@@ -120,10 +113,10 @@ class UserStore:
         with gc_paused():
             uncached = self._load()
         # Only once everything loaded: a failed open changes nothing.
-        if self._settings_stale:
-            self._cache_settings(self.settings)
+        if self.profile_store.stale:
+            self.profile_store.cache_settings(self.settings)
         if uncached is not None:
-            self._write_cache(uncached)
+            write_cache(self.cache_path, uncached)
         if self.writer:
             self._tidy_after_crash()
 
@@ -132,44 +125,7 @@ class UserStore:
     @property
     def profile(self) -> Profile:
         """The validated profile (pydantic, imported only now); start-up reads `settings`."""
-        if self._profile is None:
-            from flashprep.core.storage.profile import load_profile
-
-            if not self.profile_path.exists():
-                self._profile = self._new_profile().model()
-            else:
-                try:
-                    self._profile = load_profile(self.profile_path)
-                except DataFileError as exc:
-                    raise exc.with_recovery(self._recovery("profile.toml")) from None
-        return self._profile
-
-    def _new_profile(self) -> NewProfile:
-        """A new user's profile, as plain values (its seed chosen once)."""
-        if self._new is None:
-            from flashprep.core.storage.profile import new_profile
-
-            self._new = new_profile()
-        return self._new
-
-    def _load_settings(self) -> UserSettings:
-        """The profile's values: from the settings cache while it matches profile.toml."""
-        stamp = file_stamp(self.profile_path)
-        self._settings_stale = stamp is not None
-        if stamp is not None:
-            cached = usersettings.read_cache(self.settings_cache_path, stamp)
-            if cached is not None:
-                self._settings_stale = False
-                return cached
-        if stamp is None:
-            return self._new_profile().values()  # without pydantic
-        return self.profile.values()
-
-    def _cache_settings(self, settings: UserSettings) -> None:
-        stamp = file_stamp(self.profile_path)
-        if stamp is not None:
-            with contextlib.suppress(OSError):
-                usersettings.write_cache(self.settings_cache_path, stamp, settings)
+        return self.profile_store.profile
 
     def _use_settings(self, settings: UserSettings) -> None:
         self.settings = settings
@@ -211,7 +167,7 @@ class UserStore:
                     raise exc.with_recovery(self._recovery("state.toml")) from None
                 uncached = cache_dump(data, stamp)  # now: the replay changes `data`
         try:
-            if data is not None and self._valid_position(data.position):
+            if data is not None and valid_position(self.log_dir, data.position):
                 self.data = data
                 self._checkpointed = data.position
                 self._replay_tail(data.position)
@@ -227,33 +183,6 @@ class UserStore:
             rel = f"reviews/{exc.path.name}"
             raise exc.with_recovery(self._recovery(rel)) from None
         return uncached
-
-    def _write_cache(self, data: bytes) -> None:
-        """Refresh cache/state.bin, the derived copy of the checkpoint (any process may: it is
-        keyed by the checkpoint's size and mtime and written atomically)."""
-        with contextlib.suppress(OSError):
-            ensure_dir(self.cache_path.parent)
-            atomic_write(self.cache_path, data, durable=False)  # checked when read
-        with contextlib.suppress(OSError):  # the JSON copy earlier versions wrote
-            (self.cache_path.parent / "state.json").unlink(missing_ok=True)
-
-    def _bytes_before(self, file: str) -> int:
-        """The size of every month file before `file` (see LogPosition.before)."""
-        total = 0
-        for path in log_files(self.log_dir):
-            if path.name < file:
-                with contextlib.suppress(OSError):
-                    total += path.stat().st_size
-        return total
-
-    def _valid_position(self, position: LogPosition | None) -> bool:
-        """The checkpoint's end must still be in the log: file there, long enough, same entry,
-        and the earlier month files unchanged."""
-        if position is None:
-            return not log_files(self.log_dir)
-        if position.before >= 0 and self._bytes_before(position.file) != position.before:
-            return False
-        return entry_ends_at(self.log_dir / position.file, position.offset, position.last)
 
     def _replay_tail(self, position: LogPosition | None) -> None:
         for path in log_files(self.log_dir):
@@ -310,13 +239,7 @@ class UserStore:
 
     def ensure_profile(self) -> None:
         """Write a default profile the first time this user is used (never over an existing one)."""
-        if not self.profile_path.exists():
-            from flashprep.core.storage.profile import save_profile
-
-            ensure_dir(self.folder)
-            new = self._profile if self._profile is not None else self._new_profile()
-            save_profile(self.profile_path, new)
-            self._cache_settings(self.settings)
+        self.profile_store.ensure(self.settings)
 
     def record(
         self,
@@ -471,7 +394,7 @@ class UserStore:
         snap = snapshot or self.snapshot()
         with self._write_lock:
             if snap.position is not None:
-                before = self._bytes_before(snap.position.file)
+                before = bytes_before(self.log_dir, snap.position.file)
                 position = snap.position._replace(before=before)
                 snap = Schedule(snap.states, snap.counts, snap.total, position)
             now = self.clock()
@@ -479,7 +402,7 @@ class UserStore:
             ensure_dir(self.folder)
             self.ensure_profile()
             atomic_write(self.state_path, data)
-            self._write_cache(cache_dump(snap, checkpoint_stamp(self.state_path)))
+            write_cache(self.cache_path, cache_dump(snap, checkpoint_stamp(self.state_path)))
             self._checkpointed = snap.position
             if same_end(snap.position, self.data.position):
                 self._tail = 0
@@ -491,10 +414,6 @@ class UserStore:
 
     def save_profile(self, profile: Profile) -> None:
         """Write new settings; they take effect at once."""
-        from flashprep.core.storage.profile import save_profile
-
-        ensure_dir(self.folder)
-        save_profile(self.profile_path, profile)
-        self._profile = profile
+        self.profile_store.save(profile)
         self._use_settings(profile.values())
-        self._cache_settings(self.settings)
+        self.profile_store.cache_settings(self.settings)

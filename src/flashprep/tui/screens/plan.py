@@ -24,7 +24,7 @@ from flashprep.core.interview.plan import (
     weakest_cards,
 )
 from flashprep.core.interview.timing import TopicTimes, time_by_topic
-from flashprep.core.storage.reviewlog import read_all
+from flashprep.core.storage.logread import read_all
 from flashprep.core.study.drill import Drill
 from flashprep.core.text import one_line
 from flashprep.format import NO_VALUE, interview_countdown, percent
