@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from rich.console import Console
 from textual.widgets import Markdown
@@ -44,3 +49,31 @@ def markdown_text(md: Markdown | CardMarkdown) -> str:
         console.print(md.content)  # a RenderedOnce of the card's Rich Markdown
         return console.export_text()
     return "\n".join(str(block.content) for block in md.query(MarkdownBlock))
+
+
+HOLD = """
+import sys, time
+from pathlib import Path
+from flashprep.core.files.lock import UserLock
+lock = UserLock(Path(sys.argv[1]), name=sys.argv[2])
+lock.acquire()
+print("holding", flush=True)
+time.sleep(120)
+"""
+
+
+@contextmanager
+def held_elsewhere(folder: Path, name: str = "lock") -> Iterator[subprocess.Popen[str]]:
+    """Another process holding the lock on `folder` until the block ends (then killed)."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(folder), name],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        assert proc.stdout.readline().strip() == "holding"
+        yield proc
+    finally:
+        proc.kill()
+        proc.wait()

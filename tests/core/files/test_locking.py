@@ -7,8 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -20,32 +18,7 @@ from flashprep.core.decks.library import DeckLibrary
 from flashprep.core.files.lock import LockedError, UserLock, decks_lock
 from flashprep.core.paths import Home
 
-HOLD = """
-import sys, time
-from pathlib import Path
-from flashprep.core.files.lock import UserLock
-lock = UserLock(Path(sys.argv[1]), name=sys.argv[2])
-lock.acquire()
-print("holding", flush=True)
-time.sleep(120)
-"""
-
-
-@contextmanager
-def held_elsewhere(folder: Path, name: str = "lock") -> Iterator[subprocess.Popen[str]]:
-    """Another process holding the lock on `folder` until the block ends (then killed)."""
-    proc = subprocess.Popen(
-        [sys.executable, "-c", HOLD, str(folder), name],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert proc.stdout is not None
-        assert proc.stdout.readline().strip() == "holding"
-        yield proc
-    finally:
-        proc.kill()
-        proc.wait()
+from helpers import HOLD, held_elsewhere
 
 
 def fingerprint(folder: Path) -> dict[str, str]:

@@ -28,7 +28,7 @@ from flashprep.core.storage.replay import Schedule, apply_entry
 from flashprep.core.storage.reviewlog import LogEntry
 from flashprep.core.storage.userstore import UserStore
 
-from helpers import FakeClock
+from helpers import FakeClock, held_elsewhere
 
 DATA = Path(__file__).parents[2] / "data" / "anki"
 MODERN = DATA / "small-modern.apkg"
@@ -196,7 +196,6 @@ def test_one_bad_file_stops_the_whole_import(
 def test_the_decks_folder_is_locked_during_an_import(
     home: Home, library: DeckLibrary, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from test_locking import held_elsewhere
 
     import flashprep.core.importers.apply as apply_module
 
