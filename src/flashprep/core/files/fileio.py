@@ -14,7 +14,7 @@ import shutil
 import stat
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 FILE_MODE = 0o600
@@ -109,7 +109,7 @@ def _write_temp(
     """
     ensure_dir(path.parent, private)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=path.parent)
-    try:
+    with _removed_on_failure(tmp, path):
         try:
             if on_temp is not None:
                 on_temp(Path(tmp))
@@ -119,13 +119,20 @@ def _write_temp(
                 os.fsync(fd)
         finally:
             os.close(fd)
+    return Path(tmp)
+
+
+@contextlib.contextmanager
+def _removed_on_failure(tmp: str | Path, path: Path) -> Iterator[None]:
+    """On any failure inside: the temporary file removed, an OSError made to name `path`."""
+    try:
+        yield
     except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         if isinstance(exc, OSError):
             named(exc, path)
         raise
-    return Path(tmp)
 
 
 def atomic_write(
@@ -142,14 +149,8 @@ def atomic_write(
     an fsync can take long while the disk is busy. `on_temp` is told the temporary file's path
     before anything is written to it (see PendingTemps). An error names `path`."""
     tmp = _write_temp(path, data, private, durable, on_temp)
-    try:
+    with _removed_on_failure(tmp, path):
         os.replace(tmp, path)
-    except BaseException as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        if isinstance(exc, OSError):
-            named(exc, path)
-        raise
     if durable:
         fsync_dir(path.parent)
 
