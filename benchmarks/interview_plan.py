@@ -19,13 +19,12 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from flashprep.core.drill import Drill
-from flashprep.core.library import DeckLibrary
+from flashprep.core.decks.library import DeckLibrary
+from flashprep.core.interview.plan import open_drill, readiness, today_plan, weakest_cards
 from flashprep.core.paths import Home
-from flashprep.core.plan import readiness, today_plan, weakest_cards
-from flashprep.core.profile import Interview, Profile, save_profile
-from flashprep.core.scheduler import CardState
-from flashprep.core.userstore import UserStore
+from flashprep.core.scheduling.scheduler import CardState
+from flashprep.core.storage.profile import Interview, Profile, save_profile
+from flashprep.core.storage.userstore import UserStore
 
 NOW = datetime(2026, 11, 26, 15, tzinfo=UTC)
 
@@ -86,7 +85,7 @@ def main() -> None:
             f"{len(plan.bring_forward)} brought forward today, {plan.new_per_day} new a day"
         )
         timed("today_plan (each drill start)", lambda: today_plan(library, store))
-        timed("Drill() with the plan", lambda: Drill(library, store))
+        timed("open_drill() with the plan", lambda: open_drill(library, store))
         timed("readiness (plan screen, stats --json)", lambda: readiness(library, store), 1)
         timed("weakest_cards", lambda: weakest_cards(library, store))
 

@@ -26,12 +26,12 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from flashprep.core.deck import Deck
-from flashprep.core.fileio import atomic_write
-from flashprep.core.library import deck_to_toml
+from flashprep.core.decks.deck import Deck
+from flashprep.core.decks.library import deck_to_toml
+from flashprep.core.files.fileio import atomic_write
 from flashprep.core.paths import Home
-from flashprep.core.profile import Profile, save_profile
-from flashprep.core.userstore import UserStore
+from flashprep.core.storage.profile import Profile, save_profile
+from flashprep.core.storage.userstore import UserStore
 
 USER = "bench"
 DAYS = 365

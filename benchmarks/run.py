@@ -183,10 +183,10 @@ def _time_to_screen(bench: Bench, argv: list[str], pattern: bytes) -> float:
 
 def grade_core(bench: Bench) -> list[Row]:
     """Drill.grade (log append + fsync, schedule, next card) at 100,000 vs 1,000 reviews."""
-    from flashprep.core.drill import Drill
-    from flashprep.core.library import DeckLibrary
+    from flashprep.core.decks.library import DeckLibrary
     from flashprep.core.paths import Home
-    from flashprep.core.userstore import UserStore
+    from flashprep.core.storage.userstore import UserStore
+    from flashprep.core.study.drill import Drill
 
     drills = []
     for source in (bench.home, bench.small):

@@ -32,13 +32,16 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from flashprep.core.clock import day_start
-from flashprep.core.historycache import HistoryReader
-from flashprep.core.library import DeckLibrary
+from flashprep.core.decks.library import DeckLibrary
 from flashprep.core.paths import Home
-from flashprep.core.profile import Profile, save_profile
-from flashprep.core.reviewlog import LOG_HEADER, LogEntry, entry_to_toml, month_file
-from flashprep.core.stats import RANGES, StatsQuery, compute_stats
-from flashprep.core.userstore import Replayed, UserStore, apply_entry
+from flashprep.core.stats.historycache import HistoryReader
+from flashprep.core.stats.ranges import RANGES
+from flashprep.core.stats.report import StatsQuery, compute_stats
+from flashprep.core.storage.logwrite import entry_to_toml
+from flashprep.core.storage.profile import Profile, save_profile
+from flashprep.core.storage.replay import Schedule, apply_entry
+from flashprep.core.storage.reviewlog import LOG_HEADER, LogEntry, month_file
+from flashprep.core.storage.userstore import UserStore
 
 USER = "bench"
 TAGS = [f"topic-{i:02d}" for i in range(40)]
@@ -67,7 +70,7 @@ def simulate(
     folder = home.user_dir(USER)
     save_profile(folder / "profile.toml", profile)
     store = UserStore(home, USER)
-    replayed = Replayed()
+    replayed = Schedule()
     tz, rollover = store.tz, store.rollover
     by_month: dict[str, list[bytes]] = defaultdict(list)
     day = first
@@ -146,6 +149,7 @@ async def screen_time(home: Home, now: datetime) -> tuple[float, float, float]:
     from textual.widgets import Static
 
     from flashprep.tui.app import FlashprepApp
+    from flashprep.tui.messages import ShowStats
     from flashprep.tui.screens.stats import StatsScreen
 
     class Bare(Screen[None]):
@@ -164,7 +168,7 @@ async def screen_time(home: Home, now: datetime) -> tuple[float, float, float]:
         app.pop_screen()
         await pilot.pause()
         start, start_cpu = time.perf_counter(), time.process_time()
-        app.show_stats()
+        app.post_message(ShowStats())
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, StatsScreen)

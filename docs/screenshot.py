@@ -10,9 +10,9 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
-from flashprep.core.library import DeckLibrary
+from flashprep.core.decks.library import DeckLibrary
 from flashprep.core.paths import Home
-from flashprep.core.userstore import UserStore
+from flashprep.core.storage.userstore import UserStore
 from flashprep.tui.app import FlashprepApp
 
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from flashprep.core.library import DeckLibrary
+from flashprep.core.decks.library import DeckLibrary
 from flashprep.core.paths import Home
-from flashprep.core.profile import Profile, save_profile
-from flashprep.core.userstore import UserStore
+from flashprep.core.storage.profile import Profile, save_profile
+from flashprep.core.storage.userstore import UserStore
 
 from helpers import FakeClock
 

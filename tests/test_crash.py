@@ -1,6 +1,6 @@
 """SIGKILL at random moments, 100 times, through real `flashprep drill` processes in a pty.
 
-See tests/crash_harness.py for what is done and checked after each kill. The randomness is
+See tests/support/crash_harness.py for what is done and checked after each kill. The randomness is
 seeded: FLASHPREP_CRASH_SEED and FLASHPREP_CRASH_KILLS change it (e.g. more kills locally).
 """
 

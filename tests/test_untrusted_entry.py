@@ -14,11 +14,11 @@ from rich.text import Text
 from textual.content import Content
 
 from flashprep.cli import main
-from flashprep.core.deck import parse_deck
+from flashprep.core.decks.deck import parse_deck
+from flashprep.core.decks.library import DeckLibrary
 from flashprep.core.importers.apply import DeckChange, ImportSummary
-from flashprep.core.library import DeckLibrary
+from flashprep.core.interview.stories import parse_stories
 from flashprep.core.paths import Home
-from flashprep.core.stories import parse_stories
 from flashprep.tui.widgets.plain import PlainStatic, cleaned, plain, plain_content
 
 from hostile import TERMINAL, acted_on, toml_string

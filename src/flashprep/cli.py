@@ -17,10 +17,10 @@ from importlib import import_module
 from flashprep import __version__
 from flashprep.commands import tui
 from flashprep.commands.common import EXIT_ERROR, CliError, add_common_options
-from flashprep.core.lock import LockedError
+from flashprep.core.files.lock import LockedError
+from flashprep.core.files.tomlerrors import DataFileError
 from flashprep.core.paths import HomeError
 from flashprep.core.text import one_line
-from flashprep.core.tomlerrors import DataFileError
 
 DEBUG_ENV = "FLASHPREP_DEBUG"
 """Set (to anything) to let an unexpected exception end in its traceback instead of one line."""

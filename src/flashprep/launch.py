@@ -2,7 +2,7 @@
 
 Start-up imports a few hundred modules (Textual above all) and every few hundred new objects the
 collector runs over them, finding nothing to free: pausing it for the imports shortens start-up.
-It runs again before any command does its work (see core/bulkload.py for the loads it pauses for).
+It runs again before any command does its work (core/files/gcpause.py: the loads it pauses for).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import atexit
 import gc
 from collections.abc import Sequence
 
-from flashprep.core.bulkload import gc_paused
+from flashprep.core.files.gcpause import gc_paused
 
 
 def main(argv: Sequence[str] | None = None) -> int:

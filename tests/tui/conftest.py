@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 import pytest
 
-from flashprep.core.library import DeckLibrary
-from flashprep.core.userstore import UserStore
+from flashprep.core.decks.library import DeckLibrary
+from flashprep.core.storage.userstore import UserStore
 from flashprep.tui.app import FlashprepApp
 
 from helpers import Timer

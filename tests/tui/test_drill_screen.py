@@ -7,10 +7,10 @@ from collections.abc import Callable
 import pytest
 from textual.widgets import Button, DataTable, Markdown, Static
 
-from flashprep.core.library import DeckLibrary
+from flashprep.core.decks.library import DeckLibrary
 from flashprep.core.paths import Home
-from flashprep.core.reviewlog import read_all
-from flashprep.core.userstore import UserStore
+from flashprep.core.storage.logread import read_all
+from flashprep.core.storage.userstore import UserStore
 from flashprep.tui.app import FlashprepApp
 from flashprep.tui.screens.drill import DrillScreen
 from flashprep.tui.screens.home import HomeScreen
@@ -183,7 +183,7 @@ async def test_edit_in_app_keeps_schedule(make_app: MakeApp, store: UserStore) -
         area.text = area.text.replace("What is 2 + [2]?", "What is 2 + 3?")
         await pilot.press("ctrl+s")
         assert isinstance(app.screen, DrillScreen)
-        assert app.library.card(key).front == "What is 2 + 3?"  # type: ignore[arg-type,union-attr]
+        assert app.session.library.card(key).front == "What is 2 + 3?"  # type: ignore[arg-type,union-attr]
         assert logged(store) == before
         assert "2 + 3" in markdown_text(screen.query_one("#front", CardMarkdown))
 
@@ -213,11 +213,11 @@ async def test_external_editor_result_is_validated_and_saved(
     async with app.run_test(size=(90, 30)) as pilot:
         key = app.screen.drill.current  # type: ignore[attr-defined]
         await pilot.press("e")
-        assert app.library.card(key).front == "Edited outside"  # type: ignore[union-attr]
+        assert app.session.library.card(key).front == "Edited outside"  # type: ignore[union-attr]
         await pilot.press("e")  # an invalid edit opens the in-app editor with the error
         error = str(app.screen.query_one("#editor-error", Static).content)
         assert "field 'back'" in error
-        assert app.library.card(key).back == "New back"  # type: ignore[union-attr]
+        assert app.session.library.card(key).back == "New back"  # type: ignore[union-attr]
 
 
 async def test_command_palette_starts_a_deck_drill(make_app: MakeApp) -> None:

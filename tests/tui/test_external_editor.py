@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from flashprep.core.userstore import UserStore
+from flashprep.core.storage.userstore import UserStore
 from flashprep.tui.app import FlashprepApp
 from flashprep.tui.screens.drill import DrillScreen
 from flashprep.tui.widgets.card import CardMarkdown

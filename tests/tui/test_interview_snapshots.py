@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flashprep.core.stories import Story, StoryBank, save_stories
-from flashprep.core.userstore import UserStore
+from flashprep.core.interview.stories import Story, StoryBank, save_stories
+from flashprep.core.storage.userstore import UserStore
 from flashprep.tui.app import FlashprepApp
 
 MakeApp = Callable[..., FlashprepApp]

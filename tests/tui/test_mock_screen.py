@@ -5,16 +5,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 from textual.widgets import DataTable, Input, Static
 
-from flashprep.core.library import DeckLibrary
-from flashprep.core.mock import load_history
-from flashprep.core.mockchoice import MockOptions
-from flashprep.core.reviewlog import read_all
-from flashprep.core.userstore import UserStore
+from flashprep.core.decks.library import DeckLibrary
+from flashprep.core.interview.mock import load_history
+from flashprep.core.interview.mockquestions import MockOptions
+from flashprep.core.storage.logread import read_all
+from flashprep.core.storage.userstore import UserStore
+from flashprep.format import countdown
 from flashprep.tui.app import FlashprepApp
 from flashprep.tui.screens.home import HomeScreen
-from flashprep.tui.screens.mock import MockScreen, countdown
+from flashprep.tui.screens.mock import MockScreen
 from flashprep.tui.screens.mock_setup import MockSetupScreen
 from flashprep.tui.screens.mock_summary import MockSummaryScreen
 
@@ -124,6 +126,32 @@ async def test_applying_the_round_grades_the_cards_once(
         assert "Applied" in str(summary.query_one("#mock-apply", Static).content)
         await pilot.press("enter")
         assert isinstance(app.screen, HomeScreen)
+    assert load_history(store)[0][0][1].applied
+
+
+async def test_a_retry_after_the_grades_were_written_says_so(
+    library: DeckLibrary, store: UserStore, timer: Timer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The grades reached the log but saving `applied = true` failed: the retry adds none."""
+    app = mock_app(library, store, timer, minutes=10, mix={"technical": 2})
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await pilot.press("space", "3", "space", "2")
+        summary = app.screen
+        assert isinstance(summary, MockSummaryScreen)
+        real_save = summary.round.save
+
+        def failing_save() -> None:
+            raise OSError(28, "No space left on device")
+
+        monkeypatch.setattr(summary.round, "save", failing_save)
+        await pilot.press("a")
+        assert any("Not applied" in n.message for n in app._notifications)
+        monkeypatch.setattr(summary.round, "save", real_save)
+        await pilot.press("a")
+        messages = [n.message for n in app._notifications]
+        assert "These grades were already in your schedule." in messages
+        assert not any(m.startswith("Applied 0") for m in messages)
+    assert len([e for e in read_all(store.log_dir) if e.mode == "drill"]) == 2
     assert load_history(store)[0][0][1].applied
 
 

@@ -9,8 +9,8 @@ from datetime import date, timedelta
 import pytest
 from textual.widgets import DataTable, Input, SelectionList, Static
 
-from flashprep.core.profile import Interview, load_profile
-from flashprep.core.userstore import UserStore
+from flashprep.core.storage.profile import Interview, load_profile
+from flashprep.core.storage.userstore import UserStore
 from flashprep.tui.app import FlashprepApp
 from flashprep.tui.screens.confirm import ConfirmScreen
 from flashprep.tui.screens.drill import DrillScreen
@@ -49,7 +49,7 @@ async def test_setting_the_date_shows_readiness_and_the_home_countdown(
         await settle(app, pilot)
         assert "No interview date set" in str(screen.query_one("#plan-title", Static).content)
         table = screen.query_one(DataTable)
-        assert table.get_row("alpha")[4] == "-"  # no date: no recall on the date
+        assert table.get_row("alpha")[4] == "—"  # no date: no recall on the date
         await pilot.press("x")  # nothing to clear
         assert app.screen is screen
         await pilot.press("e")

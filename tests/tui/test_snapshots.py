@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from textual.pilot import Pilot
 
-from flashprep.core.userstore import UserStore
+from flashprep.core.storage.userstore import UserStore
 from flashprep.tui.app import FlashprepApp
 
 from helpers import FakeClock

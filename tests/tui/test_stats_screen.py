@@ -9,11 +9,11 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Select, Static
 
-from flashprep.core.history import Cancelled, Review
-from flashprep.core.historycache import HistoryReader
-from flashprep.core.library import DeckLibrary
-from flashprep.core.tomlerrors import DataFileError
-from flashprep.core.userstore import UserStore
+from flashprep.core.decks.library import DeckLibrary
+from flashprep.core.files.tomlerrors import DataFileError
+from flashprep.core.stats.history import Cancelled, Review
+from flashprep.core.stats.historycache import HistoryReader
+from flashprep.core.storage.userstore import UserStore
 from flashprep.tui.app import FlashprepApp
 from flashprep.tui.screens.home import HomeScreen
 from flashprep.tui.screens.stats import StatsScreen

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from textual.widgets import DataTable, Input, SelectionList, Static, TextArea
 
-from flashprep.core.stories import Story, StoryBank, load_stories, save_stories
-from flashprep.core.userstore import UserStore
+from flashprep.core.interview.stories import Story, StoryBank, load_stories, save_stories
+from flashprep.core.storage.userstore import UserStore
 from flashprep.tui.app import FlashprepApp
 from flashprep.tui.screens.confirm import ConfirmScreen
 from flashprep.tui.screens.coverage import CoverageScreen

@@ -11,9 +11,9 @@ from pathlib import Path
 
 from textual.widgets import DataTable, Static, TextArea
 
-from flashprep.core.library import DeckLibrary
+from flashprep.core.decks.library import DeckLibrary
 from flashprep.core.paths import Home
-from flashprep.core.userstore import UserStore
+from flashprep.core.storage.userstore import UserStore
 from flashprep.tui.app import FlashprepApp
 from flashprep.tui.screens.drill import DrillScreen
 from flashprep.tui.screens.edit import EditCardScreen
@@ -96,7 +96,7 @@ async def test_editor_shows_card_text_literally(home: Home, store: UserStore) ->
         assert_shown_literally(app, (MARKUP, ACTION, "\\u001b[31mred"), forbid=())
         await pilot.press("ctrl+s")  # saved unchanged: the text survives the round trip
         assert isinstance(app.screen, DrillScreen)
-        assert app.library.card("evil/c1").front == HOSTILE  # type: ignore[union-attr]
+        assert app.session.library.card("evil/c1").front == HOSTILE  # type: ignore[union-attr]
 
 
 async def test_editor_error_is_shown_literally(home: Home, store: UserStore) -> None:

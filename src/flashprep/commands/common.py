@@ -8,12 +8,12 @@ import argparse
 import sys
 from typing import NamedTuple
 
-from flashprep.core.library import DeckLibrary
-from flashprep.core.lock import LockedError, UserLock
+from flashprep.core.decks.library import DeckLibrary
+from flashprep.core.files.lock import LockedError, UserLock
+from flashprep.core.files.staging import tidy_staging
 from flashprep.core.paths import Home, NameError_, resolve_home, resolve_user
-from flashprep.core.staging import tidy_staging
+from flashprep.core.storage.userstore import UserStore
 from flashprep.core.text import dumps_json, one_line
-from flashprep.core.userstore import UserStore
 
 EXIT_ERROR = 2
 

@@ -13,7 +13,7 @@ from flashprep.commands.common import (
     show_json,
     warn_deck_errors,
 )
-from flashprep.core.drill import deck_counts
+from flashprep.core.study.drill import deck_counts
 
 
 def register(sub: Any) -> None:

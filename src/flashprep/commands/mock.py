@@ -15,7 +15,7 @@ from flashprep.commands.common import (
     warn,
 )
 from flashprep.commands.tui import open_tui
-from flashprep.core.mockchoice import (
+from flashprep.core.interview.mockquestions import (
     DEFAULT_MINUTES,
     MAX_MINUTES,
     MockOptions,
@@ -82,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def history(args: argparse.Namespace) -> int:
-    from flashprep.core.mock import load_history
+    from flashprep.core.interview.mock import load_history
 
     opened = open_user(args)
     rounds, errors = load_history(opened.store)

@@ -15,7 +15,8 @@ from flashprep.commands.common import (
     show,
     show_json,
 )
-from flashprep.core.lock import LockedError, UserLock
+from flashprep.core.files.lock import LockedError, UserLock
+from flashprep.format import NO_VALUE, percent
 
 
 def register(sub: Any) -> None:
@@ -47,7 +48,9 @@ def register(sub: Any) -> None:
 
 
 def parse_date(text: str, today: date) -> date:
-    from flashprep.core.profilemodels import interview_date_problem  # pydantic: not at start-up
+    from flashprep.core.storage.profilemodels import (
+        interview_date_problem,  # pydantic: not at start-up
+    )
 
     try:
         day = date.fromisoformat(text)
@@ -68,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _change(args: argparse.Namespace, opened: Opened) -> None:
-    from flashprep.core.profile import Interview, load_profile
+    from flashprep.core.storage.profile import Interview, load_profile
 
     store = opened.store
     if args.clear and (args.deck or args.target is not None):
@@ -104,7 +107,7 @@ def _change(args: argparse.Namespace, opened: Opened) -> None:
 
 
 def plan_json(opened: Opened) -> dict[str, Any]:
-    from flashprep.core.plan import readiness, today_plan
+    from flashprep.core.interview.plan import readiness, today_plan
 
     store = opened.store
     interview = store.profile.interview
@@ -119,10 +122,6 @@ def plan_json(opened: Opened) -> dict[str, Any]:
         "bring_forward_today": len(plan.bring_forward) if plan else 0,
         "readiness": [t.to_json() for t in readiness(opened.library, store)] if interview else [],
     }
-
-
-def _percent(value: float | None) -> str:
-    return "-" if value is None else f"{value:.0%}"
 
 
 def _show(opened: Opened, as_json: bool) -> int:
@@ -156,10 +155,10 @@ def _show(opened: Opened, as_json: bool) -> int:
         f"{'REVIEWS':>7}"
     )
     for r in rows:
-        below = "-" if r["below_target"] is None else r["below_target"]
-        needed = "-" if r["reviews_needed"] is None else r["reviews_needed"]
+        below = NO_VALUE if r["below_target"] is None else r["below_target"]
+        needed = NO_VALUE if r["reviews_needed"] is None else r["reviews_needed"]
         show(
-            f"{r['topic']:<{width}}  {r['cards']:>5} {r['new']:>4} {_percent(r['recall_now']):>5} "
-            f"{_percent(r['recall_on_date']):>7} {below:>5} {needed:>7}"
+            f"{r['topic']:<{width}}  {r['cards']:>5} {r['new']:>4} {percent(r['recall_now']):>5} "
+            f"{percent(r['recall_on_date']):>7} {below:>5} {needed:>7}"
         )
     return 0

@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 from flashprep.commands.common import add_common_options, check_deck_ids, open_user, show_json
-from flashprep.core.statsranges import RANGES
+from flashprep.core.stats.ranges import RANGES
 
 
 def register(sub: Any) -> None:
@@ -34,9 +34,9 @@ def run(args: argparse.Namespace) -> int:
         return open_tui(
             args, "stats", [args.deck] if args.deck is not None else None, stats_range=args.range
         )
-    from flashprep.core.historycache import HistoryReader
-    from flashprep.core.plan import interview_stats
-    from flashprep.core.stats import StatsQuery, compute_stats
+    from flashprep.core.interview.plan import interview_stats
+    from flashprep.core.stats.historycache import HistoryReader
+    from flashprep.core.stats.report import StatsQuery, compute_stats
 
     opened = open_user(args)
     if args.deck is not None:

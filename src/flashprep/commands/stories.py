@@ -6,10 +6,10 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 from flashprep.commands.common import add_common_options, open_user, show, show_json
-from flashprep.core.library import DeckLibrary
+from flashprep.core.decks.library import DeckLibrary
 
 if TYPE_CHECKING:
-    from flashprep.core.stories import Story
+    from flashprep.core.interview.stories import Story
 
 
 def register(sub: Any) -> None:
@@ -24,7 +24,7 @@ def register(sub: Any) -> None:
 
 
 def story_json(story: Story, library: DeckLibrary) -> dict[str, Any]:
-    from flashprep.core.stories import STAR_FIELDS
+    from flashprep.core.interview.stories import STAR_FIELDS
 
     questions = []
     for key in story.questions:
@@ -41,7 +41,7 @@ def story_json(story: Story, library: DeckLibrary) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from flashprep.core.stories import StoryFile, coverage
+    from flashprep.core.interview.stories import StoryFile, coverage
 
     opened = open_user(args)
     bank = StoryFile(opened.store.folder).load()

@@ -7,10 +7,10 @@ import gc
 from typing import TYPE_CHECKING, Any
 
 from flashprep.commands.common import add_common_options, check_deck_ids, open_user
-from flashprep.core.bulkload import gc_paused
+from flashprep.core.files.gcpause import gc_paused
 
 if TYPE_CHECKING:
-    from flashprep.core.mockchoice import MockOptions
+    from flashprep.core.interview.mockquestions import MockOptions
 
 
 def register(sub: Any) -> None:

@@ -52,6 +52,12 @@ def day_start(day: date, rollover_hour: int = 4, tz: tzinfo | None = None) -> da
     return local.astimezone(UTC)
 
 
+def toml_instant(at: datetime) -> str:
+    """A TOML offset date-time in UTC: 2026-11-26T10:00:00.123456Z (fraction only when non-zero,
+    as `isoformat` writes it)."""
+    return at.astimezone(UTC).replace(tzinfo=None).isoformat() + "Z"
+
+
 def format_instant(instant: datetime) -> str:
     """UTC ISO string with millisecond precision and a Z, as stored in the user's files."""
     return to_utc(instant).strftime("%Y-%m-%dT%H:%M:%S.") + f"{instant.microsecond // 1000:03d}Z"
@@ -61,20 +67,3 @@ def parse_instant(text: str) -> datetime:
     """Parse a stored instant; raises ValueError for anything not timezone-aware."""
     value = datetime.fromisoformat(text.replace("Z", "+00:00"))
     return to_utc(value)
-
-
-def format_interval(delta: timedelta) -> str:
-    """A short human interval for the grade buttons: 45s, 10m, 3h, 4d, 2.1mo, 1.3y."""
-    seconds = max(0, int(delta.total_seconds()))
-    if seconds < 60:
-        return f"{seconds}s"
-    if seconds < 3600:
-        return f"{round(seconds / 60)}m"
-    if seconds < 86400:
-        return f"{round(seconds / 3600)}h"
-    days = seconds / 86400
-    if days < 30:
-        return f"{round(days)}d"
-    if days < 365:
-        return f"{days / 30:.1f}mo"
-    return f"{days / 365:.1f}y"

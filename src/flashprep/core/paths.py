@@ -58,6 +58,69 @@ def bundled_decks_dir() -> Path:
     return package.parent.parent / "decks"
 
 
+PROFILE = "profile.toml"
+STATE = "state.toml"
+STORIES = "stories.toml"
+REVIEWS = "reviews"
+MOCK = "mock"
+BACKUPS = "backups"
+CACHE = "cache"
+"""A user's files and folders by their names inside the user's folder (backups list them so)."""
+
+
+class UserPaths(NamedTuple):
+    """One user's folder, every file and folder in it named once (see docs/storage-format.md)."""
+
+    folder: Path
+
+    @property
+    def profile(self) -> Path:
+        return self.folder / PROFILE
+
+    @property
+    def state(self) -> Path:
+        """The checkpoint: each card's state as of a position in the review log."""
+        return self.folder / STATE
+
+    @property
+    def stories(self) -> Path:
+        return self.folder / STORIES
+
+    @property
+    def reviews(self) -> Path:
+        """The review log, one TOML file per month."""
+        return self.folder / REVIEWS
+
+    @property
+    def mock(self) -> Path:
+        """One TOML file per mock interview round."""
+        return self.folder / MOCK
+
+    @property
+    def backups(self) -> Path:
+        return self.folder / BACKUPS
+
+    @property
+    def cache(self) -> Path:
+        """Derived files only (safe to delete), and $EDITOR's scratch files."""
+        return self.folder / CACHE
+
+    @property
+    def cache_state(self) -> Path:
+        """The checkpoint's state columns, read at start instead of state.toml."""
+        return self.folder / CACHE / "state.bin"
+
+    @property
+    def cache_profile(self) -> Path:
+        """profile.toml's values, read at start without pydantic."""
+        return self.folder / CACHE / "profile.json"
+
+    @property
+    def cache_history(self) -> Path:
+        """The statistics' decoded review log, one file per month."""
+        return self.folder / CACHE / "history"
+
+
 class Home(NamedTuple):
     """The data folder: imported decks, overrides and one folder per user."""
 
@@ -82,6 +145,10 @@ class Home(NamedTuple):
 
     def user_dir(self, user: str) -> Path:
         return self.root / "users" / validate_user_name(user)
+
+    def user(self, user: str) -> UserPaths:
+        """The files and folders of one user."""
+        return UserPaths(self.user_dir(user))
 
     def users(self) -> list[str]:
         folder = self.root / "users"

@@ -1,32 +1,34 @@
-"""The flashprep App: holds the library and the user's store, opens the first screen."""
+"""The flashprep App: holds the session, opens the first screen and moves between screens when
+one asks (the Messages in tui/messages.py)."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from textual import on
 from textual.app import App
 from textual.binding import Binding
 
-from flashprep.core.library import DeckLibrary
+from flashprep.core.decks.library import DeckLibrary
+from flashprep.core.storage.userstore import UserStore
 from flashprep.core.text import one_line
-from flashprep.core.userstore import UserStore
-from flashprep.tui.commands import DeckCommands
+from flashprep.tui.messages import CheckpointDue, ShowDecks, ShowStats, StartDrill, StartMock
+from flashprep.tui.palette import DeckCommands
+from flashprep.tui.session import Session
 
 if TYPE_CHECKING:
     from textual.screen import Screen
 
-    from flashprep.core.mockchoice import MockOptions
-    from flashprep.core.stories import StoryFile
+    from flashprep.core.interview.mockquestions import MockOptions
 
 Start = Literal["home", "drill", "mock", "stats"]
 
 
 class FlashprepApp(App[None]):
-    """Small on purpose: screens own their keys; the App owns what they share."""
+    """Small on purpose: screens own their keys; the App owns the session and the screen stack."""
 
     CSS_PATH = Path(__file__).parent / "app.tcss"
     TITLE = "flashprep"
@@ -40,30 +42,19 @@ class FlashprepApp(App[None]):
         self,
         library: DeckLibrary,
         store: UserStore,
-        start: str = "home",
+        start: Start | str = "home",
         deck_ids: list[str] | None = None,
         timer: Callable[[], float] = time.monotonic,
         mock: MockOptions | None = None,
         stats_range: str = "month",
     ) -> None:
         super().__init__()
-        self.library = library
-        self.store = store
+        self.session = Session(library, store, timer)
         self.start = start
         self.deck_ids = deck_ids
-        self.timer = timer
-        """Monotonic seconds for answer timers; tests inject a frozen one."""
         self.mock = mock
         """The mock interview to open with (start="mock")."""
         self.stats_range = stats_range
-
-    @cached_property
-    def stories(self) -> StoryFile:
-        """The user's story bank, shared by the screens that show stories (made on first use:
-        the story models need pydantic, which the first card does not)."""
-        from flashprep.core.stories import StoryFile
-
-        return StoryFile(self.store.folder)
 
     def get_default_screen(self) -> Screen[Any]:
         """The first screen, at the bottom of the stack (instead of above Textual's blank default
@@ -71,51 +62,60 @@ class FlashprepApp(App[None]):
         statistics opened from the command line come alone: the home screen opens above them
         when they are left (a faster start), and they stay below it, out of sight."""
         if self.start == "drill":
-            return self.drill_screen(self.deck_ids)
+            return self._drill_screen(self.deck_ids)
         if self.start == "stats":
-            return self.stats_screen(self.deck_ids[0] if self.deck_ids else None, self.stats_range)
+            return self._stats_screen(self.deck_ids[0] if self.deck_ids else None, self.stats_range)
         from flashprep.tui.screens.home import HomeScreen
 
-        return HomeScreen()
+        return HomeScreen(self.session)
 
     def on_mount(self) -> None:
         if self.start == "mock":
-            from flashprep.core.mockchoice import MockOptions
+            from flashprep.core.interview.mockquestions import MockOptions
 
-            self.start_mock(self.mock or MockOptions(deck_ids=self.deck_ids))
-        for error in self.library.errors:
+            self._start_mock(self.mock or MockOptions(deck_ids=self.deck_ids))
+        for error in self.session.library.errors:
             self.notify(one_line(str(error)), title="Deck skipped", severity="error", markup=False)
-        for note in self.store.notes:
+        for note in self.session.store.notes:
             self.notify(one_line(note), markup=False)
 
-    def drill_screen(self, deck_ids: list[str] | None) -> Screen[Any]:
-        from flashprep.core.drill import Drill
+    def _drill_screen(self, deck_ids: list[str] | None) -> Screen[Any]:
+        from flashprep.core.interview.plan import open_drill
         from flashprep.tui.screens.drill import DrillScreen
 
-        return DrillScreen(Drill(self.library, self.store, deck_ids))
+        return DrillScreen(
+            self.session, open_drill(self.session.library, self.session.store, deck_ids)
+        )
 
-    def start_drill(self, deck_ids: list[str] | None) -> None:
-        self.push_screen(self.drill_screen(deck_ids))
+    def _stats_screen(self, deck: str | None, range_name: str) -> Screen[Any]:
+        from flashprep.tui.screens.stats import StatsScreen
 
-    def start_mock(self, options: MockOptions) -> None:
-        """Open a mock interview round (see core/mock.py)."""
-        from flashprep.core.mock import MockRound
+        return StatsScreen(self.session, deck, range_name)
+
+    def _start_mock(self, options: MockOptions) -> None:
+        """Open a mock interview round (see core/interview/mock.py)."""
+        from flashprep.core.interview.mock import MockRound
         from flashprep.tui.screens.mock import MockScreen
 
-        round_ = MockRound.start(self.library, self.store, options)
+        round_ = MockRound.start(self.session.library, self.session.store, options)
         if not round_.questions:
             self.notify("No questions to ask in those decks.", severity="warning")
             return
-        self.push_screen(MockScreen(round_))
+        self.push_screen(MockScreen(self.session, round_))
 
-    def stats_screen(self, deck: str | None, range_name: str) -> Screen[Any]:
-        from flashprep.tui.screens.stats import StatsScreen
+    @on(StartDrill)
+    def start_drill(self, message: StartDrill) -> None:
+        self.push_screen(self._drill_screen(message.deck_ids))
 
-        return StatsScreen(deck, range_name)
+    @on(StartMock)
+    def start_mock(self, message: StartMock) -> None:
+        self._start_mock(message.options)
 
-    def show_stats(self, deck: str | None = None, range_name: str = "month") -> None:
-        self.push_screen(self.stats_screen(deck, range_name))
+    @on(ShowStats)
+    def show_stats(self, message: ShowStats) -> None:
+        self.push_screen(self._stats_screen(message.deck, message.range_name))
 
+    @on(ShowDecks)
     def show_decks(self) -> None:
         """Leave the current screen for the one it was opened from; the home screen opens instead
         of the first screen when that is not the home screen (a drill or the statistics opened
@@ -126,9 +126,9 @@ class FlashprepApp(App[None]):
         if len(stack) > 2 or (len(stack) == 2 and isinstance(stack[0], HomeScreen)):
             self.pop_screen()
         elif len(stack) == 2:
-            self.switch_screen(HomeScreen())  # above the first screen
+            self.switch_screen(HomeScreen(self.session))  # above the first screen
         else:
-            self.push_screen(HomeScreen())  # leaving the first screen
+            self.push_screen(HomeScreen(self.session))  # leaving the first screen
 
     def action_help(self) -> None:
         from flashprep.tui.screens.help import HelpScreen
@@ -136,9 +136,10 @@ class FlashprepApp(App[None]):
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen))
 
+    @on(CheckpointDue)
     def save_checkpoint(self) -> None:
         """Rewrite the schedule checkpoint in a thread; the log already holds every grade."""
-        store = self.store
+        store = self.session.store
         snapshot = store.snapshot()
 
         def write() -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from textual.app import App, SuspendNotSupported
 
-from flashprep.core.fileio import ensure_dir
+from flashprep.core.files.fileio import ensure_dir
 from flashprep.core.text import one_line
 
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from flashprep.core.library import deck_to_toml
+from flashprep.core.decks.library import deck_to_toml
 
 if TYPE_CHECKING:
-    from flashprep.core.deck import Deck
+    from flashprep.core.decks.deck import Deck
 
 EXPORT_FORMATS = ("csv", "apkg", "toml")
 

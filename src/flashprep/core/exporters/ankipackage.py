@@ -17,9 +17,9 @@ import zipfile
 from datetime import datetime
 from typing import Any
 
-from flashprep.core.deck import Deck
+from flashprep.core.decks.deck import Deck
 from flashprep.core.exporters.html import markdown_to_html
-from flashprep.core.importers.source import own_guid
+from flashprep.core.keys import own_guid
 
 NOTETYPE_ID = 1_700_000_000_001
 """Fixed, so that packages exported at different times share one note type in Anki."""

@@ -9,9 +9,9 @@ from __future__ import annotations
 import csv
 import io
 
-from flashprep.core.deck import Deck
+from flashprep.core.decks.deck import Deck
 from flashprep.core.exporters.html import markdown_to_html
-from flashprep.core.importers.source import own_guid
+from flashprep.core.keys import own_guid
 
 
 def deck_to_anki_csv(deck: Deck) -> bytes:

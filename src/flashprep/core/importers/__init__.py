@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from flashprep.core.tomlerrors import DataFileError
+from flashprep.core.files.tomlerrors import DataFileError, cannot_read
 
 if TYPE_CHECKING:  # the readers and their models load with the format that needs them
     from flashprep.core.importers.source import ImportSource
@@ -39,7 +39,7 @@ def detect_format(path: Path) -> str:
         with path.open("rb") as handle:
             magic = handle.read(4)
     except OSError as exc:
-        raise DataFileError(path, f"cannot read: {exc.strerror or exc}") from None
+        raise cannot_read(path, exc) from None
     if magic == b"PK\x03\x04":
         return "apkg"
     raise DataFileError(

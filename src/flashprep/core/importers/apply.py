@@ -15,20 +15,22 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from flashprep.core.bulkload import gc_paused
-from flashprep.core.deckindex import CardRecord, card_record
-from flashprep.core.deckrecord import ID_PATTERN, DeckRecord, checked_deck
-from flashprep.core.fileio import StagedFiles, remove_stale_temps
+from flashprep.core.decks.index import CardRecord, card_record
+from flashprep.core.decks.library import CACHE_TEMP_AGE, DeckLibrary, deck_to_toml
+from flashprep.core.decks.record import DeckRecord, checked_deck
+from flashprep.core.files.fileio import StagedFiles, remove_stale_temps
+from flashprep.core.files.gcpause import gc_paused
+from flashprep.core.files.lock import DECKS_WAIT_SECONDS, decks_lock
+from flashprep.core.files.tomlerrors import DataFileError
 from flashprep.core.importers import read_source
 from flashprep.core.importers.source import ImportSource, SourceDeck
-from flashprep.core.library import CACHE_TEMP_AGE, DeckLibrary, card_key, deck_to_toml
-from flashprep.core.lock import DECKS_WAIT_SECONDS, decks_lock
-from flashprep.core.reviewlog import LogEntry
+from flashprep.core.keys import DECK_ID_PATTERN, card_key
+from flashprep.core.storage.logimport import HistoryImport
+from flashprep.core.storage.reviewlog import LogEntry
+from flashprep.core.storage.userstore import UserStore
 from flashprep.core.text import lf, one_line
-from flashprep.core.tomlerrors import DataFileError
-from flashprep.core.userstore import HistoryImport, UserStore
 
-_DECK_ID = re.compile(ID_PATTERN)
+_DECK_ID = re.compile(DECK_ID_PATTERN)
 KEPT_FIELDS = ("level", "target_seconds")
 """Card fields no import sets: a value the user gave them survives a re-import."""
 
@@ -132,7 +134,7 @@ def _existing(path: Path, deck_id: str) -> DeckRecord | None:
     """The deck file already there, validated (pydantic is imported only for it)."""
     if not path.exists():
         return None
-    from flashprep.core.deck import DeckError, load_deck
+    from flashprep.core.decks.deck import DeckError, load_deck
 
     try:
         existing = load_deck(path)

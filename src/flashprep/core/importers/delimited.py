@@ -16,7 +16,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from flashprep.core.deckrecord import CardInvalid, checked_card
+from flashprep.core.decks.record import CardInvalid, checked_card
+from flashprep.core.files.tomlerrors import DataFileError
 from flashprep.core.importers import ankitemplate
 from flashprep.core.importers.ankihtml import html_to_markdown, looks_like_html
 from flashprep.core.importers.ankitemplate import BASIC, NoteType, is_blank
@@ -29,7 +30,6 @@ from flashprep.core.importers.source import (
     deck_id_for_card,
     read_text,
 )
-from flashprep.core.tomlerrors import DataFileError
 
 SEPARATOR_NAMES = {
     "comma": ",",

@@ -21,8 +21,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from flashprep.core.deckindex import CATEGORIES
-from flashprep.core.deckrecord import CARD_ID_PATTERN, CardInvalid, checked_card
+from flashprep.core.decks.record import CardInvalid, checked_card
+from flashprep.core.decks.rules import CATEGORIES
+from flashprep.core.files.tomlerrors import DataFileError
 from flashprep.core.importers.source import (
     EMPTY_SIDE,
     ImportSource,
@@ -32,8 +33,8 @@ from flashprep.core.importers.source import (
     deck_id_for,
     read_text,
 )
+from flashprep.core.keys import CARD_ID_PATTERN
 from flashprep.core.text import lf
-from flashprep.core.tomlerrors import DataFileError
 
 _FENCE = re.compile(r"^ {0,3}(```|~~~)")
 _TITLE = re.compile(r"^#[ \t]+(.*?)[ \t#]*$")

@@ -15,20 +15,18 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from flashprep.core.deckindex import CardRecord
-from flashprep.core.reviewlog import LogEntry, check_entry
-from flashprep.core.tomlerrors import DataFileError
+from flashprep.core.decks.index import CardRecord
+from flashprep.core.files.tomlerrors import DataFileError, cannot_read
+from flashprep.core.keys import card_key, parse_own_guid
+from flashprep.core.storage.reviewlog import LogEntry, check_entry
 
 if TYPE_CHECKING:  # the readers of Anki packages need no pydantic: see core.deckrecord
-    from flashprep.core.deck import Category
+    from flashprep.core.decks.deck import Category
 
 EMPTY_SIDE = "*(empty)*"
 """Shown for a side the file leaves empty (a card needs both), with a warning."""
 _SLUG_GAP = re.compile(r"[^a-z0-9]+")
 _TAG_BAD = re.compile(r"[\s\x00-\x1f]+")
-_OWN_GUID = re.compile(
-    r"^flashprep:([a-z0-9][a-z0-9._-]{0,79})/([A-Za-z0-9][A-Za-z0-9._-]{0,119})$"
-)
 
 
 class SourceReview(NamedTuple):
@@ -90,7 +88,7 @@ class ImportSource:
         entry = LogEntry(
             review.entry_id,
             review.at,
-            f"{review.deck_id}/{review.card_id}",
+            card_key(review.deck_id, review.card_id),
             review.rating,
             review.action,
             review.ms,
@@ -140,15 +138,10 @@ def card_id_for_guid(guid: str, ordinal: int) -> str:
 
     Cards flashprep exported keep their own id (their guid is `flashprep:<deck>/<card>`).
     """
-    own = _own_guid(guid)
+    own = parse_own_guid(guid)
     if own and ordinal == 0:
-        return own.group(2)
+        return own[1]
     return f"{_guid_digest(guid)}-{ordinal}"
-
-
-def _own_guid(guid: str) -> re.Match[str] | None:
-    """The deck and card of a guid flashprep gave (most guids are Anki's: no regex for them)."""
-    return _OWN_GUID.match(guid) if guid.startswith("flashprep:") else None
 
 
 @lru_cache(maxsize=64)
@@ -159,18 +152,13 @@ def _guid_digest(guid: str) -> str:
 
 def deck_id_for_card(guid: str | None, deck_name: str) -> str:
     """The deck id of a card: the one flashprep exported it from, else one from the deck name."""
-    own = _own_guid(guid or "")
-    return own.group(1) if own else deck_id_for(deck_name)
+    own = parse_own_guid(guid or "")
+    return own[0] if own else deck_id_for(deck_name)
 
 
 def card_id_for_text(first_field: str, ordinal: int = 0) -> str:
     """A card id for a note that has no guid: from its first field, as Anki matches duplicates."""
     return f"{_digest('text:' + first_field.strip())}-{ordinal}"
-
-
-def own_guid(deck_id: str, card_id: str) -> str:
-    """The Anki guid flashprep gives a card it exports (and recognises when it comes back)."""
-    return f"flashprep:{deck_id}/{card_id}"
 
 
 def clean_tags(raw: list[str]) -> list[str]:
@@ -218,7 +206,7 @@ def read_capped(path: Path, cap: int | None = None) -> bytes:
         with path.open("rb") as handle:
             raw = handle.read(cap + 1)
     except OSError as exc:
-        raise DataFileError(path, f"cannot read: {exc.strerror or exc}") from None
+        raise cannot_read(path, exc) from None
     if len(raw) > cap:
         raise DataFileError(path, f"too large for a text import (more than {cap >> 20} MiB)")
     return raw

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flashprep.core.deck import Deck, DeckError
-from flashprep.core.deckindex import card_record
+from flashprep.core.decks.deck import parse_deck
+from flashprep.core.decks.index import card_record
 from flashprep.core.importers.source import ImportSource, SourceDeck, read_capped
-from flashprep.core.validated import parse_model
 
 
 def read_toml_deck(path: Path) -> ImportSource:
@@ -15,7 +14,7 @@ def read_toml_deck(path: Path) -> ImportSource:
 
     Read as any deck file is (core.deck.load_deck), but with the text import's cap on the bytes
     read: the file named may be a pipe or a device."""
-    deck = parse_model(Deck, read_capped(path), path, "cards", "card", DeckError)
+    deck = parse_deck(read_capped(path), path)
     source = ImportSource(path, "flashprep deck")
     source.decks.append(
         SourceDeck(

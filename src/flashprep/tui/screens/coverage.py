@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -11,15 +11,16 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from flashprep.core.stories import StoryBank, coverage
+from flashprep.core.files.tomlerrors import DataFileError
+from flashprep.core.interview.stories import StoryBank, coverage
+from flashprep.core.keys import deck_of
 from flashprep.core.text import clean, one_line
-from flashprep.core.tomlerrors import DataFileError
 from flashprep.tui.screens import SHARED_CSS
 from flashprep.tui.screens.link_story import link_stories
 from flashprep.tui.widgets.plain import PlainStatic
 
 if TYPE_CHECKING:
-    from flashprep.tui.app import FlashprepApp
+    from flashprep.tui.session import Session
 
 MARKS = {"declared": "●", "linked": "○"}
 
@@ -51,9 +52,9 @@ the highlighted question. **Escape** goes back.
         Binding("escape", "back", "Back", id="back_coverage"),
     ]
 
-    @property
-    def fp(self) -> FlashprepApp:
-        return cast("FlashprepApp", self.app)
+    def __init__(self, session: Session) -> None:
+        super().__init__()
+        self.session = session
 
     def compose(self) -> ComposeResult:
         with Vertical(id="coverage"):
@@ -69,13 +70,13 @@ the highlighted question. **Escape** goes back.
 
     def refresh_grid(self) -> None:
         try:
-            bank = self.fp.stories.load()
+            bank = self.session.stories.load()
         except DataFileError as exc:
             self.notify(
                 one_line(str(exc)), title="Stories not read", severity="error", markup=False
             )
             bank = StoryBank()
-        grid = coverage(bank, self.fp.library)
+        grid = coverage(bank, self.session.library)
         table = self.query_one("#coverage-grid", DataTable)
         table.clear(columns=True)
         table.add_column("Competency", key="competency")
@@ -100,9 +101,9 @@ the highlighted question. **Escape** goes back.
         unlinked.add_column("Deck", key="deck")
         unlinked.add_column("Question", key="question")
         for key in grid.unlinked:
-            card = self.fp.library.card(key)
+            card = self.session.library.card(key)
             front = clean(card.front).strip().splitlines()[0] if card is not None else key
-            unlinked.add_row(key.split("/", 1)[0], Text(front), key=key)
+            unlinked.add_row(deck_of(key), Text(front), key=key)
         if unlinked.row_count:
             unlinked.move_cursor(row=min(cursor, unlinked.row_count - 1))
         self.query_one("#unlinked-title", Static).update(
@@ -124,7 +125,7 @@ the highlighted question. **Escape** goes back.
         if not unlinked.row_count:
             return
         row_key, _ = unlinked.coordinate_to_cell_key(unlinked.cursor_coordinate)
-        link_stories(self.fp, str(row_key.value), self.refresh_grid)
+        link_stories(self, self.session, str(row_key.value), self.refresh_grid)
 
     def action_back(self) -> None:
         self.dismiss()

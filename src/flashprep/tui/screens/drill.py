@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, cast
 
 from textual.app import ComposeResult
@@ -12,19 +13,22 @@ from textual.screen import Screen
 from textual.widget import MountError
 from textual.widgets import Button, Static
 
-from flashprep.core.clock import format_interval
-from flashprep.core.deckindex import CardRecord, target_seconds
-from flashprep.core.drill import Drill
-from flashprep.core.lock import LockedError
-from flashprep.core.scheduler import RATINGS
+from flashprep.core.decks.index import CardRecord
+from flashprep.core.decks.rules import target_seconds
+from flashprep.core.files.lock import LockedError
+from flashprep.core.files.tomlerrors import DataFileError
+from flashprep.core.keys import deck_of, split_key
+from flashprep.core.scheduling.scheduler import RATING_OF, RATINGS
+from flashprep.core.study.drill import Drill
 from flashprep.core.text import clean, one_line
-from flashprep.core.tomlerrors import DataFileError
+from flashprep.format import interval, stopwatch
+from flashprep.tui.messages import CheckpointDue, ShowDecks
 from flashprep.tui.widgets.card import CardMarkdown, KeyBar, StatusLine
 from flashprep.tui.widgets.plain import PlainStatic
 
 if TYPE_CHECKING:
-    from flashprep.core.deck import Card
-    from flashprep.tui.app import FlashprepApp
+    from flashprep.core.decks.deck import Card
+    from flashprep.tui.session import Session
     from flashprep.tui.widgets.story_panel import StoryPanel
 
 
@@ -37,11 +41,6 @@ FIRST_BACK_DELAY = 0.5
 drawn (more than BACK_DELAY on a slow machine): the first answer loads the Markdown parser and
 the grade buttons' styles, which must not come before the first question is on screen. A reveal
 sooner than that fills the answer in itself."""
-
-
-def _clock(seconds: float) -> str:
-    seconds = max(0, int(seconds))
-    return f"{seconds // 60}:{seconds % 60:02d}"
 
 
 class DrillScreen(Screen[None]):
@@ -93,18 +92,15 @@ On a behavioral question, after the answer is shown, your linked STAR stories sh
     revealed: reactive[bool] = reactive(False, bindings=True)
     has_card: reactive[bool] = reactive(True, bindings=True)
 
-    def __init__(self, drill: Drill) -> None:
+    def __init__(self, session: Session, drill: Drill) -> None:
         super().__init__()
+        self.session = session
         self.drill = drill
         self.shown_at = 0.0
         self.hint_shown = False
         self.over_noticed = False
         self.stories_shown = True
         self._pending_back: str | None = None
-
-    @property
-    def fp(self) -> FlashprepApp:
-        return cast("FlashprepApp", self.app)
 
     def compose(self) -> ComposeResult:
         yield StatusLine(id="drill-status")
@@ -126,8 +122,8 @@ On a behavioral question, after the answer is shown, your linked STAR stories sh
         key = self.drill.current
         if key is None:
             return None
-        card = self.fp.library.text(key)
-        loaded = self.fp.library.get(key.split("/", 1)[0])
+        card = self.session.library.text(key)
+        loaded = self.session.library.get(deck_of(key))
         if card is None or loaded is None:
             return None
         return card, loaded.category
@@ -150,14 +146,14 @@ On a behavioral question, after the answer is shown, your linked STAR stories sh
         self.revealed = False
         self.hint_shown = False
         self.over_noticed = False
-        loaded = self.fp.library.get(self.drill.current.split("/", 1)[0])  # type: ignore[union-attr]
+        loaded = self.session.library.get(deck_of(self.drill.current or ""))
         deck_name = loaded.name if loaded else ""
         state = self.drill.state()
         label = "new" if state.is_new else state.state
         self.query_one("#deck-name", Static).update(f"{clean(deck_name)} · {label}")
         for hint in self.query("#hint").results(Static):
             hint.update("")
-        self.shown_at = self.fp.timer()
+        self.shown_at = self.session.timer()
         self.update_progress()
         self.update_timer()
         self.query_one("#front", CardMarkdown).show(clean(card.front))
@@ -212,7 +208,7 @@ On a behavioral question, after the answer is shown, your linked STAR stories sh
             preview = self.drill.preview()
             for rating, label in RATINGS.items():
                 button = self.query_one(f"#grade-{rating}", Button)
-                button.label = f"{rating} {label} · {format_interval(preview[rating])}"
+                button.label = f"{rating} {label} · {interval(preview[rating])}"
 
     def update_progress(self) -> None:
         d = self.drill
@@ -226,13 +222,13 @@ On a behavioral question, after the answer is shown, your linked STAR stories sh
             return
         card, category = current
         target = target_seconds(card, category)
-        elapsed = self.fp.timer() - self.shown_at
+        elapsed = self.session.timer() - self.shown_at
         status = self.query_one(StatusLine)
-        status.timer = f"⏱ {_clock(elapsed)} / {_clock(target)}"
+        status.timer = f"⏱ {stopwatch(elapsed)} / {stopwatch(target)}"
         status.over = elapsed > target
         if elapsed > target and not self.over_noticed and not self.revealed:
             self.over_noticed = True
-            self.notify(f"Over the {_clock(target)} target for this answer.", timeout=3)
+            self.notify(f"Over the {stopwatch(target)} target for this answer.", timeout=3)
 
     # stories on behavioral cards
 
@@ -249,7 +245,7 @@ On a behavioral question, after the answer is shown, your linked STAR stories sh
         show = self.revealed and self.stories_shown and key is not None and self.is_behavioral()
         if show and key is not None:
             try:
-                panel.show_stories(self.fp.stories.load().for_question(key))
+                panel.show_stories(self.session.stories.load().for_question(key))
             except DataFileError as exc:
                 panel.update(f"Stories not read: {exc}")
         panel.display = show
@@ -264,7 +260,7 @@ On a behavioral question, after the answer is shown, your linked STAR stories sh
         key = self.drill.current
         if key is not None:
             self.stories_shown = True
-            link_stories(self.fp, key, self.update_stories)
+            link_stories(self, self.session, key, self.update_stories)
 
     # keys
 
@@ -308,15 +304,15 @@ On a behavioral question, after the answer is shown, your linked STAR stories sh
 
     def _after_change(self) -> None:
         self.show_card()
-        if self.fp.store.needs_checkpoint():
-            self.fp.save_checkpoint()
+        if self.session.store.needs_checkpoint():
+            self.post_message(CheckpointDue())
 
     def action_grade(self, rating: int) -> None:
         if not self.revealed or self.drill.current is None:
             return
-        ms = int((self.fp.timer() - self.shown_at) * 1000)
+        ms = int((self.session.timer() - self.shown_at) * 1000)
         try:
-            self.drill.grade(rating, min(ms, 3_600_000))
+            self.drill.grade(RATING_OF[rating], min(ms, 3_600_000))
         except (OSError, DataFileError) as exc:
             self.notify(one_line(f"Grade not saved: {exc}"), severity="error", markup=False)
             return
@@ -338,9 +334,9 @@ On a behavioral question, after the answer is shown, your linked STAR stories sh
     def action_suspend(self) -> None:
         self._set_aside(self.drill.suspend, "Suspended.")
 
-    def _set_aside(self, do: object, message: str) -> None:
+    def _set_aside(self, do: Callable[[], object], message: str) -> None:
         try:
-            do()  # type: ignore[operator]
+            do()
         except (OSError, DataFileError) as exc:
             self.notify(one_line(f"Not saved: {exc}"), severity="error", markup=False)
             return
@@ -348,18 +344,18 @@ On a behavioral question, after the answer is shown, your linked STAR stories sh
         self._after_change()
 
     def action_leave(self) -> None:
-        self.fp.save_checkpoint()
-        self.fp.show_decks()
+        self.post_message(CheckpointDue())
+        self.post_message(ShowDecks())
 
     # editing
 
     def action_edit(self) -> None:
         """Edit in $VISUAL/$EDITOR when set (and the terminal can be handed over), else in-app."""
-        from flashprep.core.library import card_to_toml
+        from flashprep.core.decks.library import card_to_toml
         from flashprep.tui.editor import external_editor
 
         key = self.drill.current
-        card = self.fp.library.card(key) if key is not None else None
+        card = self.session.library.card(key) if key is not None else None
         if card is None or key is None:
             return
         text = card_to_toml(card)
@@ -375,13 +371,13 @@ On a behavioral question, after the answer is shown, your linked STAR stories sh
         from flashprep.tui.editor import edit_in_editor
 
         # In the user's own (private) folder: nothing is written outside the data folder.
-        return edit_in_editor(self.app, editor, text, "edit-card-", self.fp.store.folder / "cache")
+        return edit_in_editor(self.app, editor, text, "edit-card-", self.session.store.paths.cache)
 
     def _check_and_save(self, key: str, text: str) -> None:
         """Save a valid edit; an invalid one opens the in-app editor on it, with the error."""
-        from flashprep.core.library import card_from_toml
+        from flashprep.core.decks.library import card_from_toml
 
-        deck_id, card_id = key.split("/", 1)
+        deck_id, card_id = split_key(key)
         try:
             card = card_from_toml(text, card_id)
         except DataFileError as exc:
@@ -392,7 +388,7 @@ On a behavioral question, after the answer is shown, your linked STAR stories sh
     def _edit_in_app(self, key: str, text: str, error: str = "") -> None:
         from flashprep.tui.screens.edit import EditCardScreen
 
-        deck_id, card_id = key.split("/", 1)
+        deck_id, card_id = split_key(key)
 
         def saved(card: Card | None) -> None:
             if card is not None:
@@ -402,7 +398,7 @@ On a behavioral question, after the answer is shown, your linked STAR stories sh
 
     def _save_edit(self, deck_id: str, card: Card) -> None:
         try:
-            self.fp.library.save_card(deck_id, card)
+            self.session.library.save_card(deck_id, card)
         except (OSError, DataFileError, LockedError) as exc:
             self.notify(one_line(f"Card not saved: {exc}"), severity="error", markup=False)
             return
@@ -419,8 +415,8 @@ On a behavioral question, after the answer is shown, your linked STAR stories sh
     def finish(self) -> None:
         from flashprep.tui.screens.summary import SummaryScreen
 
-        self.fp.save_checkpoint()
-        summary = SummaryScreen(self.drill.summary())
+        self.post_message(CheckpointDue())
+        summary = SummaryScreen(self.drill.summary(), self.session.store.now())
         if self.app.screen_stack[0] is self:  # the first screen: switch_screen cannot replace it
             self.app.push_screen(summary)
         else:

@@ -8,10 +8,10 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Static, TextArea
 
-from flashprep.core.deck import Card
-from flashprep.core.library import card_from_toml
+from flashprep.core.decks.deck import Card
+from flashprep.core.decks.library import card_from_toml
+from flashprep.core.files.tomlerrors import DataFileError
 from flashprep.core.text import one_line
-from flashprep.core.tomlerrors import DataFileError
 from flashprep.tui.screens import SHARED_CSS
 from flashprep.tui.widgets.plain import PlainStatic
 

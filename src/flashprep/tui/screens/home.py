@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -11,15 +11,17 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
-from flashprep.core.drill import deck_counts
-from flashprep.core.plan import today_plan
+from flashprep.core.interview.plan import today_plan
+from flashprep.core.study.drill import deck_counts
 from flashprep.core.text import clean
-from flashprep.tui.screens.plan import countdown_text
+from flashprep.format import interview_countdown
+from flashprep.tui.messages import ShowStats, StartDrill, StartMock
 from flashprep.tui.widgets.card import KeyBar
 from flashprep.tui.widgets.plain import PlainStatic
 
 if TYPE_CHECKING:
-    from flashprep.tui.app import FlashprepApp
+    from flashprep.core.interview.mockquestions import MockOptions
+    from flashprep.tui.session import Session
 
 
 class HomeScreen(Screen[None]):
@@ -50,13 +52,10 @@ today).
         Binding("q", "app.quit", "Quit", id="quit_home"),
     ]
 
-    def __init__(self) -> None:
+    def __init__(self, session: Session) -> None:
         super().__init__()
+        self.session = session
         self.marked: set[str] = set()
-
-    @property
-    def fp(self) -> FlashprepApp:
-        return cast("FlashprepApp", self.app)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="home"):
@@ -80,13 +79,13 @@ today).
         self.refresh_counts()
 
     def refresh_counts(self) -> None:
-        app = self.fp
+        session = self.session
         table = self.query_one(DataTable)
         cursor = table.cursor_row
         table.clear()
-        counts = deck_counts(app.library, app.store)
+        counts = deck_counts(session.library, session.store)
         total_new = total_due = 0
-        for loaded in app.library:
+        for loaded in session.library:
             c = counts[loaded.id]
             total_new += c.new
             total_due += c.due
@@ -102,14 +101,15 @@ today).
         if table.row_count:
             table.move_cursor(row=min(cursor, table.row_count - 1))
         title = self.query_one("#home-title", Static)
-        interview = app.store.settings.interview  # plain values: the home screen needs no pydantic
-        days_left = (interview.date - app.store.today()).days if interview else None
-        countdown = countdown_text(interview, days_left)
-        plan = today_plan(app.library, app.store) if interview else None
+        # plain values: the home screen needs no pydantic
+        interview = session.store.settings.interview
+        days_left = (interview.date - session.store.today()).days if interview else None
+        countdown = interview_countdown(interview.date if interview else None, days_left)
+        plan = today_plan(session.library, session.store) if interview else None
         if plan is not None and plan.bring_forward:
             countdown += f" · {len(plan.bring_forward)} brought forward"
         title.update(
-            f"flashprep · {app.store.user} · {len(app.library.decks)} decks · "
+            f"flashprep · {session.store.user} · {len(session.library.decks)} decks · "
             f"{total_due} due · {total_new} new" + (f" · {countdown}" if countdown else "")
         )
         hint = self.query_one("#home-hint", Static)
@@ -137,44 +137,45 @@ today).
 
     def action_drill(self) -> None:
         if self.marked:
-            ids = [d for d in self.fp.library.decks if d in self.marked]
+            ids = [d for d in self.session.library.decks if d in self.marked]
         else:
             deck_id = self._highlighted()
             if deck_id is None:
                 return
             ids = [deck_id]
-        self.fp.start_drill(ids)
+        self.post_message(StartDrill(ids))
 
     def action_drill_all(self) -> None:
-        if self.fp.library.decks:
-            self.fp.start_drill(None)
+        if self.session.library.decks:
+            self.post_message(StartDrill(None))
 
-    # interview practice (issue 7)
+    # interview practice
 
     def action_mock(self) -> None:
         from flashprep.tui.screens.mock_setup import MockSetupScreen
 
-        ids = [d for d in self.fp.library.decks if d in self.marked] or None
+        ids = [d for d in self.session.library.decks if d in self.marked] or None
         label = ", ".join(ids) if ids else "all decks"
-        self.app.push_screen(
-            MockSetupScreen(ids, label),
-            lambda options: self.fp.start_mock(options) if options else None,
-        )
+        self.app.push_screen(MockSetupScreen(ids, label), self._mock_chosen)
+
+    def _mock_chosen(self, options: MockOptions | None) -> None:
+        if options is not None:
+            self.post_message(StartMock(options))
 
     def action_stories(self) -> None:
         from flashprep.tui.screens.stories import StoriesScreen
 
-        self.app.push_screen(StoriesScreen())
+        self.app.push_screen(StoriesScreen(self.session))
 
     def action_plan(self) -> None:
         from flashprep.tui.screens.plan import PlanScreen
 
-        self.app.push_screen(PlanScreen())
+        self.app.push_screen(PlanScreen(self.session))
 
     def action_stats(self) -> None:
-        self.fp.show_stats()
+        self.post_message(ShowStats())
 
     def action_import_decks(self) -> None:
         from flashprep.tui.screens.import_dialog import ImportDialog
 
-        self.app.push_screen(ImportDialog())
+        self.app.push_screen(ImportDialog(self.session))

@@ -13,14 +13,14 @@ from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Footer, Input, Static
 from textual.worker import Worker, WorkerState
 
+from flashprep.core.files.lock import LockedError
+from flashprep.core.files.tomlerrors import DataFileError
 from flashprep.core.importers.apply import ImportSummary, import_files
-from flashprep.core.lock import LockedError
-from flashprep.core.tomlerrors import DataFileError
 from flashprep.tui.screens import SHARED_CSS
 from flashprep.tui.widgets.plain import PlainStatic
 
 if TYPE_CHECKING:
-    from flashprep.tui.app import FlashprepApp
+    from flashprep.tui.session import Session
 
 Outcome = tuple[ImportSummary | None, str]
 
@@ -80,13 +80,10 @@ can be read. **Escape** closes the dialog; **F1** shows this help (`?` types int
         Binding("f1", "app.help", "Help", id="import_help"),
     ]
 
-    def __init__(self) -> None:
+    def __init__(self, session: Session) -> None:
         super().__init__()
+        self.session = session
         self.changed = False
-
-    @property
-    def fp(self) -> FlashprepApp:
-        return cast("FlashprepApp", self.app)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="import-dialog"):
@@ -120,7 +117,7 @@ can be read. **Escape** closes the dialog; **F1** shows this help (`?` types int
         dry_run = self.query_one("#import-dry-run", Checkbox).value
         self.query_one(Input).disabled = True
         self._show("Importing…")
-        app = self.fp
+        app = self.session
         library, store = app.library, app.store
 
         def run() -> Outcome:
@@ -152,7 +149,7 @@ can be read. **Escape** closes the dialog; **F1** shows this help (`?` types int
             self._show(f"Error: {error}", error=True)
             return
         if not summary.dry_run:
-            self.fp.library.reload()
+            self.session.library.reload()
             self.changed = True
         self._show("\n".join(summary.lines()))
 

@@ -3,24 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, SelectionList
 from textual.widgets.selection_list import Selection
 
-from flashprep.core.stories import StoryBank
+from flashprep.core.files.tomlerrors import DataFileError
+from flashprep.core.interview.stories import StoryBank
 from flashprep.core.text import clean, one_line
-from flashprep.core.tomlerrors import DataFileError
 from flashprep.tui.screens import SHARED_CSS
 from flashprep.tui.widgets.plain import PlainStatic
 
 if TYPE_CHECKING:
-    from flashprep.tui.app import FlashprepApp
+    from flashprep.tui.session import Session
 
 LinkResult = set[str] | Literal["new"] | None
 
@@ -78,30 +78,32 @@ to this question; **Escape** cancels.
         self.dismiss(None)
 
 
-def link_stories(app: FlashprepApp, card_key: str, on_done: Callable[[], None]) -> None:
-    """Open the link picker for a question and save what the user chose."""
-    from flashprep.tui.screens.stories import open_story_form
+def link_stories(
+    screen: Screen[Any], session: Session, card_key: str, on_done: Callable[[], None]
+) -> None:
+    """Open the link picker for a question (over `screen`) and save what the user chose."""
+    from flashprep.tui.screens.story_form import open_story_form  # deferred: pydantic
 
     try:
-        bank = app.stories.load()
+        bank = session.stories.load()
     except DataFileError as exc:
-        app.notify(one_line(str(exc)), title="Stories not read", severity="error", markup=False)
+        screen.notify(one_line(str(exc)), title="Stories not read", severity="error", markup=False)
         return
-    card = app.library.card(card_key)
+    card = session.library.card(card_key)
     question = card.front if card is not None else card_key
 
     def chosen(result: LinkResult) -> None:
         if result is None:
             return
         if result == "new":
-            open_story_form(app, None, lambda _story: on_done(), link=card_key)
+            open_story_form(screen, session, None, lambda _story: on_done(), link=card_key)
             return
         try:
-            app.stories.save(app.stories.load().set_links(card_key, result))
+            session.stories.save(session.stories.load().set_links(card_key, result))
         except (OSError, DataFileError) as exc:
-            app.notify(one_line(f"Links not saved: {exc}"), severity="error", markup=False)
+            screen.notify(one_line(f"Links not saved: {exc}"), severity="error", markup=False)
             return
-        app.notify("Links saved.", timeout=2)
+        screen.notify("Links saved.", timeout=2)
         on_done()
 
-    app.push_screen(LinkStoryScreen(question, bank, card_key), chosen)
+    screen.app.push_screen(LinkStoryScreen(question, bank, card_key), chosen)

@@ -3,8 +3,7 @@ answer aloud, reveal, rate yourself. The round's grades leave the schedule alone
 
 from __future__ import annotations
 
-import math
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -13,22 +12,17 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Markdown, Rule, Static
 
-from flashprep.core.mock import MockRound
-from flashprep.core.scheduler import RATINGS
+from flashprep.core.files.tomlerrors import DataFileError
+from flashprep.core.interview.mock import MockRound
+from flashprep.core.keys import deck_of
+from flashprep.core.scheduling.scheduler import RATING_OF, RATINGS
 from flashprep.core.text import clean, one_line
-from flashprep.core.tomlerrors import DataFileError
+from flashprep.format import countdown
 from flashprep.tui.widgets.plain import PlainStatic
 from flashprep.tui.widgets.story_panel import StoryPanel
 
 if TYPE_CHECKING:
-    from flashprep.tui.app import FlashprepApp
-
-
-def countdown(seconds: float) -> str:
-    """mm:ss left, or +mm:ss past zero."""
-    sign = "" if seconds >= 0 else "+"
-    whole = int(seconds) if seconds >= 0 else math.ceil(-seconds)
-    return f"{sign}{whole // 60:02d}:{whole % 60:02d}"
+    from flashprep.tui.session import Session
 
 
 class MockScreen(Screen[None]):
@@ -116,18 +110,15 @@ you apply them on the summary.
 
     revealed: reactive[bool] = reactive(False, bindings=True)
 
-    def __init__(self, round_: MockRound) -> None:
+    def __init__(self, session: Session, round_: MockRound) -> None:
         super().__init__()
+        self.session = session
         self.round = round_
         self.started_at = 0.0
         self.asked_at = 0.0
         self.answer_ms = 0
         self.time_up_noticed = False
         self.answer_over_noticed = False
-
-    @property
-    def fp(self) -> FlashprepApp:
-        return cast("FlashprepApp", self.app)
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="mock-status"):
@@ -149,19 +140,19 @@ you apply them on the summary.
         yield Footer()
 
     def on_mount(self) -> None:
-        self.started_at = self.fp.timer()
+        self.started_at = self.session.timer()
         self.show_question()
         self.set_interval(1.0, self.tick)
 
     # the clocks
 
     def round_left(self) -> float:
-        return self.round.record.minutes * 60 - (self.fp.timer() - self.started_at)
+        return self.round.record.minutes * 60 - (self.session.timer() - self.started_at)
 
     def answer_elapsed(self) -> float:
         if self.revealed:
             return self.answer_ms / 1000
-        return self.fp.timer() - self.asked_at
+        return self.session.timer() - self.asked_at
 
     def tick(self) -> None:
         """Refresh both countdowns; say so once when the answer or the round runs out."""
@@ -193,11 +184,11 @@ you apply them on the summary.
         if key is None:
             self.finish()
             return
-        card = self.fp.library.card(key)
-        loaded = self.fp.library.get(key.split("/", 1)[0])
+        card = self.session.library.card(key)
+        loaded = self.session.library.get(deck_of(key))
         self.revealed = False
         self.set_class(False, "revealed")
-        self.asked_at = self.fp.timer()
+        self.asked_at = self.session.timer()
         self.answer_ms = 0
         self.answer_over_noticed = False
         index = len(self.round.answers) + 1
@@ -224,14 +215,14 @@ you apply them on the summary.
         key = self.round.current
         if key is None or self.revealed:
             return
-        self.answer_ms = int((self.fp.timer() - self.asked_at) * 1000)
+        self.answer_ms = int((self.session.timer() - self.asked_at) * 1000)
         self.revealed = True
         self.set_class(True, "revealed")
-        loaded = self.fp.library.get(key.split("/", 1)[0])
+        loaded = self.session.library.get(deck_of(key))
         panel = self.query_one("#mock-stories", StoryPanel)
         if loaded is not None and loaded.deck.category == "behavioral":
             try:
-                panel.show_stories(self.fp.stories.load().for_question(key))
+                panel.show_stories(self.session.stories.load().for_question(key))
                 panel.display = True
             except DataFileError as exc:
                 self.notify(
@@ -247,7 +238,7 @@ you apply them on the summary.
         if not self.revealed or self.round.current is None:
             return
         try:
-            self.round.answer(rating, self.answer_ms)
+            self.round.answer(RATING_OF[rating], self.answer_ms)
         except (OSError, DataFileError) as exc:
             self.notify(one_line(f"Answer not saved: {exc}"), severity="error", markup=False)
             return
@@ -266,4 +257,4 @@ you apply them on the summary.
             self.round.finish()
         except OSError as exc:
             self.notify(one_line(f"Round not saved: {exc}"), severity="error", markup=False)
-        self.app.switch_screen(MockSummaryScreen(self.round))
+        self.app.switch_screen(MockSummaryScreen(self.session, self.round))

@@ -8,7 +8,12 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Label, Static
 
-from flashprep.core.mockchoice import DEFAULT_MINUTES, MAX_MINUTES, MockOptions, parse_mix
+from flashprep.core.interview.mockquestions import (
+    DEFAULT_MINUTES,
+    MAX_MINUTES,
+    MockOptions,
+    parse_mix,
+)
 from flashprep.tui.screens import SHARED_CSS
 from flashprep.tui.widgets.plain import PlainStatic
 

@@ -3,7 +3,7 @@ round to the schedule if you want it to count."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -13,16 +13,17 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from flashprep.core.mock import MockRound
-from flashprep.core.scheduler import RATINGS
+from flashprep.core.files.tomlerrors import DataFileError
+from flashprep.core.interview.mock import MockRound
+from flashprep.core.scheduling.scheduler import RATING_OF, RATINGS
 from flashprep.core.text import clean, one_line
-from flashprep.core.tomlerrors import DataFileError
+from flashprep.format import countdown, plural
+from flashprep.tui.messages import CheckpointDue
 from flashprep.tui.screens import SHARED_CSS
-from flashprep.tui.screens.mock import countdown
 from flashprep.tui.widgets.plain import PlainStatic
 
 if TYPE_CHECKING:
-    from flashprep.tui.app import FlashprepApp
+    from flashprep.tui.session import Session
 
 
 def round_totals(round_: MockRound) -> str:
@@ -64,13 +65,10 @@ as in a drill, so the schedule counts the round (once). **Enter** or **Escape** 
 
     applied: reactive[bool] = reactive(False, bindings=True)
 
-    def __init__(self, round_: MockRound) -> None:
+    def __init__(self, session: Session, round_: MockRound) -> None:
         super().__init__()
+        self.session = session
         self.round = round_
-
-    @property
-    def fp(self) -> FlashprepApp:
-        return cast("FlashprepApp", self.app)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="mock-summary"):
@@ -86,7 +84,7 @@ as in a drill, so the schedule counts the round (once). **Enter** or **Escape** 
             table.add_column(label, key=label)
         answered = {a.card: a for a in self.round.answers}
         for index, key in enumerate(self.round.questions, 1):
-            card = self.fp.library.card(key)
+            card = self.session.library.card(key)
             front = clean(card.front).strip().splitlines()[0] if card else key
             answer = answered.get(key)
             if answer is None:
@@ -98,7 +96,7 @@ as in a drill, so the schedule counts the round (once). **Enter** or **Escape** 
                 countdown(answer.ms / 1000),
                 countdown(answer.target_seconds),
                 Text("over", style="bold red") if answer.over else "",
-                f"{answer.rating} {RATINGS[answer.rating]}",
+                f"{answer.rating} {RATINGS[RATING_OF[answer.rating]]}",
             )
         self.applied = self.round.record.applied
         self.show_apply_state()
@@ -129,9 +127,11 @@ as in a drill, so the schedule counts the round (once). **Enter** or **Escape** 
             return
         self.applied = True
         self.show_apply_state()
-        grades = "grade" if count == 1 else "grades"
-        self.notify(f"Applied {count} {grades} to your schedule.", timeout=3)
-        self.fp.save_checkpoint()
+        if count:
+            self.notify(f"Applied {plural(count, 'grade')} to your schedule.", timeout=3)
+        else:  # a retry after a failure that came after the grades were written
+            self.notify("These grades were already in your schedule.", timeout=3)
+        self.post_message(CheckpointDue())
 
     def action_back(self) -> None:
         self.dismiss()

@@ -4,7 +4,7 @@ still needed, answer times), and drills of the weakest cards."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -14,20 +14,27 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 from textual.worker import Worker, WorkerState
 
-from flashprep.core.drill import Drill
-from flashprep.core.plan import TodayPlan, TopicReadiness, readiness, today_plan, weakest_cards
-from flashprep.core.reviewlog import read_all
+from flashprep.core.files.tomlerrors import DataFileError
+from flashprep.core.interview.plan import (
+    TodayPlan,
+    TopicReadiness,
+    open_drill,
+    readiness,
+    today_plan,
+    weakest_cards,
+)
+from flashprep.core.interview.timing import TopicTimes, time_by_topic
+from flashprep.core.storage.logread import read_all
+from flashprep.core.study.drill import Drill
 from flashprep.core.text import one_line
-from flashprep.core.timing import TopicTimes, time_by_topic
-from flashprep.core.tomlerrors import DataFileError
+from flashprep.format import NO_VALUE, interview_countdown, percent
 from flashprep.tui.screens import SHARED_CSS
 from flashprep.tui.screens.confirm import ConfirmScreen
 from flashprep.tui.widgets.plain import PlainStatic, plain
 
 if TYPE_CHECKING:
-    from flashprep.core.profile import Interview
-    from flashprep.core.usersettings import InterviewPlan
-    from flashprep.tui.app import FlashprepApp
+    from flashprep.core.storage.profile import Interview
+    from flashprep.tui.session import Session
 
 
 @dataclass
@@ -36,24 +43,6 @@ class PlanData:
     today: TodayPlan | None
     times: dict[str, TopicTimes]
     error: str = ""
-
-
-def percent(value: float | None) -> str:
-    return "-" if value is None else f"{value:.0%}"
-
-
-def countdown_text(interview: Interview | InterviewPlan | None, days_left: int | None) -> str:
-    """`Interview in 12 days (2026-12-08)`, for the home and plan screens."""
-    if interview is None or days_left is None:
-        return ""
-    day = interview.date.isoformat()
-    if days_left > 1:
-        return f"Interview in {days_left} days ({day})"
-    if days_left == 1:
-        return f"Interview tomorrow ({day})"
-    if days_left == 0:
-        return f"Interview today ({day})"
-    return f"Interview was on {day}"
 
 
 class PlanScreen(Screen[None]):
@@ -84,13 +73,10 @@ how often you ran over the target).
         Binding("escape", "back", "Back", id="back_plan"),
     ]
 
-    def __init__(self) -> None:
+    def __init__(self, session: Session) -> None:
         super().__init__()
+        self.session = session
         self.data: PlanData | None = None
-
-    @property
-    def fp(self) -> FlashprepApp:
-        return cast("FlashprepApp", self.app)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="plan"):
@@ -121,15 +107,18 @@ how often you ran over the target).
 
     def refresh_plan(self) -> None:
         """Recompute in a thread: readiness simulates every card, times read the whole log."""
-        interview = self.fp.store.profile.interview
-        days_left = (interview.date - self.fp.store.today()).days if interview else None
-        title = countdown_text(interview, days_left) or "No interview date set"
+        interview = self.session.store.profile.interview
+        days_left = (interview.date - self.session.store.today()).days if interview else None
+        title = (
+            interview_countdown(interview.date if interview else None, days_left)
+            or "No interview date set"
+        )
         if interview is not None:
             decks = ", ".join(interview.decks) or "all decks"
             title += f" · {decks} · target {interview.target_recall:.0%}"
         self.query_one("#plan-title", Static).update(title)
         self.query_one("#plan-status", Static).update("Computing…")
-        library, store = self.fp.library, self.fp.store
+        library, store = self.session.library, self.session.store
 
         def compute() -> None:
             error = ""
@@ -150,8 +139,8 @@ how often you ran over the target).
 
     def show_data(self, data: PlanData) -> None:
         self.data = data
-        interview = self.fp.store.profile.interview
-        own = self.fp.store.profile.settings.new_per_day
+        interview = self.session.store.profile.interview
+        own = self.session.store.profile.settings.new_per_day
         plan = data.today
         if interview is None:
             status = "Press e to set the date of your interview."
@@ -171,7 +160,7 @@ how often you ran over the target).
         table.clear()
         for topic in data.topics:
             times = data.times.get(topic.topic)
-            below = Text("-") if topic.below_target is None else Text(str(topic.below_target))
+            below = Text(NO_VALUE) if topic.below_target is None else Text(str(topic.below_target))
             if topic.below_target:
                 below.stylize("bold red")
             table.add_row(
@@ -181,9 +170,9 @@ how often you ran over the target).
                 percent(topic.recall_now),
                 percent(topic.recall_on_date),
                 below,
-                "-" if topic.reviews_needed is None else str(topic.reviews_needed),
-                f"{times.mean_s:.0f}s / {times.target_s:.0f}s" if times else "-",
-                percent(times.over_share) if times else "-",
+                NO_VALUE if topic.reviews_needed is None else str(topic.reviews_needed),
+                f"{times.mean_s:.0f}s / {times.target_s:.0f}s" if times else NO_VALUE,
+                percent(times.over_share) if times else NO_VALUE,
                 key=topic.topic,
             )
         if table.row_count:
@@ -205,10 +194,12 @@ how often you ran over the target).
             if interview is not None:
                 self._save(interview, "Interview date saved.")
 
-        self.app.push_screen(PlanFormScreen(self.fp.store.profile.interview), saved)
+        self.app.push_screen(
+            PlanFormScreen(self.session, self.session.store.profile.interview), saved
+        )
 
     def action_clear(self) -> None:
-        if self.fp.store.profile.interview is None:
+        if self.session.store.profile.interview is None:
             return
 
         def answered(yes: bool | None) -> None:
@@ -218,7 +209,7 @@ how often you ran over the target).
         self.app.push_screen(ConfirmScreen("Clear the interview date?"), answered)
 
     def _save(self, interview: Interview | None, message: str) -> None:
-        store = self.fp.store
+        store = self.session.store
         try:
             store.save_profile(store.profile.model_copy(update={"interview": interview}))
         except OSError as exc:
@@ -229,33 +220,33 @@ how often you ran over the target).
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "clear":
-            return self.fp.store.profile.interview is not None
+            return self.session.store.profile.interview is not None
         return True
 
     def action_weakest(self) -> None:
-        keys = weakest_cards(self.fp.library, self.fp.store)
+        keys = weakest_cards(self.session.library, self.session.store)
         if not keys:
             self.notify(
                 "No studied cards in the interview's decks yet: drill some first.", timeout=3
             )
             return
-        self._drill(Drill(self.fp.library, self.fp.store, keys=keys))
+        self._drill(Drill(self.session.library, self.session.store, keys=keys))
 
     def action_drill_topic(self) -> None:
         topic = self.highlighted_topic()
         if topic is None:
             return
-        library, store = self.fp.library, self.fp.store
+        library, store = self.session.library, self.session.store
         keys = weakest_cards(library, store, deck_ids=[topic])
         if keys:
             self._drill(Drill(library, store, keys=keys))
         else:
-            self._drill(Drill(library, store, [topic]))
+            self._drill(open_drill(library, store, [topic]))
 
     def _drill(self, drill: Drill) -> None:
         from flashprep.tui.screens.drill import DrillScreen
 
-        self.app.push_screen(DrillScreen(drill))
+        self.app.push_screen(DrillScreen(self.session, drill))
 
     def action_back(self) -> None:
         self.dismiss()

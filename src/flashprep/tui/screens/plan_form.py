@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -12,13 +12,13 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Label, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
-from flashprep.core.profile import Interview
-from flashprep.core.profilemodels import interview_date_problem
+from flashprep.core.storage.profile import Interview
+from flashprep.core.storage.profilemodels import interview_date_problem
 from flashprep.tui.screens import SHARED_CSS
 from flashprep.tui.widgets.plain import PlainStatic, plain_content
 
 if TYPE_CHECKING:
-    from flashprep.tui.app import FlashprepApp
+    from flashprep.tui.session import Session
 
 
 def parse_target(text: str) -> float:
@@ -49,13 +49,10 @@ class PlanFormScreen(ModalScreen[Interview | None]):
         Binding("escape", "cancel", "Cancel", id="cancel_plan"),
     ]
 
-    def __init__(self, interview: Interview | None) -> None:
+    def __init__(self, session: Session, interview: Interview | None) -> None:
         super().__init__()
+        self.session = session
         self.interview = interview
-
-    @property
-    def fp(self) -> FlashprepApp:
-        return cast("FlashprepApp", self.app)
 
     def compose(self) -> ComposeResult:
         current = self.interview
@@ -73,7 +70,10 @@ class PlanFormScreen(ModalScreen[Interview | None]):
             yield Input(str(current.target_recall if current else 0.9), id="plan-target")
             yield Label("Decks (Space marks; none = all decks)")
             yield SelectionList[str](
-                *[Selection(plain_content(d.name), d.id, d.id in chosen) for d in self.fp.library],
+                *[
+                    Selection(plain_content(d.name), d.id, d.id in chosen)
+                    for d in self.session.library
+                ],
                 id="plan-decks",
             )
             yield PlainStatic("", id="plan-form-error")
@@ -90,7 +90,7 @@ class PlanFormScreen(ModalScreen[Interview | None]):
         except ValueError:
             error.update(f"Date: {text!r} is not a date (YYYY-MM-DD)")
             return
-        today = self.fp.store.today()
+        today = self.session.store.today()
         problem = interview_date_problem(day, today)
         if problem is not None:
             error.update(f"Date: {problem}")
@@ -102,7 +102,7 @@ class PlanFormScreen(ModalScreen[Interview | None]):
             error.update(f"Target recall: {reason}")
             return
         chosen = set(self.query_one("#plan-decks", SelectionList).selected)
-        decks = [d for d in self.fp.library.decks if d in chosen]
+        decks = [d for d in self.session.library.decks if d in chosen]
         self.dismiss(Interview(date=day, decks=decks, target_recall=target))
 
     def action_cancel(self) -> None:

@@ -1,93 +1,45 @@
 """The statistics screen: am I keeping up, what do I remember, which topics are weak, what's next.
 
-It only draws what core/stats.py computes; the history is read and the numbers computed in a
+It only draws what core/stats/report.py computes; the history is read and the numbers computed in a
 thread worker, so keys keep working meanwhile.
 """
 
 from __future__ import annotations
 
-from datetime import date
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
-from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Container, Horizontal, Vertical, VerticalScroll
+from textual.containers import Container, Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widget import Widget
 from textual.widgets import Label, Select, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from flashprep.core.history import Cancelled
-from flashprep.core.historycache import HistoryReader
-from flashprep.core.stats import StatsQuery, compute_stats
-from flashprep.core.statsranges import RANGE_LABELS, RANGES
+from flashprep.core.files.tomlerrors import DataFileError
+from flashprep.core.stats.history import Cancelled
+from flashprep.core.stats.historycache import HistoryReader
+from flashprep.core.stats.ranges import RANGE_LABELS, RANGES
+from flashprep.core.stats.report import StatsQuery, compute_stats
 from flashprep.core.text import clean, one_line
-from flashprep.core.tomlerrors import DataFileError
+from flashprep.tui.messages import ShowDecks
 from flashprep.tui.widgets.card import KeyBar
-from flashprep.tui.widgets.charts import BarChart, Heatmap, Series, ShareBar, text_table
 from flashprep.tui.widgets.plain import PlainStatic
+from flashprep.tui.widgets.stats_panels import PANELS, PANELS_CSS, StatsPanel
 
 if TYPE_CHECKING:
-    from flashprep.core.history import History
-    from flashprep.core.scheduler import CardState
-    from flashprep.tui.app import FlashprepApp
+    from flashprep.core.scheduling.scheduler import CardState
+    from flashprep.core.stats.history import History
+    from flashprep.tui.session import Session
 
 ALL_DECKS = "*"
 WIDE = 150
 """From this many columns the panels sit two by two."""
-TAGS_SHOWN = 15
-HISTORY_PANELS = (
-    "today",
-    "calendar",
-    "reviews",
-    "forecast",
-    "retention",
-    "answers",
-    "tags",
-    "hardest",
-)
-"""Panels hidden while there is no history (the friendly empty state shows instead)."""
-
-
-def plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
-
-
-def percent(rate: float | None) -> str:
-    return "—" if rate is None else f"{rate * 100:.0f}%"
-
-
-def duration(seconds: float) -> str:
-    seconds = round(seconds)
-    if seconds < 60:
-        return f"{seconds}s"
-    minutes, seconds = divmod(seconds, 60)
-    if minutes < 60:
-        return f"{minutes}m {seconds:02d}s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}h {minutes:02d}m"
-
-
-def day_label(iso: str) -> str:
-    d = date.fromisoformat(iso)
-    return f"{d.strftime('%b')} {d.day}"
-
-
-def _table_panel(title: str, id: str) -> Vertical:
-    """A panel holding one text table, in Static #stats-<id>."""
-    return _panel(title, Static(id=f"stats-{id}", classes="stats-table"), id=f"panel-{id}")
-
-
-def _panel(title: str, *children: Widget, id: str) -> Vertical:
-    panel = Vertical(*children, id=id, classes="stats-panel")
-    panel.border_title = title
-    return panel
 
 
 class StatsScreen(Screen[None]):
-    DEFAULT_CSS = """
+    DEFAULT_CSS = (
+        """
     #stats-filters {
         height: 1;
         padding: 0 1;
@@ -126,30 +78,9 @@ class StatsScreen(Screen[None]):
         grid-rows: auto;
         grid-gutter: 0 1;
     }
-    .stats-panel {
-        height: auto;
-        border: round $primary-darken-1;
-        border-title-color: $text;
-        border-title-style: bold;
-        padding: 0 1;
-    }
-    #stats-streak, #stats-range-summary, #stats-load {
-        color: $text-muted;
-    }
-    #stats-heatmap {
-        height: 10;
-    }
-    #stats-reviews, #stats-forecast {
-        height: 10;
-    }
-    #stats-hours {
-        height: 8;
-    }
-    .stats-table {
-        text-wrap: nowrap;
-        text-overflow: ellipsis;
-    }
     """
+        + PANELS_CSS
+    )
 
     HELP = """\
 ## Statistics
@@ -176,8 +107,11 @@ all time); arrows, **PgUp**/**PgDn** scroll; **Escape** goes back.
         Binding("q", "app.quit", "Quit", id="quit_stats"),
     ]
 
-    def __init__(self, deck: str | None = None, range_name: str = "month") -> None:
+    def __init__(
+        self, session: Session, deck: str | None = None, range_name: str = "month"
+    ) -> None:
         super().__init__()
+        self.session = session
         self.deck = deck
         self.range_name = range_name if range_name in RANGES else "month"
         self.history: History | None = None
@@ -187,15 +121,11 @@ all time); arrows, **PgUp**/**PgDn** scroll; **Escape** goes back.
         self._inputs: tuple[StatsQuery, dict[str, CardState]] | None = None
         self._busy = False
 
-    @property
-    def fp(self) -> FlashprepApp:
-        return cast("FlashprepApp", self.app)
-
     # layout
 
     def compose(self) -> ComposeResult:
         self.set_class(self.app.size.width >= WIDE, "-wide")  # before mounting: one styling
-        decks = [("All decks", ALL_DECKS)] + [(clean(d.name), d.id) for d in self.fp.library]
+        decks = [("All decks", ALL_DECKS)] + [(clean(d.name), d.id) for d in self.session.library]
         ranges = [(label, name) for name, label in RANGE_LABELS.items()]
         with Horizontal(id="stats-filters"):
             yield Label("Deck", classes="stats-filter-label")
@@ -224,61 +154,8 @@ all time); arrows, **PgUp**/**PgDn** scroll; **Escape** goes back.
             grid = Container(id="stats-grid")
             grid.display = False
             with grid:
-                yield _panel("Today", PlainStatic(id="stats-today"), id="panel-today")
-                yield _panel(
-                    "Calendar",
-                    PlainStatic(id="stats-streak"),
-                    Heatmap(id="stats-heatmap"),
-                    id="panel-calendar",
-                )
-                yield _panel(
-                    "Reviews per day",
-                    BarChart(
-                        [
-                            Series("learn", "primary"),
-                            Series("review", "success"),
-                            Series("relearn", "error"),
-                        ],
-                        id="stats-reviews",
-                    ),
-                    PlainStatic(id="stats-range-summary"),
-                    id="panel-reviews",
-                )
-                yield _panel(
-                    "Due in the next 30 days",
-                    BarChart([Series("due", "accent")], id="stats-forecast"),
-                    PlainStatic(id="stats-load"),
-                    id="panel-forecast",
-                )
-                yield _panel(
-                    "Cards",
-                    ShareBar(
-                        [
-                            Series("new", "secondary"),
-                            Series("learning", "primary"),
-                            Series("young", "success-darken-2"),
-                            Series("mature", "success"),
-                            Series("suspended", "warning"),
-                            Series("buried", "foreground-darken-3"),
-                        ],
-                        id="stats-states",
-                    ),
-                    id="panel-states",
-                )
-                yield _table_panel("True retention", "retention")
-                yield _panel(
-                    "Answers",
-                    Static(id="stats-buttons", classes="stats-table"),
-                    BarChart(
-                        [Series("correct", "success"), Series("again", "error")],
-                        unit="hours",
-                        id="stats-hours",
-                    ),
-                    id="panel-answers",
-                )
-                yield _table_panel("Readiness by deck", "decks")
-                yield _table_panel("Readiness by tag", "tags")
-                yield _table_panel("Hardest cards", "hardest")
+                for panel in PANELS:
+                    yield panel()
         yield KeyBar()  # one widget: Footer mounts and styles one per key
 
     def on_mount(self) -> None:
@@ -294,7 +171,7 @@ all time); arrows, **PgUp**/**PgDn** scroll; **Escape** goes back.
         """Compute the statistics for the current filters in a worker. One worker at a time:
         a filter changed meanwhile is computed when it ends, so a long first read of the
         history is never started over."""
-        store = self.fp.store
+        store = self.session.store
         query = StatsQuery(store.now(), store.rollover, store.tz, self.deck, self.range_name)
         self.query_one("#stats-status", Static).update("computing…")
         self._inputs = (query, dict(store.states))
@@ -307,24 +184,29 @@ all time); arrows, **PgUp**/**PgDn** scroll; **Escape** goes back.
         """(A description is given: by default Textual would repr() 10,000 card states.)"""
         query, states = inputs
         worker = get_current_worker()
-        app = self.fp
+        session = self.session
         reader = None
         try:
             history = self.history
             if history is None:
-                reader = HistoryReader(app.store, lambda: worker.is_cancelled)
+                reader = HistoryReader(session.store, lambda: worker.is_cancelled)
                 history = self.history = reader.load()
             stats = compute_stats(
-                history, states, app.library, app.store.scheduler, query, app.store.user
+                history,
+                states,
+                session.library,
+                session.store.scheduler,
+                query,
+                session.store.user,
             )
         except Cancelled:
             return
         except (DataFileError, OSError) as exc:
             if not worker.is_cancelled:
-                app.call_from_thread(self._failed, str(exc))
+                self.app.call_from_thread(self._failed, str(exc))
             return
         if not worker.is_cancelled:
-            app.call_from_thread(self._computed, stats, inputs)
+            self.app.call_from_thread(self._computed, stats, inputs)
         if reader is not None:
             reader.save()  # after drawing: the cache only makes the next read fast
 
@@ -374,174 +256,16 @@ all time); arrows, **PgUp**/**PgDn** scroll; **Escape** goes back.
                 f"No reviews {where}yet. Drill a few cards (Escape, then Enter on a deck) and "
                 "your progress, streak and retention show up here."
             )
-        for name in HISTORY_PANELS:
-            panel = self.query_one(f"#panel-{name}")
-            if panel.display != has_history:
+        for panel in self.query(StatsPanel):
+            if panel.NEEDS_HISTORY and panel.display != has_history:
                 panel.display = has_history
-        self._show_today(stats)
-        self._show_calendar(stats)
-        self._show_reviews(stats)
-        self._show_forecast(stats)
-        s = stats["states"]
-        self.query_one("#stats-states", ShareBar).update(
-            [s[k] for k in ("new", "learning", "young", "mature", "suspended", "buried")]
-        )
-        self._show_retention(stats)
-        self._show_answers(stats)
-        self._show_readiness(stats)
-        self._show_hardest(stats)
-
-    def _show_today(self, stats: dict[str, Any]) -> None:
-        n = stats["reviews_today"]
-        if not n:
-            text = "Nothing studied today yet."
-        else:
-            r = stats["ratings"]
-            text = (
-                f"{plural(n, 'review')} in {duration(stats['time_today_s'])} "
-                f"({stats['seconds_per_card_today']}s a card) · {stats['new_today']} new · "
-                f"{r['again']} again · {percent(stats['correct_today'])} correct"
-            )
-        text += f"\nDue now {stats['due_now']} · due today {stats['due_today']}"
-        self.query_one("#stats-today", Static).update(text)
-
-    def _show_calendar(self, stats: dict[str, Any]) -> None:
-        days = [(date.fromisoformat(d["date"]), d["reviews"]) for d in stats["heatmap"]]
-        studied = sum(1 for _, n in days if n)
-        self.query_one("#stats-streak", Static).update(
-            f"Streak {plural(stats['streak_days'], 'day')} · "
-            f"longest {plural(stats['longest_streak_days'], 'day')} · "
-            f"studied {studied} of the last {len(days)} days"
-        )
-        self.query_one("#stats-heatmap", Heatmap).update(days)
-
-    def _show_reviews(self, stats: dict[str, Any]) -> None:
-        rows = stats["reviews_by_day"]
-        self.query_one("#stats-reviews", BarChart).update(
-            [day_label(r["date"]) for r in rows],
-            [[r["learn"], r["review"], r["relearn"]] for r in rows],
-        )
-        summary = stats["range_summary"]
-        days = summary["days"]
-        self.query_one("#stats-range-summary", Static).update(
-            f"{RANGE_LABELS[stats['range']].capitalize()}: studied {summary['days_studied']} of "
-            f"{days} days · {plural(summary['reviews'], 'review')} · "
-            f"{duration(summary['time_s'])} · {summary['reviews_per_day']} a day"
-        )
-
-    def _show_forecast(self, stats: dict[str, Any]) -> None:
-        rows = stats["forecast"]
-        self.query_one("#stats-forecast", BarChart).update(
-            [day_label(r["date"]) for r in rows], [[r["due"]] for r in rows]
-        )
-        week = sum(r["due"] for r in rows[:7])
-        tomorrow = rows[1]["due"] if len(rows) > 1 else 0
-        self.query_one("#stats-load", Static).update(
-            f"Today {rows[0]['due'] if rows else 0} (with overdue) · tomorrow {tomorrow} · "
-            f"next 7 days {week} · daily load ≈ {stats['daily_load']:g} reviews a day"
-        )
-
-    def _show_retention(self, stats: dict[str, Any]) -> None:
-        names = {
-            "today": "Today",
-            "yesterday": "Yesterday",
-            "week": "Last 7 days",
-            "month": "Last 30 days",
-            "year": "Last 365 days",
-            "all_time": "All time",
-        }
-
-        def cell(c: dict[str, Any]) -> str:
-            total = c["passed"] + c["failed"]
-            return f"{percent(c['rate'])} ({c['passed']}/{total})" if total else "—"
-
-        rows = []
-        for key, label in names.items():
-            row = stats["retention"][key]
-            rows.append([label, cell(row["young"]), cell(row["mature"]), cell(row["all"])])
-        self.query_one("#stats-retention", Static).update(
-            text_table(["", "Young", "Mature", "All"], rows)
-        )
-
-    def _show_answers(self, stats: dict[str, Any]) -> None:
-        rows = []
-        for group, label in (("learn", "Learning"), ("young", "Young"), ("mature", "Mature")):
-            b = stats["buttons"][group]
-            total = sum(b.values())
-            correct = (total - b["again"]) / total if total else None
-            rows.append(
-                [label, *(str(b[k]) for k in ("again", "hard", "good", "easy")), percent(correct)]
-            )
-        table = text_table(["", "Again", "Hard", "Good", "Easy", "Correct"], rows)
-        answer = stats["answer_seconds"]
-        if answer is not None:
-            table.append(f"\nAverage answer time {answer}s. Reviews by hour of the day:")
-        self.query_one("#stats-buttons", Static).update(table)
-        hours = stats["hours"]
-        again = [round(h["reviews"] * (1 - (h["correct"] or 0))) for h in hours]
-        self.query_one("#stats-hours", BarChart).update(
-            [f"{h['hour']}h" for h in hours],
-            [[h["reviews"] - a, a] for h, a in zip(hours, again, strict=True)],
-        )
-
-    def _show_readiness(self, stats: dict[str, Any]) -> None:
-        header = ["Cards", "Studied", "Due", "Retention", "Recall", "Ready"]
-
-        def rows_of(rows: list[dict[str, Any]], key: str) -> list[list[str]]:
-            return [
-                [
-                    clean(row[key]),  # deck names and tags are user data
-                    str(row["cards"]),
-                    str(row["studied"]),
-                    str(row["due"]),
-                    percent(row["retention"]),
-                    percent(row["recall"]),
-                    percent(row["ready"]),
-                ]
-                for row in rows
-            ]
-
-        self.query_one("#stats-decks", Static).update(
-            text_table(["Deck", *header], rows_of(stats["by_deck"], "name"))
-        )
-        started = [r for r in stats["by_tag"] if r["studied"]]
-        tags = sorted(started, key=lambda r: (r["ready"] or 0, r["tag"]))
-        table = text_table(["Tag (weakest first)", *header], rows_of(tags[:TAGS_SHOWN], "tag"))
-        more = [f"{len(tags) - TAGS_SHOWN} more"] if len(tags) > TAGS_SHOWN else []
-        if len(started) < len(stats["by_tag"]):
-            more.append(f"{len(stats['by_tag']) - len(started)} not started")
-        if more:
-            table.append(f"\nTags: {', '.join(more)} (all in flashprep stats --json)")
-        self.query_one("#stats-tags", Static).update(table)
-
-    def _show_hardest(self, stats: dict[str, Any]) -> None:
-        rows = stats["hardest"]
-        if not rows:
-            self.query_one("#stats-hardest", Static).update(
-                Text("No card gives you trouble yet: none failed, none fading.")
-            )
-            return
-        table = text_table(
-            ["Lapses", "Again", "Recall", "Deck", "Card"],
-            [
-                [
-                    str(row["lapses"]),
-                    str(row["agains"]),
-                    percent(row["recall"]),
-                    row["deck"],
-                    " ".join(row["front"].split())[:200],
-                ]
-                for row in rows
-            ],
-            left=(3, 4),
-        )
-        self.query_one("#stats-hardest", Static).update(table)
+            panel.update(stats)
 
     # keys
 
     def action_back(self) -> None:
         self.workers.cancel_node(self)
-        self.fp.show_decks()  # where it was opened from, or home
+        self.post_message(ShowDecks())  # where it was opened from, or home
 
     def action_pick_deck(self) -> None:
         select = self.query_one("#stats-deck", Select)

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -12,67 +11,18 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from flashprep.core.stories import Story, StoryBank, behavioral_questions, new_story_id
+from flashprep.core.files.tomlerrors import DataFileError
+from flashprep.core.interview.stories import Story, StoryBank
 from flashprep.core.text import clean, one_line
-from flashprep.core.tomlerrors import DataFileError
 from flashprep.tui.editor import external_editor
 from flashprep.tui.screens import SHARED_CSS
 from flashprep.tui.screens.confirm import ConfirmScreen
-from flashprep.tui.screens.story_form import StoryFormScreen
+from flashprep.tui.screens.story_form import open_story_form
 from flashprep.tui.widgets.plain import PlainStatic
 from flashprep.tui.widgets.story_panel import story_text
 
 if TYPE_CHECKING:
-    from flashprep.tui.app import FlashprepApp
-
-
-def question_rows(app: FlashprepApp) -> list[tuple[str, str]]:
-    """Every behavioral question: (card key, its text)."""
-    rows = []
-    for key in behavioral_questions(app.library):
-        card = app.library.card(key)
-        if card is not None:
-            rows.append((key, card.front))
-    return rows
-
-
-def open_story_form(
-    app: FlashprepApp,
-    story: Story | None,
-    on_saved: Callable[[Story], None] | None = None,
-    link: str | None = None,
-    use_editor: bool = False,
-) -> None:
-    """Open the form on a story (a new one when None); save what it returns."""
-    files = app.stories
-    if story is None:
-        story = Story.model_construct(id="new", title="", questions=[link] if link else [])
-        title = "New story"
-    else:
-        title = f"Story {story.id}"
-    is_new = title == "New story"
-
-    def saved(result: Story | None) -> None:
-        if result is None:
-            return
-        try:
-            bank = files.load()
-            if is_new:
-                result = result.model_copy(
-                    update={"id": new_story_id(result.title, [s.id for s in bank.stories])}
-                )
-            files.save(bank.put(result))
-        except (OSError, DataFileError) as exc:
-            app.notify(one_line(f"Story not saved: {exc}"), severity="error", markup=False)
-            return
-        app.notify("Story saved.", timeout=2)
-        if on_saved is not None:
-            on_saved(result)
-
-    form = StoryFormScreen(
-        story, question_rows(app), title, app.store.folder / "cache", open_editor=use_editor
-    )
-    app.push_screen(form, saved)
+    from flashprep.tui.session import Session
 
 
 class StoriesScreen(Screen[None]):
@@ -113,9 +63,9 @@ links a story there).
         Binding("escape", "back", "Back", id="back_stories"),
     ]
 
-    @property
-    def fp(self) -> FlashprepApp:
-        return cast("FlashprepApp", self.app)
+    def __init__(self, session: Session) -> None:
+        super().__init__()
+        self.session = session
 
     def compose(self) -> ComposeResult:
         with Vertical(id="stories"):
@@ -137,7 +87,7 @@ links a story there).
 
     def bank(self) -> StoryBank:
         try:
-            return self.fp.stories.load()
+            return self.session.stories.load()
         except DataFileError as exc:
             self.notify(
                 one_line(str(exc)), title="Stories not read", severity="error", markup=False
@@ -187,18 +137,18 @@ links a story there).
         self.refresh_list(select=story.id)
 
     def action_new(self) -> None:
-        open_story_form(self.fp, None, self._saved)
+        open_story_form(self, self.session, None, self._saved)
 
     def action_edit(self) -> None:
         story = self.highlighted()
         if story is not None:
-            open_story_form(self.fp, story, self._saved)
+            open_story_form(self, self.session, story, self._saved)
 
     def action_edit_external(self) -> None:
         story = self.highlighted()
         if story is not None:
             use_editor = external_editor() is not None
-            open_story_form(self.fp, story, self._saved, use_editor=use_editor)
+            open_story_form(self, self.session, story, self._saved, use_editor=use_editor)
 
     def action_delete(self) -> None:
         story = self.highlighted()
@@ -208,7 +158,7 @@ links a story there).
         def answered(yes: bool | None) -> None:
             if not yes:
                 return
-            files = self.fp.stories
+            files = self.session.stories
             try:
                 files.save(files.load().remove(story.id))
             except (OSError, DataFileError) as exc:
@@ -223,7 +173,7 @@ links a story there).
     def action_coverage(self) -> None:
         from flashprep.tui.screens.coverage import CoverageScreen
 
-        self.app.push_screen(CoverageScreen())
+        self.app.push_screen(CoverageScreen(self.session))
 
     def action_back(self) -> None:
         self.dismiss()

@@ -4,8 +4,9 @@ behavioral questions the story answers; or the whole story as TOML in $EDITOR.""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import tomli_w
 from pydantic import ValidationError
@@ -17,13 +18,23 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, SelectionList, Static, TextArea
 from textual.widgets.selection_list import Selection
 
-from flashprep.core.stories import STAR_FIELDS, Story, story_from_toml
-from flashprep.core.text import clean
-from flashprep.core.tomlerrors import DataFileError
+from flashprep.core.files.tomlerrors import DataFileError
+from flashprep.core.interview.stories import (
+    STAR_FIELDS,
+    Story,
+    behavioral_questions,
+    new_story_id,
+    story_from_toml,
+)
+from flashprep.core.text import clean, one_line
 from flashprep.tui.editor import edit_in_editor, external_editor
 from flashprep.tui.screens import SHARED_CSS
 from flashprep.tui.screens.confirm import ConfirmScreen
 from flashprep.tui.widgets.plain import PlainStatic
+
+if TYPE_CHECKING:
+    from flashprep.core.decks.library import DeckLibrary
+    from flashprep.tui.session import Session
 
 PROMPTS = {
     "situation": "Situation: where and when; the context in two or three sentences",
@@ -213,3 +224,57 @@ take Enter; **Tab** moves to the next field.
                 self.dismiss(None)
 
         self.app.push_screen(ConfirmScreen("Discard the changes to this story?"), answered)
+
+
+def question_rows(library: DeckLibrary) -> list[tuple[str, str]]:
+    """Every behavioral question: (card key, its text)."""
+    rows = []
+    for key in behavioral_questions(library):
+        card = library.card(key)
+        if card is not None:
+            rows.append((key, card.front))
+    return rows
+
+
+def open_story_form(
+    screen: Screen[Any],
+    session: Session,
+    story: Story | None,
+    on_saved: Callable[[Story], None] | None = None,
+    link: str | None = None,
+    use_editor: bool = False,
+) -> None:
+    """Open the form on a story (a new one when None); save what it returns."""
+    files = session.stories
+    is_new = story is None
+    if story is None:
+        story = Story.model_construct(id="new", title="", questions=[link] if link else [])
+        title = "New story"
+    else:
+        title = f"Story {story.id}"
+
+    def saved(result: Story | None) -> None:
+        if result is None:
+            return
+        try:
+            bank = files.load()
+            if is_new:
+                result = result.model_copy(
+                    update={"id": new_story_id(result.title, [s.id for s in bank.stories])}
+                )
+            files.save(bank.put(result))
+        except (OSError, DataFileError) as exc:
+            screen.notify(one_line(f"Story not saved: {exc}"), severity="error", markup=False)
+            return
+        screen.notify("Story saved.", timeout=2)
+        if on_saved is not None:
+            on_saved(result)
+
+    form = StoryFormScreen(
+        story,
+        question_rows(session.library),
+        title,
+        session.store.paths.cache,
+        open_editor=use_editor,
+    )
+    screen.app.push_screen(form, saved)

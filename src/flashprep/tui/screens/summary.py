@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -10,8 +10,9 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer
 
-from flashprep.core.clock import format_interval
-from flashprep.core.drill import Summary
+from flashprep.core.study.drill import Summary
+from flashprep.format import interval
+from flashprep.tui.messages import ShowDecks, ShowStats
 from flashprep.tui.widgets.plain import PlainStatic
 
 
@@ -27,7 +28,7 @@ def summary_text(summary: Summary, now: datetime) -> str:
     if summary.learning_later:
         lines.append(f"Still learning   {summary.learning_later} (back later today)")
     if summary.next_due is not None:
-        lines.append(f"Next card due    in {format_interval(summary.next_due - now)}")
+        lines.append(f"Next card due    in {interval(summary.next_due - now)}")
     lines.append(f"Due by tomorrow  {summary.due_tomorrow}")
     if summary.held_back:
         lines += [
@@ -65,29 +66,19 @@ What you just did, and when cards come back. **Enter** or **Escape** returns to 
         Binding("q", "app.quit", "Quit", id="quit_summary"),
     ]
 
-    def __init__(self, summary: Summary) -> None:
+    def __init__(self, summary: Summary, now: datetime) -> None:
         super().__init__()
         self.summary = summary
+        self.now = now
+        """When the drill ended: "next card due in ..." counts from here."""
 
     def compose(self) -> ComposeResult:
-        from flashprep.tui.app import FlashprepApp
-
-        app = self.app
-        now = app.store.now() if isinstance(app, FlashprepApp) else datetime.now(UTC)
         with Vertical(id="summary"):
-            yield PlainStatic(summary_text(self.summary, now), id="summary-text")
+            yield PlainStatic(summary_text(self.summary, self.now), id="summary-text")
         yield Footer()
 
     def action_back(self) -> None:
-        from flashprep.tui.app import FlashprepApp
-
-        if isinstance(self.app, FlashprepApp):
-            self.app.show_decks()
-        else:
-            self.dismiss()
+        self.post_message(ShowDecks())
 
     def action_stats(self) -> None:
-        from flashprep.tui.app import FlashprepApp
-
-        if isinstance(self.app, FlashprepApp):
-            self.app.show_stats()
+        self.post_message(ShowStats())

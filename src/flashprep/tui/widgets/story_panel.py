@@ -10,7 +10,7 @@ from textual.widgets import Static
 from flashprep.core.text import clean
 
 if TYPE_CHECKING:  # the story models need pydantic, which the drill's first card does not
-    from flashprep.core.stories import Story
+    from flashprep.core.interview.stories import Story
 
 LABELS = {"situation": "S", "task": "T", "action": "A", "result": "R"}
 

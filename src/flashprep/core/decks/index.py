@@ -1,0 +1,257 @@
+"""What start-up needs from a deck file, without parsing it: a derived, disposable cache.
+
+Parsing and validating 10,000 cards of TOML takes seconds, and importing pydantic alone costs about
+half of a bare Textual app's start. So each deck file gets a cache file, written from the validated
+deck: one JSON header line (the deck's metadata, its card ids, where each card's line starts), then
+one JSON line per card. Start-up reads the header; a card's line is decoded when the card is shown.
+
+The cache is keyed by this format, the card fields, and the size and modification time (ns) of the
+deck file and of its overrides file. When any of them differs, or the cache cannot be read, the
+deck is loaded from its TOML (the truth) and the cache written again; deleting it is always safe.
+Nothing here imports pydantic: the validated models live in core.deck.
+"""
+
+from __future__ import annotations
+
+import json
+import mmap
+import operator
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any, NamedTuple, Protocol
+
+from flashprep.core.files.fileio import atomic_write
+from flashprep.core.text import clean, one_line
+
+
+class _CardData(Protocol):
+    """A card as the index encodes it: core.decks.deck.Card, or a plain CardRecord."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def tags(self) -> list[str]: ...
+
+
+class _DeckData(Protocol):
+    """A deck as the index encodes it: the validated Deck, or a plain DeckRecord (which are
+    not imported here: both build on this module)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def category(self) -> str: ...
+    @property
+    def description(self) -> str: ...
+    @property
+    def cards(self) -> Sequence[Any]: ...
+
+
+INDEX_FORMAT = 2
+CARD_FIELDS = ("id", "front", "back", "tags", "hint", "level", "target_seconds", "origin")
+"""The fields of core.deck.Card, in the order a card's line holds them (a test keeps them equal)."""
+
+Buffer = bytes | mmap.mmap
+Stamp = list[int] | None
+"""[size, mtime_ns] of a file, or None when it does not exist (see fileio.file_stamp)."""
+
+
+class CardRecord(NamedTuple):
+    """One card as plain data, as the drill shows it; decoded from the cache, not re-validated."""
+
+    id: str
+    front: str
+    back: str
+    tags: list[str]
+    hint: str | None
+    level: str | None
+    target_seconds: int | None
+    origin: str | None
+
+
+class _HasTags(Protocol):
+    @property
+    def tags(self) -> list[str]: ...
+
+
+@dataclass(frozen=True, eq=False)
+class DeckIndex:
+    """A deck's metadata and card ids, and where each card's line is in `data`."""
+
+    id: str
+    name: str
+    category: str
+    description: str
+    card_ids: tuple[str, ...]
+    edited: frozenset[str]
+    data: Buffer = field(repr=False)
+    """The cache file's bytes (a memory map of it: pages are read only when a card is shown)."""
+    starts: tuple[int, ...] = field(repr=False)
+    """Offset in `data` of each card's line; the line ends at the next card's start."""
+    tags: dict[str, list[int]] = field(default_factory=dict, repr=False)
+    """Each tag and the places of its cards in the deck (for statistics by tag, without
+    decoding every card)."""
+
+    @cached_property
+    def positions(self) -> dict[str, int]:
+        """Card id -> its place in the deck (built on first use)."""
+        return {c: i for i, c in enumerate(self.card_ids)}
+
+    def record(self, index: int) -> CardRecord:
+        """Decode one card's line; ValueError or TypeError if it is damaged."""
+        end = self.starts[index + 1] if index + 1 < len(self.starts) else len(self.data)
+        return CardRecord(*json.loads(self.data[self.starts[index] : end]))
+
+    def records(self) -> list[CardRecord]:
+        """Every card, decoded in one go (one JSON array of the lines, not a parse per card);
+        ValueError or TypeError if the file is damaged."""
+        if not self.starts:
+            return []
+        lines = self.data[self.starts[0] :].rstrip(b"\n")
+        rows = json.loads(b"[" + lines.replace(b"\n", b",") + b"]")
+        if len(rows) != len(self.card_ids):
+            raise ValueError("wrong number of cards")
+        return [CardRecord(*row) for row in rows]
+
+
+def cache_key(deck: Stamp, overrides: Stamp) -> list[Any]:
+    """What a cache file must have been written for to be used."""
+    return [INDEX_FORMAT, list(CARD_FIELDS), deck, overrides]
+
+
+def encode(deck: _DeckData, edited: frozenset[str], deck_stamp: Stamp, overrides: Stamp) -> bytes:
+    """The cache file for a validated deck (with its overrides applied)."""
+    lines = _card_lines(deck.cards)
+    starts: list[int] = []
+    offset = 0
+    for line in lines:
+        starts.append(offset)
+        offset += (len(line) if line.isascii() else len(line.encode())) + 1  # bytes, and "\n"
+    header = {
+        "key": cache_key(deck_stamp, overrides),
+        "id": deck.id,
+        "name": deck.name,
+        "category": deck.category,
+        "description": deck.description,
+        "cards": [c.id for c in deck.cards],
+        "edited": sorted(edited),
+        "starts": starts,
+        "tags": tag_positions(deck.cards),
+    }
+    body = "\n".join([*lines, ""])  # each line ends with "\n"
+    return f"{json.dumps(header, separators=(',', ':'))}\n{body}".encode()
+
+
+def tag_positions(cards: Iterable[_HasTags]) -> dict[str, list[int]]:
+    """Each tag, in order of first use, with the places of the cards that carry it."""
+    out: dict[str, list[int]] = {}
+    for index, card in enumerate(cards):
+        for tag in dict.fromkeys(card.tags):
+            out.setdefault(tag, []).append(index)
+    return out
+
+
+def valid_tag_positions(tags: Any, cards: int) -> bool:
+    """Whether `tags` (read from a cache file) maps tags to places of a deck of `cards` cards."""
+    return isinstance(tags, dict) and all(
+        isinstance(places, list) and all(type(p) is int and 0 <= p < cards for p in places)
+        for places in tags.values()
+    )
+
+
+_LINE_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+"""What `json.dumps(row, ensure_ascii=False, separators=...)` uses, made once (not per card)."""
+
+
+_CARD_VALUES = operator.attrgetter(*CARD_FIELDS)
+_CARD_BOUNDARY = re.compile(r'\],\["(?=[A-Za-z0-9])')
+"""Where one card's array ends and the next begins in a JSON array of cards (a card id starts
+with a letter or a digit)."""
+
+
+def _card_lines(cards: Sequence[Any]) -> list[str]:
+    """Each card's line (its fields as a JSON array), without its line end.
+
+    The cards are encoded in one call, as one array of arrays, and cut at each boundary: each
+    call costs more than the encoding of a card. Every boundary between two cards is found; a
+    cut inside a card would give more lines than cards, and then each card is encoded alone
+    (none can: a quote inside a string is escaped, and a card's one nested array follows one).
+    """
+    rows = [_CARD_VALUES(card) for card in cards]
+    if not rows:
+        return []
+    body = _LINE_ENCODER.encode(rows)[1:-1]
+    lines: list[str] = []
+    start = 0
+    for boundary in _CARD_BOUNDARY.finditer(body):
+        lines.append(body[start : boundary.start() + 1])
+        start = boundary.start() + 2
+    lines.append(body[start:])
+    if len(lines) != len(rows):
+        return [_LINE_ENCODER.encode(row) for row in rows]
+    return lines
+
+
+def decode(data: Buffer) -> tuple[list[Any], DeckIndex] | None:
+    """The key and the index held in a cache file; None if it is not one this version wrote."""
+    newline = data.find(b"\n")
+    if newline < 0:
+        return None
+    try:
+        head = json.loads(data[:newline])
+        ids = tuple(head["cards"])
+        starts = tuple(newline + 1 + s for s in head["starts"])
+        meta = (head["id"], head["name"], head["category"], head["description"])
+        if not all(isinstance(m, str) for m in meta) or len(ids) != len(starts):
+            return None
+        # a deck's name and description come from any imported file: cleaned once, here, where
+        # every deck enters at start-up (its cards are cleaned where they are shown)
+        meta = (meta[0], one_line(meta[1]), meta[2], clean(meta[3]))
+        if starts and (starts[0] != newline + 1 or starts[-1] >= len(data)):
+            return None
+        tags = head["tags"]  # checked where used (LoadedDeck.tagged): start-up needs none
+        if not isinstance(tags, dict):
+            return None
+        index = DeckIndex(*meta, ids, frozenset(head["edited"]), data, starts, tags)
+        return head["key"], index
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def read(cache: Path, deck_stamp: Stamp, overrides_of: Callable[[str], Stamp]) -> DeckIndex | None:
+    """The cached index if it matches the deck file (and the overrides of its deck id) exactly.
+
+    The file is memory-mapped, not read: a replaced cache file leaves this map intact.
+    """
+    try:
+        with cache.open("rb") as handle:
+            data: Buffer = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+    except (OSError, ValueError):  # missing, unreadable, or empty
+        return None
+    decoded = decode(data)
+    if decoded is None:
+        return None
+    key, index = decoded
+    if key != cache_key(deck_stamp, overrides_of(index.id)):
+        return None
+    return index
+
+
+def write(cache: Path, data: bytes) -> None:
+    """Replace the cache file atomically (a reader sees the old file or the new one)."""
+    atomic_write(cache, data, private=False, durable=False)  # checked when read
+
+
+def card_record(card: _CardData) -> CardRecord:
+    """A validated card as plain data."""
+    return CardRecord(*_CARD_VALUES(card))
+
+
+def as_card_data(record: CardRecord) -> dict[str, Any]:
+    """The record as the dict core.deck.Card validates (None fields left out, as in a file)."""
+    return {k: v for k, v in record._asdict().items() if v is not None}

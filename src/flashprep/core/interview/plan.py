@@ -1,0 +1,445 @@
+"""Preparing for an interview date: recall predicted for the day, cards brought forward, new-card
+pacing, readiness per topic, and the weakest cards.
+
+The FSRS schedule itself is never changed. Until the date the plan only adds to a drill: cards
+whose predicted recall on the date is below the target while normal scheduling would not show them
+before it, and enough new cards a day that all are introduced in time. From the date on the plan
+does nothing and normal scheduling goes on.
+
+Predictions use the scheduler's retrievability at noon (local time) on the date, and assume the
+user answers Good; a Good review planned for a future day is taken at the start of that day, the
+least favourable moment, so a plan that is met in practice meets the target.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from typing import TYPE_CHECKING, Any
+
+from flashprep.core.clock import day_start, study_day
+from flashprep.core.decks.library import DeckLibrary
+from flashprep.core.keys import deck_of
+from flashprep.core.scheduling.scheduler import CardState, Rating, Scheduler
+from flashprep.core.storage.usersettings import InterviewPlan
+from flashprep.core.storage.userstore import UserStore
+from flashprep.core.study.drill import Drill, is_available
+
+if TYPE_CHECKING:
+    from flashprep.core.storage.profile import Interview  # validated; start-up reads plain values
+
+    AnyInterview = Interview | InterviewPlan
+
+MAX_RESERVE_DAYS = 3
+"""New cards are all introduced at least this many days before the date (fewer when it is near)."""
+MAX_GRADES = 200
+"""A bound on the grades one card's simulation may take (it needs far fewer)."""
+WEAKEST = 20
+"""How many cards a "weakest cards" drill holds."""
+
+
+@functools.lru_cache(maxsize=512)
+def _day_start(day: date, rollover: int, tz: tzinfo | None) -> datetime:
+    return day_start(day, rollover, tz)
+
+
+def interview_instant(day: date, tz: tzinfo | None) -> datetime:
+    """The moment recall is predicted for: noon, local time, on the interview date."""
+    naive = datetime.combine(day, time(12))
+    local = naive.replace(tzinfo=tz) if tz is not None else naive.astimezone()
+    return local.astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class Goal:
+    """What a plan aims at: predicted recall of at least `target` at `at`, on study day `day`."""
+
+    day: date
+    at: datetime
+    target: float
+    scheduler: Scheduler
+    rollover: int = 4
+    tz: tzinfo | None = None
+
+    @classmethod
+    def of(cls, store: UserStore, interview: AnyInterview | None = None) -> Goal | None:
+        """The goal of the user's interview (or of `interview`); None when there is none."""
+        interview = interview or store.settings.interview
+        if interview is None:
+            return None
+        return cls(
+            interview.date,
+            interview_instant(interview.date, store.tz),
+            interview.target_recall,
+            store.scheduler,
+            store.rollover,
+            store.tz,
+        )
+
+    def recall(self, state: CardState) -> float:
+        """Predicted recall on the date if the card is not reviewed again before it."""
+        return self.scheduler.retrievability(state, self.at)
+
+    def day_of(self, instant: datetime) -> date:
+        return study_day(instant, self.rollover, self.tz)
+
+    def starts(self, day: date) -> datetime:
+        """The instant a study day begins (cached: plans ask for the same few days)."""
+        return _day_start(day, self.rollover, self.tz)
+
+    def before_date(self, instant: datetime) -> bool:
+        """Whether an instant falls on a study day before the interview date."""
+        return instant < self.starts(self.day)
+
+    def review_time(self, day: date, now: datetime) -> datetime:
+        """When a review planned for `day` is assumed to happen: its start, or now if later."""
+        return max(now, self.starts(day))
+
+
+def review_good(
+    scheduler: Scheduler, key: str, state: CardState, at: datetime
+) -> tuple[CardState, int, datetime]:
+    """A Good review at `at`, then Good at each learning step as the drill shows them.
+
+    Returns the state, the number of grades and when the last one was given.
+    """
+    state = scheduler.review(key, state, Rating.GOOD, at)
+    grades = 1
+    while state.state in ("learning", "relearning") and state.due is not None:
+        if grades >= MAX_GRADES:
+            break
+        at = max(at, state.due)
+        state = scheduler.review(key, state, Rating.GOOD, at)
+        grades += 1
+    return state, grades, at
+
+
+def _sufficient(goal: Goal, key: str, state: CardState, at: datetime) -> bool:
+    after, _, _ = review_good(goal.scheduler, key, state, at)
+    return goal.recall(after) >= goal.target
+
+
+def _forward_window(
+    goal: Goal, state: CardState, now: datetime, today: date | None = None
+) -> tuple[date, date] | None:
+    """The days on which the plan may bring a card forward, or None when it needs no review.
+
+    A card needs none when it is new or still learning, due before the date anyway, or its recall
+    on the date is already high enough; one reviewed today waits until tomorrow.
+    """
+    today = today or goal.day_of(now)
+    last = goal.day - timedelta(days=1)
+    if state.state != "review" or state.due is None or today > last:
+        return None
+    if goal.before_date(state.due) or goal.recall(state) >= goal.target:
+        return None
+    first = today
+    if state.last_review is not None and state.last_review >= goal.starts(today):
+        first = today + timedelta(days=1)
+    return (first, last) if first <= last else None
+
+
+def bring_forward_day(goal: Goal, key: str, state: CardState, now: datetime) -> date | None:
+    """The day the plan shows a card that normal scheduling would show only on or after the date.
+
+    That is the earliest day on which a Good review keeps the card's recall on the date at the
+    target (the day before the date when no day does); None when the card needs no such review.
+    """
+    window = _forward_window(goal, state, now)
+    if window is None:
+        return None
+    first, last = window
+    if _sufficient(goal, key, state, goal.review_time(first, now)):
+        return first
+    if not _sufficient(goal, key, state, goal.review_time(last, now)):
+        return last
+    lo, hi = first.toordinal() + 1, last.toordinal()
+    while lo < hi:  # a later review only helps, so the earliest sufficient day is a bisection
+        mid = (lo + hi) // 2
+        if _sufficient(goal, key, state, goal.review_time(date.fromordinal(mid), now)):
+            hi = mid
+        else:
+            lo = mid + 1
+    return date.fromordinal(lo)
+
+
+def due_by_plan(
+    goal: Goal, key: str, state: CardState, now: datetime, today: date | None = None
+) -> bool:
+    """Whether the plan brings the card forward today (`bring_forward_day` is today, cheaply)."""
+    today = today or goal.day_of(now)
+    window = _forward_window(goal, state, now, today)
+    if window is None or window[0] != today:
+        return False
+    first, last = window
+    return first == last or _sufficient(goal, key, state, goal.review_time(first, now))
+
+
+def intro_days(today: date, day: date) -> int:
+    """Days left to introduce new cards: until the date, keeping a few days in reserve."""
+    days_left = (day - today).days
+    if days_left <= 0:
+        return 0
+    return days_left - min(MAX_RESERVE_DAYS, (days_left + 1) // 3)
+
+
+def new_pace(new_left: int, today: date, day: date) -> int:
+    """New cards a day so that `new_left` cards are all introduced in time."""
+    days = intro_days(today, day)
+    if not days or not new_left:
+        return 0
+    return math.ceil(new_left / days)
+
+
+def simulate(
+    goal: Goal, key: str, state: CardState, now: datetime, intro: date | None = None
+) -> tuple[int, CardState]:
+    """Follow the plan for one card until the date, answering Good: the grades given, and the
+    state on the date. A new card is introduced on `intro` (not at all when None)."""
+    at = now
+    grades = 0
+    if state.is_new:
+        if intro is None:
+            return 0, state
+        state, grades, at = review_good(goal.scheduler, key, state, goal.review_time(intro, now))
+    while grades < MAX_GRADES and goal.before_date(at) and state.due is not None:
+        if state.state != "review" or goal.before_date(state.due):
+            when = max(at, state.due)
+            if not goal.before_date(when):
+                break
+        else:
+            forward = bring_forward_day(goal, key, state, at)
+            if forward is None:
+                break
+            when = goal.review_time(forward, at)
+        state, n, at = review_good(goal.scheduler, key, state, when)
+        grades += n
+    return grades, state
+
+
+# --- the plan for one user ----------------------------------------------------------------------
+
+
+def interview_keys(library: DeckLibrary, interview: AnyInterview | None) -> list[str]:
+    """The cards an interview is about: its decks that exist (all decks when it names none)."""
+    if interview is None or not interview.decks:
+        return library.card_keys()
+    return library.card_keys(d for d in interview.decks if d in library.decks)
+
+
+def _active_keys(store: UserStore, keys: Iterable[str], now: datetime) -> list[str]:
+    """Cards that can be drilled today (not suspended, not buried)."""
+    today_ord = store.today(now).toordinal()
+    out = []
+    for key in keys:
+        state = store.states.get(key)
+        if state is None or is_available(state, today_ord):
+            out.append(key)
+    return out
+
+
+@dataclass(frozen=True)
+class TodayPlan:
+    """What the interview plan adds to today's drills."""
+
+    interview: date
+    days_left: int
+    target: float
+    keys: frozenset[str]
+    """The interview's cards."""
+    bring_forward: tuple[str, ...]
+    """Cards to review today although not due, lowest recall on the date first."""
+    new_left: int
+    """Interview cards not introduced yet."""
+    new_per_day: int
+    """Suggested new cards a day (today's included) so that all are introduced in time."""
+
+
+def today_plan(
+    library: DeckLibrary, store: UserStore, now: datetime | None = None
+) -> TodayPlan | None:
+    """Today's part of the plan; None without an interview date or once the date has come."""
+    interview = store.settings.interview
+    goal = Goal.of(store)
+    if interview is None or goal is None:
+        return None
+    now = now or store.now()
+    today = store.today(now)
+    if today >= goal.day:
+        return None
+    keys = interview_keys(library, interview)
+    forward: list[tuple[float, str]] = []
+    new_left = 0
+    for key in _active_keys(store, keys, now):
+        state = store.states.get(key)
+        if state is None or state.is_new:
+            new_left += 1
+        elif due_by_plan(goal, key, state, now, today):
+            forward.append((goal.recall(state), key))
+    forward.sort()
+    # today's new cards count toward today's pace, so the pace holds steady through the day
+    pace = new_pace(new_left + store.counts_today().new, today, goal.day) if new_left else 0
+    return TodayPlan(
+        interview=goal.day,
+        days_left=(goal.day - today).days,
+        target=goal.target,
+        keys=frozenset(keys),
+        bring_forward=tuple(k for _, k in forward),
+        new_left=new_left,
+        new_per_day=pace,
+    )
+
+
+def open_drill(library: DeckLibrary, store: UserStore, deck_ids: list[str] | None = None) -> Drill:
+    """A drill of some decks, with today's interview plan when the user has an interview date."""
+    plan = today_plan(library, store) if store.settings.interview is not None else None
+    return Drill(library, store, deck_ids, plan=plan)
+
+
+@dataclass(frozen=True)
+class TopicReadiness:
+    """How ready one topic (a deck) is: mean predicted recall now and on the date."""
+
+    topic: str
+    name: str
+    cards: int
+    new: int
+    recall_now: float
+    recall_on_date: float | None
+    below_target: int | None
+    """Cards whose predicted recall on the date is below the target, as things stand."""
+    reviews_needed: int | None
+    """Grades still needed before the date if the plan is followed (answering Good)."""
+
+    def to_json(self) -> dict[str, Any]:
+        """The `readiness` rows of `flashprep stats --json` and `flashprep plan --json`."""
+
+        def rounded(value: float | None) -> float | None:
+            return None if value is None else round(value, 3)
+
+        return {
+            "topic": self.topic,
+            "name": self.name,
+            "cards": self.cards,
+            "new": self.new,
+            "recall_now": rounded(self.recall_now),
+            "recall_on_date": rounded(self.recall_on_date),
+            "below_target": self.below_target,
+            "reviews_needed": self.reviews_needed,
+        }
+
+
+def readiness(
+    library: DeckLibrary,
+    store: UserStore,
+    now: datetime | None = None,
+    interview: AnyInterview | None = None,
+) -> list[TopicReadiness]:
+    """Readiness of each interview deck (each deck when there is no interview), weakest first.
+
+    Suspended cards are left out; new cards count as recall 0.
+    """
+    now = now or store.now()
+    interview = interview or store.settings.interview
+    goal = Goal.of(store, interview)
+    today = store.today(now)
+    active = goal is not None and today < goal.day
+    all_keys = interview_keys(library, interview)
+    ordered = list(dict.fromkeys(deck_of(k) for k in all_keys))
+    keys_by_deck: dict[str, list[str]] = {d: [] for d in ordered}
+    for key in all_keys:
+        state = store.states.get(key)
+        if state is None or not state.suspended:
+            keys_by_deck[deck_of(key)].append(key)
+    # new cards are introduced in deck order at the suggested pace
+    new_keys = [k for d in ordered for k in keys_by_deck[d] if store.state(k).is_new]
+    done_today = store.counts_today().new
+    pace = 0
+    if active and goal is not None:
+        own = store.settings.new_per_day
+        pace = max(own, new_pace(len(new_keys) + done_today, today, goal.day))
+    intro: dict[str, date] = {}
+    for index, key in enumerate(new_keys):
+        intro[key] = today + timedelta(days=(index + done_today) // pace) if pace else today
+    new_reviews: dict[date, int] = {}
+    out: list[TopicReadiness] = []
+    for deck_id in ordered:
+        keys = keys_by_deck[deck_id]
+        states = [store.state(k) for k in keys]
+        now_sum = sum(store.scheduler.retrievability(s, now) for s in states)
+        on_date = below = needed = None
+        if goal is not None:
+            on_date_values = [goal.recall(s) for s in states]
+            on_date = sum(on_date_values) / len(keys) if keys else 0.0
+            below = sum(1 for v in on_date_values if v < goal.target)
+            if active:
+                needed = 0
+                for key, state in zip(keys, states, strict=True):
+                    if state.is_new and key in intro:
+                        # new cards introduced the same day need about the same reviews
+                        day = intro[key]
+                        if day not in new_reviews:
+                            new_reviews[day] = simulate(goal, key, state, now, day)[0]
+                        needed += new_reviews[day]
+                    else:
+                        needed += simulate(goal, key, state, now)[0]
+        loaded = library.decks[deck_id]
+        out.append(
+            TopicReadiness(
+                topic=deck_id,
+                name=loaded.name,
+                cards=len(keys),
+                new=sum(1 for s in states if s.is_new),
+                recall_now=now_sum / len(keys) if keys else 0.0,
+                recall_on_date=on_date,
+                below_target=below,
+                reviews_needed=needed,
+            )
+        )
+    out.sort(
+        key=lambda t: (t.recall_on_date if t.recall_on_date is not None else t.recall_now, t.topic)
+    )
+    return out
+
+
+def weakest_cards(
+    library: DeckLibrary,
+    store: UserStore,
+    now: datetime | None = None,
+    deck_ids: list[str] | None = None,
+    limit: int = WEAKEST,
+) -> list[str]:
+    """Studied cards with the lowest predicted recall on the interview date (now, without one).
+
+    Of the interview's decks, or of `deck_ids`. New cards are left out: they have no recall yet.
+    """
+    now = now or store.now()
+    goal = Goal.of(store)
+    at = goal.at if goal is not None and store.today(now) < goal.day else now
+    keys = (
+        library.card_keys(deck_ids)
+        if deck_ids
+        else interview_keys(library, store.settings.interview)
+    )
+    scored: list[tuple[float, str]] = []
+    for key in _active_keys(store, keys, now):
+        state = store.states.get(key)
+        if state is None or state.is_new:
+            continue
+        scored.append((store.scheduler.retrievability(state, at), key))
+    scored.sort()
+    return [k for _, k in scored[:limit]]
+
+
+def interview_stats(
+    library: DeckLibrary, store: UserStore, now: datetime | None = None
+) -> dict[str, Any]:
+    """`interview_date` (ISO date or None) and `readiness` (rows of TopicReadiness.to_json)."""
+    interview = store.settings.interview
+    return {
+        "interview_date": interview.date.isoformat() if interview else None,
+        "readiness": [t.to_json() for t in readiness(library, store, now)],
+    }

@@ -1,0 +1,180 @@
+"""The review history as the statistics see it: each grade, with what the card was just before it.
+
+Whether a grade was a learning step, a review or a relearning step, and whether the card was young
+or mature, depends on the card's state before the grade. That comes from replaying the log through
+`storage.replay.apply_entry`, the path the schedule itself is built by, so the two never disagree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, fields
+from datetime import UTC, datetime, tzinfo
+from itertools import compress
+from typing import Any, Literal, NamedTuple, overload
+
+from flashprep.core.keys import deck_of
+from flashprep.core.scheduling.scheduler import NEW, CardState, Scheduler
+from flashprep.core.storage.replay import Schedule, apply_entry
+from flashprep.core.storage.reviewlog import LogEntry
+
+Kind = Literal["learn", "review", "relearn"]
+KINDS: tuple[Kind, ...] = ("learn", "review", "relearn")
+MATURE_DAYS = 21.0
+"""A card whose interval was 21 days or more before a review is mature (as in Anki)."""
+
+
+class Cancelled(Exception):
+    """The caller no longer wants the history (e.g. the statistics screen was closed)."""
+
+
+class Review(NamedTuple):
+    """One grade: when (UTC seconds since the epoch), which card, the rating, the answer time, and
+    the card before it: `kind` is its state (new and learning cards are "learn"), `interval` the
+    days it had been scheduled for (0 unless in review), `new` whether it had never been graded.
+
+    One grade on its own; a whole history is kept as a History (columns), not as these."""
+
+    ts: float
+    card: str
+    rating: int
+    ms: int = 0
+    kind: Kind = "learn"
+    interval: float = 0.0
+    new: bool = False
+
+    @property
+    def at(self) -> datetime:
+        return datetime.fromtimestamp(self.ts, UTC)
+
+    @property
+    def deck_id(self) -> str:
+        return deck_of(self.card)
+
+    @property
+    def mature(self) -> bool:
+        return self.interval >= MATURE_DAYS
+
+
+@dataclass(eq=True)
+class History:
+    """Grades, oldest first, as columns: one list per field of Review.
+
+    A long history holds 100,000 grades: seven lists of them are read from the cache in bulk
+    and counted with Counter, zip and compress, where 100,000 tuples would cost more to build
+    and to walk field by field (and several times the memory)."""
+
+    ts: list[float] = field(default_factory=list)
+    card: list[str] = field(default_factory=list)
+    rating: list[int] = field(default_factory=list)
+    ms: list[int] = field(default_factory=list)
+    kind: list[Kind] = field(default_factory=list)
+    interval: list[float] = field(default_factory=list)
+    new: list[bool] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, reviews: Iterable[Review]) -> History:
+        """The columns of some Reviews (a History is returned as it is)."""
+        if isinstance(reviews, History):
+            return reviews
+        rows = list(reviews)
+        if not rows:
+            return cls()
+        return cls(*(list(column) for column in zip(*rows, strict=True)))
+
+    def columns(self) -> tuple[list[Any], ...]:
+        return tuple(getattr(self, f.name) for f in fields(self))
+
+    def __len__(self) -> int:
+        return len(self.ts)
+
+    def __iter__(self) -> Iterator[Review]:
+        return map(Review._make, zip(*self.columns(), strict=True))
+
+    @overload
+    def __getitem__(self, index: int) -> Review: ...
+    @overload
+    def __getitem__(self, index: slice) -> History: ...
+    def __getitem__(self, index: int | slice) -> Review | History:
+        if isinstance(index, slice):
+            return History(*(column[index] for column in self.columns()))
+        return Review._make(column[index] for column in self.columns())
+
+    def select(self, keep: list[bool]) -> History:
+        """Only the grades whose `keep` is true."""
+        return History(*(list(compress(column, keep)) for column in self.columns()))
+
+    def extend(self, other: History) -> None:
+        for mine, theirs in zip(self.columns(), other.columns(), strict=True):
+            mine += theirs
+
+    def truncate(self, length: int) -> None:
+        """Keep only the first `length` grades."""
+        for column in self.columns():
+            del column[length:]
+
+
+def review_of(entry: LogEntry, before: CardState) -> Review:
+    """The Review for a grade, given the card's state just before it."""
+    assert entry.rating is not None
+    interval = 0.0
+    kind: Kind = "learn"
+    if before.state == "review":
+        kind = "review"
+        if before.due is not None and before.last_review is not None:
+            interval = max(0.0, (before.due - before.last_review).total_seconds() / 86400)
+    elif before.state == "relearning":
+        kind = "relearn"
+    return Review(
+        entry.at.timestamp(), entry.card, entry.rating, entry.ms, kind, interval, before.is_new
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """What replaying one entry changed, so that it can be rolled back (an undo cut it off)."""
+
+    card: str
+    before: CardState | None
+    graded: bool
+
+
+def replay(
+    entries: Iterable[LogEntry],
+    scheduler: Scheduler,
+    replayed: Schedule,
+    rollover: int,
+    tz: tzinfo | None,
+    steps: list[Step] | None = None,
+    cancelled: Callable[[], bool] | None = None,
+) -> list[Review]:
+    """Apply entries to `replayed` (in place) and return their grades as Reviews.
+
+    Mock-interview grades do not change the schedule and are not part of the statistics.
+    """
+    out: list[Review] = []
+    for index, entry in enumerate(entries):
+        if cancelled is not None and index % 500 == 0 and cancelled():
+            raise Cancelled
+        before = replayed.states.get(entry.card)
+        graded = entry.is_grade and entry.mode != "mock"
+        if graded:
+            out.append(review_of(entry, before or NEW))
+        if steps is not None:
+            steps.append(Step(entry.card, before, graded))
+        apply_entry(scheduler, replayed, entry, rollover, tz)
+    return out
+
+
+def roll_back(replayed: Schedule, steps: list[Step]) -> int:
+    """Undo `steps` (newest last) on `replayed`; return how many of them were grades."""
+    graded = 0
+    for step in reversed(steps):
+        if step.before is None:
+            replayed.states.pop(step.card, None)
+        else:
+            replayed.states[step.card] = step.before
+        if step.graded:
+            graded += 1
+    replayed.total = max(0, replayed.total - graded)
+    return graded

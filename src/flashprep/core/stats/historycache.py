@@ -1,0 +1,413 @@
+"""Reading the whole review log fast: a derived, disposable cache of it for the statistics.
+
+Parsing 100,000 `[[review]]` blocks of TOML takes over a second and replaying them through the
+scheduler far longer, while the statistics need a few numbers per grade. So each month file gets a
+JSON copy of those numbers in `cache/history/<month>.json`, keyed by the file's size and mtime, the
+profile (the replay depends on it) and the months before it (a change there changes every later
+month). `cache/history/tail.json` holds the replayed schedule at the end of the newest month and,
+for each of that month's entries, the card's state before it: blocks appended since are replayed
+from there, and blocks an undo cut off are rolled back. The TOML log stays the truth: whatever is
+missing, stale or unreadable here is rebuilt from it, and the cache can be deleted at any time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import struct
+import sys
+from array import array
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from flashprep.core.files.fileio import atomic_write, stat_stamp
+from flashprep.core.scheduling.codecs import from_list, to_list
+from flashprep.core.scheduling.scheduler import CardState
+from flashprep.core.stats.history import KINDS, Cancelled, History, Step, replay
+from flashprep.core.storage.logread import log_files, read_log_blocks
+from flashprep.core.storage.logtail import entry_ends_at
+from flashprep.core.storage.replay import Schedule
+from flashprep.core.storage.reviewlog import LOG_FORMAT, LogEntry
+from flashprep.core.storage.userstore import UserStore
+
+HISTORY_FORMAT = 2
+MAGIC = b"flashprep-history\n"
+MAX_UNDO_SEARCH = 1000
+"""How many entries back a cut-off (undone) tail is looked for before rebuilding instead."""
+_BAD_CACHE = (ValueError, KeyError, TypeError, IndexError, OverflowError, AttributeError)
+_COLUMNS = (("ts", "d"), ("card", "i"), ("ms", "i"), ("interval", "d"), ("code", "B"))
+"""The month file's columns after its JSON header: name and array type code."""
+_CODES = [(rating, kind, new) for new in (False, True) for kind in KINDS for rating in (1, 2, 3, 4)]
+"""(rating, kind, new) by the one-byte code stored for each grade."""
+_CODE_OF = {combo: code for code, combo in enumerate(_CODES)}
+_RATING_OF, _KIND_OF, _NEW_OF = (tuple(column) for column in zip(*_CODES, strict=True))
+
+
+@dataclass
+class _Month:
+    """The grades of one month file, read up to byte `end` (the last entry's id is `last`)."""
+
+    name: str
+    prev: str
+    stamp: list[int]
+    end: int
+    last: str
+    history: History
+
+    @property
+    def key(self) -> str:
+        """Identifies this month's content and every month before it."""
+        text = f"{self.prev}|{self.name}:{self.end}:{self.last}"
+        return hashlib.sha1(text.encode()).hexdigest()
+
+
+@dataclass
+class _Tail:
+    """The replayed schedule at the end of the newest month, kept encoded (to_list lists)
+    and decoded only for the cards that new entries touch."""
+
+    name: str
+    prev: str
+    end: int
+    last: str
+    cards: dict[str, list[Any]]
+    records: list[list[Any]] | None
+    """Per entry of the month: [block start, id, card, state before (encoded) or None, graded];
+    None when the month's blocks could not be told apart (then an undo means a rebuild)."""
+
+    def matches(self, month: _Month) -> bool:
+        return (self.name, self.prev, self.end, self.last) == (
+            month.name,
+            month.prev,
+            month.end,
+            month.last,
+        )
+
+
+@dataclass
+class _Pending:
+    months: list[_Month] = field(default_factory=list)
+    tail: _Tail | None = None
+
+
+class HistoryReader:
+    """Reads every grade of a user's log, through the cache, for the statistics.
+
+    `load()` reads; `save()` then writes what the cache lacked (after the caller has shown the
+    result: the cache is only there to make the next read fast)."""
+
+    def __init__(self, store: UserStore, cancelled: Callable[[], bool] | None = None) -> None:
+        self.store = store
+        self.cancelled = cancelled
+        self.folder = store.paths.cache_history
+        self.profile = replay_key(store)
+        self.rebuilt = False
+        """Whether the last load had to replay the whole log (for benchmarks and tests)."""
+        self._pending = _Pending()
+
+    # the public entry points
+
+    def load(self) -> History:
+        """Every grade in the log, oldest first (mock-interview grades left out)."""
+        self.rebuilt = False
+        self._pending = _Pending()
+        files = log_files(self.store.log_dir)
+        months: list[_Month] = []
+        prev = ""
+        for index, path in enumerate(files):
+            self._check()
+            cached = self._read_month(path.name, prev)
+            stamp = stat_stamp(path.stat())
+            if cached is not None and cached.stamp == stamp:
+                months.append(cached)
+                prev = cached.key
+                continue
+            month = None
+            if index == len(files) - 1:
+                month = self._catch_up(path, prev, cached, months[-1] if months else None)
+            if month is None:
+                return self._rebuild(files)
+            months.append(month)
+        out = History()
+        for month in months:
+            out.extend(month.history)
+        return out
+
+    def save(self) -> None:
+        """Write the month files (and tail) the last load built; failing to is no error."""
+        pending, self._pending = self._pending, _Pending()
+        with contextlib.suppress(OSError):
+            for month in pending.months:
+                atomic_write(self._month_path(month.name), self._encode_month(month), durable=False)
+            if pending.tail is not None:
+                atomic_write(
+                    self.folder / "tail.json", self._encode_tail(pending.tail), durable=False
+                )
+
+    def _check(self) -> None:
+        if self.cancelled is not None and self.cancelled():
+            raise Cancelled
+
+    # bringing the newest month up to date from the tail
+
+    def _catch_up(
+        self, path: Path, prev: str, cached: _Month | None, before: _Month | None
+    ) -> _Month | None:
+        """The newest month, from the tail: extended, cut back, or started; None if it can't."""
+        tail = self._read_tail()
+        if tail is None:
+            return None
+        if cached is not None and tail.matches(cached):
+            history = cached.history
+            records = tail.records
+            boundary = self._common_end(path, cached, records)
+            if boundary is None:
+                return None
+            keep, offset, last = boundary
+            if records is not None and keep < len(records):
+                cut = records[keep:]
+                for _start, _id, card, state, _graded in reversed(cut):
+                    if state is None:
+                        tail.cards.pop(card, None)
+                    else:
+                        tail.cards[card] = state
+                graded = sum(1 for r in cut if r[4])
+                history.truncate(len(history) - graded)
+                records = records[:keep]
+        elif cached is None and before is not None and tail.matches(before):
+            history, records, offset, last = History(), [], 0, ""
+        else:
+            return None
+        blocks = read_log_blocks(path, offset)
+        touched = {e.card for e in blocks.entries}
+        replayed = Schedule(
+            states={k: from_list(tail.cards[k]) for k in touched if k in tail.cards}
+        )
+        steps: list[Step] = []
+        history.extend(self._replay(blocks.entries, replayed, steps))
+        for key in touched:
+            if key in replayed.states:
+                tail.cards[key] = to_list(replayed.states[key])
+        if records is not None and blocks.starts:
+            records += _records(blocks.starts, blocks.entries, steps)
+        elif blocks.entries:
+            records = None
+        if blocks.entries:
+            last = blocks.entries[-1].id
+        stamp = self._stamp_for(path, blocks.end)
+        month = _Month(path.name, prev, stamp, blocks.end, last, history)
+        self._pending.months.append(month)
+        self._pending.tail = _Tail(path.name, prev, blocks.end, last, tail.cards, records)
+        return month
+
+    def _replay(
+        self, entries: list[LogEntry], replayed: Schedule, steps: list[Step] | None
+    ) -> History:
+        """Replay entries onto `replayed` (the schedule's own path), as history columns."""
+        store = self.store
+        return History.of(
+            replay(
+                entries, store.scheduler, replayed, store.rollover, store.tz, steps, self.cancelled
+            )
+        )
+
+    def _common_end(
+        self, path: Path, cached: _Month, records: list[list[Any]] | None
+    ) -> tuple[int, int, str] | None:
+        """How much of the cached month is still in the file (an undo may have cut its end):
+        (entries kept, byte offset after them, id of the last one kept), or None."""
+        size = path.stat().st_size
+        if cached.end <= size and (not cached.last or entry_ends_at(path, cached.end, cached.last)):
+            return (len(records) if records is not None else 0), cached.end, cached.last
+        if not records:
+            return None
+        for keep in range(len(records) - 1, max(-1, len(records) - MAX_UNDO_SEARCH - 1), -1):
+            start = records[keep][0]
+            last = records[keep - 1][1] if keep else ""
+            if start <= size and (not last or entry_ends_at(path, start, last)):
+                return keep, start, last
+        return None
+
+    # replaying everything
+
+    def _rebuild(self, files: list[Path]) -> History:
+        """Parse and replay the whole log; the whole cache is written afresh by save()."""
+        self.rebuilt = True
+        self._pending = _Pending()
+        replayed = Schedule()
+        prev = ""
+        out = History()
+        for index, path in enumerate(files):
+            self._check()
+            newest = index == len(files) - 1
+            blocks = read_log_blocks(path)
+            steps: list[Step] = []
+            history = self._replay(blocks.entries, replayed, steps if newest else None)
+            last = blocks.entries[-1].id if blocks.entries else ""
+            stamp = self._stamp_for(path, blocks.end)
+            month = _Month(path.name, prev, stamp, blocks.end, last, history)
+            self._pending.months.append(month)
+            if newest:
+                records = None
+                if blocks.starts or not blocks.entries:
+                    records = _records(blocks.starts, blocks.entries, steps)
+                cards = {k: to_list(v) for k, v in replayed.states.items()}
+                self._pending.tail = _Tail(path.name, prev, blocks.end, last, cards, records)
+            prev = month.key
+            out.extend(history)
+        return out
+
+    @staticmethod
+    def _stamp_for(path: Path, end: int) -> list[int]:
+        """The file's stamp, if it still ends where we stopped reading (else one that never
+        matches, so the next load reads on from `end`)."""
+        stamp = stat_stamp(path.stat())
+        return stamp if stamp[0] == end else [end, -1]
+
+    # the cache files
+
+    def _month_path(self, name: str) -> Path:
+        return self.folder / (name.removesuffix(".toml") + ".bin")
+
+    def _encode_month(self, month: _Month) -> bytes:
+        """A JSON header line, then the month's grades as binary columns (quick to load)."""
+        index: dict[str, int] = {}
+        h = month.history
+        combos = zip(h.rating, h.kind, map(bool, h.new), strict=True)
+        columns: dict[str, array[Any]] = {
+            "ts": array("d", h.ts),
+            "card": array("i", [index.setdefault(card, len(index)) for card in h.card]),
+            "ms": array("i", h.ms),
+            "interval": array("d", h.interval),
+            "code": array("B", map(_CODE_OF.__getitem__, combos)),
+        }
+        header = {
+            "v": HISTORY_FORMAT,
+            "profile": self.profile,
+            "order": sys.byteorder,
+            "sizes": [array(t).itemsize for _, t in _COLUMNS],
+            "name": month.name,
+            "prev": month.prev,
+            "stamp": month.stamp,
+            "end": month.end,
+            "last": month.last,
+            "n": len(h),
+            "cards": list(index),
+        }
+        head = json.dumps(header, separators=(",", ":")).encode()
+        body = b"".join(columns[name].tobytes() for name, _ in _COLUMNS)
+        return MAGIC + struct.pack("<I", len(head)) + head + body
+
+    def _read_month(self, name: str, prev: str) -> _Month | None:
+        try:
+            raw = self._month_path(name).read_bytes()
+            if not raw.startswith(MAGIC):
+                return None
+            at = len(MAGIC)
+            (length,) = struct.unpack_from("<I", raw, at)
+            header = json.loads(raw[at + 4 : at + 4 + length])
+            if (header["v"], header["profile"], header["order"]) != (
+                HISTORY_FORMAT,
+                self.profile,
+                sys.byteorder,
+            ):
+                return None
+            if header["sizes"] != [array(t).itemsize for _, t in _COLUMNS]:
+                return None
+            if header["name"] != name or header["prev"] != prev:
+                return None
+            return _decode_month(header, memoryview(raw)[at + 4 + length :])
+        except (OSError, struct.error, *_BAD_CACHE):
+            return None
+
+    def _encode_tail(self, tail: _Tail) -> bytes:
+        doc = {
+            "v": HISTORY_FORMAT,
+            "profile": self.profile,
+            "month": [tail.name, tail.prev, tail.end, tail.last],
+            "cards": tail.cards,
+            "records": tail.records,
+        }
+        return json.dumps(doc, separators=(",", ":")).encode()
+
+    def _read_tail(self) -> _Tail | None:
+        try:
+            doc = json.loads((self.folder / "tail.json").read_bytes())
+            if doc["v"] != HISTORY_FORMAT or doc["profile"] != self.profile:
+                return None
+            name, prev, end, last = doc["month"]
+            cards, records = doc["cards"], doc["records"]
+            if not isinstance(cards, dict) or not isinstance(records, list | None):
+                return None
+            return _Tail(name, prev, end, last, cards, records)
+        except (OSError, *_BAD_CACHE):
+            return None
+
+
+def replay_key(store: UserStore) -> str:
+    """Identifies what the replay depends on: these formats, the scheduler's settings, the
+    rollover hour and the time zone (from the plain settings: no profile validation)."""
+    s = store.settings
+    what = [
+        HISTORY_FORMAT,
+        LOG_FORMAT,
+        s.scheduler_settings()._asdict(),
+        s.rollover_hour,
+        s.timezone,
+    ]
+    return hashlib.sha1(json.dumps(what).encode()).hexdigest()
+
+
+def _encode(state: CardState | None) -> list[Any] | None:
+    return to_list(state) if state is not None else None
+
+
+def _records(starts: list[int], entries: list[LogEntry], steps: list[Step]) -> list[list[Any]]:
+    """The tail's rollback records for entries just replayed."""
+    return [
+        [start, e.id, s.card, _encode(s.before), int(s.graded)]
+        for start, e, s in zip(starts, entries, steps, strict=True)
+    ]
+
+
+def _decode_month(header: dict[str, Any], body: memoryview) -> _Month:
+    n = header["n"]
+    keys = header["cards"]
+    columns: dict[str, array[Any]] = {}
+    at = 0
+    for name, code in _COLUMNS:
+        column = array(code)
+        size = n * column.itemsize
+        column.frombytes(body[at : at + size])
+        if len(column) != n:
+            raise ValueError("short column")
+        columns[name] = column
+        at += size
+    if at != len(body):
+        raise ValueError("extra bytes")
+    codes = columns["code"]
+    history = History(
+        columns["ts"].tolist(),
+        list(map(keys.__getitem__, columns["card"])),
+        list(map(_RATING_OF.__getitem__, codes)),
+        columns["ms"].tolist(),
+        list(map(_KIND_OF.__getitem__, codes)),
+        columns["interval"].tolist(),
+        list(map(_NEW_OF.__getitem__, codes)),
+    )
+    stamp = header["stamp"]
+    if not (isinstance(stamp, list) and len(stamp) == 2 and isinstance(header["end"], int)):
+        raise ValueError("bad stamp")
+    return _Month(header["name"], header["prev"], stamp, header["end"], header["last"], history)
+
+
+def load_history(store: UserStore, cancelled: Callable[[], bool] | None = None) -> History:
+    """Every grade of the user's log, oldest first, read through the cache (and the cache
+    brought up to date)."""
+    reader = HistoryReader(store, cancelled)
+    history = reader.load()
+    reader.save()
+    return history

@@ -1,0 +1,158 @@
+"""Statistics: am I keeping up, what do I remember, which topics are weak, what is coming.
+
+Pure functions of the review history (stats/history.py), the card states, the decks and the instant
+`now`, in the user's study days (local time zone, day starting at the rollover hour). The CLI prints
+the result of `compute_stats` as JSON; the statistics screen draws the same data.
+
+This module only assembles the report: it dates the history once (studydays.py) and gathers the
+figures of activity.py, retention.py, forecast.py and readiness.py into the JSON-ready dict.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from itertools import compress
+from typing import Any
+
+from flashprep.core.decks.library import DeckLibrary
+from flashprep.core.keys import deck_of
+from flashprep.core.scheduling.scheduler import CardState, Scheduler
+from flashprep.core.stats.activity import (
+    heatmap,
+    reviews_by_day,
+    streaks,
+    study_days,
+    today_figures,
+)
+from flashprep.core.stats.forecast import card_states, forecast
+from flashprep.core.stats.history import History, Review
+from flashprep.core.stats.ranges import RANGES
+from flashprep.core.stats.readiness import hardest, readiness
+from flashprep.core.stats.retention import answer_buttons, hours, retention_samples, true_retention
+from flashprep.core.stats.studydays import Calendar, in_range
+from flashprep.core.study.drill import count_states, is_available
+from flashprep.core.text import clean
+
+
+@dataclass(frozen=True)
+class StatsQuery:
+    """What to compute: for which instant and study days, which decks, which range."""
+
+    now: datetime
+    rollover: int = 4
+    tz: tzinfo | None = None
+    deck: str | None = None
+    range: str = "month"
+
+
+def compute_stats(
+    reviews: Iterable[Review],
+    states: Mapping[str, CardState],
+    library: DeckLibrary,
+    scheduler: Scheduler,
+    query: StatsQuery,
+    user: str = "",
+) -> dict[str, Any]:
+    """Every statistic, as JSON-ready data (the keys are documented in README.md).
+
+    `reviews` is best a History (as HistoryReader.load gives it); Reviews will do."""
+    cal = Calendar(query.now, query.rollover, query.tz)
+    today = cal.today
+    deck_ids = [query.deck] if query.deck is not None else list(library.decks)
+    keys = library.card_keys(deck_ids)
+    history = History.of(reviews)
+    if query.deck is not None:
+        prefix = f"{query.deck}/"
+        history = history.select([card.startswith(prefix) for card in history.card])
+    dated = cal.dated(history)
+    ranged = in_range(dated, today, query.range)
+    per_day = study_days(dated)
+    current, longest = streaks(per_day, today)
+    counts = count_states(keys, states, query.now, query.rollover, query.tz)
+    end_of_today = cal.start(today + 1)
+    due_now = 0
+    due: set[str] = set()
+    recall: dict[str, float] = {}
+    for key in keys:
+        s = states.get(key)
+        if s is None or s.is_new:
+            continue
+        recall[key] = scheduler.retrievability(s, query.now)
+        if s.due is not None and is_available(s, today) and s.due < end_of_today:
+            due.add(key)
+            due_now += s.due <= query.now
+    samples = retention_samples(dated)
+    samples_in_range = in_range(samples, today, query.range).reviews
+    upcoming, load = forecast(keys, states, cal)
+    total_ms = sum(ranged.reviews.ms)
+    studied_days = len(set(ranged.days))
+    span = RANGES[query.range] or max(1, today - min(per_day, default=today) + 1)
+    n_ranged = len(ranged.reviews)
+
+    tags: dict[str, list[str]] = defaultdict(list)
+    decks: dict[str, list[str]] = {}
+    for deck_id in deck_ids:
+        loaded = library.decks[deck_id]
+        decks[deck_id] = list(loaded.card_keys)
+        for tag, keys_of_tag in loaded.tagged().items():
+            tags[tag] += keys_of_tag
+    by_deck = readiness(decks, states, recall, due, samples_in_range)
+    by_tag = readiness(dict(sorted(tags.items())), states, recall, due, samples_in_range)
+    agains = Counter(compress(dated.reviews.card, [rating == 1 for rating in dated.reviews.rating]))
+    hard = hardest(keys, states, recall, agains, scheduler.settings.desired_retention)
+
+    return {
+        "user": user,
+        "deck": query.deck,
+        "range": query.range,
+        "cards": counts.total,
+        "new": counts.new,
+        "learning": counts.learning,
+        "review": counts.review,
+        "suspended": counts.suspended,
+        "buried": counts.buried,
+        "due_now": due_now,
+        "due_today": counts.due,
+        "reviews_total": len(dated.reviews),
+        **today_figures(dated, today),
+        "streak_days": current,
+        "longest_streak_days": longest,
+        "heatmap": heatmap(per_day, today),
+        "reviews_by_day": reviews_by_day(ranged, today, query.range),
+        "range_summary": {
+            "days": span,
+            "days_studied": studied_days,
+            "reviews": n_ranged,
+            "time_s": round(total_ms / 1000, 1),
+            "reviews_per_day": round(n_ranged / span, 1) if span else 0.0,
+        },
+        "forecast": upcoming,
+        "daily_load": load,
+        "states": card_states(keys, states, cal),
+        "retention": true_retention(samples, today),
+        "buttons": answer_buttons(ranged.reviews),
+        "answer_seconds": round(total_ms / 1000 / n_ranged, 1) if n_ranged else None,
+        "hours": hours(ranged.reviews, cal),
+        "by_deck": [{"id": d, "name": library.decks[d].name, **by_deck[d]} for d in deck_ids],
+        "by_tag": [{"tag": t, **row} for t, row in by_tag.items()],
+        "hardest": [_hard_row(key, states[key], recall[key], agains, library) for key in hard],
+    }
+
+
+def _hard_row(
+    key: str, state: CardState, recall: float, agains: Mapping[str, int], library: DeckLibrary
+) -> dict[str, Any]:
+    card = library.text(key)
+    return {
+        "card": key,
+        "deck": deck_of(key),
+        "front": clean(card.front) if card is not None else "",
+        "lapses": state.lapses,
+        "agains": agains.get(key, 0),
+        "reps": state.reps,
+        "recall": round(recall, 4),
+        "difficulty": round(state.difficulty, 2) if state.difficulty is not None else None,
+    }

@@ -1,0 +1,192 @@
+"""The schedule checkpoint: state.toml (the record) and cache/state.bin (its derived copy).
+
+state.toml is the replayed log up to a position (LogPosition), so that opening replays only the
+log written after it. It is validated strictly, each error naming its line, card and field. The
+binary copy (storage/statecache.py) is keyed by state.toml's size and mtime and spares parsing it
+when nothing changed. Opening trusts a checkpoint only while its position is still the end of
+the same entry in the log (`valid_position`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import date, datetime
+from pathlib import Path
+
+from flashprep.core.clock import toml_instant
+from flashprep.core.files.fileio import atomic_write, ensure_dir, stat_stamp
+from flashprep.core.files.tomlerrors import DataFileError, key_line, loads_toml
+from flashprep.core.keys import CARD_KEY
+from flashprep.core.scheduling.codecs import from_toml_table, to_toml_line, whole
+from flashprep.core.storage import statecache
+from flashprep.core.storage.logread import log_files
+from flashprep.core.storage.logtail import entry_ends_at
+from flashprep.core.storage.replay import DayCounts, LogPosition, Schedule
+from flashprep.core.storage.reviewlog import MONTH_FILE
+
+STATE_FORMAT = 1
+
+
+def checkpoint_to_toml(schedule: Schedule, updated: datetime) -> bytes:
+    """state.toml's bytes for a schedule (cards in key order)."""
+    c = schedule.counts
+    out = [
+        "# flashprep schedule checkpoint: one line per card you have seen. It is rebuilt from\n",
+        "# reviews/ whenever needed; see docs/storage-format.md before editing it by hand.\n",
+        f"format = {STATE_FORMAT}\n",
+        f"updated = {toml_instant(updated)}\n",
+        f"reviews_total = {schedule.total}\n",
+    ]
+    if schedule.position is not None:
+        p = schedule.position
+        out.append(f'\n[log]\nfile = "{p.file}"\noffset = {p.offset}\nlast = "{p.last}"\n')
+        if p.before >= 0:
+            out.append(f"before = {p.before}\n")
+    if c.day != date.min:
+        out.append(
+            f"\n[today]\nday = {c.day.isoformat()}\nnew = {c.new}\nreviews = {c.reviews}\n"
+            f"graded = {c.graded}\nms = {c.ms}\n"
+        )
+    out.append("\n[cards]\n")
+    out.extend(to_toml_line(k, s) for k, s in sorted(schedule.states.items()))
+    return "".join(out).encode()
+
+
+_LOG_KEYS = {"file", "offset", "last", "before"}
+_TODAY_KEYS = {"day", "new", "reviews", "graded", "ms"}
+_CARD_KEY = CARD_KEY
+
+
+def _line(raw: bytes, loc: list[str | int]) -> str:
+    line = key_line(raw, loc)
+    return f"line {line}: " if line else ""
+
+
+def parse_checkpoint(raw: bytes, path: Path) -> Schedule:
+    """Validate state.toml; raise DataFileError naming the line, card and field."""
+    data = loads_toml(raw, path)
+    unknown = set(data) - {"format", "updated", "reviews_total", "log", "today", "cards"}
+    if unknown:
+        field = sorted(unknown)[0]
+        raise DataFileError(path, f"{_line(raw, [field])}field {field!r}: unknown key")
+    if data.get("format") != STATE_FORMAT:
+        raise DataFileError(
+            path, f"{_line(raw, ['format'])}field 'format': expected {STATE_FORMAT}"
+        )
+    updated = data.get("updated")
+    if updated is not None and not isinstance(updated, datetime):
+        raise DataFileError(path, f"{_line(raw, ['updated'])}field 'updated': must be a date-time")
+    schedule = Schedule()
+    total = data.get("reviews_total", 0)
+    if not whole(total):
+        raise DataFileError(
+            path,
+            f"{_line(raw, ['reviews_total'])}field 'reviews_total': must be a whole number >= 0",
+        )
+    schedule.total = total
+    log = data.get("log")
+    if log is not None:
+        try:
+            file, offset, last = log["file"], log["offset"], log["last"]
+            before = log.get("before", -1)
+            if not (isinstance(file, str) and isinstance(last, str) and MONTH_FILE.match(file)):
+                raise TypeError
+            if any(not whole(v) for v in (offset, before)) or set(log) - _LOG_KEYS:
+                raise TypeError
+        except (KeyError, TypeError, AttributeError):
+            raise DataFileError(
+                path, f"{_line(raw, ['log'])}field 'log': needs file, offset and last"
+            ) from None
+        schedule.position = LogPosition(file, offset, last, before)
+    today = data.get("today")
+    if today is not None:
+        try:
+            day = today["day"]
+            if not isinstance(day, date) or isinstance(day, datetime):
+                raise TypeError
+            counts = {k: today.get(k, 0) for k in ("new", "reviews", "graded", "ms")}
+            if any(not whole(v) for v in counts.values()) or set(today) - _TODAY_KEYS:
+                raise TypeError
+        except (KeyError, TypeError, AttributeError):
+            raise DataFileError(
+                path, f"{_line(raw, ['today'])}field 'today': needs day and whole-number counts"
+            ) from None
+        schedule.counts = DayCounts(day, **counts)
+    cards = data.get("cards", {})
+    if not isinstance(cards, dict):
+        raise DataFileError(path, f"{_line(raw, ['cards'])}field 'cards': must be a table")
+    for key, value in cards.items():
+        try:
+            if not _CARD_KEY.match(key):
+                raise ValueError("not a card key ('deck-id/card-id')")
+            schedule.states[key] = from_toml_table(value)
+        except ValueError as exc:
+            raise DataFileError(path, f"{_line(raw, ['cards', key])}card {key!r}: {exc}") from None
+    return schedule
+
+
+# --- the derived copy of the checkpoint (storage/statecache.py) ------------------------------
+
+
+def cache_dump(schedule: Schedule, stamp: list[int]) -> bytes:
+    """cache/state.bin's bytes for a schedule checkpointed in a state.toml with `stamp`."""
+    p, c = schedule.position, schedule.counts
+    return statecache.dump(
+        schedule.states,
+        schedule.total,
+        [p.file, p.offset, p.last, p.before] if p else None,
+        [c.day.toordinal(), c.new, c.reviews, c.graded, c.ms],
+        stamp,
+    )
+
+
+def cache_load(raw: bytes, stamp: list[int]) -> Schedule | None:
+    """The schedule in a cache/state.bin, or None when it is not the cache of this state.toml."""
+    cached = statecache.load(raw, stamp)
+    if cached is None:
+        return None
+    try:
+        pos, c = cached.position, cached.counts
+        return Schedule(
+            columns=cached.columns,
+            counts=DayCounts(date.fromordinal(c[0]), c[1], c[2], c[3], c[4]),
+            total=cached.total,
+            position=LogPosition(pos[0], pos[1], pos[2], pos[3]) if pos else None,
+        )
+    except (ValueError, TypeError, IndexError, OverflowError):
+        return None
+
+
+def checkpoint_stamp(path: Path) -> list[int]:
+    """The stamp of state.toml, which its cache is keyed by (raises OSError if gone)."""
+    return stat_stamp(path.stat())
+
+
+def write_cache(path: Path, data: bytes) -> None:
+    """Refresh cache/state.bin, the derived copy of the checkpoint (any process may: it is
+    keyed by the checkpoint's size and mtime and written atomically)."""
+    with contextlib.suppress(OSError):
+        ensure_dir(path.parent)
+        atomic_write(path, data, durable=False)  # checked when read
+    with contextlib.suppress(OSError):  # the JSON copy earlier versions wrote
+        (path.parent / "state.json").unlink(missing_ok=True)
+
+
+def bytes_before(log_dir: Path, file: str) -> int:
+    """The size of every month file before `file` (see LogPosition.before)."""
+    total = 0
+    for path in log_files(log_dir):
+        if path.name < file:
+            with contextlib.suppress(OSError):
+                total += path.stat().st_size
+    return total
+
+
+def valid_position(log_dir: Path, position: LogPosition | None) -> bool:
+    """The checkpoint's end must still be in the log: file there, long enough, same entry,
+    and the earlier month files unchanged."""
+    if position is None:
+        return not log_files(log_dir)
+    if position.before >= 0 and bytes_before(log_dir, position.file) != position.before:
+        return False
+    return entry_ends_at(log_dir / position.file, position.offset, position.last)

@@ -1,0 +1,87 @@
+"""Adding history from another tool to the review log: which entries are new, and where they go.
+
+Replay needs each card's entries in time order, and the log is replayed month file by month file:
+so an imported entry goes into the file of its month, merged in by time. Nothing here changes the
+store's schedule; UserStore.import_entries (or an import of decks and history together) stages the
+files, commits them in one go and replays the log.
+"""
+
+from __future__ import annotations
+
+import heapq
+from pathlib import Path
+from typing import NamedTuple
+
+from flashprep.core.files.fileio import StagedFiles
+from flashprep.core.storage.logread import log_files, read_log_file
+from flashprep.core.storage.logtail import repair_tail
+from flashprep.core.storage.logwrite import entry_to_toml
+from flashprep.core.storage.reviewlog import LOG_HEADER, LogEntry, month_file
+
+
+class HistoryImport(NamedTuple):
+    """An import's changes to the log (see plan_history_import): how many entries are new,
+    every month's entries afterwards (file name -> entries, in log order), the months whose new
+    entries are appended, and the months rewritten with new entries among the old."""
+
+    fresh: int
+    months: dict[str, list[LogEntry]]
+    appended: dict[str, list[LogEntry]]
+    rewritten: set[str]
+
+
+def plan_history_import(log_dir: Path, entries: list[LogEntry]) -> HistoryImport:
+    """What importing `entries` changes in the log; nothing is written.
+
+    Entries already in the log (same id) are skipped, so importing the same file twice adds
+    nothing. Replay needs each card's entries in time order, and the log is replayed file by
+    file (months, oldest first), entry by entry: so an entry goes into the file of its month.
+    The log's order is the truth, even where the clock went back while the user graded: a
+    month's own entries are never re-ordered; the new ones are merged in among them by time
+    (a stable merge: each goes after every entry of the file that precedes it in time, as
+    the file is read), and a month whose new entries all come after it is appended to.
+    """
+    existing: dict[str, list[LogEntry]] = {}
+    known: set[str] = set()
+    for path in log_files(log_dir):
+        existing[path.name] = read_log_file(path)
+        known.update(e.id for e in existing[path.name])
+    fresh = sorted({e.id: e for e in entries if e.id not in known}.values(), key=lambda e: e.at)
+    by_month: dict[str, list[LogEntry]] = {}
+    for entry in fresh:
+        by_month.setdefault(month_file(entry.at), []).append(entry)
+    months = dict(existing)
+    appended: dict[str, list[LogEntry]] = {}
+    rewritten: set[str] = set()
+    for name, new in by_month.items():
+        old = existing.get(name, [])
+        merged = list(heapq.merge(old, new, key=lambda e: e.at))
+        months[name] = merged
+        if merged[: len(old)] == old:
+            appended[name] = new
+        else:
+            rewritten.add(name)
+    return HistoryImport(len(fresh), months, appended, rewritten)
+
+
+def stage_history_import(
+    log_dir: Path, plan: HistoryImport, staged: StagedFiles, notes: list[str]
+) -> None:
+    """Write the month files an import changes to temporary files (see StagedFiles).
+
+    A month that is appended to keeps its bytes as they are (comments, formatting) and
+    gets the new blocks after them; a month the new entries go into the middle of is
+    rewritten in the merged order. What the user should hear of is added to `notes` as it
+    happens.
+    """
+    for name, new in sorted(plan.appended.items()):
+        path = log_dir / name
+        head = LOG_HEADER
+        if path.exists():
+            if repair_tail(path) is not None:  # a cut-off entry: set aside, as at a start
+                notes.append(f"{path}: a cut-off last entry was moved to .partial")
+            head = path.read_bytes() or LOG_HEADER
+        staged.stage(path, head + b"".join(entry_to_toml(e) for e in new))
+    for name in sorted(plan.rewritten):
+        blocks = b"".join(entry_to_toml(e) for e in plan.months[name])
+        staged.stage(log_dir / name, LOG_HEADER + blocks)

@@ -1,0 +1,104 @@
+"""Writing the review log: the hand-written `[[review]]` block, and appends to month files.
+
+A block is written by hand (a table array must never become an inline array) and appended whole
+and durably, always to the newest month file. `ids_in_log` looks for ids exactly as this writer
+quotes them, so it lives beside it. Only a process holding the user's lock writes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from datetime import datetime
+from pathlib import Path
+
+from flashprep.core.clock import toml_instant
+from flashprep.core.files.fileio import append_durable
+from flashprep.core.files.tomlerrors import cannot_read
+from flashprep.core.storage.logread import log_files
+from flashprep.core.storage.logtail import repair_tail
+from flashprep.core.storage.reviewlog import LOG_HEADER, LogEntry, month_file
+
+
+def _quoted(text: str) -> str:
+    """`json.dumps(text)` (a TOML basic string too); printable ASCII without a quote or a
+    backslash, as ids and card keys are, needs no escape and no call into json."""
+    if text.isascii() and text.isprintable() and '"' not in text and "\\" not in text:
+        return f'"{text}"'
+    return json.dumps(text)
+
+
+def entry_to_toml(entry: LogEntry) -> bytes:
+    """One `[[review]]` block, written by hand: a table array must never become an inline array."""
+    lines = [
+        "",
+        "[[review]]",
+        f"id = {_quoted(entry.id)}",
+        f"at = {toml_instant(entry.at)}",
+        f"card = {_quoted(entry.card)}",
+    ]
+    # `action` and `mode` come before `rating`: a block cut off by a crash that still has every
+    # key a block needs (see `log_end`) has them whole, so a cut can only shorten `ms`.
+    if entry.action != "grade":
+        lines.append(f'action = "{entry.action}"')
+    if entry.mode != "drill":
+        lines.append(f'mode = "{entry.mode}"')
+    if entry.rating is not None:
+        lines.append(f"rating = {entry.rating}")
+    if entry.ms:
+        lines.append(f"ms = {entry.ms}")
+    return ("\n".join(lines) + "\n").encode()
+
+
+def append_entries(path: Path, data: bytes) -> tuple[int, int]:
+    """Append whole blocks to a month file (durably); returns the (start, end) offsets.
+
+    The file is first made to end cleanly (`repair_tail`) if it does not end with a newline,
+    so that new blocks never merge with trailing NULs or an unfinished line.
+    """
+    try:
+        with path.open("rb") as handle:
+            size = handle.seek(0, os.SEEK_END)
+            if size:
+                handle.seek(size - 1)
+                if handle.read(1) != b"\n":
+                    repair_tail(path)
+    except FileNotFoundError:
+        pass
+    return append_durable(path, data, LOG_HEADER)
+
+
+def append_file(folder: Path, at: datetime) -> Path:
+    """The month file a new entry goes to: its own month, or the newest file if that is later.
+
+    Appending only ever to the newest file keeps the files' order the order of the actions even
+    when the clock moves backwards, so a replay (oldest file first) applies them in that order.
+    """
+    own = folder / month_file(at)
+    files = log_files(folder)
+    return files[-1] if files and files[-1].name > own.name else own
+
+
+def ids_in_log(folder: Path, ids: set[str]) -> set[str]:
+    """Which of `ids` a user's log holds (as flashprep writes them: `id = "..."` on its line).
+
+    The files' bytes are searched, not parsed: parsing a long history takes seconds, and this
+    only has to find entries flashprep itself appended (a mock round's applied grades).
+    """
+    if not ids:
+        return set()
+    pattern = re.compile(
+        rb'^[ \t]*id[ \t]*=[ \t]*"('
+        + b"|".join(re.escape(_quoted(i)[1:-1].encode()) for i in sorted(ids))
+        + rb')"',
+        re.M,
+    )
+    found: set[str] = set()
+    for path in log_files(folder):
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            raise cannot_read(path, exc) from None
+        found.update(m.group(1).decode() for m in pattern.finditer(raw))
+    return {i for i in ids if _quoted(i)[1:-1] in found}

@@ -1,0 +1,121 @@
+"""profile.toml's validated models (pydantic); core.profile reads and writes the file with them.
+
+A newcomer's settings are usersettings.DEFAULT_SETTINGS: the models' defaults come from there, so
+that a new user's profile can be made without importing pydantic (see core.profile.NewProfile).
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta, tzinfo
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from flashprep.core.clock import INSTANT_RANGE, is_valid_day
+from flashprep.core.files.tomlmodel import TomlFile
+from flashprep.core.keys import DECK_ID_PATTERN
+from flashprep.core.scheduling.scheduler import SchedulerSettings
+from flashprep.core.storage import usersettings
+from flashprep.core.storage.usersettings import DEFAULT_SETTINGS as _DEFAULT
+from flashprep.core.storage.usersettings import UserSettings
+
+Day = date
+"""`date` under a name the Interview model's field of that name does not hide."""
+
+DeckId = Annotated[str, StringConstraints(pattern=DECK_ID_PATTERN)]
+"""core.deck's deck id, not imported from there: that would build the deck models too, which a
+new user's import does not need."""
+
+
+class Settings(BaseModel):
+    """What a user may tune; every field has the default a newcomer gets."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    desired_retention: Annotated[float, Field(ge=0.7, le=0.99)] = _DEFAULT["desired_retention"]
+    new_per_day: Annotated[int, Field(ge=0, le=9999)] = _DEFAULT["new_per_day"]
+    reviews_per_day: Annotated[int, Field(ge=0, le=99999)] = _DEFAULT["reviews_per_day"]
+    rollover_hour: Annotated[int, Field(ge=0, le=23)] = _DEFAULT["rollover_hour"]
+    learning_steps: list[Annotated[float, Field(gt=0, le=1440)]] = Field(
+        default_factory=lambda: list(_DEFAULT["learning_steps"])
+    )
+    relearning_steps: list[Annotated[float, Field(gt=0, le=1440)]] = Field(
+        default_factory=lambda: list(_DEFAULT["relearning_steps"])
+    )
+    maximum_interval: Annotated[int, Field(ge=1, le=36500)] = _DEFAULT["maximum_interval"]
+    fuzz: bool = _DEFAULT["fuzz"]
+    timezone: str = _DEFAULT["timezone"]
+    """IANA zone name for "today"; empty means the computer's local time zone."""
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        if value:
+            try:
+                ZoneInfo(value)
+            except (ZoneInfoNotFoundError, ValueError, OSError):
+                raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+
+class Interview(BaseModel):
+    """The `[interview]` table: an interview the schedule prepares for (interview/plan.py)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    date: date
+    decks: list[DeckId] = Field(default_factory=list)
+    """The decks the interview is about; empty means all decks."""
+    target_recall: Annotated[float, Field(ge=0.5, le=0.99)] = 0.9
+    """The predicted recall every card should reach on the date."""
+
+    @field_validator("date")
+    @classmethod
+    def _date_in_range(cls, value: Day) -> Day:
+        if not is_valid_day(value):
+            raise ValueError(f"must be a date {INSTANT_RANGE}")
+        return value
+
+
+PLAN_HORIZON = timedelta(days=3653)
+"""How far ahead an interview date may be set: ten years (a later one is surely a typo)."""
+
+
+def interview_date_problem(day: date, today: date) -> str | None:
+    """Why `day` cannot be set as the interview date, or None: the one check behind `plan --date`
+    and the plan form (a file's date is bounded by the Interview model)."""
+    if day < today:
+        return f"{day.isoformat()} is in the past (today is {today.isoformat()})"
+    if day > today + PLAN_HORIZON:
+        latest = (today + PLAN_HORIZON).isoformat()
+        return f"{day.isoformat()} is more than ten years away (the latest is {latest})"
+    return None
+
+
+class Profile(BaseModel):
+    """profile.toml: format version, the fuzz seed, the settings and an optional interview."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    format: Literal[1] = 1
+    seed: Annotated[int, Field(ge=0, lt=2**31)] = 0
+    settings: Settings = Field(default_factory=Settings)
+    interview: Interview | None = None
+
+    def values(self) -> UserSettings:
+        """The profile as plain values (what start-up reads from the settings cache)."""
+        interview = self.interview.model_dump(mode="json") if self.interview else None
+        return usersettings.from_dict(
+            {"seed": self.seed, **self.settings.model_dump(), "interview": interview}
+        )
+
+    def tz(self) -> tzinfo | None:
+        return self.values().tz()
+
+    def scheduler_settings(self) -> SchedulerSettings:
+        return self.values().scheduler_settings()
+
+
+PROFILE_FILE = TomlFile(Profile, header=usersettings.PROFILE_HEADER)
+"""users/<name>/profile.toml."""

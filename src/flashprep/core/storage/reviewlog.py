@@ -1,0 +1,173 @@
+"""The review log: append-only TOML files, one `[[review]]` block per action, a file per month.
+
+The log is the truth about a user's history; `state.toml` is only a checkpoint of it. Appending a
+block keeps the file valid TOML, costs the same however long the history is, and the bytes after
+any block boundary are themselves a TOML document, so a reader can start from a saved offset.
+
+This module holds what an entry is and when one is valid (`LogEntry`, `parse_log`), which every
+other part of the log builds on: reading month files (`logread`), writing and appending blocks
+(`logwrite`), and finding where complete entries end after a crash (`logtail`).
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal, NamedTuple
+
+from flashprep.core.clock import INSTANT_RANGE, is_valid_instant
+from flashprep.core.files.tomlerrors import (
+    DataFileError,
+    key_line,
+    loads_toml,
+    table_lines,
+)
+from flashprep.core.keys import CARD_KEY, deck_of
+
+LOG_FORMAT = 1
+LOG_HEADER = (
+    b"# flashprep review log: one [[review]] block per action, oldest first. "
+    b"See docs/storage-format.md.\nformat = 1\n"
+)
+
+Action = Literal["grade", "bury", "suspend", "unsuspend", "forget"]
+ACTIONS: tuple[str, ...] = ("grade", "bury", "suspend", "unsuspend", "forget")
+MODES: tuple[str, ...] = ("drill", "mock", "import")
+_KEY = CARD_KEY
+MONTH_FILE = re.compile(r"^\d{4}-\d{2}\.toml$")
+_FIELDS = {"id", "at", "card", "rating", "action", "ms", "mode"}
+
+
+class LogEntry(NamedTuple):
+    """One action in the log. A grade has a rating 1-4; other actions have none."""
+
+    id: str
+    at: datetime
+    card: str
+    rating: int | None = None
+    action: str = "grade"
+    ms: int = 0
+    mode: str = "drill"
+
+    @property
+    def deck_id(self) -> str:
+        return deck_of(self.card)
+
+    @property
+    def is_grade(self) -> bool:
+        return self.action == "grade"
+
+
+def new_entry_id(now: datetime) -> str:
+    """Unique across machines: time in ms (base 36) plus random bits, so merged logs never clash."""
+
+    millis = int(now.timestamp() * 1000)
+    return f"{_base36(millis)}-{secrets.token_hex(3)}"
+
+
+def _base36(value: int) -> str:
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    out = ""
+    while True:
+        value, rest = divmod(value, 36)
+        out = digits[rest] + out
+        if not value:
+            return out
+
+
+def month_file(at: datetime) -> str:
+    utc = at.astimezone(UTC)  # formatted by hand: strftime costs several times more
+    return f"{utc.year:04d}-{utc.month:02d}.toml"
+
+
+class _FieldError(ValueError):
+    """One field of a block is wrong: names the field, for the error's line number."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"field {field!r}: {message}")
+        self.field = field
+
+
+def _entry_from_dict(item: Any) -> LogEntry:
+    """Validate one block; raise _FieldError naming the field."""
+    if not isinstance(item, dict):
+        raise _FieldError("review", "not a table")
+    unknown = set(item) - _FIELDS
+    if unknown:
+        raise _FieldError(sorted(unknown)[0], "unknown key")
+    entry_id = item.get("id")
+    if not isinstance(entry_id, str) or not entry_id or len(entry_id) > 64:
+        raise _FieldError("id", "must be a non-empty string")
+    at = item.get("at")
+    if not isinstance(at, datetime) or not is_valid_instant(at):
+        raise _FieldError("at", f"must be a date-time with a time zone (...Z) {INSTANT_RANGE}")
+    card = item.get("card")
+    if not isinstance(card, str) or not _KEY.match(card):
+        raise _FieldError("card", "must be 'deck-id/card-id'")
+    action = item.get("action", "grade")
+    if action not in ACTIONS:
+        raise _FieldError("action", f"must be one of {', '.join(ACTIONS)}")
+    rating = item.get("rating")
+    if action == "grade":
+        if not isinstance(rating, int) or isinstance(rating, bool) or not 1 <= rating <= 4:
+            raise _FieldError("rating", "must be 1 (Again) to 4 (Easy)")
+    elif rating is not None:
+        raise _FieldError("rating", "only a grade has a rating")
+    ms = item.get("ms", 0)
+    if not isinstance(ms, int) or isinstance(ms, bool) or not 0 <= ms < 10**9:
+        raise _FieldError("ms", "must be a whole number of milliseconds")
+    mode = item.get("mode", "drill")
+    if mode not in MODES:
+        raise _FieldError("mode", f"must be one of {', '.join(MODES)}")
+    return LogEntry(entry_id, at.astimezone(UTC), card, rating, action, ms, mode)
+
+
+def check_entry(entry: LogEntry) -> None:
+    """Raise ValueError naming the field when the log's reader would refuse `entry`.
+
+    Importers call it before writing anything, so that what they write is exactly what the
+    reader accepts (one definition of a valid entry)."""
+    _entry_from_dict({k: v for k, v in entry._asdict().items() if v is not None})
+
+
+def parse_log(
+    raw: bytes, path: Path | str, first_line: int = 1, first_index: int = 0
+) -> list[LogEntry]:
+    """Entries of a log file (or of its tail from a block boundary), validated.
+
+    For a tail, `first_line` and `first_index` say where it starts, so errors count from the
+    start of the file.
+    """
+    data = loads_toml(raw, path, first_line)
+    unknown = set(data) - {"format", "review"}
+    if unknown:
+        field = sorted(unknown)[0]
+        where = _where(key_line(raw, [field]), first_line)
+        raise DataFileError(path, f"{where}field {field!r}: unknown key")
+    fmt = data.get("format", LOG_FORMAT)
+    if fmt != LOG_FORMAT:
+        where = _where(key_line(raw, ["format"]), first_line)
+        raise DataFileError(path, f"{where}field 'format': version {fmt!r} is not supported")
+    items = data.get("review", [])
+    if not isinstance(items, list):
+        where = _where(key_line(raw, ["review"]), first_line)
+        raise DataFileError(path, f"{where}field 'review': must be [[review]] blocks")
+    entries: list[LogEntry] = []
+    for index, item in enumerate(items):
+        try:
+            entries.append(_entry_from_dict(item))
+        except _FieldError as exc:
+            line = key_line(raw, ["review", index, exc.field])
+            if line is None:
+                lines = table_lines(raw, "review")
+                line = lines[index] if index < len(lines) else None
+            where = _where(line, first_line)
+            number = first_index + index + 1
+            raise DataFileError(path, f"{where}review #{number}: {exc}") from None
+    return entries
+
+
+def _where(line: int | None, first_line: int) -> str:
+    return f"line {line + first_line - 1}: " if line else ""

@@ -1,0 +1,214 @@
+"""cache/state.bin: a binary copy of the schedule checkpoint, read at start-up, not state.toml.
+
+Parsing state.toml takes about a second at 10,000 cards, and even a JSON copy spends most of its
+time reading the text of floats (about 30 ms at 9,000 cards). Here each field of the card states
+is one array of machine numbers (the `array` module), which loads in microseconds and, unlike
+pickle or marshal, cannot build anything but numbers from a damaged or hostile file.
+
+Layout: MAGIC; one JSON line (format, the checkpoint's size and mtime it was made from, byte
+order, card count, totals and log position); the card keys, one per line; then the columns
+(scheduling/codecs.py: one per CardState field, and how each writes "none"). The file is
+derived: keyed by the checkpoint's size and mtime, rebuilt from state.toml when it does not match
+or does not decode, and never the record.
+
+The states stay in their columns (`StateColumns`) until something needs them as CardStates: a
+drill's first queue needs only four numbers per card, while building 9,000 CardStates and their
+18,000 datetimes takes about 25 ms of start-up. The columns are checked when loaded, so decoding
+them later cannot fail.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from array import array
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from flashprep.core.scheduling import codecs
+from flashprep.core.scheduling.scheduler import CardState
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+
+MAGIC = b"flashprep state cache\n"
+FORMAT = 5
+STATES = codecs.STATES
+COLUMNS = codecs.COLUMN_TYPES
+
+
+_LAST_INSTANT = datetime(9001, 1, 1, tzinfo=UTC).timestamp()
+"""No cached instant is later (clock.INSTANT_RANGE): a damaged file can hold any number, and a
+decoded state must be one the user's files could hold."""
+_REVIEW, _NEW = STATES.index("review"), STATES.index("new")
+
+
+class StateColumns:
+    """Card states as the cache holds them: the card keys and one array per CardState field."""
+
+    __slots__ = ("_index", "columns", "keys")
+
+    def __init__(self, keys: list[str], columns: list[array[Any]]) -> None:
+        self.keys = keys
+        self.columns = columns
+        self._index: dict[str, int] | None = None
+
+    def decode(self) -> dict[str, CardState]:
+        """Every card's state, in the order they were written."""
+        return dict(zip(self.keys, codecs.from_columns(self.columns), strict=True))
+
+    def index(self) -> dict[str, int]:
+        """Each card key's row."""
+        if self._index is None:
+            self._index = dict(zip(self.keys, range(len(self.keys)), strict=True))
+        return self._index
+
+    def get(self, key: str) -> CardState | None:
+        """One card's state (None when it has none), without decoding the others."""
+        i = self.index().get(key)
+        if i is None:
+            return None
+        return codecs.row(self.columns, i)
+
+    def drill_queue(
+        self, keys: Iterable[str], today_ord: int, end: float, new_limit: int
+    ) -> tuple[list[str], list[tuple[float, str]], list[str]]:
+        """A drill's first queue, read from the columns: the first `new_limit` new cards
+        available today, the reviews due before `end` (a time stamp) with their due time stamps,
+        and the learning cards due before it. The same choice as Drill's loop over CardStates
+        (without an interview plan); tests/core/study/test_drill.py checks that they agree."""
+        index = self.index()
+        state, due, suspended, buried = (self.columns[i] for i in (0, 4, 8, 9))
+        new: list[str] = []
+        reviews: list[tuple[float, str]] = []
+        learning: list[str] = []
+        for key in keys:
+            i = index.get(key)
+            if i is None:
+                if len(new) < new_limit:
+                    new.append(key)
+                continue
+            if suspended[i] or buried[i] > today_ord:
+                continue  # not available today
+            if state[i] == _NEW:
+                if len(new) < new_limit:
+                    new.append(key)
+                continue
+            when = due[i]
+            if not 0 <= when < end:  # -1: no due date
+                continue
+            if state[i] == _REVIEW:
+                reviews.append((when, key))
+            else:
+                learning.append(key)
+        return new, reviews, learning
+
+    def counts(self, keys: Iterable[str], today_ord: int, end: float) -> tuple[int, ...]:
+        """Counts of some cards read from the columns, in drill.DeckCounts' order (total, new,
+        due before `end`, learning, review, suspended, buried): what drill.count_states gives
+        for the decoded states; tests/core/study/test_drill.py checks that they agree."""
+        index = self.index()
+        state, due, suspended, buried = (self.columns[i] for i in (0, 4, 8, 9))
+        total = new = due_now = learning = review = held = hidden = 0
+        for key in keys:
+            total += 1
+            i = index.get(key)
+            if i is None:
+                new += 1
+            elif suspended[i]:
+                held += 1
+            elif buried[i] > today_ord:
+                hidden += 1
+            elif state[i] == _NEW:
+                new += 1
+            else:
+                if state[i] == _REVIEW:
+                    review += 1
+                else:
+                    learning += 1
+                if 0 <= due[i] < end:
+                    due_now += 1
+        return total, new, due_now, learning, review, held, hidden
+
+
+class Checkpoint(NamedTuple):
+    """What the cache holds, as plain values (the store builds its Schedule from them)."""
+
+    columns: StateColumns
+    total: int
+    position: list[Any] | None
+    """[file, offset, last, before] (see replay.LogPosition), or None."""
+    counts: list[int]
+    """[day ordinal, new, reviews, graded, ms] (see replay.DayCounts)."""
+
+
+def dump(
+    states: dict[str, CardState],
+    total: int,
+    position: Sequence[Any] | None,
+    counts: Sequence[int],
+    stamp: list[int],
+) -> bytes:
+    """The cache file's bytes for a checkpoint made from a state.toml with `stamp`."""
+    n = len(states)
+    keys = "\n".join(states).encode()
+    header = {
+        "v": FORMAT,
+        "stamp": stamp,
+        "order": sys.byteorder,
+        "n": n,
+        "keys": len(keys),
+        "total": total,
+        "pos": list(position) if position is not None else None,
+        "counts": list(counts),
+    }
+    columns = codecs.to_columns(states.values())
+    parts = [MAGIC, json.dumps(header, separators=(",", ":")).encode(), b"\n", keys]
+    parts += [column.tobytes() for column in columns]
+    return b"".join(parts)
+
+
+def load(raw: bytes, stamp: list[int]) -> Checkpoint | None:
+    """The checkpoint in `raw`, or None when it is not a cache of the state.toml with `stamp`
+    (another format, another file, damaged)."""
+    try:
+        return _load(raw, stamp)
+    except (ValueError, KeyError, TypeError, IndexError, OverflowError, AttributeError):
+        return None
+
+
+def _load(raw: bytes, stamp: list[int]) -> Checkpoint | None:
+    if not raw.startswith(MAGIC):
+        return None
+    end = raw.index(b"\n", len(MAGIC))
+    header = json.loads(raw[len(MAGIC) : end])
+    if header["v"] != FORMAT or header["stamp"] != stamp or header["order"] != sys.byteorder:
+        return None
+    n, start = header["n"], end + 1
+    keys = raw[start : start + header["keys"]].decode().split("\n") if n else []
+    start += header["keys"]
+    columns: list[array[Any]] = []
+    for code in COLUMNS:
+        column = array(code)
+        size = n * column.itemsize
+        column.frombytes(raw[start : start + size])
+        start += size
+        columns.append(column)
+    if start != len(raw) or len(keys) != n or len(set(keys)) != n:
+        return None  # cut, lengthened, or a key twice
+    if not _decodable(columns):
+        return None
+    return Checkpoint(StateColumns(keys, columns), header["total"], header["pos"], header["counts"])
+
+
+def _decodable(columns: list[array[Any]]) -> bool:
+    """Whether every number can become its field's value (checked here, so that decoding the
+    states later cannot fail)."""
+    state, _, _, _, due, last, _, _, _, buried = columns
+    if state and max(state) >= len(STATES):
+        return False
+    for times in (due, last):  # any negative number is "none"; a sum is NaN or inf if one is
+        if times and not (math.isfinite(sum(times)) and max(times) <= _LAST_INSTANT):
+            return False
+    return not buried or (min(buried) >= 0 and max(buried) <= date.max.toordinal())

@@ -1,0 +1,78 @@
+"""How numbers and times read on screen, for the TUI and the CLI alike: percentages, durations,
+intervals, clocks and plurals, with one sign for "no value". Plain strings only (no Rich, no
+Textual), so the CLI may import it; it lives beside cli.py, not in core/, because it is wording."""
+
+from __future__ import annotations
+
+import math
+from datetime import date, timedelta
+
+NO_VALUE = "—"
+"""What a cell or figure shows when there is nothing to show (no reviews, no date set)."""
+
+
+def plural(n: int, word: str) -> str:
+    """`1 day`, `3 days`."""
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def percent(rate: float | None) -> str:
+    """A share of 1 as a whole percentage: 0.874 -> `87%`; None -> NO_VALUE."""
+    return NO_VALUE if rate is None else f"{rate:.0%}"
+
+
+def duration(seconds: float) -> str:
+    """Time spent, to the second: `45s`, `3m 05s`, `1h 02m`."""
+    seconds = round(seconds)
+    if seconds < 60:
+        return f"{seconds}s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes}m {seconds:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h {minutes:02d}m"
+
+
+def interval(delta: timedelta) -> str:
+    """A short interval until a card is due, for the grade buttons: 45s, 10m, 3h, 4d, 2.1mo,
+    1.3y."""
+    seconds = max(0, int(delta.total_seconds()))
+    if seconds < 60:
+        return f"{seconds}s"
+    if seconds < 3600:
+        return f"{round(seconds / 60)}m"
+    if seconds < 86400:
+        return f"{round(seconds / 3600)}h"
+    days = seconds / 86400
+    if days < 30:
+        return f"{round(days)}d"
+    if days < 365:
+        return f"{days / 30:.1f}mo"
+    return f"{days / 365:.1f}y"
+
+
+def stopwatch(seconds: float) -> str:
+    """Time on the current card: `0:07`, `12:30` (never negative)."""
+    seconds = max(0, int(seconds))
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+def countdown(seconds: float) -> str:
+    """Time left as `mm:ss`, or time past zero as `+mm:ss` (a mock interview's clocks)."""
+    sign = "" if seconds >= 0 else "+"
+    whole = int(seconds) if seconds >= 0 else math.ceil(-seconds)
+    return f"{sign}{whole // 60:02d}:{whole % 60:02d}"
+
+
+def interview_countdown(day: date | None, days_left: int | None) -> str:
+    """`Interview in 12 days (2026-12-08)`, for the home and plan screens; empty with no date."""
+    if day is None or days_left is None:
+        return ""
+    iso = day.isoformat()
+    if days_left > 1:
+        return f"Interview in {days_left} days ({iso})"
+    if days_left == 1:
+        return f"Interview tomorrow ({iso})"
+    if days_left == 0:
+        return f"Interview today ({iso})"
+    return f"Interview was on {iso}"

@@ -1,0 +1,302 @@
+"""Planning for an interview date: known cards and dates, and a plan followed day by day."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from flashprep.core.decks.library import DeckLibrary
+from flashprep.core.interview.plan import (
+    Goal,
+    bring_forward_day,
+    due_by_plan,
+    interview_instant,
+    intro_days,
+    new_pace,
+    open_drill,
+    readiness,
+    review_good,
+    simulate,
+    today_plan,
+    weakest_cards,
+)
+from flashprep.core.paths import Home
+from flashprep.core.scheduling.scheduler import NEW, CardState, Scheduler
+from flashprep.core.storage.profile import Interview
+from flashprep.core.storage.userstore import UserStore
+from flashprep.core.study.drill import Drill
+
+from helpers import START, FakeClock
+
+Make = Callable[..., UserStore]
+NOW = START  # 2026-11-26 15:00 UTC
+DATE = date(2026, 12, 20)
+GOAL = Goal(DATE, interview_instant(DATE, UTC), 0.95, Scheduler(), 4, UTC)
+
+
+def review_state(stability: float, days_ago: float, due_in: float) -> CardState:
+    return CardState(
+        state="review",
+        stability=stability,
+        difficulty=5.0,
+        due=NOW + timedelta(days=due_in),
+        last_review=NOW - timedelta(days=days_ago),
+        reps=3,
+    )
+
+
+def test_recall_is_predicted_at_noon_local_time_on_the_date() -> None:
+    assert interview_instant(DATE, UTC) == datetime(2026, 12, 20, 12, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("days", "intro"), [(0, 0), (1, 1), (2, 1), (3, 2), (4, 3), (8, 5), (10, 7), (60, 57)]
+)
+def test_new_cards_are_introduced_with_a_few_days_in_reserve(days: int, intro: int) -> None:
+    today = DATE - timedelta(days=days)
+    assert intro_days(today, DATE) == intro
+
+
+def test_new_card_pace_introduces_every_card_in_time() -> None:
+    today = DATE - timedelta(days=10)  # 7 days to introduce them
+    assert new_pace(100, today, DATE) == 15  # 15 * 7 >= 100 > 14 * 7
+    assert new_pace(0, today, DATE) == 0
+    assert new_pace(5, DATE, DATE) == 0
+
+
+def test_a_card_due_before_the_date_is_left_to_normal_scheduling() -> None:
+    state = review_state(5, days_ago=3, due_in=2)
+    assert GOAL.recall(state) < GOAL.target
+    assert bring_forward_day(GOAL, "d/c", state, NOW) is None
+
+
+def test_a_card_recalled_well_enough_on_the_date_is_left_alone() -> None:
+    state = review_state(400, days_ago=1, due_in=300)
+    assert GOAL.recall(state) >= GOAL.target
+    assert bring_forward_day(GOAL, "d/c", state, NOW) is None
+
+
+def test_a_card_not_due_before_the_date_is_brought_forward_on_the_earliest_day_that_suffices() -> (
+    None
+):
+    state = review_state(10, days_ago=2, due_in=30)  # due after the date, as if fuzzed late
+    assert GOAL.recall(state) < GOAL.target
+    day = bring_forward_day(GOAL, "d/c", state, NOW)
+    assert day is not None and NOW.date() < day < DATE
+    at = GOAL.review_time(day, NOW)
+    after, _, _ = review_good(GOAL.scheduler, "d/c", state, at)
+    assert GOAL.recall(after) >= GOAL.target
+    before, _, _ = review_good(GOAL.scheduler, "d/c", state, at - timedelta(days=1))
+    assert GOAL.recall(before) < GOAL.target
+    assert not due_by_plan(GOAL, "d/c", state, NOW)
+    assert due_by_plan(GOAL, "d/c", state, at)
+
+
+def test_a_card_that_cannot_reach_the_target_gets_one_review_on_the_eve() -> None:
+    state = CardState("review", None, 0.2, 10.0, NOW + timedelta(days=40), NOW - timedelta(days=3))
+    eve = DATE - timedelta(days=1)
+    assert bring_forward_day(GOAL, "d/c", state, NOW) == eve  # the best it can do
+    at = GOAL.review_time(eve, NOW)
+    assert due_by_plan(GOAL, "d/c", state, at)
+    after, _, at = review_good(GOAL.scheduler, "d/c", state, at)
+    assert GOAL.recall(after) < GOAL.target  # still short of the target, yet not again that day
+    assert bring_forward_day(GOAL, "d/c", after, at + timedelta(hours=1)) is None
+    assert not due_by_plan(GOAL, "d/c", after, at + timedelta(hours=1))
+
+
+@pytest.mark.parametrize(
+    ("stability", "days_ago", "due_in"),
+    [(2.3, 0, 2), (5, 3, 2), (15, 14, 1), (40, 10, 30), (100, 20, 80), (1.0, 30, -29)],
+)
+def test_following_the_plan_reaches_the_target_on_the_date(
+    stability: float, days_ago: float, due_in: float
+) -> None:
+    state = review_state(stability, days_ago, due_in)
+    grades, final = simulate(GOAL, "d/c", state, NOW)
+    assert grades >= 1
+    assert GOAL.recall(final) >= GOAL.target
+
+
+def test_a_new_card_introduced_on_its_day_reaches_the_target() -> None:
+    last_intro = NOW.date() + timedelta(days=intro_days(NOW.date(), DATE) - 1)
+    grades, final = simulate(GOAL, "d/new", NEW, NOW, last_intro)
+    assert grades >= 2  # its learning steps, then reviews
+    assert GOAL.recall(final) >= GOAL.target
+    assert simulate(GOAL, "d/new", NEW, NOW, None) == (0, NEW)
+
+
+# --- the plan for a user, followed in drills day by day ------------------------------------------
+
+
+@pytest.fixture
+def big_library(home: Home, decks_dir: Path) -> DeckLibrary:
+    """The test decks plus 24 generated technical cards."""
+    cards = "".join(
+        f'\n[[cards]]\nid = "g{i}"\nfront = "Question {i}?"\nback = "Answer {i}."\n'
+        for i in range(24)
+    )
+    (decks_dir / "gamma.toml").write_text(
+        f'id = "gamma"\nname = "Gamma"\ncategory = "technical"\n{cards}'
+    )
+    return DeckLibrary.load(home, decks_dir)
+
+
+def drill_day(library: DeckLibrary, store: UserStore, clock: FakeClock, ratings: list[int]) -> int:
+    """One day's drill of every deck, grading in the given pattern; returns the grades given."""
+    drill = open_drill(library, store)
+    graded = 0
+    while drill.current is not None:
+        drill.grade(ratings[graded % len(ratings)], 5000)
+        graded += 1
+        clock.advance(minutes=2)
+    return graded
+
+
+def set_interview(store: UserStore, day: date, target: float = 0.95) -> None:
+    profile = store.profile.model_copy(
+        update={"interview": Interview(date=day, target_recall=target)}
+    )
+    store.save_profile(profile)
+
+
+def history(library: DeckLibrary, store: UserStore, clock: FakeClock) -> None:
+    """Ten days of drilling with mixed grades, so cards hold all kinds of memory states."""
+    for _ in range(10):
+        drill_day(library, store, clock, [3, 2, 4, 3, 1, 3])
+        clock.now = clock.now.replace(hour=15, minute=0) + timedelta(days=1)
+
+
+def follow_until(library: DeckLibrary, store: UserStore, clock: FakeClock, day: date) -> None:
+    while store.today() < day:
+        drill_day(library, store, clock, [3])
+        clock.now = clock.now.replace(hour=15, minute=0) + timedelta(days=1)
+
+
+def below_target_on_the_date(library: DeckLibrary, store: UserStore, day: date) -> list[str]:
+    goal = Goal(day, interview_instant(day, UTC), 0.95, store.scheduler, 4, UTC)
+    return [k for k in library.card_keys() if goal.recall(store.state(k)) < goal.target]
+
+
+def test_following_the_plan_in_drills_brings_every_card_to_the_target(
+    big_library: DeckLibrary, make_store: Make, clock: FakeClock
+) -> None:
+    store = make_store(new_per_day=1)
+    history(big_library, store, clock)
+    day = store.today() + timedelta(days=7)
+    set_interview(store, day)
+    plan = today_plan(big_library, store)
+    assert plan is not None and plan.new_left == 19
+    assert plan.new_per_day == 4  # 19 new cards in 5 days: the pace raises the limit of 1
+    follow_until(big_library, store, clock, day)
+    assert below_target_on_the_date(big_library, store, day) == []
+    assert all(not store.state(k).is_new for k in big_library.card_keys())
+    assert today_plan(big_library, store) is None  # the date has come: normal scheduling
+
+
+def test_without_the_plan_some_cards_fall_below_the_target(
+    big_library: DeckLibrary, make_store: Make, clock: FakeClock
+) -> None:
+    """The control for the test above: the same days with normal scheduling only."""
+    store = make_store(new_per_day=1)
+    history(big_library, store, clock)
+    day = store.today() + timedelta(days=7)
+    studied = [k for k in big_library.card_keys() if not store.state(k).is_new]
+    follow_until(big_library, store, clock, day)
+    below = below_target_on_the_date(big_library, store, day)
+    assert set(below) & set(studied)  # cards studied before, not only cards never introduced
+
+
+def test_the_plan_adds_its_cards_to_the_drill(
+    library: DeckLibrary, make_store: Make, clock: FakeClock
+) -> None:
+    store = make_store(new_per_day=0)
+    history(library, store, clock)  # new_per_day=0: nothing introduced
+    assert open_drill(library, store).left == 0
+    set_interview(store, store.today() + timedelta(days=5))
+    drill = open_drill(library, store)
+    assert drill.left == 2  # five new cards over the 3 days before the date's reserve
+    plan = today_plan(library, store)
+    assert plan is not None and plan.new_per_day == 2 and plan.days_left == 5
+
+
+def test_the_drill_brings_forward_what_the_plan_names(
+    library: DeckLibrary, make_store: Make, clock: FakeClock
+) -> None:
+    store = make_store()
+    key = "alpha/a1"
+    store.data.states[key] = CardState(
+        "review", None, 60.0, 5.0, clock.now + timedelta(days=40), clock.now - timedelta(days=20)
+    )
+    assert key not in _drill_cards(open_drill(library, store, ["alpha"]))
+    set_interview(store, store.today() + timedelta(days=30))
+    plan = today_plan(library, store)
+    assert plan is not None and plan.bring_forward == (key,)
+    assert key in _drill_cards(open_drill(library, store, ["alpha"]))
+    assert key not in _drill_cards(open_drill(library, store, ["beta"]))
+
+
+def _drill_cards(drill: Drill) -> list[str]:
+    return [k for k in [drill.current, *drill.queue] if k is not None]
+
+
+def test_a_plan_for_some_decks_paces_only_their_new_cards(
+    library: DeckLibrary, make_store: Make
+) -> None:
+    store = make_store(new_per_day=0)
+    profile = store.profile.model_copy(
+        update={"interview": Interview(date=store.today() + timedelta(days=2), decks=["beta"])}
+    )
+    store.save_profile(profile)
+    drill = open_drill(library, store)
+    assert sorted(_drill_cards(drill)) == ["beta/b1", "beta/b2"]
+
+
+def test_readiness_per_topic_now_and_on_the_date(
+    library: DeckLibrary, make_store: Make, clock: FakeClock
+) -> None:
+    store = make_store()
+    no_date = readiness(library, store)
+    assert [t.topic for t in no_date] == ["alpha", "beta"]
+    assert all(t.recall_on_date is None and t.reviews_needed is None for t in no_date)
+    assert all(t.recall_now == 0 and t.new == t.cards for t in no_date)
+    drill_day(library, store, clock, [3])
+    set_interview(store, store.today() + timedelta(days=30))
+    topics = {t.topic: t for t in readiness(library, store)}
+    alpha = topics["alpha"]
+    assert alpha.cards == 3 and alpha.new == 0
+    assert alpha.recall_now > 0.9
+    assert alpha.recall_on_date is not None and alpha.recall_on_date < alpha.recall_now
+    assert alpha.below_target == 3
+    assert alpha.reviews_needed is not None and alpha.reviews_needed >= 3
+
+
+def test_readiness_counts_reviews_for_new_cards(library: DeckLibrary, make_store: Make) -> None:
+    store = make_store()
+    set_interview(store, store.today() + timedelta(days=10))
+    topics = {t.topic: t for t in readiness(library, store)}
+    assert topics["beta"].reviews_needed is not None
+    assert topics["beta"].reviews_needed >= 2 * 2  # each new card: two learning grades at least
+    assert topics["beta"].recall_on_date == 0
+
+
+def test_weakest_cards_are_the_lowest_recall_on_the_date(
+    library: DeckLibrary, make_store: Make, clock: FakeClock
+) -> None:
+    store = make_store()
+    assert weakest_cards(library, store) == []  # nothing studied yet
+    ago = clock.now - timedelta(days=3)
+    strong = CardState("review", None, 300.0, 5.0, clock.now + timedelta(days=200), ago)
+    weak = CardState("review", None, 3.0, 5.0, clock.now + timedelta(days=1), ago)
+    store.data.states.update({"alpha/a1": strong, "beta/b1": weak, "alpha/a2": strong})
+    store.data.states["alpha/a3"] = weak._replace(suspended=True)
+    assert weakest_cards(library, store)[0] == "beta/b1"
+    assert "alpha/a3" not in weakest_cards(library, store)
+    assert weakest_cards(library, store, deck_ids=["alpha"], limit=1) in (
+        ["alpha/a1"],
+        ["alpha/a2"],
+    )
+    drill = Drill(library, store, keys=weakest_cards(library, store, limit=2))
+    assert drill.current == "beta/b1" and drill.left == 2

@@ -1,0 +1,103 @@
+"""cache/state.bin gives back exactly the states it was made from, or nothing when it is damaged."""
+
+from __future__ import annotations
+
+import math
+import struct
+from datetime import UTC, date, datetime, timedelta
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from flashprep.core.clock import is_valid_instant
+from flashprep.core.scheduling.scheduler import CardState
+from flashprep.core.storage import statecache
+
+from fuzzing import budget
+
+STAMP = [1234, 1_700_000_000_123_456_789]
+
+instants = st.datetimes(
+    min_value=datetime(1971, 1, 1), max_value=datetime(2200, 1, 1), timezones=st.just(UTC)
+)
+states = st.builds(
+    CardState,
+    state=st.sampled_from(statecache.STATES),
+    step=st.none() | st.integers(0, 20),
+    stability=st.none() | st.floats(0.001, 36500.0),
+    difficulty=st.none() | st.floats(1.0, 10.0),
+    due=st.none() | instants,
+    last_review=st.none() | instants,
+    reps=st.integers(0, 100_000),
+    lapses=st.integers(0, 10_000),
+    suspended=st.booleans(),
+    buried_until=st.none() | st.dates(date(1971, 1, 1), date(2200, 1, 1)),
+)
+keys = st.from_regex(r"[a-z0-9][a-z0-9._-]{0,20}/[A-Za-z0-9][A-Za-z0-9._-]{0,20}", fullmatch=True)
+
+
+@budget(150)
+@given(st.dictionaries(keys, states, max_size=30), st.integers(0, 10**9))
+def test_a_cache_gives_back_what_it_was_made_from(cards: dict[str, CardState], total: int) -> None:
+    position = ["2026-11.toml", 4096, "01JABCDEF", -1]
+    counts = [date(2026, 11, 26).toordinal(), 3, 40, 43, 120_000]
+    raw = statecache.dump(cards, total, position, counts, STAMP)
+    loaded = statecache.load(raw, STAMP)
+    assert loaded is not None
+    decoded = loaded.columns.decode()
+    assert decoded == cards
+    assert list(decoded) == list(cards)  # the order too
+    assert all(loaded.columns.get(key) == state for key, state in cards.items())
+    assert loaded.columns.get("no/such-card") is None
+    assert (loaded.total, loaded.position, loaded.counts) == (total, position, counts)
+
+
+def sample() -> bytes:
+    now = datetime(2026, 11, 26, 9, 30, 15, 123456, tzinfo=UTC)
+    cards = {
+        "d/new": CardState(buried_until=date(2026, 11, 27)),
+        "d/review": CardState("review", None, 12.5, 5.25, now + timedelta(days=9), now, 4, 1),
+        "d/learning": CardState("learning", 1, 0.4, 7.0, now, now, 1, 0, True),
+    }
+    return statecache.dump(cards, 6, None, [now.date().toordinal(), 1, 2, 3, 4], STAMP)
+
+
+def test_a_cache_of_another_checkpoint_is_not_used() -> None:
+    raw = sample()
+    assert statecache.load(raw, STAMP) is not None
+    assert statecache.load(raw, [STAMP[0], STAMP[1] + 1]) is None
+    assert statecache.load(raw.replace(b'"v":5', b'"v":4'), STAMP) is None
+
+
+def test_a_cut_or_lengthened_cache_is_not_used() -> None:
+    raw = sample()
+    for end in range(len(raw)):
+        assert statecache.load(raw[:end], STAMP) is None, end
+    assert statecache.load(raw + b"\0", STAMP) is None
+
+
+@budget(300)
+@given(st.data())
+def test_a_damaged_cache_loads_or_is_refused_without_an_error(data: st.DataObject) -> None:
+    raw = bytearray(sample())
+    for _ in range(data.draw(st.integers(1, 4))):
+        raw[data.draw(st.integers(0, len(raw) - 1))] = data.draw(st.integers(0, 255))
+    loaded = statecache.load(bytes(raw), STAMP)
+    if loaded is not None:  # what loads decodes (later, when first used) without an error
+        decoded = loaded.columns.decode()
+        assert all(isinstance(s, CardState) for s in decoded.values())
+        assert all(loaded.columns.get(key) == s for key, s in decoded.items())
+        assert all(is_valid_instant(s.due) for s in decoded.values() if s.due is not None)
+
+
+def test_a_cache_whose_instants_cannot_be_dates_is_refused() -> None:
+    now = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
+    first = CardState("review", None, 3.0, 5.0, now - timedelta(days=1), None, 1, 0)
+    cards = {"d/a": first, "d/b": first._replace(due=now)}  # the second one is damaged
+    raw = statecache.dump(cards, 1, None, [now.date().toordinal(), 0, 1, 1, 0], STAMP)
+    due = struct.pack("=d", now.timestamp())
+    assert raw.count(due) == 1
+    loaded = statecache.load(raw, STAMP)
+    assert loaded is not None and loaded.columns.decode() == cards
+    for bad in (math.nan, math.inf, datetime(9002, 1, 1, tzinfo=UTC).timestamp(), 1e300):
+        assert statecache.load(raw.replace(due, struct.pack("=d", bad)), STAMP) is None, bad
