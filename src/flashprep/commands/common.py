@@ -39,7 +39,9 @@ def add_common_options(parser: argparse.ArgumentParser, top: bool = False) -> No
     )
 
 
-class Opened(NamedTuple):
+class OpenedUser(NamedTuple):
+    """A user opened for one command: the data folder, the decks, the store (and its lock)."""
+
     home: Home
     user: str
     library: DeckLibrary
@@ -60,7 +62,7 @@ def open_home(args: argparse.Namespace) -> Home:
     return home
 
 
-def open_user(args: argparse.Namespace, write: bool = False, decks: bool = True) -> Opened:
+def open_user(args: argparse.Namespace, write: bool = False, decks: bool = True) -> OpenedUser:
     """Resolve and validate the data folder and user; load the decks and the user's schedule.
 
     `decks=False` leaves the decks unread (see DeckLibrary.unloaded).
@@ -85,7 +87,7 @@ def open_user(args: argparse.Namespace, write: bool = False, decks: bool = True)
     try:
         store = UserStore(home, user, lock=lock)
         library = DeckLibrary.load(home) if decks else DeckLibrary.unloaded(home)
-        return Opened(home, user, library, store, lock)
+        return OpenedUser(home, user, library, store, lock)
     except BaseException:
         if lock is not None:
             lock.release()

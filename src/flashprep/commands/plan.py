@@ -8,7 +8,7 @@ from typing import Any
 
 from flashprep.commands.common import (
     CliError,
-    Opened,
+    OpenedUser,
     add_common_options,
     check_deck_ids,
     open_user,
@@ -70,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
     return _show(opened, args.json)
 
 
-def _change(args: argparse.Namespace, opened: Opened) -> None:
+def _change(args: argparse.Namespace, opened: OpenedUser) -> None:
     from flashprep.core.storage.profile import Interview, load_profile
 
     store = opened.store
@@ -106,7 +106,7 @@ def _change(args: argparse.Namespace, opened: Opened) -> None:
         lock.release()
 
 
-def plan_json(opened: Opened) -> dict[str, Any]:
+def plan_json(opened: OpenedUser) -> dict[str, Any]:
     from flashprep.core.interview.plan import readiness, today_plan
 
     store = opened.store
@@ -124,7 +124,7 @@ def plan_json(opened: Opened) -> dict[str, Any]:
     }
 
 
-def _show(opened: Opened, as_json: bool) -> int:
+def _show(opened: OpenedUser, as_json: bool) -> int:
     data = plan_json(opened)
     if as_json:
         show_json(data)
