@@ -122,14 +122,20 @@ def test_the_latest_interview_date_is_ten_years_ahead(capsys: Capture) -> None:
     assert f"Interview {soon(3653)}" in out
 
 
+def profile_dated(capsys: Capture, tmp_path: Path, day: str) -> Path:
+    """A profile whose interview date is `day`, as a hand edit would leave it."""
+    assert run_cli(capsys, "plan", "--date", soon())[0] == 0
+    profile = tmp_path / USER / "profile.toml"
+    profile.write_text(profile.read_text().replace(f"date = {soon()}", f"date = {day}"))
+    return profile
+
+
 @pytest.mark.parametrize("day", ["9000-12-31", "8999-06-30", "1970-01-01"])
 def test_any_date_a_profile_may_hold_plans_and_counts(
     capsys: Capture, tmp_path: Path, day: str
 ) -> None:
     """The file's bound (years 1970-9000) leaves room for every interval: nothing overflows."""
-    assert run_cli(capsys, "plan", "--date", soon())[0] == 0
-    profile = tmp_path / USER / "profile.toml"
-    profile.write_text(profile.read_text().replace(f"date = {soon()}", f"date = {day}"))
+    profile_dated(capsys, tmp_path, day)
     for command in (["plan"], ["plan", "--json"], ["stats", "--json"]):
         code, _, err = run_cli(capsys, *command)
         assert code == 0 and err == "", (command, err)
@@ -139,9 +145,7 @@ def test_any_date_a_profile_may_hold_plans_and_counts(
 def test_a_profile_date_out_of_range_is_one_line_and_left_alone(
     capsys: Capture, tmp_path: Path, day: str
 ) -> None:
-    assert run_cli(capsys, "plan", "--date", soon())[0] == 0
-    profile = tmp_path / USER / "profile.toml"
-    profile.write_text(profile.read_text().replace(f"date = {soon()}", f"date = {day}"))
+    profile = profile_dated(capsys, tmp_path, day)
     before = profile.read_bytes()
     for command in (["plan"], ["stats", "--json"], ["plan", "--date", soon()]):
         code, out, err = run_cli(capsys, *command)
