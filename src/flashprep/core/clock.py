@@ -52,6 +52,11 @@ def day_start(day: date, rollover_hour: int = 4, tz: tzinfo | None = None) -> da
     return local.astimezone(UTC)
 
 
+def day_end(day: date, rollover_hour: int = 4, tz: tzinfo | None = None) -> datetime:
+    """The UTC instant at which a study day ends: when the next one begins."""
+    return day_start(day + timedelta(days=1), rollover_hour, tz)
+
+
 def toml_instant(at: datetime) -> str:
     """A TOML offset date-time in UTC: 2026-11-26T10:00:00.123456Z (fraction only when non-zero,
     as `isoformat` writes it)."""

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta, tzinfo
 from typing import NamedTuple, Protocol
 
-from flashprep.core.clock import day_start, study_day
+from flashprep.core.clock import day_end, study_day
 from flashprep.core.decks.library import DeckLibrary
 from flashprep.core.scheduling.scheduler import CardState, Rating
 from flashprep.core.storage.userstore import UserStore
@@ -58,7 +58,7 @@ def count_keys(keys: list[str], store: UserStore, now: datetime) -> DeckCounts:
     columns = store.data.columns
     if columns is not None:  # the states not yet decoded: read the columns
         today = study_day(now, store.rollover, store.tz)
-        end = day_start(today + timedelta(days=1), store.rollover, store.tz)
+        end = day_end(today, store.rollover, store.tz)
         return DeckCounts(*columns.counts(keys, today.toordinal(), end.timestamp()))
     return count_states(keys, store.states, now, store.rollover, store.tz)
 
@@ -73,7 +73,7 @@ def count_states(
     """count_keys as a pure function of the card states, the instant and the user's day."""
     keys = list(keys)
     today = study_day(now, rollover, tz)
-    end = day_start(today + timedelta(days=1), rollover, tz)
+    end = day_end(today, rollover, tz)
     today_ord = today.toordinal()
     new = due = learning = review = suspended = buried = 0
     for key in keys:
@@ -174,7 +174,7 @@ class Drill:
         store = self.store
         now = store.now()
         today = store.today(now)
-        end = day_start(today + timedelta(days=1), store.rollover, store.tz)
+        end = day_end(today, store.rollover, store.tz)
         today_ord = today.toordinal()
         settings = store.settings
         counts = store.counts_today()
@@ -290,7 +290,7 @@ class Drill:
             self.again += 1
         after = self.store.state(key)
         today = self.store.today()
-        end = day_start(today + timedelta(days=1), self.store.rollover, self.store.tz)
+        end = day_end(today, self.store.rollover, self.store.tz)
         if after.state in ("learning", "relearning") and after.due is not None and after.due < end:
             self.learning.append(key)
         self._advance()
@@ -329,7 +329,7 @@ class Drill:
         store = self.store
         now = store.now()
         today = store.today(now)
-        tomorrow_end = day_start(today + timedelta(days=2), store.rollover, store.tz)
+        tomorrow_end = day_end(today + timedelta(days=1), store.rollover, store.tz)
         today_ord = today.toordinal()
         next_due: datetime | None = None
         due_tomorrow = 0
