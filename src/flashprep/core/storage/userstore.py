@@ -289,20 +289,7 @@ class UserStore:
         self.ensure_profile()
         now = self.clock()
         entries = [LogEntry(entry_id, now, key, rating) for entry_id, key, rating in fresh]
-        blocks = [entry_to_toml(entry) for entry in entries]
-        path = append_file(self.log_dir, now)
-        start, _ = append_entries(path, b"".join(blocks))
-        for entry, block in zip(entries, blocks, strict=True):
-            before, counts = self.data.states.get(entry.card), self.data.counts
-            position, total = self.data.position, self.data.total
-            apply_entry(self.scheduler, self.data, entry, self.rollover, self.tz)
-            end = start + len(block)
-            self.data.position = LogPosition(path.name, end, entry.id)
-            self._tail += 1
-            self._undo.append(
-                _Undo(entry.card, before, counts, position, total, path, start, end, entry)
-            )
-            start = end
+        self._append_and_apply(entries, batch=0)
         return len(entries)
 
     def record_many(self, keys: list[str], action: str, mode: str = "drill") -> list[LogEntry]:
@@ -320,10 +307,16 @@ class UserStore:
         entries = [LogEntry(new_entry_id(now), now, key, None, action, 0, mode) for key in keys]
         for entry in entries:
             check_entry(entry)  # a bad key or action is refused before anything is written
-        blocks = [entry_to_toml(entry) for entry in entries]
-        path = append_file(self.log_dir, now)
-        start, _ = append_entries(path, b"".join(blocks))
         self._batches += 1
+        self._append_and_apply(entries, batch=self._batches)
+        return entries
+
+    def _append_and_apply(self, entries: list[LogEntry], batch: int) -> None:
+        """Append `entries` as one durable write (whole or not at all), then apply each and
+        keep what undoing it needs; `batch` 0 lets each be undone alone (see `_Undo`)."""
+        blocks = [entry_to_toml(entry) for entry in entries]
+        path = append_file(self.log_dir, entries[0].at)
+        start, _ = append_entries(path, b"".join(blocks))
         for entry, block in zip(entries, blocks, strict=True):
             before, counts = self.data.states.get(entry.card), self.data.counts
             position, total = self.data.position, self.data.total
@@ -332,21 +325,9 @@ class UserStore:
             self.data.position = LogPosition(path.name, end, entry.id)
             self._tail += 1
             self._undo.append(
-                _Undo(
-                    entry.card,
-                    before,
-                    counts,
-                    position,
-                    total,
-                    path,
-                    start,
-                    end,
-                    entry,
-                    self._batches,
-                )
+                _Undo(entry.card, before, counts, position, total, path, start, end, entry, batch)
             )
             start = end
-        return entries
 
     def _undo_step(self) -> list[_Undo]:
         """The records the next undo takes back: the last entry, or its whole batch."""
