@@ -238,11 +238,15 @@ def new_deck(
     path = library.home.decks / f"{deck_id}.toml"
 
     def used_by() -> str | None:
-        if deck_id in library.bundled_ids():
-            return "a bundled deck"
         loaded = library.get(deck_id)
         if loaded is not None:
-            return f"{loaded.path}" if loaded.source != "bundled" else "a bundled deck"
+            return (
+                f"the bundled deck {loaded.name!r}"
+                if loaded.source == "bundled"
+                else f"{loaded.path}"
+            )
+        if deck_id in library.bundled_ids():
+            return "a bundled deck"
         return str(path) if path.exists() or path.is_symlink() else None
 
     deck = Deck.model_validate(
