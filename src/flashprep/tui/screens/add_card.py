@@ -15,7 +15,9 @@ from textual.screen import Screen
 from textual.suggester import Suggester
 from textual.widgets import Footer, Input, Label, Select, Static, TextArea
 
-from flashprep.core.decks.owndecks import CardInputError, add_card, all_tags
+from flashprep.core.decks.cardedits import all_tags
+from flashprep.core.decks.owndecks import LEVELS as CARD_LEVELS
+from flashprep.core.decks.owndecks import CardInputError, add_card
 from flashprep.core.files.lock import LockedError
 from flashprep.core.files.tomlerrors import DataFileError
 from flashprep.core.text import clean, one_line
@@ -35,7 +37,17 @@ if TYPE_CHECKING:
 NEW_DECK = "\x00new-deck"
 """The deck choice that opens the new-deck form (no deck id can hold a NUL)."""
 NO_LEVEL = "none"
-LEVELS = (NO_LEVEL, "junior", "mid", "senior")
+LEVELS = (NO_LEVEL, *CARD_LEVELS)
+FIELDS = {
+    "deck": ("Deck", "#add-deck"),
+    "front": ("Question", "#add-front"),
+    "back": ("Answer", "#add-back"),
+    "tags": ("Tags", "#add-tags"),
+    "level": ("Level", "#add-level"),
+    "target_seconds": ("Target time", "#add-target"),
+    "hint": ("Hint", "#add-hint"),
+}
+"""A field of the card (as CardInputError names it): its label on the form, and its widget."""
 DRAFT_ID = "new-card"
 """The id of the card while it is edited in $EDITOR; the real one is made from the question."""
 
@@ -94,11 +106,10 @@ class AddCardScreen(Screen[None]):
     #add-title {
         text-style: bold;
         color: $primary;
-        padding: 1 0 0 0;
+        padding: 1 0;
     }
     #add-form Label {
         color: $text-muted;
-        padding: 1 0 0 0;
     }
     #add-form Horizontal {
         height: auto;
@@ -107,22 +118,19 @@ class AddCardScreen(Screen[None]):
         height: auto;
         width: 1fr;
     }
-    #add-level-column {
-        width: 18;
+    #add-form #add-level-column, #add-form #add-target-column {
+        width: 20;
         margin: 0 0 0 1;
     }
-    #add-target-column {
-        width: 18;
-        margin: 0 0 0 1;
-    }
-    #add-hint-column {
+    #add-form #add-hint-column {
         margin: 0 0 0 1;
     }
     #add-front {
         height: 4;
     }
     #add-back, #add-preview-box {
-        height: 8;
+        height: 1fr;
+        min-height: 5;
     }
     #add-preview-box {
         display: none;
@@ -187,7 +195,7 @@ cards: edit their cards instead). The card's id is made from the question.
     # building
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(id="add-form"):
+        with VerticalScroll(id="add-form", can_focus=False):
             yield PlainStatic("Add a card", id="add-title")
             with Horizontal():
                 with Vertical(classes="add-column"):
@@ -330,6 +338,7 @@ cards: edit their cards instead). The card's id is made from the question.
                 target = int(target_text)
             except ValueError:
                 self.show_error(f"Target time: {target_text!r} is not a whole number of seconds")
+                self.query_one("#add-target").focus()
                 return
         try:
             key = add_card(
@@ -342,8 +351,13 @@ cards: edit their cards instead). The card's id is made from the question.
                 hint=self._input("#add-hint") or None,
                 target_seconds=target,
             )
-        except (CardInputError, DataFileError, LockedError, OSError, ValueError) as exc:
-            self.show_error(str(exc))
+        except CardInputError as exc:
+            label, selector = FIELDS.get(exc.field, (exc.field, "#add-front"))
+            self.show_error(f"{label}: {exc.reason}")
+            self.query_one(selector).focus()
+            return
+        except (DataFileError, LockedError, OSError, ValueError) as exc:
+            self.show_error(f"Card not added: {exc}")
             return
         self.added += 1
         self.pending = None

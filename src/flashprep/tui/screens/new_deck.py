@@ -13,7 +13,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Label, Select, Static
 
-from flashprep.core.decks.owndecks import new_deck
+from flashprep.core.decks.owndecks import CardInputError, new_deck
 from flashprep.core.decks.rules import CATEGORIES
 from flashprep.core.files.lock import LockedError
 from flashprep.core.files.tomlerrors import DataFileError
@@ -42,6 +42,30 @@ class NewDeckScreen(ModalScreen[str | None]):
     """Returns the id of the deck it made, or None when cancelled."""
 
     CSS_PATH = SHARED_CSS
+    DEFAULT_CSS = """
+    NewDeckScreen {
+        align: center middle;
+    }
+    #new-deck {
+        width: 70;
+        max-width: 95%;
+        height: auto;
+        max-height: 95%;
+        border: thick $primary;
+        background: $surface;
+        padding: 0 1;
+    }
+    #new-deck-title {
+        text-style: bold;
+    }
+    #new-deck Label {
+        color: $text-muted;
+    }
+    #new-deck-error {
+        color: $error;
+        height: auto;
+    }
+    """
     HELP = """\
 ## New deck
 
@@ -114,8 +138,12 @@ format; it exports and imports like any deck.
         description = self.query_one("#new-deck-description", Input).value.strip()
         try:
             loaded = new_deck(self.library, deck_id, name, str(category), description)
+        except CardInputError as exc:
+            error.update(f"{exc.field.capitalize()}: {exc.reason}")
+            self.query_one(f"#new-deck-{exc.field}").focus()
+            return
         except (ValueError, DataFileError, LockedError, OSError) as exc:
-            error.update(one_line(str(exc)))
+            error.update(one_line(f"Deck not created: {exc}"))
             return
         self.dismiss(loaded.id)
 
