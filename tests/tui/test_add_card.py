@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.widgets import Input, Select, TextArea
+from textual.widgets import DataTable, Input, Select, TextArea
 
 from flashprep.core.decks.deck import load_deck
 from flashprep.core.decks.library import DeckLibrary
@@ -387,3 +389,60 @@ async def test_an_editor_text_that_does_not_validate_is_kept_and_nothing_changes
         assert screen.query_one("#add-front", TextArea).text == "Kept question"
         assert screen.pending is not None and "level = 3" in screen.pending
     assert load_deck(own_deck).cards == []
+
+
+async def test_the_form_opens_on_the_deck_given_else_the_last_used(
+    make_app: MakeApp, library: DeckLibrary
+) -> None:
+    one = new_deck(library, "one", "One", "technical").path
+    new_deck(library, "two", "Two", "general")
+    os.utime(one, ns=(time.time_ns() + 10**9, time.time_ns() + 10**9))  # written last
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        for given, opened in [(None, "one"), ("two", "two"), ("alpha", "one"), ("gone", "one")]:
+            screen = AddCardScreen(app.session, given)
+            await app.push_screen(screen)
+            await pilot.pause()
+            assert screen.query_one("#add-deck", Select).value == opened, given
+            await pilot.press("escape")
+            await pilot.pause()
+        table = app.screen.query_one(DataTable)
+        table.move_cursor(row=[d.id for d in library].index("two"))
+        screen = await open_form(app, pilot)  # n: the highlighted deck
+        assert screen.query_one("#add-deck", Select).value == "two"
+
+
+async def test_deck_names_in_the_deck_choice_are_text_not_markup(
+    make_app: MakeApp, library: DeckLibrary
+) -> None:
+    new_deck(library, "odd", "[b]Bold[/b] [link=x]deck[/link]", "technical")
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_form(app, pilot)
+        shown = screen.query_one("#add-deck", Select).query_one("SelectCurrent Static")
+        assert "[b]Bold[/b] [link=x]deck[/link]" in str(shown.render())
+
+
+async def test_the_new_deck_takes_the_chosen_category_and_description(
+    make_app: MakeApp, library: DeckLibrary
+) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_form(app, pilot)
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, NewDeckScreen)
+        await pilot.press(*"Stories")
+        deck_id = dialog.query_one("#new-deck-id", Input)
+        assert deck_id.value == "stories"
+        await pilot.press("tab", "ctrl+u", *"my-stories", "shift+tab", "end", *" bank")
+        assert deck_id.value == "my-stories"  # the name no longer changes an id typed by hand
+        dialog.query_one("#new-deck-category", Select).value = "behavioral"
+        dialog.query_one("#new-deck-description", Input).value = "Told in [b]STAR[/b] form"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        made = library.get("my-stories")
+        assert made is not None
+        assert (made.name, made.category, made.source) == ("Stories bank", "behavioral", "own")
+        assert made.deck.description == "Told in [b]STAR[/b] form"
