@@ -37,6 +37,7 @@ today).
   your bank of STAR stories; **p** your interview plan (date, readiness, weakest cards).
 - **s** shows your statistics: streak, retention, what is due, readiness by topic.
 - **i** imports decks from a file (Anki, CSV, Markdown, deck TOML).
+- **n** adds cards (to the highlighted deck when it is one of yours) and makes new decks.
 - **ctrl+p** opens the command palette (themes, keys); **q** quits.
 """
 
@@ -49,6 +50,7 @@ today).
         Binding("p", "plan", "Plan", id="plan"),
         Binding("s", "stats", "Stats", id="stats"),
         Binding("i", "import_decks", "Import", id="import"),
+        Binding("n", "add_card", "Add", id="add_card"),
         Binding("q", "app.quit", "Quit", id="quit_home"),
     ]
 
@@ -179,3 +181,8 @@ today).
         from flashprep.tui.screens.import_dialog import ImportDialog
 
         self.app.push_screen(ImportDialog(self.session))
+
+    def action_add_card(self) -> None:
+        from flashprep.tui.screens.add_card import AddCardScreen
+
+        self.app.push_screen(AddCardScreen(self.session, self._highlighted()))
