@@ -71,7 +71,7 @@ def _block(title: str, text: str) -> None:
     """A title, then the text's lines indented (cleaned first, so an escape sequence cannot
     span lines)."""
     show(f"{title}:")
-    for line in clean(text).split("\n"):
+    for line in clean(text).strip("\n").split("\n"):
         show(f"  {line}" if line else "")
 
 
