@@ -92,7 +92,7 @@ def user_files(tmp_path: Path) -> dict[str, bytes]:
 
 
 def cards_json(capsys: Capture, *args: str) -> list[dict[str, object]]:
-    code, out, err = run_cli(capsys, "cards", *args, "--json")
+    code, out, err = run_cli(capsys, "cards", "--json", *args)
     assert code == 0, err
     rows: list[dict[str, object]] = json.loads(out)
     return rows
@@ -194,6 +194,24 @@ def test_sort_reverse_and_limit(capsys: Capture, mine: Path, field: str) -> None
             cards_json(capsys, "deck:mine", "--sort", field, "--limit", str(limit))
             == (rows[:limit])
         )
+
+
+@pytest.mark.parametrize(
+    ("words", "expected"),
+    [
+        (["deck:mine", "mutex"], ["mine/m1"]),
+        (["deck:mine", "(mutex", "OR", "deadlock)"], ["mine/m1", "mine/m4"]),
+        (["--", "deck:mine", "-mutex"], ["mine/m2", "mine/m3", "mine/m4"]),
+        (["--", "-tag:mine", "deck:mine"], []),
+    ],
+)
+def test_several_words_are_one_query(
+    capsys: Capture, mine: Path, words: list[str], expected: list[str]
+) -> None:
+    rows = cards_json(capsys, *words)
+    assert sorted(str(r["key"]) for r in rows) == expected
+    joined = cards_json(capsys, "--", " ".join(w for w in words if w != "--"))
+    assert joined == rows
 
 
 @pytest.mark.parametrize("field", SORT_FIELDS)

@@ -61,9 +61,15 @@ def register(sub: Any) -> None:
         'schedule with one action. The query language: free words, "exact phrase", deck:ID, '
         "tag:NAME, level:L, category:C, is:new|learning|review|due|overdue|suspended|buried|"
         "leech, lapses>N, reps<N, recall<0.8, due<=3, rated:7, -term, OR, parentheses "
-        "(see docs/query-language.md). Each change is an entry in your review log.",
+        "(see docs/query-language.md). Each change is an entry in your review log. "
+        "Example: flashprep cards 'deck:python is:suspended' --unsuspend",
     )
-    parser.add_argument("query", nargs="?", default="", metavar="QUERY", help="the search")
+    parser.add_argument(
+        "query",
+        nargs="*",
+        metavar="QUERY",
+        help="the search; several words are one query (a query starting with - goes after --)",
+    )
     parser.add_argument("--json", action="store_true", help="print JSON for scripts")
     parser.add_argument(
         "--sort", choices=SORT_FIELDS, default="deck", help="order of the cards (default: deck)"
@@ -89,20 +95,23 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    query = " ".join(args.query)  # `cards deck:python is:new` is `cards 'deck:python is:new'`
     if args.limit is not None and args.limit < 1:
         raise CliError(f"--limit: {args.limit} must be at least 1")
     if args.action is None:
         if args.dry_run:
             raise CliError("--dry-run goes with an action (--suspend, --bury, ...)")
-        return _list(args)
-    if not args.query.strip():
+        return _list(args, query)
+    if not query.strip():
         raise CliError(
             f"--{args.action} needs a QUERY naming the cards (e.g. 'deck:python is:suspended')"
         )
-    return _act(args)
+    return _act(args, query)
 
 
-def _matches(args: argparse.Namespace, opened: OpenedUser) -> tuple[list[CardMatch], int]:
+def _matches(
+    args: argparse.Namespace, opened: OpenedUser, query: str
+) -> tuple[list[CardMatch], int]:
     """The matches in order, cut to --limit, and how many there were before the cut."""
     from flashprep.core.browse.catalog import Catalog
     from flashprep.core.browse.query import QueryError
@@ -110,9 +119,7 @@ def _matches(args: argparse.Namespace, opened: OpenedUser) -> tuple[list[CardMat
 
     catalog = Catalog.build(opened.library)
     try:
-        found = find_cards(
-            catalog, args.query, opened.store, sort=args.sort, descending=args.reverse
-        )
+        found = find_cards(catalog, query, opened.store, sort=args.sort, descending=args.reverse)
     except QueryError as exc:
         raise CliError(f"query: {exc}") from None
     total = len(found)
@@ -136,9 +143,9 @@ def match_json(match: CardMatch) -> dict[str, Any]:
     }
 
 
-def _list(args: argparse.Namespace) -> int:
+def _list(args: argparse.Namespace, query: str) -> int:
     opened = open_user(args)
-    matches, total = _matches(args, opened)
+    matches, total = _matches(args, opened, query)
     if args.json:
         show_json([match_json(m) for m in matches])
     else:
@@ -188,12 +195,12 @@ def _show_table(matches: list[CardMatch], total: int) -> None:
             show(plural(total, "card"))
 
 
-def _act(args: argparse.Namespace) -> int:
+def _act(args: argparse.Namespace, query: str) -> int:
     from flashprep.core.browse.actions import apply_schedule_action
 
     opened = open_user(args, write=not args.dry_run)
     try:
-        matches, _ = _matches(args, opened)
+        matches, _ = _matches(args, opened, query)
         keys = [m.key for m in matches]
         result = apply_schedule_action(opened.store, keys, args.action, dry_run=args.dry_run)
         if result.changed and not args.dry_run:
