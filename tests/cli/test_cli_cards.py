@@ -431,6 +431,27 @@ def test_card_json_is_its_details(capsys: Capture, mine: Path) -> None:
     assert data["key"] == "mine/m1" and len(data["history"]) == 2
 
 
+def test_card_shows_linked_stories_and_survives_a_broken_story_file(
+    capsys: Capture, mine: Path
+) -> None:
+    from flashprep.core.interview.stories import Story, StoryBank, save_stories
+
+    path = mine / "home" / "users" / "tester" / "stories.toml"
+    story = Story(id="s1", title="The outage", action="Fixed it.", questions=["mine/m1"])
+    save_stories(path, StoryBank(stories=[story]))
+    code, out, _ = run_cli(capsys, "card", "mine/m1")
+    assert code == 0 and re.search(r"^Stories: +The outage$", out, re.M)
+    code, out, _ = run_cli(capsys, "card", "mine/m1", "--json")
+    assert json.loads(out)["stories"] == ["The outage"]
+    broken = '[[stories]]\nid = "a"\ntitle = "A"\ncompetences = []\n'
+    path.write_text(broken)
+    code, out, err = run_cli(capsys, "card", "mine/m1")
+    assert code == 0 and MINE["mine/m1"] in out
+    assert err.startswith("flashprep: warning: ") and "stories.toml" in err
+    assert err.count("\n") == 1
+    assert path.read_text() == broken
+
+
 def test_card_of_a_new_card_has_no_history(capsys: Capture, mine: Path) -> None:
     code, out, _ = run_cli(capsys, "card", "mine/m4")
     assert code == 0 and "History: none yet" in out

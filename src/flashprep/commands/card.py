@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from flashprep.commands.common import CliError, add_common_options, open_user, show, show_json, warn
 from flashprep.core.files.tomlerrors import DataFileError
+from flashprep.core.scheduling.scheduler import RATING_OF, RATINGS
 from flashprep.core.text import clean
 from flashprep.format import NO_VALUE, duration, interval, percent
 
@@ -17,9 +18,6 @@ if TYPE_CHECKING:
 
     from flashprep.core.browse.details import CardDetails, HistoryRow
     from flashprep.core.interview.stories import StoryBank
-
-GRADES = {1: "again", 2: "hard", 3: "good", 4: "easy"}
-"""A grade in the history table (the log's rating 1-4)."""
 
 
 def register(sub: Any) -> None:
@@ -100,7 +98,7 @@ def show_details(d: CardDetails, tz: tzinfo | None) -> None:
             "Interval",
             interval(timedelta(days=d.interval_days)) if d.interval_days is not None else NO_VALUE,
         ),
-        ("Stability", f"{d.stability:.2f}" if d.stability is not None else NO_VALUE),
+        ("Stability", f"{d.stability:.2f} days" if d.stability is not None else NO_VALUE),
         ("Difficulty", f"{d.difficulty:.2f}" if d.difficulty is not None else NO_VALUE),
         ("Recall now", percent(d.recall_now)),
     ]
@@ -130,7 +128,8 @@ def show_details(d: CardDetails, tz: tzinfo | None) -> None:
 
 def history_line(row: HistoryRow, tz: tzinfo | None) -> str:
     when = row.at.astimezone(tz).strftime("%Y-%m-%d %H:%M")
-    grade = GRADES.get(row.rating, str(row.rating)) if row.rating is not None else NO_VALUE
+    rating = RATING_OF.get(row.rating) if row.rating is not None else None
+    grade = RATINGS[rating].lower() if rating is not None else _or_none(row.rating)
     after = (
         interval(timedelta(days=row.interval_days)) if row.interval_days is not None else NO_VALUE
     )
