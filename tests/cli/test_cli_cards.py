@@ -282,6 +282,7 @@ def test_actions_are_refused_while_the_user_is_in_use(capsys: Capture, mine: Pat
         assert code == 2 and out == "" and "in use by pid" in err
         code, out, _ = run_cli(capsys, "cards", "deck:mine", "--suspend", "--dry-run")
         assert code == 0 and "would suspend" in out  # a dry run reads only
+        assert cards_json(capsys, "deck:mine")  # so does a listing
     assert not log_entries(mine)
 
 
