@@ -356,6 +356,19 @@ def test_suspend_then_unsuspend_as_text(capsys: Capture, mine: Path) -> None:
     assert [e.action for e in log_entries(mine)] == ["suspend"] * 2 + ["unsuspend"] * 2
 
 
+def test_an_action_touches_only_the_user_named(capsys: Capture, mine: Path) -> None:
+    graded(mine, {"mine/m1": [4]})
+    files = user_files(mine)
+    code, out, _ = run_cli(capsys, "cards", "deck:mine", "--suspend", "--user", "other")
+    assert code == 0 and out.splitlines()[-1] == f"suspended {len(MINE)} cards"
+    changed = {k: v for k, v in user_files(mine).items() if files.get(k) != v}
+    assert changed and all(name.startswith("other/") for name in changed)
+    other = UserStore(home_of(mine), "other")
+    assert all(other.state(key).suspended for key in MINE)
+    assert not any(store_of(mine).state(key).suspended for key in MINE)
+    assert [r["suspended"] for r in cards_json(capsys, "deck:mine")] == [False] * len(MINE)
+
+
 def test_bury_shows_as_buried_in_the_listing(capsys: Capture, mine: Path) -> None:
     first = str(cards_json(capsys, "deck:mine")[0]["key"])
     code, out, _ = run_cli(capsys, "cards", "deck:mine", "--bury", "--limit", "1")
