@@ -28,6 +28,8 @@ DEBUG_ENV = "FLASHPREP_DEBUG"
 COMMANDS = {
     "drill": "tui",
     "decks": "decks",
+    "cards": "cards",
+    "card": "card",
     "stats": "stats",
     "import": "importing",
     "add": "add",
