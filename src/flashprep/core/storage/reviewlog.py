@@ -34,7 +34,7 @@ LOG_HEADER = (
 
 Action = Literal["grade", "bury", "suspend", "unsuspend", "forget"]
 ACTIONS: tuple[str, ...] = ("grade", "bury", "suspend", "unsuspend", "forget")
-MODES: tuple[str, ...] = ("drill", "mock", "import")
+MODES: tuple[str, ...] = ("drill", "mock", "import", "practice")
 _KEY = CARD_KEY
 MONTH_FILE = re.compile(r"^\d{4}-\d{2}\.toml$")
 _FIELDS = {"id", "at", "card", "rating", "action", "ms", "mode"}
