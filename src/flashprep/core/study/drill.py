@@ -10,7 +10,7 @@ interview/plan.open_drill). A drill can also be given its cards (e.g. the weakes
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Set
 from datetime import datetime, timedelta, tzinfo
 from typing import Any, NamedTuple, Protocol
 
@@ -108,6 +108,44 @@ def deck_counts(library: DeckLibrary, store: UserStore) -> dict[str, DeckCounts]
     return {d.id: count_keys(library.card_keys([d.id]), store, now) for d in library}
 
 
+def scan(
+    store: UserStore,
+    keys: list[str],
+    today_ord: int,
+    end: datetime,
+    new_cap: int,
+    forward: Set[str] = frozenset(),
+) -> tuple[list[str], list[tuple[Any, str]], list[str]]:
+    """Some cards' first `new_cap` new cards available today, reviews due today (with their due
+    times, as datetimes or time stamps) and learning cards due today. `forward`: cards the
+    interview plan brings forward, reviewed today although not due."""
+    columns = store.data.columns
+    if not forward and columns is not None:  # the states not yet decoded: read the columns
+        fresh, due, later = columns.drill_queue(keys, today_ord, end.timestamp(), new_cap)
+        return fresh, list(due), later
+    states = store.states
+    reviews: list[tuple[Any, str]] = []
+    new: list[str] = []
+    learning: list[str] = []
+    for key in keys:
+        state = states.get(key)
+        if state is None or (state.is_new and is_available(state, today_ord)):
+            if len(new) < new_cap:
+                new.append(key)
+            continue
+        if key in forward:
+            assert state.due is not None
+            reviews.append((state.due, key))
+            continue
+        if not is_available(state, today_ord) or state.due is None or state.due >= end:
+            continue
+        if state.state == "review":
+            reviews.append((state.due, key))
+        else:
+            learning.append(key)
+    return new, reviews, learning
+
+
 def _interleave(reviews: list[str], new: list[str]) -> list[str]:
     """Spread new cards evenly among the reviews."""
     if not new or not reviews:
@@ -143,6 +181,8 @@ class Summary(NamedTuple):
     deck_ids: tuple[str, ...] | None = None
     mode: str = "drill"
     """"drill", "ahead", "practice" or "cards" (a drill of given cards)."""
+    extra_new: int = 0
+    """The extra new cards this drill was given (custom study)."""
 
 
 AHEAD_DAYS = 7
@@ -290,7 +330,7 @@ class Drill:
         for deck in decks:
             keys = self.library.card_keys([deck])
             deck_cap = len(keys) if order == "random" else min(cap, new_room.get(deck, cap))
-            new, due, learning = self._scan(keys, today_ord, end, deck_cap, forward)
+            new, due, learning = scan(store, keys, today_ord, end, deck_cap, forward)
             new_by_deck[deck] = new
             due.sort()
             room = review_room.get(deck, len(due))
@@ -313,37 +353,6 @@ class Drill:
             )
         self._start(reviews, chosen, review_left)
         self.held_back += held
-
-    def _scan(
-        self, keys: list[str], today_ord: int, end: datetime, new_cap: int, forward: set[str]
-    ) -> tuple[list[str], list[tuple[Any, str]], list[str]]:
-        """One deck's first `new_cap` new cards available today, its reviews due today (with
-        their due times, as datetimes or time stamps) and its learning cards due today."""
-        columns = self.store.data.columns
-        if not forward and columns is not None:  # the states not yet decoded: read the columns
-            fresh, due, later = columns.drill_queue(keys, today_ord, end.timestamp(), new_cap)
-            return fresh, list(due), later
-        states = self.store.states
-        reviews: list[tuple[Any, str]] = []
-        new: list[str] = []
-        learning: list[str] = []
-        for key in keys:
-            state = states.get(key)
-            if state is None or (state.is_new and is_available(state, today_ord)):
-                if len(new) < new_cap:
-                    new.append(key)
-                continue
-            if key in forward:
-                assert state.due is not None
-                reviews.append((state.due, key))
-                continue
-            if not is_available(state, today_ord) or state.due is None or state.due >= end:
-                continue
-            if state.state == "review":
-                reviews.append((state.due, key))
-            else:
-                learning.append(key)
-        return new, reviews, learning
 
     def _start(self, reviews: list[tuple[Any, str]], new: list[str], limit: int) -> None:
         """Queue the `limit` most overdue reviews (due times as datetimes or time stamps) among
@@ -561,6 +570,7 @@ class Drill:
             ahead,
             tuple(self.deck_ids) if self.deck_ids is not None else None,
             self.mode,
+            self.options.extra_new,
         )
 
 
