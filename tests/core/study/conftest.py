@@ -1,4 +1,4 @@
-"""Decks of numbered cards, and the study settings a drill reads (which a profile may not hold)."""
+"""Decks of numbered cards, for drills of several decks."""
 
 from __future__ import annotations
 
@@ -9,9 +9,6 @@ import pytest
 
 from flashprep.core.decks.library import DeckLibrary
 from flashprep.core.paths import Home
-from flashprep.core.study import drill as drill_module
-from flashprep.core.study import today as today_module
-from flashprep.core.study.studysettings import DeckLimit, StudySettings
 
 THREE = ("d1", "d2", "d3")
 
@@ -40,24 +37,3 @@ def make_library(home: Home, tmp_path: Path) -> Callable[..., DeckLibrary]:
 def three(make_library: Callable[..., DeckLibrary]) -> DeckLibrary:
     """Three decks of ten cards."""
     return make_library()
-
-
-UseStudy = Callable[..., StudySettings]
-
-
-@pytest.fixture
-def use_study(monkeypatch: pytest.MonkeyPatch) -> UseStudy:
-    """Make drills read the given study settings."""
-
-    def use(
-        order: str = "round-robin",
-        leech_lapses: int = 8,
-        leech_action: str = "tag",
-        deck_limits: dict[str, DeckLimit] | None = None,
-    ) -> StudySettings:
-        study = StudySettings(order, leech_lapses, leech_action, deck_limits or {})
-        for module in (drill_module, today_module):
-            monkeypatch.setattr(module, "study_settings", lambda _settings: study)
-        return study
-
-    return use

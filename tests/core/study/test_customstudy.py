@@ -22,13 +22,7 @@ from flashprep.core.study.nextsteps import EXTRA_NEW, offers
 from helpers import FakeClock
 
 Make = Callable[..., UserStore]
-UseStudy = Callable[..., object]
 DECKS = ("d1", "d2", "d3")
-
-
-@pytest.fixture(autouse=True)
-def study(use_study: UseStudy) -> None:
-    use_study()
 
 
 def drain(drill: Drill, clock: FakeClock, rating: Rating = Rating.EASY) -> list[str]:

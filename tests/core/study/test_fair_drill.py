@@ -13,13 +13,11 @@ from flashprep.core.keys import deck_of
 from flashprep.core.storage.userstore import UserStore
 from flashprep.core.study.drill import Drill
 from flashprep.core.study.spent import spent_by_deck, today_entries
-from flashprep.core.study.studysettings import DeckLimit
 from flashprep.core.study.today import today_counts
 
 from helpers import FakeClock
 
 Make = Callable[..., UserStore]
-UseStudy = Callable[..., object]
 DECKS = ("d1", "d2", "d3")
 
 
@@ -30,37 +28,29 @@ def new_shares(drill: Drill) -> Counter[str]:
 
 @pytest.mark.parametrize(("limit", "share"), [(6, 2), (9, 3), (30, 10)])
 def test_every_deck_gets_its_share_of_new_cards(
-    three: DeckLibrary, make_store: Make, use_study: UseStudy, limit: int, share: int
+    three: DeckLibrary, make_store: Make, limit: int, share: int
 ) -> None:
-    use_study()
     drill = Drill(three, make_store(new_per_day=limit), list(DECKS))
     assert new_shares(drill) == Counter(dict.fromkeys(DECKS, share))
 
 
-def test_deck_order_takes_the_first_deck_first(
-    three: DeckLibrary, make_store: Make, use_study: UseStudy
-) -> None:
-    use_study(order="deck")
-    drill = Drill(three, make_store(new_per_day=12), list(DECKS))
+def test_deck_order_takes_the_first_deck_first(three: DeckLibrary, make_store: Make) -> None:
+    store = make_store(new_per_day=12, new_card_order="deck")
+    drill = Drill(three, store, list(DECKS))
     assert new_shares(drill) == Counter({"d1": 10, "d2": 2})
 
 
-def test_random_order_is_stable_through_the_day(
-    three: DeckLibrary, make_store: Make, use_study: UseStudy
-) -> None:
-    use_study(order="random")
-    store = make_store(new_per_day=9)
+def test_random_order_is_stable_through_the_day(three: DeckLibrary, make_store: Make) -> None:
+    store = make_store(new_per_day=9, new_card_order="random")
     first = Drill(three, store, list(DECKS))
     again = Drill(three, store, list(DECKS))
     assert [first.current, *first.queue] == [again.current, *again.queue]
     assert len(new_shares(first)) > 1
 
 
-def test_deck_limits_apply_on_top_of_the_users_limit(
-    three: DeckLibrary, make_store: Make, use_study: UseStudy
-) -> None:
-    use_study(deck_limits={"d1": DeckLimit(new_per_day=1), "d3": DeckLimit(0)})
-    drill = Drill(three, make_store(new_per_day=8), list(DECKS))
+def test_deck_limits_apply_on_top_of_the_users_limit(three: DeckLibrary, make_store: Make) -> None:
+    limits = {"d1": {"new_per_day": 1}, "d3": {"new_per_day": 0}}
+    drill = Drill(three, make_store(new_per_day=8, deck_limits=limits), list(DECKS))
     assert new_shares(drill) == Counter({"d1": 1, "d2": 7})
 
 
@@ -75,10 +65,9 @@ def grade_new(drill: Drill, clock: FakeClock, n: int) -> list[str]:
 
 
 def test_todays_spent_counts_are_respected_per_deck_and_overall(
-    three: DeckLibrary, make_store: Make, use_study: UseStudy, clock: FakeClock
+    three: DeckLibrary, make_store: Make, clock: FakeClock
 ) -> None:
-    use_study(deck_limits={"d1": DeckLimit(new_per_day=3)})
-    store = make_store(new_per_day=9)
+    store = make_store(new_per_day=9, deck_limits={"d1": {"new_per_day": 3}})
     first = Drill(three, store, ["d1"])
     grade_new(first, clock, 2)  # two of d1's three today
     spent = spent_by_deck(today_entries(store), store.state)
@@ -90,10 +79,10 @@ def test_todays_spent_counts_are_respected_per_deck_and_overall(
 
 
 def test_a_card_failed_yesterday_and_graded_today_is_a_review_not_a_new_card(
-    three: DeckLibrary, make_store: Make, use_study: UseStudy, clock: FakeClock
+    three: DeckLibrary, make_store: Make, clock: FakeClock
 ) -> None:
-    use_study(deck_limits={"d2": DeckLimit(new_per_day=5, reviews_per_day=1)})
-    store = make_store(new_per_day=20)
+    limits = {"d2": {"new_per_day": 5, "reviews_per_day": 1}}
+    store = make_store(new_per_day=20, deck_limits=limits)
     seen = grade_new(Drill(three, store, ["d2"]), clock, 2)
     clock.advance(days=40)
     spent = spent_by_deck(today_entries(store), store.state)
@@ -109,9 +98,8 @@ def test_a_card_failed_yesterday_and_graded_today_is_a_review_not_a_new_card(
 
 
 def test_today_counts_show_learning_due_and_a_spent_limit(
-    three: DeckLibrary, make_store: Make, use_study: UseStudy, clock: FakeClock
+    three: DeckLibrary, make_store: Make, clock: FakeClock
 ) -> None:
-    use_study()
     store = make_store(new_per_day=3)
     drill = Drill(three, store, ["d1"])
     drill.grade(1)  # Again: learning, due again today

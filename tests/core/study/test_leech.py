@@ -16,8 +16,6 @@ from flashprep.core.study.leech import LEECH_HINT, becomes_leech, is_leech
 from helpers import FakeClock
 
 Make = Callable[..., UserStore]
-UseStudy = Callable[..., object]
-DECKS = ("d1", "d2", "d3")
 KEY = "d1/c0"
 
 
@@ -68,17 +66,17 @@ def lapse_until(store: UserStore, clock: FakeClock, lapses: int) -> None:
     clock.now = max(clock.now, state.due)
 
 
-@pytest.mark.parametrize(("action", "threshold"), [("suspend", 3), ("tag", 3), ("suspend", 1)])
+@pytest.mark.parametrize(
+    ("action", "threshold"), [("suspend", 3), ("tag", 3), ("suspend", 4), ("tag", 5)]
+)
 def test_the_lapse_that_reaches_the_threshold_makes_a_leech(
     one: DeckLibrary,
     make_store: Make,
-    use_study: UseStudy,
     clock: FakeClock,
     action: str,
     threshold: int,
 ) -> None:
-    use_study(leech_lapses=threshold, leech_action=action)
-    store = make_store()
+    store = make_store(leech_lapses=threshold, leech_action=action)
     lapse_until(store, clock, threshold - 1)
     drill = Drill(one, store, keys=[KEY, "d1/c1"])
     event = drill.grade(Rating.AGAIN)
@@ -101,11 +99,10 @@ def test_the_lapse_that_reaches_the_threshold_makes_a_leech(
 
 
 def test_a_grade_that_does_not_lapse_makes_no_leech(
-    one: DeckLibrary, make_store: Make, use_study: UseStudy, clock: FakeClock
+    one: DeckLibrary, make_store: Make, clock: FakeClock
 ) -> None:
-    use_study(leech_lapses=2, leech_action="suspend")
-    store = make_store()
-    lapse_until(store, clock, 1)
+    store = make_store(leech_lapses=3, leech_action="suspend")
+    lapse_until(store, clock, 2)
     drill = Drill(one, store, keys=[KEY])
     for rating in (Rating.HARD, Rating.GOOD, Rating.EASY):
         assert drill.grade(rating) is None

@@ -10,8 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from flashprep.core.keys import deck_of
+from flashprep.core.storage.usersettings import NEW_CARD_ORDERS as ORDERS
 from flashprep.core.study.newcards import gather_new
-from flashprep.core.study.studysettings import ORDERS
 
 from fuzzing import budget
 

@@ -23,7 +23,6 @@ from flashprep.core.study.customstudy import DrillOptions, ahead_keys, requeue_a
 from flashprep.core.study.leech import LeechEvent, becomes_leech
 from flashprep.core.study.newcards import gather_new
 from flashprep.core.study.spent import Spent, spent_today
-from flashprep.core.study.studysettings import study_settings
 
 LEARN_AHEAD = timedelta(minutes=20)
 
@@ -235,7 +234,6 @@ class Drill:
         if keys is None and self.options.keys is not None:
             keys = list(self.options.keys)
         self.keys = keys
-        self.study = study_settings(store.settings)
         self.queue: list[str] = []
         self.learning: list[str] = []
         self.current: str | None = None
@@ -310,7 +308,7 @@ class Drill:
         forward = set(plan.bring_forward) if plan else set()
         review_left = max(0, settings.reviews_per_day - counts.reviews)
         decks = self._deck_order()
-        limits = {d: self.study.deck_limits[d] for d in decks if d in self.study.deck_limits}
+        limits = {d: settings.deck_limits[d] for d in decks if d in settings.deck_limits}
         spent = spent_today(store) if limits else {}
         new_room = {
             d: max(0, lim.new_per_day + options.extra_new - spent.get(d, Spent()).new)
@@ -322,7 +320,7 @@ class Drill:
             for d, lim in limits.items()
             if lim.reviews_per_day is not None
         }
-        order = self.study.new_card_order
+        order = settings.new_card_order
         cap = max(new_left, plan_new_left)
         new_by_deck: dict[str, list[str]] = {}
         reviews: list[tuple[Any, str]] = []
@@ -454,10 +452,10 @@ class Drill:
         lapses = self.store.state(key).lapses
         self.store.grade(key, rating, ms)
         after = self.store.state(key)
-        study = self.study
+        settings = self.store.settings
         entries = 1
-        if becomes_leech(lapses, after.lapses, study.leech_lapses):
-            suspend = study.leech_action == "suspend"
+        if becomes_leech(lapses, after.lapses, settings.leech_lapses):
+            suspend = settings.leech_action == "suspend"
             if suspend:
                 try:
                     self.store.record(key, "suspend")

@@ -11,7 +11,6 @@ from flashprep.core.decks.library import DeckLibrary
 from flashprep.core.storage.userstore import UserStore
 from flashprep.core.study.drill import scan
 from flashprep.core.study.spent import Spent, spent_today
-from flashprep.core.study.studysettings import study_settings
 
 
 class TodayCounts(NamedTuple):
@@ -30,7 +29,7 @@ def today_counts(library: DeckLibrary, store: UserStore) -> dict[str, TodayCount
     counts = store.counts_today()
     new_left = max(0, settings.new_per_day - counts.new)
     review_left = max(0, settings.reviews_per_day - counts.reviews)
-    limits = study_settings(settings).deck_limits
+    limits = settings.deck_limits
     spent = spent_today(store) if any(d in limits for d in library.decks) else {}
     out: dict[str, TodayCounts] = {}
     for deck in library.decks:
