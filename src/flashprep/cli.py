@@ -38,6 +38,7 @@ COMMANDS = {
     "mock": "mock",
     "stories": "stories",
     "plan": "plan",
+    "config": "config",
 }
 """Each command and its module in flashprep.commands (whose `register` adds it), in the order
 `--help` lists them."""

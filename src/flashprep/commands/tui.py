@@ -6,22 +6,71 @@ import argparse
 import gc
 from typing import TYPE_CHECKING, Any
 
-from flashprep.commands.common import add_common_options, check_deck_ids, open_user
+from flashprep.commands.common import CliError, add_common_options, check_deck_ids, open_user
 from flashprep.core.files.gcpause import gc_paused
 
 if TYPE_CHECKING:
     from flashprep.core.interview.mockquestions import MockOptions
+    from flashprep.core.study.customstudy import DrillOptions
+
+
+def _count(text: str) -> int:
+    """A whole number from 1 to MAX_COUNT, for --extra-new and --ahead."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if not 1 <= value <= MAX_COUNT:
+        raise argparse.ArgumentTypeError(f"must be from 1 to {MAX_COUNT}, not {value}")
+    return value
+
+
+MAX_COUNT = 9999
 
 
 def register(sub: Any) -> None:
     parser = sub.add_parser("drill", help="open a drill of some decks (all when none named)")
     parser.add_argument("decks", nargs="*", metavar="DECK_ID", help="deck ids (see `decks`)")
+    parser.add_argument(
+        "--extra-new",
+        type=_count,
+        default=0,
+        metavar="N",
+        help="allow N new cards on top of today's limits (this drill)",
+    )
+    custom = parser.add_mutually_exclusive_group()
+    custom.add_argument(
+        "--ahead",
+        type=_count,
+        default=0,
+        metavar="DAYS",
+        help="review ahead: the cards due in the next DAYS days",
+    )
+    custom.add_argument(
+        "--practice",
+        action="store_true",
+        help="practice any cards without changing their schedule (logged apart)",
+    )
     add_common_options(parser)
     parser.set_defaults(func=run_drill)
 
 
+def drill_options(args: argparse.Namespace, keys: list[str] | None = None) -> DrillOptions:
+    """The custom study asked for on the command line; `keys`: exactly these cards (a search's)."""
+    from flashprep.core.study.customstudy import DrillOptions
+
+    if args.extra_new and (args.ahead or args.practice):
+        raise CliError("--extra-new adds new cards to a drill: not with --ahead or --practice")
+    return DrillOptions(
+        extra_new=args.extra_new,
+        ahead_days=args.ahead,
+        practice=args.practice,
+        keys=tuple(keys) if keys is not None else None,
+    )
+
+
 def run_drill(args: argparse.Namespace) -> int:
-    return open_tui(args, "drill", list(args.decks) or None)
+    return open_tui(args, "drill", list(args.decks) or None, options=drill_options(args))
 
 
 def run_home(args: argparse.Namespace) -> int:
@@ -34,6 +83,7 @@ def open_tui(
     deck_ids: list[str] | None,
     mock: MockOptions | None = None,
     stats_range: str = "month",
+    options: DrillOptions | None = None,
 ) -> int:
     """Hold the user's lock from before their files are read until the last write is done."""
     opened = open_user(args, write=True)
@@ -52,6 +102,7 @@ def open_tui(
                 store,
                 start=start,
                 deck_ids=deck_ids,
+                drill_options=options,
                 mock=mock,
                 stats_range=stats_range,
             )

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from textual.screen import Screen
 
     from flashprep.core.interview.mockquestions import MockOptions
+    from flashprep.core.study.customstudy import DrillOptions
 
 Start = Literal["home", "drill", "mock", "stats"]
 
@@ -44,6 +45,7 @@ class FlashprepApp(App[None]):
         store: UserStore,
         start: Start | str = "home",
         deck_ids: list[str] | None = None,
+        drill_options: DrillOptions | None = None,
         timer: Callable[[], float] = time.monotonic,
         mock: MockOptions | None = None,
         stats_range: str = "month",
@@ -52,6 +54,8 @@ class FlashprepApp(App[None]):
         self.session = Session(library, store, timer)
         self.start = start
         self.deck_ids = deck_ids
+        self.drill_options = drill_options
+        """Custom study for the drill opened with (start="drill")."""
         self.mock = mock
         """The mock interview to open with (start="mock")."""
         self.stats_range = stats_range
@@ -62,7 +66,7 @@ class FlashprepApp(App[None]):
         statistics opened from the command line come alone: the home screen opens above them
         when they are left (a faster start), and they stay below it, out of sight."""
         if self.start == "drill":
-            return self._drill_screen(self.deck_ids)
+            return self._drill_screen(self.deck_ids, self.drill_options)
         if self.start == "stats":
             return self._stats_screen(self.deck_ids[0] if self.deck_ids else None, self.stats_range)
         from flashprep.tui.screens.home import HomeScreen
@@ -79,12 +83,14 @@ class FlashprepApp(App[None]):
         for note in self.session.store.notes:
             self.notify(one_line(note), markup=False)
 
-    def _drill_screen(self, deck_ids: list[str] | None) -> Screen[Any]:
+    def _drill_screen(
+        self, deck_ids: list[str] | None, options: DrillOptions | None = None
+    ) -> Screen[Any]:
         from flashprep.core.interview.plan import open_drill
         from flashprep.tui.screens.drill import DrillScreen
 
         return DrillScreen(
-            self.session, open_drill(self.session.library, self.session.store, deck_ids)
+            self.session, open_drill(self.session.library, self.session.store, deck_ids, options)
         )
 
     def _stats_screen(self, deck: str | None, range_name: str) -> Screen[Any]:
@@ -105,7 +111,7 @@ class FlashprepApp(App[None]):
 
     @on(StartDrill)
     def start_drill(self, message: StartDrill) -> None:
-        self.push_screen(self._drill_screen(message.deck_ids))
+        self.push_screen(self._drill_screen(message.deck_ids, message.options))
 
     @on(StartMock)
     def start_mock(self, message: StartMock) -> None:

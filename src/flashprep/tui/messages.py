@@ -10,6 +10,7 @@ from textual.message import Message
 
 if TYPE_CHECKING:
     from flashprep.core.interview.mockquestions import MockOptions
+    from flashprep.core.study.customstudy import DrillOptions
 
 
 class ShowDecks(Message):
@@ -17,11 +18,14 @@ class ShowDecks(Message):
 
 
 class StartDrill(Message):
-    """Open a drill of these decks (all decks when None)."""
+    """Open a drill of these decks (all decks when None), with custom-study options."""
 
-    def __init__(self, deck_ids: list[str] | None = None) -> None:
+    def __init__(
+        self, deck_ids: list[str] | None = None, options: DrillOptions | None = None
+    ) -> None:
         super().__init__()
         self.deck_ids = deck_ids
+        self.options = options
 
 
 class ShowStats(Message):

@@ -26,6 +26,7 @@ from flashprep.core.keys import deck_of
 from flashprep.core.scheduling.scheduler import CardState, Rating, Scheduler
 from flashprep.core.storage.usersettings import InterviewPlan
 from flashprep.core.storage.userstore import UserStore
+from flashprep.core.study.customstudy import DrillOptions
 from flashprep.core.study.drill import Drill, is_available
 
 if TYPE_CHECKING:
@@ -293,10 +294,17 @@ def today_plan(
     )
 
 
-def open_drill(library: DeckLibrary, store: UserStore, deck_ids: list[str] | None = None) -> Drill:
-    """A drill of some decks, with today's interview plan when the user has an interview date."""
-    plan = today_plan(library, store) if store.settings.interview is not None else None
-    return Drill(library, store, deck_ids, plan=plan)
+def open_drill(
+    library: DeckLibrary,
+    store: UserStore,
+    deck_ids: list[str] | None = None,
+    options: DrillOptions | None = None,
+) -> Drill:
+    """A drill of some decks, with today's interview plan when the user has an interview date
+    (not for custom study: review ahead and practice leave the plan out)."""
+    custom = options is not None and options.custom
+    plan = None if custom or store.settings.interview is None else today_plan(library, store)
+    return Drill(library, store, deck_ids, plan=plan, options=options)
 
 
 @dataclass(frozen=True)

@@ -150,14 +150,15 @@ def replay(
 ) -> list[Review]:
     """Apply entries to `replayed` (in place) and return their grades as Reviews.
 
-    Mock-interview grades do not change the schedule and are not part of the statistics.
+    Mock-interview and practice grades do not change the schedule and are not part of the
+    statistics.
     """
     out: list[Review] = []
     for index, entry in enumerate(entries):
         if cancelled is not None and index % 500 == 0 and cancelled():
             raise Cancelled
         before = replayed.states.get(entry.card)
-        graded = entry.is_grade and entry.mode != "mock"
+        graded = entry.is_grade and entry.mode not in ("mock", "practice")
         if graded:
             out.append(review_of(entry, before or NEW))
         if steps is not None:

@@ -52,7 +52,10 @@ class NewProfile:
 
     def data(self) -> dict[str, Any]:
         """What `Profile(seed=seed).model_dump(exclude_none=True)` gives."""
-        settings = {k: list(v) if type(v) is tuple else v for k, v in DEFAULT_SETTINGS.items()}
+        settings = {
+            k: list(v) if type(v) is tuple else dict(v) if k == "deck_limits" else v
+            for k, v in DEFAULT_SETTINGS.items()
+        }
         return {"format": PROFILE_FORMAT, "seed": self.seed, "settings": settings}
 
     def model(self) -> Profile:

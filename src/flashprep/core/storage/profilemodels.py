@@ -6,19 +6,34 @@ that a new user's profile can be made without importing pydantic (see core.profi
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta, tzinfo
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+)
 
 from flashprep.core.clock import INSTANT_RANGE, is_valid_day
 from flashprep.core.files.tomlmodel import TomlFile
 from flashprep.core.keys import DECK_ID_PATTERN
 from flashprep.core.scheduling.scheduler import SchedulerSettings
 from flashprep.core.storage import usersettings
+from flashprep.core.storage.settingkeys import (
+    FILE_RETENTION_MAX,
+    RANGES,
+    STEP_MAX,
+    THEME_PATTERN,
+    SettingError,
+)
 from flashprep.core.storage.usersettings import DEFAULT_SETTINGS as _DEFAULT
-from flashprep.core.storage.usersettings import UserSettings
+from flashprep.core.storage.usersettings import LeechAction, NewCardOrder, UserSettings
 
 Day = date
 """`date` under a name the Interview model's field of that name does not hide."""
@@ -28,25 +43,50 @@ DeckId = Annotated[str, StringConstraints(pattern=DECK_ID_PATTERN)]
 new user's import does not need."""
 
 
+def _bounded(name: str) -> Any:
+    """The Field bounding a number setting by settingkeys.RANGES."""
+    low, high = RANGES[name]
+    return Field(ge=low, le=high)
+
+
+Step = Annotated[float, Field(gt=0, le=STEP_MAX)]
+
+
+class DeckLimit(BaseModel):
+    """`[settings.deck_limits.<deck id>]`: a deck's own daily limits, on top of the user's."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    new_per_day: Annotated[int, _bounded("new_per_day")] | None = None
+    reviews_per_day: Annotated[int, _bounded("reviews_per_day")] | None = None
+
+
 class Settings(BaseModel):
     """What a user may tune; every field has the default a newcomer gets."""
 
     model_config = ConfigDict(extra="forbid")
 
-    desired_retention: Annotated[float, Field(ge=0.7, le=0.99)] = _DEFAULT["desired_retention"]
-    new_per_day: Annotated[int, Field(ge=0, le=9999)] = _DEFAULT["new_per_day"]
-    reviews_per_day: Annotated[int, Field(ge=0, le=99999)] = _DEFAULT["reviews_per_day"]
-    rollover_hour: Annotated[int, Field(ge=0, le=23)] = _DEFAULT["rollover_hour"]
-    learning_steps: list[Annotated[float, Field(gt=0, le=1440)]] = Field(
-        default_factory=lambda: list(_DEFAULT["learning_steps"])
-    )
-    relearning_steps: list[Annotated[float, Field(gt=0, le=1440)]] = Field(
-        default_factory=lambda: list(_DEFAULT["relearning_steps"])
-    )
-    maximum_interval: Annotated[int, Field(ge=1, le=36500)] = _DEFAULT["maximum_interval"]
+    desired_retention: Annotated[
+        float, Field(ge=RANGES["desired_retention"][0], le=FILE_RETENTION_MAX)
+    ] = _DEFAULT["desired_retention"]
+    """0.97 at most for a new value (settingkeys); up to 0.99 in a file written before."""
+    new_per_day: Annotated[int, _bounded("new_per_day")] = _DEFAULT["new_per_day"]
+    reviews_per_day: Annotated[int, _bounded("reviews_per_day")] = _DEFAULT["reviews_per_day"]
+    rollover_hour: Annotated[int, _bounded("rollover_hour")] = _DEFAULT["rollover_hour"]
+    learning_steps: list[Step] = Field(default_factory=lambda: list(_DEFAULT["learning_steps"]))
+    relearning_steps: list[Step] = Field(default_factory=lambda: list(_DEFAULT["relearning_steps"]))
+    maximum_interval: Annotated[int, _bounded("maximum_interval")] = _DEFAULT["maximum_interval"]
     fuzz: bool = _DEFAULT["fuzz"]
     timezone: str = _DEFAULT["timezone"]
     """IANA zone name for "today"; empty means the computer's local time zone."""
+    new_card_order: NewCardOrder = _DEFAULT["new_card_order"]
+    leech_lapses: Annotated[int, _bounded("leech_lapses")] = _DEFAULT["leech_lapses"]
+    leech_action: LeechAction = _DEFAULT["leech_action"]
+    theme: str = _DEFAULT["theme"]
+    """A Textual theme name (checked against the App's themes where they are known); empty for
+    the default theme."""
+    answer_timer: bool = _DEFAULT["answer_timer"]
+    deck_limits: dict[DeckId, DeckLimit] = Field(default_factory=dict)
 
     @field_validator("timezone")
     @classmethod
@@ -56,6 +96,13 @@ class Settings(BaseModel):
                 ZoneInfo(value)
             except (ZoneInfoNotFoundError, ValueError, OSError):
                 raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+    @field_validator("theme")
+    @classmethod
+    def _theme_name(cls, value: str) -> str:
+        if value and not re.match(THEME_PATTERN, value):
+            raise ValueError(f"{value!r} is not a theme name")
         return value
 
 
@@ -112,6 +159,17 @@ class Profile(BaseModel):
 
     def tz(self) -> tzinfo | None:
         return self.values().tz()
+
+    def with_settings(self, data: dict[str, Any]) -> Profile:
+        """This profile with its `[settings]` replaced by `data` (settingkeys.changed makes it);
+        SettingError if the model refuses it (settingkeys checks every value first)."""
+        try:
+            settings = Settings.model_validate(data)
+        except ValidationError as exc:
+            error = exc.errors()[0]
+            where = ".".join(str(part) for part in error["loc"])
+            raise SettingError(f"{where}: {error['msg']}") from None
+        return self.model_copy(update={"settings": settings})
 
     def scheduler_settings(self) -> SchedulerSettings:
         return self.values().scheduler_settings()

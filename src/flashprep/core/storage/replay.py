@@ -98,7 +98,7 @@ def apply_entry(
     scheduler: Scheduler, schedule: Schedule, entry: LogEntry, rollover: int, tz: tzinfo | None
 ) -> None:
     """Apply one log entry to the schedule. The single path for live actions and replays."""
-    if entry.mode == "mock":
+    if entry.mode in ("mock", "practice"):  # logged apart: the schedule is left alone
         return
     key = entry.card
     before = schedule.states.get(key, NEW)

@@ -36,7 +36,7 @@ Action = Literal["grade", "bury", "unbury", "suspend", "unsuspend", "forget", "d
 ACTIONS: tuple[str, ...] = ("grade", "bury", "unbury", "suspend", "unsuspend", "forget", "due")
 """Every action the log may hold. A version of flashprep older than an action refuses a log that
 holds it with a one-line error naming the file, line and field (never guesses)."""
-MODES: tuple[str, ...] = ("drill", "mock", "import")
+MODES: tuple[str, ...] = ("drill", "mock", "import", "practice")
 _KEY = CARD_KEY
 MONTH_FILE = re.compile(r"^\d{4}-\d{2}\.toml$")
 _FIELDS = {"id", "at", "card", "rating", "action", "ms", "mode"}

@@ -10,14 +10,16 @@ rewritten. The cache is never trusted over profile.toml, and deleting it is alwa
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import date, tzinfo
 from pathlib import Path
-from typing import Any, NamedTuple
+from types import MappingProxyType
+from typing import Any, Literal, NamedTuple
 
 from flashprep.core.files.fileio import atomic_write
 from flashprep.core.scheduling.scheduler import SchedulerSettings
 
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 
 PROFILE_HEADER = "# flashprep profile: your settings. See docs/storage-format.md.\n"
 """The comment at the top of profile.toml (here, not with the models: a new user's file is
@@ -33,9 +35,31 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "maximum_interval": 36500,
     "fuzz": True,
     "timezone": "",
+    "new_card_order": "round-robin",
+    "leech_lapses": 8,
+    "leech_action": "tag",
+    "theme": "",
+    "answer_timer": True,
+    "deck_limits": MappingProxyType({}),
 }
 """A newcomer's settings, in the order of profile.toml's `[settings]` (core.profilemodels
-.Settings takes its defaults from here); lists as tuples, so that nothing can change them."""
+.Settings takes its defaults from here); lists as tuples and the table read-only, so that nothing
+can change them."""
+
+NewCardOrder = Literal["round-robin", "deck", "random"]
+NEW_CARD_ORDERS: tuple[NewCardOrder, ...] = ("round-robin", "deck", "random")
+"""How a drill of several decks takes their new cards: in turn, deck after deck, or shuffled."""
+
+LeechAction = Literal["tag", "suspend"]
+LEECH_ACTIONS: tuple[LeechAction, ...] = ("tag", "suspend")
+"""What happens to a card that lapsed `leech_lapses` times: only marked, or also suspended."""
+
+
+class DeckLimit(NamedTuple):
+    """One deck's own daily limits, on top of the user's (None: only the user's apply)."""
+
+    new_per_day: int | None = None
+    reviews_per_day: int | None = None
 
 
 class InterviewPlan(NamedTuple):
@@ -59,6 +83,15 @@ class UserSettings(NamedTuple):
     maximum_interval: int
     fuzz: bool
     timezone: str
+    new_card_order: NewCardOrder
+    leech_lapses: int
+    leech_action: LeechAction
+    theme: str
+    """A Textual theme name; empty for the App's default."""
+    answer_timer: bool
+    """Whether the drill shows the answer timer (the time is logged either way)."""
+    deck_limits: Mapping[str, DeckLimit]
+    """Deck id → its own limits; a deck's cards count against both its and the user's."""
     interview: InterviewPlan | None = None
 
     def tz(self) -> tzinfo | None:
@@ -88,6 +121,10 @@ def from_dict(values: dict[str, Any]) -> UserSettings:
             **values,
             "learning_steps": tuple(values["learning_steps"]),
             "relearning_steps": tuple(values["relearning_steps"]),
+            "deck_limits": {
+                deck: DeckLimit(limit.get("new_per_day"), limit.get("reviews_per_day"))
+                for deck, limit in values["deck_limits"].items()
+            },
             "interview": InterviewPlan(
                 date.fromisoformat(str(interview["date"])),
                 tuple(interview["decks"]),
@@ -112,6 +149,7 @@ def read_cache(cache: Path, stamp: list[int]) -> UserSettings | None:
 
 def write_cache(cache: Path, stamp: list[int], settings: UserSettings) -> None:
     values = settings._asdict()
+    values["deck_limits"] = {deck: lim._asdict() for deck, lim in settings.deck_limits.items()}
     if settings.interview is not None:
         values["interview"] = settings.interview._asdict()
     doc = {"v": CACHE_FORMAT, "stamp": stamp, "settings": values}

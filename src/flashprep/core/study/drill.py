@@ -10,18 +10,21 @@ interview/plan.open_drill). A drill can also be given its cards (e.g. the weakes
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Set
 from datetime import datetime, timedelta, tzinfo
-from typing import NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from flashprep.core.clock import day_end, study_day
 from flashprep.core.decks.library import DeckLibrary
+from flashprep.core.keys import deck_of
 from flashprep.core.scheduling.scheduler import CardState, Rating
 from flashprep.core.storage.userstore import UserStore
+from flashprep.core.study.customstudy import DrillOptions, ahead_keys, requeue_at
+from flashprep.core.study.leech import LeechEvent, becomes_leech
+from flashprep.core.study.newcards import gather_new
+from flashprep.core.study.spent import Spent, spent_today
 
 LEARN_AHEAD = timedelta(minutes=20)
-_DueReviews = list[tuple[datetime, str]] | list[tuple[float, str]]
-"""Reviews due with their due times (datetimes, or time stamps read from the state cache)."""
 
 
 class PlanForToday(Protocol):
@@ -104,6 +107,44 @@ def deck_counts(library: DeckLibrary, store: UserStore) -> dict[str, DeckCounts]
     return {d.id: count_keys(library.card_keys([d.id]), store, now) for d in library}
 
 
+def scan(
+    store: UserStore,
+    keys: list[str],
+    today_ord: int,
+    end: datetime,
+    new_cap: int,
+    forward: Set[str] = frozenset(),
+) -> tuple[list[str], list[tuple[Any, str]], list[str]]:
+    """Some cards' first `new_cap` new cards available today, reviews due today (with their due
+    times, as datetimes or time stamps) and learning cards due today. `forward`: cards the
+    interview plan brings forward, reviewed today although not due."""
+    columns = store.data.columns
+    if not forward and columns is not None:  # the states not yet decoded: read the columns
+        fresh, due, later = columns.drill_queue(keys, today_ord, end.timestamp(), new_cap)
+        return fresh, list(due), later
+    states = store.states
+    reviews: list[tuple[Any, str]] = []
+    new: list[str] = []
+    learning: list[str] = []
+    for key in keys:
+        state = states.get(key)
+        if state is None or (state.is_new and is_available(state, today_ord)):
+            if len(new) < new_cap:
+                new.append(key)
+            continue
+        if key in forward:
+            assert state.due is not None
+            reviews.append((state.due, key))
+            continue
+        if not is_available(state, today_ord) or state.due is None or state.due >= end:
+            continue
+        if state.state == "review":
+            reviews.append((state.due, key))
+        else:
+            learning.append(key)
+    return new, reviews, learning
+
+
 def _interleave(reviews: list[str], new: list[str]) -> list[str]:
     """Spread new cards evenly among the reviews."""
     if not new or not reviews:
@@ -128,6 +169,34 @@ class Summary(NamedTuple):
     """Reviews due today (or brought forward for the interview) left for tomorrow by the daily
     review limit (`reviews_per_day`)."""
     review_limit: int = 0
+    new_waiting: int = 0
+    """New cards of the drilled decks that the day's limits keep for later days."""
+    new_limit: int = 0
+    """Today's new-card limit (the user's, plus any extra asked for)."""
+    buried: int = 0
+    suspended: int = 0
+    ahead: int = 0
+    """Cards due in the next AHEAD_DAYS days after today (what review ahead would bring)."""
+    deck_ids: tuple[str, ...] | None = None
+    mode: str = "drill"
+    """"drill", "ahead", "practice" or "cards" (a drill of given cards)."""
+    extra_new: int = 0
+    """The extra new cards this drill was given (custom study)."""
+
+
+AHEAD_DAYS = 7
+"""How far ahead the summary looks when it offers to review ahead."""
+
+
+class Remaining(NamedTuple):
+    """Cards left in a drill, as Anki counts them in its header: new + learning + review."""
+
+    new: int
+    learning: int
+    review: int
+
+    def __str__(self) -> str:
+        return f"{self.new} + {self.learning} + {self.review}"
 
 
 class _Snapshot(NamedTuple):
@@ -137,6 +206,8 @@ class _Snapshot(NamedTuple):
     done: int
     again: int
     seconds: float
+    entries: int = 1
+    """Log entries the action wrote (a grade that suspends a leech writes two)."""
 
 
 class Drill:
@@ -149,14 +220,19 @@ class Drill:
         deck_ids: list[str] | None = None,
         keys: list[str] | None = None,
         plan: PlanForToday | None = None,
+        options: DrillOptions | None = None,
     ) -> None:
         """A drill of the decks `deck_ids` (all when None), or of exactly the cards `keys` (those
         not suspended or buried), in that order. `plan` is today's interview plan (see
-        interview/plan.open_drill), which adds cards to a drill of decks."""
+        interview/plan.open_drill), which adds cards to a drill of decks; `options` ask for
+        custom study (customstudy.DrillOptions: more new cards, review ahead, practice)."""
         self.library = library
         self.plan = plan
         self.store = store
         self.deck_ids = deck_ids
+        self.options = options or DrillOptions()
+        if keys is None and self.options.keys is not None:
+            keys = list(self.options.keys)
         self.keys = keys
         self.queue: list[str] = []
         self.learning: list[str] = []
@@ -166,8 +242,27 @@ class Drill:
         self.seconds = 0.0
         self.held_back = 0
         """Reviews left out of this sitting by the daily review limit (see Summary.held_back)."""
+        self.last_leech: LeechEvent | None = None
+        """The leech the last grade made, if it did (the screen says so)."""
+        self._last: str | None = None
         self._history: list[_Snapshot] = []
         self._fill()
+
+    @property
+    def practice(self) -> bool:
+        return self.options.practice
+
+    @property
+    def mode(self) -> str:
+        if self.practice:
+            return "practice"
+        if self.keys is not None:
+            return "cards"
+        return "ahead" if self.options.ahead_days else "drill"
+
+    def _deck_order(self) -> list[str]:
+        ids = self.deck_ids if self.deck_ids is not None else list(self.library.decks)
+        return list(dict.fromkeys(ids))
 
     def _fill(self) -> None:
         """The sitting's queue, and its first card."""
@@ -176,48 +271,88 @@ class Drill:
         today = store.today(now)
         end = day_end(today, store.rollover, store.tz)
         today_ord = today.toordinal()
-        settings = store.settings
-        counts = store.counts_today()
+        options = self.options
         if self.keys is not None:
             self.queue = [k for k in self.keys if is_available(store.state(k), today_ord)]
             self._advance()
             return
+        if options.practice:
+            self.queue = _round_robin(
+                {
+                    deck: [
+                        k
+                        for k in self.library.card_keys([deck])
+                        if is_available(store.state(k), today_ord)
+                    ]
+                    for deck in self._deck_order()
+                }
+            )
+            self._advance()
+            return
+        if options.ahead_days > 0:
+            self.queue = ahead_keys(
+                self.library.card_keys(self.deck_ids),
+                store.states,
+                today,
+                options.ahead_days,
+                store.rollover,
+                store.tz,
+            )
+            self._advance()
+            return
+        settings = store.settings
+        counts = store.counts_today()
         plan = self.plan
-        new_left = max(0, settings.new_per_day - counts.new)
-        plan_new_left = max(0, plan.new_per_day - counts.new) if plan else 0
+        new_left = max(0, settings.new_per_day + options.extra_new - counts.new)
+        plan_new_left = max(0, plan.new_per_day + options.extra_new - counts.new) if plan else 0
         forward = set(plan.bring_forward) if plan else set()
         review_left = max(0, settings.reviews_per_day - counts.reviews)
-        columns = store.data.columns
-        if plan is None and columns is not None:  # the states not yet decoded: read the columns
-            new, due, self.learning = columns.drill_queue(
-                self.library.card_keys(self.deck_ids), today_ord, end.timestamp(), new_left
+        decks = self._deck_order()
+        limits = {d: settings.deck_limits[d] for d in decks if d in settings.deck_limits}
+        spent = spent_today(store) if limits else {}
+        new_room = {
+            d: max(0, lim.new_per_day + options.extra_new - spent.get(d, Spent()).new)
+            for d, lim in limits.items()
+            if lim.new_per_day is not None
+        }
+        review_room = {
+            d: max(0, lim.reviews_per_day - spent.get(d, Spent()).reviews)
+            for d, lim in limits.items()
+            if lim.reviews_per_day is not None
+        }
+        order = settings.new_card_order
+        cap = max(new_left, plan_new_left)
+        new_by_deck: dict[str, list[str]] = {}
+        reviews: list[tuple[Any, str]] = []
+        held = 0
+        for deck in decks:
+            keys = self.library.card_keys([deck])
+            deck_cap = len(keys) if order == "random" else min(cap, new_room.get(deck, cap))
+            new, due, learning = scan(store, keys, today_ord, end, deck_cap, forward)
+            new_by_deck[deck] = new
+            due.sort()
+            room = review_room.get(deck, len(due))
+            held += max(0, len(due) - room)
+            reviews += due[:room]
+            self.learning += learning
+        seed = settings.seed
+        chosen = gather_new(new_by_deck, new_left, new_room, order, seed, today)
+        if plan is not None and plan_new_left > len(chosen):
+            taken = set(chosen)
+            plan_only = {
+                d: [k for k in keys if k in plan.keys and k not in taken]
+                for d, keys in new_by_deck.items()
+            }
+            room_left = {
+                d: n - sum(1 for k in chosen if deck_of(k) == d) for d, n in new_room.items()
+            }
+            chosen += gather_new(
+                plan_only, plan_new_left - len(chosen), room_left, order, seed, today
             )
-            self._start(due, new, review_left)
-            return
-        states = store.states
-        reviews: list[tuple[datetime, str]] = []
-        new = []
-        for key in self.library.card_keys(self.deck_ids):
-            state = states.get(key)
-            if state is None or (state.is_new and is_available(state, today_ord)):
-                if len(new) < new_left or (
-                    plan is not None and key in plan.keys and len(new) < plan_new_left
-                ):
-                    new.append(key)
-                continue
-            if key in forward:
-                assert state.due is not None
-                reviews.append((state.due, key))
-                continue
-            if not is_available(state, today_ord) or state.due is None or state.due >= end:
-                continue
-            if state.state == "review":
-                reviews.append((state.due, key))
-            else:
-                self.learning.append(key)
-        self._start(reviews, new, review_left)
+        self._start(reviews, chosen, review_left)
+        self.held_back += held
 
-    def _start(self, reviews: _DueReviews, new: list[str], limit: int) -> None:
+    def _start(self, reviews: list[tuple[Any, str]], new: list[str], limit: int) -> None:
         """Queue the `limit` most overdue reviews (due times as datetimes or time stamps) among
         the new cards, and show the first card."""
         reviews.sort()
@@ -234,6 +369,20 @@ class Drill:
     def left(self) -> int:
         return len(self.queue) + len(self.learning) + (1 if self.current else 0)
 
+    def remaining(self) -> Remaining:
+        """The cards left, counted by what they are now: new, learning, review."""
+        new = learning = review = 0
+        keys = [*self.queue, *self.learning, *([self.current] if self.current else [])]
+        for key in keys:
+            state = self.store.state(key)
+            if state.is_new:
+                new += 1
+            elif state.state == "review":
+                review += 1
+            else:
+                learning += 1
+        return Remaining(new, learning, review)
+
     @property
     def finished(self) -> bool:
         return self.current is None
@@ -247,23 +396,28 @@ class Drill:
         return due if due is not None else datetime.min.replace(tzinfo=self.store.now().tzinfo)
 
     def _advance(self) -> None:
-        """Next: a due learning card, else the queue, else a learning card up to 20 min ahead."""
+        """Next: a due learning card, else the queue, else a learning card up to 20 min ahead;
+        never the card just graded while another one can be shown."""
         now = self.store.now()
         self.learning.sort(key=self._due)
-        if self.learning and self._due(self.learning[0]) <= now:
-            self.current = self.learning.pop(0)
-        elif self.queue:
-            self.current = self.queue.pop(0)
-        elif self.learning and self._due(self.learning[0]) <= now + LEARN_AHEAD:
-            self.current = self.learning.pop(0)
-        else:
+        last = self._last
+        due = [k for k in self.learning if self._due(k) <= now]
+        ahead = [k for k in self.learning if now < self._due(k) <= now + LEARN_AHEAD]
+        choices = [(self.learning, k) for k in due] + [(self.queue, k) for k in self.queue[:2]]
+        choices += [(self.learning, k) for k in ahead]
+        pick = next((c for c in choices if c[1] != last), choices[0] if choices else None)
+        if pick is None:
             self.current = None
+        else:
+            pick[0].remove(pick[1])
+            self.current = pick[1]
 
     def skip(self) -> None:
         """Move on without recording anything (the card cannot be shown)."""
+        self._last = self.current
         self._advance()
 
-    def _push_history(self) -> None:
+    def _push_history(self, entries: int = 1) -> None:
         self._history.append(
             _Snapshot(
                 list(self.queue),
@@ -272,28 +426,65 @@ class Drill:
                 self.done,
                 self.again,
                 self.seconds,
+                entries,
             )
         )
 
     # actions
 
-    def grade(self, rating: Rating, ms: int = 0) -> None:
-        """Record the grade (durably), then move on. A card still learning today comes back."""
+    def grade(self, rating: Rating, ms: int = 0) -> LeechEvent | None:
+        """Record the grade (durably), then move on. A card still learning today comes back.
+
+        Returns the leech event when this grade made the card a leech (also `last_leech`)."""
         key = self.current
         if key is None:
             raise RuntimeError("no card to grade")
+        self.last_leech = None
+        if self.practice:
+            self.store.record(key, "grade", rating, ms, mode="practice")
+            self._push_history()
+            self._count(rating, ms)
+            if rating == Rating.AGAIN:
+                requeue_at(self.queue, key)
+            self._last = key
+            self._advance()
+            return None
+        lapses = self.store.state(key).lapses
         self.store.grade(key, rating, ms)
-        self._push_history()
+        after = self.store.state(key)
+        settings = self.store.settings
+        entries = 1
+        if becomes_leech(lapses, after.lapses, settings.leech_lapses):
+            suspend = settings.leech_action == "suspend"
+            if suspend:
+                try:
+                    self.store.record(key, "suspend")
+                except BaseException:
+                    self.store.undo()  # the grade and its leech's suspension go together
+                    raise
+                entries = 2
+            self.last_leech = LeechEvent(key, after.lapses, suspend)
+        self._push_history(entries)
+        self._count(rating, ms)
+        today = self.store.today()
+        end = day_end(today, self.store.rollover, self.store.tz)
+        after = self.store.state(key)
+        if (
+            not after.suspended
+            and after.state in ("learning", "relearning")
+            and after.due is not None
+            and after.due < end
+        ):
+            self.learning.append(key)
+        self._last = key
+        self._advance()
+        return self.last_leech
+
+    def _count(self, rating: Rating, ms: int) -> None:
         self.done += 1
         self.seconds += ms / 1000
         if rating == Rating.AGAIN:
             self.again += 1
-        after = self.store.state(key)
-        today = self.store.today()
-        end = day_end(today, self.store.rollover, self.store.tz)
-        if after.state in ("learning", "relearning") and after.due is not None and after.due < end:
-            self.learning.append(key)
-        self._advance()
 
     def _set_aside(self, action: str) -> None:
         key = self.current
@@ -301,6 +492,7 @@ class Drill:
             raise RuntimeError("no card")
         self.store.record(key, action)
         self._push_history()
+        self._last = key
         self._advance()
 
     def bury(self) -> None:
@@ -316,13 +508,19 @@ class Drill:
         return bool(self._history) and self.store.can_undo
 
     def undo(self) -> str | None:
-        """Take back the last grade, bury or suspend: the card returns to the screen."""
+        """Take back the last grade, bury or suspend (a leech's suspension with its grade): the
+        card returns to the screen."""
         if not self.can_undo:
             return None
-        entry = self.store.undo()
-        snap = self._history.pop()
+        snap = self._history[-1]
+        entry = None
+        for _ in range(snap.entries):
+            entry = self.store.undo()
+        self._history.pop()
         self.queue, self.learning, self.current = snap.queue, snap.learning, snap.current
         self.done, self.again, self.seconds = snap.done, snap.again, snap.seconds
+        self._last = None
+        self.last_leech = None
         return entry.card if entry else None
 
     def summary(self) -> Summary:
@@ -330,19 +528,30 @@ class Drill:
         now = store.now()
         today = store.today(now)
         tomorrow_end = day_end(today + timedelta(days=1), store.rollover, store.tz)
+        ahead_end = day_end(today + timedelta(days=AHEAD_DAYS), store.rollover, store.tz)
         today_ord = today.toordinal()
         next_due: datetime | None = None
-        due_tomorrow = 0
-        for key in self.library.card_keys(self.deck_ids):
+        due_tomorrow = new_waiting = buried = suspended = ahead = 0
+        keys = self.keys if self.keys is not None else self.library.card_keys(self.deck_ids)
+        for key in keys:
             state = store.states.get(key)
-            if state is None or state.is_new or state.due is None:
+            if state is not None and state.suspended:
+                suspended += 1
                 continue
-            if not is_available(state, today_ord) and state.suspended:
+            if state is not None and not is_available(state, today_ord):
+                buried += 1
+                continue
+            if state is None or state.is_new:
+                new_waiting += 1
+                continue
+            if state.due is None:
                 continue
             if state.due > now and (next_due is None or state.due < next_due):
                 next_due = state.due
             if state.due < tomorrow_end:
                 due_tomorrow += 1
+            if now < state.due < ahead_end:
+                ahead += 1
         return Summary(
             self.done,
             self.again,
@@ -352,4 +561,17 @@ class Drill:
             len(self.learning),
             self.held_back,
             store.settings.reviews_per_day,
+            new_waiting,
+            store.settings.new_per_day + self.options.extra_new,
+            buried,
+            suspended,
+            ahead,
+            tuple(self.deck_ids) if self.deck_ids is not None else None,
+            self.mode,
+            self.options.extra_new,
         )
+
+
+def _round_robin(by_deck: Mapping[str, list[str]]) -> list[str]:
+    """All the decks' cards, one deck's after another's in turn."""
+    return gather_new(by_deck, sum(len(keys) for keys in by_deck.values()))

@@ -211,8 +211,10 @@ On a behavioral question, after the answer is shown, your linked STAR stories sh
                 button.label = f"{rating} {label} · {interval(preview[rating])}"
 
     def update_progress(self) -> None:
+        """Done, and left as new + learning + review (as Anki counts them); practice says so."""
         d = self.drill
-        self.query_one(StatusLine).progress = f"{d.done} done · {d.left} left"
+        mode = "practice · " if d.practice else ""
+        self.query_one(StatusLine).progress = f"{mode}{d.done} done · {d.remaining()} left"
 
     def update_timer(self) -> None:
         if self.app.screen is not self:
@@ -312,10 +314,12 @@ On a behavioral question, after the answer is shown, your linked STAR stories sh
             return
         ms = int((self.session.timer() - self.shown_at) * 1000)
         try:
-            self.drill.grade(RATING_OF[rating], min(ms, 3_600_000))
+            leech = self.drill.grade(RATING_OF[rating], min(ms, 3_600_000))
         except (OSError, DataFileError) as exc:
             self.notify(one_line(f"Grade not saved: {exc}"), severity="error", markup=False)
             return
+        if leech is not None:
+            self.notify(leech.message(), title="Leech", severity="warning", timeout=8)
         self._after_change()
 
     def action_undo(self) -> None:

@@ -13,6 +13,7 @@ from textual.widgets import DataTable, Static
 
 from flashprep.core.interview.plan import today_plan
 from flashprep.core.study.drill import deck_counts
+from flashprep.core.study.today import today_counts
 from flashprep.core.text import clean
 from flashprep.format import interview_countdown
 from flashprep.tui.messages import ShowStats, StartDrill, StartMock
@@ -28,8 +29,9 @@ class HomeScreen(Screen[None]):
     HELP = """\
 ## Home
 
-Your decks, with how many cards each holds for you: **New** (never studied) and **Due** (to review
-today).
+Your decks, with what each holds for you today: **New** (new cards the day's limits still allow),
+**Learn** (cards in their learning steps, due today) and **Due** (reviews due today, within the
+review limit); **Cards** is the deck's size.
 
 - Move with the arrow keys; **Space** marks decks; **Enter** drills the marked decks, or the one
   under the cursor when none is marked; **a** drills all decks.
@@ -73,6 +75,7 @@ today).
         table.add_column("Category", key="category")
         table.add_column("Cards", key="cards")
         table.add_column("New", key="new")
+        table.add_column("Learn", key="learn")
         table.add_column("Due", key="due")
         self.refresh_counts()
         table.focus()
@@ -86,18 +89,20 @@ today).
         cursor = table.cursor_row
         table.clear()
         counts = deck_counts(session.library, session.store)
+        today = today_counts(session.library, session.store)
         total_new = total_due = 0
         for loaded in session.library:
-            c = counts[loaded.id]
+            c, t = counts[loaded.id], today[loaded.id]
             total_new += c.new
-            total_due += c.due
+            total_due += t.learning + t.due
             table.add_row(
                 "✓" if loaded.id in self.marked else "",
                 Text(clean(loaded.name)),
                 loaded.category,
                 str(c.total),
-                str(c.new),
-                str(c.due),
+                str(t.new),
+                str(t.learning),
+                str(t.due),
                 key=loaded.id,
             )
         if table.row_count:

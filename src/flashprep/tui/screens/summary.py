@@ -11,8 +11,9 @@ from textual.screen import Screen
 from textual.widgets import Footer
 
 from flashprep.core.study.drill import Summary
-from flashprep.format import interval
-from flashprep.tui.messages import ShowDecks, ShowStats
+from flashprep.core.study.nextsteps import Offer, offers
+from flashprep.format import interval, plural
+from flashprep.tui.messages import ShowDecks, ShowStats, StartDrill
 from flashprep.tui.widgets.plain import PlainStatic
 
 
@@ -36,7 +37,36 @@ def summary_text(summary: Summary, now: datetime) -> str:
             f"{summary.held_back} more reviews wait for tomorrow: today's limit is "
             f"{summary.review_limit} (reviews_per_day in profile.toml)",
         ]
+    lines += ["", "Why nothing is left:", *(f"  {r}" for r in reasons(summary, now))]
+    shown = offers(summary)
+    if shown:
+        lines += ["", *(f"{o.key}  {o.label}" for o in shown)]
     return "\n".join(lines)
+
+
+def reasons(summary: Summary, now: datetime) -> list[str]:
+    """Why no card is left, from what the drilled cards are now."""
+    if summary.mode == "practice":
+        return ["every card of the practice was shown"]
+    if summary.mode == "ahead":
+        return ["no more cards due in the days asked for"]
+    out: list[str] = []
+    if summary.new_waiting and summary.mode == "drill":
+        out.append(
+            f"today's new-card limit is reached ({summary.new_limit} a day); "
+            f"{plural(summary.new_waiting, 'new card')} wait"
+        )
+    if summary.held_back:
+        out.append(f"today's review limit is reached ({summary.review_limit} a day)")
+    if summary.buried or summary.suspended:
+        out.append(
+            f"{plural(summary.buried, 'card')} buried until tomorrow, {summary.suspended} suspended"
+        )
+    if summary.next_due is not None:
+        out.append(f"nothing else is due for {interval(summary.next_due - now)}")
+    elif not out:
+        out.append("these decks hold no cards to study")
+    return out
 
 
 class SummaryScreen(Screen[None]):
@@ -55,14 +85,18 @@ class SummaryScreen(Screen[None]):
     HELP = """\
 ## Drill summary
 
-What you just did, and when cards come back. **Enter** or **Escape** returns to the decks;
-**s** shows your statistics.
+What you just did, when cards come back, and why nothing is left. **Enter** or **Escape** returns
+to the decks; **s** shows your statistics. When more can be studied today it is offered:
+**n** studies more new cards today (on top of the day's limit), **r** reviews ahead (cards due in
+the next days).
 """
 
     BINDINGS = [
         Binding("enter", "back", "Decks", id="back", priority=True),
         Binding("escape", "back", "Decks", show=False, id="back_esc"),
         Binding("s", "stats", "Stats", id="stats_summary"),
+        Binding("n", "offer('n')", "More new", id="more_new"),
+        Binding("r", "offer('r')", "Review ahead", id="review_ahead"),
         Binding("q", "app.quit", "Quit", id="quit_summary"),
     ]
 
@@ -76,6 +110,24 @@ What you just did, and when cards come back. **Enter** or **Escape** returns to 
         with Vertical(id="summary"):
             yield PlainStatic(summary_text(self.summary, self.now), id="summary-text")
         yield Footer()
+
+    def _offer(self, key: str) -> Offer | None:
+        return next((o for o in offers(self.summary) if o.key == key), None)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "offer":
+            return self._offer(str(parameters[0])) is not None
+        return True
+
+    def action_offer(self, key: str) -> None:
+        offer = self._offer(key)
+        if offer is not None:  # the new drill takes this summary's place (its own comes after it)
+            deck_ids = self.summary.deck_ids
+            app = self.app
+            app.pop_screen()
+            app.post_message(
+                StartDrill(list(deck_ids) if deck_ids is not None else None, offer.options)
+            )
 
     def action_back(self) -> None:
         self.post_message(ShowDecks())
