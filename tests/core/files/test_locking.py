@@ -80,6 +80,7 @@ WRITERS: dict[str, list[str]] = {
     "mock": ["mock"],
     "import": ["import", str(Path(__file__).parents[2] / "data" / "anki" / "small-modern.apkg")],
     "plan": ["plan", "--date", (date.today() + timedelta(days=30)).isoformat()],
+    "config": ["config", "set", "new_per_day", "30"],  # and `config unset`; listing only reads
 }
 """Commands that change a user's files: refused while another process holds the user's lock."""
 
@@ -88,6 +89,7 @@ READERS: dict[str, list[str]] = {
     "stats": ["stats", "--json"],
     "stories": ["stories", "--json"],
     "export": ["export", "python", "--format", "toml", "-o", "-"],
+    "config": ["config", "--json"],
 }
 """Commands that only read: they work while the lock is held, and write none of the user's data
 (they may refresh derived, disposable caches: the deck index in `cache/decks/`, and for `stats`
