@@ -17,7 +17,6 @@ from flashprep.commands.common import (
 from flashprep.core.storage.settingkeys import (
     SettingError,
     SettingKey,
-    changed,
     current_value,
     default_value,
     parse_key,
@@ -103,7 +102,7 @@ def _change(args: argparse.Namespace, key: SettingKey) -> int:
                     check_theme(value)
             else:
                 value = default_value(key)
-            new = profile.with_settings(changed(settings_data(settings), key, value))
+            new = profile.with_setting(key, value)
         except SettingError as exc:
             raise CliError(f"config: {exc}") from None
         store.save_profile(new)

@@ -8,11 +8,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from textual import on
+from textual import constants, on
 from textual.app import App
 from textual.binding import Binding
 
 from flashprep.core.decks.library import DeckLibrary
+from flashprep.core.files.tomlerrors import DataFileError
 from flashprep.core.storage.userstore import UserStore
 from flashprep.core.text import one_line
 from flashprep.tui.messages import CheckpointDue, ShowDecks, ShowStats, StartDrill, StartMock
@@ -21,6 +22,7 @@ from flashprep.tui.session import Session
 
 if TYPE_CHECKING:
     from textual.screen import Screen
+    from textual.theme import Theme
 
     from flashprep.core.interview.mockquestions import MockOptions
     from flashprep.core.study.customstudy import DrillOptions
@@ -59,6 +61,9 @@ class FlashprepApp(App[None]):
         self.mock = mock
         """The mock interview to open with (start="mock")."""
         self.stats_range = stats_range
+        theme = self.session.store.settings.theme
+        if theme in self.available_themes:  # the one saved (an unknown name: the default)
+            self.theme = theme
 
     def get_default_screen(self) -> Screen[Any]:
         """The first screen, at the bottom of the stack (instead of above Textual's blank default
@@ -74,6 +79,7 @@ class FlashprepApp(App[None]):
         return HomeScreen(self.session)
 
     def on_mount(self) -> None:
+        self.theme_changed_signal.subscribe(self, self.remember_theme)
         if self.start == "mock":
             from flashprep.core.interview.mockquestions import MockOptions
 
@@ -135,6 +141,19 @@ class FlashprepApp(App[None]):
             self.switch_screen(HomeScreen(self.session))  # above the first screen
         else:
             self.push_screen(HomeScreen(self.session))  # leaving the first screen
+
+    def remember_theme(self, theme: Theme) -> None:
+        """Save a theme chosen anywhere (the palette, the settings screen) in profile.toml."""
+        store = self.session.store
+        if theme.name == (store.settings.theme or constants.DEFAULT_THEME):
+            return
+        from flashprep.core.storage.settingkeys import SettingError, SettingKey
+
+        try:
+            store.save_profile(store.profile.with_setting(SettingKey("theme"), theme.name))
+        except (DataFileError, OSError, SettingError) as exc:
+            message = one_line(f"Theme not saved: {exc}")
+            self.notify(message, severity="warning", markup=False)
 
     def action_help(self) -> None:
         from flashprep.tui.screens.help import HelpScreen

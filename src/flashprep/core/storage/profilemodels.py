@@ -31,6 +31,9 @@ from flashprep.core.storage.settingkeys import (
     STEP_MAX,
     THEME_PATTERN,
     SettingError,
+    SettingKey,
+    changed,
+    settings_data,
 )
 from flashprep.core.storage.usersettings import DEFAULT_SETTINGS as _DEFAULT
 from flashprep.core.storage.usersettings import LeechAction, NewCardOrder, UserSettings
@@ -170,6 +173,10 @@ class Profile(BaseModel):
             where = ".".join(str(part) for part in error["loc"])
             raise SettingError(f"{where}: {error['msg']}") from None
         return self.model_copy(update={"settings": settings})
+
+    def with_setting(self, key: SettingKey, value: Any) -> Profile:
+        """This profile with one setting changed (a deck limit of None: removed)."""
+        return self.with_settings(changed(settings_data(self.values()), key, value))
 
     def scheduler_settings(self) -> SchedulerSettings:
         return self.values().scheduler_settings()

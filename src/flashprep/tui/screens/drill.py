@@ -222,10 +222,13 @@ On a behavioral question, after the answer is shown, your linked STAR stories sh
         current = self.current_card()
         if current is None:
             return
+        status = self.query_one(StatusLine)
+        if not self.session.store.settings.answer_timer:
+            status.timer = ""  # the setting: no timer shown (the answer time is logged anyway)
+            return
         card, category = current
         target = target_seconds(card, category)
         elapsed = self.session.timer() - self.shown_at
-        status = self.query_one(StatusLine)
         status.timer = f"⏱ {stopwatch(elapsed)} / {stopwatch(target)}"
         status.over = elapsed > target
         if elapsed > target and not self.over_noticed and not self.revealed:

@@ -40,6 +40,7 @@ review limit); **Cards** is the deck's size.
 - **s** shows your statistics: streak, retention, what is due, readiness by topic.
 - **i** imports decks from a file (Anki, CSV, Markdown, deck TOML).
 - **n** adds cards (to the highlighted deck when it is one of yours) and makes new decks.
+- **o** opens your settings: daily limits (also per deck), retention, steps, leeches, theme.
 - **ctrl+p** opens the command palette (themes, keys); **q** quits.
 """
 
@@ -53,6 +54,7 @@ review limit); **Cards** is the deck's size.
         Binding("s", "stats", "Stats", id="stats"),
         Binding("i", "import_decks", "Import", id="import"),
         Binding("n", "add_card", "Add", id="add_card"),
+        Binding("o", "settings", "Options", id="settings"),
         Binding("q", "app.quit", "Quit", id="quit_home"),
     ]
 
@@ -191,3 +193,8 @@ review limit); **Cards** is the deck's size.
         from flashprep.tui.screens.add_card import AddCardScreen
 
         self.app.push_screen(AddCardScreen(self.session, self._highlighted()))
+
+    def action_settings(self) -> None:
+        from flashprep.tui.screens.settings import SettingsScreen
+
+        self.app.push_screen(SettingsScreen(self.session))
