@@ -79,13 +79,18 @@ class FlashprepApp(App[None]):
         for note in self.session.store.notes:
             self.notify(one_line(note), markup=False)
 
-    def _drill_screen(self, deck_ids: list[str] | None) -> Screen[Any]:
+    def _drill_screen(
+        self, deck_ids: list[str] | None, keys: list[str] | None = None
+    ) -> Screen[Any]:
+        """A drill of some decks (with today's interview plan), or of exactly the cards `keys`."""
         from flashprep.core.interview.plan import open_drill
+        from flashprep.core.study.drill import Drill
         from flashprep.tui.screens.drill import DrillScreen
 
-        return DrillScreen(
-            self.session, open_drill(self.session.library, self.session.store, deck_ids)
-        )
+        library, store = self.session.library, self.session.store
+        if keys is not None:
+            return DrillScreen(self.session, Drill(library, store, keys=keys))
+        return DrillScreen(self.session, open_drill(library, store, deck_ids))
 
     def _stats_screen(self, deck: str | None, range_name: str) -> Screen[Any]:
         from flashprep.tui.screens.stats import StatsScreen
@@ -105,7 +110,7 @@ class FlashprepApp(App[None]):
 
     @on(StartDrill)
     def start_drill(self, message: StartDrill) -> None:
-        self.push_screen(self._drill_screen(message.deck_ids))
+        self.push_screen(self._drill_screen(message.deck_ids, message.keys))
 
     @on(StartMock)
     def start_mock(self, message: StartMock) -> None:

@@ -17,11 +17,13 @@ class ShowDecks(Message):
 
 
 class StartDrill(Message):
-    """Open a drill of these decks (all decks when None)."""
+    """Open a drill of these decks (all decks when None), or of exactly the cards `keys` (those
+    not suspended or buried, in that order) when given."""
 
-    def __init__(self, deck_ids: list[str] | None = None) -> None:
+    def __init__(self, deck_ids: list[str] | None = None, keys: list[str] | None = None) -> None:
         super().__init__()
         self.deck_ids = deck_ids
+        self.keys = keys
 
 
 class ShowStats(Message):

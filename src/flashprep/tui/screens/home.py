@@ -37,6 +37,7 @@ today).
   your bank of STAR stories; **p** your interview plan (date, readiness, weakest cards).
 - **s** shows your statistics: streak, retention, what is due, readiness by topic.
 - **i** imports decks from a file (Anki, CSV, Markdown, deck TOML).
+- **/** opens the card browser: search every card, see its history, suspend, tag or edit it.
 - **ctrl+p** opens the command palette (themes, keys); **q** quits.
 """
 
@@ -49,6 +50,7 @@ today).
         Binding("p", "plan", "Plan", id="plan"),
         Binding("s", "stats", "Stats", id="stats"),
         Binding("i", "import_decks", "Import", id="import"),
+        Binding("slash", "browse", "Browse", id="browse"),
         Binding("q", "app.quit", "Quit", id="quit_home"),
     ]
 
@@ -179,3 +181,8 @@ today).
         from flashprep.tui.screens.import_dialog import ImportDialog
 
         self.app.push_screen(ImportDialog(self.session))
+
+    def action_browse(self) -> None:
+        from flashprep.tui.screens.browser import BrowserScreen
+
+        self.app.push_screen(BrowserScreen(self.session))
