@@ -30,6 +30,8 @@ COMMANDS = {
     "decks": "decks",
     "stats": "stats",
     "import": "importing",
+    "add": "add",
+    "deck": "deck",
     "export": "exporting",
     "mock": "mock",
     "stories": "stories",

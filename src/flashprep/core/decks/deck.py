@@ -115,6 +115,9 @@ class Deck(BaseModel):
     name: Annotated[str, StringConstraints(min_length=1, max_length=MAX_NAME)]
     category: Category
     description: str = ""
+    source: Literal["own"] | None = None
+    """`"own"` for a deck the user made in flashprep (`flashprep deck new`); absent otherwise.
+    Only a deck file in the data folder is listed as own by it (core.decks.library)."""
     cards: list[Card] = Field(default_factory=list)
 
     @field_validator("cards")

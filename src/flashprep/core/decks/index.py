@@ -52,7 +52,8 @@ class _DeckData(Protocol):
     def cards(self) -> Sequence[Any]: ...
 
 
-INDEX_FORMAT = 2
+INDEX_FORMAT = 3
+"""3: the header says whether the deck is the user's own (`"own"`), so `decks` lists it unparsed."""
 CARD_FIELDS = ("id", "front", "back", "tags", "hint", "level", "target_seconds", "origin")
 """The fields of core.deck.Card, in the order a card's line holds them (a test keeps them equal)."""
 
@@ -96,6 +97,8 @@ class DeckIndex:
     tags: dict[str, list[int]] = field(default_factory=dict, repr=False)
     """Each tag and the places of its cards in the deck (for statistics by tag, without
     decoding every card)."""
+    own: bool = False
+    """Whether the deck file carries `source = "own"` (a deck the user made in flashprep)."""
 
     @cached_property
     def positions(self) -> dict[str, int]:
@@ -142,6 +145,7 @@ def encode(deck: _DeckData, edited: frozenset[str], deck_stamp: Stamp, overrides
         "edited": sorted(edited),
         "starts": starts,
         "tags": tag_positions(deck.cards),
+        "own": getattr(deck, "source", None) == "own",
     }
     body = "\n".join([*lines, ""])  # each line ends with "\n"
     return f"{json.dumps(header, separators=(',', ':'))}\n{body}".encode()
@@ -217,7 +221,10 @@ def decode(data: Buffer) -> tuple[list[Any], DeckIndex] | None:
         tags = head["tags"]  # checked where used (LoadedDeck.tagged): start-up needs none
         if not isinstance(tags, dict):
             return None
-        index = DeckIndex(*meta, ids, frozenset(head["edited"]), data, starts, tags)
+        own = head["own"]
+        if type(own) is not bool:
+            return None
+        index = DeckIndex(*meta, ids, frozenset(head["edited"]), data, starts, tags, own)
         return head["key"], index
     except (ValueError, KeyError, TypeError):
         return None

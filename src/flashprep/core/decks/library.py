@@ -1,7 +1,10 @@
-"""All decks a user can drill: bundled ones, imported ones, and the user's edits to bundled cards.
+"""All decks a user can drill: bundled ones, imported ones, the user's own, and the user's edits to
+bundled cards.
 
 A broken deck file is reported and skipped; every other deck still loads. Bundled decks are never
-written: an edit to a bundled card goes to `<home>/decks/overrides/<deck-id>.toml`.
+written: an edit to a bundled card goes to `<home>/decks/overrides/<deck-id>.toml`. Own decks
+(made with `flashprep deck new`) live in `<home>/decks/` beside imported ones, in the same format,
+told apart by the deck's `source = "own"` (core.decks.owndecks).
 
 Start-up reads each deck through its derived index in `<home>/cache/decks/` (core.deckindex):
 metadata and card ids at once, a card's text when it is shown, and the validated pydantic models
@@ -12,7 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -31,7 +34,9 @@ if TYPE_CHECKING:
     from flashprep.core.decks.deck import Card, Deck, DeckOverrides
     from flashprep.core.decks.record import DeckRecord
 
-Source = Literal["bundled", "imported"]
+Source = Literal["bundled", "imported", "own"]
+"""Where a deck comes from: shipped with flashprep, imported, or made by the user (`source =
+"own"` in a deck file of the data folder; a bundled file's marker means nothing)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -103,7 +108,8 @@ class LoadedDeck:
         try:
             cards = [deckindex.as_card_data(r) for r in i.records()]
             data = {"id": i.id, "name": i.name, "category": i.category, "cards": cards}
-            deck = Deck.model_validate({**data, "description": i.description})
+            source = "own" if i.own else None
+            deck = Deck.model_validate({**data, "description": i.description, "source": source})
             if [c.id for c in deck.cards] == list(i.card_ids):
                 return deck
         except (ValueError, TypeError, ValidationError):
@@ -197,6 +203,8 @@ class DeckLibrary:
 
             self.errors.append(DeckError(path, problem))
             return
+        if source == "imported" and index.own:
+            source = "own"
         self.decks[index.id] = LoadedDeck(index, path, source, overrides_dir)
 
     def _index(self, path: Path, source: Source, overrides_dir: Path | None) -> DeckIndex:
@@ -281,40 +289,75 @@ class DeckLibrary:
         return [d for d in deck_ids if d not in self.decks]
 
     def save_card(self, deck_id: str, card: Card) -> None:
-        """Store an edited card: over the bundled deck, or in the imported deck's own file.
+        """Store an edited card: over the bundled deck, or in the imported deck's own file (see
+        save_cards)."""
+        self.save_cards(deck_id, [card])
+
+    def save_cards(self, deck_id: str, cards: Sequence[Card]) -> None:
+        """Store edited cards of one deck in one write: over the bundled deck (its overrides
+        file), or in the imported or own deck's file. KeyError if a card is not in the deck.
 
         Holds the decks lock while it reads and rewrites the file (waiting a few seconds for an
         import that holds it; LockedError names the holder if it does not finish in time).
         """
-        from flashprep.core.decks.deck import DeckOverrides
+        from flashprep.core.decks.deck import DeckError, DeckOverrides
 
         loaded = self.decks[deck_id]
-        if loaded.deck.card(card.id) is None:
-            raise KeyError(card.id)
+        for card in cards:
+            if loaded.deck.card(card.id) is None:
+                raise KeyError(card.id)
+        by_id = {card.id: card for card in cards}
+        if loaded.source != "bundled":
+
+            def replaced(current: Deck) -> Deck:
+                missing = [c for c in by_id if current.card(c) is None]
+                if missing:
+                    reason = f"card {missing[0]!r} is no longer in this deck"
+                    raise DeckError(loaded.path, reason)
+                updated = [by_id.get(c.id, c) for c in current.cards]
+                return current.model_copy(update={"cards": updated})
+
+            self.rewrite_deck(deck_id, replaced)
+            return
+        with self.writing():
+            path = self.home.overrides / f"{deck_id}.toml"
+            existing = _load_overrides(path) if path.is_file() else DeckOverrides(deck=deck_id)
+            others = [c for c in existing.cards if c.id not in by_id]
+            overrides = DeckOverrides(deck=deck_id, cards=[*others, *by_id.values()])
+            atomic_write(path, overrides_to_toml(overrides), private=False)
+        self.reload()
+
+    def rewrite_deck(self, deck_id: str, change: Callable[[Deck], Deck]) -> Deck:
+        """Replace an imported or own deck's file by `change(deck)`, the deck as it is on disk
+        now (not as it was loaded: another process may have written it since), under the decks
+        lock, atomically; then reload. Returns the deck written. A file that no longer parses
+        or holds another deck raises DeckError, and nothing is written."""
+        from flashprep.core.decks.deck import DeckError, load_deck
+
+        loaded = self.decks[deck_id]
+        if loaded.source == "bundled":
+            raise ValueError(f"{deck_id!r} is a bundled deck: its file is never written")
+        with self.writing():
+            current = load_deck(loaded.path)
+            if current.id != deck_id:
+                raise DeckError(loaded.path, f"now holds deck {current.id!r}, not {deck_id!r}")
+            deck = change(current)
+            atomic_write(loaded.path, deck_to_toml(deck), private=False)
+        self.reload()
+        return deck
+
+    @contextlib.contextmanager
+    def writing(self) -> Iterator[None]:
+        """The decks lock held (waiting DECKS_WAIT_SECONDS), and what a crash left tidied."""
         lock = decks_lock(self.home)
         lock.acquire(timeout=DECKS_WAIT_SECONDS)
         try:
             for folder in (self.home.decks, self.home.overrides):
                 remove_stale_temps(folder)  # left by a crash in an earlier write
             remove_stale_temps(self.home.cache / "decks", min_age=CACHE_TEMP_AGE)
-            if loaded.source == "bundled":
-                path = self.home.overrides / f"{deck_id}.toml"
-                existing = _load_overrides(path) if path.is_file() else DeckOverrides(deck=deck_id)
-                others = [c for c in existing.cards if c.id != card.id]
-                overrides = DeckOverrides(deck=deck_id, cards=[*others, card])
-                atomic_write(path, overrides_to_toml(overrides), private=False)
-            else:
-                from flashprep.core.decks.deck import DeckError, load_deck
-
-                current = load_deck(loaded.path)  # as it is on disk now, not as it was loaded
-                if current.id != deck_id or current.card(card.id) is None:
-                    raise DeckError(loaded.path, f"card {card.id!r} is no longer in this deck")
-                cards = [card if c.id == card.id else c for c in current.cards]
-                deck = current.model_copy(update={"cards": cards})
-                atomic_write(loaded.path, deck_to_toml(deck), private=False)
+            yield
         finally:
             lock.release()
-        self.reload()
 
 
 CACHE_TEMP_AGE = 600.0

@@ -110,16 +110,21 @@ class DeckRecord:
     category: Category
     description: str
     cards: list[CardRecord]
+    source: str | None = None
+    """The deck's `source` marker (`"own"`), as core.deck.Deck has it; None when absent."""
 
     def head(self) -> dict[str, Any]:
         """`as_data()` but the cards: the deck's own values, in the model's order."""
-        return {
+        head = {
             "format": 1,
             "id": self.id,
             "name": self.name,
             "category": self.category,
             "description": self.description,
         }
+        if self.source is not None:
+            head["source"] = self.source
+        return head
 
     def as_data(self) -> dict[str, Any]:
         """What `Deck.model_dump(exclude_none=True)` gives for this deck."""

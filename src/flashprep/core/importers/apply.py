@@ -143,7 +143,9 @@ def _existing(path: Path, deck_id: str) -> DeckRecord | None:
     if existing.id != deck_id:
         raise ImportRefused(path, f"holds deck {existing.id!r}; fix or remove it first")
     cards = [card_record(card) for card in existing.cards]
-    return DeckRecord(existing.id, existing.name, existing.category, existing.description, cards)
+    return DeckRecord(
+        existing.id, existing.name, existing.category, existing.description, cards, existing.source
+    )
 
 
 def _as_written(card: CardRecord) -> CardRecord:

@@ -121,6 +121,11 @@ def apply_entry(
             )
     elif entry.action == "bury":
         schedule.states[key] = before._replace(buried_until=day + timedelta(days=1))
+    elif entry.action == "unbury":
+        schedule.states[key] = before._replace(buried_until=None)
+    elif entry.action == "due":  # made due now; a new card is due anyway and stays new
+        if not before.is_new:
+            schedule.states[key] = before._replace(due=entry.at, buried_until=None)
     elif entry.action == "suspend":
         schedule.states[key] = before._replace(suspended=True)
     elif entry.action == "unsuspend":

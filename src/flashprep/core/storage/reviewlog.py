@@ -32,8 +32,10 @@ LOG_HEADER = (
     b"See docs/storage-format.md.\nformat = 1\n"
 )
 
-Action = Literal["grade", "bury", "suspend", "unsuspend", "forget"]
-ACTIONS: tuple[str, ...] = ("grade", "bury", "suspend", "unsuspend", "forget")
+Action = Literal["grade", "bury", "unbury", "suspend", "unsuspend", "forget", "due"]
+ACTIONS: tuple[str, ...] = ("grade", "bury", "unbury", "suspend", "unsuspend", "forget", "due")
+"""Every action the log may hold. A version of flashprep older than an action refuses a log that
+holds it with a one-line error naming the file, line and field (never guesses)."""
 MODES: tuple[str, ...] = ("drill", "mock", "import")
 _KEY = CARD_KEY
 MONTH_FILE = re.compile(r"^\d{4}-\d{2}\.toml$")

@@ -50,7 +50,7 @@ from flashprep.core.storage.logwrite import append_entries, append_file, entry_t
 from flashprep.core.storage.profilestore import ProfileStore
 from flashprep.core.storage.recovery import recovery_advice, tidy_after_crash
 from flashprep.core.storage.replay import DayCounts, LogPosition, Schedule, apply_entry, same_end
-from flashprep.core.storage.reviewlog import LogEntry, new_entry_id
+from flashprep.core.storage.reviewlog import LogEntry, check_entry, new_entry_id
 from flashprep.core.storage.usersettings import UserSettings
 
 if TYPE_CHECKING:
@@ -61,6 +61,8 @@ CHECKPOINT_EVERY = 200
 
 
 class _Undo(NamedTuple):
+    """One entry this session can take back; entries of one `record_many` share a `batch`."""
+
     key: str
     before: CardState | None
     counts: DayCounts
@@ -70,6 +72,8 @@ class _Undo(NamedTuple):
     start: int
     end: int
     entry: LogEntry
+    batch: int = 0
+    """0 for an entry undone alone; else the number shared by every entry of one batch."""
 
 
 class UserStore:
@@ -107,6 +111,7 @@ class UserStore:
         self._checkpointed: LogPosition | None = None
         self._tail = 0
         self._undo: list[_Undo] = []
+        self._batches = 0
         self._write_lock = threading.Lock()
         self.notes: list[str] = []
         """Things worth telling the user that are not errors (e.g. a checkpoint rebuilt)."""
@@ -300,27 +305,92 @@ class UserStore:
             start = end
         return len(entries)
 
-    def undo(self) -> LogEntry | None:
-        """Take back this session's last action: its log block is cut off, its state restored."""
+    def record_many(self, keys: list[str], action: str, mode: str = "drill") -> list[LogEntry]:
+        """Append one action (not a grade) for each card as one durable append, then apply them.
+
+        The blocks land whole or not at all (a failed write or fsync cuts them off again), and
+        nothing changes in memory before they are on disk. `undo` takes them back as one step.
+        """
+        if action == "grade":
+            raise ValueError("record_many logs actions, not grades (a grade needs a rating)")
+        if not keys:
+            return []
+        self.ensure_profile()
+        now = self.clock()
+        entries = [LogEntry(new_entry_id(now), now, key, None, action, 0, mode) for key in keys]
+        for entry in entries:
+            check_entry(entry)  # a bad key or action is refused before anything is written
+        blocks = [entry_to_toml(entry) for entry in entries]
+        path = append_file(self.log_dir, now)
+        start, _ = append_entries(path, b"".join(blocks))
+        self._batches += 1
+        for entry, block in zip(entries, blocks, strict=True):
+            before, counts = self.data.states.get(entry.card), self.data.counts
+            position, total = self.data.position, self.data.total
+            apply_entry(self.scheduler, self.data, entry, self.rollover, self.tz)
+            end = start + len(block)
+            self.data.position = LogPosition(path.name, end, entry.id)
+            self._tail += 1
+            self._undo.append(
+                _Undo(
+                    entry.card,
+                    before,
+                    counts,
+                    position,
+                    total,
+                    path,
+                    start,
+                    end,
+                    entry,
+                    self._batches,
+                )
+            )
+            start = end
+        return entries
+
+    def _undo_step(self) -> list[_Undo]:
+        """The records the next undo takes back: the last entry, or its whole batch."""
         if not self._undo:
+            return []
+        last = self._undo[-1]
+        count = 1
+        if last.batch:
+            while count < len(self._undo) and self._undo[-count - 1].batch == last.batch:
+                count += 1
+        return self._undo[-count:]
+
+    @property
+    def next_undo(self) -> list[LogEntry]:
+        """The entries `undo` would take back (oldest first): one, or a whole batch."""
+        return [rec.entry for rec in self._undo_step()]
+
+    def undo(self) -> LogEntry | None:
+        """Take back this session's last action: its log block is cut off, its state restored.
+
+        A batch (`record_many`) is taken back whole; its first entry is returned (`next_undo`,
+        read before, lists them all)."""
+        step = self._undo_step()
+        if not step:
             return None
-        rec = self._undo.pop()
-        if rec.path.stat().st_size != rec.end:
+        first, last = step[0], step[-1]
+        if last.path.stat().st_size != last.end:
             self._undo.clear()
-            raise DataFileError(rec.path, "changed by another process; cannot undo")
-        truncate_durable(rec.path, rec.start)
-        if rec.before is None:
-            self.data.states.pop(rec.key, None)
-        else:
-            self.data.states[rec.key] = rec.before
-        self.data.counts = rec.counts
-        self.data.position = rec.position
-        self.data.total = rec.total
-        self._tail = max(0, self._tail - 1)
+            raise DataFileError(last.path, "changed by another process; cannot undo")
+        truncate_durable(last.path, first.start)
+        del self._undo[-len(step) :]
+        for rec in reversed(step):
+            if rec.before is None:
+                self.data.states.pop(rec.key, None)
+            else:
+                self.data.states[rec.key] = rec.before
+        self.data.counts = first.counts
+        self.data.position = first.position
+        self.data.total = first.total
+        self._tail = max(0, self._tail - len(step))
         cp = self._checkpointed
-        if cp is not None and cp.file == rec.path.name and cp.offset > rec.start:
+        if cp is not None and cp.file == first.path.name and cp.offset > first.start:
             self.checkpoint()
-        return rec.entry
+        return first.entry
 
     def import_entries(self, entries: list[LogEntry], dry_run: bool = False) -> int:
         """Add history from another tool (mode "import") to the log; return how many were new.

@@ -1,0 +1,96 @@
+"""One card's history from the review log, without parsing the whole log.
+
+The card details show every action on one card. Parsing 100,000 entries of TOML takes seconds,
+so the month files' bytes are searched for the card's `card = "..."` line (as `entry_to_toml`
+writes it; a hand edit's spacing and quotes are allowed too) and only the blocks that hold it
+are parsed and validated. The closing quote is part of the search, so `deck/a` never finds
+`deck/ab`. A cut-off last block (a crash mid-append, another process's append in flight) is
+left out, as `read_log` leaves it out.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from flashprep.core.files.tomlerrors import DataFileError, cannot_read, table_lines
+from flashprep.core.storage.logread import log_files
+from flashprep.core.storage.logtail import log_end
+from flashprep.core.storage.reviewlog import LogEntry, parse_log
+
+_HEADER = re.compile(rb"[ \t]*\[\[[ \t]*review[ \t]*\]\]")
+"""A block's header line, as `logread` splits blocks."""
+_NEXT = re.compile(rb"\n" + _HEADER.pattern)
+
+
+def _card_line(key: str) -> re.Pattern[bytes]:
+    """The line `card = "<key>"` (or `'<key>'`), whole: a key needs no escapes (keys.CARD_KEY),
+    and the closing quote keeps `deck/a` from finding `deck/ab`."""
+    name = re.escape(key.encode())
+    return re.compile(
+        rb"^[ \t]*card[ \t]*=[ \t]*(?:\"" + name + rb"\"|'" + name + rb"')[ \t]*(?:#|\r?$)",
+        re.M,
+    )
+
+
+def _block_start(raw: bytes, pos: int) -> int:
+    """Where the block holding byte `pos` begins (its header line), or -1 (before any block)."""
+    at = pos
+    while (at := raw.rfind(b"[[", 0, at)) >= 0:
+        line = raw.rfind(b"\n", 0, at) + 1
+        header = _HEADER.match(raw, line)
+        if header is not None and header.end() > at:
+            return line
+    return -1
+
+
+def _complete_end(raw: bytes) -> int:
+    """Where complete entries end: only the last block can be cut off, so only it is judged."""
+    last = _block_start(raw, len(raw))
+    begin = max(0, last)
+    return begin + log_end(raw[begin:]).end
+
+
+def _file_entries(path: Path, pattern: re.Pattern[bytes]) -> list[LogEntry]:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise cannot_read(path, exc) from None
+    hits = [m.start() for m in pattern.finditer(raw)]
+    if not hits:
+        return []
+    end = _complete_end(raw)
+    spans: list[tuple[int, int]] = []
+    for hit in hits:
+        if hit >= end:
+            break
+        start = _block_start(raw, hit)
+        if start < 0 or (spans and start < spans[-1][1]):
+            continue  # before any block (the full parse reports it), or a block already taken
+        after = _NEXT.search(raw, hit)
+        spans.append((start, min(after.start() + 1, end) if after else end))
+    if not spans:
+        return []
+    try:
+        entries = parse_log(b"\n".join(raw[a:b] for a, b in spans), path)
+    except DataFileError:
+        # Only now: parse block by block, counting lines and entries from the top of the file,
+        # so the error names the line and entry a full parse would name.
+        for a, b in spans:
+            head = raw[:a]
+            parse_log(raw[a:b], path, head.count(b"\n") + 1, len(table_lines(head, "review")))
+        raise
+    return entries
+
+
+def card_entries(log_dir: Path, key: str) -> list[LogEntry]:
+    """Every log entry of card `key` (any mode, any action), oldest first.
+
+    Raises DataFileError (file, line, field) if one of the card's own blocks is not valid; damage
+    elsewhere in the log is not this reader's to find (opening the store reports it).
+    """
+    pattern = _card_line(key)
+    out: list[LogEntry] = []
+    for path in log_files(log_dir):
+        out.extend(entry for entry in _file_entries(path, pattern) if entry.card == key)
+    return out
