@@ -1,0 +1,1 @@
+"""The card browser's core: query language, card rows, details, actions."""
