@@ -130,6 +130,8 @@ Actions apply to the marked cards, else to the highlighted one. **Escape** goes 
         super().__init__(session)
         self.initial_query = query
         self.cursor_key = cursor_key
+        # opened on a card (from a drill): its actions at hand; else the search box, to type
+        self.AUTO_FOCUS = "#browser-table" if cursor_key is not None else "#browser-search"
         self.catalog = Catalog.build(session.library)
         self.matches: list[CardMatch] = []
         self.shown = 0
@@ -163,10 +165,6 @@ Actions apply to the marked cards, else to the highlighted one. **Escape** goes 
         for key, label, width in COLUMNS:
             table.add_column(label, key=key, width=width or question)
         self.search()
-        if self.cursor_key is not None and self.matches:
-            table.focus()
-        else:
-            self.query_one(Input).focus()
 
     # searching
 

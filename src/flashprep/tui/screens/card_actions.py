@@ -144,16 +144,18 @@ class CardActionsScreen(Screen[None]):
             self.post_message(CheckpointDue())
 
     def action_undo(self) -> None:
+        store = self.session.store
+        keys = [entry.card for entry in store.next_undo]
         try:
-            entry = self.session.store.undo()
+            entry = store.undo()
         except (OSError, DataFileError) as exc:
             self.notify(one_line(f"Undo failed: {exc}"), severity="error", markup=False)
             return
         if entry is None:
             self.notify("Nothing to undo.", timeout=2)
             return
-        self.notify("Undone.", timeout=1.5)
-        self.cards_changed(None, content=False)
+        self.notify(f"Undone ({plural(len(keys), 'card')}).", timeout=1.5)
+        self.cards_changed(keys, content=False)
 
     # content
 
