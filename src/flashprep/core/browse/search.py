@@ -1,0 +1,303 @@
+"""Searching the cards: a query (query.py) evaluated on the catalog and one user's schedule, and
+the rows the browser and `flashprep cards` show.
+
+Each term is evaluated for every card at once, as a column of booleans that the operators then
+combine: a keystroke's search over 10,000 cards is a few passes over lists, and a term that needs
+something costly (the due day, the recall, the normalised text) computes it only when the query
+has such a term.
+
+What the terms mean, against the user's schedule now (store.now(), and the study day with the
+user's rollover hour and time zone):
+- is:new: never graded, or forgotten since (no state, or state "new").
+- is:learning: state "learning" or "relearning"; is:review: state "review". A suspended or buried
+  card keeps its state, so is:review matches a suspended review card too.
+- is:due: not new, not suspended, not buried, and due before the end of today's study day (what
+  core/study/drill.count_states counts as due); is:overdue: is:due and due before today began.
+- is:suspended; is:buried: buried until a day after today; is:leech: lapses >= LEECH_LAPSES.
+- due<=N: the card's due study day is at most N days after today (due<0: due before today).
+- recall<X: the predicted recall now (the scheduler's retrievability). New cards have neither a
+  due day nor a recall, so no due or recall term matches them.
+- lapses, reps: the card's counts (0 for a new card).
+- rated:N: last graded within the last N study days, today included (CardState.last_review).
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable
+from datetime import date, datetime, tzinfo
+from functools import lru_cache
+from itertools import compress
+from typing import NamedTuple
+
+from flashprep.core.browse.catalog import Catalog
+from flashprep.core.browse.query import (
+    And,
+    Compare,
+    Field,
+    Node,
+    Not,
+    Or,
+    Query,
+    Rated,
+    Text,
+    glob,
+    glob_matches,
+    parse_query,
+)
+from flashprep.core.clock import day_end, day_start, study_day
+from flashprep.core.scheduling.scheduler import NEW, CardState
+from flashprep.core.storage.userstore import UserStore
+
+LEECH_LAPSES = 8
+"""A card with this many lapses is a leech (issue 17 makes it a setting)."""
+SORT_FIELDS = ("deck", "question", "state", "due", "recall", "lapses", "reps", "level")
+STATUS_ORDER = ("new", "learning", "relearning", "review", "buried", "suspended")
+"""How `state` sorts: the way a card goes, then the cards set aside."""
+LEVEL_ORDER = ("junior", "mid", "senior")
+
+_COMPARE: dict[str, Callable[[float, float], bool]] = {
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+    "=": operator.eq,
+}
+
+
+class CardMatch(NamedTuple):
+    """One row of the results."""
+
+    key: str
+    deck: str
+    front: str
+    """The question on one line, cleaned (see catalog.one_line_front)."""
+    state: str
+    """new, learning, review or relearning (kept while suspended or buried)."""
+    suspended: bool
+    buried: bool
+    due: date | None
+    """The study day the card is due; None for a new card."""
+    recall: float | None
+    """The predicted recall now; None for a new card."""
+    lapses: int
+    reps: int
+    level: str | None
+
+    @property
+    def status(self) -> str:
+        """What the State column shows: suspended, buried, else the state."""
+        if self.suspended:
+            return "suspended"
+        if self.buried:
+            return "buried"
+        return self.state
+
+
+@lru_cache(maxsize=1 << 16)
+def _day(instant: datetime, rollover: int, tz: tzinfo | None) -> date:
+    """The study day of an instant, remembered: every search asks it of each card's due (or last
+    review) instant, which change only when the card is graded."""
+    return study_day(instant, rollover, tz)
+
+
+class _Now:
+    """The instant of a search and the user's study day around it."""
+
+    def __init__(self, store: UserStore) -> None:
+        self.store = store
+        self.now: datetime = store.now()
+        self.today = store.today(self.now)
+        self.today_ord = self.today.toordinal()
+        self.start = day_start(self.today, store.rollover, store.tz)
+        self.end = day_end(self.today, store.rollover, store.tz)
+
+    def day_ord(self, instant: datetime) -> int:
+        return _day(instant, self.store.rollover, self.store.tz).toordinal()
+
+    def due_day(self, state: CardState) -> date | None:
+        due = state.due
+        return (
+            None if due is None or state.is_new else _day(due, self.store.rollover, self.store.tz)
+        )
+
+    def due_ord(self, state: CardState) -> int | None:
+        day = self.due_day(state)
+        return None if day is None else day.toordinal()
+
+    def recall(self, state: CardState) -> float | None:
+        return None if state.is_new else self.store.scheduler.retrievability(state, self.now)
+
+    def buried(self, state: CardState) -> bool:
+        return state.buried_until is not None and state.buried_until.toordinal() > self.today_ord
+
+    def is_due(self, state: CardState) -> bool:
+        return (
+            not state.is_new
+            and not state.suspended
+            and not self.buried(state)
+            and state.due is not None
+            and state.due < self.end
+        )
+
+    def row(self, catalog: Catalog, index: int, state: CardState, front: str) -> CardMatch:
+        return CardMatch(
+            catalog.keys[index],
+            catalog.decks[index],
+            front,
+            state.state,
+            state.suspended,
+            self.buried(state),
+            self.due_day(state),
+            self.recall(state),
+            state.lapses,
+            state.reps,
+            catalog.levels[index],
+        )
+
+
+class _Search:
+    """One evaluation: the states of every card, and a column per term."""
+
+    def __init__(self, catalog: Catalog, store: UserStore) -> None:
+        self.catalog = catalog
+        self.at = _Now(store)
+        states = store.states.get  # decoded once for the store's life: no decode per card
+        self.states = [states(key, NEW) for key in catalog.keys]
+
+    def column(self, node: Node) -> list[bool]:
+        match node:
+            case And(terms):
+                return self._combine(terms, operator.and_, True)
+            case Or(terms):
+                return self._combine(terms, operator.or_, False)
+            case Not(term):
+                return [not ok for ok in self.column(term)]
+            case Text(needle):
+                return [needle in text for text in self.catalog.texts]
+            case Field():
+                return self._field(node)
+            case Compare():
+                return self._compare(node)
+            case Rated(days):
+                first = self.at.today_ord - days + 1
+                day_ord = self.at.day_ord
+                return [
+                    s.last_review is not None and day_ord(s.last_review) >= first
+                    for s in self.states
+                ]
+        raise AssertionError(f"unknown query node {node!r}")
+
+    def _combine(
+        self, terms: tuple[Node, ...], op: Callable[[bool, bool], bool], empty: bool
+    ) -> list[bool]:
+        if not terms:
+            return [empty] * len(self.states)
+        result = self.column(terms[0])
+        for term in terms[1:]:
+            result = list(map(op, result, self.column(term)))
+        return result
+
+    def _field(self, node: Field) -> list[bool]:
+        catalog, value = self.catalog, node.value
+        if node.name == "deck":
+            pattern = glob(value)
+            decks = {d for d in set(catalog.decks) if glob_matches(pattern, d.casefold())}
+            return [d in decks for d in catalog.decks]
+        if node.name == "tag":
+            pattern = glob(value)
+            tags = {t for t in catalog.tag_set if glob_matches(pattern, t.casefold())}
+            return [not tags.isdisjoint(card_tags) for card_tags in catalog.tags]
+        if node.name == "level":
+            level = None if value == "none" else value
+            return [lv == level for lv in catalog.levels]
+        if node.name == "category":
+            return [c == value for c in catalog.categories]
+        return self._is(value)
+
+    def _is(self, value: str) -> list[bool]:
+        at, states = self.at, self.states
+        if value == "new":
+            return [s.is_new for s in states]
+        if value == "learning":
+            return [s.state in ("learning", "relearning") for s in states]
+        if value == "review":
+            return [s.state == "review" for s in states]
+        if value == "due":
+            return [at.is_due(s) for s in states]
+        if value == "overdue":
+            return [at.is_due(s) and s.due is not None and s.due < at.start for s in states]
+        if value == "suspended":
+            return [s.suspended for s in states]
+        if value == "buried":
+            return [at.buried(s) for s in states]
+        assert value == "leech", value
+        return [s.lapses >= LEECH_LAPSES for s in states]
+
+    def _compare(self, node: Compare) -> list[bool]:
+        op, value, states = _COMPARE[node.op], node.value, self.states
+        if node.name == "lapses":
+            return [op(s.lapses, value) for s in states]
+        if node.name == "reps":
+            return [op(s.reps, value) for s in states]
+        if node.name == "recall":
+            recall = self.at.recall
+            return [(r := recall(s)) is not None and op(r, value) for s in states]
+        today, due_ord = self.at.today_ord, self.at.due_ord
+        return [(d := due_ord(s)) is not None and op(d - today, value) for s in states]
+
+    def rows(self, root: Node) -> list[CardMatch]:
+        matched = compress(range(len(self.states)), self.column(root))
+        catalog, states, row, fronts = self.catalog, self.states, self.at.row, self.catalog.fronts
+        return [row(catalog, i, states[i], fronts[i]) for i in matched]
+
+
+def _sort_key(field: str) -> Callable[[CardMatch], object]:
+    """The value a row sorts by on a field (None: the row goes last)."""
+    if field == "question":
+        return lambda row: row.front.casefold()
+    if field == "state":
+        status = {name: i for i, name in enumerate(STATUS_ORDER)}
+        return lambda row: status[row.status]
+    if field == "level":
+        levels = {name: i for i, name in enumerate(LEVEL_ORDER)}
+        return lambda row: None if row.level is None else levels.get(row.level, len(levels))
+    return operator.attrgetter(field)
+
+
+def sort_rows(
+    rows: list[CardMatch], sort: str = "deck", descending: bool = False
+) -> list[CardMatch]:
+    """Rows (in catalog order) sorted on a SORT_FIELDS field; ties stay in catalog order, even
+    descending, and rows without a value go last either way. `deck` is the catalog order itself
+    (decks as the library lists them, cards in deck order)."""
+    if sort not in SORT_FIELDS:
+        raise ValueError(f"cannot sort by {sort!r}: choose one of {', '.join(SORT_FIELDS)}")
+    if sort == "deck":
+        return rows[::-1] if descending else list(rows)
+    key = _sort_key(sort)
+    keyed = [(key(row), row) for row in rows]
+    valued = [pair for pair in keyed if pair[0] is not None]
+    valued.sort(key=operator.itemgetter(0), reverse=descending)  # stable, even reversed
+    return [row for _, row in valued] + [row for value, row in keyed if value is None]
+
+
+def find_cards(
+    catalog: Catalog,
+    query: str | Query,
+    store: UserStore,
+    sort: str = "deck",
+    descending: bool = False,
+) -> list[CardMatch]:
+    """The cards that match a query (QueryError if it is malformed), sorted (ValueError for a
+    field not in SORT_FIELDS)."""
+    parsed = parse_query(query) if isinstance(query, str) else query
+    if sort not in SORT_FIELDS:
+        raise ValueError(f"cannot sort by {sort!r}: choose one of {', '.join(SORT_FIELDS)}")
+    return sort_rows(_Search(catalog, store).rows(parsed.root), sort, descending)
+
+
+def card_match(catalog: Catalog, key: str, store: UserStore) -> CardMatch:
+    """One card's row (after an action changed it); KeyError for a card not in the catalog."""
+    index = catalog.positions[key]
+    return _Now(store).row(catalog, index, store.state(key), catalog.front(index))
