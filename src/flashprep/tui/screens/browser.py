@@ -18,6 +18,7 @@ from textual.widgets import DataTable, Footer, Input, Static
 from flashprep.core.browse.catalog import Catalog
 from flashprep.core.browse.query import QueryError
 from flashprep.core.browse.search import SORT_FIELDS, CardMatch, card_match, find_cards
+from flashprep.core.keys import deck_of
 from flashprep.core.text import one_line
 from flashprep.format import NO_VALUE, percent, plural, relative_day
 from flashprep.tui.messages import StartDrill
@@ -68,6 +69,7 @@ def match_cells(match: CardMatch, marked: bool, today: date) -> list[Text | str]
 
 
 class BrowserScreen(CardActionsScreen):
+    AUTO_FOCUS = ""  # on_mount chooses
     DEFAULT_CSS = """
     #browser {
         padding: 0 1;
@@ -130,8 +132,6 @@ Actions apply to the marked cards, else to the highlighted one. **Escape** goes 
         super().__init__(session)
         self.initial_query = query
         self.cursor_key = cursor_key
-        # opened on a card (from a drill): its actions at hand; else the search box, to type
-        self.AUTO_FOCUS = "#browser-table" if cursor_key is not None else "#browser-search"
         self.catalog = Catalog.build(session.library)
         self.matches: list[CardMatch] = []
         self.shown = 0
@@ -164,6 +164,8 @@ Actions apply to the marked cards, else to the highlighted one. **Escape** goes 
         question = max(20, self.app.size.width - fixed - 2 * table.cell_padding - 4)
         for key, label, width in COLUMNS:
             table.add_column(label, key=key, width=width or question)
+        # opened on a card (from a drill): its actions at hand; else the search box, to type
+        (table if self.cursor_key is not None else self.query_one(Input)).focus()
         self.search()
 
     # searching
@@ -392,10 +394,14 @@ Actions apply to the marked cards, else to the highlighted one. **Escape** goes 
         self.post_message(StartDrill(keys=keys))
 
     def action_add_card(self) -> None:
-        from flashprep.tui.screens.add_card import AddCardScreen
+        # the Add form comes with branch i16-add (the ignore goes once both are merged)
+        from flashprep.tui.screens.add_card import (  # type: ignore[import-untyped,unused-ignore]
+            AddCardScreen,
+        )
 
         self._stale = True
-        self.app.push_screen(AddCardScreen(self.session))
+        key = self.highlighted()
+        self.app.push_screen(AddCardScreen(self.session, deck_of(key) if key else None))
 
     def action_leave(self) -> None:
         self.dismiss()
