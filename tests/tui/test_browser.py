@@ -47,7 +47,7 @@ def rows(app: FlashprepApp) -> list[str]:
 
 def cell(app: FlashprepApp, key: str, column: str) -> str:
     value = browser(app).query_one(DataTable).get_cell(key, column)
-    return str(getattr(value, "plain", value))
+    return str(getattr(value, "plain", value)).strip()
 
 
 def error_line(app: FlashprepApp) -> Static | None:
@@ -260,6 +260,9 @@ async def test_keys_type_into_the_search_box_not_actions(
         assert isinstance(browser(app).focused, DataTable)
         await pilot.press("slash")
         assert isinstance(browser(app).focused, Input)
+        await pilot.press("enter")  # submits the search: to the table, not the details
+        assert isinstance(app.screen, BrowserScreen)
+        assert isinstance(browser(app).focused, DataTable)
 
 
 async def test_tag_and_level_of_a_bundled_card_go_to_the_overrides(

@@ -127,7 +127,7 @@ async def test_actions_on_the_details_screen_act_on_its_card(
         await pilot.press("escape")
         browser = app.screen
         assert isinstance(browser, BrowserScreen)
-        assert str(browser.query_one(DataTable).get_cell("alpha/a3", "state")) == "new"
+        assert str(browser.query_one(DataTable).get_cell("alpha/a3", "state")).strip() == "new"
 
 
 async def test_card_text_on_the_details_screen_is_never_markup(

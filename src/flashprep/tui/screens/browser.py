@@ -22,7 +22,7 @@ from flashprep.core.keys import deck_of
 from flashprep.core.text import one_line
 from flashprep.format import NO_VALUE, percent, plural, relative_day
 from flashprep.tui.messages import StartDrill
-from flashprep.tui.screens.card_actions import ACTION_HELP, CardActionsScreen
+from flashprep.tui.screens.card_actions import ACTION_BINDINGS, ACTION_HELP, CardActionsScreen
 from flashprep.tui.widgets.plain import PlainStatic, plain
 
 if TYPE_CHECKING:
@@ -65,15 +65,17 @@ def catalog_of(library: DeckLibrary) -> Catalog:
 
 COLUMNS: tuple[tuple[str, str, int | None], ...] = (
     ("mark", "", 1),
-    ("deck", "Deck", 12),
+    ("deck", "Deck", 10),
     ("question", "Question", None),  # the rest of the width
     ("state", "State", 10),
-    ("due", "Due", 7),
+    ("due", "Due", 8),
     ("recall", "Recall", 6),
     ("lapses", "Lapses", 6),
     ("level", "Level", 6),
 )
-"""(key, label, width) of each column; every key but `mark` is a sort field."""
+"""(key, label, width) of each column; every key but `mark` is a sort field. The table has no
+cell padding: each cell but the mark starts with one space (its width one more), so that at 80
+columns the question still gets 22."""
 
 SEARCH_ACTIONS = frozenset({"focus_table"})
 """The keys that work while the search box has focus (any other letter types into it)."""
@@ -81,15 +83,19 @@ SEARCH_ACTIONS = frozenset({"focus_table"})
 
 def match_cells(match: CardMatch, marked: bool, today: date) -> list[Text | str]:
     """One table row: every cell plain text (card text cleaned, never markup)."""
+
+    def right(value: str) -> Text:
+        return Text(" " + value, justify="right")
+
     return [
         "✓" if marked else "",
-        plain(match.deck),
-        Text(one_line(match.front), no_wrap=True, overflow="ellipsis"),
-        match.status,
-        Text(relative_day(match.due, today), justify="right"),
-        Text(percent(match.recall), justify="right"),
-        Text(str(match.lapses), justify="right"),
-        match.level or NO_VALUE,
+        plain(" " + match.deck),
+        Text(" " + one_line(match.front), no_wrap=True, overflow="ellipsis"),
+        " " + match.status,
+        right(relative_day(match.due, today)),
+        right(percent(match.recall)),
+        right(str(match.lapses)),
+        " " + (match.level or NO_VALUE),
     ]
 
 
@@ -142,12 +148,17 @@ Actions apply to the marked cards, else to the highlighted one. **Escape** goes 
     )
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("down", "focus_table", "Results", id="browse_results"),
+        # priority: the search box would hide it from the footer (its own scroll key); in the
+        # table check_action turns it off, and the key moves the cursor as usual
+        Binding("down", "focus_table", "Results", id="browse_results", priority=True),
         Binding("slash", "focus_search", "Search", id="browse_search"),
         Binding("space", "mark", "Mark", id="browse_mark"),
-        Binding("ctrl+a", "mark_all", "Mark all", show=False, id="browse_mark_all"),
+        # priority: the table's own Enter would hide it; in the search box it submits
+        Binding("enter", "details", "Details", id="browse_details", priority=True),
+        *ACTION_BINDINGS,
         Binding("d", "drill", "Drill", id="browse_drill"),
-        Binding("o", "sort_next", "Sort", id="browse_sort"),
+        Binding("ctrl+a", "mark_all", "Mark all", show=False, id="browse_mark_all"),
+        Binding("o", "sort_next", "Sort", show=False, id="browse_sort"),
         Binding("O", "sort_reverse", "Reverse", show=False, id="browse_sort_reverse"),
         Binding("n", "add_card", "Add", show=False, id="browse_add"),
         Binding("escape", "leave", "Back", id="browse_back"),
@@ -178,15 +189,22 @@ Actions apply to the marked cards, else to the highlighted one. **Escape** goes 
             )
             yield PlainStatic(id="browser-error")
             yield PlainStatic(id="browser-count")
-            yield DataTable(id="browser-table", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+            yield DataTable(
+                id="browser-table", cursor_type="row", zebra_stripes=True, cell_padding=0
+            )
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        fixed = sum((w or 0) + 2 * table.cell_padding for _k, _l, w in COLUMNS)
-        question = max(20, self.app.size.width - fixed - 2 * table.cell_padding - 4)
-        for key, label, width in COLUMNS:
-            table.add_column(label, key=key, width=width or question)
+        width = self.app.size.width
+        deck = 10 + min(10, max(0, width - 80) // 3)  # a wider terminal shows more of the id
+        widths = {key: deck if key == "deck" else w for key, _label, w in COLUMNS}
+        fixed = sum(w + (key != "mark") for key, w in widths.items() if w is not None)
+        question = max(20, width - 4 - fixed)  # less the padding and the scroll bar
+        for key, label, _width in COLUMNS:
+            w = widths[key]
+            spaced = w + 1 if w and key != "mark" else w
+            table.add_column(f" {label}" if label else "", key=key, width=spaced or question)
         # opened on a card (from a drill): its actions at hand; else the search box, to type
         (table if self.cursor_key is not None else self.query_one(Input)).focus()
         self.search()
@@ -410,9 +428,18 @@ Actions apply to the marked cards, else to the highlighted one. **Escape** goes 
     # elsewhere
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        """A click on the highlighted row (Enter is the binding)."""
+        self.show_details(str(event.row_key.value))
+
+    def action_details(self) -> None:
+        key = self.highlighted()
+        if key is not None:
+            self.show_details(key)
+
+    def show_details(self, key: str) -> None:
         from flashprep.tui.screens.card_details import CardDetailsScreen
 
-        self.app.push_screen(CardDetailsScreen(self.session, str(event.row_key.value)))
+        self.app.push_screen(CardDetailsScreen(self.session, key))
 
     def action_drill(self) -> None:
         keys = self.targets() if self.marked else [m.key for m in self.matches]

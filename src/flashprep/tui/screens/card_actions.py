@@ -10,7 +10,6 @@ card's to the overrides file)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import ClassVar
 
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
@@ -47,22 +46,25 @@ ACTION_HELP = """\
 """
 
 
+ACTION_BINDINGS: list[BindingType] = [
+    Binding("exclamation_mark", "toggle_suspend", "Suspend", id="cards_suspend"),
+    Binding("minus", "toggle_bury", "Bury", id="cards_bury"),
+    Binding("f", "forget", "Forget", show=False, id="cards_forget"),
+    Binding("t", "due_today", "Due today", show=False, id="cards_due_today"),
+    Binding("e", "edit", "Edit", id="cards_edit"),
+    Binding("plus", "add_tag", "Tag", show=False, id="cards_add_tag"),
+    Binding("number_sign", "remove_tag", "Untag", show=False, id="cards_remove_tag"),
+    Binding("L", "set_level", "Level", show=False, id="cards_level"),
+    Binding("delete", "delete", "Delete", show=False, id="cards_delete"),
+    Binding("u", "undo", "Undo", id="cards_undo"),
+]
+"""The keys of the card actions; each screen puts them among its own, in the order its footer
+shows them."""
+
+
 class CardActionsScreen(Screen[None]):
     """A screen that acts on some cards. Subclasses say which (`targets`, `current_key`) and
     redraw them after a change (`cards_changed`, `cards_deleted`)."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("exclamation_mark", "toggle_suspend", "Suspend", id="cards_suspend"),
-        Binding("minus", "toggle_bury", "Bury", id="cards_bury"),
-        Binding("f", "forget", "Forget", show=False, id="cards_forget"),
-        Binding("t", "due_today", "Due today", show=False, id="cards_due_today"),
-        Binding("e", "edit", "Edit", id="cards_edit"),
-        Binding("plus", "add_tag", "Tag", show=False, id="cards_add_tag"),
-        Binding("number_sign", "remove_tag", "Untag", show=False, id="cards_remove_tag"),
-        Binding("L", "set_level", "Level", show=False, id="cards_level"),
-        Binding("delete", "delete", "Delete", show=False, id="cards_delete"),
-        Binding("u", "undo", "Undo", id="cards_undo"),
-    ]
 
     def __init__(self, session: Session) -> None:
         super().__init__()

@@ -17,7 +17,7 @@ from flashprep.core.files.tomlerrors import DataFileError
 from flashprep.core.scheduling.scheduler import RATINGS, Rating
 from flashprep.core.text import clean, one_line
 from flashprep.format import NO_VALUE, duration, interval, percent, relative_day, stopwatch
-from flashprep.tui.screens.card_actions import ACTION_HELP, CardActionsScreen
+from flashprep.tui.screens.card_actions import ACTION_BINDINGS, ACTION_HELP, CardActionsScreen
 from flashprep.tui.widgets.card import CardMarkdown
 from flashprep.tui.widgets.plain import PlainStatic, plain
 
@@ -45,7 +45,7 @@ def facts(details: CardDetails, today_text: str) -> str:
         )
     average = NO_VALUE if details.average_ms is None else duration(details.average_ms / 1000)
     lines = [
-        f"Deck: {details.deck_name} ({details.deck_id}) · key {details.key}",
+        f"Deck: {details.deck_name} ({details.deck_id})",
         f"Tags: {', '.join(details.tags) or NO_VALUE} · Level: {details.level or NO_VALUE}"
         f" · Target time: {stopwatch(details.target_seconds)}",
         f"State: {details.status} · Due: {due}"
@@ -119,6 +119,7 @@ action in its history, oldest first.
     )
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        *ACTION_BINDINGS,
         Binding("escape", "leave", "Back", id="details_back"),
     ]
 
@@ -128,16 +129,18 @@ action in its history, oldest first.
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="details"):
+            # the schedule and the history first: the answer, the long part, last
             yield PlainStatic(id="details-title")
             yield CardMarkdown(id="details-front")
-            yield Rule()
-            yield CardMarkdown(id="details-back")
             yield PlainStatic(id="details-hint")
             yield PlainStatic(id="details-facts")
             yield PlainStatic("History", classes="details-heading")
             yield DataTable(id="details-history", cursor_type="row", zebra_stripes=True)
             yield PlainStatic("Linked STAR stories", classes="details-heading")
             yield PlainStatic(id="details-stories")
+            yield PlainStatic("Answer", classes="details-heading")
+            yield Rule()
+            yield CardMarkdown(id="details-back")
         yield Footer()
 
     def on_mount(self) -> None:
