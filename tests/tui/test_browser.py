@@ -401,3 +401,44 @@ async def test_an_edit_in_the_browser_shows_in_the_drill(make_app: MakeApp) -> N
         await pilot.pause()
         assert app.screen is drill
         assert "Edited in the browser" in markdown_text(drill.query_one("#front", CardMarkdown))
+
+
+async def test_hostile_card_text_is_shown_literally_everywhere(
+    home: Home, store: UserStore
+) -> None:
+    from flashprep.tui.screens.card_details import CardDetailsScreen
+
+    from helpers import Timer
+    from hostile import (
+        HOSTILE,
+        MARKUP,
+        assert_notifications_literal,
+        assert_shown_literally,
+        toml_string,
+    )
+
+    bundled = home.root.parent / "bundled-evil"
+    bundled.mkdir()
+    text = toml_string(HOSTILE)
+    (bundled / "evil.toml").write_text(
+        f'id = "evil"\nname = {text}\ncategory = "technical"\n\n'
+        f'[[cards]]\nid = "c1"\nfront = {text}\nback = {text}\nhint = {text}\n',
+        encoding="utf-8",
+    )
+    app = FlashprepApp(DeckLibrary.load(home, bundled), store, timer=Timer())
+    async with app.run_test(size=(200, 40), notifications=True) as pilot:
+        await open_browser(pilot)
+        assert rows(app) == ["evil/c1"]
+        assert cell(app, "evil/c1", "question").startswith(MARKUP)
+        assert_shown_literally(app, (MARKUP,))
+        await pilot.press("exclamation_mark", "exclamation_mark")  # toasts name no card
+        await pilot.press("f")  # the question names the card
+        assert_shown_literally(app, (MARKUP,))
+        await pilot.press("n", "plus")  # the tag prompt names it too
+        assert isinstance(app.screen, TagPrompt)
+        assert_shown_literally(app, (MARKUP,))
+        await pilot.press("escape", "enter")
+        assert isinstance(app.screen, CardDetailsScreen)
+        assert_shown_literally(app)  # question, hint, deck name
+        await pilot.press("t", "t")  # "no change" names the card
+        assert_notifications_literal(app)

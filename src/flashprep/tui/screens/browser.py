@@ -81,21 +81,22 @@ SEARCH_ACTIONS = frozenset({"focus_table"})
 """The keys that work while the search box has focus (any other letter types into it)."""
 
 
-def match_cells(match: CardMatch, marked: bool, today: date) -> list[Text | str]:
-    """One table row: every cell plain text (card text cleaned, never markup)."""
+def match_cells(match: CardMatch, marked: bool, today: date) -> list[Text]:
+    """One table row: every cell a Text (card text cleaned, never markup: a DataTable reads a
+    plain string as markup)."""
 
     def right(value: str) -> Text:
         return Text(" " + value, justify="right")
 
     return [
-        "✓" if marked else "",
+        Text("✓" if marked else ""),
         plain(" " + match.deck),
         Text(" " + one_line(match.front), no_wrap=True, overflow="ellipsis"),
-        " " + match.status,
+        Text(" " + match.status),
         right(relative_day(match.due, today)),
         right(percent(match.recall)),
         right(str(match.lapses)),
-        " " + (match.level or NO_VALUE),
+        plain(" " + (match.level or NO_VALUE)),
     ]
 
 
@@ -356,7 +357,7 @@ Actions apply to the marked cards, else to the highlighted one. **Escape** goes 
     def _show_mark(self, key: str) -> None:
         table = self.query_one(DataTable)
         if key in table.rows:
-            table.update_cell(key, "mark", "✓" if key in self.marked else "")
+            table.update_cell(key, "mark", Text("✓" if key in self.marked else ""))
 
     def action_mark(self) -> None:
         key = self.highlighted()
@@ -444,7 +445,7 @@ Actions apply to the marked cards, else to the highlighted one. **Escape** goes 
     def action_drill(self) -> None:
         keys = self.targets() if self.marked else [m.key for m in self.matches]
         if not keys:
-            self.notify("No cards to drill.", timeout=2)
+            self.notify("No cards to drill.", timeout=2, markup=False)
             return
         self.post_message(StartDrill(keys=keys))
 

@@ -135,12 +135,12 @@ class CardActionsScreen(Screen[None]):
             self.notify(one_line(f"Not saved: {exc}"), severity="error", markup=False)
             return
         if not result.changed:
-            self.notify(f"No change: {self._naming(keys)} already so.", timeout=3)
+            self.notify(f"No change: {self._naming(keys)} already so.", timeout=3, markup=False)
             return
         note = DONE[action].format(plural(len(result.changed), "card"))
         if result.unchanged:
             note += f" ({len(result.unchanged)} already so)"
-        self.notify(f"{note}. u undoes it.", timeout=3)
+        self.notify(f"{note}. u undoes it.", timeout=3, markup=False)
         self.cards_changed(result.changed, content=False)
         if store.needs_checkpoint():
             self.post_message(CheckpointDue())
@@ -154,9 +154,9 @@ class CardActionsScreen(Screen[None]):
             self.notify(one_line(f"Undo failed: {exc}"), severity="error", markup=False)
             return
         if entry is None:
-            self.notify("Nothing to undo.", timeout=2)
+            self.notify("Nothing to undo.", timeout=2, markup=False)
             return
-        self.notify(f"Undone ({plural(len(keys), 'card')}).", timeout=1.5)
+        self.notify(f"Undone ({plural(len(keys), 'card')}).", timeout=1.5, markup=False)
         self.cards_changed(keys, content=False)
 
     # content
@@ -231,7 +231,7 @@ class CardActionsScreen(Screen[None]):
             self.notify(one_line(f"Not saved: {exc}"), severity="error", markup=False)
             return
         if not changed:
-            self.notify(f"No change to {self._naming(keys)}.", timeout=3)
+            self.notify(f"No change to {self._naming(keys)}.", timeout=3, markup=False)
             return
         self.notify(one_line(done.format(plural(len(changed), "card")) + "."), markup=False)
         self.cards_changed(changed, content=True)
@@ -267,7 +267,7 @@ class CardActionsScreen(Screen[None]):
             except CONTENT_ERRORS as exc:
                 self.notify(one_line(f"Not deleted: {exc}"), severity="error", markup=False)
                 return
-            self.notify(f"Deleted {plural(len(deleted), 'card')}.", timeout=3)
+            self.notify(f"Deleted {plural(len(deleted), 'card')}.", timeout=3, markup=False)
             self.cards_deleted(deleted)
 
         self._confirm(f"Delete {self._naming(keys)}? This cannot be undone.", delete)

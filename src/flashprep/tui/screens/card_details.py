@@ -14,7 +14,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Footer, Rule, Static
 
 from flashprep.core.files.tomlerrors import DataFileError
-from flashprep.core.scheduling.scheduler import RATINGS, Rating
+from flashprep.core.scheduling.scheduler import RATINGS
 from flashprep.core.text import clean, one_line
 from flashprep.format import NO_VALUE, duration, interval, percent, relative_day, stopwatch
 from flashprep.tui.screens.card_actions import ACTION_BINDINGS, ACTION_HELP, CardActionsScreen
@@ -57,18 +57,19 @@ def facts(details: CardDetails, today_text: str) -> str:
     return "\n".join(one_line(line) for line in lines)
 
 
-def history_cells(row: HistoryRow, session: Session) -> list[Text | str]:
+def history_cells(row: HistoryRow, session: Session) -> list[Text]:
     """One history row: when, what (a grade's name or the action), the interval after, the time
     taken and the mode (drill, mock, import)."""
     at = row.at.astimezone(session.store.tz).strftime("%Y-%m-%d %H:%M")
     if row.rating is not None:
-        what = f"{row.rating} {RATINGS.get(Rating(row.rating), '?')}"
+        name = next((label for r, label in RATINGS.items() if r == row.rating), "?")
+        what = f"{row.rating} {name}"
     else:
         what = row.action
     after = NO_VALUE if row.interval_days is None else interval(timedelta(days=row.interval_days))
     taken = duration(row.ms / 1000) if row.ms else NO_VALUE
     return [
-        at,
+        Text(at),
         plain(what),
         Text(after, justify="right"),
         Text(taken, justify="right"),
@@ -193,7 +194,7 @@ action in its history, oldest first.
         for row in details.history:
             table.add_row(*history_cells(row, session))
         if not details.history:
-            table.add_row(NO_VALUE, "never graded", "", "", "")
+            table.add_row(Text(NO_VALUE), Text("never graded"), Text(), Text(), Text())
         stories = self.query_one("#details-stories", Static)
         stories.update("\n".join(f"• {one_line(t)}" for t in details.stories) or "None linked.")
 

@@ -86,5 +86,5 @@ def _save(screen: Screen[Any], session: Session, key: str, card: Card, saved: Sa
     except (OSError, DataFileError, LockedError) as exc:
         screen.notify(one_line(f"Card not saved: {exc}"), severity="error", markup=False)
         return
-    screen.notify("Card saved; its schedule is kept.", timeout=2)
+    screen.notify("Card saved; its schedule is kept.", timeout=2, markup=False)
     saved(key)
