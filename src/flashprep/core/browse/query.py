@@ -40,7 +40,6 @@ LEVELS = ("junior", "mid", "senior")
 IS_VALUES = ("new", "learning", "review", "due", "overdue", "suspended", "buried", "leech")
 NUMERIC_FIELDS = ("lapses", "reps", "recall", "due")
 FIELDS = ("deck", "tag", "level", "category", "is", "rated", *NUMERIC_FIELDS)
-OPERATORS = ("<", "<=", ">", ">=", "=")
 MAX_DEPTH = 50
 """How deeply parentheses may nest (deeper would exhaust the parser's recursion)."""
 
