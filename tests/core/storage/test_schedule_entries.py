@@ -280,3 +280,23 @@ def test_a_batch_after_a_clock_moved_back_goes_to_the_newest_file(
     *_, newest = log_files(store.log_dir)
     assert newest.read_bytes().count(b'action = "due"') == 2
     assert make_store().states == store.states
+
+
+def test_the_statistics_roll_back_an_undone_batch(store: UserStore, clock: FakeClock) -> None:
+    prepare(store, clock)
+    store.record_many(list(KEY.values()), "due")
+    clock.advance(minutes=1)
+    store.grade(KEY["review"], 3)
+    reader = HistoryReader(store)
+    before_undo = reader.load()
+    reader.save()
+    store.undo()  # the grade
+    store.undo()  # the batch
+    store.grade(KEY["review"], 3)  # now a grade of the card as it was before the batch
+    reader = HistoryReader(store)
+    cached = reader.load()
+    reader.save()
+    assert not reader.rebuilt
+    shutil.rmtree(store.folder / "cache" / "history")
+    assert HistoryReader(store).load() == cached
+    assert cached[-1].interval != before_undo[-1].interval  # the batch's `due` is gone

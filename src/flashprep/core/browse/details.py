@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from flashprep.core.clock import day_start, study_day, toml_instant
+from flashprep.core.clock import study_day, toml_instant
 from flashprep.core.decks.rules import target_seconds
+from flashprep.core.interview.plan import interview_instant
 from flashprep.core.keys import deck_of
 from flashprep.core.scheduling.scheduler import CardState
 from flashprep.core.storage.cardlog import card_entries
@@ -76,7 +77,8 @@ class CardDetails:
     difficulty: float | None
     recall_now: float | None
     recall_on_date: float | None
-    """Predicted recall at the start of the interview day (None without a date, or new)."""
+    """Predicted recall on the interview date, at the moment the plan predicts it for (noon,
+    `interview.plan.interview_instant`); None without a date, or for a new card."""
     interview_date: date | None
     reps: int
     lapses: int
@@ -162,7 +164,7 @@ def card_details(
     scheduled = not state.is_new
     recall_on_date = None
     if scheduled and interview is not None:
-        at = day_start(interview, store.rollover, store.tz)
+        at = interview_instant(interview, store.tz)  # the moment the plan predicts for
         recall_on_date = store.scheduler.retrievability(state, at)
     return CardDetails(
         key=key,
