@@ -224,3 +224,10 @@ def test_all_tags_are_sorted_and_unique_with_edits_and_own_cards(
     tags = all_tags(DeckLibrary.load(home, decks_dir))
     assert tags == sorted(expected | {"Zeta", "älter"})
     assert len(tags) == len(set(tags))
+
+
+def test_no_keys_change_nothing(home: Home, lib: DeckLibrary, writes: Counter[str]) -> None:
+    before = files(home)
+    assert add_tag(lib, [], "x") == remove_tag(lib, [], "x") == []
+    assert set_level(lib, [], "mid") == delete_cards(lib, []) == []
+    assert writes == Counter() and files(home) == before

@@ -93,6 +93,13 @@ READERS: dict[str, list[str]] = {
 (they may refresh derived, disposable caches: the deck index in `cache/decks/`, and for `stats`
 the history cache in `users/<name>/cache/history/`)."""
 
+DECK_WRITERS: dict[str, list[str]] = {
+    "add": ["add", "--deck", "mine", "--front", "New?", "--back", "Yes"],
+    "deck": ["deck", "new", "other", "--name", "Other", "--category", "general"],
+}
+"""Commands that write only the shared decks: they take the decks lock, not the user's (they
+work while a drill holds it), and write none of the user's data."""
+
 
 def user_data(fingerprint: dict[str, str]) -> dict[str, str]:
     """A fingerprint without the derived caches (rebuilt from the data whenever stale)."""
@@ -104,7 +111,7 @@ def test_every_command_is_classified_as_writer_or_reader() -> None:
     parser = build_parser()
     sub = next(a for a in parser._actions if a.dest == "command")
     commands = set(sub.choices)  # type: ignore[arg-type]
-    assert commands | {"home"} == set(WRITERS) | set(READERS)
+    assert commands | {"home"} == set(WRITERS) | set(READERS) | set(DECK_WRITERS)
 
 
 @pytest.fixture
@@ -146,6 +153,40 @@ def test_readers_work_while_the_user_is_locked_and_write_nothing(
         allowed = ("cache/decks/", *history)
         assert all(k.startswith(allowed) for k in changed), sorted(changed)
     assert code == 0, capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name", sorted(DECK_WRITERS))
+def test_deck_writers_work_while_the_user_is_locked_and_write_only_decks(
+    name: str, home: Home, used_user: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from flashprep.core.decks.owndecks import new_deck
+
+    new_deck(DeckLibrary.load(home), "mine", "Mine", "general")
+    with held_elsewhere(used_user):
+        before = fingerprint(home.root)
+        code = main(DECK_WRITERS[name])
+        after = fingerprint(home.root)
+    assert code == 0, capsys.readouterr().err
+    changed = {k for k in set(before) | set(after) if before.get(k) != after.get(k)}
+    assert changed and all(k.startswith(("decks/", "cache/decks/")) for k in changed), changed
+
+
+@pytest.mark.parametrize("name", sorted(DECK_WRITERS))
+def test_deck_writers_are_refused_while_another_process_holds_the_decks(
+    name: str, home: Home, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import flashprep.core.decks.library as library_module
+    from flashprep.core.decks.owndecks import new_deck
+
+    monkeypatch.setattr(library_module, "DECKS_WAIT_SECONDS", 0.2)
+    new_deck(DeckLibrary.load(home), "mine", "Mine", "general")
+    with held_elsewhere(home.decks, ".lock") as proc:
+        before = fingerprint(home.decks)
+        code = main(DECK_WRITERS[name])
+        assert fingerprint(home.decks) == before
+    err = capsys.readouterr().err
+    assert code == 2
+    assert f"the shared decks is in use by pid {proc.pid}" in err and err.count("\n") == 1
 
 
 # --- the shared decks ----------------------------------------------------------------------------

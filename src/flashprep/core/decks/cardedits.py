@@ -45,6 +45,7 @@ def _change(library: DeckLibrary, keys: Iterable[str], edit: Callable[[Card], Ca
     """Apply `edit` to each card; write the cards it changed, one write per deck; return their
     keys."""
     changed: list[str] = []
+    planned: list[tuple[str, list[Card]]] = []
     for deck_id, card_ids in _by_deck(library, keys).items():
         loaded = library.decks[deck_id]
         edited: list[Card] = []
@@ -55,8 +56,12 @@ def _change(library: DeckLibrary, keys: Iterable[str], edit: Callable[[Card], Ca
             if new != card:
                 edited.append(new)
         if edited:
-            library.save_cards(deck_id, edited)
-            changed += [card_key(deck_id, c.id) for c in edited]
+            planned.append((deck_id, edited))
+    if planned:
+        with library.writing():  # the lock held across the decks: no other writer in between
+            for deck_id, edited in planned:
+                library.save_cards(deck_id, edited)
+                changed += [card_key(deck_id, c.id) for c in edited]
     return changed
 
 
@@ -113,15 +118,18 @@ def delete_cards(library: DeckLibrary, keys: Iterable[str]) -> list[str]:
                 "(suspend them instead)",
             )
     removed: list[str] = []
-    for deck_id, card_ids in grouped.items():
-        doomed = set(card_ids)
+    if not grouped:
+        return removed
+    with library.writing():  # the lock held across the decks: no other writer in between
+        for deck_id, card_ids in grouped.items():
+            doomed = set(card_ids)
 
-        def without(current: Deck, doomed: set[str] = doomed, deck_id: str = deck_id) -> Deck:
-            kept = [c for c in current.cards if c.id not in doomed]
-            removed.extend(card_key(deck_id, c.id) for c in current.cards if c.id in doomed)
-            return current.model_copy(update={"cards": kept})
+            def without(current: Deck, doomed: set[str] = doomed, deck_id: str = deck_id) -> Deck:
+                kept = [c for c in current.cards if c.id not in doomed]
+                removed.extend(card_key(deck_id, c.id) for c in current.cards if c.id in doomed)
+                return current.model_copy(update={"cards": kept})
 
-        library.rewrite_deck(deck_id, without)
+            library.rewrite_deck(deck_id, without)
     return removed
 
 
