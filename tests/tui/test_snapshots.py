@@ -7,6 +7,8 @@ from datetime import timedelta
 
 from textual.pilot import Pilot
 
+from flashprep.core.decks.library import DeckLibrary
+from flashprep.core.decks.owndecks import new_deck
 from flashprep.core.storage.userstore import UserStore
 from flashprep.tui.app import FlashprepApp
 
@@ -94,3 +96,20 @@ def test_card_details(
 ) -> None:
     _grades(store, clock)
     assert snap_compare(make_app(), run_before=_details_shown, terminal_size=(100, 32))
+
+
+async def _add_form_filled(pilot: Pilot[None]) -> None:
+    await pilot.press("n")
+    await pilot.pause()
+    for editable in pilot.app.screen.query("Input, TextArea"):
+        editable.cursor_blink = False  # type: ignore[attr-defined]
+    await pilot.press(*"What does [b]idempotent[/b] mean?", "tab", *"Same **result** twice.")
+    await pilot.press("tab", *"http, al")  # the tag being typed is completed: algorithms
+    await pilot.pause()
+
+
+def test_add_card_form(
+    snap_compare: Callable[..., bool], make_app: MakeApp, library: DeckLibrary
+) -> None:
+    new_deck(library, "mine", "My questions", "technical")
+    assert snap_compare(make_app(), run_before=_add_form_filled, terminal_size=(100, 32))

@@ -450,10 +450,7 @@ Actions apply to the marked cards, else to the highlighted one. **Escape** goes 
         self.post_message(StartDrill(keys=keys))
 
     def action_add_card(self) -> None:
-        # the Add form comes with branch i16-add (the ignore goes once both are merged)
-        from flashprep.tui.screens.add_card import (  # type: ignore[import-untyped,unused-ignore]
-            AddCardScreen,
-        )
+        from flashprep.tui.screens.add_card import AddCardScreen
 
         key = self.highlighted()
         self.app.push_screen(AddCardScreen(self.session, deck_of(key) if key else None))

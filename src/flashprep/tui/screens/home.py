@@ -38,6 +38,7 @@ today).
 - **s** shows your statistics: streak, retention, what is due, readiness by topic.
 - **i** imports decks from a file (Anki, CSV, Markdown, deck TOML).
 - **/** opens the card browser: search every card, see its history, suspend, tag or edit it.
+- **n** adds cards (to the highlighted deck when it is one of yours) and makes new decks.
 - **ctrl+p** opens the command palette (themes, keys); **q** quits.
 """
 
@@ -51,6 +52,7 @@ today).
         Binding("s", "stats", "Stats", id="stats"),
         Binding("i", "import_decks", "Import", id="import"),
         Binding("slash", "browse", "Browse", id="browse"),
+        Binding("n", "add_card", "Add", id="add_card"),
         Binding("q", "app.quit", "Quit", id="quit_home"),
     ]
 
@@ -186,3 +188,8 @@ today).
         from flashprep.tui.screens.browser import BrowserScreen
 
         self.app.push_screen(BrowserScreen(self.session))
+
+    def action_add_card(self) -> None:
+        from flashprep.tui.screens.add_card import AddCardScreen
+
+        self.app.push_screen(AddCardScreen(self.session, self._highlighted()))
