@@ -442,3 +442,31 @@ async def test_hostile_card_text_is_shown_literally_everywhere(
         assert_shown_literally(app)  # question, hint, deck name
         await pilot.press("t", "t")  # "no change" names the card
         assert_notifications_literal(app)
+
+
+async def test_n_adds_a_card_that_the_browser_then_finds(
+    make_app: MakeApp, library: DeckLibrary
+) -> None:
+    from textual.widgets import TextArea
+
+    from flashprep.tui.screens.add_card import AddCardScreen
+
+    new_deck(library, "mine", "My questions", "technical")
+    add_card(library, "mine", "What is a monad?", "A monoid of endofunctors.")
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_browser(pilot, "deck:mine")
+        assert len(rows(app)) == 1
+        await pilot.press("n")
+        form = app.screen
+        assert isinstance(form, AddCardScreen)
+        form.query_one("#add-front", TextArea).text = "What is a functor?"
+        form.query_one("#add-back", TextArea).text = "Something you can map over."
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, BrowserScreen)
+        assert len(rows(app)) == 2  # the new card, found by the same query
+        count = str(browser(app).query_one("#browser-count", Static).content)
+        assert count.startswith("2 of 7 cards")
