@@ -185,7 +185,7 @@ Actions apply to the marked cards, else to the highlighted one. **Escape** goes 
         with Vertical(id="browser"):
             yield Input(
                 self.initial_query,
-                placeholder='Search: words "a phrase" deck:ID tag:T is:due lapses>2 -word (? help)',
+                placeholder='Search: words "a phrase" deck:ID tag:T is:due lapses>2 -word a OR b',
                 id="browser-search",
             )
             yield PlainStatic(id="browser-error")
