@@ -39,6 +39,7 @@ review limit); **Cards** is the deck's size.
   your bank of STAR stories; **p** your interview plan (date, readiness, weakest cards).
 - **s** shows your statistics: streak, retention, what is due, readiness by topic.
 - **i** imports decks from a file (Anki, CSV, Markdown, deck TOML).
+- **/** opens the card browser: search every card, see its history, suspend, tag or edit it.
 - **n** adds cards (to the highlighted deck when it is one of yours) and makes new decks.
 - **o** opens your settings: daily limits (also per deck), retention, steps, leeches, theme.
 - **ctrl+p** opens the command palette (themes, keys); **q** quits.
@@ -53,6 +54,7 @@ review limit); **Cards** is the deck's size.
         Binding("p", "plan", "Plan", id="plan"),
         Binding("s", "stats", "Stats", id="stats"),
         Binding("i", "import_decks", "Import", id="import"),
+        Binding("slash", "browse", "Browse", id="browse"),
         Binding("n", "add_card", "Add", id="add_card"),
         Binding("o", "settings", "Options", id="settings"),
         Binding("q", "app.quit", "Quit", id="quit_home"),
@@ -188,6 +190,11 @@ review limit); **Cards** is the deck's size.
         from flashprep.tui.screens.import_dialog import ImportDialog
 
         self.app.push_screen(ImportDialog(self.session))
+
+    def action_browse(self) -> None:
+        from flashprep.tui.screens.browser import BrowserScreen
+
+        self.app.push_screen(BrowserScreen(self.session))
 
     def action_add_card(self) -> None:
         from flashprep.tui.screens.add_card import AddCardScreen
