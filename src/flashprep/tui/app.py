@@ -71,7 +71,7 @@ class FlashprepApp(App[None]):
         statistics opened from the command line come alone: the home screen opens above them
         when they are left (a faster start), and they stay below it, out of sight."""
         if self.start == "drill":
-            return self._drill_screen(self.deck_ids, self.drill_options)
+            return self._drill_screen(self.deck_ids, options=self.drill_options)
         if self.start == "stats":
             return self._stats_screen(self.deck_ids[0] if self.deck_ids else None, self.stats_range)
         from flashprep.tui.screens.home import HomeScreen

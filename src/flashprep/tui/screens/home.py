@@ -48,15 +48,15 @@ review limit); **Cards** is the deck's size.
     BINDINGS = [
         Binding("enter", "drill", "Drill", id="drill", priority=True),
         Binding("space", "mark", "Mark", id="mark"),
-        Binding("a", "drill_all", "Drill all", id="drill_all"),
-        Binding("m", "mock", "Mock", id="mock"),
-        Binding("b", "stories", "Stories", id="stories"),
-        Binding("p", "plan", "Plan", id="plan"),
-        Binding("s", "stats", "Stats", id="stats"),
-        Binding("i", "import_decks", "Import", id="import"),
         Binding("slash", "browse", "Browse", id="browse"),
         Binding("n", "add_card", "Add", id="add_card"),
+        Binding("s", "stats", "Stats", id="stats"),
+        Binding("m", "mock", "Mock", id="mock"),
+        Binding("p", "plan", "Plan", id="plan"),
+        Binding("b", "stories", "Stories", id="stories"),
+        Binding("i", "import_decks", "Import", id="import"),
         Binding("o", "settings", "Options", id="settings"),
+        Binding("a", "drill_all", "Drill all", id="drill_all"),
         Binding("q", "app.quit", "Quit", id="quit_home"),
     ]
 
