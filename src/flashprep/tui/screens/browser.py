@@ -241,8 +241,8 @@ Actions apply to the marked cards, else to the highlighted one. **Escape** goes 
             error.display = True
             return
         error.display = False
-        if cursor_key is None:
-            cursor_key = self.highlighted() or self.cursor_key
+        if cursor_key is None:  # a new query starts at its first match (the first search: at
+            cursor_key = self.cursor_key  # the card the browser was opened on, if any)
             self.cursor_key = None
         self.matches = matches
         self._fill(cursor_key)
