@@ -45,8 +45,9 @@ BODIES = ("PWNED", "cm0gLXJm", "DCSBODY")
 """The insides of the sequences: never on screen (removed with their sequence)."""
 
 WIDTH, HEIGHT = 200, 50
-HOME_HINT = "Enter drills the marked decks"
-"""The home screen's hint line: on screen once the home screen is drawn."""
+HOME_HINT = "/ Browse"
+"""In the home screen's key bar (among the keys it keeps at any width): on screen only while the
+home screen is on top (a dialog above it has keys of its own)."""
 
 
 @dataclass
@@ -270,7 +271,7 @@ def test_no_command_or_screen_obeys_escapes_from_files(tmux: Tmux, tmp_path: Pat
     shown(tmux, pane, "What does", "card browser")
     tmux.keys(pane, "Enter")  # to the results
     tmux.keys(pane, "Enter")  # the card's details
-    shown(tmux, pane, "literally", "card details")
+    shown(tmux, pane, "Linked STAR stories", "card details")
     tmux.keys(pane, "Escape")
     tmux.wait_text(pane, "sorted by")
     tmux.keys(pane, "Escape")
