@@ -88,8 +88,9 @@ _CODE_MARK = re.compile(
     r"\w\(|[-+*/%&|^=!<>]=|->|=>|::|\+\+|--|&&|\|\||^//|^#|/\*|\w\[|\s=\s|\w=\w|\w\.\w+\("
     r"|^[{}()\[\]]+;?$"
 )
-_PROSE_END = re.compile(r"[.?!]\W*$")
+_PROSE_END = re.compile(r"(?<!\.)[.?!][\"')\]]*$")
 _CODE_PUNCTUATION = re.compile(r"[=;{}]")
+_COMMENT = ("#", "//", "/*", "*", "--", ";")
 
 
 class _Line(NamedTuple):
@@ -298,8 +299,13 @@ def _looks_like_code(body: str) -> bool:
     text = body.strip()
     if not text:
         return False
-    if _PROSE_END.search(text) and len(text.split()) >= 4 and not _CODE_PUNCTUATION.search(text):
-        return False
+    if (
+        _PROSE_END.search(text)
+        and " " in text
+        and not _CODE_PUNCTUATION.search(text)
+        and not text.startswith(_COMMENT)
+    ):
+        return False  # a sentence: code lines seldom end with a full stop, comments aside
     return (
         _KEYWORD.match(text) is not None or text[-1] in "{};" or _CODE_MARK.search(text) is not None
     )

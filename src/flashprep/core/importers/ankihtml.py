@@ -357,7 +357,8 @@ def media_warnings(named: Iterable[str], in_package: Iterable[str]) -> list[str]
         )
     if remote:
         many = "s" if len(remote) > 1 else ""
-        warnings.append(f"{len(remote)} remote image{many} shown as links: {_listed(remote)}")
+        shown = "as links" if many else "as a link"
+        warnings.append(f"{len(remote)} remote image{many} shown {shown}: {_listed(remote)}")
     return warnings
 
 
