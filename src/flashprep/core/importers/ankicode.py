@@ -30,7 +30,7 @@ converter keeps it; leading spaces it would drop)."""
 
 _TOKEN = re.compile(
     r"<!--.*?(?:-->|\Z)"
-    r"|<(/?)([A-Za-z][A-Za-z0-9:-]*)((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>"
+    r"|<(/?)([A-Za-z][A-Za-z0-9:-]*)((?:[^<>\"']|\"[^<\"]*\"|'[^<']*')*)>"
     r"|<|[^<]+",
     re.S,
 )
@@ -39,7 +39,6 @@ _MONO_FONT = re.compile(
     r"monospace|\bmono\b|courier|menlo|monaco|consolas|lucida console|inconsolata|source code",
     re.I,
 )
-_CSS_RULE = re.compile(r"([^{}]+)\{([^{}]*)\}")
 _CSS_CLASS = re.compile(r"\.([\w-]+)")
 _STYLE_BLOCK = re.compile(r"<style\b[^>]*>(.*?)(?:</style\s*>|\Z)", re.I | re.S)
 
@@ -66,7 +65,7 @@ _MONO_TAGS = frozenset({"code", "tt", "kbd", "samp"})
 _WORTH_READING = re.compile(
     r"&nbsp;|&#0*160;|&#x0*a0;|[\xa0\t\u200b\ufeff]|&#0*8203;|&#x0*200b;|&ZeroWidthSpace;"
     r"|font-family|\bface\s*=|\bfont\s*:|<style"
-    r"|(?:^|<br\s*/?>|<(?:div|p)\b[^>]*>)(?:\s*<(?:span|font|b|i|strong|em)\b[^>]*>)*\s*"
+    r"|(?:^|<br\s*/?>|<(?:div|p)\b[^<>]*>)(?:\s*<(?:span|font|b|i|strong|em)\b[^<>]*>)*\s*"
     r"(?:<(?:code|tt|kbd|samp)\b| {2})",
     re.I,
 )
@@ -146,7 +145,8 @@ def _mono_classes(source: str) -> frozenset[str]:
     Apple's editors paste them)."""
     classes: set[str] = set()
     for block in _STYLE_BLOCK.findall(source):
-        for selectors, declarations in _CSS_RULE.findall(block):
+        for rule in block.split("}"):  # (a regex for `a {b}` would be quadratic without braces)
+            selectors, _brace, declarations = rule.partition("{")
             if _MONO_FONT.search(declarations):
                 classes.update(_CSS_CLASS.findall(selectors))
     return frozenset(classes)
@@ -226,8 +226,8 @@ class _Reader:
         self.open = True
 
     def tag(self, closing: bool, name: str, attributes: str) -> None:
-        if closing:
-            for i in range(len(self.stack) - 1, -1, -1):
+        if closing:  # up to a few levels down: a stray closing tag costs no search of them all
+            for i in range(len(self.stack) - 1, max(-1, len(self.stack) - 65), -1):
                 if self.stack[i][0] == name:
                     for popped, mono in self.stack[i:]:
                         self.mono_depth -= mono

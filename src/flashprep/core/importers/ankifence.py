@@ -13,14 +13,17 @@ _FENCE = re.compile(r"^(`{3,}|~{3,})(.*)$")
 _LANGUAGES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "python",
-        re.compile(r"^[ \t]*(?:def \w+\(.*\)(?:[ \t]*->.*)?|class \w+(?:\(.*\))?):[ \t]*$", re.M),
+        re.compile(r"^[ \t]*(?:def \w+\([^)\n]*\)[^:\n]*|class \w+(?:\([^)\n]*\))?):[ \t]*$", re.M),
     ),
     (
         "java",
-        re.compile(r"\bSystem\.out\.print|^[ \t]*public (?:static )?(?:final )?class \w+", re.M),
+        re.compile(r"\bSystem\.out\.print|^[ \t]*public (?:static )?(?:final )?class \w", re.M),
     ),
-    ("go", re.compile(r"^package \w+[ \t]*$|^func (?:\(.*\) )?\w+\(.*\{[ \t]*$", re.M)),
-    ("javascript", re.compile(r"\bconsole\.log\(|^[ \t]*function \w*[ \t]*\(.*\{[ \t]*$", re.M)),
+    ("go", re.compile(r"^package \w+[ \t]*$|^func (?:\([^)\n]*\) )?\w+\([^\n]*\{[ \t]*$", re.M)),
+    (
+        "javascript",
+        re.compile(r"\bconsole\.log\(|^[ \t]*function \w*[ \t]*\([^\n]*\{[ \t]*$", re.M),
+    ),
     ("cpp", re.compile(r"^#include[ \t]*<\w+>(?=.*\bstd::)", re.M | re.S)),
     ("sql", re.compile(r"^[ \t]*SELECT\b(?=.*\bFROM\b)", re.M | re.S)),
     ("bash", re.compile(r"\A#!/(?:usr/)?bin/(?:env )?(?:ba)?sh\b")),

@@ -8,6 +8,19 @@ The conversion itself is `html-to-markdown` (a Rust core): an import converts tw
 and a pure-Python converter (markdownify) took 0.5-0.7 ms a field, several seconds for a
 5,000-note deck. Text that HTML shows literally but Markdown would read as markup (`*`, `_` at a
 word edge, a backquote, a backslash, `<tag>`-like text) is escaped on the way, outside code.
+
+Steps by hand around it, each for what none of its options does (checked against 3.21):
+- links whose text would show their address twice, or nothing (`_link`): the converter writes
+  `<a href=U>U</a>` as `<U>`, fills a link without text (an anchor icon) with its address, and a
+  card viewer prints a link as `text (address)`;
+- lists nested as Anki's editor writes them, after an item instead of in it (`_nested_lists`):
+  the converter makes them siblings;
+- code lines and indentation (`ankicode`): the converter, like a browser, drops white space at a
+  line's start and has no idea of a line of code outside `<pre>`;
+- zero-width characters (`remove_zero_width`): the converter keeps them, and a terminal shows
+  them (core/text.py makes them visible as `\u200b`);
+- after conversion, fenced blocks get no-break spaces as spaces and, where obvious, a language
+  (`ankifence`).
 """
 
 from __future__ import annotations
@@ -91,7 +104,9 @@ def remove_zero_width(text: str) -> str:
     return _ZERO_WIDTH.sub("", text)
 
 
-_LINK = re.compile(r"<a\b((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>(.*?)</a\s*>", re.I | re.S)
+_LINK = re.compile(r"<a\b((?:[^<>\"']|\"[^<\"]*\"|'[^<']*')*)>((?:[^<]|<(?!/?a\b))*)</a\s*>", re.I)
+"""A link and its content, which holds no other link (each match stops at the next `<a`: a
+field of unclosed links is read in one pass, not once per link)."""
 _HREF = re.compile(r"\bhref\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s>]+))", re.I)
 _URL_PREFIX = re.compile(r"^(?:[a-z][a-z0-9+.-]*:(?://)?)?(?:www\.)?", re.I)
 
