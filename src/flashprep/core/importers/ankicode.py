@@ -62,16 +62,33 @@ _HIDDEN = _tags("style script template head title")
 _VOID = _tags("br hr img input meta link wbr col area base embed source track param")
 _MONO_TAGS = frozenset({"code", "tt", "kbd", "samp"})
 
-_WORTH_READING = re.compile(
-    r"&nbsp;|&#0*160;|&#x0*a0;|[\xa0\t\u200b\ufeff]|&#0*8203;|&#x0*200b;|&ZeroWidthSpace;"
-    r"|font-family|\bface\s*=|\bfont\s*:|<style"
-    r"|(?:^|<br\s*/?>|<(?:div|p)\b[^<>]*>)(?:\s*<(?:span|font|b|i|strong|em)\b[^<>]*>)*\s*"
-    r"(?:<(?:code|tt|kbd|samp)\b| {2})",
+_SPACE_ENTITY = re.compile(r"&(?:#0*160|#x0*a0|#0*8203|#x0*200b|ZeroWidthSpace);", re.I)
+_MONO_AT_LINE_START = re.compile(
+    r"(?:^|<br\s*/?>|<(?:div|p)\b[^<>]*>)(?:\s*<(?:span|font|b|i|strong|em)\b[^<>]*>)*\s*"
+    r"<(?:code|tt|kbd|samp)\b",
     re.I,
 )
-"""What a field holds before any line of it can be code or indented (most fields hold none of
-it and are not read line by line): a no-break space, tab or spacer; a font; a monospace tag or
-two spaces at a line's start."""
+
+
+def _worth_reading(source: str) -> bool:
+    """Whether any line of the field can be code or indented: it holds a no-break space, tab,
+    spacer or double space, a font, or a monospace tag at a line's start. Most fields hold none
+    of these and are not read line by line (substring tests first: this runs on every field)."""
+    if "&nbsp;" in source or "\t" in source or "  " in source:
+        return True
+    if not source.isascii() and ("\xa0" in source or "\u200b" in source or "\ufeff" in source):
+        return True
+    if ("&#" in source or "&Z" in source or "&z" in source) and _SPACE_ENTITY.search(source):
+        return True
+    if "<" not in source:
+        return False
+    lowered = source.lower()
+    if "font" in lowered or "face" in lowered or "<style" in lowered:
+        return True
+    return any(tag in lowered for tag in ("<code", "<tt", "<kbd", "<samp")) and bool(
+        _MONO_AT_LINE_START.search(source)
+    )
+
 
 _ZERO_WIDTH = "\u200b\u200c\u200d\ufeff"
 _BLANKS = " \t\r\n\xa0" + _ZERO_WIDTH
@@ -111,7 +128,7 @@ class _Line(NamedTuple):
 def rewrite(source: str) -> str:
     """The field with its runs of code lines as `<pre><code>` blocks and the indentation of its
     other lines marked with `INDENT`; unchanged if it holds nothing that could be either."""
-    if _WORTH_READING.search(source) is None:
+    if not _worth_reading(source):
         return source
     lines = _read_lines(source)
     edits: list[tuple[int, int, str]] = []
