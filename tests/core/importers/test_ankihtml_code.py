@@ -118,6 +118,10 @@ def test_code_lines_become_one_fenced_block(source: str, expected: str) -> None:
             "<p>&nbsp;&nbsp;&nbsp;&nbsp;It raises otherwise.</p>",
             f"{NB * 4}It returns the value (or None) when found.\n\n{NB * 4}It raises otherwise.",
         ),
+        (
+            "<div>Time: O(n log n)</div><div>&nbsp; &nbsp; Space complexity: O(1)</div>",
+            f"Time: O(n log n)\n\n{NB * 4}Space complexity: O(1)",
+        ),
         ("&nbsp;&nbsp;first<br>second", f"{NB * 2}first\\\nsecond"),
         ("<p>\t\tTabbed</p>", f"{NB * 8}Tabbed"),
         ("a<br>&nbsp; &nbsp;b", f"a\\\n{NB * 3}b"),

@@ -107,6 +107,7 @@ _CODE_MARK = re.compile(
 _PROSE_END = re.compile(r"(?<!\.)[.?!][\"')\]]*$")
 _CODE_PUNCTUATION = re.compile(r"[=;{}]")
 _COMMENT = ("#", "//", "/*", "*", "--", ";")
+_LABEL = re.compile(r"[A-Z][a-z]*(?: [A-Za-z][a-z]*){0,3}: ")
 
 
 class _Line(NamedTuple):
@@ -323,6 +324,8 @@ def _looks_like_code(body: str) -> bool:
         and not text.startswith(_COMMENT)
     ):
         return False  # a sentence: code lines seldom end with a full stop, comments aside
+    if _LABEL.match(text) and not _CODE_PUNCTUATION.search(text):
+        return False  # "Time: O(n)", "Space complexity: O(1)": notes about code, not code
     return (
         _KEYWORD.match(text) is not None or text[-1] in "{};" or _CODE_MARK.search(text) is not None
     )
