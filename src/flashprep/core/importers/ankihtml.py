@@ -35,10 +35,13 @@ from html_to_markdown import convert
 from flashprep.core.importers.ankicode import INDENT, rewrite
 from flashprep.core.importers.ankifence import finish_fences
 
-_IMG = re.compile(r"<img\b[^>]*?\bsrc\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s>]+))[^>]*>", re.I)
+_IMG = re.compile(r"<img\b[^<>]*?\bsrc\s*=\s*(?:\"([^\"<]*)\"|'([^'<]*)'|([^\s<>]+))[^<>]*>", re.I)
 _AV = re.compile(
-    r"<(audio|video|source)\b[^>]*?\bsrc\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s>]+))[^>]*>", re.I
+    r"<(audio|video|source)\b[^<>]*?\bsrc\s*=\s*(?:\"([^\"<]*)\"|'([^'<]*)'|([^\s<>]+))[^<>]*>",
+    re.I,
 )
+"""A media tag and its `src`. No part of a match crosses a `<`: a field of unclosed tags is read
+in one pass, not once per tag to its end (`<img ` 20,000 times took minutes)."""
 _SOUND = re.compile(r"\[sound:([^\]]+)\]")
 _MEDIA_TAG = re.compile(r"<(?:img|audio|video|source)\b", re.I)
 _CODE_TAG = re.compile(r"<(/?)(pre|code|script|style|kbd|samp)\b", re.I)
