@@ -22,7 +22,7 @@ from flashprep.core.decks.record import CardInvalid, checked_card
 from flashprep.core.files.tomlerrors import cannot_read
 from flashprep.core.importers import ankitemplate
 from flashprep.core.importers.ankicollection import Collection, load_collection, opened
-from flashprep.core.importers.ankihtml import convert_fields
+from flashprep.core.importers.ankihtml import convert_fields, media_warnings
 from flashprep.core.importers.ankitemplate import NoteType
 from flashprep.core.importers.ankizip import LAYOUTS, PackageError
 from flashprep.core.importers.source import (
@@ -240,14 +240,8 @@ def _read(path: Path, conn: sqlite3.Connection, kind: str, media_names: list[str
     for deck in source.decks:
         deck.description = f"Imported from {path.name}."
     _read_revlog(conn, col, cards_by_anki_id, source, suspended)
-    if media:
-        shown = sorted(set(media))
-        listed = ", ".join(shown[:5]) + (f" and {len(shown) - 5} more" if len(shown) > 5 else "")
-        missing = "" if set(shown) <= set(media_names) else " (some are not in the package)"
-        source.warn(
-            f"{len(shown)} media file(s) cannot be shown in a terminal; the cards name them "
-            f"instead: {listed}{missing}"
-        )
+    for warning in media_warnings(media, media_names):
+        source.warn(warning)
     return source
 
 
