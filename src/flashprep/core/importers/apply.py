@@ -15,10 +15,11 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from flashprep.core.decks.ankinotes import AnkiNotes, dumps, notes_path, read_notes, text_digest
 from flashprep.core.decks.index import CardRecord, card_record
 from flashprep.core.decks.library import CACHE_TEMP_AGE, DeckLibrary, deck_to_toml
 from flashprep.core.decks.record import DeckRecord, checked_deck
-from flashprep.core.files.fileio import StagedFiles, remove_stale_temps
+from flashprep.core.files.fileio import StagedFiles, ensure_dir, remove_stale_temps
 from flashprep.core.files.gcpause import gc_paused
 from flashprep.core.files.lock import DECKS_WAIT_SECONDS, decks_lock
 from flashprep.core.files.tomlerrors import DataFileError
@@ -246,18 +247,44 @@ def apply_sources(
         lock.acquire(timeout=DECKS_WAIT_SECONDS)
     try:
         writes: list[tuple[Path, DeckRecord]] = []
+        notes: list[tuple[Path, bytes]] = []
         for deck_id, parts in grouped.items():
             path = home.decks / f"{deck_id}.toml"
             planned, change = _plan_deck(deck_id, parts, _existing(path, deck_id), renamed[deck_id])
             summary.decks.append(change)
             if change.created or change.added or change.updated:
                 writes.append((path, planned))
+            kept = _anki_notes(home.decks, deck_id, parts)
+            if kept is not None:
+                notes.append(kept)
         if not dry_run:  # every deck was planned (and every existing file read) before any write
-            _write_all(writes, library, store, plan)
+            _write_all(writes, library, store, plan, notes)
     finally:
         if lock is not None:
             lock.release()
     return summary
+
+
+def _anki_notes(
+    decks_dir: Path, deck_id: str, parts: list[SourceDeck]
+) -> tuple[Path, bytes] | None:
+    """The deck's Anki notes file with the notes behind the incoming cards (see
+    core.decks.ankinotes), or None when no card came from an Anki note or nothing changed."""
+    incoming = AnkiNotes()
+    for part in parts:
+        if part.anki:
+            incoming = incoming.merged(part.anki)
+    if not incoming:
+        return None
+    written = {card.id: _as_written(card) for part in parts for card in part.cards}
+    for card_id, origin in incoming.cards.items():
+        card = written[card_id]
+        digest = text_digest(card.front, card.back, card.hint)
+        incoming.cards[card_id] = origin._replace(text=digest)
+    path = notes_path(decks_dir, deck_id)
+    existing = read_notes(path)  # one that cannot be read stops the import: never overwritten
+    merged = existing.merged(incoming)
+    return None if merged == existing else (path, dumps(merged))
 
 
 def _write_all(
@@ -265,6 +292,7 @@ def _write_all(
     library: DeckLibrary,
     store: UserStore | None,
     plan: HistoryImport | None,
+    notes: list[tuple[Path, bytes]] | None = None,
 ) -> None:
     """Replace the deck files and the months of history together, all or nothing.
 
@@ -279,6 +307,9 @@ def _write_all(
             remove_stale_temps(library.home.cache / "decks", min_age=CACHE_TEMP_AGE)
         for path, planned in writes:
             staged.stage(path, deck_to_toml(planned), private=False)
+        for path, data in notes or []:
+            ensure_dir(path.parent, private=False)
+            staged.stage(path, data, private=False)
         if history:
             assert store is not None and plan is not None
             store.stage_import(plan, staged)
