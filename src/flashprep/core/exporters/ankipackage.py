@@ -26,7 +26,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from flashprep.core.decks.ankinotes import OWNER_KEY, AnkiNotes, AnkiNoteType, text_digest
-from flashprep.core.exporters.html import markdown_to_html
+from flashprep.core.decks.cardhtml import markdown_to_html
 from flashprep.core.keys import own_guid
 
 if TYPE_CHECKING:
