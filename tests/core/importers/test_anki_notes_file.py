@@ -3,15 +3,19 @@ all or nothing, and a file that cannot be read is reported by name and never ove
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+from anki.collection import Collection
 
+from ankibuild import export_deck
 from flashprep.core.decks.ankinotes import notes_path, read_notes
 from flashprep.core.decks.library import DeckLibrary
 from flashprep.core.files.tomlerrors import DataFileError
 from flashprep.core.importers.apply import import_files
 from flashprep.core.paths import Home
+from flashprep.core.storage.userstore import UserStore
 
 DATA = Path(__file__).parents[2] / "data" / "anki"
 
@@ -61,3 +65,40 @@ def test_a_damaged_notes_file_stops_the_import(home: Home, damage: bytes) -> Non
     assert path.read_bytes() == damage
     assert not (home.decks / "interview-technical.toml").exists()
     assert not (home.decks / "interview-behavioral.toml").exists()
+
+
+def test_cards_go_back_to_the_deck_an_earlier_import_put_them_in(
+    home: Home, store: UserStore
+) -> None:
+    """Imported with --deck once, the same package imported plainly updates that deck: its
+    cards (and their reviews) are not imported a second time under the Anki deck names."""
+    package = DATA / "small-modern.apkg"
+    first = import_files([package], DeckLibrary.unloaded(home), store, deck="mine")
+    assert [d.id for d in first.decks] == ["mine"]
+    again = import_files([package], DeckLibrary.unloaded(home), store)
+    assert [(d.id, d.created, d.added, d.unchanged) for d in again.decks] == [
+        ("mine", False, 0, first.added)
+    ]
+    assert again.reviews_added == 0
+    assert sorted(p.name for p in home.decks.glob("*.toml")) == ["mine.toml"]
+
+
+def test_a_deck_renamed_in_anki_stays_one_deck(home: Home, tmp_path: Path) -> None:
+    col = Collection(os.fspath(tmp_path / "c.anki2"))
+    try:
+        for front in ("One?", "Two?"):
+            note = col.new_note(col.models.by_name("Basic"))  # type: ignore[arg-type]
+            note["Front"], note["Back"] = front, "Yes."
+            col.add_note(note, col.decks.id("Before"))  # type: ignore[arg-type]
+        export_deck(col, "Before", tmp_path / "before.apkg")
+        deck = col.decks.by_name("Before")
+        assert deck is not None
+        deck["name"] = "After"
+        col.decks.save(deck)
+        export_deck(col, "After", tmp_path / "after.apkg")
+    finally:
+        col.close()
+    import_files([tmp_path / "before.apkg"], DeckLibrary.unloaded(home), None)
+    summary = import_files([tmp_path / "after.apkg"], DeckLibrary.unloaded(home), None)
+    assert [(d.id, d.created, d.unchanged) for d in summary.decks] == [("before", False, 2)]
+    assert sorted(p.name for p in home.decks.glob("*.toml")) == ["before.toml"]

@@ -195,6 +195,47 @@ def _split_bundled(
     return out, parts
 
 
+def _split_moved(
+    sources: list[ImportSource], decks_dir: Path
+) -> tuple[list[ImportSource], dict[str, list[SourceDeck]], dict[tuple[int, str, str], str]]:
+    """The sources less the cards from Anki that an earlier import put into another deck than
+    the one proposed now (the deck was renamed in Anki, or imported with --deck): those go to
+    that deck, as parts of it, so a card is never imported twice. Also returns where each of
+    them went, by (source index, proposed deck id, card id)."""
+    wanted = {c for source in sources for sdeck in source.decks for c in sdeck.anki.cards}
+    if not wanted or not (decks_dir / "anki").is_dir():
+        return sources, {}, {}
+    placed: dict[str, str] = {}
+    for path in sorted((decks_dir / "anki").glob("*.json")):
+        if (decks_dir / f"{path.stem}.toml").is_file():
+            placed.update(dict.fromkeys(wanted.intersection(read_notes(path).cards), path.stem))
+    parts: dict[str, list[SourceDeck]] = {}
+    keys: dict[tuple[int, str, str], str] = {}
+    out: list[ImportSource] = []
+    for index, source in enumerate(sources):
+        decks: list[SourceDeck] = []
+        for sdeck in source.decks:
+            away = [c for c in sdeck.cards if placed.get(c.id, sdeck.id) != sdeck.id]
+            if not away:
+                decks.append(sdeck)
+                continue
+            for card in away:
+                target = placed[card.id]
+                keys[index, sdeck.id, card.id] = target
+                part = SourceDeck(target, sdeck.name, sdeck.category, sdeck.description)
+                part.cards.append(card)
+                origin = sdeck.anki.cards[card.id]
+                part.anki.notetypes = sdeck.anki.notetypes
+                part.anki.notes[origin.guid] = sdeck.anki.notes[origin.guid]
+                part.anki.cards[card.id] = origin
+                parts.setdefault(target, []).append(part)
+            kept = [c for c in sdeck.cards if placed.get(c.id, sdeck.id) == sdeck.id]
+            if kept:
+                decks.append(replace(sdeck, cards=kept))
+        out.append(replace(source, decks=decks))
+    return out, parts, keys
+
+
 def _bundled_deck(library: DeckLibrary, deck_id: str) -> Deck:
     """A bundled deck as the user sees it: its file with the user's edits (overrides) over it."""
     from flashprep.core.decks.deck import DeckError, load_deck
@@ -352,12 +393,15 @@ def apply_sources(
                 f"import it with --user {owner} (or name another --user), or with --no-history",
             )
     to_bundled: dict[str, _BundledPart] = {}
+    moved: dict[str, list[SourceDeck]] = {}
+    placed: dict[tuple[int, str, str], str] = {}
     if deck is None:
         sources, to_bundled = _split_bundled(sources, library)
-    bundled_keys = {key: d for d, part in to_bundled.items() for key in part.keys}
+        sources, moved, placed = _split_moved(sources, home.decks)
+    placed.update({key: d for d, part in to_bundled.items() for key in part.keys})
     targets = _target_ids(sources, bundled, deck)
-    grouped: dict[str, list[SourceDeck]] = {}
-    renamed: dict[str, str | None] = {}
+    grouped: dict[str, list[SourceDeck]] = {d: list(parts) for d, parts in moved.items()}
+    renamed: dict[str, str | None] = dict.fromkeys(moved)
     for index, source in enumerate(sources):
         summary.sources.append(f"{source.path.name}: {source.kind}")
         summary.warnings += source.warnings
@@ -370,7 +414,7 @@ def apply_sources(
             r.entry_id,
             r.at,
             card_key(
-                bundled_keys.get((index, r.deck_id, r.card_id)) or targets[index, r.deck_id][0],
+                placed.get((index, r.deck_id, r.card_id)) or targets[index, r.deck_id][0],
                 r.card_id,
             ),
             r.rating,
