@@ -183,3 +183,38 @@ def test_own_cards_keep_their_guid_and_ids_across_exports(tmp_path: Path, later:
     assert {n for n, _, _ in notes_of(export_deck(other, "apkg", NOW), tmp_path)}.isdisjoint(
         {n for n, _, _ in first}
     )
+
+
+def test_only_the_edited_side_is_rendered_again(
+    built: tuple[Sample, dict[str, Path]], tmp_path: Path
+) -> None:
+    """The front keeps Anki's own HTML (its picture) when only the back was edited here."""
+    sample, paths = built
+    home, library = imported(paths["anki21b"], tmp_path)
+    guid = sample.guids["media-diagram"]
+    deck = library.decks["interview-technical"]
+    card = next(c for c in deck.deck.cards if c.origin == f"anki:{guid}#0")
+    library.save_card(deck.id, card.model_copy(update={"back": "A load balancer, then the app."}))
+    assert exported(home, library, deck.id, tmp_path / "media.apkg") == []
+    col = original(built, tmp_path)
+    try:
+        front_before = fields_by_guid(col)[guid][0]
+        assert into(col, tmp_path / "media.apkg")[:2] == (0, 1)
+        front, back = fields_by_guid(col)[guid]
+        assert front == front_before and '<img src="diagram.png">' in front
+        assert back == "A load balancer, then the app."
+    finally:
+        col.close()
+
+
+def test_a_hint_edit_has_no_field_to_go_to(
+    built: tuple[Sample, dict[str, Path]], tmp_path: Path
+) -> None:
+    sample, paths = built
+    home, library = imported(paths["anki21b"], tmp_path)
+    guid = sample.guids["basic-star"]
+    deck = library.decks["interview-behavioral"]
+    card = next(c for c in deck.deck.cards if c.origin == f"anki:{guid}#0")
+    library.save_card(deck.id, card.model_copy(update={"hint": "Think of last year."}))
+    (warning,) = exported(home, library, deck.id, tmp_path / "hint.apkg")
+    assert card.id in warning and "hint" in warning

@@ -84,9 +84,20 @@ def notes_path(decks_dir: Path, deck_id: str) -> Path:
 
 
 def text_digest(front: str, back: str, hint: str | None) -> str:
-    """A card's text in 16 hex digits: equal digests, the same text."""
-    data = "\x1f".join((front, back, hint or "")).encode("utf-8", errors="surrogatepass")
-    return hashlib.sha1(data).hexdigest()[:16]
+    """A card's text, side by side, as `front:back:hint` digests of 12 hex digits: equal
+    digests, the same text (`changed_sides` tells which side an edit changed)."""
+    return ":".join(_side_digest(side) for side in (front, back, hint or ""))
+
+
+def _side_digest(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8", errors="surrogatepass")).hexdigest()[:12]
+
+
+def changed_sides(digest: str, front: str, back: str, hint: str | None) -> tuple[bool, ...]:
+    """Whether the front, the back and the hint differ from the text `digest` was made of."""
+    now = text_digest(front, back, hint).split(":")
+    then = digest.split(":")
+    return tuple(i >= len(then) or a != then[i] for i, a in enumerate(now))
 
 
 def dumps(notes: AnkiNotes) -> bytes:

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from flashprep.core.decks.ankinotes import OWNER_KEY, AnkiNotes, AnkiNoteType, text_digest
+from flashprep.core.decks.ankinotes import OWNER_KEY, AnkiNotes, AnkiNoteType, changed_sides
 from flashprep.core.decks.cardhtml import markdown_to_html
 from flashprep.core.keys import own_guid
 
@@ -274,22 +274,30 @@ class _Package:
         mod = note.mod
         for card in cards:
             origin = anki.cards[card.id]
-            if text_digest(card.front, card.back, card.hint) == origin.text:
+            changed = changed_sides(origin.text, card.front, card.back, card.hint)
+            if not any(changed):
                 continue
-            mod = max(now_s, note.mod + 1)  # edited here: newer than the note as imported
             template = 0 if nt.kind == "cloze" else origin.ord
             sides = nt.templates[template][1:] if template < len(nt.templates) else ("", "")
             targets = (_shown_field(sides[0], False), _shown_field(sides[1], True))
-            if not all(t is not None and t in nt.fields for t in targets):
+            edits = [
+                (target, text)
+                for target, text, edited in zip(
+                    targets, (card.front, card.back), changed[:2], strict=True
+                )
+                if edited
+            ]
+            if not edits or not all(t is not None and t in nt.fields for t, _ in edits):
+                what = "its hint" if not edits else f"note type {nt.name!r}"
                 warnings.append(
-                    f"card {card.id!r}: edited here, but its Anki note type {nt.name!r} does not "
-                    "show one field per side; exported as the note came from Anki"
+                    f"card {card.id!r}: edited here, but {what} has no one field of the Anki "
+                    "note to put it in; exported as the note came from Anki"
                 )
                 continue
-            front_field, back_field = targets
-            assert front_field is not None and back_field is not None
-            fields[nt.fields.index(front_field)] = markdown_to_html(card.front)
-            fields[nt.fields.index(back_field)] = markdown_to_html(card.back)
+            mod = max(now_s, note.mod + 1)  # edited here: newer than the note as imported
+            for target, text in edits:  # only the sides edited: the other keeps Anki's HTML
+                assert target is not None
+                fields[nt.fields.index(target)] = markdown_to_html(text)
         nid = self._unique(note.nid)
         self.notes.append(_Note(nid, guid, note.ntid, fields, mod, list(cards[0].tags)))
         for card in cards:
