@@ -396,7 +396,8 @@ def apply_sources(
             raise ImportRefused(
                 source.path,
                 f"holds the review history of user {owner!r}, not {store.user!r}; "
-                f"import it with --user {owner} (or name another --user), or with --no-history",
+                f"import it with --user {owner} (or name another --user), or with --no-history "
+                "(in the import dialog: untick Review history)",
             )
     to_bundled: dict[str, _BundledPart] = {}
     moved: dict[str, list[SourceDeck]] = {}
