@@ -172,7 +172,7 @@ all time); arrows, **PgUp**/**PgDn** scroll; **Escape** goes back.
         a filter changed meanwhile is computed when it ends, so a long first read of the
         history is never started over."""
         store = self.session.store
-        query = StatsQuery(store.now(), store.rollover, store.tz, self.deck, self.range_name)
+        query = StatsQuery.of(store, self.deck, self.range_name)
         self.query_one("#stats-status", Static).update("computing…")
         self._inputs = (query, dict(store.states))
         if not self._busy:
