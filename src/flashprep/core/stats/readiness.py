@@ -49,6 +49,13 @@ def recall_now(
     return out
 
 
+def weakest_first(keys: Iterable[str], recall: Mapping[str, float]) -> list[str]:
+    """A deck's or a tag's cards for a drill of its weak spots: the studied ones (those in
+    `recall`, see recall_now), least recalled first; new cards are left to the day's limits."""
+    studied = [key for key in keys if key in recall]
+    return sorted(studied, key=recall.__getitem__)  # stable: deck order among equals
+
+
 def leeches(keys: Iterable[str], states: Mapping[str, CardState], threshold: int) -> list[str]:
     """The cards that lapsed `threshold` times or more (the user's leech setting; the drill's
     definition, study/leech.py), most lapses first, then in deck order."""
