@@ -95,7 +95,7 @@ review limit); **Cards** is the deck's size.
         total_new = total_due = 0
         for loaded in session.library:
             c, t = counts[loaded.id], today[loaded.id]
-            total_new += c.new
+            total_new += t.new
             total_due += t.learning + t.due
             table.add_row(
                 "✓" if loaded.id in self.marked else "",
@@ -110,6 +110,10 @@ review limit); **Cards** is the deck's size.
         if table.row_count:
             table.move_cursor(row=min(cursor, table.row_count - 1))
         title = self.query_one("#home-title", Static)
+        # what a drill of all decks would take today: each deck's share under the user's limit
+        store = session.store
+        new_left = max(0, store.settings.new_per_day - store.counts_today().new)
+        new_today = min(total_new, new_left)
         # plain values: the home screen needs no pydantic
         interview = session.store.settings.interview
         days_left = (interview.date - session.store.today()).days if interview else None
@@ -119,7 +123,7 @@ review limit); **Cards** is the deck's size.
             countdown += f" · {len(plan.bring_forward)} brought forward"
         title.update(
             f"flashprep · {session.store.user} · {len(session.library.decks)} decks · "
-            f"{total_due} due · {total_new} new" + (f" · {countdown}" if countdown else "")
+            f"{total_due} due · {new_today} new today" + (f" · {countdown}" if countdown else "")
         )
         hint = self.query_one("#home-hint", Static)
         hint.update(
