@@ -22,6 +22,7 @@ from flashprep.tui.widgets.plain import PlainStatic
 
 if TYPE_CHECKING:
     from flashprep.core.interview.mockquestions import MockOptions
+    from flashprep.tui.screens.custom_study import CustomStudy
     from flashprep.tui.session import Session
 
 
@@ -35,6 +36,8 @@ review limit); **Cards** is the deck's size.
 
 - Move with the arrow keys; **Space** marks decks; **Enter** drills the marked decks, or the one
   under the cursor when none is marked; **a** drills all decks.
+- **c** custom study of the marked decks (all when none is marked): more new cards today, review
+  ahead, a drill of a search; any of them as practice, without changing the schedule.
 - Interview practice: **m** starts a mock interview (from the marked decks, or all); **b** opens
   your bank of STAR stories; **p** your interview plan (date, readiness, weakest cards).
 - **s** shows your statistics: streak, retention, what is due, readiness by topic.
@@ -48,6 +51,7 @@ review limit); **Cards** is the deck's size.
         Binding("enter", "drill", "Drill", id="drill", priority=True),
         Binding("space", "mark", "Mark", id="mark"),
         Binding("a", "drill_all", "Drill all", id="drill_all"),
+        Binding("c", "custom_study", "Custom", id="custom_study"),
         Binding("m", "mock", "Mock", id="mock"),
         Binding("b", "stories", "Stories", id="stories"),
         Binding("p", "plan", "Plan", id="plan"),
@@ -161,6 +165,17 @@ review limit); **Cards** is the deck's size.
     def action_drill_all(self) -> None:
         if self.session.library.decks:
             self.post_message(StartDrill(None))
+
+    def action_custom_study(self) -> None:
+        from flashprep.tui.screens.custom_study import CustomStudyScreen
+
+        ids = [d for d in self.session.library.decks if d in self.marked] or None
+        label = ", ".join(ids) if ids else "all decks"
+        self.app.push_screen(CustomStudyScreen(self.session, ids, label), self._custom_chosen)
+
+    def _custom_chosen(self, chosen: CustomStudy | None) -> None:
+        if chosen is not None:
+            self.post_message(StartDrill(chosen.deck_ids, chosen.options))
 
     # interview practice
 
