@@ -118,7 +118,7 @@ async def test_review_ahead(
         dialog = await open_dialog(pilot)
         await fill(pilot, dialog, "ahead", "60", practice=practice)
         drill = opened(app)
-        cards = sorted(due, key=lambda k: due[k])  # most due first
+        cards = sorted(due, key=lambda k: (due[k], k))  # most due first
         assert [k for k in [drill.current, *drill.queue] if k] == cards
         assert drill.mode == ("practice" if practice else "ahead")
         await pilot.press("space", "3")
