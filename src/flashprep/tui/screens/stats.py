@@ -312,9 +312,11 @@ all time); arrows, **PgUp**/**PgDn** scroll; **Escape** goes back.
         else:
             keys = weakest_first(self._group(target), self._recall(target))
         if not keys:
+            library = self.session.library
+            name = library.decks[target.value].name if target.kind == "deck" else target.value
             what = "deck" if target.kind == "deck" else "tag"
             self.notify(
-                one_line(f"Nothing studied in the {what} {target.value!r} yet."),
+                one_line(f"Nothing studied in the {what} {clean(name)} yet: drill it from home."),
                 severity="warning",
                 markup=False,
             )

@@ -17,7 +17,7 @@ from textual.widgets import DataTable, Static
 
 from flashprep.core.stats.ranges import RANGE_LABELS
 from flashprep.format import NO_VALUE, duration, percent, plural
-from flashprep.tui.widgets.charts import BarChart, Heatmap, Series, ShareBar, text_table
+from flashprep.tui.widgets.charts import BarChart, Heatmap, Series, ShareBar, cut, text_table
 from flashprep.tui.widgets.plain import PlainStatic, plain
 
 Report = dict[str, Any]
@@ -258,7 +258,7 @@ READINESS_HEADER = ["Cards", "Studied", "Due", "Retention", "Recall", "Ready"]
 def readiness_cells(row: dict[str, Any], key: str) -> list[str | Text]:
     """A row of the two readiness tables; `key` names the row (deck name or tag)."""
     return [
-        plain(row[key][:28]),  # deck names and tags are user data
+        plain(cut(row[key], 28)),  # deck names and tags are user data
         str(row["cards"]),
         str(row["studied"]),
         str(row["due"]),
@@ -285,9 +285,7 @@ class DrillRows(StatsPanel):
     HEADER: ClassVar[tuple[str, ...]] = ()
     KIND: ClassVar[str] = "cards"
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.border_subtitle = "Tab, then Enter on a row: drill"
+    SUBTITLE: ClassVar[str] = "Tab, then Enter on a row: drill"
 
     def compose(self) -> ComposeResult:
         table: DataTable[str | Text] = DataTable(
@@ -309,6 +307,7 @@ class DrillRows(StatsPanel):
         for key, cells in rows:
             table.add_row(*cells, key=key)
         table.display = bool(rows)
+        self.border_subtitle = self.SUBTITLE if rows else ""
         if rows:
             table.move_cursor(row=min(cursor, len(rows) - 1))
         note_line = self.query_one(f"#stats-{self.NAME}-note", Static)
@@ -355,13 +354,17 @@ class TagReadinessPanel(DrillRows):
         self.show(rows, f"Tags: {', '.join(more)} (all in flashprep stats --json)" if more else "")
 
 
+FRONT_WIDTH = 60
+"""A card's question in the hardest cards and the leeches, cut to fit beside the numbers."""
+
+
 def card_cells(row: dict[str, Any]) -> list[str | Text]:
     return [
         str(row["lapses"]),
         str(row["agains"]),
         percent(row["recall"]),
         plain(row["deck"]),
-        plain(row["front"][:200]),
+        plain(cut(" ".join(row["front"].split()), FRONT_WIDTH)),
     ]
 
 
@@ -389,7 +392,7 @@ class LeechesPanel(DrillRows):
             note += f", {suspended} suspended" if suspended else ""
             note += ": rewrite them, split them, or add a hint."
         else:
-            note = f"No leech: no card forgotten {threshold} or more."
+            note = f"No leech: no card has {threshold} or more."
         self.border_title = f"{self.TITLE} ({len(leeches)})"
         self.show(rows, note)
 
