@@ -245,7 +245,7 @@ def _term(word: str, position: int) -> Node:
         "is": IS_VALUES,
     }.get(name)
     if allowed is not None and lowered not in allowed:
-        raise QueryError(f"{name} is one of {', '.join(allowed)}, not '{_shown(value)}'", at)
+        raise QueryError(f"{name}: must be one of {', '.join(allowed)}, not '{_shown(value)}'", at)
     kept = lowered if allowed is not None else value.casefold()
     return Field(name, kept)  # type: ignore[arg-type]
 

@@ -144,7 +144,13 @@ def _existing(path: Path, deck_id: str) -> DeckRecord | None:
         raise ImportRefused(path, f"holds deck {existing.id!r}; fix or remove it first")
     cards = [card_record(card) for card in existing.cards]
     return DeckRecord(
-        existing.id, existing.name, existing.category, existing.description, cards, existing.source
+        existing.id,
+        existing.name,
+        existing.category,
+        existing.description,
+        cards,
+        existing.source,
+        tuple(existing.retired or ()),
     )
 
 

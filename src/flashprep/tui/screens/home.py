@@ -42,6 +42,7 @@ review limit); **Cards** is the deck's size.
   your bank of STAR stories; **p** your interview plan (date, readiness, weakest cards).
 - **s** shows your statistics: streak, retention, what is due, readiness by topic.
 - **i** imports decks from a file (Anki, CSV, Markdown, deck TOML).
+- **/** opens the card browser: search every card, see its history, suspend, tag or edit it.
 - **n** adds cards (to the highlighted deck when it is one of yours) and makes new decks.
 - **o** opens your settings: daily limits (also per deck), retention, steps, leeches, theme.
 - **ctrl+p** opens the command palette (themes, keys); **q** quits.
@@ -50,15 +51,16 @@ review limit); **Cards** is the deck's size.
     BINDINGS = [
         Binding("enter", "drill", "Drill", id="drill", priority=True),
         Binding("space", "mark", "Mark", id="mark"),
-        Binding("a", "drill_all", "Drill all", id="drill_all"),
+        Binding("slash", "browse", "Browse", id="browse"),
+        Binding("n", "add_card", "Add", id="add_card"),
+        Binding("s", "stats", "Stats", id="stats"),
         Binding("c", "custom_study", "Custom", id="custom_study"),
         Binding("m", "mock", "Mock", id="mock"),
-        Binding("b", "stories", "Stories", id="stories"),
         Binding("p", "plan", "Plan", id="plan"),
-        Binding("s", "stats", "Stats", id="stats"),
+        Binding("b", "stories", "Stories", id="stories"),
         Binding("i", "import_decks", "Import", id="import"),
-        Binding("n", "add_card", "Add", id="add_card"),
         Binding("o", "settings", "Options", id="settings"),
+        Binding("a", "drill_all", "Drill all", id="drill_all"),
         Binding("q", "app.quit", "Quit", id="quit_home"),
     ]
 
@@ -175,7 +177,7 @@ review limit); **Cards** is the deck's size.
 
     def _custom_chosen(self, chosen: CustomStudy | None) -> None:
         if chosen is not None:
-            self.post_message(StartDrill(chosen.deck_ids, chosen.options))
+            self.post_message(StartDrill(chosen.deck_ids, options=chosen.options))
 
     # interview practice
 
@@ -207,6 +209,11 @@ review limit); **Cards** is the deck's size.
         from flashprep.tui.screens.import_dialog import ImportDialog
 
         self.app.push_screen(ImportDialog(self.session))
+
+    def action_browse(self) -> None:
+        from flashprep.tui.screens.browser import BrowserScreen
+
+        self.app.push_screen(BrowserScreen(self.session))
 
     def action_add_card(self) -> None:
         from flashprep.tui.screens.add_card import AddCardScreen

@@ -22,7 +22,6 @@ from flashprep.core.stats.historycache import HistoryReader
 from flashprep.core.stats.ranges import RANGE_LABELS, RANGES
 from flashprep.core.stats.readiness import forgotten, recall_now, weakest_first
 from flashprep.core.stats.report import StatsQuery, compute_stats
-from flashprep.core.study.customstudy import DrillOptions
 from flashprep.core.text import clean, one_line
 from flashprep.tui.messages import ShowDecks, StartDrill
 from flashprep.tui.widgets.card import KeyBar
@@ -321,7 +320,7 @@ all time); arrows, **PgUp**/**PgDn** scroll; **Escape** goes back.
                 markup=False,
             )
             return
-        self.post_message(StartDrill(None, DrillOptions(keys=tuple(keys))))
+        self.post_message(StartDrill(keys=keys))
 
     def _group(self, target: Target) -> list[str]:
         library = self.session.library

@@ -139,7 +139,7 @@ the next days).
             app = self.app
             app.pop_screen()
             app.post_message(
-                StartDrill(list(deck_ids) if deck_ids is not None else None, offer.options)
+                StartDrill(list(deck_ids) if deck_ids is not None else None, options=offer.options)
             )
 
     def action_back(self) -> None:
