@@ -189,7 +189,9 @@ def test_following_the_plan_in_drills_brings_every_card_to_the_target(
     set_interview(store, day)
     plan = today_plan(big_library, store)
     assert plan is not None and plan.new_left == 19
-    assert plan.new_per_day == 4  # 19 new cards in 5 days: the pace raises the limit of 1
+    assert plan.pace == 4  # 19 new cards in 5 days
+    # time allowing, the plan front-loads new cards: up to twice the pace (above the user's 1)
+    assert plan.new_per_day == 8
     follow_until(big_library, store, clock, day)
     assert below_target_on_the_date(big_library, store, day) == []
     assert all(not store.state(k).is_new for k in big_library.card_keys())
@@ -217,9 +219,11 @@ def test_the_plan_adds_its_cards_to_the_drill(
     assert open_drill(library, store).left == 0
     set_interview(store, store.today() + timedelta(days=5))
     drill = open_drill(library, store)
-    assert drill.left == 2  # five new cards over the 3 days before the date's reserve
+    # five new cards over the 3 days before the date's reserve: a pace of 2, and time allows
+    # twice that
+    assert drill.left == 4
     plan = today_plan(library, store)
-    assert plan is not None and plan.new_per_day == 2 and plan.days_left == 5
+    assert plan is not None and plan.pace == 2 and plan.new_per_day == 4 and plan.days_left == 5
 
 
 def test_the_drill_brings_forward_what_the_plan_names(
