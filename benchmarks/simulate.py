@@ -53,6 +53,7 @@ from simpolicy import (
 
 from flashprep.core.decks.library import DeckLibrary
 from flashprep.core.interview.plan import interview_instant, readiness, today_plan
+from flashprep.core.interview.projection import forecast as plan_forecast
 from flashprep.core.interview.timing import card_target
 from flashprep.core.paths import Home
 from flashprep.core.storage.profile import Profile, save_profile
@@ -106,6 +107,10 @@ class Row:
     minutes: float
     forecast: float | None
     start_pace: int = 0
+    projected: float | None = None
+    """For `plan`: the plan screen's prediction on the first day (projection.forecast)."""
+    midway: float | None = None
+    """The same half way to the date."""
 
 
 @contextmanager
@@ -158,15 +163,19 @@ def run_job(job: Job, decks: str, cards: int, seed: int) -> list[Row]:
         save_profile(home.user_dir(user) / "profile.toml", Profile.model_validate(data))
         store = UserStore(home, user, clock)
     start_pace = 0
+    projected = midway = None
     if store is not None and job.policy == "plan":
         plan = today_plan(library, store)
         start_pace = plan.new_per_day if plan else 0
+        ahead = plan_forecast(library, store)
+        projected = ahead.predicted if ahead else None
     forecast: float | None = None
     for day in range(last + 1):
         today = (START + timedelta(days=day)).date()
         if today in measures:
             rows.append(_measure(job, learner, keys, today, measures[today], tally, forecast))
-            rows[-1] = Row(**{**rows[-1].__dict__, "start_pace": start_pace})
+            extra = {"start_pace": start_pace, "projected": projected, "midway": midway}
+            rows[-1] = Row(**{**rows[-1].__dict__, **extra})
         if day == last:
             break
         clock.now = START + timedelta(days=day)
@@ -174,6 +183,9 @@ def run_job(job: Job, decks: str, cards: int, seed: int) -> list[Row]:
         if store is None:
             sm2.day(sitting)
         else:
+            if job.policy == "plan" and day == last // 2 and day > 0:
+                ahead = plan_forecast(library, store)
+                midway = ahead.predicted if ahead else None
             flashprep_day(job.policy, library, store, sitting, last - day)
             if job.policy == "plan" and day == last - 1:
                 forecast = _forecast(library, store)
@@ -248,8 +260,9 @@ def run_all(opts: argparse.Namespace) -> list[Row]:
     return [r for r in rows if r.policy in wanted]
 
 
-def summarize(rows: list[Row]) -> list[dict[str, Any]]:
-    """Mean over learners: one row per policy, truth, budget and horizon."""
+def summarize(rows: list[Row], extra: bool = False) -> list[dict[str, Any]]:
+    """Mean over learners: one row per policy, truth, budget and horizon (with `extra`, also
+    the plan's first-day projection and the new cards it started with, for the table)."""
     groups: dict[tuple[str, str, int, int], list[Row]] = {}
     for r in rows:
         groups.setdefault((r.policy, r.truth, r.budget, r.days), []).append(r)
@@ -270,6 +283,12 @@ def summarize(rows: list[Row]) -> list[dict[str, Any]]:
                 "forecast": round(sum(forecasts) / len(forecasts), 4) if forecasts else None,
             }
         )
+        if extra:
+            projected = [r.projected for r in rs if r.projected is not None]
+            out[-1]["projected"] = sum(projected) / len(projected) if projected else None
+            midway = [r.midway for r in rs if r.midway is not None]
+            out[-1]["midway"] = sum(midway) / len(midway) if midway else None
+            out[-1]["start_pace"] = sum(r.start_pace for r in rs) / n
     order = {p: i for i, p in enumerate(POLICIES)}
     out.sort(key=lambda d: (d["truth"], d["budget_minutes"], d["days"], order[d["policy"]]))
     return out
@@ -281,7 +300,9 @@ def table(summary: list[dict[str, Any]]) -> str:
     settings = sorted({(d["truth"], d["budget_minutes"], d["days"]) for d in summary})
     policies = [p for p in POLICIES if any(d["policy"] == p for d in summary)]
     head = "| truth | min/day | days | " + " | ".join(policies)
-    head += " | plan − fsrs | plan − paced | ≥0.9 plan / paced | forecast | min used (plan) |"
+    head += " | plan − fsrs | plan − paced | ≥0.9 plan / paced | forecast (eve) | projected day 0"
+    head += " | projected half way"
+    head += " | min/day used (plan) |"
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
 
     def pct(v: float | None) -> str:
@@ -306,10 +327,17 @@ def table(summary: list[dict[str, Any]]) -> str:
             off = (plan["forecast"] - plan["recall_on_date"]) * 100
             fc = f"{pct(plan['forecast'])} ({off:+.1f})"
         used = f"{plan['minutes'] / days:.0f}" if plan else "—"
+        proj = []
+        for when in ("projected", "midway"):
+            value = plan.get(when) if plan else None
+            if plan is None or value is None:
+                proj.append("—")
+                continue
+            proj.append(f"{pct(value)} ({(value - plan['recall_on_date']) * 100:+.1f})")
         lines.append(
             f"| {truth} | {budget} | {days} | "
             + " | ".join(pct(c["recall_on_date"]) if c else "—" for c in cells)
-            + f" | {leads[0]} | {leads[1]} | {above} | {fc} | {used} |"
+            + f" | {leads[0]} | {leads[1]} | {above} | {fc} | {proj[0]} | {proj[1]} | {used} |"
         )
     return "\n".join(lines)
 
@@ -357,7 +385,7 @@ def main(argv: list[str] | None = None) -> int:
     opts = parse(argv)
     random.seed(opts.seed)
     began = time.perf_counter()
-    summary = summarize(run_all(opts))
+    summary = summarize(run_all(opts), extra=not opts.json)
     if opts.json:
         print(json.dumps(summary, indent=1))
     else:

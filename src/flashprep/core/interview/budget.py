@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import NamedTuple
 
@@ -98,3 +99,21 @@ def time_budget(library: DeckLibrary, store: UserStore, keys: Iterable[str]) -> 
     per_grade = seconds_per_grade(recent_answer_ms(store.log_dir), prior_seconds(library, keys))
     daily = store.settings.daily_minutes * 60.0
     return TimeBudget(daily, max(0.0, daily - store.counts_today().ms / 1000), per_grade)
+
+
+def minutes_a_day(folder: Path, now: datetime, days: int = 7) -> float | None:
+    """The minutes a day the user studied over the last `days` days (drill answers' times, from
+    the last two month files of the log); None when the log holds nothing in that time."""
+    since = now - timedelta(days=days)
+    total_ms = 0
+    seen = False
+    for path in log_files(folder)[-2:]:
+        try:
+            entries, _ = read_log(path)
+        except (OSError, DataFileError):
+            return None
+        for entry in entries:
+            if entry.is_grade and entry.mode == "drill" and since <= entry.at <= now:
+                total_ms += entry.ms
+                seen = True
+    return total_ms / 60_000 / days if seen else None

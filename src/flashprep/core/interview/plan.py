@@ -232,7 +232,7 @@ def interview_keys(library: DeckLibrary, interview: AnyInterview | None) -> list
     return library.card_keys(d for d in interview.decks if d in library.decks)
 
 
-def _active_keys(store: UserStore, keys: Iterable[str], now: datetime) -> list[str]:
+def active_keys(store: UserStore, keys: Iterable[str], now: datetime) -> list[str]:
     """Cards that can be drilled today (not suspended, not buried)."""
     today_ord = store.today(now).toordinal()
     out = []
@@ -380,7 +380,7 @@ def today_plan(
     last_days = (goal.day - today).days <= FINAL_DAYS
     new_left = 0
     first_new = None
-    for key in _active_keys(store, keys, now):
+    for key in active_keys(store, keys, now):
         state = store.states.get(key)
         if state is None or state.is_new:
             new_left += 1
@@ -568,7 +568,7 @@ def weakest_cards(
         else interview_keys(library, store.settings.interview)
     )
     scored: list[tuple[float, str]] = []
-    for key in _active_keys(store, keys, now):
+    for key in active_keys(store, keys, now):
         state = store.states.get(key)
         if state is None or state.is_new:
             continue
