@@ -11,6 +11,7 @@ learners.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -127,6 +128,26 @@ class Forecast:
     at_pace: float | None
     minutes_for_target: float | None
     """The minutes a day that would reach the target (None: no amount would)."""
+
+    def sentence(self) -> str:
+        """The forecast in one line, as the plan screen and `plan` show it."""
+        day = self.day.isoformat()
+        text = (
+            f"On {day} you are predicted to recall {self.predicted:.0%} of these decks "
+            f"({self.daily_minutes} min a day)"
+        )
+        if self.pace_minutes is None or self.at_pace is None:
+            text += "; no study in the last week"
+        else:
+            text += f"; at your pace ({self.pace_minutes:.0f} min a day), {self.at_pace:.0%}"
+        need = self.minutes_for_target
+        if need is None:
+            text += f"; no time a day would reach the target ({self.target:.0%}) by then"
+        elif need <= 0:
+            text += f"; the target ({self.target:.0%}) is reached already"
+        else:
+            text += f"; {math.ceil(need)} minutes a day would reach the target ({self.target:.0%})"
+        return text + "."
 
 
 def forecast(
