@@ -19,7 +19,7 @@ The data folders live in a tmpfs folder (/dev/shm) when there is one: the store 
 grade, which on a disk would dominate the run; nothing else differs from a user's folder.
 
 `--quick` (the generated collection cut to 300 cards, one learner, 20 and 45 minutes, 14 and 30
-days) runs in a few minutes; `--tiny` (60 cards, 10 days) is what the test suite runs.
+days) runs in seconds (the test suite runs it, and `--tiny`: 60 cards, 10 days).
 """
 
 from __future__ import annotations
