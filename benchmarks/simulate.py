@@ -124,21 +124,19 @@ def data_root() -> Iterator[Path]:
 _WORLD: dict[str, Any] = {}
 
 
-def _world(decks: str, cards: int) -> tuple[Home, DeckLibrary, Path]:
-    """The process's data folder and library (loaded once per process)."""
+def _world(decks: str, cards: int, root: Path) -> tuple[Home, DeckLibrary]:
+    """This process's data folder (under `root`, which the main process removes at the end)
+    and library, made once per process."""
     if "library" not in _WORLD:
-        ctx = data_root()
-        root = ctx.__enter__()
-        _WORLD["ctx"] = ctx
-        folder = BUNDLED if decks == "bundled" else generated_decks(root / "decks", cards)
-        home = Home(root / "home")
-        library = DeckLibrary.load(home, folder)
-        _WORLD.update(home=home, library=library, root=root)
-    return _WORLD["home"], _WORLD["library"], _WORLD["root"]
+        mine = root / f"p{os.getpid()}"
+        folder = BUNDLED if decks == "bundled" else generated_decks(mine / "decks", cards)
+        home = Home(mine / "home")
+        _WORLD.update(home=home, library=DeckLibrary.load(home, folder))
+    return _WORLD["home"], _WORLD["library"]
 
 
-def run_job(job: Job, decks: str, cards: int, seed: int) -> list[Row]:
-    home, library, _root = _world(decks, cards)
+def run_job(job: Job, decks: str, cards: int, seed: int, root: Path) -> list[Row]:
+    home, library = _world(decks, cards, root)
     keys = library.card_keys()
     learner_seed = seed * 1000 + job.learner * 17 + TRUTHS.index(job.truth)
     learner = make_learner(job.truth, keys, learner_seed)
@@ -225,7 +223,7 @@ def _measure(
     )
 
 
-def _run(args: tuple[Job, str, int, int]) -> list[Row]:
+def _run(args: tuple[Job, str, int, int, Path]) -> list[Row]:
     return run_job(*args)
 
 
@@ -248,10 +246,10 @@ def run_all(opts: argparse.Namespace) -> list[Row]:
     wanted = [p for p in POLICIES if p in opts.policies]
     first = ["plan"] if "plan" in wanted or "fsrs_paced" in wanted else []
     rest = [p for p in wanted if p != "plan"]
-    with ProcessPoolExecutor(max_workers=opts.jobs) as pool:
+    with data_root() as root, ProcessPoolExecutor(max_workers=opts.jobs) as pool:
         for group in (first, rest):
             jobs = [j for p in group for j in jobs_for(p)]
-            args = [(j, opts.decks, opts.cards, opts.seed) for j in jobs]
+            args = [(j, opts.decks, opts.cards, opts.seed, root) for j in jobs]
             for out in pool.map(_run, args):
                 for row in out:
                     if row.policy == "plan":
