@@ -89,6 +89,8 @@ class Settings(BaseModel):
     """A Textual theme name (checked against the App's themes where they are known); empty for
     the default theme."""
     answer_timer: bool = _DEFAULT["answer_timer"]
+    daily_minutes: Annotated[int, _bounded("daily_minutes")] = _DEFAULT["daily_minutes"]
+    """Minutes a day for study: the interview plan fits new cards and reviews in them."""
     deck_limits: dict[DeckId, DeckLimit] = Field(default_factory=dict)
 
     @field_validator("timezone")

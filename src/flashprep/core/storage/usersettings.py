@@ -19,7 +19,7 @@ from typing import Any, Literal, NamedTuple
 from flashprep.core.files.fileio import atomic_write
 from flashprep.core.scheduling.scheduler import SchedulerSettings
 
-CACHE_FORMAT = 3
+CACHE_FORMAT = 4
 
 PROFILE_HEADER = "# flashprep profile: your settings. See docs/storage-format.md.\n"
 """The comment at the top of profile.toml (here, not with the models: a new user's file is
@@ -40,6 +40,7 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "leech_action": "tag",
     "theme": "",
     "answer_timer": True,
+    "daily_minutes": 30,
     "deck_limits": MappingProxyType({}),
 }
 """A newcomer's settings, in the order of profile.toml's `[settings]` (core.profilemodels
@@ -93,6 +94,8 @@ class UserSettings(NamedTuple):
     deck_limits: Mapping[str, DeckLimit]
     """Deck id → its own limits; a deck's cards count against both its and the user's."""
     interview: InterviewPlan | None = None
+    daily_minutes: int = DEFAULT_SETTINGS["daily_minutes"]
+    """The minutes a day the user means to study: the interview plan fits its drills in them."""
 
     def tz(self) -> tzinfo | None:
         """The user's time zone for "today"; None means this computer's."""
