@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Iterator, Sequence
+from itertools import pairwise
 from typing import NamedTuple
 
 from flashprep.core.scheduling.parameters import Parameters
@@ -54,7 +55,7 @@ def card_reviews(grades: Iterable[tuple[int, int]]) -> CardReviews:
 
 def elapsed_days(ms: Sequence[int]) -> list[int]:
     """The whole 24-hour periods since the grade before (0 for the first), as fsrs counts."""
-    return [0, *((b - a) // DAY_MS for a, b in zip(ms, ms[1:], strict=False))]
+    return [0, *((b - a) // DAY_MS for a, b in pairwise(ms))]
 
 
 def scored(days: int, index: int) -> bool:
@@ -90,7 +91,7 @@ def next_stability(w: Parameters, s: float, d: float, rating: int, days: int) ->
         grow = math.exp(w[17] * (rating - 3 + w[18])) * s ** -w[19]
         if rating > 1:
             grow = max(grow, 1.0)
-        return max(s * grow, S_MIN)
+        return max(float(s * grow), S_MIN)
     r = recall(w, s, days)
     if rating == 1:
         long_term = w[11] * d ** -w[12] * ((s + 1) ** w[13] - 1) * math.exp((1 - r) * w[14])
@@ -101,7 +102,7 @@ def next_stability(w: Parameters, s: float, d: float, rating: int, days: int) ->
         easy = w[16] if rating == 4 else 1.0
         growth = math.exp(w[8]) * (11 - d) * s ** -w[9] * (math.exp((1 - r) * w[10]) - 1)
         new = s * (1 + growth * hard * easy)
-    return max(new, S_MIN)
+    return max(float(new), S_MIN)
 
 
 def memory_states(w: Parameters, card: CardReviews) -> Iterator[tuple[float, float]]:
@@ -122,14 +123,50 @@ def predictions(
     w: Parameters, cards: Iterable[CardReviews], limit: int | None = None
 ) -> list[Prediction]:
     """The model's prediction at every scored grade of `cards` (only each card's first `limit`
-    grades when given: the reference optimizer fits on the first 64)."""
+    grades when given: the reference optimizer fits on the first 64).
+
+    `memory_states` and `recall`, inlined: the statistics score a whole history with it."""
     out: list[Prediction] = []
+    append = out.append
+    decay = -w[20]
+    factor = 0.9 ** (1 / decay) - 1
+    d_easy = initial_difficulty(w, 4)
+    ew8 = math.exp(w[8])
+    short_forget = math.exp(w[17] * w[18])
     for card in cards:
+        ms = card.ms
         ratings = card.ratings if limit is None else card.ratings[:limit]
-        days = elapsed_days(card.ms[: len(ratings)])
-        s = 0.0
-        for index, (state, rating) in enumerate(zip(memory_states(w, card), ratings, strict=False)):
-            if scored(days[index], index):
-                out.append(Prediction(recall(w, s, days[index]), rating > 1, card.ms[index]))
-            s = state[0]
+        s = d = 0.0
+        prev = 0
+        for index, rating in enumerate(ratings):
+            at = ms[index]
+            if index == 0:
+                s = max(w[rating - 1], S_MIN)
+                d = clamp_difficulty(initial_difficulty(w, rating))
+                prev = at
+                continue
+            days = (at - prev) // DAY_MS
+            prev = at
+            if days < 1:
+                grow = math.exp(w[17] * (rating - 3 + w[18])) * s ** -w[19]
+                if rating > 1 and grow < 1.0:
+                    grow = 1.0
+                s = max(s * grow, S_MIN)
+            else:
+                r = (1 + factor * days / s) ** decay
+                append(Prediction(r, rating > 1, at))
+                if rating == 1:
+                    long_term = (
+                        w[11] * d ** -w[12] * ((s + 1) ** w[13] - 1) * math.exp((1 - r) * w[14])
+                    )
+                    short_term = s / short_forget
+                    s = short_term if short_term < long_term else long_term
+                else:
+                    hard = w[15] if rating == 2 else 1.0
+                    easy = w[16] if rating == 4 else 1.0
+                    growth = ew8 * (11 - d) * s ** -w[9] * (math.exp((1 - r) * w[10]) - 1)
+                    s = s * (1 + growth * hard * easy)
+                s = max(s, S_MIN)
+            damped = d + (10.0 - d) * (-w[6] * (rating - 3)) / 9.0
+            d = min(max(w[7] * d_easy + (1 - w[7]) * damped, D_MIN), D_MAX)
     return out

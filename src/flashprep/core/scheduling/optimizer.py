@@ -18,6 +18,7 @@ import math
 import random
 from collections.abc import Callable, Sequence
 
+from flashprep.core.scheduling.fitmetrics import bce
 from flashprep.core.scheduling.memorymodel import (
     D_MAX,
     D_MIN,
@@ -46,6 +47,12 @@ _BETAS = (0.9, 0.999)
 _EPS = 1e-8
 _BCE_EPS = 1e-12
 
+_Partials = tuple[tuple[int, float], ...]
+"""A quantity's derivatives by the parameters that move it: (parameter index, value)."""
+_Step = tuple[float, float, float, float, _Partials, _Partials]
+"""One grade on the tape: d new S / d S, d new S / d D, d new D / d D, d loss / d S (the
+stability before the grade), and the parameters' derivatives of the new S and the new D."""
+
 Progress = Callable[[float], None]
 """Told the share of the work done (0 to 1) from time to time."""
 
@@ -57,16 +64,8 @@ class FitCancelled(Exception):
 def log_loss(w: Parameters, cards: Sequence[CardReviews], limit: int | None = None) -> float:
     """Mean binary cross-entropy of the model's predictions at the scored grades (logs clipped
     at -100, as torch's BCELoss does); nan when there is no scored grade."""
-    total = 0.0
-    count = 0
-    for p in predictions(w, cards, limit):
-        r = p.recall
-        if p.passed:
-            total -= max(math.log(r), -100.0) if r > 0 else -100.0
-        else:
-            total -= max(math.log(1 - r), -100.0) if r < 1 else -100.0
-        count += 1
-    return total / count if count else math.nan
+    scored = predictions(w, cards, limit)
+    return sum(bce(p.recall, p.passed) for p in scored) / len(scored) if scored else math.nan
 
 
 def scored_count(cards: Sequence[CardReviews], limit: int | None = MAX_GRADES) -> int:
@@ -186,10 +185,19 @@ class _Epoch:
         self.grad = [0.0] * COUNT
         self.in_batch = 0
 
-    def card(self, days: list[int], ratings: Sequence[int]) -> None:  # noqa: C901 - one formula
+    def card(self, days: list[int], ratings: Sequence[int]) -> None:
         w = self.w
         grad = self.grad
-        tape: list[tuple[float, float, float, float, tuple[tuple[int, float], ...], tuple[tuple[int, float], ...]]] = []
+        tape: list[
+            tuple[
+                float,
+                float,
+                float,
+                float,
+                tuple[tuple[int, float], ...],
+                tuple[tuple[int, float], ...],
+            ]
+        ] = []
         s = d = 0.0
         for index, rating in enumerate(ratings):
             self.since_check += 1
@@ -199,7 +207,7 @@ class _Epoch:
                 raw = w[4] - ed + 1
                 if D_MIN <= raw <= D_MAX:
                     d = raw
-                    pd: tuple[tuple[int, float], ...] = ((4, 1.0), (5, -(rating - 1) * ed))
+                    pd: _Partials = ((4, 1.0), (5, -(rating - 1) * ed))
                 else:
                     d = min(max(raw, D_MIN), D_MAX)
                     pd = ()
@@ -229,7 +237,7 @@ class _Epoch:
                     if short_term < long_term:
                         new_s = short_term
                         ds_ds, ds_dd = self.short_forget, 0.0
-                        ps: tuple[tuple[int, float], ...] = (
+                        ps: _Partials = (
                             (17, -w[18] * short_term),
                             (18, -w[17] * short_term),
                         )
@@ -304,7 +312,7 @@ class _Epoch:
                 w, grad = self.w, self.grad
         self._backward(tape)
 
-    def _backward(self, tape: list[tuple[float, float, float, float, tuple[tuple[int, float], ...], tuple[tuple[int, float], ...]]]) -> None:
+    def _backward(self, tape: list[_Step]) -> None:
         """Add the gradient of the losses on `tape` (one card's grades since the card began or
         since the last step) to the batch's, walking the grades backwards."""
         grad = self.grad

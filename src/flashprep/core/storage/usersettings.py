@@ -93,6 +93,8 @@ class UserSettings(NamedTuple):
     deck_limits: Mapping[str, DeckLimit]
     """Deck id → its own limits; a deck's cards count against both its and the user's."""
     interview: InterviewPlan | None = None
+    parameters: tuple[float, ...] | None = None
+    """FSRS-6 parameters fitted to the user (profile.toml's `[fsrs]`); None: the defaults."""
 
     def tz(self) -> tzinfo | None:
         """The user's time zone for "today"; None means this computer's."""
@@ -110,12 +112,14 @@ class UserSettings(NamedTuple):
             maximum_interval_days=self.maximum_interval,
             fuzz=self.fuzz,
             seed=self.seed,
+            parameters=self.parameters,
         )
 
 
 def from_dict(values: dict[str, Any]) -> UserSettings:
     """Build from a profile's dump: `{"seed": ..., "settings": {...}}` flattened by the caller."""
     interview = values.get("interview")
+    parameters = values.get("parameters")
     return UserSettings(
         **{
             **values,
@@ -132,6 +136,7 @@ def from_dict(values: dict[str, Any]) -> UserSettings:
             )
             if interview
             else None,
+            "parameters": tuple(float(v) for v in parameters) if parameters else None,
         }
     )
 
