@@ -61,15 +61,20 @@ def simulate(
     true_mem: list[_Memory] = [_Memory(truth) for _ in range(cards)]
     app_mem: list[_Memory] = [_Memory(DEFAULT_PARAMETERS) for _ in range(cards)]
     due: list[int] = [0] * cards
-    last_day: list[int] = [0] * cards
     introduced = 0
 
+    def instant(day: int, minute: int) -> int:
+        return START_MS + day * DAY_MS + (9 * 60 + minute) * 60_000
+
+    def elapsed(card: int, day: int, minute: int) -> int:
+        """Whole 24-hour periods since the card's last grade, as FSRS counts them."""
+        return (instant(day, minute) - grades[card][-1][0]) // DAY_MS if grades[card] else 0
+
     def grade(card: int, day: int, minute: int, rating: int) -> None:
-        elapsed = day - last_day[card] if grades[card] else 0
-        true_mem[card].grade(rating, elapsed)
-        app_mem[card].grade(rating, elapsed)
-        grades[card].append((START_MS + day * DAY_MS + (9 * 60 + minute) * 60_000, rating))
-        last_day[card] = day
+        days = elapsed(card, day, minute)
+        true_mem[card].grade(rating, days)
+        app_mem[card].grade(rating, days)
+        grades[card].append((instant(day, minute), rating))
 
     def schedule(card: int, day: int) -> None:
         interval = max(1, round(app_mem[card].s * rng.uniform(0.9, 1.1)))
@@ -80,8 +85,7 @@ def simulate(
         minute = 0
         todays = [c for c in range(introduced) if due[c] <= day]
         for card in todays:
-            elapsed = day - last_day[card]
-            p = recall(truth, true_mem[card].s, elapsed)
+            p = recall(truth, true_mem[card].s, elapsed(card, day, minute))
             if rng.random() < p:
                 rating = rng.choices((2, 3, 4), (0.1, 0.8, 0.1))[0]
                 grade(card, day, minute, rating)
