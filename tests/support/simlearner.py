@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 from flashprep.core.scheduling.memorymodel import (
     DAY_MS,
@@ -22,6 +23,7 @@ from flashprep.core.scheduling.memorymodel import (
     recall,
 )
 from flashprep.core.scheduling.parameters import DEFAULT_PARAMETERS, Parameters
+from flashprep.core.storage.reviewlog import LogEntry
 
 START_MS = 1_767_225_600_000
 """2026-01-01 00:00 UTC."""
@@ -110,3 +112,24 @@ def simulate(
 def varied(base: Sequence[float], scale: dict[int, float]) -> Parameters:
     """`base` with some parameters multiplied (a learner unlike the average)."""
     return tuple(v * scale.get(i, 1.0) for i, v in enumerate(base))
+
+
+def log_entries(cards: Sequence[CardReviews], deck: str = "sim") -> list[LogEntry]:
+    """The histories as entries of flashprep's review log (imported grades), in time order."""
+    rows = sorted(
+        (at, index, rating)
+        for index, card in enumerate(cards)
+        for at, rating in zip(card.ms, card.ratings, strict=True)
+    )
+    return [
+        LogEntry(
+            f"sim-{n:07d}",
+            datetime.fromtimestamp(at / 1000, UTC),
+            f"{deck}/c{index:05d}",
+            rating,
+            "grade",
+            0,
+            "import",
+        )
+        for n, (at, index, rating) in enumerate(rows)
+    ]

@@ -36,8 +36,11 @@ TRUTHS = [
     varied(DEFAULT_PARAMETERS, {8: 0.75, 10: 1.3, 11: 0.6, 16: 1.5}),
     varied(DEFAULT_PARAMETERS, {0: 0.3, 1: 0.3, 2: 0.5, 9: 2.0, 20: 0.7}),
     varied(DEFAULT_PARAMETERS, {8: 1.2, 20: 2.5}),
+    varied(DEFAULT_PARAMETERS, {8: 0.6, 10: 0.7, 20: 2.0}),
 ]
-"""Learners unlike the average: longer or shorter first memories, faster or slower growth."""
+"""Learners unlike the average: longer or shorter first memories, faster or slower growth.
+The last forgets faster than the defaults expect, so the app's reviews come late for it and a
+fit shows even on its latest reviews (for the others, the defaults predict those well)."""
 
 
 def random_parameters(rng: random.Random) -> Parameters:
@@ -158,7 +161,7 @@ def test_a_learner_like_the_defaults_gives_parameters_near_them() -> None:
 
 
 def test_fit_history_scores_out_of_sample_and_keeps_only_better() -> None:
-    history = simulate(TRUTHS[0], cards=400, days=150, new_per_day=6, seed=3)
+    history = simulate(TRUTHS[-1], cards=600, days=150, new_per_day=8, seed=3)
     outcome = fit_history(history, DEFAULT_PARAMETERS)
     split = split_at(history)
     later = [p for p in predictions(DEFAULT_PARAMETERS, history) if p.ms >= split]
