@@ -22,6 +22,9 @@ from flashprep.commands.common import add_common_options, open_user, show, show_
 from flashprep.core.scheduling.fitmetrics import Fit
 from flashprep.core.scheduling.fitting import MIN_REVIEWS, FitOutcome, NotEnoughHistory, fit_history
 from flashprep.core.scheduling.parameters import DEFAULT_PARAMETERS
+from flashprep.core.stats.historycache import HistoryReader
+from flashprep.core.stats.modelfit import card_histories
+from flashprep.core.storage.fittedparams import keep_parameters
 
 
 def register(sub: Any) -> None:
@@ -116,9 +119,6 @@ def _report(outcome: FitOutcome, fitted: bool, written: bool, dry_run: bool) -> 
 
 
 def run(args: argparse.Namespace) -> int:
-    from flashprep.core.stats.historycache import HistoryReader
-    from flashprep.core.stats.modelfit import card_histories
-
     opened = open_user(args, write=not args.dry_run, decks=False)
     try:
         store = opened.store
@@ -143,8 +143,6 @@ def run(args: argparse.Namespace) -> int:
         written = False
         if outcome.better and not args.dry_run:
             with _no_interrupt():
-                from flashprep.core.storage.fittedparams import keep_parameters
-
                 keep_parameters(store, outcome.parameters, store.today(), len(history))
             written = True
         if args.json:

@@ -41,18 +41,6 @@ class Prediction(NamedTuple):
     ms: int
 
 
-def card_reviews(grades: Iterable[tuple[int, int]]) -> CardReviews:
-    """A card's history from (instant in ms, rating) pairs in log order."""
-    ms: list[int] = []
-    ratings: list[int] = []
-    last = None
-    for at, rating in grades:
-        last = at if last is None else max(last, at)
-        ms.append(last)
-        ratings.append(rating)
-    return CardReviews(tuple(ms), tuple(ratings))
-
-
 def elapsed_days(ms: Sequence[int]) -> list[int]:
     """The whole 24-hour periods since the grade before (0 for the first), as fsrs counts."""
     return [0, *((b - a) // DAY_MS for a, b in pairwise(ms))]

@@ -29,7 +29,6 @@ from flashprep.core.stats.activity import (
 )
 from flashprep.core.stats.forecast import card_states, forecast
 from flashprep.core.stats.history import History, Review
-from flashprep.core.stats.modelfit import calibration
 from flashprep.core.stats.ranges import RANGES
 from flashprep.core.stats.readiness import hardest, readiness
 from flashprep.core.stats.retention import answer_buttons, hours, retention_samples, true_retention
@@ -140,7 +139,6 @@ def compute_stats(
         "by_deck": [{"id": d, "name": library.decks[d].name, **by_deck[d]} for d in deck_ids],
         "by_tag": [{"tag": t, **row} for t, row in by_tag.items()],
         "hardest": [_hard_row(key, states[key], recall[key], agains, library) for key in hard],
-        "calibration": calibration(history, scheduler.settings.parameters),
     }
 
 

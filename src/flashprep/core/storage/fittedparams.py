@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from flashprep.core.scheduling.parameters import parameters_problem
+from flashprep.core.storage.profilemodels import Fsrs
 from flashprep.core.storage.userstore import UserStore
 
 
@@ -24,8 +25,6 @@ def keep_parameters(
 
     The caller holds the user's lock. A profile that cannot be read is reported, never
     overwritten (store.profile raises first)."""
-    from flashprep.core.storage.profilemodels import Fsrs
-
     profile = store.profile
     fsrs = None
     if parameters is not None:
