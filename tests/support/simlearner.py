@@ -123,7 +123,7 @@ def log_entries(cards: Sequence[CardReviews], deck: str = "sim") -> list[LogEntr
     )
     return [
         LogEntry(
-            f"sim-{n:07d}",
+            f"{deck}-{n:07d}",
             datetime.fromtimestamp(at / 1000, UTC),
             f"{deck}/c{index:05d}",
             rating,

@@ -14,11 +14,15 @@ import pytest
 from flashprep.cli import main
 from flashprep.core.paths import Home
 from flashprep.core.scheduling import fitting
+from flashprep.core.scheduling.optimizer import scored_count
 from flashprep.core.scheduling.parameters import DEFAULT_PARAMETERS, clamped, parameters_problem
-from flashprep.core.stats.historycache import replay_key
+from flashprep.core.stats.historycache import load_history, replay_key
+from flashprep.core.stats.modelfit import calibration, card_histories
 from flashprep.core.storage.fittedparams import keep_parameters
 from flashprep.core.storage.userstore import UserStore
 from simlearner import log_entries, simulate, varied
+
+from helpers import FakeClock
 
 Capture = pytest.CaptureFixture[str]
 Make = Callable[..., UserStore]
@@ -188,3 +192,35 @@ def test_back_to_the_defaults_replays_under_them(make_store: Make, home: Home) -
     assert UserStore(home, "tester").states == store.states == default_states
     with pytest.raises(ValueError, match="parameter 20"):
         keep_parameters(store, (*fitted[:20], 5.0), store.today(), 0)
+
+
+def test_each_card_history_starts_at_its_first_grade_or_a_forget(
+    make_store: Make, clock: FakeClock
+) -> None:
+    store = make_store()
+    for rating in (3, 3):
+        store.grade("d/a", rating)
+        clock.advance(days=2)
+    store.grade("d/b", 1)
+    store.record("d/a", "forget")
+    clock.advance(days=1)
+    store.grade("d/a", 4)
+    cards = card_histories(load_history(store))
+    assert [c.ratings for c in cards] == [(3, 3), (1,), (4,)]
+    assert all(list(c.ms) == sorted(c.ms) for c in cards)
+
+
+def test_calibration_counts_the_scored_reviews_of_the_decks_asked_for(make_store: Make) -> None:
+    store = make_store()
+    first = simulate(TRUTH, cards=60, days=60, new_per_day=3, seed=1)
+    second = simulate(TRUTH, cards=30, days=60, new_per_day=3, seed=2)
+    store.import_entries(log_entries(first, "one") + log_entries(second, "two"))
+    history = load_history(store)
+    both = calibration(history, None)
+    one = calibration(history, None, "one")
+    assert both["parameters"] == one["parameters"] == "default"
+    assert one["reviews"] == scored_count(first, None)
+    assert both["reviews"] == scored_count(first, None) + scored_count(second, None)
+    assert sum(b["reviews"] for b in both["bins"]) == both["reviews"]
+    fitted = calibration(history, TRUTH, "one")
+    assert fitted["parameters"] == "fitted" and fitted["log_loss"] != one["log_loss"]
