@@ -63,6 +63,12 @@ class ProgressBar:
         self.stream.write(f"\rfitting [{bar}] {done:4.0%} (Ctrl-C cancels)")
         self.stream.flush()
 
+    def say(self, text: str) -> None:
+        """A line in place of the bar (a step before the fit)."""
+        if self.on:
+            self.stream.write(f"\r\033[K{text}")
+            self.stream.flush()
+
     def clear(self) -> None:
         if self.on:
             self.stream.write("\r\033[K")
@@ -99,10 +105,8 @@ def _report(outcome: FitOutcome, fitted: bool, written: bool, dry_run: bool) -> 
     elif dry_run:
         show(f"The new parameters predict better ({change}); --dry-run: nothing kept.")
     elif written:
-        show(
-            f"Kept the new parameters ({change}), fitted again on all {outcome.reviews:,} "
-            "reviews: written to profile.toml, and the schedule replayed under them."
-        )
+        show(f"Kept the new parameters ({change}), fitted again on all {outcome.reviews:,}.")
+        show("Written to profile.toml; your schedule was replayed under them.")
     show("Calibration on those reviews: predicted recall -> share recalled (reviews)")
     show(f"  {'predicted':<11} {'in use':<24} new")
     old = {b.low: b for b in outcome.before.bins}
@@ -120,17 +124,17 @@ def _report(outcome: FitOutcome, fitted: bool, written: bool, dry_run: bool) -> 
 
 def run(args: argparse.Namespace) -> int:
     opened = open_user(args, write=not args.dry_run, decks=False)
+    bar = ProgressBar(sys.stderr)
     try:
         store = opened.store
         fitted = store.settings.parameters is not None
         current = store.settings.parameters or DEFAULT_PARAMETERS
+        bar.say("reading your review history (Ctrl-C cancels)")
         reader = HistoryReader(store)
         history = reader.load()
         reader.save()
-        cards = card_histories(history)
-        bar = ProgressBar(sys.stderr)
         try:
-            outcome = fit_history(cards, current, progress=bar)
+            outcome = fit_history(card_histories(history), current, progress=bar)
         except NotEnoughHistory as exc:
             bar.clear()
             if args.json:
@@ -138,13 +142,13 @@ def run(args: argparse.Namespace) -> int:
             else:
                 show(f"Not fitted: {exc}.")
             return 0
-        finally:
-            bar.clear()
         written = False
         if outcome.better and not args.dry_run:
+            bar.say("keeping the new parameters: replaying your schedule under them")
             with _no_interrupt():
                 keep_parameters(store, outcome.parameters, store.today(), len(history))
             written = True
+        bar.clear()
         if args.json:
             show_json(
                 {
@@ -164,5 +168,6 @@ def run(args: argparse.Namespace) -> int:
         else:
             _report(outcome, fitted, written, args.dry_run)
     finally:
+        bar.clear()
         opened.close()
     return 0
