@@ -24,7 +24,6 @@ from flashprep.core.scheduling.fitting import MIN_REVIEWS, FitOutcome, NotEnough
 from flashprep.core.scheduling.parameters import DEFAULT_PARAMETERS
 from flashprep.core.stats.historycache import HistoryReader
 from flashprep.core.stats.modelfit import card_histories
-from flashprep.core.storage.fittedparams import keep_parameters
 
 
 def register(sub: Any) -> None:
@@ -145,6 +144,10 @@ def run(args: argparse.Namespace) -> int:
         written = False
         if outcome.better and not args.dry_run:
             bar.say("keeping the new parameters: replaying your schedule under them")
+            # here: the profile's models (pydantic) are for writing it, and `--help` builds
+            # every command's parser
+            from flashprep.core.storage.fittedparams import keep_parameters
+
             with _no_interrupt():
                 keep_parameters(store, outcome.parameters, store.today(), len(history))
             written = True

@@ -188,16 +188,7 @@ class _Epoch:
     def card(self, days: list[int], ratings: Sequence[int]) -> None:
         w = self.w
         grad = self.grad
-        tape: list[
-            tuple[
-                float,
-                float,
-                float,
-                float,
-                tuple[tuple[int, float], ...],
-                tuple[tuple[int, float], ...],
-            ]
-        ] = []
+        tape: list[_Step] = []
         s = d = 0.0
         for index, rating in enumerate(ratings):
             self.since_check += 1
