@@ -363,6 +363,54 @@ def _stats_from_home(bench: Bench, command: list[str]) -> float:
     return seconds
 
 
+BROWSER_COUNT = rb"(?<![\d,])(\d[\d,]*) of [\d,]+ cards"
+"""The card browser's count line ("37 of 10,792 cards · sorted by deck"), drawn with its rows."""
+BROWSER_TYPING = [b"q", b"1", b"2", b"3", b"4", b"\x7f", b"\x7f", b"\x7f", b"\x7f"]
+"""Keys typed into the search box: each changes the number of matches (the questions are
+"Q<number>. ..."), so each keystroke's result is a new count on screen."""
+
+
+def browser(bench: Bench) -> list[Row]:
+    """The card browser on 10,000+ cards and 100,000 reviews: `/` on the home screen until the
+    count line and the first rows are drawn, and each keystroke in the search box until its
+    result's count is on screen."""
+    home = bench.copy(bench.home)
+    command = bench.command(home)
+    opened: list[float] = []
+    typed: list[float] = []
+    for _ in range(bench.runs):
+        terminal = Terminal(command)
+        try:
+            terminal.wait_for(HOME_READY)
+            time.sleep(0.5)  # a person looks at the decks first; the app settles
+            opened.append(terminal.wait_for(BROWSER_COUNT, terminal.send(b"/")))
+            shown = terminal.match.group(1)
+            for key in BROWSER_TYPING:
+                time.sleep(0.3)  # a person types a few keys a second
+                other = rb"(?<![\d,])(?!" + re.escape(shown) + rb" of)(\d[\d,]*) of [\d,]+ cards"
+                typed.append(terminal.wait_for(other, terminal.send(key), timeout=10))
+                shown = terminal.match.group(1)
+        finally:
+            bench.note_rss("browser", terminal.close())
+    where = f"{bench.runs} runs in a 100×32 pty"
+    return [
+        Row(
+            "card browser: `/` on the home screen to results drawn",
+            f"median {ms(median(opened))} (max {ms(max(opened))})",
+            "≤ 300 ms",
+            median(opened) / 0.300,
+            where,
+        ),
+        Row(
+            "card browser: keystroke in the search box to its results drawn",
+            f"median {ms(median(typed))} (p90 {ms(p90(typed))})",
+            "≤ 100 ms",
+            median(typed) / 0.100,
+            f"{len(typed)} keystrokes, {where}",
+        ),
+    ]
+
+
 def import_apkg(bench: Bench) -> list[Row]:
     """`flashprep import` of a 5,000-note .apkg against the Anki library importing it, both whole
     processes, run one right after the other (benchmarks/import_speed.py does the work)."""
@@ -418,6 +466,7 @@ MEASURES: list[Callable[[Bench], list[Row]]] = [
     grade_on_screen,
     stats_json,
     stats_screen,
+    browser,
     import_apkg,
     memory,
 ]

@@ -45,6 +45,9 @@ BODIES = ("PWNED", "cm0gLXJm", "DCSBODY")
 """The insides of the sequences: never on screen (removed with their sequence)."""
 
 WIDTH, HEIGHT = 200, 50
+HOME_HINT = "/ Browse"
+"""In the home screen's key bar (among the keys it keeps at any width): on screen only while the
+home screen is on top (a dialog above it has keys of its own)."""
 
 
 @dataclass
@@ -210,7 +213,20 @@ def test_no_command_or_screen_obeys_escapes_from_files(tmux: Tmux, tmp_path: Pat
         ).stdout
     )
     evil = next(d["id"] for d in decks if d["name"].startswith("Evil"))
+    cards = json.loads(
+        subprocess.run(
+            [sys.executable, "-m", "flashprep", "cards", f"deck:{evil}", "--json"],
+            env=env,
+            capture_output=True,
+            check=True,
+        ).stdout
+    )
+    card = next(c["key"] for c in cards if c["front"].startswith("What does"))
     for args in [
+        ("cards", f"deck:{evil}"),
+        ("cards", f"deck:{evil}", "--json"),
+        ("card", card),
+        ("card", card, "--json"),
         ("stories",),
         ("stories", "--json"),
         ("decks",),
@@ -226,7 +242,7 @@ def test_no_command_or_screen_obeys_escapes_from_files(tmux: Tmux, tmp_path: Pat
 
     # --- the TUI: home, plan, plan form, import dialog, stories, statistics -----------------------
     pane = tmux.window(flashprep())
-    tmux.wait_text(pane, "Drill all")
+    tmux.wait_text(pane, HOME_HINT)
     tmux.keys(pane, *["Down"] * 40)  # imported decks come after the bundled ones
     shown(tmux, pane, "Evil", "home screen")
     tmux.keys(pane, "p")
@@ -237,18 +253,29 @@ def test_no_command_or_screen_obeys_escapes_from_files(tmux: Tmux, tmp_path: Pat
     tmux.keys(pane, "Escape")
     tmux.wait(pane, lambda: "Target recall" not in tmux.screen(pane), "the plan form to close")
     tmux.keys(pane, "Escape")
-    tmux.wait_text(pane, "Drill all")
+    tmux.wait_text(pane, HOME_HINT)
     tmux.keys(pane, "i")
     tmux.wait_text(pane, "Import decks")
     tmux.keys(pane, "-l", str(tmp_path / "plain.md"))
     tmux.keys(pane, "Enter")
     shown(tmux, pane, "Cards:", "import dialog")
     tmux.keys(pane, "Escape")
-    tmux.wait_text(pane, "Drill all")
+    tmux.wait_text(pane, HOME_HINT)
     tmux.keys(pane, "b")
     shown(tmux, pane, "Tale", "stories screen")
     tmux.keys(pane, "Escape")
-    tmux.wait_text(pane, "Drill all")
+    tmux.wait_text(pane, HOME_HINT)
+    tmux.keys(pane, "/")
+    tmux.wait_text(pane, "sorted by")
+    tmux.keys(pane, "-l", f"deck:{evil}")
+    shown(tmux, pane, "What does", "card browser")
+    tmux.keys(pane, "Enter")  # to the results
+    tmux.keys(pane, "Enter")  # the card's details
+    shown(tmux, pane, "Linked STAR stories", "card details")
+    tmux.keys(pane, "Escape")
+    tmux.wait_text(pane, "sorted by")
+    tmux.keys(pane, "Escape")
+    tmux.wait_text(pane, HOME_HINT)
     tmux.keys(pane, "s")
     shown(tmux, pane, "Evil", "statistics screen")
     quit_tui(tmux, pane)

@@ -76,3 +76,14 @@ def interview_countdown(day: date | None, days_left: int | None) -> str:
     if days_left == 0:
         return f"Interview today ({iso})"
     return f"Interview was on {iso}"
+
+
+def relative_day(day: date | None, today: date) -> str:
+    """A due day seen from today, short enough for a table cell: `today`, `in 3d`, `2d ago`;
+    NO_VALUE for none (a new card)."""
+    if day is None:
+        return NO_VALUE
+    days = (day - today).days
+    if days == 0:
+        return "today"
+    return f"in {days}d" if days > 0 else f"{-days}d ago"

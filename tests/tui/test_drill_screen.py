@@ -12,6 +12,7 @@ from flashprep.core.paths import Home
 from flashprep.core.storage.logread import read_all
 from flashprep.core.storage.userstore import UserStore
 from flashprep.tui.app import FlashprepApp
+from flashprep.tui.screens import card_editing
 from flashprep.tui.screens.drill import DrillScreen
 from flashprep.tui.screens.home import HomeScreen
 from flashprep.tui.screens.summary import SummaryScreen
@@ -208,7 +209,7 @@ async def test_external_editor_result_is_validated_and_saved(
 ) -> None:
     monkeypatch.setenv("EDITOR", "true")
     edits = iter(['front = "Edited outside"\nback = "New back"\n', 'front = "x"\nback = ""\n'])
-    monkeypatch.setattr(DrillScreen, "_external_edit", lambda self, editor, text: next(edits))
+    monkeypatch.setattr(card_editing, "external_edit", lambda _app, _dir, _ed, _text: next(edits))
     app = make_app("drill", ["alpha"])
     async with app.run_test(size=(90, 30)) as pilot:
         key = app.screen.drill.current  # type: ignore[attr-defined]

@@ -58,6 +58,46 @@ def test_stats_empty(snap_compare: Callable[..., bool], make_app: MakeApp) -> No
     assert snap_compare(make_app(), run_before=_stats_drawn, terminal_size=(80, 24))
 
 
+def _grades(store: UserStore, clock: FakeClock) -> None:
+    """A little history: three days of grades on a few cards."""
+    start = clock.now
+    for day in range(3):
+        clock.now = start - timedelta(days=2 - day)
+        for key in ("alpha/a1", "alpha/a3", "beta/b1")[: day + 1]:
+            store.grade(key, 3 if day else 1, 6000)
+            clock.advance(minutes=11)
+            store.grade(key, 3, 4000)
+    clock.now = start
+
+
+async def _browser_searched(pilot: Pilot[None]) -> None:
+    from flashprep.tui.screens.browser import DEBOUNCE
+
+    await pilot.press("slash", *"is:review OR tag:math", "down", "space")
+    await pilot.pause(DEBOUNCE + 0.05)
+    await pilot.pause()
+
+
+def test_browser(
+    snap_compare: Callable[..., bool], make_app: MakeApp, store: UserStore, clock: FakeClock
+) -> None:
+    _grades(store, clock)
+    assert snap_compare(make_app(), run_before=_browser_searched, terminal_size=(100, 32))
+
+
+async def _details_shown(pilot: Pilot[None]) -> None:
+    await _browser_searched(pilot)
+    await pilot.press("down", "enter")
+    await pilot.pause()
+
+
+def test_card_details(
+    snap_compare: Callable[..., bool], make_app: MakeApp, store: UserStore, clock: FakeClock
+) -> None:
+    _grades(store, clock)
+    assert snap_compare(make_app(), run_before=_details_shown, terminal_size=(100, 32))
+
+
 async def _add_form_filled(pilot: Pilot[None]) -> None:
     await pilot.press("n")
     await pilot.pause()

@@ -43,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
     if args.deck is not None:
         check_deck_ids(opened.library, [args.deck])
     store = opened.store
-    query = StatsQuery(store.now(), store.rollover, store.tz, args.deck, args.range)
+    query = StatsQuery.of(store, args.deck, args.range)
     reader = HistoryReader(store)
     history = reader.load()
     stats = compute_stats(history, store.states, opened.library, store.scheduler, query, store.user)

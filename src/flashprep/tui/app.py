@@ -71,7 +71,7 @@ class FlashprepApp(App[None]):
         statistics opened from the command line come alone: the home screen opens above them
         when they are left (a faster start), and they stay below it, out of sight."""
         if self.start == "drill":
-            return self._drill_screen(self.deck_ids, self.drill_options)
+            return self._drill_screen(self.deck_ids, options=self.drill_options)
         if self.start == "stats":
             return self._stats_screen(self.deck_ids[0] if self.deck_ids else None, self.stats_range)
         from flashprep.tui.screens.home import HomeScreen
@@ -90,14 +90,21 @@ class FlashprepApp(App[None]):
             self.notify(one_line(note), markup=False)
 
     def _drill_screen(
-        self, deck_ids: list[str] | None, options: DrillOptions | None = None
+        self,
+        deck_ids: list[str] | None,
+        keys: list[str] | None = None,
+        options: DrillOptions | None = None,
     ) -> Screen[Any]:
+        """A drill of some decks (with today's interview plan), or of exactly the cards `keys`."""
         from flashprep.core.interview.plan import open_drill
         from flashprep.tui.screens.drill import DrillScreen
 
-        return DrillScreen(
-            self.session, open_drill(self.session.library, self.session.store, deck_ids, options)
-        )
+        library, store = self.session.library, self.session.store
+        if keys is not None:
+            from flashprep.core.study.customstudy import DrillOptions
+
+            options = (options or DrillOptions())._replace(keys=tuple(keys))
+        return DrillScreen(self.session, open_drill(library, store, deck_ids, options))
 
     def _stats_screen(self, deck: str | None, range_name: str) -> Screen[Any]:
         from flashprep.tui.screens.stats import StatsScreen
@@ -117,7 +124,7 @@ class FlashprepApp(App[None]):
 
     @on(StartDrill)
     def start_drill(self, message: StartDrill) -> None:
-        self.push_screen(self._drill_screen(message.deck_ids, message.options))
+        self.push_screen(self._drill_screen(message.deck_ids, message.keys, message.options))
 
     @on(StartMock)
     def start_mock(self, message: StartMock) -> None:

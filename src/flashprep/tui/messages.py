@@ -18,13 +18,18 @@ class ShowDecks(Message):
 
 
 class StartDrill(Message):
-    """Open a drill of these decks (all decks when None), with custom-study options."""
+    """Open a drill of these decks (all decks when None), or of exactly the cards `keys` (those
+    not suspended or buried, in that order) when given; `options` for custom study."""
 
     def __init__(
-        self, deck_ids: list[str] | None = None, options: DrillOptions | None = None
+        self,
+        deck_ids: list[str] | None = None,
+        keys: list[str] | None = None,
+        options: DrillOptions | None = None,
     ) -> None:
         super().__init__()
         self.deck_ids = deck_ids
+        self.keys = keys
         self.options = options
 
 

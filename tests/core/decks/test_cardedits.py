@@ -231,3 +231,18 @@ def test_no_keys_change_nothing(home: Home, lib: DeckLibrary, writes: Counter[st
     assert add_tag(lib, [], "x") == remove_tag(lib, [], "x") == []
     assert set_level(lib, [], "mid") == delete_cards(lib, []) == []
     assert writes == Counter() and files(home) == before
+
+
+def test_a_deleted_cards_id_is_never_given_to_a_new_card(lib: DeckLibrary) -> None:
+    """The log keeps a deleted card's history under its key: a new card with the same question
+    (so the same slug) gets another id, also after the deck is reloaded from disk."""
+    key = add_card(lib, "mine", "What is a B-tree?", "A balanced tree.")
+    assert delete_cards(lib, [key]) == [key]
+    again = add_card(lib, "mine", "What is a B-tree?", "A balanced search tree.")
+    assert again != key
+    assert load_deck(lib.decks["mine"].path).retired == [key.split("/")[1]]
+    lib.reload()
+    assert delete_cards(lib, [again]) == [again]
+    newest = add_card(lib, "mine", "What is a B-tree?", "Balanced.")
+    assert newest not in (key, again)
+    assert load_deck(lib.decks["mine"].path).retired == [k.split("/")[1] for k in (key, again)]

@@ -121,6 +121,28 @@ def test_undo_brings_the_card_back_several_levels(
     assert drill.done == 0 and drill.again == 0
 
 
+def test_undo_takes_back_a_change_made_elsewhere_first(
+    library: DeckLibrary, store: UserStore
+) -> None:
+    """The card browser, opened from a drill, suspends cards through the same store: the drill's
+    `u` then takes back that change alone (the newest), and the drill's own grade after it."""
+    from flashprep.core.browse.actions import apply_schedule_action
+
+    drill = Drill(library, store, ["alpha"])
+    first = drill.current
+    assert first is not None
+    drill.grade(3)
+    shown = drill.current
+    others = [k for k in library.card_keys(["beta"])]
+    apply_schedule_action(store, others, "suspend")
+    assert all(store.state(k).suspended for k in others)
+    assert drill.undo() == others[0]  # the browser's batch, alone
+    assert not any(store.state(k).suspended for k in others)
+    assert drill.current == shown and drill.done == 1  # the drill did not move
+    assert drill.undo() == first and drill.current == first and drill.done == 0
+    assert store.states == {}
+
+
 def test_summary_counts_and_next_due(
     library: DeckLibrary, store: UserStore, clock: FakeClock
 ) -> None:

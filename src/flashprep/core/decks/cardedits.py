@@ -126,8 +126,13 @@ def delete_cards(library: DeckLibrary, keys: Iterable[str]) -> list[str]:
 
             def without(current: Deck, doomed: set[str] = doomed, deck_id: str = deck_id) -> Deck:
                 kept = [c for c in current.cards if c.id not in doomed]
-                removed.extend(card_key(deck_id, c.id) for c in current.cards if c.id in doomed)
-                return current.model_copy(update={"cards": kept})
+                gone = [c.id for c in current.cards if c.id in doomed]
+                removed.extend(card_key(deck_id, card_id) for card_id in gone)
+                retired = [
+                    *(current.retired or ()),
+                    *(i for i in gone if i not in (current.retired or ())),
+                ]
+                return current.model_copy(update={"cards": kept, "retired": retired or None})
 
             library.rewrite_deck(deck_id, without)
     return removed

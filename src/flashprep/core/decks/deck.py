@@ -118,6 +118,10 @@ class Deck(BaseModel):
     source: Literal["own"] | None = None
     """`"own"` for a deck the user made in flashprep (`flashprep deck new`); absent otherwise.
     Only a deck file in the data folder is listed as own by it (core.decks.library)."""
+    retired: list[CardId] | None = None
+    """Ids of cards deleted from this deck (core.decks.cardedits.delete_cards): a new card never
+    gets one, since the review log keeps the deleted card's history under its key and a new card
+    with that id would inherit it. Absent until a card is deleted."""
     cards: list[Card] = Field(default_factory=list)
 
     @field_validator("cards")

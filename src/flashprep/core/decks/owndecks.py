@@ -11,8 +11,8 @@ flashprep and is never written: the user is pointed at `flashprep deck new`). Ev
 decks lock and re-reads the deck file inside it (core.decks.library.DeckLibrary.rewrite_deck).
 
 A card id is a slug of its question, so a user's files (review log, stories) stay readable. The
-id of a deleted card may be given again to a new card with the same slug; its old review-log
-entries then count for the new card, which asks (nearly) the same question.
+id of a deleted card is never given again (the deck keeps it in `retired`): the review log keeps
+the deleted card's history under its key, and a new card must not inherit it.
 """
 
 from __future__ import annotations
@@ -195,7 +195,8 @@ def add_card(
                     "front",
                     f"deck {deck_id!r} already has this question (card {existing.id!r})",
                 )
-        card_id = new_card_id(card.front, {c.id for c in current.cards})
+        taken = {c.id for c in current.cards} | set(current.retired or ())  # see the docstring
+        card_id = new_card_id(card.front, taken)
         added.append(card_id)
         new = card.model_copy(update={"id": card_id})
         return Deck.model_validate(

@@ -112,6 +112,8 @@ class DeckRecord:
     cards: list[CardRecord]
     source: str | None = None
     """The deck's `source` marker (`"own"`), as core.deck.Deck has it; None when absent."""
+    retired: tuple[str, ...] = ()
+    """The ids of cards deleted from the deck (core.deck.Deck.retired)."""
 
     def head(self) -> dict[str, Any]:
         """`as_data()` but the cards: the deck's own values, in the model's order."""
@@ -124,6 +126,8 @@ class DeckRecord:
         }
         if self.source is not None:
             head["source"] = self.source
+        if self.retired:
+            head["retired"] = list(self.retired)
         return head
 
     def as_data(self) -> dict[str, Any]:

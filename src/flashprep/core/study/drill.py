@@ -208,6 +208,9 @@ class _Snapshot(NamedTuple):
     seconds: float
     entries: int = 1
     """Log entries the action wrote (a grade that suspends a leech writes two)."""
+    last: str = ""
+    """The id of the last of them: undo checks that the store's newest change is this drill's
+    (the card browser, opened from the drill, may have changed cards since)."""
 
 
 class Drill:
@@ -418,6 +421,7 @@ class Drill:
         self._advance()
 
     def _push_history(self, entries: int = 1) -> None:
+        newest = self.store.next_undo
         self._history.append(
             _Snapshot(
                 list(self.queue),
@@ -427,6 +431,7 @@ class Drill:
                 self.again,
                 self.seconds,
                 entries,
+                newest[-1].id if newest else "",
             )
         )
 
@@ -513,6 +518,10 @@ class Drill:
         if not self.can_undo:
             return None
         snap = self._history[-1]
+        newest = self.store.next_undo
+        if newest and newest[-1].id != snap.last:  # changed elsewhere since (the card browser):
+            entry = self.store.undo()  # that change goes first, alone; the drill stays as it is
+            return entry.card if entry else None
         entry = None
         for _ in range(snap.entries):
             entry = self.store.undo()

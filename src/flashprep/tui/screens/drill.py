@@ -15,11 +15,10 @@ from textual.widgets import Button, Static
 
 from flashprep.core.decks.index import CardRecord
 from flashprep.core.decks.rules import target_seconds
-from flashprep.core.files.lock import LockedError
 from flashprep.core.files.tomlerrors import DataFileError
-from flashprep.core.keys import deck_of, split_key
+from flashprep.core.keys import deck_of
 from flashprep.core.scheduling.scheduler import RATING_OF, RATINGS
-from flashprep.core.study.drill import Drill
+from flashprep.core.study.drill import Drill, is_available
 from flashprep.core.text import clean, one_line
 from flashprep.format import interval, stopwatch
 from flashprep.tui.messages import CheckpointDue, ShowDecks
@@ -27,7 +26,6 @@ from flashprep.tui.widgets.card import CardMarkdown, KeyBar, StatusLine
 from flashprep.tui.widgets.plain import PlainStatic
 
 if TYPE_CHECKING:
-    from flashprep.core.decks.deck import Card
     from flashprep.tui.session import Session
     from flashprep.tui.widgets.story_panel import StoryPanel
 
@@ -67,6 +65,7 @@ On a behavioral question, after the answer is shown, your linked STAR stories sh
 - **u** undoes the last grade, bury or suspend (several times).
 - **e** edits the card (in `$EDITOR`, or here); its schedule is kept.
 - **-** buries the card until tomorrow; **!** suspends it.
+- **/** opens the card browser on this card (search, details, actions on any card).
 - **↑ ↓ PgUp PgDn** scroll a long answer.
 - **Escape** goes back to the decks; **q** quits.
 """
@@ -85,6 +84,7 @@ On a behavioral question, after the answer is shown, your linked STAR stories sh
         Binding("e", "edit", "Edit", id="edit"),
         Binding("minus", "bury", "Bury", id="bury"),
         Binding("exclamation_mark", "suspend", "Suspend", id="suspend"),
+        Binding("slash", "browse", "Browse", show=False, id="browse_drill"),
         Binding("escape", "leave", "Decks", id="leave"),
         Binding("q", "app.quit", "Quit", id="quit_drill"),
     ]
@@ -101,6 +101,8 @@ On a behavioral question, after the answer is shown, your linked STAR stories sh
         self.over_noticed = False
         self.stories_shown = True
         self._pending_back: str | None = None
+        self._browsed = False
+        """The card browser was opened from here (see on_screen_resume)."""
 
     def compose(self) -> ComposeResult:
         yield StatusLine(id="drill-status")
@@ -279,7 +281,7 @@ On a behavioral question, after the answer is shown, your linked STAR stories sh
             return self.has_card and self.revealed
         if action in ("toggle_stories", "link_story"):
             return self.has_card and self.revealed and self.is_behavioral()
-        if action in ("edit", "bury", "suspend"):
+        if action in ("edit", "bury", "suspend", "browse"):
             return self.has_card
         if action == "undo":
             return self.drill.can_undo
@@ -357,59 +359,15 @@ On a behavioral question, after the answer is shown, your linked STAR stories sh
     # editing
 
     def action_edit(self) -> None:
-        """Edit in $VISUAL/$EDITOR when set (and the terminal can be handed over), else in-app."""
-        from flashprep.core.decks.library import card_to_toml
-        from flashprep.tui.editor import external_editor
+        """Edit the card (see card_editing); its schedule is kept."""
+        from flashprep.tui.screens.card_editing import edit_card
 
         key = self.drill.current
-        card = self.session.library.card(key) if key is not None else None
-        if card is None or key is None:
-            return
-        text = card_to_toml(card)
-        editor = external_editor()
-        edited = self._external_edit(editor, text) if editor else None
-        if edited is None:
-            self._edit_in_app(key, text)
-        elif edited != text:
-            self._check_and_save(key, edited)
+        if key is not None:
+            edit_card(self, self.session, key, lambda _key: self.show_new_text())
 
-    def _external_edit(self, editor: str, text: str) -> str | None:
-        """Edit in $EDITOR with the TUI suspended; None when the editor could not run."""
-        from flashprep.tui.editor import edit_in_editor
-
-        # In the user's own (private) folder: nothing is written outside the data folder.
-        return edit_in_editor(self.app, editor, text, "edit-card-", self.session.store.paths.cache)
-
-    def _check_and_save(self, key: str, text: str) -> None:
-        """Save a valid edit; an invalid one opens the in-app editor on it, with the error."""
-        from flashprep.core.decks.library import card_from_toml
-
-        deck_id, card_id = split_key(key)
-        try:
-            card = card_from_toml(text, card_id)
-        except DataFileError as exc:
-            self._edit_in_app(key, text, exc.reason)
-            return
-        self._save_edit(deck_id, card)
-
-    def _edit_in_app(self, key: str, text: str, error: str = "") -> None:
-        from flashprep.tui.screens.edit import EditCardScreen
-
-        deck_id, card_id = split_key(key)
-
-        def saved(card: Card | None) -> None:
-            if card is not None:
-                self._save_edit(deck_id, card)
-
-        self.app.push_screen(EditCardScreen(card_id, text, error), saved)
-
-    def _save_edit(self, deck_id: str, card: Card) -> None:
-        try:
-            self.session.library.save_card(deck_id, card)
-        except (OSError, DataFileError, LockedError) as exc:
-            self.notify(one_line(f"Card not saved: {exc}"), severity="error", markup=False)
-            return
-        self.notify("Card saved; its schedule is kept.", timeout=2)
+    def show_new_text(self) -> None:
+        """Show the current card's text again, as it is now (after an edit), keeping its state."""
         current = self.current_card()
         if current is not None:
             self.query_one("#front", CardMarkdown).show(clean(current[0].front))
@@ -417,13 +375,38 @@ On a behavioral question, after the answer is shown, your linked STAR stories sh
             self.fill_back()
             self.refresh_bindings()  # a hint may have come or gone
 
+    # the card browser
+
+    def action_browse(self) -> None:
+        """Open the card browser on the current card."""
+        from flashprep.tui.screens.browser import BrowserScreen
+
+        self._browsed = True
+        self.app.push_screen(BrowserScreen(self.session, cursor_key=self.drill.current))
+
+    def on_screen_resume(self) -> None:
+        """Back from the browser: a current card suspended, buried or deleted there is left for
+        the next one; an edited one shows its new text."""
+        if not self._browsed:
+            return
+        self._browsed = False
+        key = self.drill.current
+        if key is None:
+            return
+        today_ord = self.session.store.today().toordinal()
+        if self.current_card() is None or not is_available(self.drill.state(key), today_ord):
+            self.drill.skip()
+            self.show_card()
+        else:
+            self.show_new_text()
+
     # the end
 
     def finish(self) -> None:
         from flashprep.tui.screens.summary import SummaryScreen
 
         self.post_message(CheckpointDue())
-        summary = SummaryScreen(self.drill.summary(), self.session.store.now())
+        summary = SummaryScreen(self.drill.summary(), self.session.store.now(), self.session)
         if self.app.screen_stack[0] is self:  # the first screen: switch_screen cannot replace it
             self.app.push_screen(summary)
         else:

@@ -22,6 +22,7 @@ from flashprep.tui.widgets.plain import PlainStatic
 
 if TYPE_CHECKING:
     from flashprep.core.interview.mockquestions import MockOptions
+    from flashprep.tui.screens.custom_study import CustomStudy
     from flashprep.tui.session import Session
 
 
@@ -35,10 +36,13 @@ review limit); **Cards** is the deck's size.
 
 - Move with the arrow keys; **Space** marks decks; **Enter** drills the marked decks, or the one
   under the cursor when none is marked; **a** drills all decks.
+- **c** custom study of the marked decks (all when none is marked): more new cards today, review
+  ahead, a drill of a search; any of them as practice, without changing the schedule.
 - Interview practice: **m** starts a mock interview (from the marked decks, or all); **b** opens
   your bank of STAR stories; **p** your interview plan (date, readiness, weakest cards).
 - **s** shows your statistics: streak, retention, what is due, readiness by topic.
 - **i** imports decks from a file (Anki, CSV, Markdown, deck TOML).
+- **/** opens the card browser: search every card, see its history, suspend, tag or edit it.
 - **n** adds cards (to the highlighted deck when it is one of yours) and makes new decks.
 - **o** opens your settings: daily limits (also per deck), retention, steps, leeches, theme.
 - **ctrl+p** opens the command palette (themes, keys); **q** quits.
@@ -47,14 +51,16 @@ review limit); **Cards** is the deck's size.
     BINDINGS = [
         Binding("enter", "drill", "Drill", id="drill", priority=True),
         Binding("space", "mark", "Mark", id="mark"),
-        Binding("a", "drill_all", "Drill all", id="drill_all"),
-        Binding("m", "mock", "Mock", id="mock"),
-        Binding("b", "stories", "Stories", id="stories"),
-        Binding("p", "plan", "Plan", id="plan"),
-        Binding("s", "stats", "Stats", id="stats"),
-        Binding("i", "import_decks", "Import", id="import"),
+        Binding("slash", "browse", "Browse", id="browse"),
         Binding("n", "add_card", "Add", id="add_card"),
+        Binding("s", "stats", "Stats", id="stats"),
+        Binding("c", "custom_study", "Custom", id="custom_study"),
+        Binding("m", "mock", "Mock", id="mock"),
+        Binding("p", "plan", "Plan", id="plan"),
+        Binding("b", "stories", "Stories", id="stories"),
+        Binding("i", "import_decks", "Import", id="import"),
         Binding("o", "settings", "Options", id="settings"),
+        Binding("a", "drill_all", "Drill all", id="drill_all"),
         Binding("q", "app.quit", "Quit", id="quit_home"),
     ]
 
@@ -95,7 +101,7 @@ review limit); **Cards** is the deck's size.
         total_new = total_due = 0
         for loaded in session.library:
             c, t = counts[loaded.id], today[loaded.id]
-            total_new += c.new
+            total_new += t.new
             total_due += t.learning + t.due
             table.add_row(
                 "✓" if loaded.id in self.marked else "",
@@ -110,6 +116,10 @@ review limit); **Cards** is the deck's size.
         if table.row_count:
             table.move_cursor(row=min(cursor, table.row_count - 1))
         title = self.query_one("#home-title", Static)
+        # what a drill of all decks would take today: each deck's share under the user's limit
+        store = session.store
+        new_left = max(0, store.settings.new_per_day - store.counts_today().new)
+        new_today = min(total_new, new_left)
         # plain values: the home screen needs no pydantic
         interview = session.store.settings.interview
         days_left = (interview.date - session.store.today()).days if interview else None
@@ -119,7 +129,7 @@ review limit); **Cards** is the deck's size.
             countdown += f" · {len(plan.bring_forward)} brought forward"
         title.update(
             f"flashprep · {session.store.user} · {len(session.library.decks)} decks · "
-            f"{total_due} due · {total_new} new" + (f" · {countdown}" if countdown else "")
+            f"{total_due} due · {new_today} new today" + (f" · {countdown}" if countdown else "")
         )
         hint = self.query_one("#home-hint", Static)
         hint.update(
@@ -158,6 +168,17 @@ review limit); **Cards** is the deck's size.
         if self.session.library.decks:
             self.post_message(StartDrill(None))
 
+    def action_custom_study(self) -> None:
+        from flashprep.tui.screens.custom_study import CustomStudyScreen
+
+        ids = [d for d in self.session.library.decks if d in self.marked] or None
+        label = ", ".join(ids) if ids else "all decks"
+        self.app.push_screen(CustomStudyScreen(self.session, ids, label), self._custom_chosen)
+
+    def _custom_chosen(self, chosen: CustomStudy | None) -> None:
+        if chosen is not None:
+            self.post_message(StartDrill(chosen.deck_ids, options=chosen.options))
+
     # interview practice
 
     def action_mock(self) -> None:
@@ -188,6 +209,11 @@ review limit); **Cards** is the deck's size.
         from flashprep.tui.screens.import_dialog import ImportDialog
 
         self.app.push_screen(ImportDialog(self.session))
+
+    def action_browse(self) -> None:
+        from flashprep.tui.screens.browser import BrowserScreen
+
+        self.app.push_screen(BrowserScreen(self.session))
 
     def action_add_card(self) -> None:
         from flashprep.tui.screens.add_card import AddCardScreen

@@ -11,6 +11,7 @@ widget on the first screen also delays the first question at start-up).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from rich.cells import cell_len
@@ -18,6 +19,7 @@ from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
 from rich.segment import Segment
 from rich.text import Text
 from textual import events
+from textual.binding import ActiveBinding, Binding
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widget import Widget
@@ -149,12 +151,8 @@ class KeyBar(Widget):
         description_style = self.get_component_rich_style("keybar--description")
         text = Text(no_wrap=True, overflow="crop")
         spans: list[tuple[int, int, str]] = []
-        actions: set[str] = set()
         active = self.screen.active_bindings
-        for _node, binding, enabled, _tooltip in active.values():
-            if not binding.show or binding.action in actions:
-                continue
-            actions.add(binding.action)
+        for binding, enabled in self._fitting(active.values()):
             start = len(text)
             text.append(f" {self.app.get_key_display(binding)} ", key_style)
             text.append(f"{binding.description} ", description_style)
@@ -171,6 +169,30 @@ class KeyBar(Widget):
                 text.append(label, description_style)
         self._spans = spans
         return text
+
+    def _fitting(self, active: Iterable[ActiveBinding]) -> list[tuple[Binding, bool]]:
+        """The keys to show, in order: when they do not all fit, the last ones are left out
+        first, but never Help (`?`), which lists every key of the screen."""
+        shown: list[tuple[Binding, bool]] = []
+        actions: set[str] = set()
+        for _node, binding, enabled, _tooltip in active:
+            if binding.show and binding.action not in actions:
+                actions.add(binding.action)
+                shown.append((binding, enabled))
+
+        def width(binding: Binding) -> int:
+            return cell_len(self.app.get_key_display(binding)) + cell_len(binding.description) + 3
+
+        room = self.size.width or 10_000  # before the first layout: everything
+        total = sum(width(b) for b, _ in shown)
+        for index in range(len(shown) - 1, -1, -1):
+            if total <= room:
+                break
+            binding = shown[index][0]
+            if binding.action.removeprefix("app.") != "help":
+                total -= width(binding)
+                del shown[index]
+        return shown
 
     def on_click(self, event: events.Click) -> None:
         for start, end, key in self._spans:
