@@ -19,7 +19,7 @@ from typing import Any, Literal, NamedTuple
 from flashprep.core.files.fileio import atomic_write
 from flashprep.core.scheduling.scheduler import SchedulerSettings
 
-CACHE_FORMAT = 4
+CACHE_FORMAT = 5
 
 PROFILE_HEADER = "# flashprep profile: your settings. See docs/storage-format.md.\n"
 """The comment at the top of profile.toml (here, not with the models: a new user's file is
@@ -96,6 +96,8 @@ class UserSettings(NamedTuple):
     interview: InterviewPlan | None = None
     daily_minutes: int = DEFAULT_SETTINGS["daily_minutes"]
     """The minutes a day the user means to study: the interview plan fits its drills in them."""
+    parameters: tuple[float, ...] | None = None
+    """FSRS-6 parameters fitted to the user (profile.toml's `[fsrs]`); None: the defaults."""
 
     def tz(self) -> tzinfo | None:
         """The user's time zone for "today"; None means this computer's."""
@@ -113,12 +115,14 @@ class UserSettings(NamedTuple):
             maximum_interval_days=self.maximum_interval,
             fuzz=self.fuzz,
             seed=self.seed,
+            parameters=self.parameters,
         )
 
 
 def from_dict(values: dict[str, Any]) -> UserSettings:
     """Build from a profile's dump: `{"seed": ..., "settings": {...}}` flattened by the caller."""
     interview = values.get("interview")
+    parameters = values.get("parameters")
     return UserSettings(
         **{
             **values,
@@ -135,6 +139,7 @@ def from_dict(values: dict[str, Any]) -> UserSettings:
             )
             if interview
             else None,
+            "parameters": tuple(float(v) for v in parameters) if parameters else None,
         }
     )
 
