@@ -12,7 +12,7 @@ evaluators (ours over every grade; the reference's own `_compute_batch_loss`, on
 first 64). The issue's bar: flashprep's log loss within 2 % of the reference's.
 
 The histories are in benchmarks/data/optimizer_histories.json.gz (`--regenerate` rebuilds them):
-- simulated learners (tests/support/simlearner.py): FSRS-6 memories with parameters unlike the
+- simulated learners (tests/support/fitlearner.py): FSRS-6 memories with parameters unlike the
   defaults, reviewing what the app schedules;
 - `anki-import`: an Anki collection made with the real Anki library (the `anki` package of the
   test extra) whose review log is a simulated learner's, exported as .apkg and imported with
@@ -105,12 +105,12 @@ def _anki_history(folder: Path) -> tuple[list[CardReviews], list[float]]:
     read back; and the parameters Anki's own optimizer fits to that collection."""
     from anki.collection import Collection, ExportAnkiPackageOptions
 
+    from fitlearner import simulate, varied
     from flashprep.cli import main
     from flashprep.core.paths import Home
     from flashprep.core.stats.historycache import load_history
     from flashprep.core.stats.modelfit import card_histories
     from flashprep.core.storage.userstore import UserStore
-    from simlearner import simulate, varied
 
     _, scale, n_cards, days, per_day, seed = ANKI
     cards = simulate(varied(DEFAULT_PARAMETERS, scale), n_cards, days, per_day, seed)
@@ -165,7 +165,7 @@ def _anki_history(folder: Path) -> tuple[list[CardReviews], list[float]]:
 
 
 def regenerate() -> dict[str, Any]:
-    from simlearner import simulate, varied
+    from fitlearner import simulate, varied
 
     datasets: dict[str, Any] = {}
     for name, scale, cards, days, per_day, seed in SIMULATED:

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 import fsrs
 import pytest
 
+from fitlearner import simulate, varied
 from flashprep.core.scheduling import memorymodel, optimizer
 from flashprep.core.scheduling.fitmetrics import score
 from flashprep.core.scheduling.fitting import (
@@ -29,7 +30,6 @@ from flashprep.core.scheduling.parameters import (
     parameters_problem,
 )
 from flashprep.core.scheduling.scheduler import NEW, Scheduler, SchedulerSettings
-from simlearner import simulate, varied
 
 TRUTHS = [
     varied(DEFAULT_PARAMETERS, {0: 4.0, 1: 3.0, 2: 2.0, 3: 0.5, 20: 2.0}),

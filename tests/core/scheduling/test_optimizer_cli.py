@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from fitlearner import log_entries, simulate, varied
 from flashprep.cli import main
 from flashprep.core.paths import Home
 from flashprep.core.scheduling import fitting
@@ -20,7 +21,6 @@ from flashprep.core.stats.historycache import load_history, replay_key
 from flashprep.core.stats.modelfit import calibration, card_histories
 from flashprep.core.storage.fittedparams import keep_parameters
 from flashprep.core.storage.userstore import UserStore
-from simlearner import log_entries, simulate, varied
 
 from helpers import FakeClock
 
