@@ -270,6 +270,7 @@ def test_no_command_or_screen_obeys_escapes_from_files(tmux: Tmux, tmp_path: Pat
     tmux.keys(pane, "-l", f"deck:{evil}")
     shown(tmux, pane, "What does", "card browser")
     tmux.keys(pane, "Enter")  # to the results
+    tmux.wait_text(pane, "Details")  # the results' keys, once the table has the focus
     tmux.keys(pane, "Enter")  # the card's details
     shown(tmux, pane, "Linked STAR stories", "card details")
     tmux.keys(pane, "Escape")
