@@ -26,6 +26,10 @@ if TYPE_CHECKING:
     from flashprep.tui.session import Session
 
 
+WARM_AFTER = 0.3
+"""Seconds after the home screen is shown before the browser's search is made ready."""
+
+
 class HomeScreen(Screen[None]):
     HELP = """\
 ## Home
@@ -87,6 +91,20 @@ review limit); **Cards** is the deck's size.
         table.add_column("Due", key="due")
         self.refresh_counts()
         table.focus()
+        self.set_timer(WARM_AFTER, self._warm_browser)
+
+    def _warm_browser(self) -> None:
+        """Get the card browser's search ready while the decks are read: its catalog of every
+        card and the decoded card states (about half of opening it at 10,000 cards), in a
+        thread, once the home screen is drawn and idle."""
+
+        def warm() -> None:
+            from flashprep.tui.screens.browser import catalog_of
+
+            catalog_of(self.session.library)
+            self.session.store.decode_states()
+
+        self.run_worker(warm, thread=True, group="browser-warm", exit_on_error=False)
 
     def on_screen_resume(self) -> None:
         self.refresh_counts()
