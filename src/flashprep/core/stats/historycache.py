@@ -8,6 +8,10 @@ month). `cache/history/tail.json` holds the replayed schedule at the end of the 
 for each of that month's entries, the card's state before it: blocks appended since are replayed
 from there, and blocks an undo cut off are rolled back. The TOML log stays the truth: whatever is
 missing, stale or unreadable here is rebuilt from it, and the cache can be deleted at any time.
+
+A synced folder with several computers' logs (storage/device.py) is one history merged from
+them, which months of one file cannot follow: its grades are kept whole in `union.bin`, keyed by
+every month file's size and mtime, and replayed in full when any of them changed.
 """
 
 from __future__ import annotations
@@ -27,7 +31,12 @@ from flashprep.core.files.fileio import atomic_write, stat_stamp
 from flashprep.core.scheduling.codecs import from_list, to_list
 from flashprep.core.scheduling.scheduler import CardState
 from flashprep.core.stats.history import KINDS, Cancelled, History, Step, replay
-from flashprep.core.storage.logread import log_files, read_log_blocks
+from flashprep.core.storage.logread import (
+    device_logs,
+    merge_devices,
+    read_log_blocks,
+    read_log_file,
+)
 from flashprep.core.storage.logtail import entry_ends_at
 from flashprep.core.storage.replay import Schedule
 from flashprep.core.storage.reviewlog import LOG_FORMAT, LogEntry
@@ -40,6 +49,8 @@ MAX_UNDO_SEARCH = 1000
 _BAD_CACHE = (ValueError, KeyError, TypeError, IndexError, OverflowError, AttributeError)
 _COLUMNS = (("ts", "d"), ("card", "i"), ("ms", "i"), ("interval", "d"), ("code", "B"))
 """The month file's columns after its JSON header: name and array type code."""
+_UNION = "union"
+"""The name of the cache of several devices' merged history (no month file is named so)."""
 _CODES = [(rating, kind, new) for new in (False, True) for kind in KINDS for rating in (1, 2, 3, 4)]
 """(rating, kind, new) by the one-byte code stored for each grade."""
 _CODE_OF = {combo: code for code, combo in enumerate(_CODES)}
@@ -114,7 +125,10 @@ class HistoryReader:
         """Every grade in the log, oldest first (mock-interview grades left out)."""
         self.rebuilt = False
         self._pending = _Pending()
-        files = log_files(self.store.log_dir)
+        logs = device_logs(self.store.paths.reviews)
+        if len(logs) > 1:
+            return self._load_union(logs)
+        files = next(iter(logs.values()), [])
         months: list[_Month] = []
         prev = ""
         for index, path in enumerate(files):
@@ -135,6 +149,23 @@ class HistoryReader:
         for month in months:
             out.extend(month.history)
         return out
+
+    def _load_union(self, logs: dict[str, list[Path]]) -> History:
+        """Every grade of several devices' logs as one history, from `union.bin` while no
+        month file changed, else replayed in full."""
+        stamps = [[d, p.name, *stat_stamp(p.stat())] for d, files in logs.items() for p in files]
+        key = hashlib.sha1(json.dumps(stamps).encode()).hexdigest()
+        cached = self._read_month(_UNION, key)
+        if cached is not None:
+            return cached.history
+        self.rebuilt = True
+        entries: dict[str, list[LogEntry]] = {}
+        for device, files in logs.items():
+            self._check()
+            entries[device] = [e for path in files for e in read_log_file(path)]
+        history = self._replay(list(merge_devices(entries)), Schedule(), None)
+        self._pending.months.append(_Month(_UNION, key, [0, 0], 0, "", history))
+        return history
 
     def save(self) -> None:
         """Write the month files (and tail) the last load built; failing to is no error."""

@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 
 from flashprep.core.files.tomlerrors import DataFileError, cannot_read, table_lines
-from flashprep.core.storage.logread import log_files
+from flashprep.core.storage.logread import device_logs, merge_devices
 from flashprep.core.storage.logtail import log_end
 from flashprep.core.storage.reviewlog import LogEntry, parse_log
 
@@ -98,12 +98,15 @@ def _file_entries(path: Path, key: str) -> list[LogEntry]:
 
 
 def card_entries(log_dir: Path, key: str) -> list[LogEntry]:
-    """Every log entry of card `key` (any mode, any action), oldest first.
+    """Every log entry of card `key` (any mode, any action), oldest first: `log_dir` is the
+    user's `reviews/` (every device's log, merged) or one device's folder.
 
     Raises DataFileError (file, line, field) if one of the card's own blocks is not valid; damage
     elsewhere in the log is not this reader's to find (opening the store reports it).
     """
-    out: list[LogEntry] = []
-    for path in log_files(log_dir):
-        out.extend(entry for entry in _file_entries(path, key) if entry.card == key)
-    return out
+    logs: dict[str, list[LogEntry]] = {}
+    for device, files in device_logs(log_dir).items():
+        logs[device] = [e for path in files for e in _file_entries(path, key) if e.card == key]
+    if len(logs) == 1:
+        return next(iter(logs.values()))
+    return list(merge_devices(logs))
