@@ -37,6 +37,10 @@ _COPY = re.compile(
 )
 
 
+_DERIVED = {"state.toml"}
+"""Rebuilt from the logs whenever it does not match them: a copy of it is never read."""
+
+
 class Copy(NamedTuple):
     """A conflict copy and the file it is a copy of."""
 
@@ -59,7 +63,9 @@ def _copies(folder: Path) -> list[Copy]:
     for name in names:
         path = folder / name
         original = original_of(path)
-        if original is not None and path.is_file() and not path.is_symlink():
+        if original is None or original.suffix != ".toml" or original.name in _DERIVED:
+            continue  # a copy of a file flashprep does not read as a record: left alone
+        if path.is_file() and not path.is_symlink():
             found.append(Copy(path, original))
     return found
 

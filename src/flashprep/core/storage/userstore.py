@@ -140,6 +140,12 @@ class UserStore:
         """This computer's own log: the only one it appends to."""
         self.came_in: dict[str, int] = {}
         """Entries of other computers replayed at opening that the checkpoint lacked."""
+        self._merged_union = False
+        """Whether opening replayed other computers' logs from the start."""
+        self._unordered = False
+        """Whether an entry was recorded that sorts before another computer's replayed entries
+        (this clock is behind theirs): the live schedule then differs from the union's replay,
+        so no checkpoint is written from it; the next start replays the union."""
         self.cache_path = self.paths.cache_state
         self.profile_store = ProfileStore(self.paths)
         self.profile_path = self.profile_store.path
@@ -160,7 +166,7 @@ class UserStore:
             write_cache(self.cache_path, uncached)
         if self.writer:
             self._tidy_after_crash()
-            if self.came_in and self.state_path.exists():
+            if self.came_in or self._merged_union:
                 self._checkpoint_merged()
             self._merge_log_copies([copy for copy in copies if is_log(copy)])
 
@@ -309,6 +315,9 @@ class UserStore:
             if not entries:
                 continue
             firsts[device] = entries
+            if device != self.device:
+                self.came_in[device] = len(entries)
+        for device, entries in firsts.items():
             head = entry_key(entries[0])
             for other in applied - {device}:
                 top = data.tops.get(other)
@@ -345,8 +354,6 @@ class UserStore:
                 top = max(map(entry_key, own))
                 data.tops[device] = max(top, data.tops.get(device, top))
                 self._tail += len(own)
-                if device != self.device:
-                    self.came_in[device] = self.came_in.get(device, 0) + len(own)
 
     def _rebuild(self, logs: dict[str, list[Path]]) -> None:
         """Replay the union of every device's log from the start."""
@@ -357,12 +364,15 @@ class UserStore:
         tails = self._read_tails(self.data, logs)
         entries = {d: [e for _, part, _ in read for e in part] for d, read in tails.items()}
         self._apply_tails(tails, {d: e for d, e in entries.items() if e})
+        self._merged_union = any(d != self.device and e for d, e in entries.items())
+        self._unordered = False
 
     def _checkpoint_merged(self) -> None:
         """Write the checkpoint after other computers' entries came in (so that the next start
         does not replay them again); a failure is only noted."""
         came = ", ".join(f"{n} from {device_name(d)}" for d, n in sorted(self.came_in.items()))
-        self.notes.append(f"entries from other computers merged: {came}")
+        if came:
+            self.notes.append(f"entries from other computers merged: {came}")
         try:
             self.checkpoint()
         except OSError as exc:
@@ -380,7 +390,12 @@ class UserStore:
             self._raise_top(entries)
 
     def _raise_top(self, entries: list[LogEntry]) -> None:
+        """Note this computer's latest entry, and whether a new one sorts before another
+        computer's latest (see `_unordered`)."""
         top = max(map(entry_key, entries))
+        first = min(map(entry_key, entries))
+        if any(t >= first for d, t in self.data.tops.items() if d != self.device):
+            self._unordered = True
         old = self.data.tops.get(self.device)
         self.data.tops[self.device] = top if old is None or top > old else old
 
@@ -644,6 +659,8 @@ class UserStore:
         The backup copies the files as they are now; a failure to make it does not stop the
         checkpoint (it is noted in `notes`).
         """
+        if self._unordered:
+            return  # not the union's order: the next start replays the union (see _unordered)
         snap = snapshot or self.snapshot()
         with self._write_lock:
             position = snap.position
