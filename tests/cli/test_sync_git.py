@@ -149,3 +149,21 @@ def test_without_git_a_clear_message(
     assert code == 2
     assert "git is not installed" in err and "Traceback" not in err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_sync_before_init_says_what_to_do_and_status_changes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    home = tmp_path / "fresh"
+    use_home = Home(home)
+    save_profile(
+        use_home.user_dir("tester") / "profile.toml",
+        Profile.model_validate({"seed": 1, "settings": {"timezone": "UTC"}}),
+    )
+    before = sorted(p.relative_to(home) for p in home.rglob("*"))
+    code, _, err = cli(home, "sync", capsys=capsys)
+    assert code == 2 and "not a git repository" in err and "sync init" in err
+    assert sorted(p.relative_to(home) for p in home.rglob("*")) == before
+    code, out, _ = cli(home, "sync", "--status", capsys=capsys)
+    assert code == 0 and "git: not a repository" in out
+    assert sorted(p.relative_to(home) for p in home.rglob("*")) == before

@@ -49,6 +49,10 @@ def run(args: argparse.Namespace) -> int:
     home = open_home(args)
     if args.status:
         return status(home)
+    if args.action != "init" and not gitsync.Git(home.root).is_repo():
+        raise CliError(
+            f"sync: {home.root}: not a git repository; run `flashprep sync init [REMOTE]`"
+        )
     locks: list[UserLock] = []
     try:
         for user in home.users():
