@@ -82,6 +82,7 @@ WRITERS: dict[str, list[str]] = {
     "plan": ["plan", "--date", (date.today() + timedelta(days=30)).isoformat()],
     "cards": ["cards", "deck:python gil", "--suspend"],  # listing it only reads
     "config": ["config", "set", "new_per_day", "30"],  # and `config unset`; listing only reads
+    "sync": ["sync", "init"],  # and `sync`: every user's lock, before git runs
 }
 """Commands that change a user's files: refused while another process holds the user's lock."""
 
@@ -92,6 +93,7 @@ READERS: dict[str, list[str]] = {
     "export": ["export", "python", "--format", "toml", "-o", "-"],
     "card": ["card", "python/gil", "--json"],
     "config": ["config", "--json"],
+    "sync": ["sync", "--status"],
 }
 """Commands that only read: they work while the lock is held, and write none of the user's data
 (they may refresh derived, disposable caches: the deck index in `cache/decks/`, and for `stats`

@@ -445,3 +445,26 @@ def test_a_conflict_copy_of_the_own_log_is_merged_and_one_of_another_is_left(
     assert not copy.exists()
     ids = logged_ids(a)
     assert len(ids) == len(set(ids)) == 3
+
+
+@pytest.mark.parametrize("cut", [3, 9, 30])
+def test_another_computers_file_cut_off_in_transfer_is_read_whole_later(
+    pair: tuple[Home, Home], cut: int
+) -> None:
+    a, b = pair
+    clock = FakeClock(START + timedelta(hours=1))
+    with writer(a, clock) as sa:
+        sa.grade("alpha/a2", 3)
+        sa.grade("alpha/a3", 2)
+        month = sa.log_dir / "2026-11.toml"
+    sync(a, b)
+    arriving = b.user("tester").reviews / month.parent.name / month.name
+    whole = arriving.read_bytes()
+    arriving.write_bytes(whole[:-cut])  # a sync tool's transfer, half-way
+    with writer(b, clock) as sb:
+        assert sb.state("alpha/a2").reps == 1 and sb.state("alpha/a3").reps == 0
+    assert arriving.read_bytes() == whole[:-cut]  # not ours: never repaired or set aside
+    assert not list(arriving.parent.glob("*.partial"))
+    arriving.write_bytes(whole)
+    with writer(b, clock) as sb, writer(a, clock) as sa:
+        assert sb.states == sa.states
