@@ -63,12 +63,26 @@ def sync(source: Home, target: Home) -> None:
         shutil.copytree(src / own, dst / own)
 
 
-def replayed(home: Home, store: UserStore) -> dict[str, CardState]:
+def replay(home: Home, store: UserStore) -> Schedule:
     """The union replayed from nothing (no checkpoint), through the schedule's own path."""
     schedule = Schedule()
     for entry in read_all(home.user("tester").reviews):
         apply_entry(store.scheduler, schedule, entry, store.rollover, store.tz)
-    return schedule.states
+    return schedule
+
+
+def replayed(home: Home, store: UserStore) -> dict[str, CardState]:
+    return replay(home, store).states
+
+
+def same_as_replay(home: Home, store: UserStore) -> bool:
+    """Whether the store's schedule is what replaying the union from nothing gives."""
+    fresh = replay(home, store)
+    return (store.states, store.data.total, store.data.counts) == (
+        fresh.states,
+        fresh.total,
+        fresh.counts,
+    )
 
 
 def all_ids(home: Home) -> list[str]:
@@ -292,7 +306,9 @@ def test_the_same_history_imported_on_both_computers_counts_once(pair: tuple[Hom
 ACTIONS = st.lists(
     st.tuples(
         st.integers(0, 2),  # which computer
-        st.sampled_from(["grade", "undo", "bury", "suspend", "forget", "sync", "reopen"]),
+        st.sampled_from(
+            ["grade", "undo", "bury", "suspend", "forget", "many", "sync", "reopen", "back"]
+        ),
         st.sampled_from(KEYS),
         st.integers(1, 4),
         st.integers(0, 90),  # minutes this computer's clock moves on
@@ -341,12 +357,17 @@ def test_any_interleaving_on_three_computers_gives_one_schedule(
                     sync(homes[m], homes[n])
             elif action == "reopen":
                 close(n)
+                assert same_as_replay(homes[n], open_(n))
             else:
                 store = open_(n)
                 if action == "grade":
                     store.grade(key, rating)  # type: ignore[arg-type]
                 elif action == "undo":
                     store.undo()
+                elif action == "many":  # several cards at one instant, in the order given
+                    store.record_many([key, *(k for k in KEYS[:2] if k != key)], "bury")
+                elif action == "back":  # this computer's clock is set back
+                    clocks[n].advance(minutes=-2 * minutes)
                 else:
                     store.record(key, action)
         for n in range(3):
@@ -358,7 +379,7 @@ def test_any_interleaving_on_three_computers_gives_one_schedule(
         for n in range(3):
             store = open_(n)
             final.append((store.states, store.data.total, store.data.counts))
-            assert store.states == replayed(homes[n], store)
+            assert same_as_replay(homes[n], store)
             close(n)
     assert final[0] == final[1] == final[2]
     ids = all_ids(homes[0])
@@ -468,3 +489,44 @@ def test_another_computers_file_cut_off_in_transfer_is_read_whole_later(
     arriving.write_bytes(whole)
     with writer(b, clock) as sb, writer(a, clock) as sa:
         assert sb.states == sa.states
+
+
+def test_entries_that_go_before_replayed_ones_replay_only_their_cards(
+    pair: tuple[Home, Home],
+) -> None:
+    a, b = pair
+    late, early = FakeClock(START + timedelta(hours=5)), FakeClock(START + timedelta(hours=1))
+    with writer(a, late) as sa:
+        for key in KEYS:
+            sa.grade(key, 3)
+            late.advance(minutes=1)
+        sa.checkpoint()
+    with writer(b, early) as sb:  # the desk drilled earlier the same day, then synced
+        sb.grade("alpha/a1", 1)
+        sb.grade("beta/b2", 4)
+        sb.record("alpha/a3", "suspend")
+        sb.checkpoint()
+    sync(b, a)
+    sync(a, b)
+    with writer(a, late) as sa, writer(b, late) as sb:
+        assert sa.replayed_cards == 3  # a: only the desk's three cards replayed again
+        assert sb.replayed_cards == 0  # b: the laptop's entries all came after its own
+        for store, home in ((sa, a), (sb, b)):
+            assert same_as_replay(home, store)
+        assert sa.states == sb.states and sa.data.counts == sb.data.counts
+
+
+def test_a_clock_that_went_back_makes_a_sync_replay_the_union(pair: tuple[Home, Home]) -> None:
+    a, b = pair
+    clock = FakeClock(START + timedelta(hours=5))
+    with writer(a, clock) as sa:
+        sa.grade("alpha/a2", 3)
+        clock.advance(minutes=-30)  # the laptop's clock is set back
+        sa.grade("alpha/a3", 3)
+        assert sa.device in sa.data.unsorted
+        sa.checkpoint()
+    with writer(b, FakeClock(START + timedelta(hours=1))) as sb:
+        sb.grade("alpha/a2", 1)
+    sync(b, a)
+    with writer(a, clock) as sa:
+        assert sa.replayed_cards == 0 and same_as_replay(a, sa)

@@ -43,6 +43,8 @@ def checkpoint_to_toml(schedule: Schedule, updated: datetime) -> bytes:
     ]
     if schedule.device:
         out.append(f'device = "{schedule.device}"\n')
+    if schedule.unsorted:
+        out.append(f"unsorted = {json.dumps(sorted(schedule.unsorted))}\n")
     if schedule.position is not None:
         out.append("\n[log]\n" + _position_lines(schedule.position))
     for device, end in sorted(schedule.ends.items()):
@@ -102,7 +104,7 @@ def parse_checkpoint(raw: bytes, path: Path) -> Schedule:
     data = loads_toml(raw, path)
     known = {"format", "updated", "reviews_total", "log", "today", "cards"}
     if data.get("format") == STATE_FORMAT:
-        known |= {"device", "devices", "tops"}
+        known |= {"device", "devices", "tops", "unsorted"}
     unknown = set(data) - known
     if unknown:
         field = sorted(unknown)[0]
@@ -136,6 +138,14 @@ def parse_checkpoint(raw: bytes, path: Path) -> Schedule:
         if name and not DEVICE_ID.match(name):
             raise DataFileError(path, f"{_line(raw, ['devices', name])}device {name!r}: not an id")
         schedule.ends[name] = _parse_position(raw, path, end, ["devices", name])
+    unsorted = data.get("unsorted", [])
+    if not isinstance(unsorted, list) or not all(
+        isinstance(d, str) and (not d or DEVICE_ID.match(d)) for d in unsorted
+    ):
+        raise DataFileError(
+            path, f"{_line(raw, ['unsorted'])}field 'unsorted': must be a list of device ids"
+        )
+    schedule.unsorted = set(unsorted)
     tops = data.get("tops", {})
     if not isinstance(tops, dict):
         raise DataFileError(path, f"{_line(raw, ['tops'])}field 'tops': must be a table")
@@ -188,6 +198,7 @@ def cache_dump(schedule: Schedule, stamp: list[int]) -> bytes:
         "device": schedule.device,
         "ends": {d: list(end) for d, end in schedule.ends.items()},
         "tops": {d: [at.timestamp(), last] for d, (at, last) in schedule.tops.items()},
+        "unsorted": sorted(schedule.unsorted),
     }
     return statecache.dump(
         schedule.states,
@@ -219,6 +230,7 @@ def cache_load(raw: bytes, stamp: list[int]) -> Schedule | None:
             str(d): (datetime.fromtimestamp(ts, UTC), str(last))
             for d, (ts, last) in sync["tops"].items()
         }
+        schedule.unsorted = {str(d) for d in sync["unsorted"]}
         return schedule
     except (ValueError, TypeError, IndexError, OverflowError, KeyError, AttributeError):
         return None

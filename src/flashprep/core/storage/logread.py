@@ -4,8 +4,9 @@ Separate from the entries' validation (`reviewlog`) because reading has to know 
 data ends (`logtail`), and from writing (`logwrite`), which only a lock holder does.
 
 A synced data folder holds one log per computer (`reviews/<device-id>/`, storage/device.py).
-Their union is one history: each device's entries in the order written, merged by time (ties by
-id) and each id once (`merge_devices`), so every computer replays the same files the same way.
+Their union is one history: each device's entries in the order written, merged by time (entries
+of the same instant by device id) and each id once (`merge_devices`), so every computer replays
+the same files the same way.
 """
 
 from __future__ import annotations
@@ -108,21 +109,28 @@ def device_logs(reviews: Path) -> dict[str, list[Path]]:
 
 
 def entry_key(entry: LogEntry) -> tuple[datetime, str]:
-    """Where an entry goes in the merged history: by time, then id."""
+    """An entry's time and id: a device's latest entry is the one with the greatest key."""
     return entry.at, entry.id
 
 
 def merge_devices(logs: Mapping[str, Iterable[LogEntry]]) -> Iterator[LogEntry]:
-    """One history from each device's entries (each in its own order): a merge by time, ties
-    by id, devices in id order; an id seen before (the same history imported on two
-    computers, a round applied on both) is left out. A device's own order is never changed,
-    even where its clock went back, so one device's log replays exactly as it was written."""
+    """One history from each device's entries (each in its own order): a merge by time;
+    entries of the same instant go in device id order, and a device's own in the order
+    written (not by entry id: several cards changed at once share an instant, and must keep
+    their order). An id seen before (the same history imported on two computers, a round
+    applied on both) is left out. A device's own order is never changed, even where its clock
+    went back, so one device's log replays exactly as it was written. When every device's
+    entries are in time order, this is a sort by (time, device id, order written)."""
     seen: set[str] = set()
-    merged = heapq.merge(*(logs[d] for d in sorted(logs)), key=entry_key)
+    merged = heapq.merge(*(logs[d] for d in sorted(logs)), key=_at)
     for entry in merged:
         if entry.id not in seen:
             seen.add(entry.id)
             yield entry
+
+
+def _at(entry: LogEntry) -> datetime:
+    return entry.at
 
 
 def _device_entries(files: list[Path]) -> Iterator[LogEntry]:

@@ -69,7 +69,17 @@ class Schedule:
     (`columns`; see statecache.StateColumns): a drill's first card needs only its queue.
     """
 
-    __slots__ = ("_states", "columns", "counts", "device", "ends", "position", "tops", "total")
+    __slots__ = (
+        "_states",
+        "columns",
+        "counts",
+        "device",
+        "ends",
+        "position",
+        "tops",
+        "total",
+        "unsorted",
+    )
 
     def __init__(
         self,
@@ -88,10 +98,13 @@ class Schedule:
         self.device = ""
         self.ends: dict[str, LogPosition] = {}
         self.tops: dict[str, Top] = {}
+        self.unsorted: set[str] = set()
+        """Devices whose entries are not in (time, id) order: a clock went back there."""
 
     def copy_sync(self, other: Schedule) -> None:
-        """Take `other`'s device, other devices' ends and tops (copies)."""
+        """Take `other`'s device, other devices' ends, tops and unsorted devices (copies)."""
         self.device, self.ends, self.tops = other.device, dict(other.ends), dict(other.tops)
+        self.unsorted = set(other.unsorted)
 
     @property
     def states(self) -> dict[str, CardState]:

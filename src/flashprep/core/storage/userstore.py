@@ -18,6 +18,7 @@ import contextlib
 import re
 import threading
 from datetime import date, datetime
+from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -36,6 +37,7 @@ from flashprep.core.files.tomlerrors import DataFileError
 from flashprep.core.paths import Home
 from flashprep.core.scheduling.scheduler import CardState, Rating, Scheduler
 from flashprep.core.storage.backup import backup_due, make_backup
+from flashprep.core.storage.cardlog import cards_entries
 from flashprep.core.storage.checkpoint import (
     bytes_before,
     cache_dump,
@@ -69,6 +71,7 @@ from flashprep.core.storage.replay import (
     DayCounts,
     LogPosition,
     Schedule,
+    Top,
     apply_entry,
     same_end,
 )
@@ -80,6 +83,8 @@ if TYPE_CHECKING:
 
 CHECKPOINT_EVERY = 200
 """Rewrite the checkpoint once this many log entries are not yet in it."""
+MERGE_CARDS = 300
+"""At most this many cards are replayed one by one after a sync (else the whole union)."""
 _OWN_ID = re.compile(r"^[0-9a-z]{1,13}-[0-9a-f]{6}$")
 """An id `new_entry_id` made: unique by its random part. Others (`anki-...`, `apply-...`) are
 derived, so the same one may be in two computers' logs, and only a full replay drops it."""
@@ -142,6 +147,9 @@ class UserStore:
         """Entries of other computers replayed at opening that the checkpoint lacked."""
         self._merged_union = False
         """Whether opening replayed other computers' logs from the start."""
+        self.replayed_cards = 0
+        """How many cards opening replayed again for entries of other computers that went
+        before replayed ones (see `_merge_cards`; 0 when none, or the union was replayed)."""
         self._unordered = False
         """Whether an entry was recorded that sorts before another computer's replayed entries
         (this clock is behind theirs): the live schedule then differs from the union's replay,
@@ -317,17 +325,72 @@ class UserStore:
             firsts[device] = entries
             if device != self.device:
                 self.came_in[device] = len(entries)
+        in_order = True
         for device, entries in firsts.items():
-            head = entry_key(entries[0])
-            for other in applied - {device}:
-                top = data.tops.get(other)
-                if top is None or not head > top:  # no top: a checkpoint from before syncing
-                    return False
             if device != self.device and not all(_OWN_ID.match(e.id) for e in entries):
                 return False  # a derived id may be there twice: only a full replay drops it
+            head = entries[0].at
+            for other in applied - {device}:
+                top = data.tops.get(other)
+                if top is None or not head > top[0]:  # no top: a checkpoint before syncing
+                    in_order = False
+        if not in_order:
+            return self._merge_cards(data, tails, firsts, applied)
         self.data = data
         self._checkpointed = data.position
         self._apply_tails(tails, firsts)
+        return True
+
+    def _merge_cards(
+        self,
+        data: Schedule,
+        tails: dict[str, list[tuple[Path, list[LogEntry], int]]],
+        firsts: dict[str, list[LogEntry]],
+        applied: set[str],
+    ) -> bool:
+        """New entries that go before replayed ones: replay again only the cards they touch.
+
+        A card's state depends only on its own entries, so when every device's entries are in
+        (time, id) order (the union is then simply sorted) the cards the new entries touch are
+        replayed from their entries alone, and today's counts and the total are corrected by
+        the difference those cards make. False (nothing changed) when that does not hold or
+        too many cards are touched: the caller replays the union."""
+        if data.unsorted or any(d not in data.tops for d in applied):
+            return False
+        reach = dict(data.ends)
+        if data.position is not None:
+            reach[self.device] = data.position
+        for device, entries in firsts.items():
+            if not _in_time_order(data.tops.get(device), entries):
+                return False
+            path, part, stop = next(r for r in reversed(tails[device]) if r[1])
+            reach[device] = LogPosition(path.name, stop, part[-1].id)
+        new = list(merge_devices(firsts))
+        cards = {e.card for e in new}
+        if len(cards) > MERGE_CARDS:
+            return False
+        union = list(merge_devices(cards_entries(self.paths.reviews, cards, reach)))
+        fresh = {e.id for e in new}
+        if sum(e.id in fresh for e in union) != len(fresh):
+            return False  # not all found again (a file changed meanwhile): replay the union
+        after, before = Schedule(), Schedule()
+        with self.scheduler.batch():
+            for entry in union:
+                apply_entry(self.scheduler, after, entry, self.rollover, self.tz)
+                if entry.id not in fresh:
+                    apply_entry(self.scheduler, before, entry, self.rollover, self.tz)
+        for key in cards:
+            state = after.states.get(key)
+            if state is None:
+                data.states.pop(key, None)
+            else:
+                data.states[key] = state
+        data.counts = _counts_with(data.counts, before.counts, after.counts)
+        data.total += after.total - before.total
+        self.data = data
+        self._checkpointed = data.position
+        self._advance(tails, firsts)
+        self.replayed_cards = len(cards)
         return True
 
     def _apply_tails(
@@ -340,6 +403,15 @@ class UserStore:
         with self.scheduler.batch():
             for entry in merge_devices(entries):
                 apply_entry(self.scheduler, data, entry, self.rollover, self.tz)
+        self._advance(tails, entries)
+
+    def _advance(
+        self,
+        tails: dict[str, list[tuple[Path, list[LogEntry], int]]],
+        entries: dict[str, list[LogEntry]],
+    ) -> None:
+        """Move each device's end, latest entry and order flag past the entries replayed."""
+        data = self.data
         for device, read in tails.items():
             for path, part, stop in read:
                 if not part:
@@ -351,6 +423,7 @@ class UserStore:
                     data.ends[device] = end
             own = entries.get(device)
             if own:
+                self._note_order(device, own)
                 top = max(map(entry_key, own))
                 data.tops[device] = max(top, data.tops.get(device, top))
                 self._tail += len(own)
@@ -389,12 +462,18 @@ class UserStore:
             self.data.position = LogPosition(path.name, size, entries[-1].id)
             self._raise_top(entries)
 
+    def _note_order(self, device: str, entries: list[LogEntry]) -> None:
+        """Mark `device` unsorted when `entries` (its next ones) go back in time."""
+        if not _in_time_order(self.data.tops.get(device), entries):
+            self.data.unsorted.add(device)
+
     def _raise_top(self, entries: list[LogEntry]) -> None:
         """Note this computer's latest entry, and whether a new one sorts before another
         computer's latest (see `_unordered`)."""
+        self._note_order(self.device, entries)
         top = max(map(entry_key, entries))
-        first = min(map(entry_key, entries))
-        if any(t >= first for d, t in self.data.tops.items() if d != self.device):
+        first = min(e.at for e in entries)
+        if any(t[0] >= first for d, t in self.data.tops.items() if d != self.device):
             self._unordered = True
         old = self.data.tops.get(self.device)
         self.data.tops[self.device] = top if old is None or top > old else old
@@ -694,3 +773,25 @@ class UserStore:
         self.profile_store.save(profile)
         self._use_settings(profile.values())
         self.profile_store.cache_settings(self.settings)
+
+
+def _in_time_order(top: Top | None, entries: list[LogEntry]) -> bool:
+    """Whether `entries` never go back in time, nor before `top` (a device's latest so far)."""
+    if top is not None and entries[0].at < top[0]:
+        return False
+    return all(a.at <= b.at for a, b in pairwise(entries))
+
+
+def _counts_with(counts: DayCounts, before: DayCounts, after: DayCounts) -> DayCounts:
+    """Today's counts once some cards' grades were replayed again: what they counted on the
+    counts' day (`before`) replaced by what they count now (`after`), or `after` alone when
+    it is of a later day (no other card has a grade that late)."""
+    if after.day > counts.day:
+        return after
+    fields = ("new", "reviews", "graded", "ms")
+    out = dict(zip(fields, counts[1:], strict=True))
+    if before.day == counts.day:
+        out = {f: out[f] - getattr(before, f) for f in fields}
+    if after.day == counts.day:
+        out = {f: out[f] + getattr(after, f) for f in fields}
+    return DayCounts(counts.day, **out)
