@@ -530,3 +530,53 @@ def test_a_clock_that_went_back_makes_a_sync_replay_the_union(pair: tuple[Home, 
     sync(b, a)
     with writer(a, clock) as sa:
         assert sa.replayed_cards == 0 and same_as_replay(a, sa)
+
+
+def test_the_statistics_history_of_several_devices_is_extended_or_replayed_as_needed(
+    pair: tuple[Home, Home],
+) -> None:
+    from flashprep.core.stats.historycache import HistoryReader
+
+    a, b = pair
+    clock_a, clock_b = FakeClock(START + timedelta(hours=2)), FakeClock(START + timedelta(hours=1))
+    with writer(b, clock_b) as sb:
+        sb.grade("beta/b1", 2)
+    sync(b, a)
+
+    def load(store: UserStore, fresh: bool = False) -> tuple[object, bool]:
+        if fresh:
+            shutil.rmtree(store.paths.cache_history, ignore_errors=True)
+        reader = HistoryReader(store)
+        history = reader.load()
+        reader.save()
+        return history, reader.rebuilt
+
+    with writer(a, clock_a) as sa:
+        assert load(sa)[1]  # first read: replayed
+        sa.grade("alpha/a2", 3)  # later than everything: the cache is extended
+        clock_a.advance(minutes=1)
+        sa.record_many(["alpha/a3", "beta/b2"], "suspend")
+        sa.grade("beta/b2", 4)
+        history, rebuilt = load(sa)
+        assert not rebuilt
+        assert history == load(sa, fresh=True)[0]
+    clock_b.advance(hours=3)  # the desk drills later than the laptop, then syncs
+    with writer(b, clock_b) as sb:
+        sb.grade("alpha/a1", 1)
+    sync(b, a)
+    with writer(a, clock_a) as sa:
+        history, rebuilt = load(sa)
+        assert not rebuilt and len(history.ts) == 5  # a1, b1 (desk), a2, b2, a1 (desk)
+        assert history == load(sa, fresh=True)[0]
+        clock_a.advance(hours=3)  # after the desk's latest
+        sa.grade("alpha/a3", 2)
+        assert not load(sa)[1]
+        sa.undo()  # the cache holds the grade an undo cut off: replayed
+        history, rebuilt = load(sa)
+        assert rebuilt and history == load(sa, fresh=True)[0]
+    with writer(b, FakeClock(START)) as sb:  # earlier than what the laptop's cache holds
+        sb.grade("beta/b2", 1)
+    sync(b, a)
+    with writer(a, clock_a) as sa:
+        history, rebuilt = load(sa)
+        assert rebuilt and history == load(sa, fresh=True)[0] and len(history.ts) == 6
