@@ -40,6 +40,7 @@ COMMANDS = {
     "plan": "plan",
     "config": "config",
     "optimize": "optimize",
+    "sync": "sync",
 }
 """Each command and its module in flashprep.commands (whose `register` adds it), in the order
 `--help` lists them."""

@@ -79,7 +79,7 @@ def store_of(tmp_path: Path) -> UserStore:
 def log_entries(tmp_path: Path) -> list[LogEntry]:
     folder = tmp_path / "home" / "users" / "tester" / "reviews"
     entries: list[LogEntry] = []
-    for path in sorted(folder.glob("*.toml")) if folder.exists() else []:
+    for path in sorted(folder.rglob("*.toml")) if folder.exists() else []:
         entries += parse_log(path.read_bytes(), path)
     return entries
 

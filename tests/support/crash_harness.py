@@ -46,7 +46,7 @@ from flashprep.core.paths import Home
 from flashprep.core.storage import statecache
 from flashprep.core.storage.backup import backup_files, list_backups
 from flashprep.core.storage.checkpoint import parse_checkpoint
-from flashprep.core.storage.logread import log_files, read_all
+from flashprep.core.storage.logread import device_logs, read_all
 from flashprep.core.storage.logtail import incomplete_tail
 from flashprep.core.storage.logwrite import entry_to_toml
 from flashprep.core.storage.profile import Profile, load_profile, save_profile
@@ -361,7 +361,7 @@ class Lane:
         state = self.folder / "state.toml"
         if state.exists() and self.changed(state):
             parse_checkpoint(state.read_bytes(), state)
-        for path in log_files(self.folder / "reviews"):
+        for path in (p for files in device_logs(self.folder / "reviews").values() for p in files):
             raw = path.read_bytes()
             if incomplete_tail(raw) is not None:
                 raise HarnessError(f"{path}: an append was cut off by SIGKILL")
@@ -393,13 +393,13 @@ class Lane:
         self.temps_seen = temps
         if temps:
             self.stats["temporary file left by the kill"] += 1
-        if list((self.folder / "reviews").glob("*.partial")):
+        if list((self.folder / "reviews").rglob("*.partial")):
             raise HarnessError("a log tail was set aside: SIGKILL cannot cut an append")
 
     def full_replay(self, store: UserStore) -> Schedule:
         """apply_entry over the whole log, from the start (the history the user began with is
         replayed once and its result reused: those entries never change)."""
-        entries = list(read_all(store.log_dir))
+        entries = list(read_all(store.paths.reviews))
         if self.replayed_bulk is None:
             replayed = Schedule()
             bulk = [e for e in entries if e.id.startswith("bulk-")]

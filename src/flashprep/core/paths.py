@@ -65,7 +65,10 @@ REVIEWS = "reviews"
 MOCK = "mock"
 BACKUPS = "backups"
 CACHE = "cache"
+CONFLICTS = "conflicts"
 """A user's files and folders by their names inside the user's folder (backups list them so)."""
+LOCAL = "local"
+"""The data folder's files of this computer only, never synced (its device id)."""
 
 
 class UserPaths(NamedTuple):
@@ -90,6 +93,16 @@ class UserPaths(NamedTuple):
     def reviews(self) -> Path:
         """The review log, one TOML file per month."""
         return self.folder / REVIEWS
+
+    def device_log(self, device: str) -> Path:
+        """One device's review log folder (`reviews/<device-id>/`); "" names the layout of
+        releases before syncing, the month files directly in `reviews/`."""
+        return self.folder / REVIEWS / device if device else self.folder / REVIEWS
+
+    @property
+    def conflicts(self) -> Path:
+        """The losing side of an edit made on two computers at once, kept for the user."""
+        return self.folder / CONFLICTS
 
     @property
     def mock(self) -> Path:
@@ -137,6 +150,16 @@ class Home(NamedTuple):
     @property
     def cache(self) -> Path:
         return self.root / "cache"
+
+    @property
+    def local(self) -> Path:
+        """This computer's own files (its device id), left out of syncing."""
+        return self.root / LOCAL
+
+    @property
+    def conflicts(self) -> Path:
+        """The losing side of a deck file edited on two computers at once."""
+        return self.root / CONFLICTS
 
     @property
     def staging(self) -> Path:

@@ -83,6 +83,7 @@ WRITERS: dict[str, list[str]] = {
     "cards": ["cards", "deck:python gil", "--suspend"],  # listing it only reads
     "config": ["config", "set", "new_per_day", "30"],  # and `config unset`; listing only reads
     "optimize": ["optimize"],  # `optimize --dry-run` only reads
+    "sync": ["sync", "init"],  # and `sync`: every user's lock, before git runs
 }
 """Commands that change a user's files: refused while another process holds the user's lock."""
 
@@ -94,6 +95,7 @@ READERS: dict[str, list[str]] = {
     "card": ["card", "python/gil", "--json"],
     "config": ["config", "--json"],
     "optimize": ["optimize", "--dry-run"],
+    "sync": ["sync", "--status"],
 }
 """Commands that only read: they work while the lock is held, and write none of the user's data
 (they may refresh derived, disposable caches: the deck index in `cache/decks/`, and for `stats`

@@ -23,7 +23,8 @@ def test_a_checkpoint_makes_a_complete_backup(store: UserStore) -> None:
     store.checkpoint()
     made = newest_backup(store.folder)
     assert made is not None and made.name == "000001-20261126T150000Z"
-    assert sorted(backup_files(made)) == ["profile.toml", "reviews/2026-11.toml", "state.toml"]
+    log = f"reviews/{store.device}/2026-11.toml"  # this computer's log (storage/device.py)
+    assert sorted(backup_files(made)) == ["profile.toml", log, "state.toml"]
     for rel in backup_files(store.folder):
         assert (made / rel).read_bytes() == (store.folder / rel).read_bytes()
 
@@ -44,9 +45,9 @@ def test_backups_are_spaced_and_unchanged_months_are_shared(
     store.grade("beta/b1", 3)
     store.checkpoint()
     first, second = list_backups(store.folder)[-2:]
-    november = "reviews/2026-11.toml"
+    november = f"reviews/{store.device}/2026-11.toml"
     assert os.stat(first / november).st_ino == os.stat(second / november).st_ino  # hard link
-    december = "reviews/2026-12.toml"
+    december = f"reviews/{store.device}/2026-12.toml"
     assert (second / december).read_bytes() == (store.folder / december).read_bytes()
     assert (first / december).read_bytes() != (second / december).read_bytes()
 

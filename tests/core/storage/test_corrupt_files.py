@@ -184,7 +184,7 @@ STATE_CASES: list[tuple[str, Mutation, str]] = [
     (
         "log file outside",
         sub(b'file = "2026-11.toml"', b'file = "../../x.toml"'),
-        r"line 7: field 'log'",
+        r"line 8: field 'log'",
     ),
     ("cut-off tail", lambda raw: raw[: raw.rindex(b"difficulty")], r"TOML syntax error"),
     ("invalid UTF-8", sub(b"[cards]", b"[cards]\n# \xfe"), r"line \d+: not valid UTF-8"),

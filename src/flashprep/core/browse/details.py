@@ -200,7 +200,7 @@ def _history(store: UserStore, key: str) -> list[HistoryRow]:
     replayed = Schedule()
     rows: list[HistoryRow] = []
     with store.scheduler.batch():
-        for entry in card_entries(store.log_dir, key):
+        for entry in card_entries(store.paths.reviews, key):
             apply_entry(store.scheduler, replayed, entry, store.rollover, store.tz)
             interval = None
             if entry.is_grade and entry.mode != "mock":

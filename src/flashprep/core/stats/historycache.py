@@ -8,6 +8,12 @@ month). `cache/history/tail.json` holds the replayed schedule at the end of the 
 for each of that month's entries, the card's state before it: blocks appended since are replayed
 from there, and blocks an undo cut off are rolled back. The TOML log stays the truth: whatever is
 missing, stale or unreadable here is rebuilt from it, and the cache can be deleted at any time.
+
+A synced folder with several computers' logs (storage/device.py) is one history merged from
+them, which months of one file cannot follow: its grades are kept whole in `union.bin`, and
+`union-tail.json` says where each device's log ends in it (with the replayed schedule there), so
+entries written since that go after all of it are replayed on top; anything else is replayed in
+full.
 """
 
 from __future__ import annotations
@@ -15,19 +21,25 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import re
 import struct
 import sys
 from array import array
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from flashprep.core.files.fileio import atomic_write, stat_stamp
 from flashprep.core.scheduling.codecs import from_list, to_list
 from flashprep.core.scheduling.scheduler import CardState
 from flashprep.core.stats.history import KINDS, Cancelled, History, Step, replay
-from flashprep.core.storage.logread import log_files, read_log_blocks
+from flashprep.core.storage.logread import (
+    device_logs,
+    merge_devices,
+    read_log,
+    read_log_blocks,
+)
 from flashprep.core.storage.logtail import entry_ends_at
 from flashprep.core.storage.replay import Schedule
 from flashprep.core.storage.reviewlog import LOG_FORMAT, LogEntry
@@ -40,6 +52,11 @@ MAX_UNDO_SEARCH = 1000
 _BAD_CACHE = (ValueError, KeyError, TypeError, IndexError, OverflowError, AttributeError)
 _COLUMNS = (("ts", "d"), ("card", "i"), ("ms", "i"), ("interval", "d"), ("code", "B"))
 """The month file's columns after its JSON header: name and array type code."""
+_UNION = "union"
+"""The name of the cache of several devices' merged history (no month file is named so)."""
+_UNION_TAIL = "union-tail.json"
+_RANDOM_ID = re.compile(r"^[0-9a-z]{1,13}-[0-9a-f]{6}$")
+"""An id `new_entry_id` made (see UserStore: derived ids may be in two devices' logs)."""
 _CODES = [(rating, kind, new) for new in (False, True) for kind in KINDS for rating in (1, 2, 3, 4)]
 """(rating, kind, new) by the one-byte code stored for each grade."""
 _CODE_OF = {combo: code for code, combo in enumerate(_CODES)}
@@ -87,10 +104,22 @@ class _Tail:
         )
 
 
+class _UnionTail(NamedTuple):
+    """Where the cached union of several devices' logs ends: each device's end [file, offset,
+    last id] and latest time, every month file's stamp, and the replayed schedule (to_list)."""
+
+    key: str
+    ends: dict[str, list[Any]]
+    tops: dict[str, float]
+    stamps: dict[str, dict[str, list[int]]]
+    cards: dict[str, list[Any]]
+
+
 @dataclass
 class _Pending:
     months: list[_Month] = field(default_factory=list)
     tail: _Tail | None = None
+    union: _UnionTail | None = None
 
 
 class HistoryReader:
@@ -114,7 +143,10 @@ class HistoryReader:
         """Every grade in the log, oldest first (mock-interview grades left out)."""
         self.rebuilt = False
         self._pending = _Pending()
-        files = log_files(self.store.log_dir)
+        logs = device_logs(self.store.paths.reviews)
+        if len(logs) > 1:
+            return self._load_union(logs)
+        files = next(iter(logs.values()), [])
         months: list[_Month] = []
         prev = ""
         for index, path in enumerate(files):
@@ -136,6 +168,112 @@ class HistoryReader:
             out.extend(month.history)
         return out
 
+    def _load_union(self, logs: dict[str, list[Path]]) -> History:
+        """Every grade of several devices' logs as one history: `union.bin` extended by the
+        entries written since, when they all go after it, else replayed in full."""
+        tail = self._read_union_tail()
+        if tail is not None:
+            cached = self._read_month(_UNION, tail.key)
+            if cached is not None:
+                history = self._extend_union(logs, tail, cached.history)
+                if history is not None:
+                    return history
+        self.rebuilt = True
+        read = {d: self._read_from(files, None) for d, files in logs.items()}
+        tail = _UnionTail("", {}, {}, {}, {})
+        return self._replay_union(logs, read, tail, History(), Schedule())
+
+    def _read_from(
+        self, files: list[Path], end: list[Any] | None
+    ) -> list[tuple[Path, list[LogEntry], int]]:
+        """A device's files read from its end in the union's tail (whole without one)."""
+        out: list[tuple[Path, list[LogEntry], int]] = []
+        for path in files:
+            self._check()
+            offset = 0
+            if end is not None:
+                if path.name < end[0]:
+                    continue
+                if path.name == end[0]:
+                    offset = end[1]
+            entries, stop = read_log(path, offset)
+            out.append((path, entries, stop))
+        return out
+
+    def _extend_union(
+        self, logs: dict[str, list[Path]], tail: _UnionTail, history: History
+    ) -> History | None:
+        """The cached union and the entries written since, if they all go after it (see
+        UserStore._replay_tails: the same rule), else None."""
+        if set(tail.ends) - set(logs):
+            return None
+        for device, files in logs.items():
+            end = tail.ends.get(device)
+            if end is None:
+                continue  # a device new to the cache: its whole log is read
+            earlier = {p.name: stat_stamp(p.stat()) for p in files if p.name < end[0]}
+            recorded = tail.stamps.get(device, {})
+            if earlier != {n: stamp for n, stamp in recorded.items() if n < end[0]}:
+                return None  # an earlier month changed (an import, a restored copy)
+            if not entry_ends_at(files[0].parent / end[0], end[1], end[2]):
+                return None  # cut back (an undo) or replaced
+        read = {d: self._read_from(files, tail.ends.get(d)) for d, files in logs.items()}
+        for device, parts in read.items():
+            entries = [e for _, part, _ in parts for e in part]
+            if not entries:
+                continue
+            if not all(_RANDOM_ID.match(e.id) for e in entries):
+                return None  # a derived id may be there twice: only a full replay drops it
+            head = entries[0].at.timestamp()
+            if any(not head > top for d, top in tail.tops.items() if d != device):
+                return None
+        touched = {e.card for parts in read.values() for _, part, _ in parts for e in part}
+        replayed = Schedule(
+            states={k: from_list(tail.cards[k]) for k in touched if k in tail.cards}
+        )
+        return self._replay_union(logs, read, tail, history, replayed)
+
+    def _replay_union(
+        self,
+        logs: dict[str, list[Path]],
+        read: dict[str, list[tuple[Path, list[LogEntry], int]]],
+        tail: _UnionTail,
+        history: History,
+        replayed: Schedule,
+    ) -> History:
+        """Replay the entries read onto `replayed`, add their grades to `history`, and keep
+        both (with each device's end) for the next load."""
+        entries = {d: [e for _, part, _ in parts for e in part] for d, parts in read.items()}
+        history.extend(self._replay(list(merge_devices(entries)), replayed, None))
+        cards = dict(tail.cards)
+        cards.update({k: to_list(v) for k, v in replayed.states.items()})
+        ends, tops = dict(tail.ends), dict(tail.tops)
+        for device, parts in read.items():
+            for path, part, stop in parts:
+                if part:
+                    ends[device] = [path.name, stop, part[-1].id]
+            if entries[device]:
+                top = max(e.at.timestamp() for e in entries[device])
+                tops[device] = max(top, tops.get(device, top))
+        stamps = {d: {p.name: stat_stamp(p.stat()) for p in files} for d, files in logs.items()}
+        key = hashlib.sha1(json.dumps([self.profile, ends, tops]).encode()).hexdigest()
+        if (entries and any(entries.values())) or key != tail.key:
+            self._pending.months.append(_Month(_UNION, key, [0, 0], 0, "", history))
+            self._pending.union = _UnionTail(key, ends, tops, stamps, cards)
+        return history
+
+    def _read_union_tail(self) -> _UnionTail | None:
+        try:
+            doc = json.loads((self.folder / _UNION_TAIL).read_bytes())
+            if doc["v"] != HISTORY_FORMAT or doc["profile"] != self.profile:
+                return None
+            tail = _UnionTail(doc["key"], doc["ends"], doc["tops"], doc["stamps"], doc["cards"])
+            if not all(isinstance(part, dict) for part in tail[1:]):
+                return None
+            return tail
+        except (OSError, *_BAD_CACHE):
+            return None
+
     def save(self) -> None:
         """Write the month files (and tail) the last load built; failing to is no error."""
         pending, self._pending = self._pending, _Pending()
@@ -146,6 +284,10 @@ class HistoryReader:
                 atomic_write(
                     self.folder / "tail.json", self._encode_tail(pending.tail), durable=False
                 )
+            if pending.union is not None:
+                doc = {"v": HISTORY_FORMAT, "profile": self.profile, **pending.union._asdict()}
+                data = json.dumps(doc, separators=(",", ":")).encode()
+                atomic_write(self.folder / _UNION_TAIL, data, durable=False)
 
     def _check(self) -> None:
         if self.cancelled is not None and self.cancelled():

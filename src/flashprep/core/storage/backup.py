@@ -42,12 +42,19 @@ def backup_files(user_folder: Path) -> list[str]:
     for sub in (paths.REVIEWS, paths.MOCK):  # the review log, and the mock interview rounds
         folder = user_folder / sub
         if folder.is_dir():
-            names += sorted(
-                f"{sub}/{p.name}"
-                for p in folder.iterdir()
-                if p.is_file() and (p.suffix == ".toml" or p.name.endswith(".toml.partial"))
-            )
+            names += _log_names(folder, sub)
+            if sub == paths.REVIEWS:  # each device's log (storage/device.py)
+                for device in sorted(p for p in folder.iterdir() if p.is_dir()):
+                    names += _log_names(device, f"{sub}/{device.name}")
     return names
+
+
+def _log_names(folder: Path, rel: str) -> list[str]:
+    return sorted(
+        f"{rel}/{p.name}"
+        for p in folder.iterdir()
+        if p.is_file() and (p.suffix == ".toml" or p.name.endswith(".toml.partial"))
+    )
 
 
 def list_backups(user_folder: Path) -> list[Path]:

@@ -14,8 +14,9 @@ import re
 from pathlib import Path
 
 from flashprep.core.files.tomlerrors import DataFileError, cannot_read, table_lines
-from flashprep.core.storage.logread import log_files
+from flashprep.core.storage.logread import device_logs, merge_devices
 from flashprep.core.storage.logtail import log_end
+from flashprep.core.storage.replay import LogPosition
 from flashprep.core.storage.reviewlog import LogEntry, parse_log
 
 _HEADER = re.compile(rb"[ \t]*\[\[[ \t]*review[ \t]*\]\]")
@@ -65,12 +66,13 @@ def _complete_end(raw: bytes) -> int:
     return begin + log_end(raw[begin:]).end
 
 
-def _file_entries(path: Path, key: str) -> list[LogEntry]:
+def _file_entries(path: Path, *keys: str, end: int | None = None) -> list[LogEntry]:
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as handle:
+            raw = handle.read() if end is None else handle.read(end)
     except OSError as exc:
         raise cannot_read(path, exc) from None
-    hits = _card_lines(raw, key)
+    hits = sorted({hit for key in keys for hit in _card_lines(raw, key)})
     if not hits:
         return []
     end = _complete_end(raw)
@@ -98,12 +100,38 @@ def _file_entries(path: Path, key: str) -> list[LogEntry]:
 
 
 def card_entries(log_dir: Path, key: str) -> list[LogEntry]:
-    """Every log entry of card `key` (any mode, any action), oldest first.
+    """Every log entry of card `key` (any mode, any action), oldest first: `log_dir` is the
+    user's `reviews/` (every device's log, merged) or one device's folder.
 
     Raises DataFileError (file, line, field) if one of the card's own blocks is not valid; damage
     elsewhere in the log is not this reader's to find (opening the store reports it).
     """
-    out: list[LogEntry] = []
-    for path in log_files(log_dir):
-        out.extend(entry for entry in _file_entries(path, key) if entry.card == key)
+    logs: dict[str, list[LogEntry]] = {}
+    for device, files in device_logs(log_dir).items():
+        logs[device] = [e for path in files for e in _file_entries(path, key) if e.card == key]
+    if len(logs) == 1:
+        return next(iter(logs.values()))
+    return list(merge_devices(logs))
+
+
+def cards_entries(
+    log_dir: Path, keys: set[str], ends: dict[str, LogPosition]
+) -> dict[str, list[LogEntry]]:
+    """Every entry of the cards `keys` in each device's log up to its end in `ends` (by device
+    id, each device's in its order; a device not in `ends` is left out), for replaying a few
+    cards again after a sync (UserStore)."""
+    ordered = sorted(keys)
+    out: dict[str, list[LogEntry]] = {}
+    for device, files in device_logs(log_dir).items():
+        end = ends.get(device)
+        if end is None:
+            continue
+        entries: list[LogEntry] = []
+        for path in files:
+            if path.name > end.file:
+                break
+            cut = end.offset if path.name == end.file else None
+            entries += [e for e in _file_entries(path, *ordered, end=cut) if e.card in keys]
+        if entries:
+            out[device] = entries
     return out

@@ -10,7 +10,8 @@ the same entry in the log (`valid_position`).
 from __future__ import annotations
 
 import contextlib
-from datetime import date, datetime
+import json
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from flashprep.core.clock import toml_instant
@@ -19,12 +20,15 @@ from flashprep.core.files.tomlerrors import DataFileError, key_line, loads_toml
 from flashprep.core.keys import CARD_KEY
 from flashprep.core.scheduling.codecs import from_toml_table, to_toml_line, whole
 from flashprep.core.storage import statecache
+from flashprep.core.storage.device import DEVICE_ID
 from flashprep.core.storage.logread import log_files
 from flashprep.core.storage.logtail import entry_ends_at
 from flashprep.core.storage.replay import DayCounts, LogPosition, Schedule
 from flashprep.core.storage.reviewlog import MONTH_FILE
 
-STATE_FORMAT = 1
+STATE_FORMAT = 2
+"""Written; 1 (before syncing: one log, no `device`, `devices` or `tops`) is read too."""
+_FORMATS = (1, 2)
 
 
 def checkpoint_to_toml(schedule: Schedule, updated: datetime) -> bytes:
@@ -37,11 +41,20 @@ def checkpoint_to_toml(schedule: Schedule, updated: datetime) -> bytes:
         f"updated = {toml_instant(updated)}\n",
         f"reviews_total = {schedule.total}\n",
     ]
+    if schedule.device:
+        out.append(f'device = "{schedule.device}"\n')
+    if schedule.unsorted:
+        out.append(f"unsorted = {json.dumps(sorted(schedule.unsorted))}\n")
     if schedule.position is not None:
-        p = schedule.position
-        out.append(f'\n[log]\nfile = "{p.file}"\noffset = {p.offset}\nlast = "{p.last}"\n')
-        if p.before >= 0:
-            out.append(f"before = {p.before}\n")
+        out.append("\n[log]\n" + _position_lines(schedule.position))
+    for device, end in sorted(schedule.ends.items()):
+        out.append(f'\n[devices."{device}"]\n' + _position_lines(end))
+    if schedule.tops:
+        out.append("\n[tops]\n")
+        out.extend(
+            f'"{device}" = {{ at = {toml_instant(at)}, id = {json.dumps(last)} }}\n'
+            for device, (at, last) in sorted(schedule.tops.items())
+        )
     if c.day != date.min:
         out.append(
             f"\n[today]\nday = {c.day.isoformat()}\nnew = {c.new}\nreviews = {c.reviews}\n"
@@ -52,9 +65,33 @@ def checkpoint_to_toml(schedule: Schedule, updated: datetime) -> bytes:
     return "".join(out).encode()
 
 
+def _position_lines(p: LogPosition) -> str:
+    text = f"file = {json.dumps(p.file)}\noffset = {p.offset}\nlast = {json.dumps(p.last)}\n"
+    return text + (f"before = {p.before}\n" if p.before >= 0 else "")
+
+
 _LOG_KEYS = {"file", "offset", "last", "before"}
 _TODAY_KEYS = {"day", "new", "reviews", "graded", "ms"}
 _CARD_KEY = CARD_KEY
+
+
+def _parse_position(raw: bytes, path: Path, log: object, loc: list[str | int]) -> LogPosition:
+    """A `[log]` (or `[devices."id"]`) table: where a device's log ends in the checkpoint."""
+    try:
+        if not isinstance(log, dict):
+            raise TypeError
+        file, offset, last = log["file"], log["offset"], log["last"]
+        before = log.get("before", -1)
+        if not (isinstance(file, str) and isinstance(last, str) and MONTH_FILE.match(file)):
+            raise TypeError
+        if any(not whole(v) for v in (offset, before)) or set(log) - _LOG_KEYS:
+            raise TypeError
+    except (KeyError, TypeError, AttributeError):
+        field = ".".join(str(part) for part in loc)
+        raise DataFileError(
+            path, f"{_line(raw, loc)}field {field!r}: needs file, offset and last"
+        ) from None
+    return LogPosition(file, offset, last, before)
 
 
 def _line(raw: bytes, loc: list[str | int]) -> str:
@@ -65,11 +102,14 @@ def _line(raw: bytes, loc: list[str | int]) -> str:
 def parse_checkpoint(raw: bytes, path: Path) -> Schedule:
     """Validate state.toml; raise DataFileError naming the line, card and field."""
     data = loads_toml(raw, path)
-    unknown = set(data) - {"format", "updated", "reviews_total", "log", "today", "cards"}
+    known = {"format", "updated", "reviews_total", "log", "today", "cards"}
+    if data.get("format") == STATE_FORMAT:
+        known |= {"device", "devices", "tops", "unsorted"}
+    unknown = set(data) - known
     if unknown:
         field = sorted(unknown)[0]
         raise DataFileError(path, f"{_line(raw, [field])}field {field!r}: unknown key")
-    if data.get("format") != STATE_FORMAT:
+    if data.get("format") not in _FORMATS:
         raise DataFileError(
             path, f"{_line(raw, ['format'])}field 'format': expected {STATE_FORMAT}"
         )
@@ -86,18 +126,41 @@ def parse_checkpoint(raw: bytes, path: Path) -> Schedule:
     schedule.total = total
     log = data.get("log")
     if log is not None:
+        schedule.position = _parse_position(raw, path, log, ["log"])
+    device = data.get("device", "")
+    if not isinstance(device, str) or (device and not DEVICE_ID.match(device)):
+        raise DataFileError(path, f"{_line(raw, ['device'])}field 'device': not a device id")
+    schedule.device = device
+    devices = data.get("devices", {})
+    if not isinstance(devices, dict):
+        raise DataFileError(path, f"{_line(raw, ['devices'])}field 'devices': must be a table")
+    for name, end in devices.items():
+        if name and not DEVICE_ID.match(name):
+            raise DataFileError(path, f"{_line(raw, ['devices', name])}device {name!r}: not an id")
+        schedule.ends[name] = _parse_position(raw, path, end, ["devices", name])
+    unsorted = data.get("unsorted", [])
+    if not isinstance(unsorted, list) or not all(
+        isinstance(d, str) and (not d or DEVICE_ID.match(d)) for d in unsorted
+    ):
+        raise DataFileError(
+            path, f"{_line(raw, ['unsorted'])}field 'unsorted': must be a list of device ids"
+        )
+    schedule.unsorted = set(unsorted)
+    tops = data.get("tops", {})
+    if not isinstance(tops, dict):
+        raise DataFileError(path, f"{_line(raw, ['tops'])}field 'tops': must be a table")
+    for name, top in tops.items():
         try:
-            file, offset, last = log["file"], log["offset"], log["last"]
-            before = log.get("before", -1)
-            if not (isinstance(file, str) and isinstance(last, str) and MONTH_FILE.match(file)):
+            at, last = top["at"], top["id"]
+            if not (isinstance(at, datetime) and at.tzinfo and isinstance(last, str)):
                 raise TypeError
-            if any(not whole(v) for v in (offset, before)) or set(log) - _LOG_KEYS:
+            if set(top) - {"at", "id"} or (name and not DEVICE_ID.match(name)):
                 raise TypeError
-        except (KeyError, TypeError, AttributeError):
+        except (KeyError, TypeError):
             raise DataFileError(
-                path, f"{_line(raw, ['log'])}field 'log': needs file, offset and last"
+                path, f"{_line(raw, ['tops', name])}top {name!r}: needs at (with a zone) and id"
             ) from None
-        schedule.position = LogPosition(file, offset, last, before)
+        schedule.tops[name] = (at.astimezone(UTC), last)
     today = data.get("today")
     if today is not None:
         try:
@@ -131,12 +194,19 @@ def parse_checkpoint(raw: bytes, path: Path) -> Schedule:
 def cache_dump(schedule: Schedule, stamp: list[int]) -> bytes:
     """cache/state.bin's bytes for a schedule checkpointed in a state.toml with `stamp`."""
     p, c = schedule.position, schedule.counts
+    sync = {
+        "device": schedule.device,
+        "ends": {d: list(end) for d, end in schedule.ends.items()},
+        "tops": {d: [at.timestamp(), last] for d, (at, last) in schedule.tops.items()},
+        "unsorted": sorted(schedule.unsorted),
+    }
     return statecache.dump(
         schedule.states,
         schedule.total,
         [p.file, p.offset, p.last, p.before] if p else None,
         [c.day.toordinal(), c.new, c.reviews, c.graded, c.ms],
         stamp,
+        sync,
     )
 
 
@@ -147,13 +217,22 @@ def cache_load(raw: bytes, stamp: list[int]) -> Schedule | None:
         return None
     try:
         pos, c = cached.position, cached.counts
-        return Schedule(
+        schedule = Schedule(
             columns=cached.columns,
             counts=DayCounts(date.fromordinal(c[0]), c[1], c[2], c[3], c[4]),
             total=cached.total,
             position=LogPosition(pos[0], pos[1], pos[2], pos[3]) if pos else None,
         )
-    except (ValueError, TypeError, IndexError, OverflowError):
+        sync = cached.sync
+        schedule.device = str(sync["device"])
+        schedule.ends = {str(d): LogPosition(*end) for d, end in sync["ends"].items()}
+        schedule.tops = {
+            str(d): (datetime.fromtimestamp(ts, UTC), str(last))
+            for d, (ts, last) in sync["tops"].items()
+        }
+        schedule.unsorted = {str(d) for d in sync["unsorted"]}
+        return schedule
+    except (ValueError, TypeError, IndexError, OverflowError, KeyError, AttributeError):
         return None
 
 

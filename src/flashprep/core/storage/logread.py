@@ -2,16 +2,24 @@
 
 Separate from the entries' validation (`reviewlog`) because reading has to know where complete
 data ends (`logtail`), and from writing (`logwrite`), which only a lock holder does.
+
+A synced data folder holds one log per computer (`reviews/<device-id>/`, storage/device.py).
+Their union is one history: each device's entries in the order written, merged by time (entries
+of the same instant by device id) and each id once (`merge_devices`), so every computer replays
+the same files the same way.
 """
 
 from __future__ import annotations
 
+import heapq
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import NamedTuple
 
 from flashprep.core.files.tomlerrors import DataFileError, cannot_read, table_lines
+from flashprep.core.storage.device import DEVICE_ID
 from flashprep.core.storage.logtail import log_end
 from flashprep.core.storage.reviewlog import MONTH_FILE, LogEntry, parse_log
 
@@ -81,7 +89,60 @@ def log_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if MONTH_FILE.match(p.name))
 
 
-def read_all(folder: Path) -> Iterator[LogEntry]:
-    """Every entry of a user's log, oldest file first (for rebuilds and statistics)."""
-    for path in log_files(folder):
+def device_logs(reviews: Path) -> dict[str, list[Path]]:
+    """Each device's month files (oldest first) by device id, devices in id order; "" for
+    month files directly in `reviews/` (a folder of a release before syncing). A device
+    folder without a month file is left out."""
+    out: dict[str, list[Path]] = {}
+    flat = log_files(reviews)
+    if flat:
+        out[""] = flat
+    try:
+        subs = sorted(p for p in reviews.iterdir() if DEVICE_ID.match(p.name) and p.is_dir())
+    except OSError:
+        return out
+    for sub in subs:
+        files = log_files(sub)
+        if files:
+            out[sub.name] = files
+    return out
+
+
+def entry_key(entry: LogEntry) -> tuple[datetime, str]:
+    """An entry's time and id: a device's latest entry is the one with the greatest key."""
+    return entry.at, entry.id
+
+
+def merge_devices(logs: Mapping[str, Iterable[LogEntry]]) -> Iterator[LogEntry]:
+    """One history from each device's entries (each in its own order): a merge by time;
+    entries of the same instant go in device id order, and a device's own in the order
+    written (not by entry id: several cards changed at once share an instant, and must keep
+    their order). An id seen before (the same history imported on two computers, a round
+    applied on both) is left out. A device's own order is never changed, even where its clock
+    went back, so one device's log replays exactly as it was written. When every device's
+    entries are in time order, this is a sort by (time, device id, order written)."""
+    seen: set[str] = set()
+    merged = heapq.merge(*(logs[d] for d in sorted(logs)), key=_at)
+    for entry in merged:
+        if entry.id not in seen:
+            seen.add(entry.id)
+            yield entry
+
+
+def _at(entry: LogEntry) -> datetime:
+    return entry.at
+
+
+def _device_entries(files: list[Path]) -> Iterator[LogEntry]:
+    for path in files:
         yield from read_log_file(path)
+
+
+def read_all(folder: Path) -> Iterator[LogEntry]:
+    """Every entry of a user's log, as one history (for rebuilds and statistics): `folder` is
+    the user's `reviews/` (every device) or one device's folder."""
+    logs = device_logs(folder)
+    if len(logs) == 1:  # one device: its files in order, nothing to merge
+        yield from _device_entries(next(iter(logs.values())))
+        return
+    yield from merge_devices({d: list(_device_entries(f)) for d, f in logs.items()})

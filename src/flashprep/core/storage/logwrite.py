@@ -16,7 +16,7 @@ from pathlib import Path
 from flashprep.core.clock import toml_instant
 from flashprep.core.files.fileio import append_durable
 from flashprep.core.files.tomlerrors import cannot_read
-from flashprep.core.storage.logread import log_files
+from flashprep.core.storage.logread import device_logs, log_files
 from flashprep.core.storage.logtail import repair_tail
 from flashprep.core.storage.reviewlog import LOG_HEADER, LogEntry, month_file
 
@@ -81,7 +81,8 @@ def append_file(folder: Path, at: datetime) -> Path:
 
 
 def ids_in_log(folder: Path, ids: set[str]) -> set[str]:
-    """Which of `ids` a user's log holds (as flashprep writes them: `id = "..."` on its line).
+    """Which of `ids` a user's log holds (as flashprep writes them: `id = "..."` on its line):
+    `folder` is the user's `reviews/` (every device's log) or one device's folder.
 
     The files' bytes are searched, not parsed: parsing a long history takes seconds, and this
     only has to find entries flashprep itself appended (a mock round's applied grades).
@@ -95,7 +96,7 @@ def ids_in_log(folder: Path, ids: set[str]) -> set[str]:
         re.M,
     )
     found: set[str] = set()
-    for path in log_files(folder):
+    for path in (path for files in device_logs(folder).values() for path in files):
         try:
             raw = path.read_bytes()
         except OSError as exc:

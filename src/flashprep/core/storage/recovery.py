@@ -17,21 +17,24 @@ from flashprep.core.storage.logread import log_files
 from flashprep.core.storage.logtail import repair_tail
 
 
-def tidy_after_crash(paths: UserPaths) -> list[str]:
+def tidy_after_crash(paths: UserPaths, device: str) -> list[str]:
     """Remove what a crash can leave in a user's folder; return notes for the user.
 
     The loaded schedule already left a cut-off entry out; moving it aside only keeps the next
-    append from landing after it.
+    append from landing after it. Only this computer's log (`device`) is repaired: another
+    computer's file may be in transfer by a sync tool, and it is read as far as it is whole.
     """
     notes: list[str] = []
-    for where in (paths.folder, paths.cache, paths.cache_history, paths.reviews, paths.mock):
+    own_log = paths.device_log(device)
+    folders = (paths.folder, paths.cache, paths.cache_history, paths.reviews, own_log, paths.mock)
+    for where in folders:
         remove_stale_temps(where)  # every folder of the user's that atomic_write writes
     PendingTemps(paths.cache / "pending").tidy()
     for edit in paths.cache.glob("edit-*.toml"):  # an $EDITOR session's file (card or story)
         with contextlib.suppress(OSError):
             edit.unlink()
     remove_unfinished_backups(paths.folder)
-    for path in log_files(paths.reviews):
+    for path in log_files(own_log):
         moved = repair_tail(path)
         if moved is not None:
             notes.append(

@@ -8,7 +8,7 @@ through the same `apply_entry`, so the schedule and its history never disagree.
 from __future__ import annotations
 
 import threading
-from datetime import date, timedelta, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, NamedTuple
 
 from flashprep.core.clock import study_day
@@ -52,15 +52,34 @@ def same_end(a: LogPosition | None, b: LogPosition | None) -> bool:
 _DECODING = threading.Lock()
 
 
+Top = tuple[datetime, str]
+"""The latest (time, id) among a device's entries in a schedule (logread.entry_key)."""
+
+
 class Schedule:
     """A user's schedule as replayed from the log: card states, today's counts, total grades, and
     where in the log it ends.
+
+    `position` is where the log of `device` ends in it (the computer that replays it, or wrote
+    its checkpoint), `ends` the same for every other device's log, and `tops` each device's
+    latest entry in it: an entry of one device that sorts after every other device's top goes
+    after everything replayed (see UserStore), else the union is replayed again.
 
     Loaded from the state cache, the card states stay in the cache's columns until first used
     (`columns`; see statecache.StateColumns): a drill's first card needs only its queue.
     """
 
-    __slots__ = ("_states", "columns", "counts", "position", "total")
+    __slots__ = (
+        "_states",
+        "columns",
+        "counts",
+        "device",
+        "ends",
+        "position",
+        "tops",
+        "total",
+        "unsorted",
+    )
 
     def __init__(
         self,
@@ -76,6 +95,16 @@ class Schedule:
         self.counts = counts if counts is not None else DayCounts(date.min)
         self.total = total
         self.position = position
+        self.device = ""
+        self.ends: dict[str, LogPosition] = {}
+        self.tops: dict[str, Top] = {}
+        self.unsorted: set[str] = set()
+        """Devices whose entries are not in (time, id) order: a clock went back there."""
+
+    def copy_sync(self, other: Schedule) -> None:
+        """Take `other`'s device, other devices' ends, tops and unsorted devices (copies)."""
+        self.device, self.ends, self.tops = other.device, dict(other.ends), dict(other.tops)
+        self.unsorted = set(other.unsorted)
 
     @property
     def states(self) -> dict[str, CardState]:

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
 MAGIC = b"flashprep state cache\n"
-FORMAT = 5
+FORMAT = 6
 STATES = codecs.STATES
 COLUMNS = codecs.COLUMN_TYPES
 
@@ -141,6 +141,8 @@ class Checkpoint(NamedTuple):
     """[file, offset, last, before] (see replay.LogPosition), or None."""
     counts: list[int]
     """[day ordinal, new, reviews, graded, ms] (see replay.DayCounts)."""
+    sync: dict[str, Any]
+    """The device, other devices' ends and every device's top (see replay.Schedule)."""
 
 
 def dump(
@@ -149,6 +151,7 @@ def dump(
     position: Sequence[Any] | None,
     counts: Sequence[int],
     stamp: list[int],
+    sync: dict[str, Any] | None = None,
 ) -> bytes:
     """The cache file's bytes for a checkpoint made from a state.toml with `stamp`."""
     n = len(states)
@@ -162,6 +165,7 @@ def dump(
         "total": total,
         "pos": list(position) if position is not None else None,
         "counts": list(counts),
+        "sync": sync or {"device": "", "ends": {}, "tops": {}},
     }
     columns = codecs.to_columns(states.values())
     parts = [MAGIC, json.dumps(header, separators=(",", ":")).encode(), b"\n", keys]
@@ -199,7 +203,13 @@ def _load(raw: bytes, stamp: list[int]) -> Checkpoint | None:
         return None  # cut, lengthened, or a key twice
     if not _decodable(columns):
         return None
-    return Checkpoint(StateColumns(keys, columns), header["total"], header["pos"], header["counts"])
+    return Checkpoint(
+        StateColumns(keys, columns),
+        header["total"],
+        header["pos"],
+        header["counts"],
+        header["sync"],
+    )
 
 
 def _decodable(columns: list[array[Any]]) -> bool:

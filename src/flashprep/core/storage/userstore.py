@@ -5,13 +5,20 @@ disk before the next card is shown. `state.toml` is a checkpoint of the replayed
 only the log written after it is replayed, so start-up does not grow with the history; it is
 rewritten atomically at the end of a drill and when the tail grows long. A derived binary copy of
 the checkpoint (cache/state.bin, storage/statecache.py) spares parsing it when nothing changed.
+
+In a synced data folder each computer appends to its own log (`reviews/<device-id>/`) and the
+schedule is the replay of their union (logread.merge_devices). Entries of another computer that
+sort after everything replayed are replayed on top; ones that sort before (it drilled earlier
+than this one, then synced) change the order, so the union is replayed again (`_load`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import re
 import threading
 from datetime import date, datetime
+from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -30,6 +37,7 @@ from flashprep.core.files.tomlerrors import DataFileError
 from flashprep.core.paths import Home
 from flashprep.core.scheduling.scheduler import CardState, Rating, Scheduler
 from flashprep.core.storage.backup import backup_due, make_backup
+from flashprep.core.storage.cardlog import cards_entries
 from flashprep.core.storage.checkpoint import (
     bytes_before,
     cache_dump,
@@ -40,16 +48,33 @@ from flashprep.core.storage.checkpoint import (
     valid_position,
     write_cache,
 )
+from flashprep.core.storage.conflicts import Copy, find_copies, is_log, keep_aside, settle_edit
+from flashprep.core.storage.device import device_name, this_device
 from flashprep.core.storage.logimport import (
     HistoryImport,
     plan_history_import,
     stage_history_import,
 )
-from flashprep.core.storage.logread import log_files, read_log
+from flashprep.core.storage.logread import (
+    device_logs,
+    entry_key,
+    merge_devices,
+    read_all,
+    read_log,
+    read_log_file,
+)
 from flashprep.core.storage.logwrite import append_entries, append_file, entry_to_toml, ids_in_log
+from flashprep.core.storage.migrate import migrate_flat_log
 from flashprep.core.storage.profilestore import ProfileStore
 from flashprep.core.storage.recovery import recovery_advice, tidy_after_crash
-from flashprep.core.storage.replay import DayCounts, LogPosition, Schedule, apply_entry, same_end
+from flashprep.core.storage.replay import (
+    DayCounts,
+    LogPosition,
+    Schedule,
+    Top,
+    apply_entry,
+    same_end,
+)
 from flashprep.core.storage.reviewlog import LogEntry, check_entry, new_entry_id
 from flashprep.core.storage.usersettings import UserSettings
 
@@ -58,6 +83,11 @@ if TYPE_CHECKING:
 
 CHECKPOINT_EVERY = 200
 """Rewrite the checkpoint once this many log entries are not yet in it."""
+MERGE_CARDS = 300
+"""At most this many cards are replayed one by one after a sync (else the whole union)."""
+_OWN_ID = re.compile(r"^[0-9a-z]{1,13}-[0-9a-f]{6}$")
+"""An id `new_entry_id` made: unique by its random part. Others (`anki-...`, `apply-...`) are
+derived, so the same one may be in two computers' logs, and only a full replay drops it."""
 
 
 class _Undo(NamedTuple):
@@ -101,7 +131,29 @@ class UserStore:
         self.folder = self.paths.folder
         self.profile_path = self.paths.profile
         self.state_path = self.paths.state
-        self.log_dir = self.paths.reviews
+        self.notes: list[str] = []
+        """Things worth telling the user that are not errors (e.g. a checkpoint rebuilt)."""
+        self.device = this_device(home, create=self.writer) or ""
+        """This computer's device id ("" for a reader on a computer that never wrote here)."""
+        copies = find_copies(home, self.paths) if self.writer else []
+        if self.writer:
+            self.notes += migrate_flat_log(self.paths, self.device, clock())
+            for copy in copies:  # before the files are read: the later edit is what is read
+                if not is_log(copy):
+                    self.notes.append(settle_edit(copy, self._conflicts_of(copy), clock()))
+        self.log_dir = self.paths.device_log(self.device)
+        """This computer's own log: the only one it appends to."""
+        self.came_in: dict[str, int] = {}
+        """Entries of other computers replayed at opening that the checkpoint lacked."""
+        self._merged_union = False
+        """Whether opening replayed other computers' logs from the start."""
+        self.replayed_cards = 0
+        """How many cards opening replayed again for entries of other computers that went
+        before replayed ones (see `_merge_cards`; 0 when none, or the union was replayed)."""
+        self._unordered = False
+        """Whether an entry was recorded that sorts before another computer's replayed entries
+        (this clock is behind theirs): the live schedule then differs from the union's replay,
+        so no checkpoint is written from it; the next start replays the union."""
         self.cache_path = self.paths.cache_state
         self.profile_store = ProfileStore(self.paths)
         self.profile_path = self.profile_store.path
@@ -113,8 +165,6 @@ class UserStore:
         self._undo: list[_Undo] = []
         self._batches = 0
         self._write_lock = threading.Lock()
-        self.notes: list[str] = []
-        """Things worth telling the user that are not errors (e.g. a checkpoint rebuilt)."""
         with gc_paused():
             uncached = self._load()
         # Only once everything loaded: a failed open changes nothing.
@@ -124,6 +174,9 @@ class UserStore:
             write_cache(self.cache_path, uncached)
         if self.writer:
             self._tidy_after_crash()
+            if self.came_in or self._merged_union:
+                self._checkpoint_merged()
+            self._merge_log_copies([copy for copy in copies if is_log(copy)])
 
     # loading
 
@@ -149,8 +202,36 @@ class UserStore:
 
     # opening
 
+    def _conflicts_of(self, copy: Copy) -> Path:
+        """Where the losing side of a file goes: the user's `conflicts/`, or the data folder's
+        for a deck file."""
+        inside = copy.path.is_relative_to(self.folder)
+        return self.paths.conflicts if inside else self.home.conflicts
+
+    def _merge_log_copies(self, copies: list[Copy]) -> None:
+        """A conflict copy of this computer's log: merge in the entries the log lacks, then keep
+        it in `conflicts/`. One of another computer's log is that computer's to merge."""
+        for copy in copies:
+            if copy.path.parent != self.log_dir or not copy.path.exists():
+                self.notes.append(
+                    f"{copy.path}: a conflict copy of another computer's review log; "
+                    "that computer merges it when flashprep starts there"
+                )
+                continue
+            try:
+                entries = read_log_file(copy.path)
+            except DataFileError as exc:
+                self.notes.append(f"{exc}: the conflict copy is left as it is")
+                continue
+            added = self.import_entries(entries)
+            kept = keep_aside(copy.path, self.paths.conflicts, self.clock())
+            self.notes.append(
+                f"{copy.original}: a sync tool made a conflict copy of it; {added} entries "
+                f"it lacked were merged in, the copy is in {kept}"
+            )
+
     def _tidy_after_crash(self) -> None:
-        self.notes += tidy_after_crash(self.paths)
+        self.notes += tidy_after_crash(self.paths, self.device)
 
     def _recovery(self, rel: str) -> str:
         return recovery_advice(self.folder, rel)
@@ -172,36 +253,206 @@ class UserStore:
                     raise exc.with_recovery(self._recovery("state.toml")) from None
                 uncached = cache_dump(data, stamp)  # now: the replay changes `data`
         try:
-            if data is not None and valid_position(self.log_dir, data.position):
-                self.data = data
-                self._checkpointed = data.position
-                self._replay_tail(data.position)
-            else:
-                if data is not None:
-                    self.notes.append("schedule checkpoint did not match the review log: rebuilt")
+            logs = device_logs(self.paths.reviews)
+            if data is not None:
+                self._own_ends(data)
+            if data is not None and self._valid_ends(data):
+                if self._replay_tails(data, logs):
+                    return uncached
+                uncached = None  # other devices' entries go before it: replayed again
+            elif data is not None:
+                self.notes.append("schedule checkpoint did not match the review log: rebuilt")
                 uncached = None  # a checkpoint that does not match is not worth caching
-                self.data = Schedule()
-                self._checkpointed = None
-                self._tail = 0
-                self._replay_tail(None)
+            self._rebuild(logs)
         except DataFileError as exc:
-            rel = f"reviews/{exc.path.name}"
+            path = exc.path
+            inside = path.is_relative_to(self.folder)
+            rel = str(path.relative_to(self.folder)) if inside else path.name
             raise exc.with_recovery(self._recovery(rel)) from None
         return uncached
 
-    def _replay_tail(self, position: LogPosition | None) -> None:
-        for path in log_files(self.log_dir):
-            offset = 0
-            if position is not None:
-                if path.name < position.file:
+    def _own_ends(self, data: Schedule) -> None:
+        """Make `data.position` this computer's: a checkpoint written by another computer (a
+        copied folder) has that computer's end there."""
+        if data.device == self.device:
+            return
+        ends = dict(data.ends)
+        if data.position is not None:
+            ends[data.device] = data.position
+        data.position = ends.pop(self.device, None)
+        data.ends, data.device = ends, self.device
+
+    def _valid_ends(self, data: Schedule) -> bool:
+        """Whether every device's end in the checkpoint is still the end of the same entry."""
+        if data.position is not None and not valid_position(self.log_dir, data.position):
+            return False
+        return all(
+            valid_position(self.paths.device_log(device), end) for device, end in data.ends.items()
+        )
+
+    def _read_tails(
+        self, data: Schedule, logs: dict[str, list[Path]]
+    ) -> dict[str, list[tuple[Path, list[LogEntry], int]]]:
+        """Each device's files read from its end in `data` (whole when it has none)."""
+        tails: dict[str, list[tuple[Path, list[LogEntry], int]]] = {}
+        for device, files in logs.items():
+            end = data.position if device == self.device else data.ends.get(device)
+            read: list[tuple[Path, list[LogEntry], int]] = []
+            for path in files:
+                offset = 0
+                if end is not None:
+                    if path.name < end.file:
+                        continue
+                    if path.name == end.file:
+                        offset = end.offset
+                entries, stop = read_log(path, offset)
+                read.append((path, entries, stop))
+            tails[device] = read
+        return tails
+
+    def _replay_tails(self, data: Schedule, logs: dict[str, list[Path]]) -> bool:
+        """Replay the entries after the checkpoint onto it, if that gives what replaying the
+        union gives; False (nothing changed) when they must go before something replayed."""
+        tails = self._read_tails(data, logs)
+        applied = {d for d in data.ends if d != self.device}
+        if data.position is not None:
+            applied.add(self.device)
+        firsts: dict[str, list[LogEntry]] = {}
+        for device, read in tails.items():
+            entries = [e for _, part, _ in read for e in part]
+            if not entries:
+                continue
+            firsts[device] = entries
+            if device != self.device:
+                self.came_in[device] = len(entries)
+        in_order = True
+        for device, entries in firsts.items():
+            if device != self.device and not all(_OWN_ID.match(e.id) for e in entries):
+                return False  # a derived id may be there twice: only a full replay drops it
+            head = entries[0].at
+            for other in applied - {device}:
+                top = data.tops.get(other)
+                if top is None or not head > top[0]:  # no top: a checkpoint before syncing
+                    in_order = False
+        if not in_order:
+            return self._merge_cards(data, tails, firsts, applied)
+        self.data = data
+        self._checkpointed = data.position
+        self._apply_tails(tails, firsts)
+        return True
+
+    def _merge_cards(
+        self,
+        data: Schedule,
+        tails: dict[str, list[tuple[Path, list[LogEntry], int]]],
+        firsts: dict[str, list[LogEntry]],
+        applied: set[str],
+    ) -> bool:
+        """New entries that go before replayed ones: replay again only the cards they touch.
+
+        A card's state depends only on its own entries, so when every device's entries are in
+        (time, id) order (the union is then simply sorted) the cards the new entries touch are
+        replayed from their entries alone, and today's counts and the total are corrected by
+        the difference those cards make. False (nothing changed) when that does not hold or
+        too many cards are touched: the caller replays the union."""
+        if data.unsorted or any(d not in data.tops for d in applied):
+            return False
+        reach = dict(data.ends)
+        if data.position is not None:
+            reach[self.device] = data.position
+        for device, entries in firsts.items():
+            if not _in_time_order(data.tops.get(device), entries):
+                return False
+            path, part, stop = next(r for r in reversed(tails[device]) if r[1])
+            reach[device] = LogPosition(path.name, stop, part[-1].id)
+        new = list(merge_devices(firsts))
+        cards = {e.card for e in new}
+        if len(cards) > MERGE_CARDS:
+            return False
+        union = list(merge_devices(cards_entries(self.paths.reviews, cards, reach)))
+        fresh = {e.id for e in new}
+        if sum(e.id in fresh for e in union) != len(fresh):
+            return False  # not all found again (a file changed meanwhile): replay the union
+        after, before = Schedule(), Schedule()
+        with self.scheduler.batch():
+            for entry in union:
+                apply_entry(self.scheduler, after, entry, self.rollover, self.tz)
+                if entry.id not in fresh:
+                    apply_entry(self.scheduler, before, entry, self.rollover, self.tz)
+        for key in cards:
+            state = after.states.get(key)
+            if state is None:
+                data.states.pop(key, None)
+            else:
+                data.states[key] = state
+        data.counts = _counts_with(data.counts, before.counts, after.counts)
+        data.total += after.total - before.total
+        self.data = data
+        self._checkpointed = data.position
+        self._advance(tails, firsts)
+        self.replayed_cards = len(cards)
+        return True
+
+    def _apply_tails(
+        self,
+        tails: dict[str, list[tuple[Path, list[LogEntry], int]]],
+        entries: dict[str, list[LogEntry]],
+    ) -> None:
+        """Replay every device's new entries as one history, and move each device's end."""
+        data = self.data
+        with self.scheduler.batch():
+            for entry in merge_devices(entries):
+                apply_entry(self.scheduler, data, entry, self.rollover, self.tz)
+        self._advance(tails, entries)
+
+    def _advance(
+        self,
+        tails: dict[str, list[tuple[Path, list[LogEntry], int]]],
+        entries: dict[str, list[LogEntry]],
+    ) -> None:
+        """Move each device's end, latest entry and order flag past the entries replayed."""
+        data = self.data
+        for device, read in tails.items():
+            for path, part, stop in read:
+                if not part:
                     continue
-                if path.name == position.file:
-                    offset = position.offset
-            entries, end = read_log(path, offset)
-            self._apply_file(path, entries, end)
+                end = LogPosition(path.name, stop, part[-1].id)
+                if device == self.device:
+                    data.position = end
+                else:
+                    data.ends[device] = end
+            own = entries.get(device)
+            if own:
+                self._note_order(device, own)
+                top = max(map(entry_key, own))
+                data.tops[device] = max(top, data.tops.get(device, top))
+                self._tail += len(own)
+
+    def _rebuild(self, logs: dict[str, list[Path]]) -> None:
+        """Replay the union of every device's log from the start."""
+        self.data = Schedule()
+        self.data.device = self.device
+        self._checkpointed = None
+        self._tail = 0
+        tails = self._read_tails(self.data, logs)
+        entries = {d: [e for _, part, _ in read for e in part] for d, read in tails.items()}
+        self._apply_tails(tails, {d: e for d, e in entries.items() if e})
+        self._merged_union = any(d != self.device and e for d, e in entries.items())
+        self._unordered = False
+
+    def _checkpoint_merged(self) -> None:
+        """Write the checkpoint after other computers' entries came in (so that the next start
+        does not replay them again); a failure is only noted."""
+        came = ", ".join(f"{n} from {device_name(d)}" for d, n in sorted(self.came_in.items()))
+        if came:
+            self.notes.append(f"entries from other computers merged: {came}")
+        try:
+            self.checkpoint()
+        except OSError as exc:
+            self.notes.append(f"schedule checkpoint not written: {exc}")
 
     def _apply_file(self, path: Path, entries: list[LogEntry], end: int | None = None) -> None:
-        """Replay entries read from (or just written to) the end of a month file."""
+        """Replay entries read from (or just written to) the end of this computer's month file."""
         with self.scheduler.batch():
             for entry in entries:
                 apply_entry(self.scheduler, self.data, entry, self.rollover, self.tz)
@@ -209,6 +460,23 @@ class UserStore:
         if entries:
             size = path.stat().st_size if end is None else end
             self.data.position = LogPosition(path.name, size, entries[-1].id)
+            self._raise_top(entries)
+
+    def _note_order(self, device: str, entries: list[LogEntry]) -> None:
+        """Mark `device` unsorted when `entries` (its next ones) go back in time."""
+        if not _in_time_order(self.data.tops.get(device), entries):
+            self.data.unsorted.add(device)
+
+    def _raise_top(self, entries: list[LogEntry]) -> None:
+        """Note this computer's latest entry, and whether a new one sorts before another
+        computer's latest (see `_unordered`)."""
+        self._note_order(self.device, entries)
+        top = max(map(entry_key, entries))
+        first = min(e.at for e in entries)
+        if any(t[0] >= first for d, t in self.data.tops.items() if d != self.device):
+            self._unordered = True
+        old = self.data.tops.get(self.device)
+        self.data.tops[self.device] = top if old is None or top > old else old
 
     # reading
 
@@ -261,16 +529,31 @@ class UserStore:
         self.ensure_profile()
         now = self.clock()
         entry = LogEntry(new_entry_id(now), now, key, rating, action, max(0, ms), mode)
-        path = append_file(self.log_dir, now)
+        path = append_file(self._own_log(), now)
         before = self.data.states.get(key)
         counts = self.data.counts
         position, total = self.data.position, self.data.total
         start, end = append_entries(path, entry_to_toml(entry))
         apply_entry(self.scheduler, self.data, entry, self.rollover, self.tz)
         self.data.position = LogPosition(path.name, end, entry.id)
+        self._raise_top([entry])
         self._tail += 1
         self._undo.append(_Undo(key, before, counts, position, total, path, start, end, entry))
         return entry
+
+    def _own_log(self) -> Path:
+        """This computer's log folder, its device id made first if it has none yet (a store
+        opened without the lock that writes, as tests and scripts do)."""
+        if not self.device:
+            device = this_device(self.home, create=True) or ""
+            data = self.data
+            if data.position is not None:  # until now the "" log was this store's own
+                data.ends[""] = data.position
+            data.position, data.device = None, device
+            self.device, self.log_dir = device, self.paths.device_log(device)
+            self._checkpointed = None
+            self._undo.clear()
+        return self.log_dir
 
     def grade(self, key: str, rating: Rating, ms: int = 0) -> LogEntry:
         return self.record(key, "grade", rating, ms)
@@ -282,7 +565,7 @@ class UserStore:
         block of entries that lands whole or not at all (a full disk): so a retry after any
         failure, even one after the append, never grades a card twice. Each can be undone.
         """
-        known = ids_in_log(self.log_dir, {entry_id for entry_id, _, _ in grades})
+        known = ids_in_log(self.paths.reviews, {entry_id for entry_id, _, _ in grades})
         fresh = [g for g in grades if g[0] not in known]
         if not fresh:
             return 0
@@ -315,7 +598,7 @@ class UserStore:
         """Append `entries` as one durable write (whole or not at all), then apply each and
         keep what undoing it needs; `batch` 0 lets each be undone alone (see `_Undo`)."""
         blocks = [entry_to_toml(entry) for entry in entries]
-        path = append_file(self.log_dir, entries[0].at)
+        path = append_file(self._own_log(), entries[0].at)
         start, _ = append_entries(path, b"".join(blocks))
         for entry, block in zip(entries, blocks, strict=True):
             before, counts = self.data.states.get(entry.card), self.data.counts
@@ -328,6 +611,7 @@ class UserStore:
                 _Undo(entry.card, before, counts, position, total, path, start, end, entry, batch)
             )
             start = end
+        self._raise_top(entries)
 
     def _undo_step(self) -> list[_Undo]:
         """The records the next undo takes back: the last entry, or its whole batch."""
@@ -394,6 +678,11 @@ class UserStore:
 
     def plan_import(self, entries: list[LogEntry]) -> HistoryImport:
         """What importing `entries` changes in the log; nothing is written (see logimport)."""
+        self._own_log()
+        others = {d: f for d, f in device_logs(self.paths.reviews).items() if d != self.device}
+        if others:  # what another computer already has (imported there, then synced) is known
+            known = {e.id for e in read_all(self.paths.reviews) if e.id}
+            entries = [e for e in entries if e.id not in known]
         return plan_history_import(self.log_dir, entries)
 
     def stage_import(self, plan: HistoryImport, staged: StagedFiles) -> None:
@@ -414,11 +703,16 @@ class UserStore:
         The import is done by then: a checkpoint that cannot be written (a full disk) is only
         noted; the next start replays the log."""
         self._undo.clear()
-        self.data = Schedule()
-        self._tail = 0
-        self._checkpointed = None
-        for name in sorted(plan.months):  # the whole log, as written: no need to parse it again
-            self._apply_file(self.log_dir / name, plan.months[name])
+        logs = device_logs(self.paths.reviews)
+        if set(logs) - {self.device}:
+            self._rebuild(logs)  # the union, with other computers' logs
+        else:
+            self.data = Schedule()
+            self.data.device = self.device
+            self._tail = 0
+            self._checkpointed = None
+            for name in sorted(plan.months):  # the log as written: no need to parse it again
+                self._apply_file(self.log_dir / name, plan.months[name])
         try:
             self.checkpoint()
         except OSError as exc:
@@ -444,7 +738,9 @@ class UserStore:
     def snapshot(self) -> Schedule:
         """A copy of the replayed state that a worker thread may serialise."""
         d = self.data
-        return Schedule(dict(d.states), d.counts, d.total, d.position)
+        snap = Schedule(dict(d.states), d.counts, d.total, d.position)
+        snap.copy_sync(d)
+        return snap
 
     def checkpoint(self, snapshot: Schedule | None = None) -> None:
         """Rewrite state.toml atomically (and its cache) from the replayed log; back up when due.
@@ -452,12 +748,21 @@ class UserStore:
         The backup copies the files as they are now; a failure to make it does not stop the
         checkpoint (it is noted in `notes`).
         """
+        if self._unordered:
+            return  # not the union's order: the next start replays the union (see _unordered)
         snap = snapshot or self.snapshot()
         with self._write_lock:
-            if snap.position is not None:
-                before = bytes_before(self.log_dir, snap.position.file)
-                position = snap.position._replace(before=before)
-                snap = Schedule(snap.states, snap.counts, snap.total, position)
+            position = snap.position
+            if position is not None:
+                position = position._replace(before=bytes_before(self.log_dir, position.file))
+            ends = {
+                device: end._replace(before=bytes_before(self.paths.device_log(device), end.file))
+                for device, end in snap.ends.items()
+            }
+            sync = snap
+            snap = Schedule(snap.states, snap.counts, snap.total, position)
+            snap.copy_sync(sync)
+            snap.ends = ends
             now = self.clock()
             data = checkpoint_to_toml(snap, now)
             ensure_dir(self.folder)
@@ -478,3 +783,25 @@ class UserStore:
         self.profile_store.save(profile)
         self._use_settings(profile.values())
         self.profile_store.cache_settings(self.settings)
+
+
+def _in_time_order(top: Top | None, entries: list[LogEntry]) -> bool:
+    """Whether `entries` never go back in time, nor before `top` (a device's latest so far)."""
+    if top is not None and entries[0].at < top[0]:
+        return False
+    return all(a.at <= b.at for a, b in pairwise(entries))
+
+
+def _counts_with(counts: DayCounts, before: DayCounts, after: DayCounts) -> DayCounts:
+    """Today's counts once some cards' grades were replayed again: what they counted on the
+    counts' day (`before`) replaced by what they count now (`after`), or `after` alone when
+    it is of a later day (no other card has a grade that late)."""
+    if after.day > counts.day:
+        return after
+    fields = ("new", "reviews", "graded", "ms")
+    out = dict(zip(fields, counts[1:], strict=True))
+    if before.day == counts.day:
+        out = {f: out[f] - getattr(before, f) for f in fields}
+    if after.day == counts.day:
+        out = {f: out[f] + getattr(after, f) for f in fields}
+    return DayCounts(counts.day, **out)

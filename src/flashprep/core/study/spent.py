@@ -14,7 +14,7 @@ from typing import NamedTuple
 from flashprep.core.clock import day_start
 from flashprep.core.keys import deck_of
 from flashprep.core.scheduling.scheduler import CardState
-from flashprep.core.storage.logread import read_log
+from flashprep.core.storage.logread import device_logs, merge_devices, read_log
 from flashprep.core.storage.reviewlog import LogEntry, month_file
 from flashprep.core.storage.userstore import UserStore
 
@@ -61,12 +61,13 @@ def today_entries(store: UserStore, now: datetime | None = None) -> list[LogEntr
     """The log entries of the user's study day so far (one or two month files are read)."""
     now = now or store.now()
     start = day_start(store.today(now), store.rollover, store.tz)
-    out: list[LogEntry] = []
-    for name in dict.fromkeys((month_file(start), month_file(now))):
-        path = store.log_dir / name
-        if path.exists():
-            out += [e for e in read_log(path)[0] if e.at >= start]
-    return out
+    names = set(dict.fromkeys((month_file(start), month_file(now))))
+    logs: dict[str, list[LogEntry]] = {}
+    for device, files in device_logs(store.paths.reviews).items():  # every computer's
+        logs[device] = [
+            e for path in files if path.name in names for e in read_log(path)[0] if e.at >= start
+        ]
+    return list(merge_devices(logs))
 
 
 def spent_today(store: UserStore) -> dict[str, Spent]:

@@ -130,7 +130,7 @@ how often you ran over the target).
         def compute() -> None:
             error = ""
             try:
-                times = {t.topic: t for t in time_by_topic(library, read_all(store.log_dir))}
+                times = {t.topic: t for t in time_by_topic(library, read_all(store.paths.reviews))}
             except DataFileError as exc:
                 times, error = {}, str(exc)
             data = PlanData(
