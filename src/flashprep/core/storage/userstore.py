@@ -726,10 +726,7 @@ class UserStore:
         """Replay the whole log under the current settings and rewrite the checkpoint (new FSRS
         parameters change every state the log built; storage/fittedparams.py)."""
         self._undo.clear()
-        self.data = Schedule()
-        self._checkpointed = None
-        self._tail = 0
-        self._replay_tail(None)
+        self._rebuild(device_logs(self.paths.reviews))  # every computer's log, in order
         self.checkpoint()
 
     def needs_checkpoint(self) -> bool:
