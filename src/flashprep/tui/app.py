@@ -124,6 +124,10 @@ class FlashprepApp(App[None]):
 
     @on(StartDrill)
     def start_drill(self, message: StartDrill) -> None:
+        if self.session.store.others_changed():  # a sync delivered reviews meanwhile
+            self.session.reload()
+            for note in self.session.store.notes:
+                self.notify(one_line(note), markup=False)
         self.push_screen(self._drill_screen(message.deck_ids, message.keys, message.options))
 
     @on(StartMock)

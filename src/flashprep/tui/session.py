@@ -29,6 +29,14 @@ class Session:
         self.timer = timer
         """Monotonic seconds for answer timers; tests inject a frozen one."""
 
+    def reload(self) -> None:
+        """Read the decks and the user's files again (changes made outside: another computer's
+        reviews delivered by a sync, a command run meanwhile). The user's lock stays held."""
+        store = self.store
+        self.library.reload()
+        self.store = UserStore(store.home, store.user, store.clock, store.lock)
+        self.__dict__.pop("stories", None)  # read again when next asked
+
     @cached_property
     def stories(self) -> StoryFile:
         """The user's story bank (made on first use: its models need pydantic, which the first

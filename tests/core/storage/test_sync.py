@@ -580,3 +580,32 @@ def test_the_statistics_history_of_several_devices_is_extended_or_replayed_as_ne
     with writer(a, clock_a) as sa:
         history, rebuilt = load(sa)
         assert rebuilt and history == load(sa, fresh=True)[0] and len(history.ts) == 6
+
+
+def test_entries_another_computer_synced_while_open_are_noticed(pair: tuple[Home, Home]) -> None:
+    """flashprep open on b: a's new reviews arrive by a sync (a new month file, then a longer
+    one); `others_changed` says so (the TUI then reads the files again), and stops saying it
+    once a store has read them; b's own grades never count."""
+    a, b = pair
+    clock = FakeClock(START + timedelta(hours=1))
+    with writer(b, clock) as sb:
+        assert not sb.others_changed()
+        sb.grade("beta/b1", 3)
+        assert not sb.others_changed()  # its own log
+        with writer(a, clock) as sa:
+            sa.grade("alpha/a2", 3)
+        sync(a, b)
+        assert sb.others_changed()
+        with writer(a, clock) as sa:
+            fresh = UserStore(b, "tester", clock, lock=sb.lock)
+            assert "alpha/a2" in fresh.states and not fresh.others_changed()
+            sa.grade("alpha/a3", 4)  # the same month file grows
+        sync(a, b)
+        assert fresh.others_changed()
+        clock.advance(days=40)
+        with writer(a, clock) as sa:
+            sa.grade("beta/b2", 2)  # a new month file
+        sync(a, b)
+        assert fresh.others_changed()
+        newest = UserStore(b, "tester", clock, lock=sb.lock)
+        assert not newest.others_changed() and "beta/b2" in newest.states

@@ -729,6 +729,25 @@ class UserStore:
         self._rebuild(device_logs(self.paths.reviews))  # every computer's log, in order
         self.checkpoint()
 
+    def others_changed(self) -> bool:
+        """Whether another computer's log has entries this store has not replayed (a sync
+        delivered them while flashprep ran): a new month file, or a longer one. Cheap: a
+        listing and a stat per computer; nothing is read."""
+        for device, files in device_logs(self.paths.reviews).items():
+            if device in ("", self.device) or not files:
+                continue
+            end = self.data.ends.get(device)
+            newest = files[-1]
+            if end is None or newest.name > end.file:
+                return True
+            if newest.name == end.file:
+                try:
+                    if newest.stat().st_size > end.offset:
+                        return True
+                except OSError:
+                    continue
+        return False
+
     def needs_checkpoint(self) -> bool:
         return self._tail >= CHECKPOINT_EVERY
 

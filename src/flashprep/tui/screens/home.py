@@ -11,10 +11,12 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
+from flashprep.core.files.lock import LockedError
+from flashprep.core.files.tomlerrors import DataFileError
 from flashprep.core.interview.plan import today_plan
 from flashprep.core.study.drill import deck_counts
 from flashprep.core.study.today import today_counts
-from flashprep.core.text import clean
+from flashprep.core.text import clean, one_line
 from flashprep.format import interview_countdown
 from flashprep.tui.messages import ShowStats, StartDrill, StartMock
 from flashprep.tui.widgets.card import KeyBar
@@ -49,6 +51,8 @@ review limit); **Cards** is the deck's size.
 - **/** opens the card browser: search every card, see its history, suspend, tag or edit it.
 - **n** adds cards (to the highlighted deck when it is one of yours) and makes new decks.
 - **o** opens your settings: daily limits (also per deck), retention, steps, leeches, theme.
+- **F5** reads the decks and your reviews again (changes made outside flashprep: a sync, a
+  command run meanwhile); a drill also picks up reviews another computer synced.
 - **ctrl+p** opens the command palette (themes, keys); **q** quits.
 """
 
@@ -65,6 +69,7 @@ review limit); **Cards** is the deck's size.
         Binding("i", "import_decks", "Import", id="import"),
         Binding("o", "settings", "Options", id="settings"),
         Binding("a", "drill_all", "Drill all", id="drill_all"),
+        Binding("f5", "reload", "Refresh", show=False, id="reload_home"),
         Binding("q", "app.quit", "Quit", id="quit_home"),
     ]
 
@@ -105,6 +110,19 @@ review limit); **Cards** is the deck's size.
             self.session.store.decode_states()
 
         self.run_worker(warm, thread=True, group="browser-warm", exit_on_error=False)
+
+    def action_reload(self) -> None:
+        """Read the decks and the user's files again: changes made outside flashprep (another
+        computer's reviews delivered by a sync, a command run meanwhile) show without a restart."""
+        try:
+            self.session.reload()
+        except (OSError, DataFileError, LockedError) as exc:
+            self.notify(one_line(f"Not refreshed: {exc}"), severity="error", markup=False)
+            return
+        for note in self.session.store.notes:
+            self.notify(one_line(note), markup=False)
+        self.refresh_counts()
+        self.notify("Decks and reviews read again.", timeout=2)
 
     def on_screen_resume(self) -> None:
         self.refresh_counts()
