@@ -24,7 +24,7 @@ from flashprep.cli import main
 from flashprep.core.decks.library import DeckLibrary
 from flashprep.core.paths import Home
 from flashprep.core.scheduling.scheduler import Rating
-from flashprep.core.storage.logread import log_files, read_log
+from flashprep.core.storage.logread import read_all
 from flashprep.core.storage.reviewlog import LogEntry
 from flashprep.core.storage.userstore import UserStore
 
@@ -46,8 +46,7 @@ def home() -> Home:
 
 
 def grades(home: Home, user: str = "tester") -> list[LogEntry]:
-    folder = home.user(user).reviews
-    return [e for p in log_files(folder) for e in read_log(p)[0] if e.action == "grade"]
+    return [e for e in read_all(home.user(user).reviews) if e.action == "grade"]
 
 
 @pytest.fixture
