@@ -101,6 +101,8 @@ def match_cells(match: CardMatch, marked: bool, today: date) -> list[Text]:
 
 
 class BrowserScreen(CardActionsScreen):
+    PLACE = "Browser"
+    """What a key that returns here calls this screen (the drill's `esc Browser`)."""
     AUTO_FOCUS = ""  # on_mount chooses
     DEFAULT_CSS = """
     #browser {

@@ -46,6 +46,8 @@ class PlanData:
 
 
 class PlanScreen(Screen[None]):
+    PLACE = "Plan"
+    """What a key that returns here calls this screen (the drill's `esc Plan`)."""
     CSS_PATH = SHARED_CSS
     HELP = """\
 ## Interview plan
