@@ -54,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
             f"{'CARDS':>5} {'NEW':>5} {'DUE':>5}"
         )
         for r in rows:
-            name = clip(one_line(r["name"]), names)
+            name = clip(one_line(str(r["name"])), names)
             show(
                 f"{r['id']:<{width}}  {name:<{names}}  {r['category']:<13} {r['source']:<8} "
                 f"{r['cards']:>5} {r['new']:>5} {r['due']:>5}"
