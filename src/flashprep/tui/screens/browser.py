@@ -76,6 +76,10 @@ COLUMNS: tuple[tuple[str, str, int | None], ...] = (
 """(key, label, width) of each column; every key but `mark` is a sort field. The table has no
 cell padding: each cell but the mark starts with one space (its width one more), so that at 80
 columns the question still gets 22."""
+DROPPED_FIRST = ("level", "lapses", "recall", "state")
+"""Narrower than 80 columns, these columns are left out, first to last, until the question has
+QUESTION_LEAST cells: the table never scrolls sideways."""
+QUESTION_LEAST = 20
 
 SEARCH_ACTIONS = frozenset({"focus_table"})
 """The keys that work while the search box has focus (any other letter types into it)."""
@@ -176,6 +180,8 @@ Actions apply to the marked cards, else to the highlighted one. **Escape** goes 
         self.shown = 0
         """How many of the matches are rows of the table (see CHUNK)."""
         self.marked: set[str] = set()
+        self.shown_columns = [key for key, _label, _width in COLUMNS]
+        """The columns the screen's width leaves room for (see on_mount)."""
         self.sort = "deck"
         self.descending = False
         self._timer: Timer | None = None
@@ -202,12 +208,23 @@ Actions apply to the marked cards, else to the highlighted one. **Escape** goes 
         width = self.app.size.width
         deck = 10 + min(10, max(0, width - 80) // 3)  # a wider terminal shows more of the id
         widths = {key: deck if key == "deck" else w for key, _label, w in COLUMNS}
-        fixed = sum(w + (key != "mark") for key, w in widths.items() if w is not None)
-        question = max(20, width - 4 - fixed)  # less the padding and the scroll bar
+
+        def question_room() -> int:  # less the fixed columns, the padding and the scroll bar
+            fixed = sum(w + (key != "mark") for key, w in widths.items() if w is not None)
+            return width - 4 - fixed
+
+        for dropped in DROPPED_FIRST:
+            if question_room() >= QUESTION_LEAST:
+                break
+            del widths[dropped]
+        question = max(QUESTION_LEAST, question_room())
         for key, label, _width in COLUMNS:
+            if key not in widths:
+                continue
             w = widths[key]
             spaced = w + 1 if w and key != "mark" else w
             table.add_column(f" {label}" if label else "", key=key, width=spaced or question)
+        self.shown_columns = [key for key, _label, _width in COLUMNS if key in widths]
         # opened on a card (from a drill): its actions at hand; else the search box, to type
         (table if self.cursor_key is not None else self.query_one(Input)).focus()
         self.search()
@@ -267,7 +284,7 @@ Actions apply to the marked cards, else to the highlighted one. **Escape** goes 
         start = self.shown
         rows = self.matches[start : start + count]
         for match in rows:
-            table.add_row(*match_cells(match, match.key in self.marked, today), key=match.key)
+            table.add_row(*self._cells(match, today), key=match.key)
         self.shown += len(rows)
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
@@ -399,9 +416,16 @@ Actions apply to the marked cards, else to the highlighted one. **Escape** goes 
                 continue  # gone from the library meanwhile
             self.matches[i] = new
             if match.key in table.rows:
-                cells = match_cells(new, new.key in self.marked, today)
-                for (column, _label, _width), cell in zip(COLUMNS, cells, strict=True):
+                for column, cell in zip(self.shown_columns, self._cells(new, today), strict=True):
                     table.update_cell(match.key, column, cell)
+
+    def _cells(self, match: CardMatch, today: date) -> list[Text]:
+        """The row of `match`, in the columns shown (see on_mount)."""
+        cells = match_cells(match, match.key in self.marked, today)
+        if len(self.shown_columns) == len(COLUMNS):
+            return cells
+        keep = set(self.shown_columns)
+        return [c for (key, _l, _w), c in zip(COLUMNS, cells, strict=True) if key in keep]
 
     def cards_deleted(self, keys: list[str]) -> None:
         self.marked -= set(keys)
