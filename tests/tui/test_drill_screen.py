@@ -396,7 +396,7 @@ async def test_notices_leave_the_grade_buttons_and_question_visible(
                 assert not toast.overlaps(region), (toast, region)
 
 
-@pytest.mark.parametrize(("width", "beside"), [(80, False), (99, False), (100, True), (160, True)])
+@pytest.mark.parametrize(("width", "beside"), [(80, False), (119, False), (120, True), (160, True)])
 async def test_linked_stories_go_beside_the_answer_only_with_room(
     make_app: MakeApp, store: UserStore, width: int, beside: bool
 ) -> None:

@@ -94,7 +94,7 @@ def match_cells(match: CardMatch, marked: bool, today: date) -> list[Text]:
 
     return [
         Text("✓" if marked else ""),
-        plain(" " + match.deck),
+        Text(" " + one_line(match.deck), no_wrap=True, overflow="ellipsis"),
         Text(" " + one_line(match.front), no_wrap=True, overflow="ellipsis"),
         Text(" " + match.status),
         right(relative_day(match.due, today)),

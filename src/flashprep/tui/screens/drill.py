@@ -46,7 +46,7 @@ sooner than that fills the answer in itself."""
 NOTICE_SECONDS = 3.0
 """How long a notice stays in the status line unless its caller says."""
 
-STORIES_BESIDE_WIDTH = 100
+STORIES_BESIDE_WIDTH = 120
 """Narrower than this, the linked stories go below the answer: beside it, each would be too
 narrow to read."""
 
@@ -68,8 +68,9 @@ Each grade button shows when the card would come back. The timer counts toward t
 answer time (its own, else 2 min for behavioral, 1 min for technical, 5 min for system design
 questions) and turns red, with a notice, when you run over.
 
-On a behavioral question, after the answer is shown, your linked STAR stories show beside it:
-**t** shows or hides them, **l** links stories to the question (or writes a new one).
+On a behavioral question, after the answer is shown, your linked STAR stories show beside it (below
+it on a screen narrower than 120 columns): **t** shows or hides them, **l** links stories to the
+question (or writes a new one).
 
 - **Space** / **Enter** reveal the answer; **h** shows the hint.
 - **u** undoes the last grade, bury or suspend (several times).

@@ -51,7 +51,7 @@ COLUMNS = {
 DROPPED_FIRST = ("over", "time", "cards", "now", "reviews")
 """The columns a narrow screen leaves out, first to last: the topic, its new cards and what the
 date needs (recall on the date, cards below the target) always stay."""
-TOPIC_WANTS = 48
+TOPIC_WANTS = 40
 """Columns are dropped until the topic names get all the cells they need, up to this many (a
 longer name is cut with an ellipsis rather than hide a column)."""
 

@@ -25,9 +25,6 @@ from flashprep.tui.widgets.story_panel import story_text
 if TYPE_CHECKING:
     from flashprep.tui.session import Session
 
-TITLE_MEASURE = 40
-"""Story titles are cut (with `…`) past this in the list; the detail below shows them whole."""
-
 
 class StoriesScreen(Screen[None]):
     CSS_PATH = SHARED_CSS
@@ -103,7 +100,7 @@ links a story there).
         titles = [one_line(s.title) for s in bank.stories]
         width = self.app.size.width - 2
         half = flex_width(width, [len("Questions")]) // 2  # titles and competencies share it
-        title_width = min(max([5] + [len(t) for t in titles]), TITLE_MEASURE, max(12, half))
+        title_width = min(max([5] + [len(t) for t in titles]), max(12, half))
         room = flex_width(width, [title_width, len("Questions")])
         table.clear(columns=True)
         table.add_column("Story", key="title", width=title_width)
