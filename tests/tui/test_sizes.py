@@ -38,6 +38,18 @@ def decks_dir(tmp_path: Path) -> Path:
     return target
 
 
+@pytest.fixture(autouse=True)
+def same_mock_round(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A mock round's new questions come in a random order: the same one in every picture."""
+    import random
+    import types
+
+    from flashprep.core.interview import mockquestions
+
+    seeded = types.SimpleNamespace(Random=lambda _seed=None: random.Random(20))
+    monkeypatch.setattr(mockquestions, "random", seeded)
+
+
 @pytest.fixture
 def filled(store: UserStore, clock: FakeClock) -> UserStore:
     """A few days of grades, an interview in two weeks, a story linked to a behavioral card."""
