@@ -150,7 +150,8 @@ the box; the table keeps the last results.
 """
         + ACTION_HELP
         + """
-Actions apply to the marked cards, else to the highlighted one. **Escape** goes back.
+Actions apply to the marked cards, else to the highlighted one. **F5** reads the decks again
+(after a change made outside, such as `flashprep import`). **Escape** goes back.
 """
     )
 
@@ -169,6 +170,7 @@ Actions apply to the marked cards, else to the highlighted one. **Escape** goes 
         Binding("O", "sort_reverse", "Reverse", show=False, id="browse_sort_reverse"),
         Binding("n", "add_card", "Add", show=False, id="browse_add"),
         Binding("escape", "leave", "Back", id="browse_back"),
+        Binding("f5", "reread", "Refresh", show=False, id="browse_refresh"),
     ]
 
     def __init__(self, session: Session, query: str = "", cursor_key: str | None = None) -> None:
@@ -335,7 +337,7 @@ Actions apply to the marked cards, else to the highlighted one. **Escape** goes 
         return isinstance(self.focused, Input)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "leave":
+        if action in ("leave", "reread"):
             return True
         if self.searching():
             return action in SEARCH_ACTIONS
@@ -451,6 +453,17 @@ Actions apply to the marked cards, else to the highlighted one. **Escape** goes 
             self.search(cursor_key=self.highlighted())
         else:
             self.cards_changed(None, content=False)
+
+    def action_reread(self) -> None:
+        """Read the decks again from disk: a change made outside the app (`flashprep import`,
+        `flashprep add`, a deck file edited) shows without a restart."""
+        self.session.library.reload()
+        self.catalog = catalog_of(self.session.library)
+        self.search(cursor_key=self.highlighted())
+        count = len(self.session.library.decks)
+        self.notify(f"Decks read again: {count} decks.", timeout=2)
+        for error in self.session.library.errors:
+            self.notify(one_line(str(error)), title="Deck skipped", severity="error", markup=False)
 
     # elsewhere
 
