@@ -46,7 +46,11 @@ def test_the_release_folder_gives_the_same_figures(
 ) -> None:
     before = file_bytes(home)
     assert main(command.split()) == 0
-    assert json.loads(capsys.readouterr().out) == EXPECTED[command]
+    figures = json.loads(capsys.readouterr().out)
+    expected = EXPECTED[command]
+    if isinstance(figures, dict):  # figures added since the release (calibration) are not compared
+        figures = {key: value for key, value in figures.items() if key in expected}
+    assert figures == expected
     after = file_bytes(home)
     assert {name: after.get(name) for name in before} == before  # caches may be added, nothing else
     assert all(

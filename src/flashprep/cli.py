@@ -39,6 +39,7 @@ COMMANDS = {
     "stories": "stories",
     "plan": "plan",
     "config": "config",
+    "optimize": "optimize",
 }
 """Each command and its module in flashprep.commands (whose `register` adds it), in the order
 `--help` lists them."""

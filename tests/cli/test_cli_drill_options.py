@@ -1,15 +1,21 @@
-"""`flashprep drill --extra-new N --ahead DAYS --practice`: refused values end in one line and
-exit 2 before any file is touched; accepted ones reach the drill the TUI opens."""
+"""`flashprep drill --extra-new N --ahead DAYS --practice --query Q`: refused values end in one
+line and exit 2 before any file is touched; accepted ones reach the drill the TUI opens."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 from flashprep.cli import main
+from flashprep.core.browse.catalog import Catalog
+from flashprep.core.browse.search import find_cards
+from flashprep.core.decks.library import DeckLibrary
 from flashprep.core.interview.plan import open_drill
-from flashprep.core.paths import bundled_decks_dir
+from flashprep.core.paths import Home, bundled_decks_dir
+from flashprep.core.scheduling.scheduler import Rating
+from flashprep.core.storage.userstore import UserStore
 from flashprep.core.study.customstudy import DrillOptions
 from flashprep.core.study.drill import Drill
 from flashprep.tui.app import FlashprepApp
@@ -112,3 +118,84 @@ def test_an_unknown_deck_with_options_is_still_named(
     code, err = run_cli(capsys, "drill", "nope", "--practice")
     assert code == 2 and "unknown deck 'nope'" in err
     assert opened == []
+
+
+def expected_keys(query: str, decks: list[str] | None = None) -> list[str]:
+    """What `flashprep cards` finds for the query (the same search), as keys."""
+    home = Home(Path(os.environ["FLASHPREP_HOME"]))
+    library = DeckLibrary.load(home)
+    found = find_cards(Catalog.build(library), query, UserStore(home, "tester"))
+    return [m.key for m in found if decks is None or m.deck in decks]
+
+
+@pytest.mark.parametrize(
+    ("query", "decks"),
+    [
+        ("tag:sql", None),
+        (f"deck:{DECKS[0]} level:senior", None),
+        ("level:junior", [DECKS[1], DECKS[2]]),
+        ("is:new -level:mid", [DECKS[3]]),
+    ],
+)
+@pytest.mark.parametrize("practice", [False, True])
+def test_query_drills_exactly_the_cards_found(
+    capsys: pytest.CaptureFixture[str],
+    opened: list[tuple[DrillOptions | None, Drill]],
+    query: str,
+    decks: list[str] | None,
+    practice: bool,
+) -> None:
+    args = [*(decks or []), "--query", query, *(["--practice"] if practice else [])]
+    code, err = run_cli(capsys, "drill", *args)
+    assert code == 0, err
+    [(options, drill)] = opened
+    wanted = expected_keys(query, decks)
+    assert wanted and options == DrillOptions(practice=practice, keys=tuple(wanted))
+    assert drill.mode == ("practice" if practice else "cards")
+    shown = [drill.current, *drill.queue]
+    assert sorted(k for k in shown if k) == sorted(wanted)  # every card found, no limit
+    assert drill.practice is practice
+
+
+def test_a_practice_of_a_query_leaves_the_schedule_alone(
+    capsys: pytest.CaptureFixture[str], opened: list[tuple[DrillOptions | None, Drill]]
+) -> None:
+    assert run_cli(capsys, "drill", "--query", "tag:sql", "--practice") == (0, "")
+    assert run_cli(capsys, "drill", "--query", "tag:sql") == (0, "")
+    (_, practice), (_, drill) = opened
+    key = practice.current
+    assert key is not None
+    practice.grade(Rating.GOOD)
+    assert practice.store.state(key).is_new  # logged apart, the schedule unchanged
+    graded = drill.current
+    assert graded is not None
+    drill.grade(Rating.GOOD)
+    assert not drill.store.state(graded).is_new
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--query", "tag:"], "--query: "),
+        (["--query", "is:nothing"], "--query: "),
+        (["--query", "(tag:sql"], "at character"),
+        (["--query", "due<x"], "at character"),
+        (["--query", "tag:sql", "--ahead", "2"], "--query drills the cards it finds"),
+        (["--query", "tag:sql", "--extra-new", "2"], "--query drills the cards it finds"),
+        (["--query", "no-such-word-anywhere"], "no card matches 'no-such-word-anywhere'"),
+        ([DECKS[0], "--query", "deck:" + DECKS[1]], f"in {DECKS[0]}"),
+    ],
+)
+def test_a_bad_or_empty_query_is_one_line_and_exit_2(
+    capsys: pytest.CaptureFixture[str],
+    opened: list[tuple[DrillOptions | None, Drill]],
+    tmp_path: Path,
+    args: list[str],
+    message: str,
+) -> None:
+    code, err = run_cli(capsys, "drill", *args)
+    assert code == 2
+    assert message in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+    assert opened == []
+    assert not (tmp_path / "home" / "users" / "tester" / "profile.toml").exists()

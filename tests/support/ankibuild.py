@@ -204,3 +204,25 @@ def media_map(package: Path) -> dict[str, str]:
     with zipfile.ZipFile(package) as archive:
         result: dict[str, str] = json.loads(archive.read("media"))
         return result
+
+
+def build_notes(
+    folder: Path,
+    notes: list[tuple[str, str]],
+    media: dict[str, bytes] | None = None,
+    deck: str = "Coding",
+) -> Path:
+    """A package (current layout) of Basic notes with these (front, back) fields as Anki stores
+    them, with these media files, for tests of how their HTML is read."""
+    folder.mkdir(parents=True, exist_ok=True)
+    col = Collection(str(folder / "notes.anki2"))
+    try:
+        for name, data in (media or {}).items():
+            col.media.write_data(name, data)
+        for front, back in notes:
+            note = col.new_note(col.models.by_name("Basic"))
+            note["Front"], note["Back"] = front, back
+            col.add_note(note, col.decks.id(deck))
+        return export_deck(col, deck, folder / "notes.apkg")
+    finally:
+        col.close()

@@ -77,6 +77,10 @@ async def test_setting_the_date_shows_readiness_and_the_home_countdown(
         assert "Interview in 10 days (2026-12-06)" in title and "target 95%" in title
         status = str(screen.query_one("#plan-status", Static).content)
         assert "2 new cards left" in status
+        forecast = status.splitlines()[-1]
+        assert forecast.startswith("On 2026-12-06 you are predicted to recall ")
+        assert "(30 min a day)" in forecast and "no study in the last week" in forecast
+        assert forecast.endswith("(95%).") or "reached already" in forecast
         assert table.row_count == 1  # only the interview's deck
         row = table.get_row("beta")
         assert row[4] == "0%" and str(row[5]) == "2" and int(row[6]) >= 4

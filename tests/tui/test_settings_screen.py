@@ -60,6 +60,7 @@ async def test_the_form_saves_every_kind_of_field(make_app: MakeApp, store: User
         await pilot.press("end", "backspace", "backspace", "3", "5")  # typed, key by key
         await type_into(pilot, screen.query_one("#learning_steps", Input), "1,5,30")
         await type_into(pilot, screen.query_one("#desired_retention", Input), "0.85")
+        await type_into(pilot, screen.query_one("#daily_minutes", Input), "45")
         screen.query_one("#new_card_order", Select).value = "deck"
         screen.query_one("#leech_action", Select).value = "suspend"
         screen.query_one("#answer_timer", Switch).value = False
@@ -69,7 +70,7 @@ async def test_the_form_saves_every_kind_of_field(make_app: MakeApp, store: User
         await pilot.pause()
         saved = file_settings(store)
         assert saved["new_per_day"] == 35 and saved["learning_steps"] == [1.0, 5.0, 30.0]
-        assert saved["desired_retention"] == 0.85
+        assert saved["desired_retention"] == 0.85 and saved["daily_minutes"] == 45
         assert saved["new_card_order"] == "deck" and saved["leech_action"] == "suspend"
         assert saved["answer_timer"] is False
         assert store.settings.new_per_day == 35  # in effect at once
@@ -88,6 +89,7 @@ BAD = [
     ("relearning_steps", "x", "more than 0 and at most 1440", ""),
     ("timezone", "Mars/Olympus", "IANA name", "UTC"),
     ("leech_lapses", "100", "between 3 and 99", "3"),
+    ("daily_minutes", "2", "between 5 and 600", "60"),
     ("maximum_interval", "", "between 1 and 36500", "365"),
 ]
 """A field, a value it refuses, what the message says, a value it takes."""

@@ -7,14 +7,16 @@ from collections.abc import Callable
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Select, Static
+from textual.widgets import DataTable, Select, Static
 
 from flashprep.core.decks.library import DeckLibrary
 from flashprep.core.files.tomlerrors import DataFileError
+from flashprep.core.scheduling.scheduler import CardState
 from flashprep.core.stats.history import Cancelled, Review
 from flashprep.core.stats.historycache import HistoryReader
 from flashprep.core.storage.userstore import UserStore
 from flashprep.tui.app import FlashprepApp
+from flashprep.tui.screens.drill import DrillScreen
 from flashprep.tui.screens.home import HomeScreen
 from flashprep.tui.screens.stats import StatsScreen
 from flashprep.tui.screens.summary import SummaryScreen
@@ -32,6 +34,14 @@ async def settle(pilot: Pilot[None]) -> None:
 
 def text(screen: StatsScreen, selector: str) -> str:
     return str(screen.query_one(selector, Static).content)
+
+
+def table_text(screen: StatsScreen, selector: str) -> str:
+    """A row table's cells, one row a line."""
+    table = screen.query_one(selector, DataTable)
+    return "\n".join(
+        " ".join(str(cell) for cell in table.get_row_at(i)) for i in range(table.row_count)
+    )
 
 
 def history(store: UserStore, clock: FakeClock) -> None:
@@ -59,7 +69,7 @@ async def test_s_opens_the_friendly_empty_state_and_escape_returns(make_app: Mak
         assert screen.query_one("#stats-empty").display
         assert not screen.query_one("#panel-calendar").display
         assert screen.query_one("#panel-decks").display
-        assert "Alpha questions" in text(screen, "#stats-decks")
+        assert "Alpha questions" in table_text(screen, "#stats-decks")
         await pilot.press("escape")
         assert isinstance(app.screen, HomeScreen)
 
@@ -85,8 +95,8 @@ async def test_the_statistics_of_a_history(
         chart = screen.query_one("#stats-reviews", BarChart)
         assert chart.values[-1] == [0, 1, 1] and chart.values[-2] == [4, 0, 0]
         assert "0% (0/1)" in text(screen, "#stats-retention")
-        assert "Alpha questions" in text(screen, "#stats-decks")
-        assert "What is 2 + [2]?" in text(screen, "#stats-hardest")  # markup stays text
+        assert "Alpha questions" in table_text(screen, "#stats-decks")
+        assert "What is 2 + [2]?" in table_text(screen, "#stats-hardest")  # markup stays text
 
 
 async def test_filters_by_deck_and_range(
@@ -107,7 +117,7 @@ async def test_filters_by_deck_and_range(
             2,
             2,
         )
-        assert "Alpha" not in text(screen, "#stats-decks")
+        assert "Alpha" not in table_text(screen, "#stats-decks")
         await pilot.press("r")
         await settle(pilot)
         assert screen.stats["range"] == "3months"
@@ -245,3 +255,122 @@ async def test_the_app_can_open_on_statistics(
         assert (screen.stats["deck"], screen.stats["range"]) == ("alpha", "year")
         await pilot.press("escape")
         assert isinstance(app.screen, HomeScreen)
+
+
+def weak_history(store: UserStore, clock: FakeClock) -> None:
+    """alpha/a1, a2 and beta/b1 learnt two days ago; today alpha/a2 and beta/b1 failed (the last
+    grade Again), alpha/a1 passed. alpha/a3 and beta/b2 never studied."""
+    clock.advance(days=-2)
+    for key in ("alpha/a1", "alpha/a2", "beta/b1"):
+        store.grade(key, 3, 5000)
+        clock.advance(minutes=11)
+        store.grade(key, 3, 5000)
+    clock.advance(days=2)
+    store.grade("alpha/a1", 3, 3000)
+    store.grade("alpha/a2", 1, 3000)
+    store.grade("beta/b1", 1, 3000)
+
+
+async def open_stats(pilot: Pilot[None]) -> StatsScreen:
+    await pilot.press("s")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, StatsScreen)
+    return screen
+
+
+async def drill_from(pilot: Pilot[None], table: str, row: int) -> list[str] | None:
+    """Focus a weak-spot table, move to a row, press Enter: the cards of the drill opened."""
+    screen = pilot.app.screen
+    data = screen.query_one(table, DataTable)
+    data.focus()
+    data.move_cursor(row=row)
+    await pilot.pause()
+    assert "Drill these" in str(screen.active_bindings["enter"].binding.description)
+    await pilot.press("enter")
+    await pilot.pause()
+    drilled = pilot.app.screen
+    if not isinstance(drilled, DrillScreen):
+        return None
+    drill = drilled.drill
+    assert drill.mode == "cards"
+    return [k for k in [drill.current, *drill.queue] if k]
+
+
+@pytest.mark.parametrize(
+    ("table", "row_key", "expected"),
+    [
+        # a deck: its studied cards, least recalled first (a2 failed today: recall 0)
+        ("#stats-decks", "alpha", ["alpha/a2", "alpha/a1"]),
+        ("#stats-decks", "beta", ["beta/b1"]),
+        # a tag: its studied cards
+        ("#stats-tags", "sorting", ["alpha/a2"]),
+        ("#stats-tags", "math", ["alpha/a1"]),
+        # the hardest cards: all of them, the chosen one first
+        ("#stats-hardest", "beta/b1", ["beta/b1", "alpha/a2"]),
+        ("#stats-hardest", "alpha/a2", ["alpha/a2", "beta/b1"]),
+    ],
+)
+async def test_enter_on_a_weak_spot_drills_its_cards(
+    make_app: MakeApp,
+    store: UserStore,
+    clock: FakeClock,
+    table: str,
+    row_key: str,
+    expected: list[str],
+) -> None:
+    weak_history(store, clock)
+    app = make_app()
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = await open_stats(pilot)
+        data = screen.query_one(table, DataTable)
+        keys = [str(row.key.value) for row in data.ordered_rows]
+        assert row_key in keys
+        assert await drill_from(pilot, table, keys.index(row_key)) == expected
+        # graded cards change the numbers: the statistics are computed again on return
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is screen
+
+
+async def test_enter_on_a_leech_drills_the_leeches(
+    make_app: Callable[..., FlashprepApp],
+    make_store: Callable[..., UserStore],
+    library: DeckLibrary,
+    timer: Timer,
+    clock: FakeClock,
+) -> None:
+    store = make_store("leechy", leech_lapses=3)
+    now = store.now()
+    for key, lapses in (("alpha/a3", 5), ("beta/b2", 3), ("alpha/a1", 2)):
+        store.states[key] = CardState("review", None, 5.0, 6.0, now, now, lapses + 1, lapses)
+    store.grade("alpha/a2", 3)  # a history, so the panels show
+    app = FlashprepApp(library, store, start="stats", timer=timer)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, StatsScreen)
+        assert screen.query_one("#panel-leeches").border_title == "Leeches (2)"
+        assert "2 leeches (3 lapses or more)" in text(screen, "#stats-leeches-note")
+        assert "Why do you want" in table_text(screen, "#stats-leeches")
+        assert await drill_from(pilot, "#stats-leeches", 1) == ["beta/b2", "alpha/a3"]
+
+
+async def test_enter_elsewhere_drills_nothing_and_an_unstudied_deck_says_so(
+    make_app: MakeApp, store: UserStore, clock: FakeClock
+) -> None:
+    store.grade("alpha/a1", 3)
+    app = make_app()
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = await open_stats(pilot)
+        assert not screen.check_action("drill_row", ())  # the body has the focus
+        await pilot.press("enter")
+        assert app.screen is screen
+        data = screen.query_one("#stats-decks", DataTable)
+        data.focus()
+        data.move_cursor(row=[str(r.key.value) for r in data.ordered_rows].index("beta"))
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is screen
+        assert any("Nothing studied" in str(n.message) for n in app._notifications)

@@ -8,7 +8,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from flashprep.commands.common import CliError, add_common_options, check_deck_ids, open_user, show
+from flashprep.commands.common import (
+    CliError,
+    add_common_options,
+    check_deck_ids,
+    open_user,
+    show,
+    warn,
+)
+from flashprep.core.decks.ankinotes import notes_path, read_notes
 from flashprep.core.exporters import EXPORT_FORMATS, export_deck
 from flashprep.core.text import clean
 
@@ -28,6 +36,12 @@ def register(sub: Any) -> None:
         "(default: from the -o file name, else toml)",
     )
     parser.add_argument("-o", "--output", metavar="FILE", help="where to write ('-': stdout)")
+    parser.add_argument(
+        "--with-history",
+        action="store_true",
+        help="apkg only: include your schedule and review history, so that Anki (with FSRS on) "
+        "shows the cards where you left them",
+    )
     add_common_options(parser)
     parser.set_defaults(func=run)
 
@@ -44,7 +58,19 @@ def run(args: argparse.Namespace) -> int:
     check_deck_ids(opened.library, [args.deck])
     loaded = opened.library.decks[args.deck]
     fmt = _format(args)
-    data = export_deck(loaded.deck, fmt, datetime.now(UTC))
+    if args.with_history and fmt != "apkg":
+        raise CliError("--with-history needs --format apkg")
+    now = datetime.now(UTC)
+    anki = read_notes(notes_path(opened.home.decks, args.deck)) if fmt == "apkg" else None
+    history = None
+    if args.with_history:
+        from flashprep.core.exporters.ankihistory import package_history
+
+        history = package_history(opened.store, args.deck, list(loaded.card_ids))
+    warnings: list[str] = []
+    data = export_deck(loaded.deck, fmt, now, anki, history, warnings)
+    for message in warnings:
+        warn(f"{args.deck}: {message}")
     output = args.output or (f"{args.deck}.apkg" if fmt == "apkg" else "-")
     if output == "-":
         if fmt == "apkg" and sys.stdout.isatty():

@@ -58,6 +58,7 @@ def run(args: argparse.Namespace) -> int:
             deck=args.deck,
             history=history,
             dry_run=args.dry_run,
+            named_user=args.user is not None,
         )
     finally:
         opened.close()

@@ -36,17 +36,19 @@ def run(args: argparse.Namespace) -> int:
         )
     from flashprep.core.interview.plan import interview_stats
     from flashprep.core.stats.historycache import HistoryReader
+    from flashprep.core.stats.modelfit import calibration
     from flashprep.core.stats.report import StatsQuery, compute_stats
 
     opened = open_user(args)
     if args.deck is not None:
         check_deck_ids(opened.library, [args.deck])
     store = opened.store
-    query = StatsQuery(store.now(), store.rollover, store.tz, args.deck, args.range)
+    query = StatsQuery.of(store, args.deck, args.range)
     reader = HistoryReader(store)
     history = reader.load()
     stats = compute_stats(history, store.states, opened.library, store.scheduler, query, store.user)
     stats.update(interview_stats(opened.library, store))  # interview_date, readiness
+    stats["calibration"] = calibration(history, store.settings.parameters, args.deck)
     show_json(stats)
     reader.save()  # after printing: the cache only makes the next run fast
     return 0

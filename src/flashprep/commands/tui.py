@@ -10,7 +10,10 @@ from flashprep.commands.common import CliError, add_common_options, check_deck_i
 from flashprep.core.files.gcpause import gc_paused
 
 if TYPE_CHECKING:
+    from flashprep.core.browse.query import Query
+    from flashprep.core.decks.library import DeckLibrary
     from flashprep.core.interview.mockquestions import MockOptions
+    from flashprep.core.storage.userstore import UserStore
     from flashprep.core.study.customstudy import DrillOptions
 
 
@@ -52,6 +55,12 @@ def register(sub: Any) -> None:
         metavar="DAYS",
         help="review ahead: the cards due in the next DAYS days",
     )
+    parser.add_argument(
+        "--query",
+        metavar="Q",
+        help="drill the cards a search finds (the language of `flashprep cards`; "
+        "with --practice, without changing their schedule)",
+    )
     custom.add_argument(
         "--practice",
         action="store_true",
@@ -67,6 +76,8 @@ def drill_options(args: argparse.Namespace, keys: list[str] | None = None) -> Dr
 
     if args.extra_new and (args.ahead or args.practice):
         raise CliError("--extra-new adds new cards to a drill: not with --ahead or --practice")
+    if args.query is not None and (args.extra_new or args.ahead):
+        raise CliError("--query drills the cards it finds: not with --extra-new or --ahead")
     return DrillOptions(
         extra_new=args.extra_new,
         ahead_days=args.ahead,
@@ -76,7 +87,28 @@ def drill_options(args: argparse.Namespace, keys: list[str] | None = None) -> Dr
 
 
 def run_drill(args: argparse.Namespace) -> int:
-    return open_tui(args, "drill", list(args.decks) or None, options=drill_options(args))
+    options = drill_options(args)  # refused before any file is touched
+    query = None
+    if args.query is not None:
+        from flashprep.core.browse.query import QueryError, parse_query
+
+        try:
+            query = parse_query(args.query)
+        except QueryError as exc:
+            raise CliError(f"--query: {exc}") from None
+    return open_tui(args, "drill", list(args.decks) or None, options=options, query=query)
+
+
+def query_keys(
+    library: DeckLibrary, store: UserStore, query: Query, deck_ids: list[str] | None
+) -> list[str]:
+    """The cards a query finds (in the named decks only, when some are), in catalog order."""
+    from flashprep.core.browse.catalog import Catalog
+    from flashprep.core.browse.search import find_cards
+
+    decks = set(deck_ids) if deck_ids else None
+    found = find_cards(Catalog.build(library), query, store)
+    return [m.key for m in found if decks is None or m.deck in decks]
 
 
 def run_home(args: argparse.Namespace) -> int:
@@ -90,12 +122,20 @@ def open_tui(
     mock: MockOptions | None = None,
     stats_range: str = "month",
     options: DrillOptions | None = None,
+    query: Query | None = None,
 ) -> int:
-    """Hold the user's lock from before their files are read until the last write is done."""
+    """Hold the user's lock from before their files are read until the last write is done.
+    `query`: a drill of exactly the cards it finds (refused when it finds none)."""
     opened = open_user(args, write=True)
     try:
         if deck_ids:
             check_deck_ids(opened.library, deck_ids)
+        if query is not None:
+            keys = query_keys(opened.library, opened.store, query, deck_ids)
+            if not keys:
+                where = f" in {', '.join(deck_ids)}" if deck_ids else ""
+                raise CliError(f"--query: no card matches {query.text!r}{where}")
+            options = drill_options(args, keys)
         store = opened.store
         # A new user's default settings are written now, not at their first grade: until then
         # every start would build them again, with pydantic (later starts read a cache).

@@ -15,7 +15,6 @@ import pytest
 from flashprep.core.browse.catalog import Catalog, one_line_front
 from flashprep.core.browse.query import QueryError, parse_query
 from flashprep.core.browse.search import (
-    LEECH_LAPSES,
     SORT_FIELDS,
     CardMatch,
     card_match,
@@ -25,6 +24,7 @@ from flashprep.core.decks.library import DeckLibrary
 from flashprep.core.paths import Home
 from flashprep.core.scheduling.scheduler import CardState
 from flashprep.core.storage.userstore import UserStore
+from flashprep.core.study.leech import is_leech
 
 from helpers import START, FakeClock
 
@@ -103,7 +103,7 @@ STATES = {
     "gamma/g1": CardState("review", None, 10.0, 5.0, YESTERDAY_10, at(20, 9), 4, 1),
     "gamma/g3": CardState("learning", 1, 1.0, 5.0, at(26, 20), at(26, 10), 1, 0),
     "gamma/g4": CardState(  # a leech, buried until tomorrow
-        "review", None, 3.0, 8.0, YESTERDAY_10, at(26, 3), 20, LEECH_LAPSES, buried_until=TOMORROW
+        "review", None, 3.0, 8.0, YESTERDAY_10, at(26, 3), 20, 8, buried_until=TOMORROW
     ),
     # due at 03:00 on the 27th: still today's study day
     "delta/d1": CardState("review", None, 30.0, 4.0, at(27, 3), at(26, 10), 3, 0),
@@ -321,6 +321,27 @@ def test_schedule_terms(
     catalog: Catalog, schedule: UserStore, query: str, found: list[str]
 ) -> None:
     assert keys(catalog, query, schedule) == cards(*found)
+
+
+@pytest.mark.parametrize(
+    ("threshold", "found"),
+    [(3, ["d3", "g4"]), (7, ["d3", "g4"]), (8, ["g4"]), (9, []), (99, [])],
+)
+def test_is_leech_follows_the_users_leech_threshold(
+    catalog: Catalog,
+    make_store: Callable[..., UserStore],
+    threshold: int,
+    found: list[str],
+) -> None:
+    store = make_store(f"leech{threshold}", leech_lapses=threshold)
+    store.states.update(STATES)
+    assert keys(catalog, "is:leech", store) == cards(*found)
+    # the drill's definition of a leech (core/study/leech.py), for every card
+    leeches = [k for k, s in STATES.items() if is_leech(s.lapses, threshold)]
+    assert sorted(keys(catalog, "is:leech", store)) == sorted(leeches)
+    assert keys(catalog, "-is:leech", store) == [
+        k for k in keys(catalog, "", store) if k not in leeches
+    ]
 
 
 def test_recall_compares_the_predicted_recall_now(catalog: Catalog, schedule: UserStore) -> None:

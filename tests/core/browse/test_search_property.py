@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 
 from flashprep.core.browse.catalog import Catalog
 from flashprep.core.browse.query import QueryError
-from flashprep.core.browse.search import LEECH_LAPSES, SORT_FIELDS, find_cards
+from flashprep.core.browse.search import SORT_FIELDS, find_cards
 from flashprep.core.decks.library import DeckLibrary
 from flashprep.core.decks.rules import CATEGORIES
 from flashprep.core.paths import Home
@@ -279,7 +279,7 @@ class Plain:
         if what == "buried":
             return self.buried(key)
         if what == "leech":
-            return state is not None and state.lapses >= LEECH_LAPSES
+            return state is not None and state.lapses >= self.store.settings.leech_lapses
         waiting = due is not None and not self.suspended(key) and not self.buried(key)
         if what == "due":
             return waiting and due <= self.today  # type: ignore[operator]

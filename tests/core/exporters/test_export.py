@@ -15,9 +15,9 @@ from anki.collection import (
     ImportCsvRequest,
 )
 
+from flashprep.core.decks.cardhtml import markdown_to_html
 from flashprep.core.decks.deck import Card, Deck, load_deck
 from flashprep.core.exporters import export_deck
-from flashprep.core.exporters.html import markdown_to_html
 from flashprep.core.importers import read_source
 from flashprep.core.paths import bundled_decks_dir
 

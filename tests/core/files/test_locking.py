@@ -82,6 +82,7 @@ WRITERS: dict[str, list[str]] = {
     "plan": ["plan", "--date", (date.today() + timedelta(days=30)).isoformat()],
     "cards": ["cards", "deck:python gil", "--suspend"],  # listing it only reads
     "config": ["config", "set", "new_per_day", "30"],  # and `config unset`; listing only reads
+    "optimize": ["optimize"],  # `optimize --dry-run` only reads
 }
 """Commands that change a user's files: refused while another process holds the user's lock."""
 
@@ -92,10 +93,11 @@ READERS: dict[str, list[str]] = {
     "export": ["export", "python", "--format", "toml", "-o", "-"],
     "card": ["card", "python/gil", "--json"],
     "config": ["config", "--json"],
+    "optimize": ["optimize", "--dry-run"],
 }
 """Commands that only read: they work while the lock is held, and write none of the user's data
 (they may refresh derived, disposable caches: the deck index in `cache/decks/`, and for `stats`
-the history cache in `users/<name>/cache/history/`)."""
+and `optimize --dry-run` the history cache in `users/<name>/cache/history/`)."""
 
 DECK_WRITERS: dict[str, list[str]] = {
     "add": ["add", "--deck", "mine", "--front", "New?", "--back", "Yes"],
@@ -152,8 +154,8 @@ def test_readers_work_while_the_user_is_locked_and_write_nothing(
         after = fingerprint(used_user.parent.parent)
         assert user_data(after) == user_data(before)
         changed = {k for k in set(before) | set(after) if before.get(k) != after.get(k)}
-        # derived caches only: the deck index (any reader), the history cache (stats)
-        history = ("users/tester/cache/history/",) if name == "stats" else ()
+        # derived caches only: the deck index (any reader), the history cache (stats, optimize)
+        history = ("users/tester/cache/history/",) if name in ("stats", "optimize") else ()
         allowed = ("cache/decks/", *history)
         assert all(k.startswith(allowed) for k in changed), sorted(changed)
     assert code == 0, capsys.readouterr().err

@@ -148,7 +148,7 @@ def test_media_become_placeholders_and_a_warning(built: tuple[Sample, dict[str, 
     card = cards_by_front(source)["Draw the architecture: [image: diagram.png]"]
     assert card.back == "Listen: [audio: answer.mp3]\n\n```\nload balancer -> app\n```"
     assert len(source.warnings) == 1
-    assert "2 media file(s)" in source.warnings[0]
+    assert "2 media files cannot be shown" in source.warnings[0]
     assert "answer.mp3, diagram.png" in source.warnings[0]
 
 

@@ -10,8 +10,10 @@ import pytest
 
 from flashprep.core.decks.library import DeckLibrary
 from flashprep.core.interview.plan import (
+    Gain,
     Goal,
     bring_forward_day,
+    choose_by_gain,
     due_by_plan,
     interview_instant,
     intro_days,
@@ -24,7 +26,7 @@ from flashprep.core.interview.plan import (
     weakest_cards,
 )
 from flashprep.core.paths import Home
-from flashprep.core.scheduling.scheduler import NEW, CardState, Scheduler
+from flashprep.core.scheduling.scheduler import NEW, CardState, Rating, Scheduler
 from flashprep.core.storage.profile import Interview
 from flashprep.core.storage.userstore import UserStore
 from flashprep.core.study.drill import Drill
@@ -144,12 +146,15 @@ def big_library(home: Home, decks_dir: Path) -> DeckLibrary:
     return DeckLibrary.load(home, decks_dir)
 
 
-def drill_day(library: DeckLibrary, store: UserStore, clock: FakeClock, ratings: list[int]) -> int:
-    """One day's drill of every deck, grading in the given pattern; returns the grades given."""
+def drill_day(
+    library: DeckLibrary, store: UserStore, clock: FakeClock, ratings: list[int], ms: int = 5000
+) -> int:
+    """One day's drill of every deck, grading in the given pattern (each answer taking `ms`);
+    returns the grades given."""
     drill = open_drill(library, store)
     graded = 0
     while drill.current is not None:
-        drill.grade(ratings[graded % len(ratings)], 5000)
+        drill.grade(ratings[graded % len(ratings)], ms)
         graded += 1
         clock.advance(minutes=2)
     return graded
@@ -162,10 +167,10 @@ def set_interview(store: UserStore, day: date, target: float = 0.95) -> None:
     store.save_profile(profile)
 
 
-def history(library: DeckLibrary, store: UserStore, clock: FakeClock) -> None:
+def history(library: DeckLibrary, store: UserStore, clock: FakeClock, ms: int = 5000) -> None:
     """Ten days of drilling with mixed grades, so cards hold all kinds of memory states."""
     for _ in range(10):
-        drill_day(library, store, clock, [3, 2, 4, 3, 1, 3])
+        drill_day(library, store, clock, [3, 2, 4, 3, 1, 3], ms)
         clock.now = clock.now.replace(hour=15, minute=0) + timedelta(days=1)
 
 
@@ -189,7 +194,9 @@ def test_following_the_plan_in_drills_brings_every_card_to_the_target(
     set_interview(store, day)
     plan = today_plan(big_library, store)
     assert plan is not None and plan.new_left == 19
-    assert plan.new_per_day == 4  # 19 new cards in 5 days: the pace raises the limit of 1
+    assert plan.pace == 4  # 19 new cards in 5 days
+    # time allowing, the plan front-loads new cards: up to twice the pace (above the user's 1)
+    assert plan.new_per_day == 8
     follow_until(big_library, store, clock, day)
     assert below_target_on_the_date(big_library, store, day) == []
     assert all(not store.state(k).is_new for k in big_library.card_keys())
@@ -217,9 +224,11 @@ def test_the_plan_adds_its_cards_to_the_drill(
     assert open_drill(library, store).left == 0
     set_interview(store, store.today() + timedelta(days=5))
     drill = open_drill(library, store)
-    assert drill.left == 2  # five new cards over the 3 days before the date's reserve
+    # five new cards over the 3 days before the date's reserve: a pace of 2, and time allows
+    # twice that
+    assert drill.left == 4
     plan = today_plan(library, store)
-    assert plan is not None and plan.new_per_day == 2 and plan.days_left == 5
+    assert plan is not None and plan.pace == 2 and plan.new_per_day == 4 and plan.days_left == 5
 
 
 def test_the_drill_brings_forward_what_the_plan_names(
@@ -300,3 +309,108 @@ def test_weakest_cards_are_the_lowest_recall_on_the_date(
     )
     drill = Drill(library, store, keys=weakest_cards(library, store, limit=2))
     assert drill.current == "beta/b1" and drill.left == 2
+
+
+# --- the plan within the user's minutes a day ---------------------------------------------------
+
+
+def gain(ratio: float, key: str, cost: float = 1.0) -> Gain:
+    return Gain(ratio * cost, cost, key)
+
+
+@pytest.mark.parametrize(
+    ("room", "reviews", "new_ratio", "expected"),
+    [
+        (10, [gain(0.5, "a"), gain(0.1, "b")], 0.3, (["a"], 3)),  # a, then new cards before b
+        (2, [gain(0.5, "a"), gain(0.1, "b")], 0.3, (["a", "b"], 0)),  # no room for a new card
+        (5, [gain(0.1, "a"), gain(0.2, "b")], 0.05, (["b", "a"], 1)),  # reviews first
+        (100, [gain(0.1, "a")], 0.3, (["a"], 5)),  # every new card fits: then the review
+        (0, [gain(0.9, "a")], 0.3, ([], 0)),  # no time at all
+        (4, [gain(0.4, "a", cost=3.0), gain(0.3, "b")], 0.0, (["a", "b"], 0)),
+    ],
+)
+def test_the_day_goes_to_what_gains_most_per_grade(
+    room: float,
+    reviews: list[Gain],
+    new_ratio: float,
+    expected: tuple[list[str], int],
+) -> None:
+    new = Gain(new_ratio * 6, 6.0, "d/new")
+    assert choose_by_gain(room, reviews, new, 3.0, 5) == expected
+
+
+def test_without_new_cards_only_reviews_are_chosen() -> None:
+    assert choose_by_gain(3, [gain(0.2, "a"), gain(0.1, "b")], None, 0.0, 0) == (["a", "b"], 0)
+
+
+def test_the_fewer_minutes_a_day_the_fewer_new_cards(
+    big_library: DeckLibrary, make_store: Make, home: Home
+) -> None:
+    plans = []
+    for minutes in (5, 10, 30, 120):
+        clock = FakeClock()
+        make_store(f"u{minutes}", new_per_day=2, daily_minutes=minutes)
+        store = UserStore(home, f"u{minutes}", clock)
+        history(big_library, store, clock, ms=40_000)
+        set_interview(store, store.today() + timedelta(days=10))
+        plan = today_plan(big_library, store)
+        assert plan is not None
+        plans.append(plan)
+    news = [p.new_per_day for p in plans]
+    assert news == sorted(news) and news[0] < news[-1]
+    assert all(p.pace == plans[0].pace for p in plans)  # the pace ignores the time
+    assert news[-1] == min(plans[-1].new_left, 2 * plans[-1].pace)  # time enough: front-loaded
+    # with 5 minutes, the new cards' first grades (two learning steps each) fit in them
+    tight = plans[0]
+    assert tight.new_per_day * tight.per_grade_s * 2 <= 5 * 60
+
+
+def test_time_spent_today_leaves_less_for_new_cards(
+    big_library: DeckLibrary, make_store: Make, clock: FakeClock
+) -> None:
+    store = make_store(new_per_day=2, daily_minutes=15)
+    history(big_library, store, clock)
+    set_interview(store, store.today() + timedelta(days=10))
+    before = today_plan(big_library, store)
+    assert before is not None and before.new_per_day > 0
+    drill = open_drill(big_library, store)
+    spent = 0
+    while drill.current is not None and spent < 14 * 60_000:
+        drill.grade(Rating.GOOD, 60_000)
+        spent += 60_000
+        clock.advance(minutes=1)
+    after = today_plan(big_library, store)
+    assert after is not None and after.minutes_left < 1.5
+    assert after.new_per_day - store.counts_today().new <= 0  # no more new cards today
+
+
+def test_the_plan_can_lower_the_users_new_card_limit(
+    big_library: DeckLibrary, make_store: Make, clock: FakeClock
+) -> None:
+    store = make_store(new_per_day=1, daily_minutes=5)
+    history(big_library, store, clock, ms=40_000)
+    set_interview(store, store.today() + timedelta(days=10))
+    settings = store.profile.settings.model_copy(update={"new_per_day": 10})
+    store.save_profile(store.profile.model_copy(update={"settings": settings}))
+    plan = today_plan(big_library, store)
+    assert plan is not None and plan.new_left > 10 and plan.new_per_day < 10
+    drill = open_drill(big_library, store)
+    assert drill.remaining().new == plan.new_per_day - store.counts_today().new
+    plain = Drill(big_library, store)  # without the plan: the user's own limit
+    assert plain.remaining().new > drill.remaining().new
+
+
+def test_the_drill_shows_the_plans_most_valuable_cards_first(
+    big_library: DeckLibrary, make_store: Make, clock: FakeClock
+) -> None:
+    store = make_store(new_per_day=3, daily_minutes=60)
+    history(big_library, store, clock)
+    clock.advance(days=6)  # reviews come due
+    set_interview(store, store.today() + timedelta(days=8))
+    plan = today_plan(big_library, store)
+    assert plan is not None and plan.scores
+    drill = open_drill(big_library, store)
+    ranks = [plan.rank(k) for k in _drill_cards(drill)]
+    assert ranks == sorted(ranks, reverse=True)
+    assert len(set(ranks)) > 1
+    assert plan.rank("other/card") < min(ranks)  # cards of no interview deck come last

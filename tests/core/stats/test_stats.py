@@ -364,6 +364,7 @@ KEYS = [
     "seconds_per_card_today", "correct_today", "ratings", "streak_days", "longest_streak_days",
     "heatmap", "reviews_by_day", "range_summary", "forecast", "daily_load", "states",
     "retention", "buttons", "answer_seconds", "hours", "by_deck", "by_tag", "hardest",
+    "leech_lapses", "leeches",
 ]  # fmt: skip
 
 

@@ -170,7 +170,7 @@ def test_an_unwritable_cache_only_costs_speed(home: Home, decks_dir: Path) -> No
 
 
 def test_settings_fields_follow_the_profile_model() -> None:
-    assert set(UserSettings._fields) == {"seed", "interview", *Settings.model_fields}
+    assert set(UserSettings._fields) == {"seed", "interview", "parameters", *Settings.model_fields}
 
 
 def test_settings_cache_follows_the_profile_file(make_store: Make) -> None:

@@ -44,6 +44,7 @@ NUMBER_RANGES = [
     ("rollover_hour", "0", "23", ["-1", "24", "100"]),
     ("maximum_interval", "1", "36500", ["0", "36501"]),
     ("leech_lapses", "3", "99", ["2", "0", "100", "-8"]),
+    ("daily_minutes", "5", "600", ["4", "0", "601", "-30"]),
     ("deck.python.new_per_day", "0", "9999", ["-1", "10000"]),
     ("deck.py.thon.reviews_per_day", "0", "99999", ["-5", "100000"]),
 ]

@@ -21,8 +21,9 @@ never another exception.
 The definitions (search.py holds them; docs/query-language.md says them to users): is:due is due
 before the end of today's study day and neither suspended nor buried (as the home screen counts
 due); is:overdue is a due card that was due before the start of today; is:buried is buried until
-a day after today; is:leech is lapses >= LEECH_LAPSES; is:new is never graded (or forgotten); a
-suspended card keeps its state (`is:review` matches it). is:learning includes relearning cards.
+a day after today; is:leech has reached the user's leech threshold (settings.leech_lapses); is:new
+is never graded (or forgotten); a suspended card keeps its state (`is:review` matches it).
+is:learning includes relearning cards.
 New cards have no due day and no recall, so `due` and `recall` terms never match them.
 """
 

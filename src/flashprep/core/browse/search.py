@@ -13,7 +13,8 @@ user's rollover hour and time zone):
   card keeps its state, so is:review matches a suspended review card too.
 - is:due: not new, not suspended, not buried, and due before the end of today's study day (what
   core/study/drill.count_states counts as due); is:overdue: is:due and due before today began.
-- is:suspended; is:buried: buried until a day after today; is:leech: lapses >= LEECH_LAPSES.
+- is:suspended; is:buried: buried until a day after today; is:leech: the user's leech threshold
+  (settings.leech_lapses, as core/study/leech.is_leech reads it) reached.
 - due<=N: the card's due study day is at most N days after today (due<0: due before today).
 - recall<X: the predicted recall now (the scheduler's retrievability). New cards have neither a
   due day nor a recall, so no due or recall term matches them.
@@ -48,9 +49,8 @@ from flashprep.core.browse.query import (
 from flashprep.core.clock import day_end, day_start, study_day
 from flashprep.core.scheduling.scheduler import NEW, CardState
 from flashprep.core.storage.userstore import UserStore
+from flashprep.core.study.leech import is_leech
 
-LEECH_LAPSES = 8
-"""A card with this many lapses is a leech (issue 17 makes it a setting)."""
 SORT_FIELDS = ("deck", "question", "state", "due", "recall", "lapses", "reps", "level")
 STATUS_ORDER = ("new", "learning", "relearning", "review", "buried", "suspended")
 """How `state` sorts: the way a card goes, then the cards set aside."""
@@ -237,7 +237,8 @@ class _Search:
         if value == "buried":
             return [at.buried(s) for s in states]
         assert value == "leech", value
-        return [s.lapses >= LEECH_LAPSES for s in states]
+        threshold = at.store.settings.leech_lapses
+        return [is_leech(s.lapses, threshold) for s in states]
 
     def _compare(self, node: Compare) -> list[bool]:
         op, value, states = _COMPARE[node.op], node.value, self.states

@@ -9,8 +9,8 @@ from __future__ import annotations
 import csv
 import io
 
+from flashprep.core.decks.cardhtml import markdown_to_html
 from flashprep.core.decks.deck import Deck
-from flashprep.core.exporters.html import markdown_to_html
 from flashprep.core.keys import own_guid
 
 

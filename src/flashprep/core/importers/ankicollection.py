@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from flashprep.core.decks.ankinotes import OWNER_KEY
 from flashprep.core.importers import protowire
 from flashprep.core.importers.ankitemplate import NoteType, Template
 from flashprep.core.importers.ankizip import PackageError, unpacked
@@ -55,6 +56,8 @@ class Collection:
     notetypes: dict[int, NoteType]
     decks: dict[int, str]
     sched_ver: int
+    owner: str | None = None
+    """The user whose history flashprep exported into this collection (`col.conf`), if any."""
 
 
 class _Budget:
@@ -283,4 +286,9 @@ def load_collection(conn: sqlite3.Connection) -> Collection:
         deck_names = _json_decks(decks)
         settings = _object(_or_empty(_json(conf, "col.conf")), "col.conf")
         sched_ver = _whole(settings.get("schedVer"), "col.conf.schedVer", 1)
+        owner = settings.get(OWNER_KEY)
+        if owner is not None:
+            return Collection(
+                notetypes, deck_names, sched_ver, _text(owner, "col.conf." + OWNER_KEY)
+            )
     return Collection(notetypes, deck_names, sched_ver)

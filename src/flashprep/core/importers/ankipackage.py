@@ -18,11 +18,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from flashprep.core.clock import INSTANT_RANGE
+from flashprep.core.decks.ankinotes import AnkiCard, AnkiNote, AnkiNotes, AnkiNoteType
 from flashprep.core.decks.record import CardInvalid, checked_card
 from flashprep.core.files.tomlerrors import cannot_read
 from flashprep.core.importers import ankitemplate
 from flashprep.core.importers.ankicollection import Collection, load_collection, opened
-from flashprep.core.importers.ankihtml import convert_fields
+from flashprep.core.importers.ankihtml import convert_fields, media_warnings
 from flashprep.core.importers.ankitemplate import NoteType
 from flashprep.core.importers.ankizip import LAYOUTS, PackageError
 from flashprep.core.importers.source import (
@@ -33,6 +34,7 @@ from flashprep.core.importers.source import (
     clean_tags,
     deck_id_for_card,
 )
+from flashprep.core.keys import parse_own_guid
 
 MAX_ANSWER_MS = 10**9 - 1
 
@@ -81,6 +83,9 @@ class _Drawn:
     queue: int
     mod: int
     guid: str
+    mid: int
+    note_mod: int
+    values: list[str]
     tags: list[str]
     deck_name: str
     front: str
@@ -100,6 +105,7 @@ _CARD_COLUMNS = (
     ("notes.mid", int),
     ("notes.tags", str | None),
     ("notes.flds", str),
+    ("notes.mod", int | None),
 )
 """The columns `_draw_cards` reads, and the types it takes (None: SQL NULL, read as 0 or "")."""
 
@@ -116,12 +122,13 @@ def _draw_cards(path: Path, conn: sqlite3.Connection, col: Collection) -> Iterat
     """Every card of the collection drawn from its template, in order; a warning (str) for a
     card that has no template."""
     rows = conn.execute(
-        "SELECT c.id, c.ord, c.did, c.odid, c.queue, c.mod, n.id, n.guid, n.mid, n.tags, n.flds"
-        " FROM cards c JOIN notes n ON n.id = c.nid ORDER BY c.did, n.id, c.ord"
+        "SELECT c.id, c.ord, c.did, c.odid, c.queue, c.mod, n.id, n.guid, n.mid, n.tags, n.flds,"
+        " n.mod FROM cards c JOIN notes n ON n.id = c.nid ORDER BY c.did, n.id, c.ord"
     )
     note_id: int | None = None
     notetype: NoteType | None = None
     fields: dict[str, str] = {}
+    values: list[str] = []
     tags: list[str] = []
     # Whether a note type's templates show special fields ({{Tags}}, {{Deck}}...): most do not,
     # and their cards need no table of them.
@@ -131,7 +138,7 @@ def _draw_cards(path: Path, conn: sqlite3.Connection, col: Collection) -> Iterat
         if problem:
             yield f"note {row[6]!r} card {row[0]!r}: {problem}; skipped"
             continue
-        cid, ordinal, did, odid, queue, mod, nid, guid, mid, raw_tags, flds = row
+        cid, ordinal, did, odid, queue, mod, nid, guid, mid, raw_tags, flds, note_mod = row
         odid, queue, mod, raw_tags = odid or 0, queue or 0, mod or 0, raw_tags or ""
         if nid != note_id:  # cards of one note come together: read the note once
             note_id, notetype = nid, col.notetypes.get(mid)
@@ -170,6 +177,9 @@ def _draw_cards(path: Path, conn: sqlite3.Connection, col: Collection) -> Iterat
             queue,
             mod,
             guid,
+            mid,
+            note_mod or 0,
+            values,
             tags,
             deck_name,
             rendered.front.strip(),
@@ -182,7 +192,7 @@ def _read(path: Path, conn: sqlite3.Connection, kind: str, media_names: list[str
     """Three passes: draw every card, convert every distinct HTML text (in one batch, see
     ankihtml.convert_fields), then build the cards."""
     col = load_collection(conn)
-    source = ImportSource(path, kind)
+    source = ImportSource(path, kind, owner=col.owner)
     cards_by_anki_id: dict[int, tuple[str, str]] = {}
     suspended: list[SourceReview] = []
     media: list[str] = []
@@ -216,6 +226,7 @@ def _read(path: Path, conn: sqlite3.Connection, kind: str, media_names: list[str
         if item.hints:
             hint = "\n\n".join(h for h in (markdown(x) for x in item.hints) if h) or None
         deck_id = deck_id_for_card(guid, item.deck_name)
+        own = parse_own_guid(guid) is not None  # a card flashprep exported: its own, no origin
         try:
             card = checked_card(
                 card_id_for_guid(guid, ordinal),
@@ -223,12 +234,15 @@ def _read(path: Path, conn: sqlite3.Connection, kind: str, media_names: list[str
                 back or EMPTY_SIDE,
                 item.tags,
                 hint,
-                f"anki:{guid}#{ordinal}",
+                None if own else f"anki:{guid}#{ordinal}",
             )
         except CardInvalid as exc:
             source.warn(f"note {nid} card {ordinal + 1}: skipped ({exc.error['msg']})")
             continue
-        source.deck(deck_id, item.deck_name).cards.append(card)
+        sdeck = source.deck(deck_id, item.deck_name)
+        sdeck.cards.append(card)
+        if not own:
+            _keep_note(sdeck.anki, col, item, card.id)
         cards_by_anki_id[item.cid] = (deck_id, card.id)
         if item.queue == -1:
             entry_id = f"anki-s{item.cid}-{item.mod}"
@@ -240,15 +254,22 @@ def _read(path: Path, conn: sqlite3.Connection, kind: str, media_names: list[str
     for deck in source.decks:
         deck.description = f"Imported from {path.name}."
     _read_revlog(conn, col, cards_by_anki_id, source, suspended)
-    if media:
-        shown = sorted(set(media))
-        listed = ", ".join(shown[:5]) + (f" and {len(shown) - 5} more" if len(shown) > 5 else "")
-        missing = "" if set(shown) <= set(media_names) else " (some are not in the package)"
-        source.warn(
-            f"{len(shown)} media file(s) cannot be shown in a terminal; the cards name them "
-            f"instead: {listed}{missing}"
-        )
+    for warning in media_warnings(media, media_names):
+        source.warn(warning)
     return source
+
+
+def _keep_note(notes: AnkiNotes, col: Collection, item: _Drawn, card_id: str) -> None:
+    """Remember the note behind a card (see core.decks.ankinotes); its text digest is set when
+    the card is applied, as written."""
+    if item.mid not in notes.notetypes:
+        nt = col.notetypes[item.mid]
+        notes.notetypes[item.mid] = AnkiNoteType(
+            nt.name, nt.kind, list(nt.fields), [(t.name, t.front, t.back) for t in nt.templates]
+        )
+    if item.guid not in notes.notes:
+        notes.notes[item.guid] = AnkiNote(item.mid, item.nid, item.values, item.note_mod)
+    notes.cards[card_id] = AnkiCard(item.guid, item.ordinal, item.cid, item.deck_name, "")
 
 
 def _instant(value: int, per_second: int) -> datetime | None:

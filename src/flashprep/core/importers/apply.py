@@ -13,12 +13,19 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
+from flashprep.core.decks.ankinotes import AnkiNotes, dumps, notes_path, read_notes, text_digest
+from flashprep.core.decks.cardhtml import same_card_text
 from flashprep.core.decks.index import CardRecord, card_record
-from flashprep.core.decks.library import CACHE_TEMP_AGE, DeckLibrary, deck_to_toml
+from flashprep.core.decks.library import (
+    CACHE_TEMP_AGE,
+    DeckLibrary,
+    deck_to_toml,
+    overrides_to_toml,
+)
 from flashprep.core.decks.record import DeckRecord, checked_deck
-from flashprep.core.files.fileio import StagedFiles, remove_stale_temps
+from flashprep.core.files.fileio import StagedFiles, ensure_dir, remove_stale_temps
 from flashprep.core.files.gcpause import gc_paused
 from flashprep.core.files.lock import DECKS_WAIT_SECONDS, decks_lock
 from flashprep.core.files.tomlerrors import DataFileError
@@ -29,6 +36,9 @@ from flashprep.core.storage.logimport import HistoryImport
 from flashprep.core.storage.reviewlog import LogEntry
 from flashprep.core.storage.userstore import UserStore
 from flashprep.core.text import lf, one_line
+
+if TYPE_CHECKING:
+    from flashprep.core.decks.deck import Deck, DeckOverrides
 
 _DECK_ID = re.compile(DECK_ID_PATTERN)
 KEPT_FIELDS = ("level", "target_seconds")
@@ -130,6 +140,160 @@ def _merge_card(old: CardRecord, new: CardRecord) -> CardRecord:
     return new._replace(**kept) if any(v is not None for v in kept.values()) else new
 
 
+def _changed(old: CardRecord, new: CardRecord) -> CardRecord | None:
+    """`new` as it is to be written over `old`, or None when it is `old` come back through
+    Anki: text that renders the same (an export gives HTML, the import Markdown written another
+    way) and the same tags in any order (Anki sorts them). Tags in another order only keep
+    the old order."""
+    if sorted(old.tags) == sorted(new.tags) and old.tags != new.tags:
+        new = new._replace(tags=old.tags)
+    if new == old:
+        return None
+    if old._replace(front="", back="", hint=None) != new._replace(front="", back="", hint=None):
+        return new
+    sides = ("front", "back", "hint")
+    same = all(same_card_text(getattr(old, side), getattr(new, side)) for side in sides)
+    return None if same else new
+
+
+class _BundledPart(NamedTuple):
+    """Cards of a file that are cards of a bundled deck (flashprep exported them): their
+    changes go to the deck's overrides file, their history to the bundled cards."""
+
+    cards: list[CardRecord]
+    keys: set[tuple[int, str, str]]
+    """(source index, proposed deck id, card id) of each."""
+
+
+def _split_bundled(
+    sources: list[ImportSource], library: DeckLibrary
+) -> tuple[list[ImportSource], dict[str, _BundledPart]]:
+    """The sources less the cards that are bundled cards (by deck and card id), and those cards
+    by bundled deck. Other cards of a deck with a bundled deck's id still go to a deck of their
+    own (see _target_ids)."""
+    bundled = library.bundled_ids()
+    parts: dict[str, _BundledPart] = {}
+    ids: dict[str, set[str]] = {}
+    out: list[ImportSource] = []
+    for index, source in enumerate(sources):
+        decks: list[SourceDeck] = []
+        for sdeck in source.decks:
+            if sdeck.id not in bundled:
+                decks.append(sdeck)
+                continue
+            if sdeck.id not in ids:
+                ids[sdeck.id] = {c.id for c in _bundled_deck(library, sdeck.id).cards}
+            matched = [c for c in sdeck.cards if c.id in ids[sdeck.id]]
+            rest = [c for c in sdeck.cards if c.id not in ids[sdeck.id]]
+            if matched:
+                part = parts.setdefault(sdeck.id, _BundledPart([], set()))
+                part.cards.extend(matched)
+                part.keys.update((index, sdeck.id, c.id) for c in matched)
+            if rest:
+                decks.append(replace(sdeck, cards=rest))
+        out.append(replace(source, decks=decks))
+    return out, parts
+
+
+def _split_moved(
+    sources: list[ImportSource], decks_dir: Path
+) -> tuple[list[ImportSource], dict[str, list[SourceDeck]], dict[tuple[int, str, str], str]]:
+    """The sources less the cards from Anki that an earlier import put into another deck than
+    the one proposed now (the deck was renamed in Anki, or imported with --deck): those go to
+    that deck, as parts of it, so a card is never imported twice. Also returns where each of
+    them went, by (source index, proposed deck id, card id)."""
+    wanted = {c for source in sources for sdeck in source.decks for c in sdeck.anki.cards}
+    if not wanted or not (decks_dir / "anki").is_dir():
+        return sources, {}, {}
+    placed: dict[str, str] = {}
+    for path in sorted((decks_dir / "anki").glob("*.json")):
+        if (decks_dir / f"{path.stem}.toml").is_file():
+            placed.update(dict.fromkeys(wanted.intersection(read_notes(path).cards), path.stem))
+    parts: dict[str, list[SourceDeck]] = {}
+    keys: dict[tuple[int, str, str], str] = {}
+    out: list[ImportSource] = []
+    for index, source in enumerate(sources):
+        decks: list[SourceDeck] = []
+        for sdeck in source.decks:
+            away = [c for c in sdeck.cards if placed.get(c.id, sdeck.id) != sdeck.id]
+            if not away:
+                decks.append(sdeck)
+                continue
+            for card in away:
+                target = placed[card.id]
+                keys[index, sdeck.id, card.id] = target
+                part = SourceDeck(target, sdeck.name, sdeck.category, sdeck.description)
+                part.cards.append(card)
+                origin = sdeck.anki.cards[card.id]
+                part.anki.notetypes = sdeck.anki.notetypes
+                part.anki.notes[origin.guid] = sdeck.anki.notes[origin.guid]
+                part.anki.cards[card.id] = origin
+                parts.setdefault(target, []).append(part)
+            kept = [c for c in sdeck.cards if placed.get(c.id, sdeck.id) == sdeck.id]
+            if kept:
+                decks.append(replace(sdeck, cards=kept))
+        out.append(replace(source, decks=decks))
+    return out, parts, keys
+
+
+def _bundled_deck(library: DeckLibrary, deck_id: str) -> Deck:
+    """A bundled deck as the user sees it: its file with the user's edits (overrides) over it."""
+    from flashprep.core.decks.deck import DeckError, load_deck
+
+    path = library.bundled_dir / f"{deck_id}.toml"
+    deck = load_deck(path)
+    overrides = _overrides(library, deck_id)
+    if overrides is not None:
+        by_id = {c.id: c for c in overrides.cards}
+        deck = deck.model_copy(update={"cards": [by_id.get(c.id, c) for c in deck.cards]})
+    if deck.id != deck_id:
+        raise DeckError(path, f"holds deck {deck.id!r}")
+    return deck
+
+
+def _overrides(library: DeckLibrary, deck_id: str) -> DeckOverrides | None:
+    from flashprep.core.decks.deck import OVERRIDES_FILE
+
+    path = library.home.overrides / f"{deck_id}.toml"
+    return OVERRIDES_FILE.read(path) if path.is_file() else None
+
+
+def _plan_bundled(
+    library: DeckLibrary, deck_id: str, part: _BundledPart
+) -> tuple[tuple[Path, bytes] | None, DeckChange]:
+    """The overrides file with the edits the file brings to a bundled deck's cards."""
+    from flashprep.core.decks.deck import Card, DeckOverrides
+
+    deck = _bundled_deck(library, deck_id)
+    current = {c.id: c for c in deck.cards}
+    change = DeckChange(deck_id, deck.name, False)
+    edited: dict[str, Card] = {}
+    for new in part.cards:
+        old = current[new.id]
+        before = card_record(old)
+        merged = _changed(
+            before, _merge_card(before, _as_written(new))._replace(origin=before.origin)
+        )
+        if merged is None:
+            change.unchanged += 1
+            continue
+        change.updated += 1
+        edited[new.id] = old.model_copy(
+            update={
+                "front": merged.front,
+                "back": merged.back,
+                "hint": merged.hint,
+                "tags": list(merged.tags),
+            }
+        )
+    if not edited:
+        return None, change
+    existing = _overrides(library, deck_id) or DeckOverrides(deck=deck_id)
+    cards = [edited.pop(c.id, c) for c in existing.cards] + list(edited.values())
+    overrides = DeckOverrides(deck=deck_id, cards=cards)
+    return (library.home.overrides / f"{deck_id}.toml", overrides_to_toml(overrides)), change
+
+
 def _existing(path: Path, deck_id: str) -> DeckRecord | None:
     """The deck file already there, validated (pydantic is imported only for it)."""
     if not path.exists():
@@ -188,8 +352,8 @@ def _plan_deck(
         if new is None:
             cards.append(old)
             continue
-        merged = _merge_card(old, new)
-        if merged == old:
+        merged = _changed(old, _merge_card(old, new)) or old
+        if merged is old:
             change.unchanged += 1
         else:
             change.updated += 1
@@ -206,8 +370,12 @@ def apply_sources(
     deck: str | None = None,
     history: bool = True,
     dry_run: bool = False,
+    named_user: bool = False,
 ) -> ImportSummary:
-    """Write the decks (and the history into `store`'s log); see the module docstring."""
+    """Write the decks (and the history into `store`'s log); see the module docstring.
+
+    A package flashprep exported with a user's history goes into that user's log only, unless
+    the user was named (`named_user`: --user): never into another user's by accident."""
     home = library.home
     summary = ImportSummary(history=history and store is not None, dry_run=dry_run)
     bundled = library.bundled_ids()
@@ -220,9 +388,27 @@ def apply_sources(
             raise ImportRefused(
                 "--deck", f"{deck!r} is a bundled deck; import into a deck id of your own"
             )
+    for source in sources:
+        owner = source.owner
+        foreign = store is not None and owner not in (None, store.user)
+        if foreign and summary.history and not named_user:
+            assert store is not None
+            raise ImportRefused(
+                source.path,
+                f"holds the review history of user {owner!r}, not {store.user!r}; "
+                f"import it with --user {owner} (or name another --user), or with --no-history "
+                "(in the import dialog: untick Review history)",
+            )
+    to_bundled: dict[str, _BundledPart] = {}
+    moved: dict[str, list[SourceDeck]] = {}
+    placed: dict[tuple[int, str, str], str] = {}
+    if deck is None:
+        sources, to_bundled = _split_bundled(sources, library)
+        sources, moved, placed = _split_moved(sources, home.decks)
+    placed.update({key: d for d, part in to_bundled.items() for key in part.keys})
     targets = _target_ids(sources, bundled, deck)
-    grouped: dict[str, list[SourceDeck]] = {}
-    renamed: dict[str, str | None] = {}
+    grouped: dict[str, list[SourceDeck]] = {d: list(parts) for d, parts in moved.items()}
+    renamed: dict[str, str | None] = dict.fromkeys(moved)
     for index, source in enumerate(sources):
         summary.sources.append(f"{source.path.name}: {source.kind}")
         summary.warnings += source.warnings
@@ -234,7 +420,10 @@ def apply_sources(
         LogEntry(
             r.entry_id,
             r.at,
-            card_key(targets[index, r.deck_id][0], r.card_id),
+            card_key(
+                placed.get((index, r.deck_id, r.card_id)) or targets[index, r.deck_id][0],
+                r.card_id,
+            ),
             r.rating,
             r.action,
             r.ms,
@@ -247,23 +436,54 @@ def apply_sources(
     if plan is not None:
         summary.reviews_added = plan.fresh
         summary.reviews_known = len({e.id for e in entries}) - plan.fresh
-    lock = decks_lock(home) if not dry_run and grouped else None
+    lock = decks_lock(home) if not dry_run and (grouped or to_bundled) else None
     if lock is not None:
         lock.acquire(timeout=DECKS_WAIT_SECONDS)
     try:
         writes: list[tuple[Path, DeckRecord]] = []
+        notes: list[tuple[Path, bytes]] = []
         for deck_id, parts in grouped.items():
             path = home.decks / f"{deck_id}.toml"
             planned, change = _plan_deck(deck_id, parts, _existing(path, deck_id), renamed[deck_id])
             summary.decks.append(change)
             if change.created or change.added or change.updated:
                 writes.append((path, planned))
+            kept = _anki_notes(home.decks, deck_id, parts)
+            if kept is not None:
+                notes.append(kept)
+        for deck_id, part in to_bundled.items():
+            overrides, change = _plan_bundled(library, deck_id, part)
+            summary.decks.append(change)
+            if overrides is not None:
+                notes.append(overrides)
         if not dry_run:  # every deck was planned (and every existing file read) before any write
-            _write_all(writes, library, store, plan)
+            _write_all(writes, library, store, plan, notes)
     finally:
         if lock is not None:
             lock.release()
     return summary
+
+
+def _anki_notes(
+    decks_dir: Path, deck_id: str, parts: list[SourceDeck]
+) -> tuple[Path, bytes] | None:
+    """The deck's Anki notes file with the notes behind the incoming cards (see
+    core.decks.ankinotes), or None when no card came from an Anki note or nothing changed."""
+    incoming = AnkiNotes()
+    for part in parts:
+        if part.anki:
+            incoming = incoming.merged(part.anki)
+    if not incoming:
+        return None
+    written = {card.id: _as_written(card) for part in parts for card in part.cards}
+    for card_id, origin in incoming.cards.items():
+        card = written[card_id]
+        digest = text_digest(card.front, card.back, card.hint)
+        incoming.cards[card_id] = origin._replace(text=digest)
+    path = notes_path(decks_dir, deck_id)
+    existing = read_notes(path)  # one that cannot be read stops the import: never overwritten
+    merged = existing.merged(incoming)
+    return None if merged == existing else (path, dumps(merged))
 
 
 def _write_all(
@@ -271,6 +491,7 @@ def _write_all(
     library: DeckLibrary,
     store: UserStore | None,
     plan: HistoryImport | None,
+    notes: list[tuple[Path, bytes]] | None = None,
 ) -> None:
     """Replace the deck files and the months of history together, all or nothing.
 
@@ -285,6 +506,9 @@ def _write_all(
             remove_stale_temps(library.home.cache / "decks", min_age=CACHE_TEMP_AGE)
         for path, planned in writes:
             staged.stage(path, deck_to_toml(planned), private=False)
+        for path, data in notes or []:
+            ensure_dir(path.parent, private=False)
+            staged.stage(path, data, private=False)
         if history:
             assert store is not None and plan is not None
             store.stage_import(plan, staged)
@@ -307,6 +531,7 @@ def import_files(
     deck: str | None = None,
     history: bool = True,
     dry_run: bool = False,
+    named_user: bool = False,
 ) -> ImportSummary:
     """Read every file first (any error stops everything), then apply them together.
 
@@ -316,7 +541,7 @@ def import_files(
     """
     with gc_paused():
         sources = [read_source(path, fmt, library.home.staging) for path in paths]
-        summary = apply_sources(sources, library, store, deck, history, dry_run)
+        summary = apply_sources(sources, library, store, deck, history, dry_run, named_user)
         # Freed while the collector still waits: its first pass after the pause would otherwise
         # walk every object of the files read, only for them to be freed right after.
         del sources

@@ -15,6 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
+from flashprep.core.decks.ankinotes import AnkiNotes
 from flashprep.core.decks.index import CardRecord
 from flashprep.core.files.tomlerrors import DataFileError, cannot_read
 from flashprep.core.keys import card_key, parse_own_guid
@@ -54,6 +55,8 @@ class SourceDeck:
     category: Category = "general"
     description: str = ""
     cards: list[CardRecord] = field(default_factory=list)
+    anki: AnkiNotes = field(default_factory=AnkiNotes)
+    """The Anki notes behind cards that came from Anki (kept for exports back to Anki)."""
 
 
 @dataclass
@@ -66,6 +69,8 @@ class ImportSource:
     reviews: list[SourceReview] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     skipped_reviews: int = 0
+    owner: str | None = None
+    """The flashprep user whose history a package exported by flashprep holds, else None."""
     _count_at: int = field(default=-1, repr=False)
     """Where in `warnings` the count of further skipped reviews is."""
 

@@ -15,15 +15,16 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from flashprep.core.clock import day_start, study_day
+from flashprep.core.clock import day_end, day_start, study_day
 from flashprep.core.decks.library import DeckLibrary
+from flashprep.core.interview.budget import time_budget
 from flashprep.core.keys import deck_of
-from flashprep.core.scheduling.scheduler import CardState, Rating, Scheduler
+from flashprep.core.scheduling.scheduler import NEW, CardState, Rating, Scheduler
 from flashprep.core.storage.usersettings import InterviewPlan
 from flashprep.core.storage.userstore import UserStore
 from flashprep.core.study.customstudy import DrillOptions
@@ -231,7 +232,7 @@ def interview_keys(library: DeckLibrary, interview: AnyInterview | None) -> list
     return library.card_keys(d for d in interview.decks if d in library.decks)
 
 
-def _active_keys(store: UserStore, keys: Iterable[str], now: datetime) -> list[str]:
+def active_keys(store: UserStore, keys: Iterable[str], now: datetime) -> list[str]:
     """Cards that can be drilled today (not suspended, not buried)."""
     today_ord = store.today(now).toordinal()
     out = []
@@ -256,13 +257,114 @@ class TodayPlan:
     new_left: int
     """Interview cards not introduced yet."""
     new_per_day: int
-    """Suggested new cards a day (today's included) so that all are introduced in time."""
+    """Today's new cards (those already introduced today included): as many as fit in the
+    day's minutes after the reviews that gain more recall on the date a minute."""
+    pace: int = 0
+    """New cards a day that would introduce every card in time, whatever the time it takes."""
+    due_today: int = 0
+    """Reviews due today anyway (normal scheduling)."""
+    per_grade_s: float = 0.0
+    """The seconds a grade takes this user, as the plan counts them."""
+    minutes_left: float = 0.0
+    """What is left of today's minutes (`daily_minutes`)."""
+    scores: Mapping[str, float] = field(default_factory=dict)
+    """Each review's expected gain in recall on the date per grade (due and brought forward)."""
+    new_score: float = 0.0
+    """A new card's gain per grade, its reviews until the date counted."""
+
+    def rank(self, key: str) -> float:
+        """How much showing a card today is worth to the interview (the drill's order): its
+        gain per grade; other decks' cards come last."""
+        score = self.scores.get(key)
+        if score is not None:
+            return score
+        return self.new_score if key in self.keys else -1.0
+
+
+NEW_AGAIN_SHARE = 0.15
+"""A new card's grades are counted with this share more for its failed answers."""
+TARGET_BONUS = 0.5
+"""What bringing a card to the target on the date (with MARGIN) is worth beyond its gain in
+recall: the plan aims at the mean recall and at every card reaching the target."""
+MARGIN = 0.05
+"""A card counts as at the target when its predicted recall is this much above it: the
+prediction is a mean, and a card aimed exactly at the target misses it about half the time."""
+FINAL_DAYS = MAX_RESERVE_DAYS
+"""In the last days the plan may also top up cards at the target but within MARGIN of it."""
+NEW_PACE_FACTOR = 2
+"""New cards a day are at most this many times the even pace (or the user's own limit): the
+plan front-loads new cards while the minutes allow, but not all at once."""
+
+
+def _may_top_up(goal: Goal, state: CardState, now: datetime, today: date) -> bool:
+    """A studied card, not reviewed today, whose recall on the date is short of target + MARGIN."""
+    if state.last_review is not None and state.last_review >= goal.starts(today):
+        return False
+    return goal.recall(state) < goal.target + MARGIN
+
+
+class Gain(NamedTuple):
+    """What a review today is worth: predicted recall on the date it adds, for `cost` grades."""
+
+    gain: float
+    cost: float
+    key: str
+
+    @property
+    def ratio(self) -> float:
+        return self.gain / self.cost
+
+
+def review_gain(goal: Goal, key: str, state: CardState, now: datetime) -> Gain:
+    """A review now, answered Good: recall on the date after it minus before; its cost counts
+    the relearning grade a failed answer adds."""
+    after, grades, _ = review_good(goal.scheduler, key, state, now)
+    before, then = goal.recall(state), goal.recall(after)
+    aim = goal.target + MARGIN
+    gain = max(0.0, then - before) + (TARGET_BONUS if then >= aim > before else 0.0)
+    return Gain(gain, grades + 1 - goal.scheduler.retrievability(state, now), key)
+
+
+def choose_by_gain(
+    room: float, reviews: list[Gain], new: Gain | None, new_today: float, new_left: int
+) -> tuple[list[str], int]:
+    """Spend `room` grades on what gains most recall on the date per grade.
+
+    `reviews` could be shown today; each new card gains `new.gain` for `new.cost` grades until
+    the date, `new_today` of them today. Returns the reviews chosen and the number of new cards.
+    """
+    chosen: list[str] = []
+    count = 0
+
+    def add_new(room: float) -> float:
+        nonlocal count
+        if new is None or new_today <= 0 or count >= new_left:
+            return room
+        fit = max(0, min(new_left - count, int(room // new_today)))
+        count += fit
+        return room - fit * new_today
+
+    for review in sorted(reviews, key=lambda r: -r.ratio):
+        if new is not None and review.ratio < new.ratio:
+            room = add_new(room)
+        if room < review.cost:
+            break
+        chosen.append(review.key)
+        room -= review.cost
+    add_new(room)
+    return chosen, count
 
 
 def today_plan(
     library: DeckLibrary, store: UserStore, now: datetime | None = None
 ) -> TodayPlan | None:
-    """Today's part of the plan; None without an interview date or once the date has come."""
+    """Today's part of the plan; None without an interview date or once the date has come.
+
+    Within the user's minutes a day (`daily_minutes`), the plan chooses among the reviews due,
+    the cards it could bring forward and new cards, by the predicted recall on the date each
+    gains per grade (a new card's gain counted with the reviews the plan will give it until the
+    date). The drill shows them in that order, so that the minutes go first to what gains most.
+    """
     interview = store.settings.interview
     goal = Goal.of(store)
     if interview is None or goal is None:
@@ -272,25 +374,58 @@ def today_plan(
     if today >= goal.day:
         return None
     keys = interview_keys(library, interview)
-    forward: list[tuple[float, str]] = []
+    end = day_end(today, store.rollover, store.tz)
+    due: list[Gain] = []
+    forward: list[Gain] = []
+    last_days = (goal.day - today).days <= FINAL_DAYS
     new_left = 0
-    for key in _active_keys(store, keys, now):
+    first_new = None
+    for key in active_keys(store, keys, now):
         state = store.states.get(key)
         if state is None or state.is_new:
             new_left += 1
-        elif due_by_plan(goal, key, state, now, today):
-            forward.append((goal.recall(state), key))
-    forward.sort()
+            first_new = first_new or key
+        elif state.state == "review" and state.due is not None and state.due < end:
+            due.append(review_gain(goal, key, state, now))
+        elif due_by_plan(goal, key, state, now, today) or (
+            last_days and _may_top_up(goal, state, now, today)
+        ):
+            forward.append(review_gain(goal, key, state, now))
+    done_today = store.counts_today().new
     # today's new cards count toward today's pace, so the pace holds steady through the day
-    pace = new_pace(new_left + store.counts_today().new, today, goal.day) if new_left else 0
+    pace = new_pace(new_left + done_today, today, goal.day) if new_left else 0
+    budget = time_budget(library, store, keys)
+    new = None
+    new_today = 0.0
+    if first_new is not None:
+        grades, final = simulate(goal, first_new, NEW, now, today)
+        _, first, _ = review_good(goal.scheduler, first_new, NEW, now)
+        reached = goal.recall(final) >= goal.target + MARGIN
+        gain = goal.recall(final) + (TARGET_BONUS if reached else 0.0)
+        new = Gain(gain, max(1, grades) * (1 + NEW_AGAIN_SHARE), first_new)
+        new_today = first * (1 + NEW_AGAIN_SHARE)
+    most = min(new_left, max(NEW_PACE_FACTOR * pace, store.settings.new_per_day) - done_today)
+    chosen, new_count = choose_by_gain(
+        budget.grades_left, due + forward, new, new_today, max(0, most)
+    )
+    picked = set(chosen)
+    brought = sorted(
+        (g for g in forward if g.key in picked), key=lambda g: goal.recall(store.state(g.key))
+    )
     return TodayPlan(
         interview=goal.day,
         days_left=(goal.day - today).days,
         target=goal.target,
         keys=frozenset(keys),
-        bring_forward=tuple(k for _, k in forward),
+        bring_forward=tuple(g.key for g in brought),
         new_left=new_left,
-        new_per_day=pace,
+        new_per_day=done_today + new_count,
+        pace=pace,
+        due_today=len(due),
+        per_grade_s=budget.per_grade_s,
+        minutes_left=budget.left_s / 60,
+        scores={g.key: g.ratio for g in due + forward},
+        new_score=new.ratio if new is not None else 0.0,
     )
 
 
@@ -433,7 +568,7 @@ def weakest_cards(
         else interview_keys(library, store.settings.interview)
     )
     scored: list[tuple[float, str]] = []
-    for key in _active_keys(store, keys, now):
+    for key in active_keys(store, keys, now):
         state = store.states.get(key)
         if state is None or state.is_new:
             continue

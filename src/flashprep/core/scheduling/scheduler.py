@@ -52,8 +52,8 @@ _FROM_FSRS: dict[int, StateName] = {v: k for k, v in _TO_FSRS.items()}
 """fsrs.State is an IntEnum: its members find their names here as they are."""
 DECAY = -0.1542
 """The forgetting curve's decay: minus fsrs's default parameter w[20], which our fsrs Scheduler
-uses (tests/core/scheduling/test_scheduler.py keeps the two equal; fsrs is not imported just
-for this)."""
+uses unless the user has fitted parameters (tests/core/scheduling/test_scheduler.py keeps the two
+equal; fsrs is not imported just for this)."""
 FACTOR = 0.9 ** (1 / DECAY) - 1
 """Chosen by fsrs so that recall is 90% when the elapsed days equal the stability."""
 _RANDOM_LOCK = threading.RLock()
@@ -125,6 +125,10 @@ class SchedulerSettings(NamedTuple):
     maximum_interval_days: int = 36500
     fuzz: bool = True
     seed: int = 0
+    parameters: tuple[float, ...] | None = None
+    """FSRS-6's 21 weights fitted to the user (`flashprep optimize`); None: fsrs's defaults.
+    Every replay, preview and forecast uses them (the history cache is keyed by these settings;
+    a new set rebuilds the checkpoint: commands/optimize.py)."""
 
 
 class Scheduler:
@@ -132,18 +136,23 @@ class Scheduler:
 
     def __init__(self, settings: SchedulerSettings | None = None) -> None:
         self.settings = settings or SchedulerSettings()
+        weights = self.settings.parameters
+        self._decay = DECAY if weights is None else -weights[20]
+        self._factor = FACTOR if weights is None else 0.9 ** (1 / self._decay) - 1
 
     @cached_property
     def _fsrs(self) -> Any:
         from fsrs import Scheduler as FsrsScheduler
 
         s = self.settings
+        extra = {} if s.parameters is None else {"parameters": s.parameters}
         return FsrsScheduler(
             desired_retention=s.desired_retention,
             learning_steps=tuple(timedelta(minutes=m) for m in s.learning_steps_minutes),
             relearning_steps=tuple(timedelta(minutes=m) for m in s.relearning_steps_minutes),
             maximum_interval=s.maximum_interval_days,
             enable_fuzzing=s.fuzz,
+            **extra,
         )
 
     @staticmethod
@@ -237,4 +246,4 @@ class Scheduler:
         if state.is_new or state.last_review is None or state.stability is None:
             return 0.0
         elapsed = max(0, (now - state.last_review).days)
-        return float((1 + FACTOR * elapsed / state.stability) ** DECAY)
+        return float((1 + self._factor * elapsed / state.stability) ** self._decay)

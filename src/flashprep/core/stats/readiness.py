@@ -1,21 +1,71 @@
-"""Which topics are weak: readiness per deck or tag, and the cards that trouble you most.
+"""Which topics are weak: readiness per deck or tag, the cards that trouble you most, leeches.
 
-Built on the predicted recall of each card (given by the report, which asks the scheduler) and the
-retention samples, so that the report only gathers the groups and the rows.
+Built on the recall of each card now (`recall_now`, which the report computes for every studied
+card) and the retention samples, so that the report only gathers the groups and the rows.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from itertools import compress
 from typing import Any
 
-from flashprep.core.scheduling.scheduler import CardState
+from flashprep.core.scheduling.scheduler import CardState, Scheduler
 from flashprep.core.stats.history import History, Review
 from flashprep.core.stats.retention import pass_rate
+from flashprep.core.study.leech import is_leech
 
 HARDEST = 10
+
+
+def forgotten(history: History) -> set[str]:
+    """The cards whose last grade was Again (the history is oldest first)."""
+    last = dict(zip(history.card, history.rating, strict=True))
+    return {card for card, rating in last.items() if rating == 1}
+
+
+def recall_now(
+    keys: Iterable[str],
+    states: Mapping[str, CardState],
+    failed: set[str],
+    scheduler: Scheduler,
+    now: datetime,
+) -> dict[str, float]:
+    """The chance you would recall each studied card now: FSRS's retrievability, except for a
+    card whose last grade was Again (`failed`, see `forgotten`), which is 0 until it is passed.
+
+    FSRS counts whole days since the last grade, and recall right after any grade is 1 by its
+    definition (the answer was just shown): a card failed today would read "100 %" until
+    tomorrow, beside its Again. What was observed last is that it was not recalled, and that is
+    what the readiness, the hardest cards and the leeches show."""
+    out: dict[str, float] = {}
+    for key in keys:
+        state = states.get(key)
+        if state is None or state.is_new:
+            continue
+        out[key] = 0.0 if key in failed else scheduler.retrievability(state, now)
+    return out
+
+
+def weakest_first(keys: Iterable[str], recall: Mapping[str, float]) -> list[str]:
+    """A deck's or a tag's cards for a drill of its weak spots: the studied ones (those in
+    `recall`, see recall_now), least recalled first; new cards are left to the day's limits."""
+    studied = [key for key in keys if key in recall]
+    return sorted(studied, key=recall.__getitem__)  # stable: deck order among equals
+
+
+def leeches(keys: Iterable[str], states: Mapping[str, CardState], threshold: int) -> list[str]:
+    """The cards that lapsed `threshold` times or more (the user's leech setting; the drill's
+    definition, study/leech.py), most lapses first, then in deck order."""
+    found = []
+    for key in keys:
+        state = states.get(key)
+        if state is not None and is_leech(state.lapses, threshold):
+            found.append((-state.lapses, key))
+    found.sort(key=lambda pair: pair[0])  # stable: deck order among equals
+    return [key for _, key in found]
 
 
 def readiness(

@@ -30,9 +30,11 @@ from flashprep.core.stats.activity import (
 from flashprep.core.stats.forecast import card_states, forecast
 from flashprep.core.stats.history import History, Review
 from flashprep.core.stats.ranges import RANGES
-from flashprep.core.stats.readiness import hardest, readiness
+from flashprep.core.stats.readiness import forgotten, hardest, leeches, readiness, recall_now
 from flashprep.core.stats.retention import answer_buttons, hours, retention_samples, true_retention
 from flashprep.core.stats.studydays import Calendar, in_range
+from flashprep.core.storage.usersettings import DEFAULT_SETTINGS
+from flashprep.core.storage.userstore import UserStore
 from flashprep.core.study.drill import count_states, is_available
 from flashprep.core.text import clean
 
@@ -46,6 +48,13 @@ class StatsQuery:
     tz: tzinfo | None = None
     deck: str | None = None
     range: str = "month"
+    leech_lapses: int = DEFAULT_SETTINGS["leech_lapses"]
+    """The user's leech threshold (settings.leech_lapses)."""
+
+    @classmethod
+    def of(cls, store: UserStore, deck: str | None = None, range: str = "month") -> StatsQuery:
+        """A user's statistics now: their study days and leech threshold."""
+        return cls(store.now(), store.rollover, store.tz, deck, range, store.settings.leech_lapses)
 
 
 def compute_stats(
@@ -75,12 +84,9 @@ def compute_stats(
     end_of_today = cal.start(today + 1)
     due_now = 0
     due: set[str] = set()
-    recall: dict[str, float] = {}
-    for key in keys:
-        s = states.get(key)
-        if s is None or s.is_new:
-            continue
-        recall[key] = scheduler.retrievability(s, query.now)
+    recall = recall_now(keys, states, forgotten(dated.reviews), scheduler, query.now)
+    for key in recall:
+        s = states[key]
         if s.due is not None and is_available(s, today) and s.due < end_of_today:
             due.add(key)
             due_now += s.due <= query.now
@@ -103,6 +109,7 @@ def compute_stats(
     by_tag = readiness(dict(sorted(tags.items())), states, recall, due, samples_in_range)
     agains = Counter(compress(dated.reviews.card, [rating == 1 for rating in dated.reviews.rating]))
     hard = hardest(keys, states, recall, agains, scheduler.settings.desired_retention)
+    leech_keys = leeches(keys, states, query.leech_lapses)
 
     return {
         "user": user,
@@ -139,11 +146,23 @@ def compute_stats(
         "by_deck": [{"id": d, "name": library.decks[d].name, **by_deck[d]} for d in deck_ids],
         "by_tag": [{"tag": t, **row} for t, row in by_tag.items()],
         "hardest": [_hard_row(key, states[key], recall[key], agains, library) for key in hard],
+        "leech_lapses": query.leech_lapses,
+        "leeches": [
+            {
+                **_hard_row(key, states[key], recall.get(key), agains, library),
+                "suspended": states[key].suspended,
+            }
+            for key in leech_keys
+        ],
     }
 
 
 def _hard_row(
-    key: str, state: CardState, recall: float, agains: Mapping[str, int], library: DeckLibrary
+    key: str,
+    state: CardState,
+    recall: float | None,
+    agains: Mapping[str, int],
+    library: DeckLibrary,
 ) -> dict[str, Any]:
     card = library.text(key)
     return {
@@ -153,6 +172,6 @@ def _hard_row(
         "lapses": state.lapses,
         "agains": agains.get(key, 0),
         "reps": state.reps,
-        "recall": round(recall, 4),
+        "recall": round(recall, 4) if recall is not None else None,
         "difficulty": round(state.difficulty, 2) if state.difficulty is not None else None,
     }

@@ -8,6 +8,7 @@ files, commits them in one go and replays the log.
 
 from __future__ import annotations
 
+import bisect
 import heapq
 from pathlib import Path
 from typing import NamedTuple
@@ -34,8 +35,10 @@ def plan_history_import(log_dir: Path, entries: list[LogEntry]) -> HistoryImport
     """What importing `entries` changes in the log; nothing is written.
 
     Entries already in the log (same id) are skipped, so importing the same file twice adds
-    nothing. Replay needs each card's entries in time order, and the log is replayed file by
-    file (months, oldest first), entry by entry: so an entry goes into the file of its month.
+    nothing; so are entries that are one of the log's own actions come back with another id
+    (see _without_echoes). Replay needs each card's entries in time order, and the log is
+    replayed file by file (months, oldest first), entry by entry: so an entry goes into the
+    file of its month.
     The log's order is the truth, even where the clock went back while the user graded: a
     month's own entries are never re-ordered; the new ones are merged in among them by time
     (a stable merge: each goes after every entry of the file that precedes it in time, as
@@ -46,7 +49,8 @@ def plan_history_import(log_dir: Path, entries: list[LogEntry]) -> HistoryImport
     for path in log_files(log_dir):
         existing[path.name] = read_log_file(path)
         known.update(e.id for e in existing[path.name])
-    fresh = sorted({e.id: e for e in entries if e.id not in known}.values(), key=lambda e: e.at)
+    unseen = sorted({e.id: e for e in entries if e.id not in known}.values(), key=lambda e: e.at)
+    fresh = _without_echoes(unseen, [e for month in existing.values() for e in month])
     by_month: dict[str, list[LogEntry]] = {}
     for entry in fresh:
         by_month.setdefault(month_file(entry.at), []).append(entry)
@@ -62,6 +66,42 @@ def plan_history_import(log_dir: Path, entries: list[LogEntry]) -> HistoryImport
         else:
             rewritten.add(name)
     return HistoryImport(len(fresh), months, appended, rewritten)
+
+
+ECHO_MS = 1000
+"""How far (ms) after a log entry the same action may come back from another tool: Anki's review
+log counts time in whole ms, and an export moves an entry by a ms where two would share one."""
+
+
+def _moment(entry: LogEntry) -> tuple[str, str, int | None]:
+    return entry.card, entry.action, entry.rating
+
+
+def _without_echoes(unseen: list[LogEntry], log: list[LogEntry]) -> list[LogEntry]:
+    """`unseen` (in time order) less the entries that are an action already in the log (or
+    earlier in `unseen`) come back under another id: the same card, action and rating, at most
+    ECHO_MS after it. An export to Anki and that package (or Anki's own export of it) imported
+    back give each review again with Anki's ids: each is recognised. Two real grades of one
+    card with one rating within a second do not happen (a drill shows the answer between)."""
+    if not unseen:
+        return unseen
+    cards = {e.card for e in unseen}
+    times: dict[tuple[str, str, int | None], list[int]] = {}
+    for entry in log:
+        if entry.card in cards and entry.mode not in ("mock", "practice"):
+            times.setdefault(_moment(entry), []).append(int(entry.at.timestamp() * 1000))
+    for found in times.values():
+        found.sort()
+    fresh: list[LogEntry] = []
+    for entry in unseen:
+        ms = int(entry.at.timestamp() * 1000)
+        found = times.setdefault(_moment(entry), [])
+        place = bisect.bisect_left(found, ms - ECHO_MS)
+        if place < len(found) and found[place] <= ms:
+            continue
+        fresh.append(entry)
+        bisect.insort(found, ms)
+    return fresh
 
 
 def stage_history_import(

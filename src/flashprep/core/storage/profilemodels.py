@@ -23,6 +23,7 @@ from pydantic import (
 from flashprep.core.clock import INSTANT_RANGE, is_valid_day
 from flashprep.core.files.tomlmodel import TomlFile
 from flashprep.core.keys import DECK_ID_PATTERN
+from flashprep.core.scheduling.parameters import parameters_problem
 from flashprep.core.scheduling.scheduler import SchedulerSettings
 from flashprep.core.storage import usersettings
 from flashprep.core.storage.settingkeys import (
@@ -89,6 +90,8 @@ class Settings(BaseModel):
     """A Textual theme name (checked against the App's themes where they are known); empty for
     the default theme."""
     answer_timer: bool = _DEFAULT["answer_timer"]
+    daily_minutes: Annotated[int, _bounded("daily_minutes")] = _DEFAULT["daily_minutes"]
+    """Minutes a day for study: the interview plan fits new cards and reviews in them."""
     deck_limits: dict[DeckId, DeckLimit] = Field(default_factory=dict)
 
     @field_validator("timezone")
@@ -128,6 +131,29 @@ class Interview(BaseModel):
         return value
 
 
+class Fsrs(BaseModel):
+    """The `[fsrs]` table: FSRS-6 parameters fitted to this user's history (`flashprep
+    optimize` writes it; without it, the defaults). The review log is never changed by a fit:
+    the schedule is replayed from it under these parameters."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    parameters: list[float]
+    """The 21 weights, each within FSRS's bounds (core.scheduling.parameters)."""
+    fitted_on: date | None = None
+    """The day of the fit."""
+    reviews: Annotated[int, Field(ge=0)] | None = None
+    """How many grades the history held then (to tell when a new fit is worth it)."""
+
+    @field_validator("parameters")
+    @classmethod
+    def _usable(cls, value: list[float]) -> list[float]:
+        problem = parameters_problem(value)
+        if problem is not None:
+            raise ValueError(problem)
+        return value
+
+
 PLAN_HORIZON = timedelta(days=3653)
 """How far ahead an interview date may be set: ten years (a later one is surely a typo)."""
 
@@ -152,12 +178,19 @@ class Profile(BaseModel):
     seed: Annotated[int, Field(ge=0, lt=2**31)] = 0
     settings: Settings = Field(default_factory=Settings)
     interview: Interview | None = None
+    fsrs: Fsrs | None = None
 
     def values(self) -> UserSettings:
         """The profile as plain values (what start-up reads from the settings cache)."""
         interview = self.interview.model_dump(mode="json") if self.interview else None
+        parameters = self.fsrs.parameters if self.fsrs else None
         return usersettings.from_dict(
-            {"seed": self.seed, **self.settings.model_dump(), "interview": interview}
+            {
+                "seed": self.seed,
+                **self.settings.model_dump(),
+                "interview": interview,
+                "parameters": parameters,
+            }
         )
 
     def tz(self) -> tzinfo | None:

@@ -28,6 +28,7 @@ RANGES: dict[str, tuple[float, float]] = {
     "rollover_hour": (0, 23),
     "maximum_interval": (1, 36500),
     "leech_lapses": (3, 99),
+    "daily_minutes": (5, 600),
 }
 """The bounds of each number setting, both included (a new value's; see the module docstring)."""
 

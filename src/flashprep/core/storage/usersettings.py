@@ -19,7 +19,7 @@ from typing import Any, Literal, NamedTuple
 from flashprep.core.files.fileio import atomic_write
 from flashprep.core.scheduling.scheduler import SchedulerSettings
 
-CACHE_FORMAT = 3
+CACHE_FORMAT = 5
 
 PROFILE_HEADER = "# flashprep profile: your settings. See docs/storage-format.md.\n"
 """The comment at the top of profile.toml (here, not with the models: a new user's file is
@@ -40,6 +40,7 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "leech_action": "tag",
     "theme": "",
     "answer_timer": True,
+    "daily_minutes": 30,
     "deck_limits": MappingProxyType({}),
 }
 """A newcomer's settings, in the order of profile.toml's `[settings]` (core.profilemodels
@@ -93,6 +94,10 @@ class UserSettings(NamedTuple):
     deck_limits: Mapping[str, DeckLimit]
     """Deck id → its own limits; a deck's cards count against both its and the user's."""
     interview: InterviewPlan | None = None
+    daily_minutes: int = DEFAULT_SETTINGS["daily_minutes"]
+    """The minutes a day the user means to study: the interview plan fits its drills in them."""
+    parameters: tuple[float, ...] | None = None
+    """FSRS-6 parameters fitted to the user (profile.toml's `[fsrs]`); None: the defaults."""
 
     def tz(self) -> tzinfo | None:
         """The user's time zone for "today"; None means this computer's."""
@@ -110,12 +115,14 @@ class UserSettings(NamedTuple):
             maximum_interval_days=self.maximum_interval,
             fuzz=self.fuzz,
             seed=self.seed,
+            parameters=self.parameters,
         )
 
 
 def from_dict(values: dict[str, Any]) -> UserSettings:
     """Build from a profile's dump: `{"seed": ..., "settings": {...}}` flattened by the caller."""
     interview = values.get("interview")
+    parameters = values.get("parameters")
     return UserSettings(
         **{
             **values,
@@ -132,6 +139,7 @@ def from_dict(values: dict[str, Any]) -> UserSettings:
             )
             if interview
             else None,
+            "parameters": tuple(float(v) for v in parameters) if parameters else None,
         }
     )
 

@@ -428,6 +428,16 @@ class UserStore:
                 "it is rebuilt from the log at the next start"
             )
 
+    def replay_log(self) -> None:
+        """Replay the whole log under the current settings and rewrite the checkpoint (new FSRS
+        parameters change every state the log built; storage/fittedparams.py)."""
+        self._undo.clear()
+        self.data = Schedule()
+        self._checkpointed = None
+        self._tail = 0
+        self._replay_tail(None)
+        self.checkpoint()
+
     def needs_checkpoint(self) -> bool:
         return self._tail >= CHECKPOINT_EVERY
 

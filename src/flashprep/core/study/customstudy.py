@@ -6,16 +6,22 @@
 - practice (`practice`): any cards, drilled without changing their schedule (logged with mode
   "practice", which the replay skips, as it skips mock rounds);
 - exactly some cards (`keys`), e.g. those a search found.
+
+`custom_study` turns a choice of the custom-study dialog (or of the command line) into options;
+in practice, every choice becomes its cards, drilled without changing their schedule.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta, tzinfo
-from typing import NamedTuple
+from typing import Literal, NamedTuple
 
 from flashprep.core.clock import day_end
+from flashprep.core.decks.library import DeckLibrary
 from flashprep.core.scheduling.scheduler import CardState
+from flashprep.core.storage.userstore import UserStore
+from flashprep.core.study.newcards import gather_new
 
 PRACTICE_AGAIN_GAP = 3
 """In practice, a card failed with Again comes back after this many other cards."""
@@ -64,3 +70,47 @@ def ahead_keys(
 def requeue_at(queue: list[str], key: str, gap: int = PRACTICE_AGAIN_GAP) -> None:
     """Put `key` back `gap` cards into the queue (at its end when shorter)."""
     queue.insert(min(gap, len(queue)), key)
+
+
+StudyKind = Literal["new", "ahead", "search"]
+
+
+def custom_study(
+    library: DeckLibrary,
+    store: UserStore,
+    deck_ids: Sequence[str] | None,
+    kind: StudyKind,
+    amount: int = 0,
+    practice: bool = False,
+    found: Sequence[str] = (),
+) -> DrillOptions:
+    """The options of a custom study of some decks (all when None): `amount` more new cards
+    today ("new"), the cards due in the next `amount` days ("ahead"), or the cards a search
+    `found` ("search"). In practice the new cards are the decks' next `amount` new ones, taken in
+    turn from each deck, and the cards ahead those review ahead would bring."""
+    if kind == "search":
+        return DrillOptions(practice=practice, keys=tuple(found))
+    if not practice:
+        return DrillOptions(extra_new=amount) if kind == "new" else DrillOptions(ahead_days=amount)
+    now = store.now()
+    today = store.today(now)
+    ids = list(deck_ids) if deck_ids is not None else list(library.decks)
+    if kind == "ahead":
+        cards = ahead_keys(
+            library.card_keys(ids), store.states, today, amount, store.rollover, store.tz
+        )
+        return DrillOptions(practice=True, keys=tuple(cards))
+    today_ord = today.toordinal()
+    by_deck = {}
+    for deck in ids:
+        by_deck[deck] = [
+            key
+            for key in library.card_keys([deck])
+            if (state := store.states.get(key)) is None
+            or (state.is_new and not state.suspended and not _buried(state, today_ord))
+        ]
+    return DrillOptions(practice=True, keys=tuple(gather_new(by_deck, amount)))
+
+
+def _buried(state: CardState, today_ord: int) -> bool:
+    return state.buried_until is not None and state.buried_until.toordinal() > today_ord

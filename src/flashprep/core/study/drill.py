@@ -4,7 +4,8 @@ The queue follows Anki's habits: learning cards that are due come first, then re
 (overdue first) mixed evenly with new cards, within the user's daily limits. A card failed today
 comes back after its step; when nothing else is left, a learning card up to 20 minutes ahead is
 shown early. Before an interview date, the plan (interview/plan.py) adds the cards it brings
-forward and may raise the day's new-card limit; it is passed in (`plan`, see
+forward, sets the day's new-card limit (it knows the user's minutes a day) and orders the queue,
+most valuable for the interview first; it is passed in (`plan`, see
 interview/plan.open_drill). A drill can also be given its cards (e.g. the weakest ones).
 """
 
@@ -37,6 +38,9 @@ class PlanForToday(Protocol):
     def bring_forward(self) -> tuple[str, ...]: ...
     @property
     def new_per_day(self) -> int: ...
+    def rank(self, key: str) -> float:
+        """How much a card is worth showing today; the queue goes highest first."""
+        ...
 
 
 def is_available(state: CardState, today_ord: int) -> bool:
@@ -308,6 +312,8 @@ class Drill:
         plan = self.plan
         new_left = max(0, settings.new_per_day + options.extra_new - counts.new)
         plan_new_left = max(0, plan.new_per_day + options.extra_new - counts.new) if plan else 0
+        if plan is not None:  # the plan knows the user's time: it may lower the limit too
+            new_left = min(new_left, plan_new_left)
         forward = set(plan.bring_forward) if plan else set()
         review_left = max(0, settings.reviews_per_day - counts.reviews)
         decks = self._deck_order()
@@ -361,6 +367,8 @@ class Drill:
         reviews.sort()
         self.held_back = max(0, len(reviews) - limit)
         self.queue = _interleave([k for _, k in reviews[:limit]], new)
+        if self.plan is not None:  # what gains most for the interview first (a stable sort)
+            self.queue.sort(key=self.plan.rank, reverse=True)
         self._advance()
 
     # what is on screen

@@ -20,7 +20,7 @@ class LeechEvent(NamedTuple):
     suspended: bool
 
     def message(self) -> str:
-        done = "suspended" if self.suspended else "tagged as a leech"
+        done = "suspended" if self.suspended else "marked (find it with is:leech)"
         return f"Leech: forgotten {self.lapses} times, {done}. Try to {LEECH_HINT}."
 
 

@@ -1,6 +1,7 @@
 """What each deck can be studied for today: new cards the limits still allow, learning cards and
 reviews due, as a drill of that deck alone would hold them (the home screen shows these, not only
-the totals, so that a spent limit shows before the drill is opened)."""
+the totals, so that a spent limit shows before the drill is opened), and how much of the day is
+done (the summary's progress line)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ from typing import NamedTuple
 
 from flashprep.core.clock import day_end
 from flashprep.core.decks.library import DeckLibrary
+from flashprep.core.keys import deck_of
 from flashprep.core.storage.userstore import UserStore
 from flashprep.core.study.drill import scan
-from flashprep.core.study.spent import Spent, spent_today
+from flashprep.core.study.spent import UNSCHEDULED, Spent, spent_by_deck, today_entries
 
 
 class TodayCounts(NamedTuple):
@@ -20,8 +22,22 @@ class TodayCounts(NamedTuple):
     """Reviews due today, under the review limits."""
 
 
-def today_counts(library: DeckLibrary, store: UserStore) -> dict[str, TodayCounts]:
-    """Per deck, what a drill of it alone would hold now (the user's and the deck's limits)."""
+class TodayKeys(NamedTuple):
+    """A deck's cards for today, as TodayCounts counts them."""
+
+    new: list[str]
+    learning: list[str]
+    due: list[str]
+
+    def counts(self) -> TodayCounts:
+        return TodayCounts(len(self.new), len(self.learning), len(self.due))
+
+
+def today_keys(
+    library: DeckLibrary, store: UserStore, spent: dict[str, Spent] | None = None
+) -> dict[str, TodayKeys]:
+    """Per deck, the cards a drill of it alone would hold now (the user's and the deck's limits).
+    `spent`: what each deck used of today (read from today's log when a deck has limits)."""
     now = store.now()
     today = store.today(now)
     end = day_end(today, store.rollover, store.tz)
@@ -30,11 +46,12 @@ def today_counts(library: DeckLibrary, store: UserStore) -> dict[str, TodayCount
     new_left = max(0, settings.new_per_day - counts.new)
     review_left = max(0, settings.reviews_per_day - counts.reviews)
     limits = settings.deck_limits
-    spent = spent_today(store) if any(d in limits for d in library.decks) else {}
-    out: dict[str, TodayCounts] = {}
+    if spent is None and any(d in limits for d in library.decks):
+        spent = spent_by_deck(today_entries(store, now), store.state)
+    out: dict[str, TodayKeys] = {}
     for deck in library.decks:
         limit = limits.get(deck)
-        used = spent.get(deck, Spent())
+        used = spent.get(deck, Spent()) if spent else Spent()
         new_room, review_room = new_left, review_left
         if limit is not None and limit.new_per_day is not None:
             new_room = min(new_room, max(0, limit.new_per_day - used.new))
@@ -43,5 +60,60 @@ def today_counts(library: DeckLibrary, store: UserStore) -> dict[str, TodayCount
         new, due, learning = scan(
             store, library.card_keys([deck]), today.toordinal(), end, new_room
         )
-        out[deck] = TodayCounts(len(new), len(learning), min(len(due), review_room))
+        due.sort()
+        out[deck] = TodayKeys(new, learning, [key for _, key in due[:review_room]])
     return out
+
+
+def today_counts(library: DeckLibrary, store: UserStore) -> dict[str, TodayCounts]:
+    """Per deck, what a drill of it alone would hold now (the user's and the deck's limits)."""
+    return {deck: keys.counts() for deck, keys in today_keys(library, store).items()}
+
+
+class DayProgress(NamedTuple):
+    """How much of the user's study day is done, in some decks."""
+
+    done: int
+    """Cards graded today (practice and mock rounds aside)."""
+    left: int
+    """Cards not graded yet today that the day still holds: new cards under the limits, reviews
+    and learning cards due (a card graded today and back later in its steps is done)."""
+    new_done: int
+    """New cards introduced today (all decks: the limit is the user's)."""
+    new_limit: int
+
+    def __str__(self) -> str:
+        return (
+            f"Today: {self.done} of {self.done + self.left} cards done · "
+            f"{self.new_done} new of {self.new_limit}"
+        )
+
+
+def day_progress(
+    library: DeckLibrary,
+    store: UserStore,
+    deck_ids: list[str] | tuple[str, ...] | None = None,
+    extra_new: int = 0,
+) -> DayProgress:
+    """Today's progress in the decks `deck_ids` (all when None); `extra_new`: new cards asked
+    for on top of the day's limit (custom study)."""
+    entries = today_entries(store)
+    spent = spent_by_deck(entries, store.state)
+    decks = set(deck_ids) if deck_ids is not None else set(library.decks)
+    graded = {
+        e.card
+        for e in entries
+        if e.is_grade and e.mode not in UNSCHEDULED and deck_of(e.card) in decks
+    }
+    counts = store.counts_today()
+    settings = store.settings
+    new_left = max(0, settings.new_per_day + extra_new - counts.new)
+    review_left = max(0, settings.reviews_per_day - counts.reviews)
+    new = due = learning = 0
+    for deck, keys in today_keys(library, store, spent).items():
+        if deck in decks:
+            new += len(keys.new)
+            due += len(keys.due)
+            learning += sum(1 for key in keys.learning if key not in graded)
+    left = min(new, new_left) + min(due, review_left) + learning
+    return DayProgress(len(graded), left, counts.new, settings.new_per_day + extra_new)

@@ -488,7 +488,7 @@ browser) and while `$EDITOR` runs.
         from flashprep.tui.screens.summary import SummaryScreen
 
         self.post_message(CheckpointDue())
-        summary = SummaryScreen(self.drill.summary(), self.session.store.now())
+        summary = SummaryScreen(self.drill.summary(), self.session.store.now(), self.session)
         if self.app.screen_stack[0] is self:  # the first screen: switch_screen cannot replace it
             self.app.push_screen(summary)
         else:

@@ -22,6 +22,7 @@ from flashprep.tui.widgets.plain import PlainStatic
 
 if TYPE_CHECKING:
     from flashprep.core.interview.mockquestions import MockOptions
+    from flashprep.tui.screens.custom_study import CustomStudy
     from flashprep.tui.session import Session
 
 
@@ -35,6 +36,8 @@ review limit); **Cards** is the deck's size.
 
 - Move with the arrow keys; **Space** marks decks; **Enter** drills the marked decks, or the one
   under the cursor when none is marked; **a** drills all decks.
+- **c** custom study of the marked decks (all when none is marked): more new cards today, review
+  ahead, a drill of a search; any of them as practice, without changing the schedule.
 - Interview practice: **m** starts a mock interview (from the marked decks, or all); **b** opens
   your bank of STAR stories; **p** your interview plan (date, readiness, weakest cards).
 - **s** shows your statistics: streak, retention, what is due, readiness by topic.
@@ -51,6 +54,7 @@ review limit); **Cards** is the deck's size.
         Binding("slash", "browse", "Browse", id="browse"),
         Binding("n", "add_card", "Add", id="add_card"),
         Binding("s", "stats", "Stats", id="stats"),
+        Binding("c", "custom_study", "Custom", id="custom_study"),
         Binding("m", "mock", "Mock", id="mock"),
         Binding("p", "plan", "Plan", id="plan"),
         Binding("b", "stories", "Stories", id="stories"),
@@ -97,7 +101,7 @@ review limit); **Cards** is the deck's size.
         total_new = total_due = 0
         for loaded in session.library:
             c, t = counts[loaded.id], today[loaded.id]
-            total_new += c.new
+            total_new += t.new
             total_due += t.learning + t.due
             table.add_row(
                 "✓" if loaded.id in self.marked else "",
@@ -112,6 +116,10 @@ review limit); **Cards** is the deck's size.
         if table.row_count:
             table.move_cursor(row=min(cursor, table.row_count - 1))
         title = self.query_one("#home-title", Static)
+        # what a drill of all decks would take today: each deck's share under the user's limit
+        store = session.store
+        new_left = max(0, store.settings.new_per_day - store.counts_today().new)
+        new_today = min(total_new, new_left)
         # plain values: the home screen needs no pydantic
         interview = session.store.settings.interview
         days_left = (interview.date - session.store.today()).days if interview else None
@@ -121,7 +129,7 @@ review limit); **Cards** is the deck's size.
             countdown += f" · {len(plan.bring_forward)} brought forward"
         title.update(
             f"flashprep · {session.store.user} · {len(session.library.decks)} decks · "
-            f"{total_due} due · {total_new} new" + (f" · {countdown}" if countdown else "")
+            f"{total_due} due · {new_today} new today" + (f" · {countdown}" if countdown else "")
         )
         hint = self.query_one("#home-hint", Static)
         hint.update(
@@ -159,6 +167,17 @@ review limit); **Cards** is the deck's size.
     def action_drill_all(self) -> None:
         if self.session.library.decks:
             self.post_message(StartDrill(None))
+
+    def action_custom_study(self) -> None:
+        from flashprep.tui.screens.custom_study import CustomStudyScreen
+
+        ids = [d for d in self.session.library.decks if d in self.marked] or None
+        label = ", ".join(ids) if ids else "all decks"
+        self.app.push_screen(CustomStudyScreen(self.session, ids, label), self._custom_chosen)
+
+    def _custom_chosen(self, chosen: CustomStudy | None) -> None:
+        if chosen is not None:
+            self.post_message(StartDrill(chosen.deck_ids, options=chosen.options))
 
     # interview practice
 

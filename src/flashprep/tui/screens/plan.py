@@ -23,6 +23,7 @@ from flashprep.core.interview.plan import (
     today_plan,
     weakest_cards,
 )
+from flashprep.core.interview.projection import Forecast, forecast
 from flashprep.core.interview.timing import TopicTimes, time_by_topic
 from flashprep.core.storage.logread import read_all
 from flashprep.core.study.drill import Drill
@@ -79,6 +80,7 @@ class PlanData:
     today: TodayPlan | None
     times: dict[str, TopicTimes]
     error: str = ""
+    forecast: Forecast | None = None
 
 
 class PlanScreen(Screen[None]):
@@ -88,10 +90,15 @@ class PlanScreen(Screen[None]):
     HELP = """\
 ## Interview plan
 
-Set the date of your interview (**e**) and, until then, drills prepare you for that day: cards
-whose predicted recall on the date is below your target (90 % by default) are brought forward,
-and new cards are paced so that all are introduced a few days before it (the suggested new
-cards a day may raise your own daily limit). After the date, normal scheduling resumes.
+Set the date of your interview (**e**) and, until then, drills prepare you for that day within
+your minutes a day (`daily_minutes` in `flashprep config`, 30 by default): the reviews due,
+cards whose predicted recall on the date is below your target (90 % by default) and new cards
+are chosen by how much recall on the date each gains per minute, and shown best first (the
+suggested new cards a day may raise or lower your own daily limit). After the date, normal
+scheduling resumes.
+
+The line under the date is the forecast: the recall predicted on the date if you study your
+minutes a day, at the pace of your last week, and the minutes a day that would reach the target.
 
 The table shows each topic (deck), weakest first: cards, new cards, predicted recall now and on
 the date (FSRS retrievability; new cards count as 0), cards below the target on the date as
@@ -155,7 +162,13 @@ how often you ran over the target).
                 times = {t.topic: t for t in time_by_topic(library, read_all(store.log_dir))}
             except DataFileError as exc:
                 times, error = {}, str(exc)
-            data = PlanData(readiness(library, store), today_plan(library, store), times, error)
+            data = PlanData(
+                readiness(library, store),
+                today_plan(library, store),
+                times,
+                error,
+                forecast(library, store),
+            )
             self.app.call_from_thread(self.show_data, data)
 
         self.run_worker(compute, thread=True, exclusive=True, group="plan", exit_on_error=False)
@@ -181,6 +194,8 @@ how often you ran over the target).
                 f"{plan.new_left} new cards left, {plan.new_per_day} a day suggested "
                 f"(your limit: {own})"
             )
+            if data.forecast is not None:
+                status += "\n" + data.forecast.sentence()
         if data.error:
             status += f"\nAnswer times not read: {data.error}"
         self.query_one("#plan-status", Static).update(status)

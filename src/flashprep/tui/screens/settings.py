@@ -37,6 +37,7 @@ FIELDS: list[tuple[str, str, str]] = [
     ("desired_retention", "Desired retention", range_text("desired_retention")),
     ("new_per_day", "New cards a day", range_text("new_per_day")),
     ("reviews_per_day", "Reviews a day", range_text("reviews_per_day")),
+    ("daily_minutes", "Study minutes a day", range_text("daily_minutes")),
     ("new_card_order", "New card order", "across the decks of one drill"),
     ("learning_steps", "Learning steps", "minutes, e.g. 1,10"),
     ("relearning_steps", "Relearning steps", "minutes, e.g. 10"),

@@ -13,19 +13,20 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container, Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Label, Select, Static
+from textual.widgets import DataTable, Label, Select, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from flashprep.core.files.tomlerrors import DataFileError
 from flashprep.core.stats.history import Cancelled
 from flashprep.core.stats.historycache import HistoryReader
 from flashprep.core.stats.ranges import RANGE_LABELS, RANGES
+from flashprep.core.stats.readiness import forgotten, recall_now, weakest_first
 from flashprep.core.stats.report import StatsQuery, compute_stats
 from flashprep.core.text import clean, one_line
-from flashprep.tui.messages import ShowDecks
+from flashprep.tui.messages import ShowDecks, StartDrill
 from flashprep.tui.widgets.card import KeyBar
 from flashprep.tui.widgets.plain import PlainStatic
-from flashprep.tui.widgets.stats_panels import PANELS, PANELS_CSS, StatsPanel
+from flashprep.tui.widgets.stats_panels import PANELS, PANELS_CSS, DrillRows, StatsPanel, Target
 
 if TYPE_CHECKING:
     from flashprep.core.scheduling.scheduler import CardState
@@ -96,11 +97,19 @@ next, where every card stands, and what you actually remember.
   as 0): readiness by topic.
 - **Daily load** is how many reviews a day your studied cards ask for in the long run.
 
+- **Leeches** are the cards you forgot as many times as your leech setting or more: rewrite them,
+  split them, or add a hint.
+
+Weak spots you can act on: **Tab** moves into the readiness tables, the hardest cards and the
+leeches; **Enter** on a deck or a tag drills its studied cards, least recalled first; on the
+hardest cards or the leeches it drills those cards, the highlighted one first.
+
 Keys: **d** picks a deck, **r** changes the range of the review charts (1 month, 3 months, 1 year,
 all time); arrows, **PgUp**/**PgDn** scroll; **Escape** goes back.
 """
 
     BINDINGS = [
+        Binding("enter", "drill_row", "Drill these", id="stats_drill", priority=True),
         Binding("escape", "back", "Back", id="stats_back"),
         Binding("d", "pick_deck", "Deck", id="stats_deck"),
         Binding("r", "next_range", "Range", id="stats_range"),
@@ -162,6 +171,10 @@ all time); arrows, **PgUp**/**PgDn** scroll; **Escape** goes back.
         self.query_one("#stats-body").focus()
         self.refresh_stats()
 
+    def on_screen_resume(self) -> None:
+        if self.stats is not None:  # back from a drill: the numbers have changed
+            self.refresh_stats()
+
     def on_resize(self) -> None:
         self.set_class(self.size.width >= WIDE, "-wide")
 
@@ -172,7 +185,7 @@ all time); arrows, **PgUp**/**PgDn** scroll; **Escape** goes back.
         a filter changed meanwhile is computed when it ends, so a long first read of the
         history is never started over."""
         store = self.session.store
-        query = StatsQuery(store.now(), store.rollover, store.tz, self.deck, self.range_name)
+        query = StatsQuery.of(store, self.deck, self.range_name)
         self.query_one("#stats-status", Static).update("computing…")
         self._inputs = (query, dict(store.states))
         if not self._busy:
@@ -262,6 +275,64 @@ all time); arrows, **PgUp**/**PgDn** scroll; **Escape** goes back.
             panel.update(stats)
 
     # keys
+
+    def _rows(self) -> DrillRows | None:
+        """The weak-spot table that has the focus, if one has."""
+        focused = self.focused
+        if isinstance(focused, DataTable) and isinstance(focused.parent, DrillRows):
+            return focused.parent
+        return None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "drill_row":
+            rows = self._rows()
+            return rows is not None and rows.target() is not None
+        return True
+
+    def action_drill_row(self) -> None:
+        rows = self._rows()
+        target = rows.target() if rows is not None else None
+        if target is not None:
+            self.drill(target)
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        """A click on a highlighted row (Enter is the screen's key)."""
+        rows = event.data_table.parent
+        if isinstance(rows, DrillRows):
+            target = rows.target(event.cursor_row)
+            if target is not None:
+                self.drill(target)
+
+    def drill(self, target: Target) -> None:
+        """A drill of the row's cards: a deck's or tag's studied cards, least recalled first;
+        the hardest cards or the leeches as listed, the chosen one first."""
+        if target.kind == "cards":
+            keys = list(target.cards)
+        else:
+            keys = weakest_first(self._group(target), self._recall(target))
+        if not keys:
+            library = self.session.library
+            name = library.decks[target.value].name if target.kind == "deck" else target.value
+            what = "deck" if target.kind == "deck" else "tag"
+            self.notify(
+                one_line(f"Nothing studied in the {what} {clean(name)} yet: drill it from home."),
+                severity="warning",
+                markup=False,
+            )
+            return
+        self.post_message(StartDrill(keys=keys))
+
+    def _group(self, target: Target) -> list[str]:
+        library = self.session.library
+        if target.kind == "deck":
+            return library.card_keys([target.value])
+        decks = [self.deck] if self.deck is not None else list(library.decks)
+        return [k for d in decks for k in library.decks[d].tagged().get(target.value, [])]
+
+    def _recall(self, target: Target) -> dict[str, float]:
+        store = self.session.store
+        failed = forgotten(self.history) if self.history is not None else set()
+        return recall_now(self._group(target), store.states, failed, store.scheduler, store.now())
 
     def action_back(self) -> None:
         self.workers.cancel_node(self)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -12,15 +13,20 @@ from textual.widgets import Footer
 
 from flashprep.core.study.drill import Summary
 from flashprep.core.study.nextsteps import Offer, offers
+from flashprep.core.study.today import DayProgress, day_progress
 from flashprep.format import interval, plural
 from flashprep.tui.messages import ShowDecks, ShowStats, StartDrill
 from flashprep.tui.widgets.plain import PlainStatic
 
+if TYPE_CHECKING:
+    from flashprep.tui.session import Session
 
-def summary_text(summary: Summary, now: datetime) -> str:
+
+def summary_text(summary: Summary, now: datetime, progress: DayProgress | None = None) -> str:
     minutes, seconds = divmod(int(summary.seconds), 60)
     lines = [
         "Drill complete" if summary.graded else "Nothing to drill right now",
+        *([str(progress)] if progress is not None else []),
         "",
         f"Cards graded     {summary.graded}",
         f"Time answering   {minutes}m {seconds:02d}s",
@@ -100,15 +106,22 @@ the next days).
         Binding("q", "app.quit", "Quit", id="quit_summary"),
     ]
 
-    def __init__(self, summary: Summary, now: datetime) -> None:
+    def __init__(self, summary: Summary, now: datetime, session: Session | None = None) -> None:
         super().__init__()
         self.summary = summary
         self.now = now
         """When the drill ended: "next card due in ..." counts from here."""
+        self.progress = (
+            day_progress(session.library, session.store, summary.deck_ids, summary.extra_new)
+            if session is not None
+            else None
+        )
+        """How much of today is done in the drilled decks (with the session to ask)."""
 
     def compose(self) -> ComposeResult:
         with Vertical(id="summary"):
-            yield PlainStatic(summary_text(self.summary, self.now), id="summary-text")
+            text = summary_text(self.summary, self.now, self.progress)
+            yield PlainStatic(text, id="summary-text")
         yield Footer()
 
     def _offer(self, key: str) -> Offer | None:

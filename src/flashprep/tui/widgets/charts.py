@@ -328,7 +328,7 @@ def text_table(
     """A plain table as text: a bold header, a rule, and columns padded to their widest cell
     (columns in `left` aligned left, the others right; the first cut to `first_width`). Cheap
     to draw, unlike a Rich Table; cells are plain text, never markup."""
-    rows = [[_cut(r[0], first_width), *r[1:]] for r in rows]
+    rows = [[cut(r[0], first_width), *r[1:]] for r in rows]
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
 
     def line(cells: Sequence[str]) -> str:
@@ -348,5 +348,6 @@ def text_table(
     return text
 
 
-def _cut(text: str, width: int) -> str:
+def cut(text: str, width: int) -> str:
+    """`text` cut to `width` characters, an ellipsis marking the cut."""
     return text if len(text) <= width else text[: width - 1] + "…"

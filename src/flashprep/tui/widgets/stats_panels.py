@@ -1,22 +1,24 @@
 """The panels of the statistics screen, one widget each: every panel composes its own charts and
 text and redraws them from the statistics report in `update(stats)`. The screen only lays them
-out, computes the report in a worker and hides the panels that need a history."""
+out, computes the report in a worker and hides the panels that need a history.
+
+The weak spots (readiness by deck and by tag, the hardest cards, the leeches) are row tables: a
+row names what Enter drills (`DrillRows.target`), which the screen turns into cards."""
 
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import Static
+from textual.widgets import DataTable, Static
 
 from flashprep.core.stats.ranges import RANGE_LABELS
-from flashprep.core.text import clean
 from flashprep.format import NO_VALUE, duration, percent, plural
-from flashprep.tui.widgets.charts import BarChart, Heatmap, Series, ShareBar, text_table
-from flashprep.tui.widgets.plain import PlainStatic
+from flashprep.tui.widgets.charts import BarChart, Heatmap, Series, ShareBar, cut, text_table
+from flashprep.tui.widgets.plain import PlainStatic, plain
 
 Report = dict[str, Any]
 """What core/stats/report.py's compute_stats returns (its keys are listed in the README)."""
@@ -46,6 +48,13 @@ PANELS_CSS = """
     .stats-table {
         text-wrap: nowrap;
         text-overflow: ellipsis;
+    }
+    .stats-rows {
+        height: auto;
+        max-height: 20;
+    }
+    .stats-note {
+        color: $text-muted;
     }
 """
 """The panels' styles, part of the statistics screen's DEFAULT_CSS (the screen lays them out
@@ -246,70 +255,146 @@ class AnswersPanel(StatsPanel):
 READINESS_HEADER = ["Cards", "Studied", "Due", "Retention", "Recall", "Ready"]
 
 
-def readiness_rows(rows: list[dict[str, Any]], key: str) -> list[list[str]]:
-    """Rows of the two readiness tables; `key` names the row (deck name or tag)."""
+def readiness_cells(row: dict[str, Any], key: str) -> list[str | Text]:
+    """A row of the two readiness tables; `key` names the row (deck name or tag)."""
     return [
-        [
-            clean(row[key]),  # deck names and tags are user data
-            str(row["cards"]),
-            str(row["studied"]),
-            str(row["due"]),
-            percent(row["retention"]),
-            percent(row["recall"]),
-            percent(row["ready"]),
-        ]
-        for row in rows
+        plain(cut(row[key], 28)),  # deck names and tags are user data
+        str(row["cards"]),
+        str(row["studied"]),
+        str(row["due"]),
+        percent(row["retention"]),
+        percent(row["recall"]),
+        percent(row["ready"]),
     ]
 
 
-class DeckReadinessPanel(TablePanel):
+class Target(NamedTuple):
+    """What Enter on a row drills: a deck's or a tag's cards (`value` names it), or `cards`,
+    the table's cards with the chosen one first."""
+
+    kind: str
+    """"deck", "tag" or "cards"."""
+    value: str
+    cards: tuple[str, ...] = ()
+
+
+class DrillRows(StatsPanel):
+    """A panel holding a row table `#stats-<NAME>` (Enter on a row drills its cards) and a line
+    of notes under it, `#stats-<NAME>-note`."""
+
+    HEADER: ClassVar[tuple[str, ...]] = ()
+    KIND: ClassVar[str] = "cards"
+
+    SUBTITLE: ClassVar[str] = "Tab, then Enter on a row: drill"
+
+    def compose(self) -> ComposeResult:
+        table: DataTable[str | Text] = DataTable(
+            id=f"stats-{self.NAME}", classes="stats-rows", cursor_type="row", zebra_stripes=True
+        )
+        table.add_columns(*self.HEADER)
+        yield table
+        yield PlainStatic(id=f"stats-{self.NAME}-note", classes="stats-note")
+
+    @property
+    def table(self) -> DataTable[str | Text]:
+        return self.query_one(f"#stats-{self.NAME}", DataTable)
+
+    def show(self, rows: list[tuple[str, list[str | Text]]], note: str = "") -> None:
+        """Rows as (the key Enter drills, the cells)."""
+        table = self.table
+        cursor = table.cursor_row
+        table.clear()
+        for key, cells in rows:
+            table.add_row(*cells, key=key)
+        table.display = bool(rows)
+        self.border_subtitle = self.SUBTITLE if rows else ""
+        if rows:
+            table.move_cursor(row=min(cursor, len(rows) - 1))
+        note_line = self.query_one(f"#stats-{self.NAME}-note", Static)
+        note_line.update(note)
+        note_line.display = bool(note)
+
+    def row_keys(self) -> list[str]:
+        return [str(row.key.value) for row in self.table.ordered_rows]
+
+    def target(self, row: int | None = None) -> Target | None:
+        """What the row under the cursor (or `row`) drills."""
+        keys = self.row_keys()
+        index = self.table.cursor_row if row is None else row
+        if not 0 <= index < len(keys):
+            return None
+        chosen = keys[index]
+        if self.KIND != "cards":
+            return Target(self.KIND, chosen)
+        return Target("cards", chosen, (chosen, *(k for k in keys if k != chosen)))
+
+
+class DeckReadinessPanel(DrillRows):
     NAME, TITLE = "decks", "Readiness by deck"
     NEEDS_HISTORY = False
+    HEADER = ("Deck", *READINESS_HEADER)
+    KIND = "deck"
 
     def update(self, stats: Report) -> None:
-        rows = readiness_rows(stats["by_deck"], "name")
-        self.show(text_table(["Deck", *READINESS_HEADER], rows))
+        self.show([(row["id"], readiness_cells(row, "name")) for row in stats["by_deck"]])
 
 
-class TagReadinessPanel(TablePanel):
+class TagReadinessPanel(DrillRows):
     NAME, TITLE = "tags", "Readiness by tag"
+    HEADER = ("Tag (weakest first)", *READINESS_HEADER)
+    KIND = "tag"
 
     def update(self, stats: Report) -> None:
         started = [r for r in stats["by_tag"] if r["studied"]]
         tags = sorted(started, key=lambda r: (r["ready"] or 0, r["tag"]))
-        rows = readiness_rows(tags[:TAGS_SHOWN], "tag")
-        table = text_table(["Tag (weakest first)", *READINESS_HEADER], rows)
+        rows = [(row["tag"], readiness_cells(row, "tag")) for row in tags[:TAGS_SHOWN]]
         more = [f"{len(tags) - TAGS_SHOWN} more"] if len(tags) > TAGS_SHOWN else []
         if len(started) < len(stats["by_tag"]):
             more.append(f"{len(stats['by_tag']) - len(started)} not started")
-        if more:
-            table.append(f"\nTags: {', '.join(more)} (all in flashprep stats --json)")
-        self.show(table)
+        self.show(rows, f"Tags: {', '.join(more)} (all in flashprep stats --json)" if more else "")
 
 
-class HardestPanel(TablePanel):
+FRONT_WIDTH = 60
+"""A card's question in the hardest cards and the leeches, cut to fit beside the numbers."""
+
+
+def card_cells(row: dict[str, Any]) -> list[str | Text]:
+    return [
+        str(row["lapses"]),
+        str(row["agains"]),
+        percent(row["recall"]),
+        plain(row["deck"]),
+        plain(cut(" ".join(row["front"].split()), FRONT_WIDTH)),
+    ]
+
+
+class HardestPanel(DrillRows):
     NAME, TITLE = "hardest", "Hardest cards"
+    HEADER = ("Lapses", "Again", "Recall", "Deck", "Card")
 
     def update(self, stats: Report) -> None:
-        rows = stats["hardest"]
-        if not rows:
-            self.show(Text("No card gives you trouble yet: none failed, none fading."))
-            return
-        table = text_table(
-            ["Lapses", "Again", "Recall", "Deck", "Card"],
-            [
-                [
-                    str(row["lapses"]),
-                    str(row["agains"]),
-                    percent(row["recall"]),
-                    row["deck"],
-                    " ".join(row["front"].split())[:200],
-                ]
-                for row in rows
-            ],
-            left=(3, 4),
-        )
-        self.show(table)
+        rows = [(row["card"], card_cells(row)) for row in stats["hardest"]]
+        self.show(rows, "" if rows else "No card gives you trouble yet: none failed, none fading.")
+
+
+class LeechesPanel(DrillRows):
+    NAME, TITLE = "leeches", "Leeches"
+    HEADER = ("Lapses", "Again", "Recall", "Deck", "Card")
+
+    def update(self, stats: Report) -> None:
+        leeches = stats["leeches"]
+        threshold = plural(stats["leech_lapses"], "lapse")
+        rows = [(row["card"], card_cells(row)) for row in leeches]
+        suspended = sum(1 for row in leeches if row["suspended"])
+        if leeches:
+            count = len(leeches)
+            note = f"{count} {'leech' if count == 1 else 'leeches'} ({threshold} or more)"
+            note += f", {suspended} suspended" if suspended else ""
+            note += ": rewrite them, split them, or add a hint."
+        else:
+            note = f"No leech: no card has {threshold} or more."
+        self.border_title = f"{self.TITLE} ({len(leeches)})"
+        self.show(rows, note)
 
 
 PANELS: tuple[type[StatsPanel], ...] = (
@@ -323,5 +408,6 @@ PANELS: tuple[type[StatsPanel], ...] = (
     DeckReadinessPanel,
     TagReadinessPanel,
     HardestPanel,
+    LeechesPanel,
 )
 """In the order they are laid out (two by two on a wide terminal)."""
