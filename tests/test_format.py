@@ -34,6 +34,21 @@ def test_intervals_read_short(delta: timedelta, text: str) -> None:
     assert interval(delta) == text
 
 
+@pytest.mark.parametrize(
+    ("delta", "text"),
+    [
+        (timedelta(minutes=59, seconds=40), "1h"),
+        (timedelta(minutes=59, seconds=20), "59m"),
+        (timedelta(hours=23, minutes=50), "1d"),  # not 24h where the button said 1d
+        (timedelta(hours=23, minutes=20), "23h"),
+        (timedelta(days=29, hours=13), "1.0mo"),
+        (timedelta(days=29, hours=11), "29d"),
+    ],
+)
+def test_an_interval_never_reads_as_a_full_next_unit(delta: timedelta, text: str) -> None:
+    assert interval(delta) == text
+
+
 def test_no_value_reads_the_same_everywhere() -> None:
     assert NO_VALUE == "—"
     assert percent(None) == NO_VALUE

@@ -16,6 +16,13 @@ def plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
+def clip(text: str, width: int) -> str:
+    """`text` cut to `width` characters, with `…` as the last one when cut (every cut shows)."""
+    if len(text) <= width:
+        return text
+    return text[: max(0, width - 1)] + "…" if width > 0 else ""
+
+
 def percent(rate: float | None) -> str:
     """A share of 1 as a whole percentage: 0.874 -> `87%`; None -> NO_VALUE."""
     return NO_VALUE if rate is None else f"{rate:.0%}"
@@ -34,17 +41,18 @@ def duration(seconds: float) -> str:
 
 
 def interval(delta: timedelta) -> str:
-    """A short interval until a card is due, for the grade buttons: 45s, 10m, 3h, 4d, 2.1mo,
-    1.3y."""
+    """A short interval until a card is due, for the grade buttons and the drill summary: 45s,
+    10m, 3h, 4d, 2.1mo, 1.3y. Each unit is rounded, and a value that rounds up to the next
+    unit is given in it: 23h 50m is `1d` (as the button said), never `24h`."""
     seconds = max(0, int(delta.total_seconds()))
     if seconds < 60:
         return f"{seconds}s"
-    if seconds < 3600:
+    if round(seconds / 60) < 60:
         return f"{round(seconds / 60)}m"
-    if seconds < 86400:
+    if round(seconds / 3600) < 24:
         return f"{round(seconds / 3600)}h"
     days = seconds / 86400
-    if days < 30:
+    if round(days) < 30:
         return f"{round(days)}d"
     if days < 365:
         return f"{days / 30:.1f}mo"

@@ -280,3 +280,25 @@ def test_the_flashprep_command_leaves_the_garbage_collector_running(
     assert launch.main(["decks"]) == 0
     assert "behavioral-core" in capsys.readouterr().out
     assert gc.isenabled()
+
+
+@pytest.mark.parametrize(
+    "name", ["Mine", "A deck name far longer than any column should be for it", "Ünïcödé ☃ deck"]
+)
+def test_decks_table_has_a_name_column_that_keeps_the_counts_aligned(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, name: str
+) -> None:
+    decks = tmp_path / "home" / "decks"
+    decks.mkdir(parents=True)
+    (decks / "mine.toml").write_text(
+        f'id = "mine"\nname = "{name}"\ncategory = "technical"\n', encoding="utf-8"
+    )
+    code, out, err = run_cli(capsys, "decks")
+    assert code == 0, err
+    header, *lines = out.splitlines()
+    assert header.split()[:3] == ["ID", "NAME", "CATEGORY"]
+    [mine] = [line for line in lines if line.startswith("mine ")]
+    assert name in mine or ("…" in mine and name.startswith(mine.split("…")[0].split("  ")[-1]))
+    assert "Python" in out  # bundled names too
+    for line in lines:  # the counts end where the header's DUE ends
+        assert len(line) == len(header), line

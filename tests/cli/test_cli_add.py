@@ -82,7 +82,8 @@ def test_deck_new_makes_an_own_deck_that_decks_lists(
     assert {r["source"] for r in rows.values() if r["id"] != "my-sql"} == {"bundled"}
     _, out, _ = run_cli(capsys, "decks")
     (line,) = [row for row in out.splitlines() if row.startswith("my-sql ")]
-    assert line.split()[1:3] == ["technical", "own"]
+    assert line.split()[1:5] == ["My", "SQL", "questions", "technical"]  # ID, NAME, CATEGORY
+    assert line.split()[5] == "own"
 
 
 def test_deck_new_json(capsys: pytest.CaptureFixture[str], data_home: Home) -> None:

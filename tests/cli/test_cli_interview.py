@@ -225,3 +225,32 @@ def test_help_of_the_interview_commands(capsys: Capture, command: str) -> None:
     assert info.value.code == 0
     out = capsys.readouterr().out
     assert "--home" in out and f"flashprep {command}" in out
+
+
+@pytest.mark.parametrize(
+    "competencies",
+    [
+        ["ownership", "communication", "perseverance"],
+        ["conflict"],
+        ["a" * 60],
+        ["ownership", "communication", "perseverance", "leadership", "influence", "ambiguity"],
+    ],
+)
+def test_stories_keep_their_titles_in_one_column(
+    capsys: Capture, tmp_path: Path, competencies: list[str]
+) -> None:
+    stories = [
+        Story(id="s1", title="First title", action="A.", competencies=competencies),
+        Story(id="story-two", title="Second title", action="A.", competencies=["conflict"]),
+        Story(id="s3", title="Third title", action="A."),
+    ]
+    save_stories(tmp_path / USER / "stories.toml", StoryBank(stories=stories))
+    code, out, _ = run_cli(capsys, "stories")
+    assert code == 0
+    lines = out.splitlines()
+    header = lines[0]
+    column = header.index("TITLE")
+    for line, story in zip(lines[1:4], stories, strict=True):
+        assert line.index(story.title) == column, line
+        shown = ", ".join(story.competencies) or "-"
+        assert shown in line or "…" in line  # cut only with an ellipsis

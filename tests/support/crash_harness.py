@@ -315,6 +315,8 @@ class Lane:
         try:
             question = term.wait_for(_QUESTION)
             self.grade(term, question.group(1), session)
+            term.send("q")  # mid-drill: the drill's summary first, whose q quits
+            term.wait_for("Cards graded")
             term.send("q")
             deadline = time.monotonic() + 30
             while term.proc.poll() is None and time.monotonic() < deadline:

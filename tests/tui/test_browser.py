@@ -470,3 +470,26 @@ async def test_n_adds_a_card_that_the_browser_then_finds(
         assert len(rows(app)) == 2  # the new card, found by the same query
         count = str(browser(app).query_one("#browser-count", Static).content)
         assert count.startswith("2 of 7 cards")
+
+
+@pytest.mark.parametrize("focus_table", [False, True])  # F5 works from the search box too
+async def test_f5_reads_decks_changed_outside_the_app(
+    make_app: MakeApp, home: Home, focus_table: bool
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(100, 32), notifications=True) as pilot:
+        await pilot.press("slash")
+        await type_query(pilot, "outside")
+        if focus_table:
+            await pilot.press("down")
+        assert rows(app) == []
+        home.decks.mkdir(parents=True, exist_ok=True)
+        (home.decks / "later.toml").write_text(
+            'id = "later"\nname = "Later"\ncategory = "technical"\n\n'
+            '[[cards]]\nid = "c1"\nfront = "Imported from outside?"\nback = "Yes."\n',
+            encoding="utf-8",
+        )
+        await pilot.press("f5")
+        await pilot.pause()
+        assert rows(app) == ["later/c1"]
+        assert any("Decks read again" in n.message for n in app._notifications)

@@ -13,7 +13,9 @@ from flashprep.core.storage.logread import read_all
 from flashprep.core.storage.userstore import UserStore
 from flashprep.tui.app import FlashprepApp
 from flashprep.tui.screens import card_editing
+from flashprep.tui.screens.confirm import ConfirmScreen
 from flashprep.tui.screens.drill import DrillScreen
+from flashprep.tui.screens.edit import EditCardScreen
 from flashprep.tui.screens.home import HomeScreen
 from flashprep.tui.screens.summary import SummaryScreen
 from flashprep.tui.widgets.card import CardMarkdown, StatusLine
@@ -103,7 +105,10 @@ async def test_quit_keeps_every_grade_and_writes_a_checkpoint(
 ) -> None:
     app = make_app("drill", ["alpha"])
     async with app.run_test(size=(90, 30)) as pilot:
-        await pilot.press("space", "3", "space", "4", "q")
+        await pilot.press("space", "3", "space", "4", "q")  # q mid-drill: its summary first
+        assert isinstance(app.screen, SummaryScreen)
+        assert "Cards graded     2" in str(app.screen.query_one("#summary-text", Static).content)
+        await pilot.press("q")
     assert app.return_code == 0
     reopened = make_store()
     assert reopened.data.total == 2
@@ -200,7 +205,12 @@ async def test_edit_with_an_invalid_result_stays_open(make_app: MakeApp) -> None
         await pilot.press("ctrl+s")
         error = str(app.screen.query_one("#editor-error", Static).content)
         assert "field 'level'" in error
-        await pilot.press("escape")
+        await pilot.press("escape")  # the changed text is not thrown away without asking
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("n")
+        assert isinstance(app.screen, EditCardScreen)
+        assert "guru" in app.screen.query_one(TextArea).text
+        await pilot.press("escape", "y")
         assert isinstance(app.screen, DrillScreen)
 
 
@@ -292,3 +302,125 @@ async def test_a_hint_shows_on_h_and_goes_with_its_card(home: Home, store: UserS
         await pilot.press("h")
         assert hint() == "Hint: Think of two."
         assert len(screen.query("#hint")) == 1
+
+
+async def test_q_with_nothing_done_quits_at_once(make_app: MakeApp) -> None:
+    app = make_app("drill", ["alpha"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("space", "q")  # revealed, not graded: nothing to sum up
+    assert app.return_code == 0
+
+
+@pytest.mark.parametrize("cover", ["e", "question_mark", "slash"])
+async def test_the_answer_timer_stops_while_another_screen_covers_the_drill(
+    make_app: MakeApp, store: UserStore, timer: Timer, cover: str
+) -> None:
+    app = make_app("drill", ["alpha"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        drill = app.screen
+        assert isinstance(drill, DrillScreen)
+        timer.value += 5
+        await pilot.press(cover)
+        await pilot.pause()
+        assert app.screen is not drill
+        timer.value += 600  # ten minutes in the editor, the help or the browser
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is drill
+        timer.value += 2
+        drill.update_timer()
+        assert "0:07 /" in drill.query_one(StatusLine).timer
+        await pilot.press("space", "3")
+        assert next(read_all(store.log_dir)).ms == 7000
+
+
+async def test_the_answer_timer_stops_while_the_external_editor_runs(
+    make_app: MakeApp, store: UserStore, timer: Timer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("EDITOR", "true")
+
+    def slow_edit(_app: object, _dir: object, _editor: object, text: str) -> str:
+        timer.value += 300
+        return text
+
+    monkeypatch.setattr(card_editing, "external_edit", slow_edit)
+    app = make_app("drill", ["alpha"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        timer.value += 4
+        await pilot.press("e", "space", "3")
+        assert next(read_all(store.log_dir)).ms == 4000
+
+
+async def test_escape_is_named_for_where_it_returns(make_app: MakeApp, store: UserStore) -> None:
+    from flashprep.tui.screens.plan import PlanScreen
+    from flashprep.tui.widgets.card import KeyBar
+
+    store.grade("alpha/a1", 1, 1000)
+    app = make_app()
+    async with app.run_test(size=(120, 24)) as pilot:
+        await pilot.press("enter")
+        assert isinstance(app.screen, DrillScreen)
+        assert "esc Decks" in str(app.screen.query_one(KeyBar).render())
+        await pilot.press("escape", "p")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, PlanScreen)
+        await pilot.press("w")
+        assert isinstance(app.screen, DrillScreen)
+        bar = str(app.screen.query_one(KeyBar).render())
+        assert "esc Plan" in bar and "esc Decks" not in bar
+        await pilot.press("escape")
+        assert isinstance(app.screen, PlanScreen)
+
+
+@pytest.mark.parametrize("size", [(60, 20), (80, 24), (160, 50)])
+async def test_notices_leave_the_grade_buttons_and_question_visible(
+    make_app: MakeApp, size: tuple[int, int]
+) -> None:
+    app = make_app("drill", ["alpha"])
+    async with app.run_test(size=size, notifications=True) as pilot:
+        drill = app.screen
+        await pilot.press("space", "1", "space", "u", "space")  # "Undone.", answer shown again
+        status = drill.query_one(StatusLine)
+        assert status.notice == "Undone."
+        assert "Undone." in str(status.render())
+        drill.notify("A long warning that wraps onto a second line.", severity="warning")
+        drill.notify("Leech: forgotten 8 times, suspended.", title="Leech", severity="warning")
+        await pilot.pause(0.2)
+        toasts = [t.region for t in drill.query("Toast")]
+        assert len(toasts) == 2
+        keep_clear = [drill.query_one(f"#grade-{n}").region for n in range(1, 5)]
+        keep_clear.append(drill.query_one("KeyBar").region)
+        for toast in toasts:
+            for region in keep_clear:
+                assert not toast.overlaps(region), (toast, region)
+
+
+@pytest.mark.parametrize(("width", "beside"), [(80, False), (119, False), (120, True), (160, True)])
+async def test_linked_stories_go_beside_the_answer_only_with_room(
+    make_app: MakeApp, store: UserStore, width: int, beside: bool
+) -> None:
+    from flashprep.core.interview.stories import Story, StoryBank, save_stories
+
+    story = Story(id="s", title="A story", situation="S.", questions=["beta/b1"])
+    save_stories(store.folder / "stories.toml", StoryBank(stories=[story]))
+    app = make_app("drill", ["beta"])
+    async with app.run_test(size=(width, 30)) as pilot:
+        await pilot.press("space")
+        await pilot.pause()
+        back = app.screen.query_one("#back").region
+        panel = app.screen.query_one("#story-panel").region
+        assert panel.width > 0
+        assert (panel.x >= back.right) is beside  # beside it, or below it (same left edge)
+        assert beside or panel.y >= back.bottom
+
+
+async def test_no_linked_story_is_one_line_below_the_answer(make_app: MakeApp) -> None:
+    app = make_app("drill", ["beta"])
+    async with app.run_test(size=(160, 30)) as pilot:
+        await pilot.press("space")
+        await pilot.pause()
+        back = app.screen.query_one("#back").region
+        panel = app.screen.query_one("#story-panel")
+        assert "No story linked" in str(panel.render())
+        assert panel.region.height == 1 and panel.region.y >= back.bottom

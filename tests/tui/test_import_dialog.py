@@ -88,3 +88,41 @@ async def test_help_explains_the_dialog(make_app: MakeApp) -> None:
         text = markdown_text(app.screen.query_one(Markdown))
         assert "Import decks" in text
         assert "Dry run" in text
+
+
+def test_tab_completes_the_path_being_typed(tmp_path: Path) -> None:
+    from flashprep.tui.screens.import_dialog import complete_path
+
+    (tmp_path / "decks").mkdir()
+    (tmp_path / "decks" / "anki export.apkg").write_bytes(b"")
+    (tmp_path / "deck list.csv").write_bytes(b"")
+    (tmp_path / "notes.md").write_bytes(b"")
+    (tmp_path / ".hidden.md").write_bytes(b"")
+    base = f"{tmp_path}/"
+    assert complete_path(f"{base}no") == f"{base}notes.md"  # the one match
+    assert complete_path(f"{base}decks") == f"{base}decks/"  # a folder gets its slash
+    assert complete_path(f"{base}de") == f"{base}deck"  # what the matches share
+    assert complete_path(f"{base}deck") == f"{base}deck"  # a space shared: left to the user
+    assert complete_path(f"{base}decks/a") == f"'{base}decks/anki export.apkg'"  # quoted
+    assert complete_path(f"a.md {base}n") == f"a.md {base}notes.md"  # the last path only
+    assert complete_path(f"{base}.h") == f"{base}.hidden.md"  # hidden: only when asked
+    assert complete_path(f"{base}") == f"{base}"  # deck, decks/, notes.md share nothing
+    for unchanged in (f"{base}zzz", f"{base}nothere/x", f"{base}notes.md/x", f"{base}notes.md"):
+        assert complete_path(unchanged) == unchanged
+
+
+async def test_tab_in_the_path_field_completes_then_moves_on(
+    make_app: MakeApp, tmp_path: Path
+) -> None:
+    (tmp_path / "only-file.csv").write_bytes(b"")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("i")
+        field = app.screen.query_one(Input)
+        field.value = f"{tmp_path}/only-f"
+        field.cursor_position = len(field.value)
+        await pilot.press("tab")
+        assert field.value == f"{tmp_path}/only-file.csv" and field.has_focus
+        await pilot.press("tab")  # nothing left to complete: on to the next field
+        assert not field.has_focus
+        assert app.screen.query_one("#import-history", Checkbox).has_focus

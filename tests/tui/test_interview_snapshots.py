@@ -26,4 +26,4 @@ def test_drill_stories_beside_the_answer(
     )
     save_stories(store.folder / "stories.toml", StoryBank(stories=[story]))
     app = make_app("drill", ["beta"])
-    assert snap_compare(app, press=["space"], terminal_size=(100, 28))
+    assert snap_compare(app, press=["space"], terminal_size=(120, 28))  # beside from 120

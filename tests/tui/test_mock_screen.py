@@ -15,6 +15,7 @@ from flashprep.core.storage.logread import read_all
 from flashprep.core.storage.userstore import UserStore
 from flashprep.format import countdown
 from flashprep.tui.app import FlashprepApp
+from flashprep.tui.screens.confirm import ConfirmScreen
 from flashprep.tui.screens.home import HomeScreen
 from flashprep.tui.screens.mock import MockScreen
 from flashprep.tui.screens.mock_setup import MockSetupScreen
@@ -155,12 +156,19 @@ async def test_a_retry_after_the_grades_were_written_says_so(
     assert load_history(store)[0][0][1].applied
 
 
-async def test_escape_ends_the_round_early(
+async def test_escape_ends_the_round_early_once_confirmed(
     library: DeckLibrary, store: UserStore, timer: Timer
 ) -> None:
     app = mock_app(library, store, timer, minutes=30)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("escape")
+        round_screen = app.screen
+        for no in ("n", "escape"):  # a stray Escape, then No: the round goes on
+            await pilot.press("escape")
+            assert isinstance(app.screen, ConfirmScreen)
+            assert "0 of" in app.screen.question
+            await pilot.press(no)
+            assert app.screen is round_screen
+        await pilot.press("escape", "y")
         summary = app.screen
         assert isinstance(summary, MockSummaryScreen)
         assert "Nothing was answered" in str(summary.query_one("#mock-apply", Static).content)

@@ -159,3 +159,50 @@ async def test_a_failed_computation_is_shown_not_computing_for_ever(
         await settle(app, pilot)
         status = str(app.screen.query_one("#plan-status", Static).content)
         assert status == f"Could not compute the plan: {error}"
+
+
+def test_columns_drop_least_needed_first_and_topics_keep_their_names() -> None:
+    from flashprep.tui.screens.plan import COLUMNS, DROPPED_FIRST, fit_columns
+
+    widths = {key: len(label) for key, label in COLUMNS.items()} | {"topic": 40}
+    everything = sum(w + 2 for w in widths.values())  # each cell has one space either side
+    assert fit_columns(widths, everything) == (list(COLUMNS), 40)
+    keys, topic = fit_columns(widths, everything - 1)
+    assert keys == [k for k in COLUMNS if k != "over"] and topic == 40
+    for room in (100, 80, 60, 40):
+        keys, topic = fit_columns(widths, room)
+        assert {"topic", "new", "date", "below"} <= set(keys)  # what the date needs stays
+        assert sum(widths[k] + 2 for k in keys) - 40 + topic <= max(room, 60)
+        dropped = [k for k in COLUMNS if k not in keys]
+        assert set(dropped) == set(DROPPED_FIRST[: len(dropped)])  # least needed first
+
+
+@pytest.mark.parametrize("size", [(60, 20), (80, 24), (100, 32), (160, 50)])
+async def test_the_plan_fits_the_screen_without_a_sideways_scroll(
+    home: object, store: UserStore, size: tuple[int, int]
+) -> None:
+    from flashprep.core.decks.library import DeckLibrary
+    from flashprep.core.paths import bundled_decks_dir
+
+    from helpers import Timer
+
+    library = DeckLibrary.load(home, bundled_decks_dir())  # type: ignore[arg-type]
+    today = store.today()
+    store.save_profile(
+        store.profile.model_copy(update={"interview": Interview(date=today + timedelta(days=14))})
+    )
+    app = FlashprepApp(library, store, timer=Timer())
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("p")
+        await settle(app, pilot)
+        table = app.screen.query_one(DataTable)
+        assert table.virtual_size.width <= table.scrollable_content_region.width
+        keys = [str(c.key.value) for c in table.columns.values()]
+        assert {"topic", "new", "date", "below"} <= set(keys)
+        names = {d.id: d.name for d in library}
+        for row_key in table.rows:
+            shown = str(table.get_row(row_key)[0])
+            full = names[str(row_key.value)]
+            assert shown == full or (shown.endswith("…") and full.startswith(shown[:-1]))
+        title = str(app.screen.query_one("#plan-title", Static).content)
+        assert "\n" not in title and len(title) <= size[0] - 2

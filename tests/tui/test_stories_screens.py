@@ -239,11 +239,14 @@ async def test_drill_says_when_an_answer_runs_over_its_target(
         timer.value += 29
         screen.update_timer()
         assert not screen.query_one(StatusLine).over
-        assert not any("Over the" in n.message for n in app._notifications)
+        assert "Over the" not in screen.query_one(StatusLine).notice
         timer.value += 2
         screen.update_timer()
         screen.update_timer()
         await pilot.pause()
         assert screen.query_one(StatusLine).over
-        over = [n for n in app._notifications if "Over the 0:30 target" in n.message]
-        assert len(over) == 1  # said once per card
+        assert screen.query_one(StatusLine).notice == "Over the 0:30 target for this answer."
+        screen.query_one(StatusLine).notice = ""
+        timer.value += 5
+        screen.update_timer()
+        assert screen.query_one(StatusLine).notice == ""  # said once per card

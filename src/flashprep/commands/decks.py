@@ -14,6 +14,11 @@ from flashprep.commands.common import (
     warn_deck_errors,
 )
 from flashprep.core.study.drill import deck_counts
+from flashprep.core.text import one_line
+from flashprep.format import clip
+
+NAME_WIDTH = 40
+"""A longer deck name is cut (with `…`), so that the counts stay in their columns."""
 
 
 def register(sub: Any) -> None:
@@ -43,10 +48,15 @@ def run(args: argparse.Namespace) -> int:
         show_json(rows)
     else:
         width = max([len(d.id) for d in library] + [4])
-        show(f"{'ID':<{width}}  {'CATEGORY':<13} {'SOURCE':<8} {'CARDS':>5} {'NEW':>5} {'DUE':>5}")
+        names = min(max([len(one_line(d.name)) for d in library] + [4]), NAME_WIDTH)
+        show(
+            f"{'ID':<{width}}  {'NAME':<{names}}  {'CATEGORY':<13} {'SOURCE':<8} "
+            f"{'CARDS':>5} {'NEW':>5} {'DUE':>5}"
+        )
         for r in rows:
+            name = clip(one_line(str(r["name"])), names)
             show(
-                f"{r['id']:<{width}}  {r['category']:<13} {r['source']:<8} "
+                f"{r['id']:<{width}}  {name:<{names}}  {r['category']:<13} {r['source']:<8} "
                 f"{r['cards']:>5} {r['new']:>5} {r['due']:>5}"
             )
     warn_deck_errors(library)

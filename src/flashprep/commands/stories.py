@@ -7,6 +7,11 @@ from typing import TYPE_CHECKING, Any
 
 from flashprep.commands.common import add_common_options, open_user, show, show_json
 from flashprep.core.decks.library import DeckLibrary
+from flashprep.core.text import one_line
+from flashprep.format import clip
+
+COMPETENCIES_WIDTH = 40
+"""Longer lists of competencies are cut (with `…`): the titles stay in one column."""
 
 if TYPE_CHECKING:
     from flashprep.core.interview.stories import Story
@@ -53,10 +58,12 @@ def run(args: argparse.Namespace) -> int:
         show("No stories yet. Add them in flashprep: `b` on the home screen.")
         return 0
     width = max(len(s.id) for s in bank.stories)
-    show(f"{'ID':<{width}}  {'QUESTIONS':>9}  {'COMPETENCIES':<30}  TITLE")
-    for story in bank.stories:
-        competencies = ", ".join(story.competencies) or "-"
-        show(f"{story.id:<{width}}  {len(story.questions):>9}  {competencies:<30}  {story.title}")
+    listed = [one_line(", ".join(s.competencies)) or "-" for s in bank.stories]
+    room = min(max(len(c) for c in [*listed, "COMPETENCIES"]), COMPETENCIES_WIDTH)
+    show(f"{'ID':<{width}}  {'QUESTIONS':>9}  {'COMPETENCIES':<{room}}  TITLE")
+    for story, competencies in zip(bank.stories, listed, strict=True):
+        shown = clip(competencies, room)
+        show(f"{story.id:<{width}}  {len(story.questions):>9}  {shown:<{room}}  {story.title}")
     grid = coverage(bank, opened.library)
     if grid.uncovered:
         show()

@@ -32,7 +32,13 @@ MAX_COUNT = 9999
 
 
 def register(sub: Any) -> None:
-    parser = sub.add_parser("drill", help="open a drill of some decks (all when none named)")
+    parser = sub.add_parser(
+        "drill",
+        help="open a drill of some decks (all when none named)",
+        description="Open a drill of the decks named (all decks when none is): today's due "
+        "reviews and new cards within the day's limits. --extra-new, --ahead and --practice "
+        "study beyond them (custom study).",
+    )
     parser.add_argument("decks", nargs="*", metavar="DECK_ID", help="deck ids (see `decks`)")
     parser.add_argument(
         "--extra-new",

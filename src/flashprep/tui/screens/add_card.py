@@ -102,6 +102,7 @@ class AddCardScreen(Screen[None]):
     DEFAULT_CSS = """
     #add-form {
         padding: 0 1;
+        max-width: 120;  /* fields of a readable width on a wide terminal */
     }
     #add-title {
         text-style: bold;

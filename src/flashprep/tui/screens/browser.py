@@ -76,6 +76,10 @@ COLUMNS: tuple[tuple[str, str, int | None], ...] = (
 """(key, label, width) of each column; every key but `mark` is a sort field. The table has no
 cell padding: each cell but the mark starts with one space (its width one more), so that at 80
 columns the question still gets 22."""
+DROPPED_FIRST = ("level", "lapses", "recall", "state")
+"""Narrower than 80 columns, these columns are left out, first to last, until the question has
+QUESTION_LEAST cells: the table never scrolls sideways."""
+QUESTION_LEAST = 20
 
 SEARCH_ACTIONS = frozenset({"focus_table"})
 """The keys that work while the search box has focus (any other letter types into it)."""
@@ -90,7 +94,7 @@ def match_cells(match: CardMatch, marked: bool, today: date) -> list[Text]:
 
     return [
         Text("✓" if marked else ""),
-        plain(" " + match.deck),
+        Text(" " + one_line(match.deck), no_wrap=True, overflow="ellipsis"),
         Text(" " + one_line(match.front), no_wrap=True, overflow="ellipsis"),
         Text(" " + match.status),
         right(relative_day(match.due, today)),
@@ -101,6 +105,8 @@ def match_cells(match: CardMatch, marked: bool, today: date) -> list[Text]:
 
 
 class BrowserScreen(CardActionsScreen):
+    PLACE = "Browser"
+    """What a key that returns here calls this screen (the drill's `esc Browser`)."""
     AUTO_FOCUS = ""  # on_mount chooses
     DEFAULT_CSS = """
     #browser {
@@ -144,7 +150,8 @@ the box; the table keeps the last results.
 """
         + ACTION_HELP
         + """
-Actions apply to the marked cards, else to the highlighted one. **Escape** goes back.
+Actions apply to the marked cards, else to the highlighted one. **F5** reads the decks again
+(after a change made outside, such as `flashprep import`). **Escape** goes back.
 """
     )
 
@@ -163,6 +170,7 @@ Actions apply to the marked cards, else to the highlighted one. **Escape** goes 
         Binding("O", "sort_reverse", "Reverse", show=False, id="browse_sort_reverse"),
         Binding("n", "add_card", "Add", show=False, id="browse_add"),
         Binding("escape", "leave", "Back", id="browse_back"),
+        Binding("f5", "reread", "Refresh", show=False, id="browse_refresh"),
     ]
 
     def __init__(self, session: Session, query: str = "", cursor_key: str | None = None) -> None:
@@ -174,6 +182,8 @@ Actions apply to the marked cards, else to the highlighted one. **Escape** goes 
         self.shown = 0
         """How many of the matches are rows of the table (see CHUNK)."""
         self.marked: set[str] = set()
+        self.shown_columns = [key for key, _label, _width in COLUMNS]
+        """The columns the screen's width leaves room for (see on_mount)."""
         self.sort = "deck"
         self.descending = False
         self._timer: Timer | None = None
@@ -200,12 +210,23 @@ Actions apply to the marked cards, else to the highlighted one. **Escape** goes 
         width = self.app.size.width
         deck = 10 + min(10, max(0, width - 80) // 3)  # a wider terminal shows more of the id
         widths = {key: deck if key == "deck" else w for key, _label, w in COLUMNS}
-        fixed = sum(w + (key != "mark") for key, w in widths.items() if w is not None)
-        question = max(20, width - 4 - fixed)  # less the padding and the scroll bar
+
+        def question_room() -> int:  # less the fixed columns, the padding and the scroll bar
+            fixed = sum(w + (key != "mark") for key, w in widths.items() if w is not None)
+            return width - 4 - fixed
+
+        for dropped in DROPPED_FIRST:
+            if question_room() >= QUESTION_LEAST:
+                break
+            del widths[dropped]
+        question = max(QUESTION_LEAST, question_room())
         for key, label, _width in COLUMNS:
+            if key not in widths:
+                continue
             w = widths[key]
             spaced = w + 1 if w and key != "mark" else w
             table.add_column(f" {label}" if label else "", key=key, width=spaced or question)
+        self.shown_columns = [key for key, _label, _width in COLUMNS if key in widths]
         # opened on a card (from a drill): its actions at hand; else the search box, to type
         (table if self.cursor_key is not None else self.query_one(Input)).focus()
         self.search()
@@ -265,7 +286,7 @@ Actions apply to the marked cards, else to the highlighted one. **Escape** goes 
         start = self.shown
         rows = self.matches[start : start + count]
         for match in rows:
-            table.add_row(*match_cells(match, match.key in self.marked, today), key=match.key)
+            table.add_row(*self._cells(match, today), key=match.key)
         self.shown += len(rows)
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
@@ -316,7 +337,7 @@ Actions apply to the marked cards, else to the highlighted one. **Escape** goes 
         return isinstance(self.focused, Input)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "leave":
+        if action in ("leave", "reread"):
             return True
         if self.searching():
             return action in SEARCH_ACTIONS
@@ -397,9 +418,16 @@ Actions apply to the marked cards, else to the highlighted one. **Escape** goes 
                 continue  # gone from the library meanwhile
             self.matches[i] = new
             if match.key in table.rows:
-                cells = match_cells(new, new.key in self.marked, today)
-                for (column, _label, _width), cell in zip(COLUMNS, cells, strict=True):
+                for column, cell in zip(self.shown_columns, self._cells(new, today), strict=True):
                     table.update_cell(match.key, column, cell)
+
+    def _cells(self, match: CardMatch, today: date) -> list[Text]:
+        """The row of `match`, in the columns shown (see on_mount)."""
+        cells = match_cells(match, match.key in self.marked, today)
+        if len(self.shown_columns) == len(COLUMNS):
+            return cells
+        keep = set(self.shown_columns)
+        return [c for (key, _l, _w), c in zip(COLUMNS, cells, strict=True) if key in keep]
 
     def cards_deleted(self, keys: list[str]) -> None:
         self.marked -= set(keys)
@@ -425,6 +453,17 @@ Actions apply to the marked cards, else to the highlighted one. **Escape** goes 
             self.search(cursor_key=self.highlighted())
         else:
             self.cards_changed(None, content=False)
+
+    def action_reread(self) -> None:
+        """Read the decks again from disk: a change made outside the app (`flashprep import`,
+        `flashprep add`, a deck file edited) shows without a restart."""
+        self.session.library.reload()
+        self.catalog = catalog_of(self.session.library)
+        self.search(cursor_key=self.highlighted())
+        count = len(self.session.library.decks)
+        self.notify(f"Decks read again: {count} decks.", timeout=2)
+        for error in self.session.library.errors:
+            self.notify(one_line(str(error)), title="Deck skipped", severity="error", markup=False)
 
     # elsewhere
 

@@ -15,14 +15,19 @@ from flashprep.core.files.tomlerrors import DataFileError
 from flashprep.core.interview.stories import StoryBank, coverage
 from flashprep.core.keys import deck_of
 from flashprep.core.text import clean, one_line
+from flashprep.format import clip
 from flashprep.tui.screens import SHARED_CSS
 from flashprep.tui.screens.link_story import link_stories
-from flashprep.tui.widgets.plain import PlainStatic
+from flashprep.tui.widgets.plain import PlainStatic, flex_width
 
 if TYPE_CHECKING:
     from flashprep.tui.session import Session
 
 MARKS = {"declared": "●", "linked": "○"}
+DECK_MEASURE = 30
+"""Deck names in the list of unanswered questions are cut (with `…`) past this."""
+QUESTION_MEASURE = 100
+"""Questions are cut (with `…`) to the screen's width, and to this on a wide one."""
 
 
 class CoverageScreen(Screen[None]):
@@ -83,7 +88,7 @@ the highlighted question. **Escape** goes back.
         table.add_column("Stories", key="count")
         for story in grid.stories:
             title = clean(story.title)
-            table.add_column(Text(title if len(title) <= 14 else title[:13] + "…"), key=story.id)
+            table.add_column(Text(clip(title, 14)), key=story.id)
         for competency in grid.competencies:
             ids = grid.stories_for(competency)
             count = Text(str(len(ids))) if ids else Text("none", style="bold red")
@@ -98,12 +103,18 @@ the highlighted question. **Escape** goes back.
         unlinked = self.query_one("#unlinked", DataTable)
         cursor = unlinked.cursor_row
         unlinked.clear(columns=True)
-        unlinked.add_column("Deck", key="deck")
-        unlinked.add_column("Question", key="question")
+        library = self.session.library
+        rows = []
         for key in grid.unlinked:
-            card = self.session.library.card(key)
+            card, deck = library.card(key), library.get(deck_of(key))
             front = clean(card.front).strip().splitlines()[0] if card is not None else key
-            unlinked.add_row(deck_of(key), Text(front), key=key)
+            rows.append((one_line(deck.name) if deck else deck_of(key), one_line(front)))
+        decks = min(max([4] + [len(d) for d, _ in rows]), DECK_MEASURE)
+        room = min(flex_width(self.app.size.width - 2, [decks]), QUESTION_MEASURE)
+        unlinked.add_column("Deck", key="deck", width=decks)
+        unlinked.add_column("Question", key="question", width=room)
+        for key, (deck_name, front) in zip(grid.unlinked, rows, strict=True):
+            unlinked.add_row(Text(clip(deck_name, decks)), Text(clip(front, room)), key=key)
         if unlinked.row_count:
             unlinked.move_cursor(row=min(cursor, unlinked.row_count - 1))
         self.query_one("#unlinked-title", Static).update(

@@ -26,6 +26,8 @@ from flashprep.tui.widgets.card import CardMarkdown, KeyBar, StatusLine
 from flashprep.tui.widgets.plain import PlainStatic
 
 if TYPE_CHECKING:
+    from textual.notifications import SeverityLevel
+
     from flashprep.tui.session import Session
     from flashprep.tui.widgets.story_panel import StoryPanel
 
@@ -39,6 +41,14 @@ FIRST_BACK_DELAY = 0.5
 drawn (more than BACK_DELAY on a slow machine): the first answer loads the Markdown parser and
 the grade buttons' styles, which must not come before the first question is on screen. A reveal
 sooner than that fills the answer in itself."""
+
+
+NOTICE_SECONDS = 3.0
+"""How long a notice stays in the status line unless its caller says."""
+
+STORIES_BESIDE_WIDTH = 120
+"""Narrower than this, the linked stories go below the answer: beside it, each would be too
+narrow to read."""
 
 
 class DrillScreen(Screen[None]):
@@ -58,8 +68,9 @@ Each grade button shows when the card would come back. The timer counts toward t
 answer time (its own, else 2 min for behavioral, 1 min for technical, 5 min for system design
 questions) and turns red, with a notice, when you run over.
 
-On a behavioral question, after the answer is shown, your linked STAR stories show beside it:
-**t** shows or hides them, **l** links stories to the question (or writes a new one).
+On a behavioral question, after the answer is shown, your linked STAR stories show beside it (below
+it on a screen narrower than 120 columns): **t** shows or hides them, **l** links stories to the
+question (or writes a new one).
 
 - **Space** / **Enter** reveal the answer; **h** shows the hint.
 - **u** undoes the last grade, bury or suspend (several times).
@@ -67,7 +78,12 @@ On a behavioral question, after the answer is shown, your linked STAR stories sh
 - **-** buries the card until tomorrow; **!** suspends it.
 - **/** opens the card browser on this card (search, details, actions on any card).
 - **↑ ↓ PgUp PgDn** scroll a long answer.
-- **Escape** goes back to the decks; **q** quits.
+- **Escape** goes back where the drill came from (the decks, the plan, the browser: the key bar
+  names it); **q** ends the drill with its summary (**q** again quits), or quits at once when
+  nothing was done yet.
+
+The answer timer stops while another screen is over the drill (the editor, this help, the
+browser) and while `$EDITOR` runs.
 """
 
     BINDINGS = [
@@ -86,7 +102,7 @@ On a behavioral question, after the answer is shown, your linked STAR stories sh
         Binding("exclamation_mark", "suspend", "Suspend", id="suspend"),
         Binding("slash", "browse", "Browse", show=False, id="browse_drill"),
         Binding("escape", "leave", "Decks", id="leave"),
-        Binding("q", "app.quit", "Quit", id="quit_drill"),
+        Binding("q", "quit", "Quit", id="quit_drill"),
     ]
 
     revealed: reactive[bool] = reactive(False, bindings=True)
@@ -103,6 +119,8 @@ On a behavioral question, after the answer is shown, your linked STAR stories sh
         self._pending_back: str | None = None
         self._browsed = False
         """The card browser was opened from here (see on_screen_resume)."""
+        self._paused_at: float | None = None
+        """When another screen covered this one: the answer timer does not count that time."""
 
     def compose(self) -> ComposeResult:
         yield StatusLine(id="drill-status")
@@ -250,12 +268,23 @@ On a behavioral question, after the answer is shown, your linked STAR stories sh
         panel = cast("StoryPanel", self.query_one("#story-panel"))
         key = self.drill.current
         show = self.revealed and self.stories_shown and key is not None and self.is_behavioral()
+        linked = True
         if show and key is not None:
             try:
-                panel.show_stories(self.session.stories.load().for_question(key))
+                stories = self.session.stories.load().for_question(key)
+                panel.show_stories(stories)
+                linked = bool(stories)
             except DataFileError as exc:
                 panel.update(f"Stories not read: {exc}")
+        # beside the answer only with room for both; none linked: a one-line note below it
+        panel.set_class(not linked, "-empty")
+        stacked = not linked or self.size.width < STORIES_BESIDE_WIDTH
+        self.query_one("#answer-row").set_class(stacked, "-stacked")
         panel.display = show
+
+    def on_resize(self) -> None:
+        if self.revealed:
+            self.update_stories()
 
     def action_toggle_stories(self) -> None:
         self.stories_shown = not self.stories_shown
@@ -352,9 +381,47 @@ On a behavioral question, after the answer is shown, your linked STAR stories sh
         self.notify(f"{message} Press u to undo.", timeout=2)
         self._after_change()
 
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """A plain notice ("Undone.", "Card saved") shows in the status line; warnings, errors
+        and titled notices stay toasts (at the top, see app.tcss): neither covers the grade
+        buttons."""
+        if severity != "information" or title:
+            super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+            return
+        # shown as plain text: the drill's own notices hold no markup, card text must not be read
+        self.query_one(StatusLine).show_notice(one_line(message), timeout or NOTICE_SECONDS)
+
     def action_leave(self) -> None:
         self.post_message(CheckpointDue())
         self.post_message(ShowDecks())
+
+    def action_quit(self) -> None:
+        """End the drill with its summary (whose q quits), so that what was done is seen; with
+        nothing done yet, quit at once."""
+        if self.drill.done or self.drill.can_undo:
+            self.has_card = False
+            self.finish()
+        else:
+            self.app.exit()
+
+    def key_label(self, binding: Binding) -> str | None:
+        """Escape is named for the screen it returns to (see App.show_decks)."""
+        if binding.action != "leave":
+            return None
+        stack = self.app.screen_stack
+        index = stack.index(self) if self in stack else 0
+        if index == 0:
+            return "Decks"  # the first screen: the home screen opens instead
+        below = stack[index - 1]  # by name: importing the home screen here would be a cycle
+        return "Decks" if type(below).__name__ == "HomeScreen" else getattr(below, "PLACE", "Back")
 
     # editing
 
@@ -364,7 +431,10 @@ On a behavioral question, after the answer is shown, your linked STAR stories sh
 
         key = self.drill.current
         if key is not None:
+            self._paused_at = self.session.timer()  # $EDITOR runs inside this call
             edit_card(self, self.session, key, lambda _key: self.show_new_text())
+            if self.app.screen is self:
+                self._resume_timer()  # else resumed when the in-app editor closes
 
     def show_new_text(self) -> None:
         """Show the current card's text again, as it is now (after an edit), keeping its state."""
@@ -384,9 +454,21 @@ On a behavioral question, after the answer is shown, your linked STAR stories sh
         self._browsed = True
         self.app.push_screen(BrowserScreen(self.session, cursor_key=self.drill.current))
 
+    def on_screen_suspend(self) -> None:
+        self._paused_at = self.session.timer()
+
+    def _resume_timer(self) -> None:
+        """The time another screen (or $EDITOR) covered this one is not answer time."""
+        if self._paused_at is not None:
+            self.shown_at += self.session.timer() - self._paused_at
+            self._paused_at = None
+            self.update_timer()
+
     def on_screen_resume(self) -> None:
-        """Back from the browser: a current card suspended, buried or deleted there is left for
-        the next one; an edited one shows its new text."""
+        """The answer timer goes on where it stopped. Back from the browser: a current card
+        suspended, buried or deleted there is left for the next one; an edited one shows its
+        new text."""
+        self._resume_timer()
         if not self._browsed:
             return
         self._browsed = False

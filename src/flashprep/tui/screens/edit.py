@@ -43,8 +43,8 @@ class EditCardScreen(ModalScreen[Card | None]):
 ## Edit card
 
 The card is shown as TOML: `front`, `back` (Markdown), `tags`, and the optional `hint`, `level` and
-`target_seconds`. **ctrl+s** checks and saves it (its schedule is kept); **Escape** discards
-the edit.
+`target_seconds`. **ctrl+s** checks and saves it (its schedule is kept); **Escape** closes the
+editor, asking first when the text was changed.
 The card's `id` cannot change.
 """
 
@@ -79,4 +79,14 @@ The card's `id` cannot change.
         self.dismiss(card)
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        """Close without saving; a changed text is only thrown away once the user says so."""
+        if self.query_one(TextArea).text == self.text:
+            self.dismiss(None)
+            return
+        from flashprep.tui.screens.confirm import ConfirmScreen
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                self.dismiss(None)
+
+        self.app.push_screen(ConfirmScreen("Discard the changes to this card?"), answered)

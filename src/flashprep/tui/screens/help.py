@@ -29,7 +29,8 @@ class HelpScreen(ModalScreen[None]):
     CSS_PATH = SHARED_CSS
     DEFAULT_CSS = """
     #help {
-        width: 80%;
+        width: 90%;
+        max-width: 100;  /* a readable measure on a wide terminal */
         height: 85%;
         border: thick $primary;
         background: $surface;

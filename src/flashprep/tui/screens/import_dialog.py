@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shlex
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
@@ -23,6 +24,46 @@ if TYPE_CHECKING:
     from flashprep.tui.session import Session
 
 Outcome = tuple[ImportSummary | None, str]
+
+
+def complete_path(text: str) -> str:
+    """`text` with its last path (after the last space) completed as a shell completes it on Tab:
+    the one file or folder it starts, or the part every match shares; a folder gets its `/`, a
+    name holding a space is quoted. Hidden files only when asked for (a name starting with a
+    dot). Unchanged when nothing matches or the folder cannot be read."""
+    head, space, word = text.rpartition(" ")
+    folder, slash, start = word.rpartition("/")
+    base = Path(folder or ("/" if slash else ".")).expanduser()
+    try:
+        names = [
+            entry.name + ("/" if entry.is_dir() else "")
+            for entry in os.scandir(base)
+            if entry.name.startswith(start) and (start.startswith(".") or entry.name[0] != ".")
+        ]
+    except OSError:
+        return text
+    common = os.path.commonprefix(names) if names else ""  # noqa: RUF071 (names, by character)
+    if len(common) <= len(start) or (" " in common and len(names) > 1):
+        return text
+    completed = f"{folder}{slash}{common}"
+    if " " in common:
+        completed = shlex.quote(completed)
+    return f"{head}{space}{completed}"
+
+
+class PathInput(Input):
+    """The path field: Tab completes the path being typed (see complete_path), and moves on to
+    the next field only when there is nothing to complete."""
+
+    BINDINGS = [Binding("tab", "complete", "Complete", show=False, id="complete_path")]
+
+    def action_complete(self) -> None:
+        completed = complete_path(self.value)
+        if completed == self.value:
+            self.screen.focus_next()
+            return
+        self.value = completed
+        self.cursor_position = len(completed)
 
 
 class ImportDialog(ModalScreen[bool]):
@@ -71,8 +112,10 @@ spaces).
 - **Review history** replays an Anki package's reviews into your schedule.
 - **Dry run** shows what would change and writes nothing.
 
+**Tab** completes the path being typed (a file or folder name, as in a shell).
 Importing the same file again updates its cards in place. Nothing is written unless every file
-can be read. **Escape** closes the dialog; **F1** shows this help (`?` types into the path).
+can be read. **Escape** closes the dialog (asking first when a typed path was not imported);
+**F1** shows this help (`?` types into the path).
 """
 
     BINDINGS = [
@@ -84,6 +127,8 @@ can be read. **Escape** closes the dialog; **F1** shows this help (`?` types int
         super().__init__()
         self.session = session
         self.changed = False
+        self.submitted = ""
+        """The paths last imported (or tried): Escape leaves those without asking."""
 
     def compose(self) -> ComposeResult:
         with Vertical(id="import-dialog"):
@@ -92,7 +137,9 @@ can be read. **Escape** closes the dialog; **F1** shows this help (`?` types int
                 "Anki .apkg / .colpkg, Anki text .txt, .csv, .tsv, Markdown .md, deck .toml",
                 id="import-formats",
             )
-            yield Input(placeholder="path to a file (Enter imports)", id="import-path")
+            yield PathInput(
+                placeholder="path to a file (Tab completes, Enter imports)", id="import-path"
+            )
             with Horizontal(id="import-options"):
                 yield Checkbox("Review history", True, id="import-history")
                 yield Checkbox("Dry run", False, id="import-dry-run")
@@ -105,6 +152,7 @@ can be read. **Escape** closes the dialog; **F1** shows this help (`?` types int
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
+        self.submitted = event.value
         try:
             paths = [Path(p).expanduser() for p in shlex.split(event.value)]
         except ValueError as exc:
@@ -159,4 +207,15 @@ can be read. **Escape** closes the dialog; **F1** shows this help (`?` types int
         result.update(text)
 
     def action_close(self) -> None:
-        self.dismiss(self.changed)
+        """Close; a path typed but never imported is only dropped once the user says so."""
+        typed = self.query_one(Input).value
+        if not typed.strip() or typed == self.submitted:
+            self.dismiss(self.changed)
+            return
+        from flashprep.tui.screens.confirm import ConfirmScreen
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                self.dismiss(self.changed)
+
+        self.app.push_screen(ConfirmScreen("Close without importing the path typed?"), answered)

@@ -92,7 +92,7 @@ progress and the round ends.
 
 - **Space** / **Enter** reveals the model answer (and stops the answer clock).
 - **1** **2** **3** **4** rate the answer: Again, Hard, Good, Easy.
-- **Escape** ends the round early; the summary shows what was answered.
+- **Escape** ends the round early, once you say so (**y**); the summary shows what was answered.
 
 The round's grades are logged apart (as mock reviews) and do not change your schedule, unless
 you apply them on the summary.
@@ -193,7 +193,7 @@ you apply them on the summary.
         self.answer_over_noticed = False
         index = len(self.round.answers) + 1
         self.query_one("#mock-progress", Static).update(
-            f"Mock interview · question {index} of {len(self.round.questions)}"
+            f"Mock question {index} of {len(self.round.questions)}"
         )
         deck = f"{loaded.name} · {loaded.category}" if loaded else ""
         self.query_one("#mock-deck", Static).update(deck)
@@ -248,7 +248,18 @@ you apply them on the summary.
         self.show_question()
 
     def action_end(self) -> None:
-        self.finish()
+        """End the round early, once the user says so: a stray Escape must not end a round
+        twenty minutes in."""
+        from flashprep.tui.screens.confirm import ConfirmScreen
+
+        answered, total = len(self.round.answers), len(self.round.questions)
+
+        def confirmed(end: bool | None) -> None:
+            if end and self.is_current:
+                self.finish()
+
+        question = f"End the round now? {answered} of {total} questions answered."
+        self.app.push_screen(ConfirmScreen(question), confirmed)
 
     def finish(self) -> None:
         from flashprep.tui.screens.mock_summary import MockSummaryScreen

@@ -17,13 +17,16 @@ from flashprep.core.files.tomlerrors import DataFileError
 from flashprep.core.interview.mock import MockRound
 from flashprep.core.scheduling.scheduler import RATING_OF, RATINGS
 from flashprep.core.text import clean, one_line
-from flashprep.format import countdown, plural
+from flashprep.format import clip, countdown, plural
 from flashprep.tui.messages import CheckpointDue
 from flashprep.tui.screens import SHARED_CSS
-from flashprep.tui.widgets.plain import PlainStatic
+from flashprep.tui.widgets.plain import PlainStatic, flex_width
 
 if TYPE_CHECKING:
     from flashprep.tui.session import Session
+
+QUESTION_MEASURE = 100
+"""A question is cut (with `…`) to the screen's width, and to this on a wide one."""
 
 
 def round_totals(round_: MockRound) -> str:
@@ -80,24 +83,36 @@ as in a drill, so the schedule counts the round (once). **Enter** or **Escape** 
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        for label in ("#", "Question", "Time", "Target", "Over", "Rating"):
-            table.add_column(label, key=label)
+        rows: list[tuple[str, str, str, str, Text | str, str]] = []
         answered = {a.card: a for a in self.round.answers}
         for index, key in enumerate(self.round.questions, 1):
             card = self.session.library.card(key)
-            front = clean(card.front).strip().splitlines()[0] if card else key
+            front = one_line(clean(card.front).strip().splitlines()[0]) if card else key
             answer = answered.get(key)
             if answer is None:
-                table.add_row(str(index), Text(front[:60]), "-", "-", "", "not reached")
+                rows.append((str(index), front, "-", "-", "", "not reached"))
                 continue
-            table.add_row(
-                str(index),
-                Text(front[:60]),
-                countdown(answer.ms / 1000),
-                countdown(answer.target_seconds),
-                Text("over", style="bold red") if answer.over else "",
-                f"{answer.rating} {RATINGS[RATING_OF[answer.rating]]}",
+            rows.append(
+                (
+                    str(index),
+                    front,
+                    countdown(answer.ms / 1000),
+                    countdown(answer.target_seconds),
+                    Text("over", style="bold red") if answer.over else "",
+                    f"{answer.rating} {RATINGS[RATING_OF[answer.rating]]}",
+                )
             )
+        labels = ("#", "Question", "Time", "Target", "Over", "Rating")
+        others = [
+            max([len(label)] + [len(str(row[column])) for row in rows])
+            for column, label in enumerate(labels)
+            if column != 1
+        ]
+        room = min(flex_width(self.app.size.width - 2, others), QUESTION_MEASURE)
+        for label in labels:
+            table.add_column(label, key=label, width=room if label == "Question" else None)
+        for row in rows:
+            table.add_row(row[0], Text(clip(row[1], room)), *row[2:])
         self.applied = self.round.record.applied
         self.show_apply_state()
         table.focus()

@@ -28,7 +28,7 @@ from flashprep.core.interview.timing import TopicTimes, time_by_topic
 from flashprep.core.storage.logread import read_all
 from flashprep.core.study.drill import Drill
 from flashprep.core.text import one_line
-from flashprep.format import NO_VALUE, interview_countdown, percent
+from flashprep.format import NO_VALUE, clip, interview_countdown, percent
 from flashprep.tui.screens import SHARED_CSS
 from flashprep.tui.screens.confirm import ConfirmScreen
 from flashprep.tui.widgets.plain import PlainStatic, plain
@@ -36,6 +36,42 @@ from flashprep.tui.widgets.plain import PlainStatic, plain
 if TYPE_CHECKING:
     from flashprep.core.storage.profile import Interview
     from flashprep.tui.session import Session
+
+
+COLUMNS = {
+    "topic": "Topic",
+    "cards": "Cards",
+    "new": "New",
+    "now": "Recall now",
+    "date": "On date",
+    "below": "Below",
+    "reviews": "Reviews",
+    "time": "Mean time",
+    "over": "Over time",
+}
+DROPPED_FIRST = ("over", "time", "cards", "now", "reviews")
+"""The columns a narrow screen leaves out, first to last: the topic, its new cards and what the
+date needs (recall on the date, cards below the target) always stay."""
+TOPIC_WANTS = 40
+"""Columns are dropped until the topic names get all the cells they need, up to this many (a
+longer name is cut with an ellipsis rather than hide a column)."""
+
+
+def fit_columns(widths: dict[str, int], room: int) -> tuple[list[str], int]:
+    """The columns to show in `room` cells, given each column's natural width (its longest cell
+    or label), and the width left for the topic (at most its own): the least needed columns
+    go first, until the topics have their width (up to TOPIC_WANTS)."""
+    keys = list(widths)
+    topic_wants = min(widths["topic"], TOPIC_WANTS)
+
+    def left_for_topic() -> int:
+        return room - sum(widths[k] + 2 for k in keys if k != "topic") - 2
+
+    for key in DROPPED_FIRST:
+        if left_for_topic() >= topic_wants:
+            break
+        keys.remove(key)
+    return keys, max(8, min(widths["topic"], left_for_topic()))
 
 
 @dataclass
@@ -48,6 +84,8 @@ class PlanData:
 
 
 class PlanScreen(Screen[None]):
+    PLACE = "Plan"
+    """What a key that returns here calls this screen (the drill's `esc Plan`)."""
     CSS_PATH = SHARED_CSS
     HELP = """\
 ## Interview plan
@@ -84,6 +122,8 @@ how often you ran over the target).
         super().__init__()
         self.session = session
         self.data: PlanData | None = None
+        self.title_text = ""
+        """The title in full (it is cut to the screen's width)."""
 
     def compose(self) -> ComposeResult:
         with Vertical(id="plan"):
@@ -93,20 +133,7 @@ how often you ran over the target).
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        for key, label in [
-            ("topic", "Topic"),
-            ("cards", "Cards"),
-            ("new", "New"),
-            ("now", "Recall now"),
-            ("date", "On date"),
-            ("below", "Below"),
-            ("reviews", "Reviews"),
-            ("time", "Mean time"),
-            ("over", "Over time"),
-        ]:
-            table.add_column(label, key=key)
-        table.focus()
+        self.query_one(DataTable).focus()
         self.refresh_plan()
 
     def on_screen_resume(self) -> None:
@@ -121,9 +148,11 @@ how often you ran over the target).
             or "No interview date set"
         )
         if interview is not None:
-            decks = ", ".join(interview.decks) or "all decks"
-            title += f" · {decks} · target {interview.target_recall:.0%}"
-        self.query_one("#plan-title", Static).update(title)
+            library = self.session.library
+            names = [one_line(d.name) if (d := library.get(i)) else i for i in interview.decks]
+            title += f" · target {interview.target_recall:.0%} · {', '.join(names) or 'all decks'}"
+        self.title_text = title
+        self.query_one("#plan-title", Static).update(clip(title, self.size.width - 2))
         self.query_one("#plan-status", Static).update("Computing…")
         library, store = self.session.library, self.session.store
 
@@ -170,26 +199,53 @@ how often you ran over the target).
         if data.error:
             status += f"\nAnswer times not read: {data.error}"
         self.query_one("#plan-status", Static).update(status)
-        table = self.query_one(DataTable)
-        cursor = table.cursor_row
-        table.clear()
+        self.fill_table()
+
+    def on_resize(self) -> None:
+        if self.title_text:
+            self.query_one("#plan-title", Static).update(clip(self.title_text, self.size.width - 2))
+        if self.data is not None:
+            self.fill_table()
+
+    def fill_table(self) -> None:
+        """The readiness table, with the columns the screen's width leaves room for (see
+        fit_columns) and topic names cut with an ellipsis only when they must be."""
+        data = self.data
+        if data is None:
+            return
+        rows: list[dict[str, str | Text]] = []
         for topic in data.topics:
             times = data.times.get(topic.topic)
             below = Text(NO_VALUE) if topic.below_target is None else Text(str(topic.below_target))
             if topic.below_target:
                 below.stylize("bold red")
-            table.add_row(
-                plain(topic.name),
-                str(topic.cards),
-                str(topic.new),
-                percent(topic.recall_now),
-                percent(topic.recall_on_date),
-                below,
-                NO_VALUE if topic.reviews_needed is None else str(topic.reviews_needed),
-                f"{times.mean_s:.0f}s / {times.target_s:.0f}s" if times else NO_VALUE,
-                percent(times.over_share) if times else NO_VALUE,
-                key=topic.topic,
+            needed = topic.reviews_needed
+            rows.append(
+                {
+                    "topic": plain(topic.name),
+                    "cards": str(topic.cards),
+                    "new": str(topic.new),
+                    "now": percent(topic.recall_now),
+                    "date": percent(topic.recall_on_date),
+                    "below": below,
+                    "reviews": NO_VALUE if needed is None else str(needed),
+                    "time": f"{times.mean_s:.0f}s / {times.target_s:.0f}s" if times else NO_VALUE,
+                    "over": percent(times.over_share) if times else NO_VALUE,
+                }
             )
+        widths = {
+            key: max([len(label)] + [len(str(row[key])) for row in rows])
+            for key, label in COLUMNS.items()
+        }
+        keys, topic_width = fit_columns(widths, self.size.width - 4)  # padding and scroll bar
+        table = self.query_one(DataTable)
+        cursor = table.cursor_row
+        table.clear(columns=True)
+        for key in keys:
+            table.add_column(COLUMNS[key], key=key, width=topic_width if key == "topic" else None)
+        for topic, row in zip(data.topics, rows, strict=True):
+            row["topic"] = clip(str(row["topic"]), topic_width)
+            table.add_row(*(row[key] for key in keys), key=topic.topic)
         if table.row_count:
             table.move_cursor(row=min(cursor, table.row_count - 1))
 

@@ -14,11 +14,12 @@ from textual.widgets import DataTable, Footer, Static
 from flashprep.core.files.tomlerrors import DataFileError
 from flashprep.core.interview.stories import Story, StoryBank
 from flashprep.core.text import clean, one_line
+from flashprep.format import clip
 from flashprep.tui.editor import external_editor
 from flashprep.tui.screens import SHARED_CSS
 from flashprep.tui.screens.confirm import ConfirmScreen
 from flashprep.tui.screens.story_form import open_story_form
-from flashprep.tui.widgets.plain import PlainStatic
+from flashprep.tui.widgets.plain import PlainStatic, flex_width
 from flashprep.tui.widgets.story_panel import story_text
 
 if TYPE_CHECKING:
@@ -76,9 +77,6 @@ links a story there).
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_column("Story", key="title")
-        table.add_column("Competencies", key="competencies")
-        table.add_column("Questions", key="questions")
         self.refresh_list()
         table.focus()
 
@@ -99,10 +97,19 @@ links a story there).
         table = self.query_one(DataTable)
         cursor = table.cursor_row
         table.clear()
-        for story in bank.stories:
+        titles = [one_line(s.title) for s in bank.stories]
+        width = self.app.size.width - 2
+        half = flex_width(width, [len("Questions")]) // 2  # titles and competencies share it
+        title_width = min(max([5] + [len(t) for t in titles]), max(12, half))
+        room = flex_width(width, [title_width, len("Questions")])
+        table.clear(columns=True)
+        table.add_column("Story", key="title", width=title_width)
+        table.add_column("Competencies", key="competencies", width=room)
+        table.add_column("Questions", key="questions")
+        for story, title in zip(bank.stories, titles, strict=True):
             table.add_row(
-                Text(clean(story.title)),
-                Text(", ".join(story.competencies)),
+                Text(clip(title, title_width)),
+                Text(clip(one_line(", ".join(story.competencies)), room)),
                 str(len(story.questions)),
                 key=story.id,
             )

@@ -62,6 +62,7 @@ class StoryFormScreen(Screen[Story | None]):
     DEFAULT_CSS = """
     #story-form {
         padding: 0 1;
+        max-width: 120;  /* fields of a readable width on a wide terminal */
     }
     #story-form-title {
         text-style: bold;

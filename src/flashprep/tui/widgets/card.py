@@ -22,6 +22,7 @@ from textual import events
 from textual.binding import ActiveBinding, Binding
 from textual.reactive import reactive
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Static
 
@@ -81,7 +82,8 @@ class CardMarkdown(Static):
 
 class StatusLine(Widget):
     """Progress on the left, the answer timer on the right (bold, in the error colour, once the
-    answer runs over its target)."""
+    answer runs over its target). A short notice ("Undone.") takes the progress's place for a
+    few seconds: a toast would cover the question or the grade buttons."""
 
     DEFAULT_CSS = """
     StatusLine {
@@ -93,17 +95,43 @@ class StatusLine(Widget):
         color: $error;
         text-style: bold;
     }
+    StatusLine > .statusline--notice {
+        color: $text-success;
+        text-style: bold;
+    }
     """
-    COMPONENT_CLASSES = {"statusline--over"}
+    COMPONENT_CLASSES = {"statusline--over", "statusline--notice"}
 
     progress: reactive[str] = reactive("")
     timer: reactive[str] = reactive("")
     over: reactive[bool] = reactive(False)
+    notice: reactive[str] = reactive("")
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._notice_timer: Timer | None = None
+
+    def show_notice(self, text: str, seconds: float) -> None:
+        """Show `text` (plain, one line) instead of the progress for `seconds`."""
+        if self._notice_timer is not None:
+            self._notice_timer.stop()
+        self.notice = text
+        self._notice_timer = self.set_timer(seconds, self._clear_notice)
+
+    def _clear_notice(self) -> None:
+        self.notice = ""
+        self._notice_timer = None
 
     def render(self) -> Text:
-        gap = self.content_size.width - cell_len(self.progress) - cell_len(self.timer)
-        text = Text(self.progress, no_wrap=True, overflow="crop")
-        text.append(" " * max(1, gap))
+        timer = cell_len(self.timer)
+        room = max(1, self.content_size.width - timer - 1)
+        if self.notice:
+            text = Text(self.notice, self.get_component_rich_style("statusline--notice"))
+        else:
+            text = Text(self.progress)
+        text.truncate(room, overflow="ellipsis")
+        text.no_wrap = True
+        text.append(" " * max(1, self.content_size.width - text.cell_len - timer))
         text.append(
             self.timer, self.get_component_rich_style("statusline--over") if self.over else ""
         )
@@ -111,7 +139,10 @@ class StatusLine(Widget):
 
 
 class KeyBar(Widget):
-    """The keys of its screen on one line, like Textual's Footer; a click on one presses it."""
+    """The keys of its screen on one line, like Textual's Footer; a click on one presses it.
+
+    A screen may name a key for where it leads now (the drill's Escape: `esc Plan` when it came
+    from the plan) with a method `key_label(binding) -> str | None`."""
 
     DEFAULT_CSS = """
     KeyBar {
@@ -155,7 +186,7 @@ class KeyBar(Widget):
         for binding, enabled in self._fitting(active.values()):
             start = len(text)
             text.append(f" {self.app.get_key_display(binding)} ", key_style)
-            text.append(f"{binding.description} ", description_style)
+            text.append(f"{self._description(binding)} ", description_style)
             if not enabled:
                 text.stylize("dim", start)
             spans.append((start, len(text), binding.key))
@@ -170,6 +201,11 @@ class KeyBar(Widget):
         self._spans = spans
         return text
 
+    def _description(self, binding: Binding) -> str:
+        key_label = getattr(self.screen, "key_label", None)
+        label = key_label(binding) if callable(key_label) else None
+        return label if isinstance(label, str) else binding.description
+
     def _fitting(self, active: Iterable[ActiveBinding]) -> list[tuple[Binding, bool]]:
         """The keys to show, in order: when they do not all fit, the last ones are left out
         first, but never Help (`?`), which lists every key of the screen."""
@@ -181,7 +217,8 @@ class KeyBar(Widget):
                 shown.append((binding, enabled))
 
         def width(binding: Binding) -> int:
-            return cell_len(self.app.get_key_display(binding)) + cell_len(binding.description) + 3
+            key = self.app.get_key_display(binding)
+            return cell_len(key) + cell_len(self._description(binding)) + 3
 
         room = self.size.width or 10_000  # before the first layout: everything
         total = sum(width(b) for b, _ in shown)

@@ -48,3 +48,11 @@ class PlainStatic(Static):
 
     def update(self, content: VisualType = "", *, layout: bool = True) -> None:
         super().update(cleaned(content), layout=layout)
+
+
+def flex_width(total: int, others: list[int], least: int = 12) -> int:
+    """The cells left for a table's one flexible column (a question, a title) in `total` cells:
+    less the other columns (each padded by one cell either side), its own padding and a
+    vertical scroll bar. Text wider than this is cut with an ellipsis (format.clip), so a table
+    never scrolls sideways and no cut goes unmarked."""
+    return max(least, total - sum(width + 2 for width in others) - 4)

@@ -18,12 +18,13 @@ LABELS = {"situation": "S", "task": "T", "action": "A", "result": "R"}
 def story_text(stories: list[Story], header: bool = True) -> Text:
     """The stories as plain styled text (story text is user data: never markup)."""
     out = Text()
+    if header and not stories:  # one line, below the answer: no empty box beside it
+        out.append("No story linked to this question yet", style="italic")
+        out.append(" · l links one · t hides this", style="dim")
+        return out
     if header:
         out.append("Your stories", style="bold")
         out.append(" · t hides · l links\n", style="dim")
-        if not stories:
-            out.append("\nNo story linked to this question yet: press l to link one.")
-            return out
     for index, story in enumerate(stories):
         out.append("\n" if header or index else "")
         out.append("▸ " + clean(story.title), style="bold")
