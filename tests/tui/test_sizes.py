@@ -118,6 +118,7 @@ async def _import(pilot: Pilot[None]) -> None:
 SCREENS: dict[str, tuple[str, list[str] | None, Callable[[Pilot[None]], Awaitable[None]]]] = {
     "home": ("home", None, keys()),
     "stats": ("home", None, keys("s")),
+    "stats_decks": ("home", None, keys("s", "tab")),
     "stats_deck_picker": ("home", None, keys("s", "d")),
     "drill_summary": ("drill", ["alpha"], keys("space", "4", "space", "4", "space", "4")),
     "drill_question": ("drill", ["distributed"], keys()),
@@ -153,7 +154,7 @@ def test_screen_at_size(
     assert snap_compare(make_app(start, decks), run_before=run_before, terminal_size=size)
 
 
-TABLE_SCREENS = ["home", "plan", "stories", "coverage", "mock_summary", "browser"]
+TABLE_SCREENS = ["home", "stats", "plan", "stories", "coverage", "mock_summary", "browser"]
 
 
 @pytest.mark.parametrize("size", [(60, 20), *SIZES], ids=lambda s: f"{s[0]}x{s[1]}")
