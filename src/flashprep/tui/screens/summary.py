@@ -79,12 +79,15 @@ class SummaryScreen(Screen[None]):
     DEFAULT_CSS = """
     #summary {
         padding: 1 2;
+        align: center middle;
+        overflow-y: auto;
     }
     #summary-text {
         border: round $primary;
         padding: 1 2;
         width: auto;
-        max-width: 70;
+        min-width: 50;
+        max-width: 76;
     }
     """
 
