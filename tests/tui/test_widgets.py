@@ -95,3 +95,17 @@ async def test_the_key_bar_follows_the_drill_and_a_click_presses_a_key(make_app:
         assert screen.revealed
         after = str(bar.render())
         assert "Good" in after and "Show answer" not in after
+
+
+@pytest.mark.parametrize("count", [0, 1, 2])
+def test_story_text_names_the_story_keys_only_where_they_exist(count: int) -> None:
+    from flashprep.core.interview.stories import Story
+    from flashprep.tui.widgets.story_panel import story_text
+
+    stories = [Story(id=f"s{i}", title=f"Story {i}", situation="S.") for i in range(count)]
+    with_keys = story_text(stories).plain
+    without = story_text(stories, keys=False).plain
+    assert "t hides" in with_keys and "l link" in with_keys
+    assert "hides" not in without and "l link" not in without
+    assert all(f"Story {i}" in without for i in range(count))
+    assert without.startswith("Your stories" if count else "No story linked")

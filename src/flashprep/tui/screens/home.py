@@ -41,6 +41,9 @@ DROPPED_FIRST = ("category", "cards")
 DECK_WANTS = 40
 """Columns are dropped until deck names get the cells they need, up to this many."""
 
+USER_TEXT = ("deck", "category")
+"""Cells that come from a deck file: Text, never read as markup."""
+
 WARM_AFTER = 0.3
 """Seconds after the home screen is shown before the browser's search is made ready."""
 
@@ -217,7 +220,8 @@ review limit); **Cards** is the deck's size.
         for deck_id, row in self.rows.items():
             cells = {"mark": "✓" if deck_id in self.marked else ""} | row
             cells["deck"] = clip(row["deck"], deck_width)
-            table.add_row(*(Text(cells[key]) for key in keys), key=deck_id)
+            shown = {k: Text(v) if k in USER_TEXT else v for k, v in cells.items()}
+            table.add_row(*(shown[key] for key in keys), key=deck_id)
         if table.row_count:
             table.move_cursor(row=min(cursor, table.row_count - 1))
 
