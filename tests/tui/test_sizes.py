@@ -185,3 +185,24 @@ async def test_tables_fit_the_width_and_mark_their_cuts(
                         assert shown in texts or not any(
                             t.startswith(shown) and t != shown for t in texts
                         ), shown
+
+
+@pytest.mark.parametrize("size", [(60, 20), *SIZES], ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_the_drill_summary_is_centered_and_whole(
+    make_app: MakeApp, filled: UserStore, size: tuple[int, int]
+) -> None:
+    """Not a small box in a corner of a wide screen, not cut at the right of a narrow one."""
+    from textual.widgets import Static
+
+    from flashprep.tui.screens.summary import SummaryScreen
+
+    start, decks, run_before = SCREENS["drill_summary"]
+    app = make_app(start, decks)
+    async with app.run_test(size=size) as pilot:
+        await run_before(pilot)  # type: ignore[arg-type]
+        assert isinstance(app.screen, SummaryScreen)
+        box = app.screen.query_one("#summary-text", Static).region
+        left, right = box.x, size[0] - box.right
+        assert left >= 2 and right >= 2, box  # inside the screen and its scroll bar
+        assert abs(left - right) <= 3, box
+        assert box.width <= 76

@@ -56,7 +56,8 @@ class StatsScreen(Screen[None]):
     }
     #stats-filters Select > SelectOverlay {
         width: 64;
-        max-width: 95vw;
+        max-width: 90vw;
+        constrain: inside inside;
         max-height: 16;
         border: round $primary !important;
         background: $panel;
