@@ -246,7 +246,7 @@ def test_no_command_or_screen_obeys_escapes_from_files(tmux: Tmux, tmp_path: Pat
     tmux.keys(pane, *["Down"] * 40)  # imported decks come after the bundled ones
     shown(tmux, pane, "Evil", "home screen")
     tmux.keys(pane, "p")
-    shown(tmux, pane, "Recall now", "plan screen")
+    shown(tmux, pane, "On date", "plan screen")  # a column kept at any width
     shown(tmux, pane, "Evil", "plan screen")
     tmux.keys(pane, "e")
     shown(tmux, pane, "Target recall on the day", "plan form")

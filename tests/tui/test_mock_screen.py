@@ -196,3 +196,30 @@ async def test_home_starts_a_mock_with_the_marked_decks(make_app: MakeApp) -> No
         assert isinstance(screen, MockScreen)
         assert {k.split("/")[0] for k in screen.round.questions} == {"alpha"}
         assert screen.round.record.minutes == 5
+
+
+async def test_the_mock_round_names_no_story_keys_it_does_not_have(
+    library: DeckLibrary, store: UserStore, timer: Timer
+) -> None:
+    """The drill's `t` (hide stories) and `l` (link one) do not exist in a mock round: its story
+    panel never offers them, with a story linked or none."""
+    from flashprep.core.interview.stories import Story, StoryBank, save_stories
+
+    story = Story(id="s", title="A story", situation="S.", questions=["beta/b1"])
+    save_stories(store.folder / "stories.toml", StoryBank(stories=[story]))
+    app = mock_app(library, store, timer, deck_ids=["beta"])
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        assert isinstance(screen, MockScreen)
+        seen = set()
+        for _ in screen.round.questions:
+            key = screen.round.current
+            await pilot.press("space")
+            await pilot.pause()
+            panel = str(screen.query_one("#mock-stories", Static).render())
+            seen.add(key)
+            assert ("A story" in panel) == (key == "beta/b1"), panel
+            assert "hides" not in panel and "links" not in panel, panel
+            await pilot.press("3")
+            await pilot.pause()
+        assert seen == {"beta/b1", "beta/b2"}

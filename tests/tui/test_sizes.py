@@ -116,6 +116,11 @@ async def _import(pilot: Pilot[None]) -> None:
 
 
 SCREENS: dict[str, tuple[str, list[str] | None, Callable[[Pilot[None]], Awaitable[None]]]] = {
+    "home": ("home", None, keys()),
+    "stats": ("home", None, keys("s")),
+    "stats_decks": ("home", None, keys("s", "tab")),
+    "stats_deck_picker": ("home", None, keys("s", "d")),
+    "drill_summary": ("drill", ["alpha"], keys("space", "4", "space", "4", "space", "4")),
     "drill_question": ("drill", ["distributed"], keys()),
     "drill_answer": ("drill", ["distributed"], keys("space")),
     "drill_story": ("drill", ["beta"], keys("space")),
@@ -149,7 +154,7 @@ def test_screen_at_size(
     assert snap_compare(make_app(start, decks), run_before=run_before, terminal_size=size)
 
 
-TABLE_SCREENS = ["plan", "stories", "coverage", "mock_summary", "browser"]
+TABLE_SCREENS = ["home", "stats", "plan", "stories", "coverage", "mock_summary", "browser"]
 
 
 @pytest.mark.parametrize("size", [(60, 20), *SIZES], ids=lambda s: f"{s[0]}x{s[1]}")
@@ -180,3 +185,24 @@ async def test_tables_fit_the_width_and_mark_their_cuts(
                         assert shown in texts or not any(
                             t.startswith(shown) and t != shown for t in texts
                         ), shown
+
+
+@pytest.mark.parametrize("size", [(60, 20), *SIZES], ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_the_drill_summary_is_centered_and_whole(
+    make_app: MakeApp, filled: UserStore, size: tuple[int, int]
+) -> None:
+    """Not a small box in a corner of a wide screen, not cut at the right of a narrow one."""
+    from textual.widgets import Static
+
+    from flashprep.tui.screens.summary import SummaryScreen
+
+    start, decks, run_before = SCREENS["drill_summary"]
+    app = make_app(start, decks)
+    async with app.run_test(size=size) as pilot:
+        await run_before(pilot)  # type: ignore[arg-type]
+        assert isinstance(app.screen, SummaryScreen)
+        box = app.screen.query_one("#summary-text", Static).region
+        left, right = box.x, size[0] - box.right
+        assert left >= 2 and right >= 2, box  # inside the screen and its scroll bar
+        assert abs(left - right) <= 3, box
+        assert box.width <= 76

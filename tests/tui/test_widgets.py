@@ -95,3 +95,40 @@ async def test_the_key_bar_follows_the_drill_and_a_click_presses_a_key(make_app:
         assert screen.revealed
         after = str(bar.render())
         assert "Good" in after and "Show answer" not in after
+
+
+@pytest.mark.parametrize("count", [0, 1, 2])
+def test_story_text_names_the_story_keys_only_where_they_exist(count: int) -> None:
+    from flashprep.core.interview.stories import Story
+    from flashprep.tui.widgets.story_panel import story_text
+
+    stories = [Story(id=f"s{i}", title=f"Story {i}", situation="S.") for i in range(count)]
+    with_keys = story_text(stories).plain
+    without = story_text(stories, keys=False).plain
+    assert "t hides" in with_keys and "l link" in with_keys
+    assert "hides" not in without and "l link" not in without
+    assert all(f"Story {i}" in without for i in range(count))
+    assert without.startswith("Your stories" if count else "No story linked")
+
+
+@pytest.mark.parametrize("room", [30, 45, 60, 75, 90, 200])
+@pytest.mark.parametrize("name", [4, 40, 90])
+def test_fit_columns_drops_the_least_needed_first_and_never_overflows(room: int, name: int) -> None:
+    from flashprep.tui.widgets.plain import fit_columns
+
+    widths = {"name": name, "cards": 5, "studied": 7, "due": 3, "recall": 6, "ready": 5}
+    dropped_first = ("studied", "cards", "due")
+    keys, flex = fit_columns(widths, "name", dropped_first, room, wants=40)
+    assert {"name", "recall", "ready"} <= set(keys)  # the meaning always stays
+    assert [k for k in widths if k in keys] == keys  # in their order
+    gone = [k for k in dropped_first if k not in keys]
+    assert gone == list(dropped_first[: len(gone)])  # dropped in the order given
+    assert 8 <= flex <= name or name < 8
+    used = sum(widths[k] + 2 for k in keys if k != "name") + flex + 2
+    if flex > 8:  # the name was not held at its least width: all fits
+        assert used <= room
+    if gone:  # a column was dropped only while the name lacked its width
+        kept = {**{k: widths[k] for k in keys}, gone[-1]: widths[gone[-1]]}
+        assert room - sum(w + 2 for k, w in kept.items() if k != "name") - 2 < min(name, 40)
+    if flex < min(name, 40):
+        assert gone == list(dropped_first)  # everything droppable went first

@@ -99,6 +99,9 @@ def test_the_recent_pace_is_measured_from_the_log(
     ("need", "pace", "words"),
     [
         (12.2, 20.0, "13 minutes a day would reach the target (90%)"),
+        (0.4, 20.0, "; 1 minute a day would reach the target (90%)"),
+        (1.0, 20.0, "; 1 minute a day would reach the target (90%)"),
+        (1.01, 20.0, "; 2 minutes a day would reach the target (90%)"),
         (0.0, 20.0, "the target (90%) is reached already"),
         (None, None, "no time a day would reach the target (90%) by then"),
     ],

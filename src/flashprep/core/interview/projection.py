@@ -27,6 +27,7 @@ from flashprep.core.interview.plan import (
 )
 from flashprep.core.scheduling.scheduler import NEW
 from flashprep.core.storage.userstore import UserStore
+from flashprep.format import plural
 
 
 @dataclass(frozen=True)
@@ -146,7 +147,8 @@ class Forecast:
         elif need <= 0:
             text += f"; the target ({self.target:.0%}) is reached already"
         else:
-            text += f"; {math.ceil(need)} minutes a day would reach the target ({self.target:.0%})"
+            minutes = plural(math.ceil(need), "minute")
+            text += f"; {minutes} a day would reach the target ({self.target:.0%})"
         return text + "."
 
 

@@ -16,17 +16,33 @@ from flashprep.core.files.tomlerrors import DataFileError
 from flashprep.core.interview.plan import today_plan
 from flashprep.core.study.drill import deck_counts
 from flashprep.core.study.today import today_counts
-from flashprep.core.text import clean, one_line
-from flashprep.format import interview_countdown
+from flashprep.core.text import one_line
+from flashprep.format import clip, interview_countdown, plural
 from flashprep.tui.messages import ShowStats, StartDrill, StartMock
 from flashprep.tui.widgets.card import KeyBar
-from flashprep.tui.widgets.plain import PlainStatic
+from flashprep.tui.widgets.plain import PlainStatic, fit_columns
 
 if TYPE_CHECKING:
     from flashprep.core.interview.mockquestions import MockOptions
     from flashprep.tui.screens.custom_study import CustomStudy
     from flashprep.tui.session import Session
 
+
+COLUMNS = {
+    "deck": "Deck",
+    "category": "Category",
+    "cards": "Cards",
+    "new": "New",
+    "learn": "Learn",
+    "due": "Due",
+}
+DROPPED_FIRST = ("category", "cards")
+"""The columns a narrow screen leaves out, first to last; New, Learn and Due always stay."""
+DECK_WANTS = 40
+"""Columns are dropped until deck names get the cells they need, up to this many."""
+
+USER_TEXT = ("deck", "category")
+"""Cells that come from a deck file: Text, never read as markup."""
 
 WARM_AFTER = 0.3
 """Seconds after the home screen is shown before the browser's search is made ready."""
@@ -77,6 +93,10 @@ review limit); **Cards** is the deck's size.
         super().__init__()
         self.session = session
         self.marked: set[str] = set()
+        self.rows: dict[str, dict[str, str]] = {}
+        """Each deck's cells by column, in full (names are cut to the width when shown)."""
+        self.titles: list[str] = []
+        """The title's forms, longest first (the one that fits is shown)."""
 
     def compose(self) -> ComposeResult:
         with Vertical(id="home"):
@@ -86,16 +106,8 @@ review limit); **Cards** is the deck's size.
         yield KeyBar()  # one widget: Footer mounts and styles one per key, at every switch
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        table.add_column("", key="mark", width=1)
-        table.add_column("Deck", key="deck")
-        table.add_column("Category", key="category")
-        table.add_column("Cards", key="cards")
-        table.add_column("New", key="new")
-        table.add_column("Learn", key="learn")
-        table.add_column("Due", key="due")
         self.refresh_counts()
-        table.focus()
+        self.query_one(DataTable).focus()
         self.set_timer(WARM_AFTER, self._warm_browser)
 
     def _warm_browser(self) -> None:
@@ -127,31 +139,30 @@ review limit); **Cards** is the deck's size.
     def on_screen_resume(self) -> None:
         self.refresh_counts()
 
+    def on_resize(self) -> None:
+        if self.rows:
+            self.fill_table()
+        self.show_title()
+
     def refresh_counts(self) -> None:
         session = self.session
-        table = self.query_one(DataTable)
-        cursor = table.cursor_row
-        table.clear()
         counts = deck_counts(session.library, session.store)
         today = today_counts(session.library, session.store)
         total_new = total_due = 0
+        self.rows = {}
         for loaded in session.library:
             c, t = counts[loaded.id], today[loaded.id]
             total_new += t.new
             total_due += t.learning + t.due
-            table.add_row(
-                "✓" if loaded.id in self.marked else "",
-                Text(clean(loaded.name)),
-                loaded.category,
-                str(c.total),
-                str(t.new),
-                str(t.learning),
-                str(t.due),
-                key=loaded.id,
-            )
-        if table.row_count:
-            table.move_cursor(row=min(cursor, table.row_count - 1))
-        title = self.query_one("#home-title", Static)
+            self.rows[loaded.id] = {
+                "deck": one_line(loaded.name),
+                "category": one_line(loaded.category),
+                "cards": str(c.total),
+                "new": str(t.new),
+                "learn": str(t.learning),
+                "due": str(t.due),
+            }
+        self.fill_table()
         # what a drill of all decks would take today: each deck's share under the user's limit
         store = session.store
         new_left = max(0, store.settings.new_per_day - store.counts_today().new)
@@ -161,19 +172,58 @@ review limit); **Cards** is the deck's size.
         days_left = (interview.date - session.store.today()).days if interview else None
         countdown = interview_countdown(interview.date if interview else None, days_left)
         plan = today_plan(session.library, session.store) if interview else None
-        if plan is not None and plan.bring_forward:
-            countdown += f" · {len(plan.bring_forward)} brought forward"
-        title.update(
-            f"flashprep · {session.store.user} · {len(session.library.decks)} decks · "
-            f"{total_due} due · {new_today} new today" + (f" · {countdown}" if countdown else "")
-        )
+        ahead = len(plan.bring_forward) if plan else 0
+        forward = f" · {ahead} brought forward" if ahead else ""
+        work = f"{total_due} due · {new_today} new today"
+        user, decks = session.store.user, plural(len(session.library.decks), "deck")
+        short = countdown.split(" (")[0]  # without the date
+        self.titles = [
+            " · ".join(p for p in ("flashprep", user, decks, work, countdown + forward) if p),
+            " · ".join(p for p in (user, work, countdown + forward) if p),
+            " · ".join(p for p in (user, work, short + forward) if p),
+            " · ".join(p for p in (user, work, short) if p),
+        ]
+        self.show_title()
         hint = self.query_one("#home-hint", Static)
         hint.update(
             "No decks found."
-            if not table.row_count
-            else "Enter drills the marked decks "
-            "(or the highlighted one); Space marks; a drills all."
+            if not self.rows
+            else "Enter drills the marked decks (or the highlighted one) · Space marks · a: all"
         )
+
+    def show_title(self) -> None:
+        """The title on one line: the longest of its forms that fits (the app's name, the
+        number of decks and the interview's date go first), cut with an ellipsis if none does."""
+        if not self.titles:
+            return
+        width = self.size.width - 2
+        title = next((t for t in self.titles if len(t) <= width), clip(self.titles[-1], width))
+        self.query_one("#home-title", Static).update(title)
+
+    def fill_table(self) -> None:
+        """The decks table in the screen's width, never scrolled sideways: Category, then
+        Cards, are left out until the deck names have their width; New, Learn and Due always
+        stay; a name still too long is cut with an ellipsis."""
+        table = self.query_one(DataTable)
+        cursor = table.cursor_row
+        rows = list(self.rows.values())
+        widths = {"mark": 1} | {
+            key: max([len(label)] + [len(row[key]) for row in rows])
+            for key, label in COLUMNS.items()
+        }
+        room = self.size.width - 4  # the screen's padding and the table's scroll bar
+        keys, deck_width = fit_columns(widths, "deck", DROPPED_FIRST, room, DECK_WANTS)
+        table.clear(columns=True)
+        for key in keys:
+            label = "" if key == "mark" else COLUMNS[key]
+            table.add_column(label, key=key, width=deck_width if key == "deck" else widths[key])
+        for deck_id, row in self.rows.items():
+            cells = {"mark": "✓" if deck_id in self.marked else ""} | row
+            cells["deck"] = clip(row["deck"], deck_width)
+            shown = {k: Text(v) if k in USER_TEXT else v for k, v in cells.items()}
+            table.add_row(*(shown[key] for key in keys), key=deck_id)
+        if table.row_count:
+            table.move_cursor(row=min(cursor, table.row_count - 1))
 
     def _highlighted(self) -> str | None:
         table = self.query_one(DataTable)

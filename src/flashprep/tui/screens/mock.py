@@ -222,7 +222,8 @@ you apply them on the summary.
         panel = self.query_one("#mock-stories", StoryPanel)
         if loaded is not None and loaded.deck.category == "behavioral":
             try:
-                panel.show_stories(self.session.stories.load().for_question(key))
+                stories = self.session.stories.load().for_question(key)
+                panel.show_stories(stories, keys=False)  # no t or l in a mock round
                 panel.display = True
             except DataFileError as exc:
                 self.notify(

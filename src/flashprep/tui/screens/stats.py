@@ -54,6 +54,16 @@ class StatsScreen(Screen[None]):
         width: 26;
         margin: 0 2 0 0;
     }
+    #stats-filters Select > SelectOverlay {
+        width: 64;
+        max-width: 90vw;
+        constrain: inside inside;
+        max-height: 16;
+        border: round $primary !important;
+        background: $panel;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
+    }
     #stats-status {
         width: 1fr;
         color: $text-muted;

@@ -9,13 +9,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer
 
 from flashprep.core.study.drill import Summary
 from flashprep.core.study.nextsteps import Offer, offers
 from flashprep.core.study.today import DayProgress, day_progress
 from flashprep.format import interval, plural
 from flashprep.tui.messages import ShowDecks, ShowStats, StartDrill
+from flashprep.tui.widgets.card import KeyBar
 from flashprep.tui.widgets.plain import PlainStatic
 
 if TYPE_CHECKING:
@@ -75,16 +75,23 @@ def reasons(summary: Summary, now: datetime) -> list[str]:
     return out
 
 
+MEASURE = 76
+"""The summary box's widest (border included): lines longer than this wrap."""
+LEAST = 50
+"""Its narrowest, so that it reads as the same box after a short drill and a long one."""
+
+
 class SummaryScreen(Screen[None]):
     DEFAULT_CSS = """
     #summary {
         padding: 1 2;
+        align: center middle;
+        overflow-y: auto;
     }
     #summary-text {
         border: round $primary;
         padding: 1 2;
         width: auto;
-        max-width: 70;
     }
     """
 
@@ -122,7 +129,15 @@ the next days).
         with Vertical(id="summary"):
             text = summary_text(self.summary, self.now, self.progress)
             yield PlainStatic(text, id="summary-text")
-        yield Footer()
+        yield KeyBar()  # `? Help` kept at any width
+
+    def on_resize(self) -> None:
+        """The box keeps to a readable measure and to the screen (less its margins), so a
+        narrow terminal wraps its lines instead of cutting them."""
+        room = self.size.width - 6  # the screen's margins and its scroll bar
+        box = self.query_one("#summary-text").styles
+        box.max_width = max(20, min(MEASURE, room))
+        box.min_width = max(20, min(LEAST, room))
 
     def _offer(self, key: str) -> Offer | None:
         return next((o for o in offers(self.summary) if o.key == key), None)

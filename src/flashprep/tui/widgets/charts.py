@@ -16,6 +16,8 @@ from textual.color import Color
 from textual.geometry import Size
 from textual.widget import Widget
 
+from flashprep.format import clip
+
 EIGHTHS = " ▁▂▃▄▅▆▇█"
 MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
@@ -328,7 +330,7 @@ def text_table(
     """A plain table as text: a bold header, a rule, and columns padded to their widest cell
     (columns in `left` aligned left, the others right; the first cut to `first_width`). Cheap
     to draw, unlike a Rich Table; cells are plain text, never markup."""
-    rows = [[cut(r[0], first_width), *r[1:]] for r in rows]
+    rows = [[clip(r[0], first_width), *r[1:]] for r in rows]
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
 
     def line(cells: Sequence[str]) -> str:
@@ -346,8 +348,3 @@ def text_table(
     text.append("\n" + "─" * len(line(header)) + "\n")
     text.append("\n".join(line(r) for r in rows))
     return text
-
-
-def cut(text: str, width: int) -> str:
-    """`text` cut to `width` characters, an ellipsis marking the cut."""
-    return text if len(text) <= width else text[: width - 1] + "…"

@@ -3,6 +3,8 @@ markup. Screens show deck, story and file text through these, so a sink cannot f
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from rich.text import Text
 from textual.content import Content
 from textual.visual import VisualType
@@ -56,3 +58,24 @@ def flex_width(total: int, others: list[int], least: int = 12) -> int:
     vertical scroll bar. Text wider than this is cut with an ellipsis (format.clip), so a table
     never scrolls sideways and no cut goes unmarked."""
     return max(least, total - sum(width + 2 for width in others) - 4)
+
+
+def fit_columns(
+    widths: dict[str, int], flex: str, dropped_first: Sequence[str], room: int, wants: int = 48
+) -> tuple[list[str], int]:
+    """The columns of a table to show in `room` cells, given each column's natural width (its
+    longest cell or label; each is padded by one cell either side), and the width left for the
+    one flexible column `flex` (a name, at most its own width). The columns in `dropped_first`
+    are left out in that order until `flex` gets the width it needs, up to `wants` (a longer
+    name is cut with an ellipsis rather than hide a column); the others always stay."""
+    keys = list(widths)
+    flex_wants = min(widths[flex], wants)
+
+    def left_for_flex() -> int:
+        return room - sum(widths[k] + 2 for k in keys if k != flex) - 2
+
+    for key in dropped_first:
+        if left_for_flex() >= flex_wants:
+            break
+        keys.remove(key)
+    return keys, max(8, min(widths[flex], left_for_flex()))

@@ -16,9 +16,9 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
 from flashprep.core.stats.ranges import RANGE_LABELS
-from flashprep.format import NO_VALUE, duration, percent, plural
-from flashprep.tui.widgets.charts import BarChart, Heatmap, Series, ShareBar, cut, text_table
-from flashprep.tui.widgets.plain import PlainStatic, plain
+from flashprep.format import NO_VALUE, clip, duration, percent, plural
+from flashprep.tui.widgets.charts import BarChart, Heatmap, Series, ShareBar, text_table
+from flashprep.tui.widgets.plain import PlainStatic, fit_columns, plain
 
 Report = dict[str, Any]
 """What core/stats/report.py's compute_stats returns (its keys are listed in the README)."""
@@ -252,20 +252,33 @@ class AnswersPanel(StatsPanel):
         )
 
 
-READINESS_HEADER = ["Cards", "Studied", "Due", "Retention", "Recall", "Ready"]
+READINESS_COLUMNS = {
+    "cards": "Cards",
+    "studied": "Studied",
+    "due": "Due",
+    "retention": "Retention",
+    "recall": "Recall",
+    "ready": "Ready",
+}
+READINESS_DROPPED_FIRST = ("studied", "cards", "due")
+"""What a narrow panel leaves out first: the meaning of the table (retention, recall, ready)
+always stays."""
+
+Cells = dict[str, str | Text]
+"""A table row's cells by column key."""
 
 
-def readiness_cells(row: dict[str, Any], key: str) -> list[str | Text]:
+def readiness_cells(row: dict[str, Any], key: str) -> Cells:
     """A row of the two readiness tables; `key` names the row (deck name or tag)."""
-    return [
-        plain(cut(row[key], 28)),  # deck names and tags are user data
-        str(row["cards"]),
-        str(row["studied"]),
-        str(row["due"]),
-        percent(row["retention"]),
-        percent(row["recall"]),
-        percent(row["ready"]),
-    ]
+    return {
+        "name": plain(row[key]),  # deck names and tags are user data
+        "cards": str(row["cards"]),
+        "studied": str(row["studied"]),
+        "due": str(row["due"]),
+        "retention": percent(row["retention"]),
+        "recall": percent(row["recall"]),
+        "ready": percent(row["ready"]),
+    }
 
 
 class Target(NamedTuple):
@@ -280,18 +293,28 @@ class Target(NamedTuple):
 
 class DrillRows(StatsPanel):
     """A panel holding a row table `#stats-<NAME>` (Enter on a row drills its cards) and a line
-    of notes under it, `#stats-<NAME>-note`."""
+    of notes under it, `#stats-<NAME>-note`. The table fits the panel's width (it never
+    scrolls sideways): the columns in DROPPED_FIRST are left out, in that order, until the
+    FLEX column (a name or a question) has its width; a cut shows an ellipsis."""
 
-    HEADER: ClassVar[tuple[str, ...]] = ()
+    COLUMNS: ClassVar[dict[str, str]] = {}
+    FLEX: ClassVar[str] = "name"
+    DROPPED_FIRST: ClassVar[tuple[str, ...]] = ()
+    FLEX_WANTS: ClassVar[int] = 40
     KIND: ClassVar[str] = "cards"
 
     SUBTITLE: ClassVar[str] = "Tab, then Enter on a row: drill"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[tuple[str, Cells]] = []
+        self.shown_width = 0
 
     def compose(self) -> ComposeResult:
         table: DataTable[str | Text] = DataTable(
             id=f"stats-{self.NAME}", classes="stats-rows", cursor_type="row", zebra_stripes=True
         )
-        table.add_columns(*self.HEADER)
+        table.add_columns(*self.COLUMNS.values())
         yield table
         yield PlainStatic(id=f"stats-{self.NAME}-note", classes="stats-note")
 
@@ -299,20 +322,42 @@ class DrillRows(StatsPanel):
     def table(self) -> DataTable[str | Text]:
         return self.query_one(f"#stats-{self.NAME}", DataTable)
 
-    def show(self, rows: list[tuple[str, list[str | Text]]], note: str = "") -> None:
-        """Rows as (the key Enter drills, the cells)."""
+    def show(self, rows: list[tuple[str, Cells]], note: str = "") -> None:
+        """Rows as (the key Enter drills, the cells by column)."""
+        self.rows = rows
+        self.fill()
         table = self.table
-        cursor = table.cursor_row
-        table.clear()
-        for key, cells in rows:
-            table.add_row(*cells, key=key)
         table.display = bool(rows)
         self.border_subtitle = self.SUBTITLE if rows else ""
-        if rows:
-            table.move_cursor(row=min(cursor, len(rows) - 1))
         note_line = self.query_one(f"#stats-{self.NAME}-note", Static)
         note_line.update(note)
         note_line.display = bool(note)
+
+    def on_resize(self) -> None:
+        if self.content_size.width != self.shown_width:
+            self.fill()
+
+    def fill(self) -> None:
+        """The table's columns and rows for the panel's width (none until it is laid out)."""
+        table = self.table
+        cursor = table.cursor_row
+        self.shown_width = room = self.content_size.width
+        widths = {
+            key: max([len(label)] + [len(str(cells[key])) for _, cells in self.rows])
+            for key, label in self.COLUMNS.items()
+        }
+        # the table's scroll bar takes 2 cells
+        keys, flex = fit_columns(widths, self.FLEX, self.DROPPED_FIRST, room - 2, self.FLEX_WANTS)
+        table.clear(columns=True)
+        for key in keys:
+            width = flex if key == self.FLEX else widths[key]
+            table.add_column(self.COLUMNS[key], key=key, width=width)
+        for row_key, cells in self.rows:
+            shown = dict(cells)
+            shown[self.FLEX] = Text(clip(str(cells[self.FLEX]), flex))
+            table.add_row(*(shown[key] for key in keys), key=row_key)
+        if self.rows:
+            table.move_cursor(row=min(cursor, len(self.rows) - 1))
 
     def row_keys(self) -> list[str]:
         return [str(row.key.value) for row in self.table.ordered_rows]
@@ -332,7 +377,8 @@ class DrillRows(StatsPanel):
 class DeckReadinessPanel(DrillRows):
     NAME, TITLE = "decks", "Readiness by deck"
     NEEDS_HISTORY = False
-    HEADER = ("Deck", *READINESS_HEADER)
+    COLUMNS = {"name": "Deck"} | READINESS_COLUMNS
+    DROPPED_FIRST = READINESS_DROPPED_FIRST
     KIND = "deck"
 
     def update(self, stats: Report) -> None:
@@ -341,7 +387,8 @@ class DeckReadinessPanel(DrillRows):
 
 class TagReadinessPanel(DrillRows):
     NAME, TITLE = "tags", "Readiness by tag"
-    HEADER = ("Tag (weakest first)", *READINESS_HEADER)
+    COLUMNS = {"name": "Tag (weakest first)"} | READINESS_COLUMNS
+    DROPPED_FIRST = READINESS_DROPPED_FIRST
     KIND = "tag"
 
     def update(self, stats: Report) -> None:
@@ -354,23 +401,26 @@ class TagReadinessPanel(DrillRows):
         self.show(rows, f"Tags: {', '.join(more)} (all in flashprep stats --json)" if more else "")
 
 
-FRONT_WIDTH = 60
-"""A card's question in the hardest cards and the leeches, cut to fit beside the numbers."""
+CARD_COLUMNS = {"lapses": "Lapses", "again": "Again", "recall": "Recall", "deck": "Deck"}
+CARD_COLUMNS |= {"card": "Card"}
+CARD_DROPPED_FIRST = ("again", "deck")
+"""What a narrow panel leaves out first: the question, its lapses and its recall stay."""
 
 
-def card_cells(row: dict[str, Any]) -> list[str | Text]:
-    return [
-        str(row["lapses"]),
-        str(row["agains"]),
-        percent(row["recall"]),
-        plain(row["deck"]),
-        plain(cut(" ".join(row["front"].split()), FRONT_WIDTH)),
-    ]
+def card_cells(row: dict[str, Any]) -> Cells:
+    return {
+        "lapses": str(row["lapses"]),
+        "again": str(row["agains"]),
+        "recall": percent(row["recall"]),
+        "deck": plain(row["deck"]),
+        "card": plain(" ".join(row["front"].split())),
+    }
 
 
 class HardestPanel(DrillRows):
     NAME, TITLE = "hardest", "Hardest cards"
-    HEADER = ("Lapses", "Again", "Recall", "Deck", "Card")
+    COLUMNS = CARD_COLUMNS
+    FLEX, DROPPED_FIRST, FLEX_WANTS = "card", CARD_DROPPED_FIRST, 60
 
     def update(self, stats: Report) -> None:
         rows = [(row["card"], card_cells(row)) for row in stats["hardest"]]
@@ -379,7 +429,8 @@ class HardestPanel(DrillRows):
 
 class LeechesPanel(DrillRows):
     NAME, TITLE = "leeches", "Leeches"
-    HEADER = ("Lapses", "Again", "Recall", "Deck", "Card")
+    COLUMNS = CARD_COLUMNS
+    FLEX, DROPPED_FIRST, FLEX_WANTS = "card", CARD_DROPPED_FIRST, 60
 
     def update(self, stats: Report) -> None:
         leeches = stats["leeches"]

@@ -15,16 +15,19 @@ if TYPE_CHECKING:  # the story models need pydantic, which the drill's first car
 LABELS = {"situation": "S", "task": "T", "action": "A", "result": "R"}
 
 
-def story_text(stories: list[Story], header: bool = True) -> Text:
-    """The stories as plain styled text (story text is user data: never markup)."""
+def story_text(stories: list[Story], header: bool = True, keys: bool = True) -> Text:
+    """The stories as plain styled text (story text is user data: never markup). The header
+    names the keys that hide and link stories only with `keys` (the drill has them, the mock
+    round does not)."""
     out = Text()
     if header and not stories:  # one line, below the answer: no empty box beside it
         out.append("No story linked to this question yet", style="italic")
-        out.append(" · l links one · t hides this", style="dim")
+        if keys:
+            out.append(" · l links one · t hides this", style="dim")
         return out
     if header:
         out.append("Your stories", style="bold")
-        out.append(" · t hides · l links\n", style="dim")
+        out.append(" · t hides · l links\n" if keys else "\n", style="dim")
     for index, story in enumerate(stories):
         out.append("\n" if header or index else "")
         out.append("▸ " + clean(story.title), style="bold")
@@ -47,5 +50,5 @@ def story_text(stories: list[Story], header: bool = True) -> Text:
 class StoryPanel(Static):
     """A box of linked stories; hidden unless the screen shows it."""
 
-    def show_stories(self, stories: list[Story]) -> None:
-        self.update(story_text(stories))
+    def show_stories(self, stories: list[Story], keys: bool = True) -> None:
+        self.update(story_text(stories, keys=keys))
