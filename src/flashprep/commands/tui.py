@@ -103,12 +103,9 @@ def query_keys(
     library: DeckLibrary, store: UserStore, query: Query, deck_ids: list[str] | None
 ) -> list[str]:
     """The cards a query finds (in the named decks only, when some are), in catalog order."""
-    from flashprep.core.browse.catalog import Catalog
-    from flashprep.core.browse.search import find_cards
+    from flashprep.core.browse.search import matching_keys
 
-    decks = set(deck_ids) if deck_ids else None
-    found = find_cards(Catalog.build(library), query, store)
-    return [m.key for m in found if decks is None or m.deck in decks]
+    return matching_keys(library, store, query, deck_ids)
 
 
 def run_home(args: argparse.Namespace) -> int:

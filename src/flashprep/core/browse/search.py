@@ -29,7 +29,7 @@ from collections.abc import Callable
 from datetime import date, datetime, tzinfo
 from functools import lru_cache
 from itertools import compress
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from flashprep.core.browse.catalog import Catalog
 from flashprep.core.browse.query import (
@@ -49,6 +49,9 @@ from flashprep.core.browse.query import (
 from flashprep.core.clock import day_end, day_start, study_day
 from flashprep.core.scheduling.scheduler import NEW, CardState
 from flashprep.core.storage.userstore import UserStore
+
+if TYPE_CHECKING:
+    from flashprep.core.decks.library import DeckLibrary
 from flashprep.core.study.leech import is_leech
 
 SORT_FIELDS = ("deck", "question", "state", "due", "recall", "lapses", "reps", "level")
@@ -310,6 +313,16 @@ def find_cards(
     if sort not in SORT_FIELDS:
         raise ValueError(f"cannot sort by {sort!r}: choose one of {', '.join(SORT_FIELDS)}")
     return sort_rows(_Search(catalog, store).rows(parsed.root), sort, descending)
+
+
+def matching_keys(
+    library: DeckLibrary, store: UserStore, query: str | Query, deck_ids: list[str] | None = None
+) -> list[str]:
+    """The keys of the cards a query finds, in the named decks only when some are, in catalog
+    order: what a drill of a search (`drill --query`, custom study) drills."""
+    decks = set(deck_ids) if deck_ids else None
+    found = find_cards(Catalog.build(library), query, store)
+    return [m.key for m in found if decks is None or m.deck in decks]
 
 
 def card_match(catalog: Catalog, key: str, store: UserStore) -> CardMatch:

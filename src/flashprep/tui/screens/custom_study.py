@@ -12,9 +12,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Footer, Input, Label, RadioButton, RadioSet, Static
 
-from flashprep.core.browse.catalog import Catalog
 from flashprep.core.browse.query import QueryError, parse_query
-from flashprep.core.browse.search import find_cards
+from flashprep.core.browse.search import matching_keys
 from flashprep.core.study.customstudy import DrillOptions, StudyKind, custom_study
 from flashprep.core.text import one_line
 from flashprep.tui.widgets.plain import PlainStatic
@@ -173,12 +172,7 @@ marked):
             self._error(f"Search: {exc}\n{one_line(text)}\n{' ' * exc.position}^")
             return None
         session = self.session
-        decks = set(self.deck_ids) if self.deck_ids is not None else None
-        found = [
-            m.key
-            for m in find_cards(Catalog.build(session.library), query, session.store)
-            if decks is None or m.deck in decks
-        ]
+        found = matching_keys(session.library, session.store, query, self.deck_ids)
         if not found:
             self._error("Search: no card matches it in these decks.")
             return None
