@@ -32,6 +32,7 @@ from flashprep.format import NO_VALUE, clip, interview_countdown, percent
 from flashprep.tui.screens import SHARED_CSS
 from flashprep.tui.screens.confirm import ConfirmScreen
 from flashprep.tui.widgets.plain import PlainStatic, plain
+from flashprep.tui.widgets.plain import fit_columns as fit_table
 
 if TYPE_CHECKING:
     from flashprep.core.storage.profile import Interview
@@ -58,20 +59,10 @@ longer name is cut with an ellipsis rather than hide a column)."""
 
 
 def fit_columns(widths: dict[str, int], room: int) -> tuple[list[str], int]:
-    """The columns to show in `room` cells, given each column's natural width (its longest cell
-    or label), and the width left for the topic (at most its own): the least needed columns
-    go first, until the topics have their width (up to TOPIC_WANTS)."""
-    keys = list(widths)
-    topic_wants = min(widths["topic"], TOPIC_WANTS)
-
-    def left_for_topic() -> int:
-        return room - sum(widths[k] + 2 for k in keys if k != "topic") - 2
-
-    for key in DROPPED_FIRST:
-        if left_for_topic() >= topic_wants:
-            break
-        keys.remove(key)
-    return keys, max(8, min(widths["topic"], left_for_topic()))
+    """The columns to show in `room` cells and the width left for the topic (see
+    widgets.plain.fit_columns): the least needed go first, until the topics have their width
+    (up to TOPIC_WANTS)."""
+    return fit_table(widths, "topic", DROPPED_FIRST, room, TOPIC_WANTS)
 
 
 @dataclass
