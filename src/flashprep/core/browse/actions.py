@@ -11,6 +11,7 @@ from typing import NamedTuple
 from flashprep.core.clock import day_end
 from flashprep.core.scheduling.scheduler import CardState
 from flashprep.core.storage.userstore import UserStore
+from flashprep.core.study.drill import is_buried
 
 SCHEDULE_ACTIONS = ("suspend", "unsuspend", "bury", "unbury", "forget", "due-today")
 _LOG_ACTION = {"due-today": "due"}
@@ -51,7 +52,7 @@ def would_change(store: UserStore, key: str, action: str) -> bool:
 
 
 def _buried_today(store: UserStore, state: CardState) -> bool:
-    return state.buried_until is not None and state.buried_until > store.today()
+    return is_buried(state, store.today().toordinal())
 
 
 def apply_schedule_action(

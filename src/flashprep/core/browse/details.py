@@ -18,6 +18,7 @@ from flashprep.core.keys import deck_of
 from flashprep.core.scheduling.scheduler import CardState
 from flashprep.core.storage.cardlog import card_entries
 from flashprep.core.storage.replay import Schedule, apply_entry
+from flashprep.core.study.drill import is_buried
 from flashprep.core.text import clean, one_line
 
 if TYPE_CHECKING:
@@ -49,7 +50,7 @@ def status_of(state: CardState, today: date) -> str:
     """What the State column shows: "suspended", "buried" (for today), else the state name."""
     if state.suspended:
         return "suspended"
-    if state.buried_until is not None and state.buried_until > today:
+    if is_buried(state, today.toordinal()):
         return "buried"
     return state.state
 

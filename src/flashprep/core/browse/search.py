@@ -49,6 +49,7 @@ from flashprep.core.browse.query import (
 from flashprep.core.clock import day_end, day_start, study_day
 from flashprep.core.scheduling.scheduler import NEW, CardState
 from flashprep.core.storage.userstore import UserStore
+from flashprep.core.study.drill import is_buried
 
 if TYPE_CHECKING:
     from flashprep.core.decks.library import DeckLibrary
@@ -137,7 +138,7 @@ class _Now:
         return None if state.state == "new" else self._retrievability(state, self.now)
 
     def buried(self, state: CardState) -> bool:
-        return state.buried_until is not None and state.buried_until.toordinal() > self.today_ord
+        return is_buried(state, self.today_ord)
 
     def is_due(self, state: CardState) -> bool:
         return (

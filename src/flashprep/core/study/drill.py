@@ -43,11 +43,14 @@ class PlanForToday(Protocol):
         ...
 
 
+def is_buried(state: CardState, today_ord: int) -> bool:
+    """Buried for the study day `today_ord` (a bury lasts until the next study day)."""
+    return state.buried_until is not None and state.buried_until.toordinal() > today_ord
+
+
 def is_available(state: CardState, today_ord: int) -> bool:
     """Not suspended and not buried for today."""
-    if state.suspended:
-        return False
-    return not (state.buried_until is not None and state.buried_until.toordinal() > today_ord)
+    return not state.suspended and not is_buried(state, today_ord)
 
 
 class DeckCounts(NamedTuple):

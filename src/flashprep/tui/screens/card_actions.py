@@ -17,6 +17,7 @@ from textual.screen import Screen
 from flashprep.core.files.lock import LockedError
 from flashprep.core.files.tomlerrors import DataFileError
 from flashprep.core.keys import deck_of
+from flashprep.core.study.drill import is_buried
 from flashprep.core.text import clean, one_line
 from flashprep.format import plural
 from flashprep.tui.messages import CheckpointDue
@@ -102,12 +103,9 @@ class CardActionsScreen(Screen[None]):
         store = self.session.store
         today_ord = store.today().toordinal()
 
-        def buried(key: str) -> bool:
-            state = store.state(key)
-            return state.buried_until is not None and state.buried_until.toordinal() > today_ord
-
         if keys:
-            self.schedule("unbury" if all(buried(k) for k in keys) else "bury", keys)
+            every = all(is_buried(store.state(k), today_ord) for k in keys)
+            self.schedule("unbury" if every else "bury", keys)
 
     def action_due_today(self) -> None:
         keys = self.targets()
