@@ -11,14 +11,14 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.widgets import DataTable, Footer, Rule, Static
+from textual.widgets import DataTable, Rule, Static
 
 from flashprep.core.files.tomlerrors import DataFileError
 from flashprep.core.scheduling.scheduler import RATINGS
 from flashprep.core.text import clean, one_line
 from flashprep.format import NO_VALUE, duration, interval, percent, relative_day, stopwatch
 from flashprep.tui.screens.card_actions import ACTION_BINDINGS, ACTION_HELP, CardActionsScreen
-from flashprep.tui.widgets.card import CardMarkdown
+from flashprep.tui.widgets.card import CardMarkdown, KeyBar
 from flashprep.tui.widgets.plain import PlainStatic, plain
 
 if TYPE_CHECKING:
@@ -142,7 +142,7 @@ action in its history, oldest first.
             yield PlainStatic("Answer", classes="details-heading")
             yield Rule()
             yield CardMarkdown(id="details-back")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
