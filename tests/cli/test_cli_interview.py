@@ -4,13 +4,14 @@ them: JSON out, one-line errors with exit code 2, nothing written on a mistake."
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from textual.binding import Binding
 
 from flashprep.cli import main
+from flashprep.core.clock import study_day, system_clock
 from flashprep.core.files.lock import UserLock
 from flashprep.core.interview.mock import MockRound
 from flashprep.core.interview.mockquestions import MockOptions
@@ -30,7 +31,9 @@ def run_cli(capsys: Capture, *args: str) -> tuple[int, str, str]:
 
 
 def soon(days: int = 20) -> str:
-    return (date.today() + timedelta(days=days)).isoformat()
+    """`days` after today's study day (which is yesterday's date before the 4 am rollover), the
+    day the CLI counts its horizon from."""
+    return (study_day(system_clock()) + timedelta(days=days)).isoformat()
 
 
 def test_stories_lists_nothing_then_the_stories_as_json(capsys: Capture, tmp_path: Path) -> None:
