@@ -97,6 +97,7 @@ class Fsrs6:
         self.hard_steps = self._hard_first(learning_steps)
         self.hard_relearn = self._hard_first(relearning_steps)
         self._fuzz_ranges: dict[int, tuple[int, int]] = {}
+        self._spans: dict[int, timedelta] = {}
         self._random = _random.Random()
         """The C generator under `random.Random`: its seed and draws are the global `random`'s
         (whose Python `seed` only checks the argument's type before calling this one's)."""
@@ -114,40 +115,62 @@ class Fsrs6:
 
     def review(self, key: str, card: Memory, rating: int, when: datetime) -> Outcome:
         """The card's state after grading `rating` (1-4) at `when` (aware UTC, not before its
-        last review: the scheduler sees to that)."""
+        last review: the scheduler sees to that). One flat method: a replay calls it per grade."""
         tz = when.tzinfo
         if tz is not UTC and tz != UTC:
             raise ValueError("datetime must be timezone-aware and set to UTC")
-        name = card.state
-        step = card.step
-        s = card.stability
-        d = card.difficulty
-        last = card.last_review
+        name, step, s, d, last = (
+            card.state,
+            card.step,
+            card.stability,
+            card.difficulty,
+            card.last_review,
+        )
         if name == "new":  # fsrs's new Card: learning, step 0, no memory yet
             name, step, s, d, last = "learning", 0, None, None, None
         elif name == "learning" and step is None:
             step = 0  # as fsrs's Card sets it
-        w = self.w
         if s is None or d is None:
             assert name == "learning"  # fsrs asserts the same for the other states
             s = self.s0[rating]
             d = self.d0[rating]
         else:
+            w = self.w
             days = (when - last).days if last is not None else None
-            if days is not None and days < 1:
+            if days is not None and days < 1:  # _short_term_stability
                 grow = self.short_growth[rating] * (s ** -w[19])
                 if rating != 1:
                     grow = max(grow, 1.0)
                 s = max(s * grow, STABILITY_MIN)
             else:
-                recall = self._recall(s, days)
-                s = self._next_stability(s, d, recall, rating)
+                # get_card_retrievability (0 without a last review), then _next_stability
+                recall: float = 0
+                if days is not None:
+                    recall = (1 + self.factor * (days if days > 0 else 0) / s) ** self.decay
+                if rating == 1:  # _next_forget_stability
+                    long_term: float = (
+                        w[11]
+                        * (d ** -w[12])
+                        * (((s + 1) ** (w[13])) - 1)
+                        * (E ** ((1 - recall) * w[14]))
+                    )
+                    s = max(min(long_term, s / self.short_forget), STABILITY_MIN)
+                else:  # _next_recall_stability (its penalty and bonus are 1 but for Hard, Easy)
+                    growth: float = (
+                        self.e_w8 * (11 - d) * (s ** -w[9]) * ((E ** ((1 - recall) * w[10])) - 1)
+                    )
+                    if rating == 2:
+                        growth = growth * w[15]
+                    elif rating == 4:
+                        growth = growth * w[16]
+                    s = max(s * (1 + growth), STABILITY_MIN)
+            # _next_difficulty: linear damping, then mean reversion towards Easy's, clamped
             d = d + (10.0 - d) * self.d_delta[rating] / 9.0
             d = min(max(self.d_easy_part + self.d_keep * d, 1.0), 10.0)
         if name == "review":
             if rating == 1 and self.relearning_steps:
                 return "relearning", 0, s, d, when + self.relearning_steps[0]
-            return name, step, s, d, when + timedelta(days=self._interval(s, key, card.reps))
+            return name, step, s, d, when + self._interval(s, key, card.reps)
         assert step is not None
         if name == "learning":
             steps, hard = self.learning_steps, self.hard_steps
@@ -163,44 +186,25 @@ class Fsrs6:
             return name, step, s, d, when + (hard if step == 0 else steps[step])
         elif step + 1 != count:  # Good, not the last step
             return name, step + 1, s, d, when + steps[step + 1]
-        return "review", None, s, d, when + timedelta(days=self._interval(s, key, card.reps))
+        return "review", None, s, d, when + self._interval(s, key, card.reps)
 
-    def _recall(self, s: float, days: int | None) -> float:
-        """fsrs's get_card_retrievability: 0 without a last review."""
-        if days is None:
-            return 0
-        recall: float = (1 + self.factor * (days if days > 0 else 0) / s) ** self.decay
-        return recall
-
-    def _next_stability(self, s: float, d: float, recall: float, rating: int) -> float:
-        """fsrs's _next_stability: after forgetting (Again) or recalling, a day or more on."""
-        w = self.w
-        if rating == 1:
-            long_term: float = (
-                w[11] * (d ** -w[12]) * (((s + 1) ** (w[13])) - 1) * (E ** ((1 - recall) * w[14]))
-            )
-            return max(min(long_term, s / self.short_forget), STABILITY_MIN)
-        growth: float = self.e_w8 * (11 - d) * (s ** -w[9]) * ((E ** ((1 - recall) * w[10])) - 1)
-        if rating == 2:
-            growth = growth * w[15]
-        elif rating == 4:
-            growth = growth * w[16]
-        return max(s * (1 + growth), STABILITY_MIN)
-
-    def _interval(self, s: float, key: str, reps: int) -> int:
-        """fsrs's next interval in whole days, fuzzed (see fuzz_seed)."""
+    def _interval(self, s: float, key: str, reps: int) -> timedelta:
+        """fsrs's next interval (whole days), fuzzed (see fuzz_seed)."""
         days = max(round((s / self.factor) * self.interval_factor), 1)
         days = min(days, self.maximum_interval)
-        if not self.fuzz or days < 2.5:
-            return days
-        bounds = self._fuzz_ranges.get(days)
-        if bounds is None:
-            bounds = self._fuzz_ranges[days] = self._fuzz_range(days)
-        low, high = bounds
-        with self._lock:
-            self._random.seed(fuzz_seed(self.seed, key, reps))
-            draw = self._random.random()
-        return min(round((draw * (high - low + 1)) + low), self.maximum_interval)
+        if self.fuzz and days >= 2.5:
+            bounds = self._fuzz_ranges.get(days)
+            if bounds is None:
+                bounds = self._fuzz_ranges[days] = self._fuzz_range(days)
+            low, high = bounds
+            with self._lock:
+                self._random.seed(fuzz_seed(self.seed, key, reps))
+                draw = self._random.random()
+            days = min(round((draw * (high - low + 1)) + low), self.maximum_interval)
+        span = self._spans.get(days)
+        if span is None:  # built once per length: building one costs more than adding it
+            span = self._spans[days] = timedelta(days=days)
+        return span
 
     def _fuzz_range(self, days: int) -> tuple[int, int]:
         """fsrs's bounds of a fuzzed interval of `days`."""

@@ -42,7 +42,7 @@ RATING_OF: dict[int, Rating] = {int(r): r for r in Rating}
 several times cheaper than calling Rating(n), and a replay does it per entry."""
 
 DECAY = -0.1542
-"""The forgetting curve's decay: minus fsrs's default parameter w[20], which our fsrs Scheduler
+"""The forgetting curve's decay: minus fsrs's default parameter w[20], which the scheduler
 uses unless the user has fitted parameters (tests/core/scheduling/test_scheduler.py keeps the two
 equal)."""
 FACTOR = 0.9 ** (1 / DECAY) - 1
