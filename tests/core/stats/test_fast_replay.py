@@ -54,7 +54,7 @@ ZONES: list[tzinfo | None] = [
 
 
 def review_as_before(entry: LogEntry, before: CardState) -> Review:
-    """history.review_of as it was before the replay filled columns (kept here verbatim)."""
+    """A grade as history.review_of made it before the replay filled columns (verbatim)."""
     assert entry.rating is not None
     interval = 0.0
     kind = "learn"

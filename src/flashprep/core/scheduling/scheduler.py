@@ -73,6 +73,7 @@ class CardState(NamedTuple):
 
 
 NEW = CardState()
+_new_tuple = tuple.__new__
 
 
 class SchedulerSettings(NamedTuple):
@@ -113,22 +114,26 @@ class Scheduler:
             raise ValueError(f"rating must be 1-4, not {rating!r}")
         # A review dated before the last one (clock moved back) is taken as at the last one.
         last = state.last_review
-        when = max(now, last) if last else now
+        when = now if last is None or now >= last else last
         name, step, stability, difficulty, due = self._fsrs6.review(key, state, rating, when)
         lapse = state.state == "review" and rating == Rating.AGAIN
-        # Every field but `suspended` is new: built whole, not through `_replace` (a replay
-        # makes thousands).
-        return CardState(
-            name,  # type: ignore[arg-type]
-            step,
-            stability,
-            difficulty,
-            due,
-            when,
-            state.reps + 1,
-            state.lapses + 1 if lapse else state.lapses,
-            state.suspended,
-            None,
+        # Every field but `suspended` is new: built whole with tuple.__new__, not through
+        # `_replace` or CardState(...) (Python code that checks the fields: a replay makes a
+        # million).
+        return _new_tuple(
+            CardState,
+            (
+                name,
+                step,
+                stability,
+                difficulty,
+                due,
+                when,
+                state.reps + 1,
+                state.lapses + 1 if lapse else state.lapses,
+                state.suspended,
+                None,
+            ),
         )
 
     @staticmethod

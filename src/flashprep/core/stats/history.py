@@ -130,16 +130,6 @@ def scheduled_days(before: CardState) -> float:
     return 0.0
 
 
-def review_of(entry: LogEntry, before: CardState) -> Review:
-    """The Review for a grade, given the card's state just before it."""
-    assert entry.rating is not None
-    kind = KIND_OF[before.state]
-    interval = scheduled_days(before) if kind == "review" else 0.0
-    return Review(
-        entry.at.timestamp(), entry.card, entry.rating, entry.ms, kind, interval, before.is_new
-    )
-
-
 @dataclass(frozen=True, slots=True)
 class Step:
     """What replaying one entry changed, so that it can be rolled back (an undo cut it off)."""
@@ -158,7 +148,8 @@ def replay(
     steps: list[Step] | None = None,
     cancelled: Callable[[], bool] | None = None,
 ) -> History:
-    """Apply entries to `replayed` (in place) and return their grades (`review_of` each).
+    """Apply entries to `replayed` (in place) and return their grades, each with the card's
+    state just before it (its kind, its scheduled days, whether it was new).
 
     Mock-interview and practice grades do not change the schedule and are not part of the
     statistics. The columns are filled as the entries go (a replay may take a million): no

@@ -156,8 +156,8 @@ def apply_entry(
                 counts.ms + entry.ms,
             )
         return
-    day = study_day(entry.at, rollover, tz)
     if action == "bury":
+        day = study_day(entry.at, rollover, tz)
         states[key] = before._replace(buried_until=day + timedelta(days=1))
     elif action == "unbury":
         states[key] = before._replace(buried_until=None)
