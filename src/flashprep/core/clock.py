@@ -39,10 +39,18 @@ def to_utc(instant: datetime) -> datetime:
     return instant.astimezone(UTC)
 
 
+_ROLLOVERS = {hour: timedelta(hours=hour) for hour in range(24)}
+"""Each rollover hour as a timedelta: a replay asks the study day of every entry, and building
+`timedelta(hours=...)` each time cost more than the rest of it."""
+
+
 def study_day(instant: datetime, rollover_hour: int = 4, tz: tzinfo | None = None) -> date:
     """The user's study day for an instant: local date, where the day starts at `rollover_hour`."""
     local = instant.astimezone(tz) if tz is not None else instant.astimezone()
-    return (local - timedelta(hours=rollover_hour)).date()
+    shift = _ROLLOVERS.get(rollover_hour)
+    if shift is None:
+        shift = timedelta(hours=rollover_hour)
+    return (local - shift).date()
 
 
 def day_start(day: date, rollover_hour: int = 4, tz: tzinfo | None = None) -> datetime:

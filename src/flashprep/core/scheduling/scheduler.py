@@ -1,25 +1,21 @@
-"""Scheduling through FSRS (the `fsrs` library), with per-card seeded fuzz.
+"""Scheduling with FSRS-6, with per-card seeded fuzz.
 
-fsrs fuzzes review intervals with the global `random` generator. We seed it per card and review
-(from the user's seed, the card key and its review count) and restore it afterwards, so that the
-interval shown on a grade button is the one the grade gives, a replay of the log reproduces the
-schedule exactly, and tests are deterministic.
+A grade's arithmetic is fsrs 6.3's, written out in `fastreview` (a replay grades a million
+entries; the library's Card objects and its use of the global `random` cost most of that). The
+fuzz is seeded per card and review (from the user's seed, the card key and its review count), so
+that the interval shown on a grade button is the one the grade gives, a replay of the log
+reproduces the schedule exactly, and tests are deterministic.
 """
 
 from __future__ import annotations
 
-import random
-import threading
-import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from enum import IntEnum
-from functools import cache, cached_property
-from typing import TYPE_CHECKING, Any, Literal, NamedTuple
+from typing import Literal, NamedTuple
 
-if TYPE_CHECKING:
-    from fsrs import Card as FsrsCard
+from flashprep.core.scheduling.fastreview import Fsrs6
 
 StateName = Literal["new", "learning", "review", "relearning"]
 
@@ -45,21 +41,12 @@ RATING_OF: dict[int, Rating] = {int(r): r for r in Rating}
 """A rating read from the log (an int, already checked to be 1-4) as a Rating: a dict lookup is
 several times cheaper than calling Rating(n), and a replay does it per entry."""
 
-_TO_FSRS: dict[StateName, int] = {"learning": 1, "review": 2, "relearning": 3}
-"""Our state names and the values of fsrs.State (fsrs is imported on the first grade or preview,
-not at start-up)."""
-_FROM_FSRS: dict[int, StateName] = {v: k for k, v in _TO_FSRS.items()}
-"""fsrs.State is an IntEnum: its members find their names here as they are."""
 DECAY = -0.1542
-"""The forgetting curve's decay: minus fsrs's default parameter w[20], which our fsrs Scheduler
+"""The forgetting curve's decay: minus fsrs's default parameter w[20], which the scheduler
 uses unless the user has fitted parameters (tests/core/scheduling/test_scheduler.py keeps the two
-equal; fsrs is not imported just for this)."""
+equal)."""
 FACTOR = 0.9 ** (1 / DECAY) - 1
 """Chosen by fsrs so that recall is 90% when the elapsed days equal the stability."""
-_RANDOM_LOCK = threading.RLock()
-"""fsrs fuzzes with the global `random`: seeding, reviewing and restoring it is one step."""
-_batch_depth = 0
-"""How many `Scheduler.batch()` blocks the thread holding _RANDOM_LOCK is in."""
 
 
 class CardState(NamedTuple):
@@ -86,36 +73,7 @@ class CardState(NamedTuple):
 
 
 NEW = CardState()
-
-
-class _FsrsTypes(NamedTuple):
-    """fsrs's Card class and the enum members our values map to, looked up once: a replay
-    reviews thousands of cards, and importing or calling an enum per review adds up."""
-
-    card: type[FsrsCard]
-    states: dict[str, Any]
-    ratings: dict[Rating, Any]
-
-
-@cache
-def _fsrs_types() -> _FsrsTypes:
-    from fsrs import Card, State
-    from fsrs import Rating as FsrsRating
-
-    class _Card(Card):
-        """fsrs.Card, copied field by field: fsrs copies every card it reviews (copy.copy), and
-        the generic way (reduce, then reconstruct) costs three times as much."""
-
-        def __copy__(self) -> _Card:
-            copied = object.__new__(type(self))
-            copied.__dict__.update(self.__dict__)
-            return copied
-
-    return _FsrsTypes(
-        _Card,
-        {name: State(value) for name, value in _TO_FSRS.items()},
-        {rating: FsrsRating(int(rating)) for rating in RATINGS},
-    )
+_new_tuple = tuple.__new__
 
 
 class SchedulerSettings(NamedTuple):
@@ -139,93 +97,51 @@ class Scheduler:
         weights = self.settings.parameters
         self._decay = DECAY if weights is None else -weights[20]
         self._factor = FACTOR if weights is None else 0.9 ** (1 / self._decay) - 1
-
-    @cached_property
-    def _fsrs(self) -> Any:
-        from fsrs import Scheduler as FsrsScheduler
-
         s = self.settings
-        extra = {} if s.parameters is None else {"parameters": s.parameters}
-        return FsrsScheduler(
-            desired_retention=s.desired_retention,
-            learning_steps=tuple(timedelta(minutes=m) for m in s.learning_steps_minutes),
-            relearning_steps=tuple(timedelta(minutes=m) for m in s.relearning_steps_minutes),
-            maximum_interval=s.maximum_interval_days,
-            enable_fuzzing=s.fuzz,
-            **extra,
+        self._fsrs6 = Fsrs6(
+            weights,
+            s.desired_retention,
+            tuple(timedelta(minutes=m) for m in s.learning_steps_minutes),
+            tuple(timedelta(minutes=m) for m in s.relearning_steps_minutes),
+            s.maximum_interval_days,
+            s.fuzz,
+            s.seed,
         )
-
-    @staticmethod
-    def _to_fsrs(state: CardState, now: datetime) -> FsrsCard:
-        fsrs = _fsrs_types()
-        if state.is_new:
-            return fsrs.card(card_id=1, due=now)
-        return fsrs.card(
-            card_id=1,
-            state=fsrs.states[state.state],
-            step=state.step,
-            stability=state.stability,
-            difficulty=state.difficulty,
-            due=state.due or now,
-            last_review=state.last_review,
-        )
-
-    def _seed(self, key: str, reps: int) -> int:
-        return zlib.crc32(f"{self.settings.seed}:{key}:{reps}".encode())
 
     def review(self, key: str, state: CardState, rating: Rating, now: datetime) -> CardState:
         """The state after grading `rating` at `now` (aware UTC)."""
         if rating not in RATINGS:
             raise ValueError(f"rating must be 1-4, not {rating!r}")
-        grade = _fsrs_types().ratings[rating]
-        card = self._to_fsrs(state, now)
         # A review dated before the last one (clock moved back) is taken as at the last one.
-        when = max(now, state.last_review) if state.last_review else now
-        with _RANDOM_LOCK:  # a statistics worker may replay the log while the drill grades
-            if _batch_depth:  # batch() saved the generator's state and restores it at its end
-                random.seed(self._seed(key, state.reps))
-                new, _log = self._fsrs.review_card(card, grade, review_datetime=when)
-            else:
-                saved = random.getstate()
-                random.seed(self._seed(key, state.reps))
-                try:
-                    new, _log = self._fsrs.review_card(card, grade, review_datetime=when)
-                finally:
-                    random.setstate(saved)
+        last = state.last_review
+        when = now if last is None or now >= last else last
+        name, step, stability, difficulty, due = self._fsrs6.review(key, state, rating, when)
         lapse = state.state == "review" and rating == Rating.AGAIN
-        # Every field but `suspended` is new: built whole, not through `_replace` (a replay
-        # makes thousands).
-        return CardState(
-            _FROM_FSRS[new.state],
-            new.step,
-            new.stability,
-            new.difficulty,
-            new.due,
-            new.last_review,
-            state.reps + 1,
-            state.lapses + (1 if lapse else 0),
-            state.suspended,
-            None,
+        # Every field but `suspended` is new: built whole with tuple.__new__, not through
+        # `_replace` or CardState(...) (Python code that checks the fields: a replay makes a
+        # million).
+        return _new_tuple(
+            CardState,
+            (
+                name,
+                step,
+                stability,
+                difficulty,
+                due,
+                when,
+                state.reps + 1,
+                state.lapses + 1 if lapse else state.lapses,
+                state.suspended,
+                None,
+            ),
         )
 
     @staticmethod
     @contextmanager
     def batch() -> Iterator[None]:
-        """Many reviews in a row (a replay): the global `random` is saved once, not per review.
-
-        Saving and restoring its state costs more than a review's own arithmetic. Each review
-        still seeds it the same way, so the schedule is the same; other threads wait to review
-        until the block ends.
-        """
-        global _batch_depth
-        with _RANDOM_LOCK:
-            saved = random.getstate()
-            _batch_depth += 1
-            try:
-                yield
-            finally:
-                _batch_depth -= 1
-                random.setstate(saved)
+        """Many reviews in a row (a replay). Nothing to set up any more: reviews no longer touch
+        the global `random` (see fastreview); kept for the callers that still open one."""
+        yield
 
     def preview(self, key: str, state: CardState, now: datetime) -> dict[Rating, timedelta]:
         """For each rating, how long until the card would be due again."""

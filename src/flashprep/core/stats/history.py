@@ -15,7 +15,7 @@ from typing import Any, Literal, NamedTuple, overload
 
 from flashprep.core.keys import deck_of
 from flashprep.core.scheduling.scheduler import NEW, CardState, Scheduler
-from flashprep.core.storage.replay import Schedule, apply_entry
+from flashprep.core.storage.replay import APART, Schedule, apply_entry
 from flashprep.core.storage.reviewlog import LogEntry
 
 Kind = Literal["learn", "review", "relearn"]
@@ -114,20 +114,20 @@ class History:
             del column[length:]
 
 
-def review_of(entry: LogEntry, before: CardState) -> Review:
-    """The Review for a grade, given the card's state just before it."""
-    assert entry.rating is not None
-    interval = 0.0
-    kind: Kind = "learn"
-    if before.state == "review":
-        kind = "review"
-        if before.due is not None and before.last_review is not None:
-            interval = max(0.0, (before.due - before.last_review).total_seconds() / 86400)
-    elif before.state == "relearning":
-        kind = "relearn"
-    return Review(
-        entry.at.timestamp(), entry.card, entry.rating, entry.ms, kind, interval, before.is_new
-    )
+KIND_OF: dict[str, Kind] = {
+    "new": "learn",
+    "learning": "learn",
+    "review": "review",
+    "relearning": "relearn",
+}
+"""A grade's kind, by the card's state before it."""
+
+
+def scheduled_days(before: CardState) -> float:
+    """The days a card in review had been scheduled for (0 if it has no due or last review)."""
+    if before.due is not None and before.last_review is not None:
+        return max(0.0, (before.due - before.last_review).total_seconds() / 86400)
+    return 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,22 +147,41 @@ def replay(
     tz: tzinfo | None,
     steps: list[Step] | None = None,
     cancelled: Callable[[], bool] | None = None,
-) -> list[Review]:
-    """Apply entries to `replayed` (in place) and return their grades as Reviews.
+) -> History:
+    """Apply entries to `replayed` (in place) and return their grades, each with the card's
+    state just before it (its kind, its scheduled days, whether it was new).
 
     Mock-interview and practice grades do not change the schedule and are not part of the
-    statistics.
+    statistics. The columns are filled as the entries go (a replay may take a million): no
+    Review is built.
     """
-    out: list[Review] = []
+    out = History()
+    add_ts, add_card, add_rating, add_ms = (
+        out.ts.append,
+        out.card.append,
+        out.rating.append,
+        out.ms.append,
+    )
+    add_kind, add_interval, add_new = out.kind.append, out.interval.append, out.new.append
+    states = replayed.states
     for index, entry in enumerate(entries):
         if cancelled is not None and index % 500 == 0 and cancelled():
             raise Cancelled
-        before = replayed.states.get(entry.card)
-        graded = entry.is_grade and entry.mode not in ("mock", "practice")
+        key = entry.card
+        before = states.get(key)
+        graded = entry.action == "grade" and entry.mode not in APART
         if graded:
-            out.append(review_of(entry, before or NEW))
+            state = before or NEW
+            kind = KIND_OF[state.state]
+            add_ts(entry.at.timestamp())
+            add_card(key)
+            add_rating(entry.rating)  # type: ignore[arg-type]  # a grade has one (parse_log)
+            add_ms(entry.ms)
+            add_kind(kind)
+            add_interval(scheduled_days(state) if kind == "review" else 0.0)
+            add_new(state.state == "new")
         if steps is not None:
-            steps.append(Step(entry.card, before, graded))
+            steps.append(Step(key, before, graded))
         apply_entry(scheduler, replayed, entry, rollover, tz)
     return out
 

@@ -123,24 +123,31 @@ class Schedule:
         return self.states.get(key, NEW)
 
 
+APART = ("mock", "practice")
+"""Modes whose grades are logged apart: the schedule is left alone (and the statistics too)."""
+
+
 def apply_entry(
     scheduler: Scheduler, schedule: Schedule, entry: LogEntry, rollover: int, tz: tzinfo | None
 ) -> None:
     """Apply one log entry to the schedule. The single path for live actions and replays."""
-    if entry.mode in ("mock", "practice"):  # logged apart: the schedule is left alone
+    if entry.mode in APART:
         return
     key = entry.card
-    before = schedule.states.get(key, NEW)
-    day = study_day(entry.at, rollover, tz)
-    if entry.action == "grade":
+    states = schedule.states
+    before = states.get(key, NEW)
+    action = entry.action
+    if action == "grade":
         assert entry.rating is not None
-        schedule.states[key] = scheduler.review(key, before, RATING_OF[entry.rating], entry.at)
+        at = entry.at
+        day = study_day(at, rollover, tz)
+        states[key] = scheduler.review(key, before, RATING_OF[entry.rating], at)
         schedule.total += 1
         counts = schedule.counts
         if day > counts.day:
             counts = DayCounts(day)
         if day == counts.day:
-            new, review = before.is_new, before.state == "review"
+            new, review = before.state == "new", before.state == "review"
             schedule.counts = DayCounts(
                 day,
                 counts.new + 1 if new else counts.new,
@@ -148,16 +155,18 @@ def apply_entry(
                 counts.graded + 1,
                 counts.ms + entry.ms,
             )
-    elif entry.action == "bury":
-        schedule.states[key] = before._replace(buried_until=day + timedelta(days=1))
-    elif entry.action == "unbury":
-        schedule.states[key] = before._replace(buried_until=None)
-    elif entry.action == "due":  # made due now; a new card is due anyway and stays new
+        return
+    if action == "bury":
+        day = study_day(entry.at, rollover, tz)
+        states[key] = before._replace(buried_until=day + timedelta(days=1))
+    elif action == "unbury":
+        states[key] = before._replace(buried_until=None)
+    elif action == "due":  # made due now; a new card is due anyway and stays new
         if not before.is_new:
-            schedule.states[key] = before._replace(due=entry.at, buried_until=None)
-    elif entry.action == "suspend":
-        schedule.states[key] = before._replace(suspended=True)
-    elif entry.action == "unsuspend":
-        schedule.states[key] = before._replace(suspended=False)
-    elif entry.action == "forget":
-        schedule.states[key] = NEW._replace(suspended=before.suspended)
+            states[key] = before._replace(due=entry.at, buried_until=None)
+    elif action == "suspend":
+        states[key] = before._replace(suspended=True)
+    elif action == "unsuspend":
+        states[key] = before._replace(suspended=False)
+    elif action == "forget":
+        states[key] = NEW._replace(suspended=before.suspended)
