@@ -1,5 +1,6 @@
 """`flashprep optimize`: fit FSRS-6's parameters to this user's history and keep them when they
-predict the user's later reviews better than the parameters in use (core.scheduling.fitting).
+predict the user's later reviews better than the parameters in use (core.stats.optimize, which
+the settings screen's Optimize button calls too).
 
 Kept parameters go to profile.toml's `[fsrs]` under the user's lock, and the schedule is replayed
 under them (core.storage.fittedparams); the review log is never changed. A progress bar is drawn
@@ -20,10 +21,8 @@ from typing import Any, TextIO
 
 from flashprep.commands.common import add_common_options, open_user, show, show_json
 from flashprep.core.scheduling.fitmetrics import Fit
-from flashprep.core.scheduling.fitting import MIN_REVIEWS, FitOutcome, NotEnoughHistory, fit_history
-from flashprep.core.scheduling.parameters import DEFAULT_PARAMETERS
-from flashprep.core.stats.historycache import HistoryReader
-from flashprep.core.stats.modelfit import card_histories
+from flashprep.core.scheduling.fitting import MIN_REVIEWS, FitOutcome, NotEnoughHistory
+from flashprep.core.stats.optimize import fit_user, keep
 
 
 def register(sub: Any) -> None:
@@ -126,14 +125,9 @@ def run(args: argparse.Namespace) -> int:
     bar = ProgressBar(sys.stderr)
     try:
         store = opened.store
-        fitted = store.settings.parameters is not None
-        current = store.settings.parameters or DEFAULT_PARAMETERS
         bar.say("reading your review history (Ctrl-C cancels)")
-        reader = HistoryReader(store)
-        history = reader.load()
-        reader.save()
         try:
-            outcome = fit_history(card_histories(history), current, progress=bar)
+            result = fit_user(store, progress=bar)
         except NotEnoughHistory as exc:
             bar.clear()
             if args.json:
@@ -141,16 +135,12 @@ def run(args: argparse.Namespace) -> int:
             else:
                 show(f"Not fitted: {exc}.")
             return 0
+        outcome, fitted = result.outcome, result.fitted
         written = False
         if outcome.better and not args.dry_run:
             bar.say("keeping the new parameters: replaying your schedule under them")
-            # here: the profile's models (pydantic) are for writing it, and `--help` builds
-            # every command's parser
-            from flashprep.core.storage.fittedparams import keep_parameters
-
             with _no_interrupt():
-                keep_parameters(store, outcome.parameters, store.today(), len(history))
-            written = True
+                written = keep(store, result)
         bar.clear()
         if args.json:
             show_json(
