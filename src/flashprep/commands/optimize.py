@@ -20,9 +20,8 @@ from datetime import UTC, datetime
 from typing import Any, TextIO
 
 from flashprep.commands.common import add_common_options, open_user, show, show_json
-from flashprep.core.scheduling.fitmetrics import Fit
-from flashprep.core.scheduling.fitting import MIN_REVIEWS, FitOutcome, NotEnoughHistory
-from flashprep.core.stats.optimize import fit_user, keep
+from flashprep.core.scheduling.fitting import MIN_REVIEWS, NotEnoughHistory
+from flashprep.core.stats.optimize import fit_user, keep, report_lines
 
 
 def register(sub: Any) -> None:
@@ -84,42 +83,6 @@ def _no_interrupt() -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
-def _figures(fit: Fit) -> str:
-    return f"log loss {fit.log_loss:.4f}, RMSE(bins) {fit.rmse_bins:.4f}"
-
-
-def _report(outcome: FitOutcome, fitted: bool, written: bool, dry_run: bool) -> None:
-    split = datetime.fromtimestamp(outcome.split_ms / 1000, UTC).date().isoformat()
-    current = "fitted" if fitted else "default"
-    show(
-        f"Fitted FSRS-6 to your reviews before {split}; scored on the "
-        f"{outcome.after.reviews:,} reviews since:"
-    )
-    show(f"  {current + ' parameters (in use)':<28} {_figures(outcome.before)}")
-    show(f"  {'new parameters':<28} {_figures(outcome.after)}")
-    change = f"{(outcome.after.log_loss / outcome.before.log_loss - 1) * 100:+.1f}% log loss"
-    if not outcome.better:
-        show(f"Kept the {current} parameters: the new ones predict no better ({change}).")
-    elif dry_run:
-        show(f"The new parameters predict better ({change}); --dry-run: nothing kept.")
-    elif written:
-        show(f"Kept the new parameters ({change}), fitted again on all {outcome.reviews:,}.")
-        show("Written to profile.toml; your schedule was replayed under them.")
-    show("Calibration on those reviews: predicted recall -> share recalled (reviews)")
-    show(f"  {'predicted':<11} {'in use':<24} new")
-    old = {b.low: b for b in outcome.before.bins}
-    new = {b.low: b for b in outcome.after.bins}
-    for low in sorted(old.keys() | new.keys()):
-        cells = []
-        for bins in (old, new):
-            b = bins.get(low)
-            cells.append(
-                f"{b.predicted:.1%} -> {b.actual:.1%} ({b.reviews:,})" if b is not None else "-"
-            )
-        high = (old.get(low) or new[low]).high
-        show(f"  {low:.2f}-{high:.2f}  {cells[0]:<24} {cells[1]}")
-
-
 def run(args: argparse.Namespace) -> int:
     opened = open_user(args, write=not args.dry_run, decks=False)
     bar = ProgressBar(sys.stderr)
@@ -159,7 +122,8 @@ def run(args: argparse.Namespace) -> int:
                 }
             )
         else:
-            _report(outcome, fitted, written, args.dry_run)
+            for line in report_lines(result, written, args.dry_run):
+                show(line)
     finally:
         bar.clear()
         opened.close()

@@ -11,8 +11,10 @@ checkpoint, and should not be interrupted.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import NamedTuple
 
+from flashprep.core.scheduling.fitmetrics import Fit
 from flashprep.core.scheduling.fitting import FitOutcome, fit_history
 from flashprep.core.scheduling.optimizer import Progress
 from flashprep.core.scheduling.parameters import DEFAULT_PARAMETERS
@@ -61,3 +63,45 @@ def keep(store: UserStore, result: UserFit) -> bool:
 
     keep_parameters(store, result.outcome.parameters, store.today(), result.grades)
     return True
+
+
+def _figures(fit: Fit) -> str:
+    return f"log loss {fit.log_loss:.4f}, RMSE(bins) {fit.rmse_bins:.4f}"
+
+
+def report_lines(result: UserFit, kept: bool, dry_run: bool = False) -> list[str]:
+    """What a fit found, in lines of at most 80 columns: the old and the new parameters scored
+    on the held-out reviews, what was kept, and their calibration bin by bin."""
+    outcome = result.outcome
+    split = datetime.fromtimestamp(outcome.split_ms / 1000, UTC).date().isoformat()
+    current = "fitted" if result.fitted else "default"
+    lines = [
+        f"Fitted FSRS-6 to your reviews before {split}; scored on the "
+        f"{outcome.after.reviews:,} since:",
+        f"  {current + ' parameters (in use)':<28} {_figures(outcome.before)}",
+        f"  {'new parameters':<28} {_figures(outcome.after)}",
+    ]
+    change = f"{(outcome.after.log_loss / outcome.before.log_loss - 1) * 100:+.1f}% log loss"
+    if not outcome.better:
+        lines.append(f"Kept the {current} parameters: the new ones predict no better ({change}).")
+    elif dry_run:
+        lines.append(f"The new parameters predict better ({change}); --dry-run: nothing kept.")
+    elif kept:
+        lines.append(
+            f"Kept the new parameters ({change}), fitted again on all {outcome.reviews:,}."
+        )
+        lines.append("Written to profile.toml; your schedule was replayed under them.")
+    lines.append("Calibration on those reviews: predicted recall -> share recalled (reviews)")
+    lines.append(f"  {'predicted':<11} {'in use':<24} new")
+    old = {b.low: b for b in outcome.before.bins}
+    new = {b.low: b for b in outcome.after.bins}
+    for low in sorted(old.keys() | new.keys()):
+        cells = []
+        for bins in (old, new):
+            b = bins.get(low)
+            cells.append(
+                f"{b.predicted:.1%} -> {b.actual:.1%} ({b.reviews:,})" if b is not None else "-"
+            )
+        high = (old.get(low) or new[low]).high
+        lines.append(f"  {low:.2f}-{high:.2f}  {cells[0]:<24} {cells[1]}")
+    return lines
