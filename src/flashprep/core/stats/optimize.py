@@ -1,7 +1,9 @@
 """Fitting FSRS to a user's own history, as `flashprep optimize` and the settings screen's
 Optimize button both do it: read the review history, fit and compare out of sample
 (core.scheduling.fitting), and keep the new parameters only when they predict better, with the
-schedule replayed under them (core.storage.fittedparams).
+schedule replayed under them (core.storage.fittedparams). And how well the model fits the user
+now (`calibration_report`: `stats --json`'s `calibration`, the statistics screen's panel), with
+the defaults beside fitted parameters and a word when a fit is worth running.
 
 Two steps, so that a caller can guard the second: `fit_user` reads and fits and writes nothing
 of the user's (it may be cancelled at any point); `keep` writes the profile and rebuilds the
@@ -12,14 +14,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from flashprep.core.scheduling.fitmetrics import Fit
-from flashprep.core.scheduling.fitting import FitOutcome, fit_history
+from flashprep.core.scheduling.fitting import MIN_REVIEWS, FitOutcome, fit_history
 from flashprep.core.scheduling.optimizer import Progress
 from flashprep.core.scheduling.parameters import DEFAULT_PARAMETERS
+from flashprep.core.stats.history import History
 from flashprep.core.stats.historycache import HistoryReader
-from flashprep.core.stats.modelfit import card_histories
+from flashprep.core.stats.modelfit import calibration, card_histories
 from flashprep.core.storage.userstore import UserStore
 
 
@@ -105,3 +108,39 @@ def report_lines(result: UserFit, kept: bool, dry_run: bool = False) -> list[str
         high = (old.get(low) or new[low]).high
         lines.append(f"  {low:.2f}-{high:.2f}  {cells[0]:<24} {cells[1]}")
     return lines
+
+
+REFIT_GROWTH = 2
+"""A new fit is suggested once the history holds this many times the grades of the last one."""
+
+
+def calibration_report(
+    history: History, store: UserStore, deck: str | None = None
+) -> dict[str, Any]:
+    """`stats --json`'s `calibration` (modelfit.calibration under the parameters in use); with
+    fitted parameters, `default`: the same under the defaults, before the fit. `advice` says
+    when a fit is worth running (enough reviews and none yet, or the history doubled since the
+    last; only for every deck) or is None."""
+    parameters = store.settings.parameters
+    report = calibration(history, parameters, deck)
+    advice = None
+    if parameters is None:
+        report["default"] = None
+        if deck is None and report["reviews"] >= MIN_REVIEWS:
+            advice = (
+                f"{report['reviews']:,} reviews: enough to fit the model to you "
+                "(Optimize on the settings screen, or flashprep optimize)."
+            )
+    else:
+        default = calibration(history, None, deck)
+        del default["parameters"]
+        report["default"] = default
+        fitted = store.profile.fsrs
+        before = fitted.reviews if fitted is not None else None
+        if deck is None and before and len(history) >= REFIT_GROWTH * before:
+            advice = (
+                f"Your history has grown from {before:,} to {len(history):,} reviews since the "
+                "fit: worth fitting again (Optimize on the settings screen)."
+            )
+    report["advice"] = advice
+    return report
