@@ -12,7 +12,7 @@ checkpoint, and should not be interrupted.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
@@ -20,7 +20,7 @@ from flashprep.core.scheduling.fitmetrics import Fit
 from flashprep.core.scheduling.fitting import MIN_REVIEWS, FitOutcome, fit_history
 from flashprep.core.scheduling.optimizer import Progress
 from flashprep.core.scheduling.parameters import DEFAULT_PARAMETERS
-from flashprep.core.stats.history import History
+from flashprep.core.stats.history import History, Review
 from flashprep.core.stats.historycache import HistoryReader
 from flashprep.core.stats.modelfit import calibration, card_histories
 from flashprep.core.storage.userstore import UserStore
@@ -115,12 +115,13 @@ REFIT_GROWTH = 2
 
 
 def calibration_report(
-    history: History, store: UserStore, deck: str | None = None
+    reviews: Iterable[Review], store: UserStore, deck: str | None = None
 ) -> dict[str, Any]:
     """`stats --json`'s `calibration` (modelfit.calibration under the parameters in use); with
     fitted parameters, `default`: the same under the defaults, before the fit. `advice` says
     when a fit is worth running (enough reviews and none yet, or the history doubled since the
-    last; only for every deck) or is None."""
+    last; only for every deck) or is None. `reviews` is best a History (HistoryReader.load)."""
+    history = History.of(reviews)
     parameters = store.settings.parameters
     report = calibration(history, parameters, deck)
     advice = None
