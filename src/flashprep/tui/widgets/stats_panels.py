@@ -268,7 +268,7 @@ class CalibrationPanel(TablePanel):
         note = self.query_one("#stats-calibration-note", Static)
         if not fit or not fit["reviews"]:
             self.show(Text("No review a day or more after a card's previous one yet."))
-            note.update("")
+            note.display = False
             return
         default = fit.get("default")
         fitted = fit["parameters"] == "fitted"
@@ -306,6 +306,7 @@ class CalibrationPanel(TablePanel):
         if fit.get("advice"):
             lines.append(fit["advice"])
         note.update("\n".join(lines))
+        note.display = True
 
 
 def _figure(value: float | None) -> str:
