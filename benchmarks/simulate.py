@@ -2,6 +2,7 @@
 
     python benchmarks/simulate.py [--quick | --tiny] [--json] [--cards N] [--learners N]
         [--budgets 20,45,90] [--days 14,30,60] [--truth fsrs6,actr] [--policies ...] [--jobs N]
+        [--fit-at SHARE]
 
 Each learner (simlearner.py) has a hidden memory: FSRS-6 with its own parameters and per-card
 difficulty (`fsrs6`), or an ACT-R-style power law with a spacing effect (`actr`), which is not
@@ -17,6 +18,10 @@ before). Figures are means over the learners.
 
 The data folders live in a tmpfs folder (/dev/shm) when there is one: the store fsyncs every
 grade, which on a disk would dominate the run; nothing else differs from a user's folder.
+
+`--fit-at 0.25` fits FSRS to each `plan` learner's history as the Optimize button does, once
+it holds enough reviews (tried after each quarter of the days), so that the forecast is made
+with parameters fitted to the learner.
 
 `--quick` (the generated collection cut to 300 cards, one learner, 20 and 45 minutes, 14 and 30
 days) runs in seconds (the test suite runs it, and `--tiny`: 60 cards, 10 days).
