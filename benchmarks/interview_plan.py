@@ -4,8 +4,9 @@
 
 Builds a throw-away data folder with CARDS cards (10,000 by default) in 20 decks, two thirds of
 them studied with varied memory states, sets an interview 30 days ahead, and times what runs
-when a drill starts (`today_plan`), the plan screen and `stats --json` (`readiness`, which
-simulates every card until the date), and the weakest-cards drill.
+when a drill starts or the home screen is drawn (`today_plan`: made anew, kept for the day
+while nothing changed, made again after a grade), the plan screen and `stats --json`
+(`readiness`, which simulates every card until the date), and the weakest-cards drill.
 """
 
 from __future__ import annotations
@@ -84,8 +85,18 @@ def main() -> None:
             f"{len(library.card_keys())} cards, {len(store.states)} studied; "
             f"{len(plan.bring_forward)} brought forward today, {plan.new_per_day} new a day"
         )
-        timed("today_plan (each drill start)", lambda: today_plan(library, store))
-        timed("open_drill() with the plan", lambda: open_drill(library, store))
+        # `now` given: made anew each time (what every drill start and home refresh paid
+        # before the plan was kept per study day)
+        timed("today_plan, made anew", lambda: today_plan(library, store, NOW))
+        timed("today_plan, kept (nothing changed)", lambda: today_plan(library, store))
+        timed("open_drill() with the plan, kept", lambda: open_drill(library, store))
+        key = next(k for k in library.card_keys() if k in store.states)
+
+        def after_a_grade() -> object:
+            store.grade(key, 3, 5000)
+            return today_plan(library, store)
+
+        timed("a grade, then today_plan (made again)", after_a_grade)
         timed("readiness (plan screen, stats --json)", lambda: readiness(library, store), 1)
         timed("weakest_cards", lambda: weakest_cards(library, store))
 

@@ -2,6 +2,7 @@
 
     python benchmarks/simulate.py [--quick | --tiny] [--json] [--cards N] [--learners N]
         [--budgets 20,45,90] [--days 14,30,60] [--truth fsrs6,actr] [--policies ...] [--jobs N]
+        [--fit-at SHARE]
 
 Each learner (simlearner.py) has a hidden memory: FSRS-6 with its own parameters and per-card
 difficulty (`fsrs6`), or an ACT-R-style power law with a spacing effect (`actr`), which is not
@@ -17,6 +18,10 @@ before). Figures are means over the learners.
 
 The data folders live in a tmpfs folder (/dev/shm) when there is one: the store fsyncs every
 grade, which on a disk would dominate the run; nothing else differs from a user's folder.
+
+`--fit-at 0.25` fits FSRS to each `plan` learner's history as the Optimize button does, once
+it holds enough reviews (tried after each quarter of the days), so that the forecast is made
+with parameters fitted to the learner.
 
 `--quick` (the generated collection cut to 300 cards, one learner, 20 and 45 minutes, 14 and 30
 days) runs in seconds (the test suite runs it, and `--tiny`: 60 cards, 10 days).
@@ -56,6 +61,8 @@ from flashprep.core.interview.plan import interview_instant, readiness, today_pl
 from flashprep.core.interview.projection import forecast as plan_forecast
 from flashprep.core.interview.timing import card_target
 from flashprep.core.paths import Home
+from flashprep.core.scheduling.fitting import NotEnoughHistory
+from flashprep.core.stats.optimize import fit_user, keep
 from flashprep.core.storage.profile import Profile, save_profile
 from flashprep.core.storage.userstore import UserStore
 
@@ -92,6 +99,10 @@ class Job:
     horizons: tuple[int, ...]
     learner: int
     paced_new: int = 0
+    fit_at: float = 0.0
+    """For `plan`: the share of the days after which FSRS is fitted to the learner's history
+    (core.stats.optimize, what Optimize does), tried again each such share of the days while
+    the history is too short; 0: never."""
 
 
 @dataclass(frozen=True)
@@ -111,6 +122,8 @@ class Row:
     """For `plan`: the plan screen's prediction on the first day (projection.forecast)."""
     midway: float | None = None
     """The same half way to the date."""
+    fitted: bool | None = None
+    """With --fit-at: whether the fit's parameters were kept (None: no fit was run)."""
 
 
 @contextmanager
@@ -168,11 +181,17 @@ def run_job(job: Job, decks: str, cards: int, seed: int, root: Path) -> list[Row
         ahead = plan_forecast(library, store)
         projected = ahead.predicted if ahead else None
     forecast: float | None = None
+    fitted: bool | None = None
     for day in range(last + 1):
         today = (START + timedelta(days=day)).date()
         if today in measures:
             rows.append(_measure(job, learner, keys, today, measures[today], tally, forecast))
-            extra = {"start_pace": start_pace, "projected": projected, "midway": midway}
+            extra = {
+                "start_pace": start_pace,
+                "projected": projected,
+                "midway": midway,
+                "fitted": fitted,
+            }
             rows[-1] = Row(**{**rows[-1].__dict__, **extra})
         if day == last:
             break
@@ -185,9 +204,21 @@ def run_job(job: Job, decks: str, cards: int, seed: int, root: Path) -> list[Row
                 ahead = plan_forecast(library, store)
                 midway = ahead.predicted if ahead else None
             flashprep_day(job.policy, library, store, sitting, last - day)
+            step = max(1, int(last * job.fit_at))
+            if job.policy == "plan" and job.fit_at and fitted is None and (day + 1) % step == 0:
+                fitted = _fit(store)  # tried again a step later while too few reviews
             if job.policy == "plan" and day == last - 1:
                 forecast = _forecast(library, store)
     return rows
+
+
+def _fit(store: UserStore) -> bool | None:
+    """Fit FSRS to the learner's history so far and keep the parameters when they predict
+    better, as Optimize does; None when the history is too short to fit."""
+    try:
+        return keep(store, fit_user(store))
+    except NotEnoughHistory:
+        return None
 
 
 def _forecast(library: DeckLibrary, store: UserStore) -> float:
@@ -238,7 +269,8 @@ def run_all(opts: argparse.Namespace) -> list[Row]:
                     else:
                         for h in opts.days:
                             pace = paces.get((truth, budget, h, learner), 0)
-                            out.append(Job(policy, truth, budget, (h,), learner, pace))
+                            fit_at = opts.fit_at if policy == "plan" else 0.0
+                            out.append(Job(policy, truth, budget, (h,), learner, pace, fit_at))
         return out
 
     rows: list[Row] = []
@@ -287,6 +319,7 @@ def summarize(rows: list[Row], extra: bool = False) -> list[dict[str, Any]]:
             midway = [r.midway for r in rs if r.midway is not None]
             out[-1]["midway"] = sum(midway) / len(midway) if midway else None
             out[-1]["start_pace"] = sum(r.start_pace for r in rs) / n
+            out[-1]["fitted"] = [r.fitted for r in rs]
     order = {p: i for i, p in enumerate(POLICIES)}
     out.sort(key=lambda d: (d["truth"], d["budget_minutes"], d["days"], order[d["policy"]]))
     return out
@@ -354,6 +387,14 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--policies", default=",".join(POLICIES))
     p.add_argument("--jobs", type=int, default=1)
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument(
+        "--fit-at",
+        type=float,
+        default=0.0,
+        metavar="SHARE",
+        help="fit FSRS to each plan learner's history after this share of the days, and again "
+        "each such share while it is too short (e.g. 0.25)",
+    )
     opts = p.parse_args(argv)
     if opts.tiny:
         opts.decks, opts.cards, opts.learners = "generated", 60, 1
@@ -388,6 +429,17 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(summary, indent=1))
     else:
         print(table(summary))
+        if opts.fit_at:
+            every = f"{opts.fit_at:.0%}"
+            print(f"\nFSRS fitted to each plan learner (tried every {every} of the days):")
+            for d in summary:
+                if d["policy"] == "plan":
+                    fits = d["fitted"]
+                    print(
+                        f"  {d['truth']} {d['budget_minutes']} min {d['days']} days: kept "
+                        f"{fits.count(True)}, not better {fits.count(False)}, "
+                        f"too few reviews {fits.count(None)}"
+                    )
         print(
             f"\n{opts.learners} learner(s) per setting, {opts.decks} decks"
             + (f" ({opts.cards} cards)" if opts.decks == "generated" else "")

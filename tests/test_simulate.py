@@ -143,3 +143,21 @@ def test_bad_options_are_refused_in_one_line(args: list[str], message: str) -> N
     done = simulate(*args)
     assert done.returncode == 2
     assert message in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(("fit_at", "fitted"), [(0.25, True), (0.0, None)])
+def test_a_plan_learner_is_fitted_as_optimize_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fit_at: float, fitted: bool | None
+) -> None:
+    """--fit-at: once the history is long enough, the learner's FSRS parameters are fitted and
+    kept in its profile (the plan's forecast then uses them)."""
+    import tomllib
+
+    import simulate as sim
+
+    monkeypatch.setattr(sim, "_WORLD", {})
+    job = sim.Job("plan", "actr", 90, (40,), 0, 0, fit_at)
+    [row] = sim.run_job(job, "generated", 300, 1, tmp_path)
+    assert row.fitted is fitted and row.forecast is not None
+    [profile] = tmp_path.glob("p*/home/users/*/profile.toml")
+    assert ("fsrs" in tomllib.loads(profile.read_text())) == bool(fitted)

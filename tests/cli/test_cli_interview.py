@@ -95,6 +95,43 @@ def test_plan_set_show_and_clear(capsys: Capture, tmp_path: Path) -> None:
     assert "[interview]" not in (tmp_path / USER / "profile.toml").read_text()
 
 
+FORECAST_KEYS = {
+    "date",
+    "target_recall",
+    "daily_minutes",
+    "recall_on_date",
+    "pace_minutes",
+    "recall_at_pace",
+    "minutes_for_target",
+    "sentence",
+}
+
+
+@pytest.mark.parametrize(("days", "target"), [(20, "0.95"), (3, "0.5"), (60, "0.9")])
+def test_plan_json_has_the_forecast_the_plan_screen_shows(
+    capsys: Capture, tmp_path: Path, days: int, target: str
+) -> None:
+    from flashprep.core.decks.library import DeckLibrary
+    from flashprep.core.interview.projection import forecast
+
+    assert json.loads(run_cli(capsys, "plan", "--json")[1])["forecast"] is None
+    run_cli(capsys, "plan", "--date", soon(days), "--deck", "python", "--target", target)
+    data = json.loads(run_cli(capsys, "plan", "--json")[1])
+    got = data["forecast"]
+    assert set(got) == FORECAST_KEYS
+    assert got["date"] == soon(days) and got["target_recall"] == float(target)
+    store = UserStore(Home(tmp_path / "home"), "tester")
+    expected = forecast(DeckLibrary.load(store.home), store)
+    assert expected is not None
+    assert got["sentence"] == expected.sentence()  # what the plan screen shows
+    assert got["recall_on_date"] == pytest.approx(expected.predicted, abs=1e-4)
+    assert 0 <= got["recall_on_date"] <= 1
+    assert got["pace_minutes"] is None and got["recall_at_pace"] is None  # nothing studied
+    assert got["minutes_for_target"] is None or got["minutes_for_target"] >= 0
+    code, out, _ = run_cli(capsys, "plan")
+    assert code == 0 and expected.sentence() in out.splitlines()
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

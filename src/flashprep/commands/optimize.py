@@ -1,5 +1,6 @@
 """`flashprep optimize`: fit FSRS-6's parameters to this user's history and keep them when they
-predict the user's later reviews better than the parameters in use (core.scheduling.fitting).
+predict the user's later reviews better than the parameters in use (core.stats.optimize, which
+the settings screen's Optimize button calls too).
 
 Kept parameters go to profile.toml's `[fsrs]` under the user's lock, and the schedule is replayed
 under them (core.storage.fittedparams); the review log is never changed. A progress bar is drawn
@@ -19,11 +20,8 @@ from datetime import UTC, datetime
 from typing import Any, TextIO
 
 from flashprep.commands.common import add_common_options, open_user, show, show_json
-from flashprep.core.scheduling.fitmetrics import Fit
-from flashprep.core.scheduling.fitting import MIN_REVIEWS, FitOutcome, NotEnoughHistory, fit_history
-from flashprep.core.scheduling.parameters import DEFAULT_PARAMETERS
-from flashprep.core.stats.historycache import HistoryReader
-from flashprep.core.stats.modelfit import card_histories
+from flashprep.core.scheduling.fitting import MIN_REVIEWS, NotEnoughHistory
+from flashprep.core.stats.optimize import fit_user, keep, report_lines
 
 
 def register(sub: Any) -> None:
@@ -85,55 +83,14 @@ def _no_interrupt() -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
-def _figures(fit: Fit) -> str:
-    return f"log loss {fit.log_loss:.4f}, RMSE(bins) {fit.rmse_bins:.4f}"
-
-
-def _report(outcome: FitOutcome, fitted: bool, written: bool, dry_run: bool) -> None:
-    split = datetime.fromtimestamp(outcome.split_ms / 1000, UTC).date().isoformat()
-    current = "fitted" if fitted else "default"
-    show(
-        f"Fitted FSRS-6 to your reviews before {split}; scored on the "
-        f"{outcome.after.reviews:,} reviews since:"
-    )
-    show(f"  {current + ' parameters (in use)':<28} {_figures(outcome.before)}")
-    show(f"  {'new parameters':<28} {_figures(outcome.after)}")
-    change = f"{(outcome.after.log_loss / outcome.before.log_loss - 1) * 100:+.1f}% log loss"
-    if not outcome.better:
-        show(f"Kept the {current} parameters: the new ones predict no better ({change}).")
-    elif dry_run:
-        show(f"The new parameters predict better ({change}); --dry-run: nothing kept.")
-    elif written:
-        show(f"Kept the new parameters ({change}), fitted again on all {outcome.reviews:,}.")
-        show("Written to profile.toml; your schedule was replayed under them.")
-    show("Calibration on those reviews: predicted recall -> share recalled (reviews)")
-    show(f"  {'predicted':<11} {'in use':<24} new")
-    old = {b.low: b for b in outcome.before.bins}
-    new = {b.low: b for b in outcome.after.bins}
-    for low in sorted(old.keys() | new.keys()):
-        cells = []
-        for bins in (old, new):
-            b = bins.get(low)
-            cells.append(
-                f"{b.predicted:.1%} -> {b.actual:.1%} ({b.reviews:,})" if b is not None else "-"
-            )
-        high = (old.get(low) or new[low]).high
-        show(f"  {low:.2f}-{high:.2f}  {cells[0]:<24} {cells[1]}")
-
-
 def run(args: argparse.Namespace) -> int:
     opened = open_user(args, write=not args.dry_run, decks=False)
     bar = ProgressBar(sys.stderr)
     try:
         store = opened.store
-        fitted = store.settings.parameters is not None
-        current = store.settings.parameters or DEFAULT_PARAMETERS
         bar.say("reading your review history (Ctrl-C cancels)")
-        reader = HistoryReader(store)
-        history = reader.load()
-        reader.save()
         try:
-            outcome = fit_history(card_histories(history), current, progress=bar)
+            result = fit_user(store, progress=bar)
         except NotEnoughHistory as exc:
             bar.clear()
             if args.json:
@@ -141,16 +98,12 @@ def run(args: argparse.Namespace) -> int:
             else:
                 show(f"Not fitted: {exc}.")
             return 0
+        outcome, fitted = result.outcome, result.fitted
         written = False
         if outcome.better and not args.dry_run:
             bar.say("keeping the new parameters: replaying your schedule under them")
-            # here: the profile's models (pydantic) are for writing it, and `--help` builds
-            # every command's parser
-            from flashprep.core.storage.fittedparams import keep_parameters
-
             with _no_interrupt():
-                keep_parameters(store, outcome.parameters, store.today(), len(history))
-            written = True
+                written = keep(store, result)
         bar.clear()
         if args.json:
             show_json(
@@ -169,7 +122,8 @@ def run(args: argparse.Namespace) -> int:
                 }
             )
         else:
-            _report(outcome, fitted, written, args.dry_run)
+            for line in report_lines(result, written, args.dry_run):
+                show(line)
     finally:
         bar.clear()
         opened.close()

@@ -108,10 +108,12 @@ def _change(args: argparse.Namespace, opened: OpenedUser) -> None:
 
 def plan_json(opened: OpenedUser) -> dict[str, Any]:
     from flashprep.core.interview.plan import readiness, today_plan
+    from flashprep.core.interview.projection import forecast
 
     store = opened.store
     interview = store.profile.interview
     plan = today_plan(opened.library, store)
+    predicted = forecast(opened.library, store) if interview else None
     return {
         "interview_date": interview.date.isoformat() if interview else None,
         "days_left": (interview.date - store.today()).days if interview else None,
@@ -121,6 +123,7 @@ def plan_json(opened: OpenedUser) -> dict[str, Any]:
         "new_per_day": plan.new_per_day if plan else 0,
         "bring_forward_today": len(plan.bring_forward) if plan else 0,
         "readiness": [t.to_json() for t in readiness(opened.library, store)] if interview else [],
+        "forecast": predicted.to_json() if predicted is not None else None,
     }
 
 
@@ -147,6 +150,8 @@ def _show(opened: OpenedUser, as_json: bool) -> int:
             f"{data['new_left']} new cards left, {data['new_per_day']} a day suggested "
             f"(your limit: {own})"
         )
+    if data["forecast"] is not None:
+        show(data["forecast"]["sentence"])
     show()
     rows = data["readiness"]
     width = max([len(r["topic"]) for r in rows] + [5])

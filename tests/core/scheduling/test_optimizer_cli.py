@@ -87,6 +87,9 @@ def test_better_parameters_are_kept_and_the_schedule_replayed(
     code, out, _ = run_cli(capsys, "stats", "--json")
     calibration = json.loads(out)["calibration"]
     assert calibration["parameters"] == "fitted" and calibration["reviews"] > 0
+    default = calibration["default"]  # the defaults beside, scored on the same reviews
+    assert default["reviews"] == calibration["reviews"]
+    assert default["log_loss"] > calibration["log_loss"]
 
 
 def test_dry_run_keeps_nothing(make_store: Make, capsys: Capture) -> None:

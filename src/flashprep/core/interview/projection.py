@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from flashprep.core.decks.library import DeckLibrary
 from flashprep.core.interview.budget import minutes_a_day, time_budget
@@ -150,6 +151,20 @@ class Forecast:
             minutes = plural(math.ceil(need), "minute")
             text += f"; {minutes} a day would reach the target ({self.target:.0%})"
         return text + "."
+
+    def to_json(self) -> dict[str, Any]:
+        """`plan --json`'s `forecast`: the figures of the sentence (recalls as 0-1 shares)."""
+        need = self.minutes_for_target
+        return {
+            "date": self.day.isoformat(),
+            "target_recall": self.target,
+            "daily_minutes": self.daily_minutes,
+            "recall_on_date": round(self.predicted, 4),
+            "pace_minutes": round(self.pace_minutes, 1) if self.pace_minutes is not None else None,
+            "recall_at_pace": round(self.at_pace, 4) if self.at_pace is not None else None,
+            "minutes_for_target": math.ceil(need) if need is not None else None,
+            "sentence": self.sentence(),
+        }
 
 
 def forecast(

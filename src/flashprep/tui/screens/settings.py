@@ -1,18 +1,26 @@
 """The settings screen: every setting of profile.toml as a form, each value checked as it is typed
-(core.storage.settingkeys, the checks `flashprep config` makes), saved with ctrl+s."""
+(core.storage.settingkeys, the checks `flashprep config` makes), saved with ctrl+s; and the
+Optimize button, which fits FSRS to the user's history in a worker (core.stats.optimize, what
+`flashprep optimize` does), with a progress bar and a Cancel that stops the fit."""
 
 from __future__ import annotations
 
+import threading
 from typing import TYPE_CHECKING, Any
 
-from textual import constants, on
+from textual import constants, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Input, Label, Select, Switch
+from textual.widgets import Button, Input, Label, ProgressBar, Select, Switch
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from flashprep.core.files.tomlerrors import DataFileError
+from flashprep.core.scheduling.fitting import MIN_REVIEWS, NotEnoughHistory
+from flashprep.core.scheduling.optimizer import FitCancelled
+from flashprep.core.stats.history import Cancelled
+from flashprep.core.stats.optimize import fit_user, keep, report_lines
 from flashprep.core.storage.settingkeys import (
     CHOICES,
     DECK_FIELDS,
@@ -66,6 +74,11 @@ Your study settings, saved in `profile.toml` (also `flashprep config`).
   with the range it must be in.
 - **Deck limits**: choose a deck, then its own new cards and reviews a day, on top of yours
   (empty: no limit of its own).
+- **Optimize** (**ctrl+o**) fits the memory model (FSRS) to your own reviews, as
+  `flashprep optimize` does: it learns from your earlier reviews and is scored on your latest
+  ones against the parameters in use, and the new parameters are kept only when they predict
+  better; drills and statistics then use them. It needs 1,000 reviews. **Cancel** stops it with
+  nothing changed.
 - **ctrl+s** saves; **Escape** goes back (and asks before discarding changes).
 """
 
@@ -77,12 +90,17 @@ Your study settings, saved in `profile.toml` (also `flashprep config`).
     .setting-row > Input, .setting-row > Select { width: 32; }
     .setting-hint { color: $text-muted; padding: 1 0 0 1; width: 1fr; }
     .setting-error { color: $error; padding: 0 0 0 26; height: auto; }
-    #deck-limits-title { text-style: bold; padding: 1 0 0 0; }
+    #deck-limits-title, #fsrs-title { text-style: bold; padding: 1 0 0 0; }
+    #optimize-row { height: auto; padding: 1 0 0 0; }
+    #optimize-row > Button { margin: 0 2 0 0; }
+    #optimize-progress { margin: 1 0 0 0; width: 40; }
+    #optimize-result { padding: 1 0 1 0; height: auto; }
     """
 
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="save_settings", priority=True),
         Binding("escape", "back", "Back", id="back_settings"),
+        Binding("ctrl+o", "optimize", "Optimize", id="optimize_settings"),
     ]
 
     def __init__(self, session: Session) -> None:
@@ -95,6 +113,10 @@ Your study settings, saved in `profile.toml` (also `flashprep config`).
         """Per deck, the texts typed for its limits (kept while another deck is shown)."""
         self.deck: str | None = next(iter(session.library.decks), None)
         self.baseline: tuple[Any, ...] = ()
+        self.fitting: threading.Event | None = None
+        """Set to cancel the fit running (None: none is)."""
+        self.keeping = False
+        """The fit is over and its parameters are being written: nothing may interrupt."""
 
     def compose(self) -> ComposeResult:
         s = self.settings
@@ -122,6 +144,15 @@ Your study settings, saved in `profile.toml` (also `flashprep config`).
                     yield Input(self._deck_text(name), id=f"deck-{name}", placeholder="no limit")
                     yield PlainStatic(range_text(name), classes="setting-hint")
                 yield PlainStatic("", id=f"error-deck-{name}", classes="setting-error")
+            yield PlainStatic("Memory model (FSRS)", id="fsrs-title")
+            yield PlainStatic(self._fsrs_status(), id="fsrs-status", classes="setting-hint")
+            with Horizontal(id="optimize-row"):
+                yield Button("Optimize", id="optimize")
+                yield Button("Cancel", id="optimize-cancel", disabled=True)
+                bar = ProgressBar(total=1.0, show_eta=False, id="optimize-progress")
+                bar.display = False
+                yield bar
+            yield PlainStatic("", id="optimize-result")
         yield KeyBar()
 
     def _widget(self, name: str, value: Any) -> Input | Select[str] | Switch:
@@ -216,6 +247,135 @@ Your study settings, saved in `profile.toml` (also `flashprep config`).
         for name in DECK_FIELDS:
             self.query_one(f"#deck-{name}", Input).value = self._deck_text(name)
 
+    # fitting FSRS to the user
+
+    def _fsrs_status(self) -> str:
+        fsrs = self.session.store.profile.fsrs
+        if fsrs is None:
+            return "Default parameters. Optimize fits them to your reviews."
+        on = f" on {fsrs.fitted_on.isoformat()}" if fsrs.fitted_on else ""
+        to = f" to {fsrs.reviews:,} reviews" if fsrs.reviews is not None else ""
+        return f"Parameters fitted{on}{to}. Optimize fits them again."
+
+    def _set_running(self, running: bool) -> None:
+        self.query_one("#optimize", Button).disabled = running
+        self.query_one("#optimize-cancel", Button).disabled = not running
+        bar = self.query_one("#optimize-progress", ProgressBar)
+        bar.display = running
+        bar.update(progress=0.0)
+        self.refresh_bindings()
+
+    def action_optimize(self) -> None:
+        if self.fitting is not None:
+            return
+        self.fitting = threading.Event()
+        self._set_running(True)
+        result = self.query_one("#optimize-result", PlainStatic)
+        result.update("Reading your review history…")
+        self.call_after_refresh(result.scroll_visible)
+        self.fit(self.fitting)
+
+    @on(Button.Pressed, "#optimize")
+    def optimize_pressed(self) -> None:
+        self.action_optimize()
+
+    @on(Button.Pressed, "#optimize-cancel")
+    def action_cancel_fit(self) -> None:
+        if self.fitting is not None and not self.keeping:
+            self.fitting.set()
+            self.query_one("#optimize-cancel", Button).disabled = True
+            self.query_one("#optimize-result", PlainStatic).update("Cancelling…")
+
+    @work(thread=True, group="optimize", exit_on_error=False, description="optimize")
+    def fit(self, cancel: threading.Event) -> None:
+        worker = get_current_worker()
+        store = self.session.store
+        drawn = [-1]
+
+        def stopped() -> bool:
+            return cancel.is_set() or worker.is_cancelled
+
+        def progress(done: float) -> None:
+            percent = round(done * 100)  # drawn at most a hundred times
+            if percent != drawn[0]:
+                drawn[0] = percent
+                self.app.call_from_thread(self._progress, done)
+
+        try:
+            result = fit_user(store, progress, stopped)
+            if stopped():
+                raise FitCancelled
+            self.app.call_from_thread(self._keep_begins, result.outcome.better)
+            if stopped():  # Cancel pressed just before it was disabled
+                raise FitCancelled
+            kept = keep(store, result)
+        except NotEnoughHistory as exc:
+            text = (
+                f"Not enough reviews to fit: {exc.have:,} of {MIN_REVIEWS:,} (reviews a day or "
+                "more after the card's previous one). The default parameters stay in use."
+            )
+            self._report_back(worker, text)
+            return
+        except (FitCancelled, Cancelled):
+            self._report_back(worker, "Cancelled: nothing was changed.")
+            return
+        except (DataFileError, OSError, ValueError) as exc:
+            self._report_back(worker, f"Not fitted: {exc}", error=True)
+            return
+        text = "\n".join(report_lines(result, kept))
+        if kept:
+            text += "\nDrills, the plan and the statistics use them from now on."
+        self._report_back(worker, text)
+
+    def _report_back(self, worker: Worker[None], text: str, error: bool = False) -> None:
+        if not worker.is_cancelled:  # not when the screen was closed meanwhile
+            self.app.call_from_thread(self._fit_over, text, error)
+
+    def _progress(self, done: float) -> None:
+        if self.fitting is not None and self.is_attached:
+            self.query_one("#optimize-progress", ProgressBar).update(progress=done)
+            self.query_one("#optimize-result", PlainStatic).update(f"Fitting… {done:.0%}")
+
+    def _keep_begins(self, better: bool) -> None:
+        self.keeping = True
+        if self.is_attached:
+            self.query_one("#optimize-cancel", Button).disabled = True
+            self.refresh_bindings()
+        if self.is_attached and better:
+            self.query_one("#optimize-result", PlainStatic).update(
+                "Keeping the new parameters: replaying your schedule under them…"
+            )
+
+    def on_unmount(self) -> None:
+        if self.fitting is not None:
+            self.fitting.set()
+        self.workers.cancel_node(self)
+
+    def _fit_over(self, text: str, error: bool = False) -> None:
+        self.fitting = None
+        self.keeping = False
+        if not self.is_attached:
+            return
+        self._set_running(False)
+        self.query_one("#fsrs-status", PlainStatic).update(self._fsrs_status())
+        result = self.query_one("#optimize-result", PlainStatic)
+        result.update(text)
+        self.call_after_refresh(result.scroll_visible)
+        if error:
+            self.notify(one_line(text), severity="error", markup=False)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """Any other failure of the fit is shown too, never a bar that runs for ever."""
+        if event.worker.group == "optimize" and event.state == WorkerState.ERROR:
+            self._fit_over(f"Not fitted: {one_line(str(event.worker.error))}", error=True)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("save", "back") and self.keeping:
+            return False  # the profile and the schedule are being written
+        if action == "optimize":
+            return self.fitting is None
+        return True
+
     # saving and leaving
 
     def collect(self) -> dict[str, Any]:
@@ -257,6 +417,8 @@ Your study settings, saved in `profile.toml` (also `flashprep config`).
         self.notify("Settings saved.")
 
     def action_back(self) -> None:
+        if self.fitting is not None:
+            self.fitting.set()  # the fit stops; nothing was written yet
         if self.snapshot() == self.baseline:
             self.dismiss()
             return

@@ -19,6 +19,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from flashprep.core.files.tomlerrors import DataFileError
 from flashprep.core.stats.history import Cancelled
 from flashprep.core.stats.historycache import HistoryReader
+from flashprep.core.stats.optimize import calibration_report
 from flashprep.core.stats.ranges import RANGE_LABELS, RANGES
 from flashprep.core.stats.readiness import forgotten, recall_now, weakest_first
 from flashprep.core.stats.report import StatsQuery, compute_stats
@@ -106,6 +107,10 @@ next, where every card stands, and what you actually remember.
   **ready** is the share of all the deck's or tag's cards you would recall now (new cards count
   as 0): readiness by topic.
 - **Daily load** is how many reviews a day your studied cards ask for in the long run.
+- **How well the model fits you**: the recall the memory model (FSRS) predicted at your reviews
+  against the share you actually recalled, range by range, with its log loss and RMSE(bins)
+  (lower fits better); with parameters fitted to you (Optimize, on the settings screen), the
+  defaults beside them.
 
 - **Leeches** are the cards you forgot as many times as your leech setting or more: rewrite them,
   split them, or add a hint.
@@ -222,6 +227,7 @@ all time); arrows, **PgUp**/**PgDn** scroll; **Escape** goes back.
                 query,
                 session.store.user,
             )
+            stats["calibration"] = calibration_report(history, session.store, query.deck)
         except Cancelled:
             return
         except (DataFileError, OSError) as exc:

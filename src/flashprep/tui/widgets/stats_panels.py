@@ -252,6 +252,67 @@ class AnswersPanel(StatsPanel):
         )
 
 
+class CalibrationPanel(TablePanel):
+    """How well the memory model fits the user: predicted recall against the share recalled, bin
+    by bin (the report's `calibration`, computed in the core), with the defaults beside fitted
+    parameters."""
+
+    NAME, TITLE = "calibration", "How well the model fits you"
+
+    def compose(self) -> ComposeResult:
+        yield from super().compose()
+        yield PlainStatic(id="stats-calibration-note", classes="stats-note")
+
+    def update(self, stats: Report) -> None:
+        fit = stats.get("calibration")
+        note = self.query_one("#stats-calibration-note", Static)
+        if not fit or not fit["reviews"]:
+            self.show(Text("No review a day or more after a card's previous one yet."))
+            note.display = False
+            return
+        default = fit.get("default")
+        fitted = fit["parameters"] == "fitted"
+        sets = [fit, default] if fitted and default else [fit]
+        names = ["Fitted", "Default"] if fitted else ["Model"]
+        header = ["Predicted"]
+        for name in names:
+            header += [f"{name} said", "recalled", "reviews"]
+        by_low = [{b["low"]: b for b in one["bins"]} for one in sets]
+        lows = sorted({low for bins in by_low for low in bins})
+        rows = []
+        for low in lows:
+            high = next(bins[low]["high"] for bins in by_low if low in bins)
+            row = [f"{low:.0%}-{high:.0%}"]
+            for bins in by_low:
+                b = bins.get(low)
+                row += (
+                    [f"{b['predicted']:.1%}", f"{b['actual']:.1%}", f"{b['reviews']:,}"]
+                    if b is not None
+                    else [NO_VALUE] * 3
+                )
+            rows.append(row)
+        table = text_table(header, rows)
+        self.show(table)
+        figures = (
+            f"Log loss {_figure(fit['log_loss'])}"
+            + (f" (default {_figure(default['log_loss'])})" if len(sets) > 1 else "")
+            + f" · RMSE(bins) {_figure(fit['rmse_bins'])}"
+            + (f" (default {_figure(default['rmse_bins'])})" if len(sets) > 1 else "")
+        )
+        which = "parameters fitted to you" if fitted else "default parameters"
+        lines = [
+            f"{fit['reviews']:,} reviews, {which}. {figures}: lower fits better.",
+        ]
+        if fit.get("advice"):
+            lines.append(fit["advice"])
+        note.update("\n".join(lines))
+        note.display = True
+
+
+def _figure(value: float | None) -> str:
+    return NO_VALUE if value is None else f"{value:.4f}"
+
+
 READINESS_COLUMNS = {
     "cards": "Cards",
     "studied": "Studied",
@@ -456,6 +517,7 @@ PANELS: tuple[type[StatsPanel], ...] = (
     CardsPanel,
     RetentionPanel,
     AnswersPanel,
+    CalibrationPanel,
     DeckReadinessPanel,
     TagReadinessPanel,
     HardestPanel,
