@@ -36,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
         )
     from flashprep.core.interview.plan import interview_stats
     from flashprep.core.stats.historycache import HistoryReader
-    from flashprep.core.stats.modelfit import calibration
+    from flashprep.core.stats.modelfit import CalibrationCache, calibration
     from flashprep.core.stats.report import StatsQuery, compute_stats
 
     opened = open_user(args)
@@ -48,7 +48,9 @@ def run(args: argparse.Namespace) -> int:
     history = reader.load()
     stats = compute_stats(history, store.states, opened.library, store.scheduler, query, store.user)
     stats.update(interview_stats(opened.library, store))  # interview_date, readiness
-    stats["calibration"] = calibration(history, store.settings.parameters, args.deck)
+    fit = CalibrationCache(reader.folder, reader.marks, reader.stable)
+    stats["calibration"] = calibration(history, store.settings.parameters, args.deck, fit)
     show_json(stats)
-    reader.save()  # after printing: the cache only makes the next run fast
+    reader.save()  # after printing: the caches only make the next run fast
+    fit.save()
     return 0

@@ -135,6 +135,14 @@ class HistoryReader:
         self.profile = replay_key(store)
         self.rebuilt = False
         """Whether the last load had to replay the whole log (for benchmarks and tests)."""
+        self.marks: dict[str, int] = {}
+        """Marks of what the last load read: each names a beginning of the history (its content,
+        as the cache knows it: month keys and file stamps), with how many grades it holds. A
+        figure of the grades kept by such a mark (stats.modelfit's calibration) is still true
+        when a later load gives the same mark, and needs only the grades after it."""
+        self.stable: tuple[str, int] | None = None
+        """The latest of `marks` that a next load will give again unless the log changed there
+        (the newest month grows with each grade: the mark before it)."""
         self._pending = _Pending()
 
     # the public entry points
@@ -142,6 +150,7 @@ class HistoryReader:
     def load(self) -> History:
         """Every grade in the log, oldest first (mock-interview grades left out)."""
         self.rebuilt = False
+        self.marks, self.stable = {}, None
         self._pending = _Pending()
         logs = device_logs(self.store.paths.reviews)
         if len(logs) > 1:
@@ -166,7 +175,20 @@ class HistoryReader:
         out = History()
         for month in months:
             out.extend(month.history)
+        self._mark_months(months)
         return out
+
+    def _mark_months(self, months: list[_Month]) -> None:
+        """Mark the end of each month read (see `marks`): its key and every stamp up to it."""
+        mark, count = "", 0
+        marked: list[tuple[str, int]] = []
+        for month in months:
+            count += len(month.history)
+            text = f"{mark}|{month.key}|{month.stamp}"
+            mark = hashlib.sha1(text.encode()).hexdigest()
+            marked.append((mark, count))
+        self.marks = dict(marked)
+        self.stable = marked[-2] if len(marked) > 1 else None
 
     def _load_union(self, logs: dict[str, list[Path]]) -> History:
         """Every grade of several devices' logs as one history: `union.bin` extended by the
@@ -175,9 +197,12 @@ class HistoryReader:
         if tail is not None:
             cached = self._read_month(_UNION, tail.key)
             if cached is not None:
+                size = len(cached.history)
                 history = self._extend_union(logs, tail, cached.history)
                 if history is not None:
+                    self.marks[_union_mark(tail.key, tail.stamps)] = size
                     return history
+        self.marks, self.stable = {}, None
         self.rebuilt = True
         read = {d: self._read_from(files, None) for d, files in logs.items()}
         tail = _UnionTail("", {}, {}, {}, {})
@@ -257,6 +282,7 @@ class HistoryReader:
                 tops[device] = max(top, tops.get(device, top))
         stamps = {d: {p.name: stat_stamp(p.stat()) for p in files} for d, files in logs.items()}
         key = hashlib.sha1(json.dumps([self.profile, ends, tops]).encode()).hexdigest()
+        self.stable = (_union_mark(key, stamps), len(history))
         if (entries and any(entries.values())) or key != tail.key:
             self._pending.months.append(_Month(_UNION, key, [0, 0], 0, "", history))
             self._pending.union = _UnionTail(key, ends, tops, stamps, cards)
@@ -379,6 +405,7 @@ class HistoryReader:
         """Parse and replay the whole log; the whole cache is written afresh by save()."""
         self.rebuilt = True
         self._pending = _Pending()
+        months: list[_Month] = []
         replayed = Schedule()
         prev = ""
         out = History()
@@ -392,6 +419,7 @@ class HistoryReader:
             stamp = self._stamp_for(path, blocks.end)
             month = _Month(path.name, prev, stamp, blocks.end, last, history)
             self._pending.months.append(month)
+            months.append(month)
             if newest:
                 records = None
                 if blocks.starts or not blocks.entries:
@@ -400,6 +428,7 @@ class HistoryReader:
                 self._pending.tail = _Tail(path.name, prev, blocks.end, last, cards, records)
             prev = month.key
             out.extend(history)
+        self._mark_months(months)
         return out
 
     @staticmethod
@@ -501,6 +530,12 @@ def replay_key(store: UserStore) -> str:
         s.timezone,
     ]
     return hashlib.sha1(json.dumps(what).encode()).hexdigest()
+
+
+def _union_mark(key: str, stamps: dict[str, dict[str, list[int]]]) -> str:
+    """The mark of a union of several devices' logs (see HistoryReader.marks): the union's key
+    says where each log ends, the stamps that nothing before was changed."""
+    return hashlib.sha1(json.dumps([key, stamps], sort_keys=True).encode()).hexdigest()
 
 
 def _encode(state: CardState | None) -> list[Any] | None:
