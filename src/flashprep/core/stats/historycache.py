@@ -25,16 +25,18 @@ import re
 import struct
 import sys
 from array import array
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from flashprep.core.files.fileio import atomic_write, stat_stamp
+from flashprep.core.files.tomlerrors import DataFileError
 from flashprep.core.scheduling.codecs import from_list, to_list
 from flashprep.core.scheduling.scheduler import CardState
 from flashprep.core.stats.history import KINDS, Cancelled, History, Step, replay
 from flashprep.core.storage.logread import (
+    LogBlocks,
     device_logs,
     merge_devices,
     read_log,
@@ -128,9 +130,17 @@ class HistoryReader:
     `load()` reads; `save()` then writes what the cache lacked (after the caller has shown the
     result: the cache is only there to make the next read fast)."""
 
-    def __init__(self, store: UserStore, cancelled: Callable[[], bool] | None = None) -> None:
+    def __init__(
+        self,
+        store: UserStore,
+        cancelled: Callable[[], bool] | None = None,
+        progress: Callable[[float], None] | None = None,
+    ) -> None:
         self.store = store
         self.cancelled = cancelled
+        self.progress = progress
+        """Told the share done (0 to 1) while the whole log is read and replayed: only then is
+        a read slow enough to show (seconds for a million grades)."""
         self.folder = store.paths.cache_history
         self.profile = replay_key(store)
         self.rebuilt = False
@@ -204,7 +214,13 @@ class HistoryReader:
                     return history
         self.marks, self.stable = {}, None
         self.rebuilt = True
-        read = {d: self._read_from(files, None) for d, files in logs.items()}
+        sizes = {d: sum(_size(p) for p in files) for d, files in logs.items()}
+        total, done = max(1, sum(sizes.values())), 0
+        read = {}
+        for device, files in logs.items():
+            read[device] = self._read_from(files, None)
+            done += sizes[device]
+            self._report(done / total / 2)  # reading is about half the work
         tail = _UnionTail("", {}, {}, {}, {})
         return self._replay_union(logs, read, tail, History(), Schedule())
 
@@ -269,7 +285,12 @@ class HistoryReader:
         """Replay the entries read onto `replayed`, add their grades to `history`, and keep
         both (with each device's end) for the next load."""
         entries = {d: [e for _, part, _ in parts for e in part] for d, parts in read.items()}
-        history.extend(self._replay(list(merge_devices(entries)), replayed, None))
+        merged = list(merge_devices(entries))
+        step = max(1, len(merged) // 20)
+        for start in range(0, len(merged), step):
+            history.extend(self._replay(merged[start : start + step], replayed, None))
+            if self.rebuilt:
+                self._report(0.5 + min(len(merged), start + step) / len(merged) / 2)
         cards = dict(tail.cards)
         cards.update({k: to_list(v) for k, v in replayed.states.items()})
         ends, tops = dict(tail.ends), dict(tail.tops)
@@ -300,6 +321,18 @@ class HistoryReader:
         except (OSError, *_BAD_CACHE):
             return None
 
+    def load_written(self, months: Mapping[str, list[LogEntry]]) -> History:
+        """Every grade, as `load` gives it, from the entries of each month file of a log that
+        was just written whole (an import): no month but the newest is parsed again, so that
+        the history is cached without a second read of the log (`save()` writes it)."""
+        self.marks, self.stable = {}, None
+        self._pending = _Pending()
+        logs = device_logs(self.store.paths.reviews)
+        files = next(iter(logs.values()), [])
+        if len(logs) != 1 or sorted(p.name for p in files) != sorted(months):
+            return self.load()  # another computer's log too: the union, as a load reads it
+        return self._rebuild(files, months)
+
     def save(self) -> None:
         """Write the month files (and tail) the last load built; failing to is no error."""
         pending, self._pending = self._pending, _Pending()
@@ -318,6 +351,10 @@ class HistoryReader:
     def _check(self) -> None:
         if self.cancelled is not None and self.cancelled():
             raise Cancelled
+
+    def _report(self, done: float) -> None:
+        if self.progress is not None:
+            self.progress(done)
 
     # bringing the newest month up to date from the tail
 
@@ -401,18 +438,30 @@ class HistoryReader:
 
     # replaying everything
 
-    def _rebuild(self, files: list[Path]) -> History:
-        """Parse and replay the whole log; the whole cache is written afresh by save()."""
+    def _rebuild(
+        self, files: list[Path], given: Mapping[str, list[LogEntry]] | None = None
+    ) -> History:
+        """Parse and replay the whole log; the whole cache is written afresh by save().
+
+        `given`: each month file's entries, already in hand (an import has just written them
+        so): only the newest month is read, for where each of its blocks starts."""
         self.rebuilt = True
         self._pending = _Pending()
         months: list[_Month] = []
         replayed = Schedule()
         prev = ""
         out = History()
+        sizes = [_size(path) for path in files]
+        total, done = max(1, sum(sizes)), 0
         for index, path in enumerate(files):
             self._check()
+            self._report(done / total)
+            done += sizes[index]
             newest = index == len(files) - 1
-            blocks = read_log_blocks(path)
+            if given is not None and not newest:
+                blocks = LogBlocks(given[path.name], [], _size(path))
+            else:
+                blocks = read_log_blocks(path)
             steps: list[Step] = []
             history = self._replay(blocks.entries, replayed, steps if newest else None)
             last = blocks.entries[-1].id if blocks.entries else ""
@@ -428,6 +477,7 @@ class HistoryReader:
                 self._pending.tail = _Tail(path.name, prev, blocks.end, last, cards, records)
             prev = month.key
             out.extend(history)
+        self._report(1.0)
         self._mark_months(months)
         return out
 
@@ -532,6 +582,13 @@ def replay_key(store: UserStore) -> str:
     return hashlib.sha1(json.dumps(what).encode()).hexdigest()
 
 
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
 def _union_mark(key: str, stamps: dict[str, dict[str, list[int]]]) -> str:
     """The mark of a union of several devices' logs (see HistoryReader.marks): the union's key
     says where each log ends, the stamps that nothing before was changed."""
@@ -588,3 +645,13 @@ def load_history(store: UserStore, cancelled: Callable[[], bool] | None = None) 
     history = reader.load()
     reader.save()
     return history
+
+
+def cache_history(store: UserStore, months: Mapping[str, list[LogEntry]]) -> None:
+    """After an import wrote the log (`months`: each file's entries, as written): cache the
+    history now, from the entries in hand, so that the next statistics are not a whole read.
+    The import is done by then: a cache that cannot be written is no error."""
+    reader = HistoryReader(store)
+    with contextlib.suppress(OSError, DataFileError):
+        reader.load_written(months)
+        reader.save()

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from itertools import accumulate, islice
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,7 @@ from flashprep.core.stats.history import History
 
 CALIBRATION_FILE = "calibration.json"
 CALIBRATION_FORMAT = 1
+STEP = 50_000
 
 
 def card_histories(history: History, deck: str | None = None) -> list[CardReviews]:
@@ -117,11 +118,17 @@ class CalibrationCache:
     HistoryReader.marks and .stable); `save()` writes the state at the stable mark."""
 
     def __init__(
-        self, folder: Path, marks: Mapping[str, int], stable: tuple[str, int] | None
+        self,
+        folder: Path,
+        marks: Mapping[str, int],
+        stable: tuple[str, int] | None,
+        progress: Callable[[float], None] | None = None,
     ) -> None:
         self.path = folder / CALIBRATION_FILE
         self.marks = marks
         self.stable = stable
+        self.progress = progress
+        """Told the share done while more than STEP grades are scored (seconds at a million)."""
         self._pending: bytes | None = None
         self.resumed_at = 0
         """How many grades the saved state held (0 when there was none to go on from)."""
@@ -134,10 +141,17 @@ class CalibrationCache:
         self.resumed_at = scoring.count
         stable = self.stable
         if stable is not None and stable[1] > scoring.count and stable[1] <= len(history):
-            scoring.add(history, scoring.count, stable[1])
+            self._add(scoring, history, stable[1])
             self._pending = scoring.encode(stable[0])
-        scoring.add(history, scoring.count, len(history))
+        self._add(scoring, history, len(history))
         return scoring
+
+    def _add(self, scoring: Scoring, history: History, stop: int) -> None:
+        """Score up to grade `stop`, in steps when there are many (to show progress)."""
+        while scoring.count < stop:
+            scoring.add(history, scoring.count, min(stop, scoring.count + STEP))
+            if self.progress is not None and len(history) - self.resumed_at > STEP:
+                self.progress((scoring.count - self.resumed_at) / (len(history) - self.resumed_at))
 
     def save(self) -> None:
         """Write the state at the stable mark if this run scored past it; failing is no error."""
