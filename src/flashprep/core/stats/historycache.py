@@ -11,9 +11,10 @@ missing, stale or unreadable here is rebuilt from it, and the cache can be delet
 
 A synced folder with several computers' logs (storage/device.py) is one history merged from
 them, which months of one file cannot follow: its grades are kept whole in `union.bin`, and
-`union-tail.json` says where each device's log ends in it (with the replayed schedule there), so
-entries written since that go after all of it are replayed on top; anything else is replayed in
-full.
+`union-tail.json` says where each device's log ends in it (with the replayed schedule there) and
+records the union's latest entries with each card's state before them: entries synced in among
+them or cut off by an undo are handled by rolling back to where the change goes and replaying
+from there; a change further back is replayed in full.
 """
 
 from __future__ import annotations
@@ -39,7 +40,6 @@ from flashprep.core.storage.logread import (
     LogBlocks,
     device_logs,
     merge_devices,
-    read_log,
     read_log_blocks,
 )
 from flashprep.core.storage.logtail import entry_ends_at
@@ -57,6 +57,9 @@ _COLUMNS = (("ts", "d"), ("card", "i"), ("ms", "i"), ("interval", "d"), ("code",
 _UNION = "union"
 """The name of the cache of several devices' merged history (no month file is named so)."""
 _UNION_TAIL = "union-tail.json"
+UNION_WINDOW = 20_000
+"""How many of the union's latest entries can be rolled back without a full replay (an undo;
+another computer's entries synced in among them)."""
 _RANDOM_ID = re.compile(r"^[0-9a-z]{1,13}-[0-9a-f]{6}$")
 """An id `new_entry_id` made (see UserStore: derived ids may be in two devices' logs)."""
 _CODES = [(rating, kind, new) for new in (False, True) for kind in KINDS for rating in (1, 2, 3, 4)]
@@ -108,13 +111,19 @@ class _Tail:
 
 class _UnionTail(NamedTuple):
     """Where the cached union of several devices' logs ends: each device's end [file, offset,
-    last id] and latest time, every month file's stamp, and the replayed schedule (to_list)."""
+    last id], every month file's stamp, the replayed schedule (to_list), and the records of
+    the union's latest entries (at most UNION_WINDOW), oldest first: [time, device, file,
+    start, end, id, card, state before (to_list) or None, graded] (what a roll back needs)."""
 
     key: str
     ends: dict[str, list[Any]]
-    tops: dict[str, float]
     stamps: dict[str, dict[str, list[int]]]
     cards: dict[str, list[Any]]
+    records: list[list[Any]]
+    before: float
+    """The latest time of any entry before the records (a new entry must come after it)."""
+    whole: bool
+    """Whether the records go back to the union's first entry."""
 
 
 @dataclass
@@ -154,6 +163,7 @@ class HistoryReader:
         """The latest of `marks` that a next load will give again unless the log changed there
         (the newest month grows with each grade: the mark before it)."""
         self._pending = _Pending()
+        self._kept_whole = True
 
     # the public entry points
 
@@ -201,34 +211,27 @@ class HistoryReader:
         self.stable = marked[-2] if len(marked) > 1 else None
 
     def _load_union(self, logs: dict[str, list[Path]]) -> History:
-        """Every grade of several devices' logs as one history: `union.bin` extended by the
-        entries written since, when they all go after it, else replayed in full."""
+        """Every grade of several devices' logs as one history: `union.bin` brought up to date
+        (its latest entries rolled back as far as an undo or entries synced in among them
+        need, and replayed from there with the new ones), else replayed in full."""
         tail = self._read_union_tail()
         if tail is not None:
             cached = self._read_month(_UNION, tail.key)
             if cached is not None:
                 size = len(cached.history)
-                history = self._extend_union(logs, tail, cached.history)
+                history = self._update_union(logs, tail, cached.history)
                 if history is not None:
-                    self.marks[_union_mark(tail.key, tail.stamps)] = size
+                    if len(history) >= size and self._kept_whole:
+                        self.marks[_union_mark(tail.key, tail.stamps)] = size
                     return history
         self.marks, self.stable = {}, None
         self.rebuilt = True
-        sizes = {d: sum(_size(p) for p in files) for d, files in logs.items()}
-        total, done = max(1, sum(sizes.values())), 0
-        read = {}
-        for device, files in logs.items():
-            read[device] = self._read_from(files, None)
-            done += sizes[device]
-            self._report(done / total / 2)  # reading is about half the work
-        tail = _UnionTail("", {}, {}, {}, {})
-        return self._replay_union(logs, read, tail, History(), Schedule())
+        start = _UnionTail("", {}, {}, {}, [], 0.0, True)
+        return self._replay_union(logs, dict.fromkeys(logs), start, History(), Schedule())
 
-    def _read_from(
-        self, files: list[Path], end: list[Any] | None
-    ) -> list[tuple[Path, list[LogEntry], int]]:
-        """A device's files read from its end in the union's tail (whole without one)."""
-        out: list[tuple[Path, list[LogEntry], int]] = []
+    def _read_from(self, files: list[Path], end: list[Any] | None) -> list[tuple[Path, LogBlocks]]:
+        """A device's files read from [file, offset] (whole without one)."""
+        out: list[tuple[Path, LogBlocks]] = []
         for path in files:
             self._check()
             offset = 0
@@ -237,76 +240,166 @@ class HistoryReader:
                     continue
                 if path.name == end[0]:
                     offset = end[1]
-            entries, stop = read_log(path, offset)
-            out.append((path, entries, stop))
+            out.append((path, read_log_blocks(path, offset)))
         return out
 
-    def _extend_union(
+    def _update_union(
         self, logs: dict[str, list[Path]], tail: _UnionTail, history: History
     ) -> History | None:
-        """The cached union and the entries written since, if they all go after it (see
-        UserStore._replay_tails: the same rule), else None."""
+        """The cached union brought up to date, or None when only a full replay can: a device
+        gone, an earlier month changed, a cut or new entries that go before the records kept,
+        a derived id (it may be in two devices' logs: only a full replay drops the second)."""
+        self._kept_whole = True
+        records = tail.records
         if set(tail.ends) - set(logs):
             return None
+        cut = len(records)
+        start_at: dict[str, list[Any] | None] = {}  # where each device's new entries start
         for device, files in logs.items():
             end = tail.ends.get(device)
+            start_at[device] = end
             if end is None:
                 continue  # a device new to the cache: its whole log is read
             earlier = {p.name: stat_stamp(p.stat()) for p in files if p.name < end[0]}
             recorded = tail.stamps.get(device, {})
             if earlier != {n: stamp for n, stamp in recorded.items() if n < end[0]}:
                 return None  # an earlier month changed (an import, a restored copy)
-            if not entry_ends_at(files[0].parent / end[0], end[1], end[2]):
-                return None  # cut back (an undo) or replaced
-        read = {d: self._read_from(files, tail.ends.get(d)) for d, files in logs.items()}
-        for device, parts in read.items():
-            entries = [e for _, part, _ in parts for e in part]
-            if not entries:
+            folder = files[0].parent
+            if entry_ends_at(folder / end[0], end[1], end[2]):
                 continue
-            if not all(_RANDOM_ID.match(e.id) for e in entries):
-                return None  # a derived id may be there twice: only a full replay drops it
-            head = entries[0].at.timestamp()
-            if any(not head > top for d, top in tail.tops.items() if d != device):
-                return None
-        touched = {e.card for parts in read.values() for _, part, _ in parts for e in part}
-        replayed = Schedule(
-            states={k: from_list(tail.cards[k]) for k in touched if k in tail.cards}
+            mine = [i for i, r in enumerate(records) if r[1] == device]
+            kept = next(
+                (
+                    i
+                    for i in reversed(mine)
+                    if entry_ends_at(folder / records[i][2], *records[i][4:6])
+                ),
+                None,
+            )
+            removed = [i for i in mine if kept is None or i > kept]
+            if not removed or (kept is None and not tail.whole):
+                return None  # cut back further than the records kept, or replaced
+            cut = min(cut, removed[0])
+            first = records[removed[0]]
+            start_at[device] = [first[2], first[3]]
+        new = {d: self._read_from(files, start_at[d]) for d, files in logs.items()}
+        fresh = [e for parts in new.values() for _, blocks in parts for e in blocks.entries]
+        if fresh:
+            t0 = min(e.at.timestamp() for e in fresh)
+            if not t0 > tail.before:
+                return None  # goes before the records kept
+            cut = min(cut, next((i for i, r in enumerate(records) if r[0] >= t0), cut))
+        again = records[cut:]
+        if not all(_RANDOM_ID.match(e.id) for e in fresh) or not all(
+            _RANDOM_ID.match(r[5]) for r in again
+        ):
+            return None
+        cards = dict(tail.cards)
+        for r in reversed(again):
+            if r[7] is None:
+                cards.pop(r[6], None)
+            else:
+                cards[r[6]] = r[7]
+        history.truncate(len(history) - sum(r[8] for r in again))
+        self._kept_whole = not again
+        pointers: dict[str, list[Any] | None] = {}
+        for device in logs:
+            first_again = next((r for r in again if r[1] == device), None)
+            pointers[device] = start_at[device] if first_again is None else first_again[2:4]
+        rolled = _UnionTail(
+            tail.key, tail.ends, tail.stamps, cards, records[:cut], tail.before, tail.whole
         )
-        return self._replay_union(logs, read, tail, history, replayed)
+        ends = {d: e for d, e in tail.ends.items() if not any(r[1] == d for r in again)}
+        for device in {r[1] for r in again}:  # its last entry kept, if it is among the records
+            last = next((r for r in reversed(rolled.records) if r[1] == device), None)
+            if last is not None:
+                ends[device] = [last[2], last[4], last[5]]
+            elif not tail.whole:
+                return None
+        read = {d: self._read_from(files, pointers[d]) for d, files in logs.items()}
+        touched = {e.card for parts in read.values() for _, blocks in parts for e in blocks.entries}
+        replayed = Schedule(states={k: from_list(cards[k]) for k in touched if k in cards})
+        return self._replay_union(logs, read, rolled._replace(ends=ends), history, replayed)
 
     def _replay_union(
         self,
         logs: dict[str, list[Path]],
-        read: dict[str, list[tuple[Path, list[LogEntry], int]]],
+        read: Mapping[str, list[tuple[Path, LogBlocks]] | None],
         tail: _UnionTail,
         history: History,
         replayed: Schedule,
     ) -> History:
-        """Replay the entries read onto `replayed`, add their grades to `history`, and keep
-        both (with each device's end) for the next load."""
-        entries = {d: [e for _, part, _ in parts for e in part] for d, parts in read.items()}
+        """Replay the entries read (whole logs for None: reported as progress) onto
+        `replayed`, add their grades to `history`, and keep both, the records of the latest
+        entries and each device's end for the next load."""
+        parts: dict[str, list[tuple[Path, LogBlocks]]] = {}
+        sizes = {d: sum(_size(p) for p in files) for d, files in logs.items()}
+        total, done = max(1, sum(sizes.values())), 0
+        for device, files in logs.items():
+            given = read.get(device)
+            parts[device] = given if given is not None else self._read_from(files, None)
+            done += sizes[device]
+            if given is None:
+                self._report(done / total / 2)  # reading is about half the work
+        where: dict[int, tuple[str, str, int, int]] = {}
+        blocks_known = True
+        for device, device_parts in parts.items():
+            for path, blocks in device_parts:
+                starts = blocks.starts
+                if len(starts) != len(blocks.entries):
+                    blocks_known = False
+                    continue
+                stops = [*starts[1:], blocks.end] if starts else []
+                for entry, begin, stop in zip(blocks.entries, starts, stops, strict=True):
+                    where[id(entry)] = (device, path.name, begin, stop)
+        entries = {d: [e for _, b in p for e in b.entries] for d, p in parts.items()}
         merged = list(merge_devices(entries))
+        steps: list[Step] = []
         step = max(1, len(merged) // 20)
         for start in range(0, len(merged), step):
-            history.extend(self._replay(merged[start : start + step], replayed, None))
+            history.extend(self._replay(merged[start : start + step], replayed, steps))
             if self.rebuilt:
                 self._report(0.5 + min(len(merged), start + step) / len(merged) / 2)
         cards = dict(tail.cards)
         cards.update({k: to_list(v) for k, v in replayed.states.items()})
-        ends, tops = dict(tail.ends), dict(tail.tops)
-        for device, parts in read.items():
-            for path, part, stop in parts:
-                if part:
-                    ends[device] = [path.name, stop, part[-1].id]
-            if entries[device]:
-                top = max(e.at.timestamp() for e in entries[device])
-                tops[device] = max(top, tops.get(device, top))
+        records = list(tail.records)
+        if blocks_known:
+            for entry, s in zip(merged, steps, strict=True):
+                device, name, begin, stop = where[id(entry)]
+                before = _encode(s.before)
+                records.append(
+                    [
+                        entry.at.timestamp(),
+                        device,
+                        name,
+                        begin,
+                        stop,
+                        entry.id,
+                        s.card,
+                        before,
+                        int(s.graded),
+                    ]
+                )
+        else:
+            records = []
+        before_top, whole = tail.before, tail.whole and blocks_known
+        if len(records) > UNION_WINDOW or not blocks_known:
+            dropped = records[: max(0, len(records) - UNION_WINDOW)] if blocks_known else []
+            records = records[len(dropped) :]
+            whole = False
+            tops = [r[0] for r in dropped] or [e.at.timestamp() for e in merged]
+            before_top = max([before_top, *tops])
+        ends = dict(tail.ends)
+        for device, device_parts in parts.items():
+            for path, blocks in device_parts:
+                if blocks.entries:
+                    ends[device] = [path.name, blocks.end, blocks.entries[-1].id]
         stamps = {d: {p.name: stat_stamp(p.stat()) for p in files} for d, files in logs.items()}
-        key = hashlib.sha1(json.dumps([self.profile, ends, tops]).encode()).hexdigest()
+        key = hashlib.sha1(json.dumps([self.profile, ends, len(history)]).encode()).hexdigest()
         self.stable = (_union_mark(key, stamps), len(history))
-        if (entries and any(entries.values())) or key != tail.key:
+        if merged or key != tail.key:
             self._pending.months.append(_Month(_UNION, key, [0, 0], 0, "", history))
-            self._pending.union = _UnionTail(key, ends, tops, stamps, cards)
+            self._pending.union = _UnionTail(key, ends, stamps, cards, records, before_top, whole)
         return history
 
     def _read_union_tail(self) -> _UnionTail | None:
@@ -314,8 +407,20 @@ class HistoryReader:
             doc = json.loads((self.folder / _UNION_TAIL).read_bytes())
             if doc["v"] != HISTORY_FORMAT or doc["profile"] != self.profile:
                 return None
-            tail = _UnionTail(doc["key"], doc["ends"], doc["tops"], doc["stamps"], doc["cards"])
-            if not all(isinstance(part, dict) for part in tail[1:]):
+            tail = _UnionTail(
+                doc["key"],
+                doc["ends"],
+                doc["stamps"],
+                doc["cards"],
+                doc["records"],
+                float(doc["before"]),
+                bool(doc["whole"]),
+            )
+            if not all(isinstance(part, dict) for part in tail[1:4]):
+                return None
+            if not isinstance(tail.records, list) or not all(
+                isinstance(r, list) and len(r) == 9 for r in tail.records
+            ):
                 return None
             return tail
         except (OSError, *_BAD_CACHE):
