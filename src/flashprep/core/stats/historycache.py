@@ -354,41 +354,32 @@ class HistoryReader:
                     where[id(entry)] = (device, path.name, begin, stop)
         entries = {d: [e for _, b in p for e in b.entries] for d, p in parts.items()}
         merged = list(merge_devices(entries))
-        steps: list[Step] = []
+        skip = max(0, len(merged) - UNION_WINDOW) if blocks_known else len(merged)
+        steps: list[Step] = []  # only for the entries that stay in the records
         step = max(1, len(merged) // 20)
-        for start in range(0, len(merged), step):
-            history.extend(self._replay(merged[start : start + step], replayed, steps))
+        for start, stop in [*_chunks(0, skip, step), *_chunks(skip, len(merged), step)]:
+            kept = steps if start >= skip else None
+            history.extend(self._replay(merged[start:stop], replayed, kept))
             if self.rebuilt:
-                self._report(0.5 + min(len(merged), start + step) / len(merged) / 2)
+                self._report(0.5 + stop / len(merged) / 2)
         cards = dict(tail.cards)
         cards.update({k: to_list(v) for k, v in replayed.states.items()})
-        records = list(tail.records)
-        if blocks_known:
-            for entry, s in zip(merged, steps, strict=True):
-                device, name, begin, stop = where[id(entry)]
-                before = _encode(s.before)
-                records.append(
-                    [
-                        entry.at.timestamp(),
-                        device,
-                        name,
-                        begin,
-                        stop,
-                        entry.id,
-                        s.card,
-                        before,
-                        int(s.graded),
-                    ]
-                )
-        else:
-            records = []
-        before_top, whole = tail.before, tail.whole and blocks_known
-        if len(records) > UNION_WINDOW or not blocks_known:
-            dropped = records[: max(0, len(records) - UNION_WINDOW)] if blocks_known else []
-            records = records[len(dropped) :]
-            whole = False
-            tops = [r[0] for r in dropped] or [e.at.timestamp() for e in merged]
-            before_top = max([before_top, *tops])
+        records = list(tail.records) if blocks_known else []
+        dropped = [max((e.at.timestamp() for e in merged[:skip]), default=tail.before)]
+        if not blocks_known:
+            dropped += [r[0] for r in tail.records]
+        for entry, s in zip(merged[skip:], steps, strict=True):
+            device, name, begin, end = where[id(entry)]
+            at = entry.at.timestamp()
+            records.append(
+                [at, device, name, begin, end, entry.id, s.card, _encode(s.before), int(s.graded)]
+            )
+        overflow = len(records) - UNION_WINDOW
+        if overflow > 0:
+            dropped += [r[0] for r in records[:overflow]]
+            records = records[overflow:]
+        whole = tail.whole and not skip and overflow <= 0 and (blocks_known or not tail.records)
+        before_top = max(tail.before, *dropped)
         ends = dict(tail.ends)
         for device, device_parts in parts.items():
             for path, blocks in device_parts:
@@ -685,6 +676,10 @@ def replay_key(store: UserStore) -> str:
         s.timezone,
     ]
     return hashlib.sha1(json.dumps(what).encode()).hexdigest()
+
+
+def _chunks(start: int, stop: int, step: int) -> list[tuple[int, int]]:
+    return [(at, min(stop, at + step)) for at in range(start, stop, step)]
 
 
 def _size(path: Path) -> int:
