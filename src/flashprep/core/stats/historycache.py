@@ -341,20 +341,22 @@ class HistoryReader:
             done += sizes[device]
             if given is None:
                 self._report(done / total / 2)  # reading is about half the work
-        where: dict[int, tuple[str, str, int, int]] = {}
-        blocks_known = True
-        for device, device_parts in parts.items():
-            for path, blocks in device_parts:
-                starts = blocks.starts
-                if len(starts) != len(blocks.entries):
-                    blocks_known = False
-                    continue
-                stops = [*starts[1:], blocks.end] if starts else []
-                for entry, begin, stop in zip(blocks.entries, starts, stops, strict=True):
-                    where[id(entry)] = (device, path.name, begin, stop)
+        blocks_known = all(
+            len(blocks.starts) == len(blocks.entries)
+            for device_parts in parts.values()
+            for _, blocks in device_parts
+        )
         entries = {d: [e for _, b in p for e in b.entries] for d, p in parts.items()}
         merged = list(merge_devices(entries))
         skip = max(0, len(merged) - UNION_WINDOW) if blocks_known else len(merged)
+        recorded = {id(entry) for entry in merged[skip:]}
+        where: dict[int, tuple[str, str, int, int]] = {}  # the block of each entry recorded
+        for device, device_parts in parts.items():
+            for path, blocks in device_parts if recorded else ():
+                stops = [*blocks.starts[1:], blocks.end] if blocks.starts else []
+                for entry, begin, stop in zip(blocks.entries, blocks.starts, stops, strict=True):
+                    if id(entry) in recorded:
+                        where[id(entry)] = (device, path.name, begin, stop)
         steps: list[Step] = []  # only for the entries that stay in the records
         step = max(1, len(merged) // 20)
         for start, stop in [*_chunks(0, skip, step), *_chunks(skip, len(merged), step)]:
