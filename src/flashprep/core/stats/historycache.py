@@ -726,12 +726,12 @@ def _decode_month(header: dict[str, Any], body: memoryview) -> _Month:
         raise ValueError("extra bytes")
     codes = columns["code"]
     history = History(
-        columns["ts"].tolist(),
+        columns["ts"],
         list(map(keys.__getitem__, columns["card"])),
         list(map(_RATING_OF.__getitem__, codes)),
-        columns["ms"].tolist(),
+        columns["ms"],
         list(map(_KIND_OF.__getitem__, codes)),
-        columns["interval"].tolist(),
+        columns["interval"],
         list(map(_NEW_OF.__getitem__, codes)),
     )
     stamp = header["stamp"]
