@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Select, Static
+from textual.widgets import DataTable, ProgressBar, Select, Static
 
 from flashprep.core.decks.library import DeckLibrary
 from flashprep.core.files.tomlerrors import DataFileError
@@ -161,6 +161,40 @@ async def test_keys_work_while_it_computes(
         await app.workers.wait_for_complete()
         assert seen_cancel.is_set()
         release.set()
+
+
+async def test_a_whole_read_of_the_log_shows_its_progress_and_keys_still_work(
+    make_app: MakeApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    release = threading.Event()
+    reported = threading.Event()
+
+    def slow(reader: HistoryReader) -> list[Review]:
+        assert reader.progress is not None
+        for done in (0.0, 0.25, 0.5):
+            reader.progress(done)
+        reported.set()
+        release.wait(10)
+        return []
+
+    monkeypatch.setattr(HistoryReader, "load", slow)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("s")
+        while not reported.is_set():
+            await pilot.pause(0.01)
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, StatsScreen)
+        bar = screen.query_one("#stats-progress", ProgressBar)
+        assert bar.display and bar.progress == 50
+        assert "50%" in text(screen, "#stats-status")
+        await pilot.press("r")  # the screen answers keys meanwhile
+        assert screen.range_name != "month"
+        release.set()
+        for _ in range(3):
+            await settle(pilot)
+        assert not bar.display and screen.stats is not None
 
 
 async def test_filters_changed_while_reading_do_not_read_again(

@@ -13,13 +13,13 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any, TextIO
+from typing import Any
 
 from flashprep.commands.common import add_common_options, open_user, show, show_json
+from flashprep.commands.progress import ProgressBar
 from flashprep.core.scheduling.fitting import MIN_REVIEWS, NotEnoughHistory
 from flashprep.core.stats.optimize import fit_user, keep, report_lines
 
@@ -40,38 +40,6 @@ def register(sub: Any) -> None:
     parser.set_defaults(func=run)
 
 
-class ProgressBar:
-    """A one-line bar on a terminal, redrawn at most ten times a second; nothing elsewhere."""
-
-    WIDTH = 30
-
-    def __init__(self, stream: TextIO) -> None:
-        self.stream = stream
-        self.on = stream.isatty()
-        self._drawn = 0.0
-
-    def __call__(self, done: float) -> None:
-        now = time.monotonic()
-        if not self.on or (now - self._drawn < 0.1 and done < 1):
-            return
-        self._drawn = now
-        filled = round(self.WIDTH * min(max(done, 0.0), 1.0))
-        bar = "#" * filled + "-" * (self.WIDTH - filled)
-        self.stream.write(f"\rfitting [{bar}] {done:4.0%} (Ctrl-C cancels)")
-        self.stream.flush()
-
-    def say(self, text: str) -> None:
-        """A line in place of the bar (a step before the fit)."""
-        if self.on:
-            self.stream.write(f"\r\033[K{text}")
-            self.stream.flush()
-
-    def clear(self) -> None:
-        if self.on:
-            self.stream.write("\r\033[K")
-            self.stream.flush()
-
-
 @contextmanager
 def _no_interrupt() -> Iterator[None]:
     """Ctrl-C ignored while the profile and the schedule are written (they are consistent at
@@ -85,12 +53,13 @@ def _no_interrupt() -> Iterator[None]:
 
 def run(args: argparse.Namespace) -> int:
     opened = open_user(args, write=not args.dry_run, decks=False)
-    bar = ProgressBar(sys.stderr)
+    bar = ProgressBar(sys.stderr, "fitting", "(Ctrl-C cancels)")
     try:
         store = opened.store
         bar.say("reading your review history (Ctrl-C cancels)")
         try:
-            result = fit_user(store, progress=bar)
+            reading = ProgressBar(sys.stderr, "reading your history")
+            result = fit_user(store, progress=bar, reading=reading)
         except NotEnoughHistory as exc:
             bar.clear()
             if args.json:

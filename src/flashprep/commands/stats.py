@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
 from flashprep.commands.common import add_common_options, check_deck_ids, open_user, show_json
@@ -34,6 +35,7 @@ def run(args: argparse.Namespace) -> int:
         return open_tui(
             args, "stats", [args.deck] if args.deck is not None else None, stats_range=args.range
         )
+    from flashprep.commands.progress import ProgressBar
     from flashprep.core.interview.plan import interview_stats
     from flashprep.core.stats.historycache import HistoryReader
     from flashprep.core.stats.optimize import calibration_report
@@ -44,11 +46,13 @@ def run(args: argparse.Namespace) -> int:
         check_deck_ids(opened.library, [args.deck])
     store = opened.store
     query = StatsQuery.of(store, args.deck, args.range)
-    reader = HistoryReader(store)
+    reader = HistoryReader(store, progress=ProgressBar(sys.stderr, "reading your review history"))
     history = reader.load()
     stats = compute_stats(history, store.states, opened.library, store.scheduler, query, store.user)
     stats.update(interview_stats(opened.library, store))  # interview_date, readiness
-    stats["calibration"] = calibration_report(history, store, args.deck)
+    bar = ProgressBar(sys.stderr, "scoring the memory model on it")
+    stats["calibration"] = calibration_report(history, store, args.deck, reader, bar)
+    bar.clear()
     show_json(stats)
     reader.save()  # after printing: the cache only makes the next run fast
     return 0

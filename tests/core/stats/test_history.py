@@ -272,3 +272,23 @@ def test_history_columns_select_slice_extend_and_truncate() -> None:
     assert both == history
     both.truncate(1)
     assert list(both) == rows[:1]
+
+
+@pytest.mark.parametrize("months", [1, 3])
+def test_a_whole_read_reports_its_progress_and_a_cached_one_does_not(
+    store: UserStore, clock: FakeClock, months: int
+) -> None:
+    for _ in range(months):
+        study(store, clock, days=2)
+        clock.advance(days=31)
+    for expect_rebuild in (True, False):
+        seen: list[float] = []
+        reader = HistoryReader(store, progress=seen.append)
+        reader.load()
+        reader.save()
+        assert reader.rebuilt == expect_rebuild
+        if expect_rebuild:
+            assert seen == sorted(seen) and seen[0] == 0.0 and seen[-1] == 1.0
+            assert len(seen) == len(log_files(store.log_dir)) + 1 >= months + 1
+        else:
+            assert seen == []

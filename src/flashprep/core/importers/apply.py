@@ -32,6 +32,7 @@ from flashprep.core.files.tomlerrors import DataFileError
 from flashprep.core.importers import read_source
 from flashprep.core.importers.source import ImportSource, SourceDeck
 from flashprep.core.keys import DECK_ID_PATTERN, card_key
+from flashprep.core.stats.historycache import cache_history
 from flashprep.core.storage.logimport import HistoryImport
 from flashprep.core.storage.reviewlog import LogEntry
 from flashprep.core.storage.userstore import UserStore
@@ -521,6 +522,7 @@ def _write_all(
     if history:
         assert store is not None and plan is not None
         store.finish_import(plan)
+        cache_history(store, plan.months)
 
 
 def import_files(

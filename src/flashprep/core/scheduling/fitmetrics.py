@@ -66,27 +66,80 @@ def bce(recall: float, passed: bool) -> float:
     return -max(math.log(p), -100.0) if p > 0 else 100.0
 
 
+SCALE = 2**60
+"""Fixed point of FitSums: sums of integers are exact, so parts added in any order (a history
+scored in one go, or month by month and deck by deck) give the same Fit to the last bit."""
+
+
+class FitSums:
+    """The running sums behind a Fit: how many predictions, their cross-entropy, and per bin how
+    many, their predicted recall and how many were recalled (`SCALE` fixed point)."""
+
+    __slots__ = ("bins", "count", "loss")
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.loss = 0
+        self.bins = [[0, 0, 0] for _ in EDGES[1:]]
+
+    def add(self, recall: float, passed: bool) -> None:
+        self.count += 1
+        self.loss += int(bce(recall, passed) * SCALE)
+        at = 0
+        last = len(EDGES) - 2
+        while at < last and recall >= EDGES[at + 1]:
+            at += 1
+        bucket = self.bins[at]
+        bucket[0] += 1
+        bucket[1] += int(recall * SCALE)
+        bucket[2] += passed
+
+    def merge(self, other: FitSums) -> None:
+        self.count += other.count
+        self.loss += other.loss
+        for mine, theirs in zip(self.bins, other.bins, strict=True):
+            for index, value in enumerate(theirs):
+                mine[index] += value
+
+    def to_list(self) -> list[object]:
+        return [self.count, self.loss, self.bins]
+
+    @classmethod
+    def from_list(cls, raw: list[object]) -> FitSums:
+        """The sums `to_list` gave (ValueError if they are not that)."""
+        count, loss, bins = raw
+        if not (
+            isinstance(count, int)
+            and isinstance(loss, int)
+            and isinstance(bins, list)
+            and len(bins) == len(EDGES) - 1
+            and all(
+                isinstance(b, list) and len(b) == 3 and all(isinstance(v, int) for v in b)
+                for b in bins
+            )
+        ):
+            raise ValueError("not fit sums")
+        out = cls()
+        out.count, out.loss, out.bins = count, loss, [list(b) for b in bins]
+        return out
+
+    def fit(self) -> Fit:
+        """Log loss, RMSE(bins) and the calibration bins (nan without any prediction)."""
+        if not self.count:
+            return Fit(0, math.nan, math.nan, ())
+        bins = tuple(
+            CalibrationBin(EDGES[i], EDGES[i + 1], n, total / (SCALE * n), passed / n)
+            for i, (n, total, passed) in enumerate(self.bins)
+            if n
+        )
+        squares = sum(b.reviews * (b.predicted - b.actual) ** 2 for b in bins)
+        count = self.count
+        return Fit(count, self.loss / (SCALE * count), math.sqrt(squares / count), bins)
+
+
 def score(predictions: Sequence[Prediction]) -> Fit:
     """Log loss, RMSE(bins) and the calibration bins of `predictions` (nan with none)."""
-    if not predictions:
-        return Fit(0, math.nan, math.nan, ())
-    sums = [[0, 0.0, 0] for _ in EDGES[1:]]
-    loss = 0.0
-    last = len(EDGES) - 2
+    sums = FitSums()
     for p in predictions:
-        loss += bce(p.recall, p.passed)
-        at = 0
-        while at < last and p.recall >= EDGES[at + 1]:
-            at += 1
-        bucket = sums[at]
-        bucket[0] += 1
-        bucket[1] += p.recall
-        bucket[2] += p.passed
-    bins = tuple(
-        CalibrationBin(EDGES[i], EDGES[i + 1], int(n), total / n, passed / n)
-        for i, (n, total, passed) in enumerate(sums)
-        if n
-    )
-    squares = sum(b.reviews * (b.predicted - b.actual) ** 2 for b in bins)
-    count = len(predictions)
-    return Fit(count, loss / count, math.sqrt(squares / count), bins)
+        sums.add(p.recall, p.passed)
+    return sums.fit()

@@ -158,3 +158,59 @@ def predictions(
             damped = d + (10.0 - d) * (-w[6] * (rating - 3)) / 9.0
             d = min(max(w[7] * d_easy + (1 - w[7]) * damped, D_MIN), D_MAX)
     return out
+
+
+Memory = tuple[float, float, int]
+"""A card's memory after its latest grade: stability, difficulty, and that grade's instant (ms)."""
+
+
+def follow(
+    w: Parameters,
+    memory: dict[str, Memory],
+    grades: Iterable[tuple[float, str, int, bool]],
+) -> Iterator[tuple[str, Prediction]]:
+    """`predictions` over grades of many cards in time order, (UTC seconds, card, rating, new),
+    keeping each card's memory in `memory` (updated in place) so that a later call goes on from
+    there: the statistics score a long history once and then only the grades added since.
+
+    The same arithmetic as `predictions` over `stats.modelfit.card_histories` (a test holds them
+    equal): a grade on a card that was new, or not in `memory`, starts the card afresh."""
+    decay = -w[20]
+    factor = 0.9 ** (1 / decay) - 1
+    d_easy = initial_difficulty(w, 4)
+    ew8 = math.exp(w[8])
+    short_forget = math.exp(w[17] * w[18])
+    for ts, card, rating, new in grades:
+        at = round(ts * 1000)
+        held = memory.get(card)
+        if new or held is None:
+            memory[card] = (
+                max(w[rating - 1], S_MIN),
+                clamp_difficulty(initial_difficulty(w, rating)),
+                at,
+            )
+            continue
+        s, d, prev = held
+        if at < prev:
+            at = prev
+        days = (at - prev) // DAY_MS
+        if days < 1:
+            grow = math.exp(w[17] * (rating - 3 + w[18])) * s ** -w[19]
+            if rating > 1 and grow < 1.0:
+                grow = 1.0
+            s = max(s * grow, S_MIN)
+        else:
+            r = (1 + factor * days / s) ** decay
+            yield card, Prediction(r, rating > 1, at)
+            if rating == 1:
+                long_term = w[11] * d ** -w[12] * ((s + 1) ** w[13] - 1) * math.exp((1 - r) * w[14])
+                short_term = s / short_forget
+                s = short_term if short_term < long_term else long_term
+            else:
+                hard = w[15] if rating == 2 else 1.0
+                easy = w[16] if rating == 4 else 1.0
+                growth = ew8 * (11 - d) * s ** -w[9] * (math.exp((1 - r) * w[10]) - 1)
+                s = s * (1 + growth * hard * easy)
+            s = max(s, S_MIN)
+        damped = d + (10.0 - d) * (-w[6] * (rating - 3)) / 9.0
+        memory[card] = (s, min(max(w[7] * d_easy + (1 - w[7]) * damped, D_MIN), D_MAX), at)

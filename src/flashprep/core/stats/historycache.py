@@ -11,9 +11,10 @@ missing, stale or unreadable here is rebuilt from it, and the cache can be delet
 
 A synced folder with several computers' logs (storage/device.py) is one history merged from
 them, which months of one file cannot follow: its grades are kept whole in `union.bin`, and
-`union-tail.json` says where each device's log ends in it (with the replayed schedule there), so
-entries written since that go after all of it are replayed on top; anything else is replayed in
-full.
+`union-tail.json` says where each device's log ends in it (with the replayed schedule there) and
+records the union's latest entries with each card's state before them: entries synced in among
+them or cut off by an undo are handled by rolling back to where the change goes and replaying
+from there; a change further back is replayed in full.
 """
 
 from __future__ import annotations
@@ -25,19 +26,20 @@ import re
 import struct
 import sys
 from array import array
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from flashprep.core.files.fileio import atomic_write, stat_stamp
+from flashprep.core.files.tomlerrors import DataFileError
 from flashprep.core.scheduling.codecs import from_list, to_list
 from flashprep.core.scheduling.scheduler import CardState
 from flashprep.core.stats.history import KINDS, Cancelled, History, Step, replay
 from flashprep.core.storage.logread import (
+    LogBlocks,
     device_logs,
     merge_devices,
-    read_log,
     read_log_blocks,
 )
 from flashprep.core.storage.logtail import entry_ends_at
@@ -55,6 +57,9 @@ _COLUMNS = (("ts", "d"), ("card", "i"), ("ms", "i"), ("interval", "d"), ("code",
 _UNION = "union"
 """The name of the cache of several devices' merged history (no month file is named so)."""
 _UNION_TAIL = "union-tail.json"
+UNION_WINDOW = 20_000
+"""How many of the union's latest entries can be rolled back without a full replay (an undo;
+another computer's entries synced in among them)."""
 _RANDOM_ID = re.compile(r"^[0-9a-z]{1,13}-[0-9a-f]{6}$")
 """An id `new_entry_id` made (see UserStore: derived ids may be in two devices' logs)."""
 _CODES = [(rating, kind, new) for new in (False, True) for kind in KINDS for rating in (1, 2, 3, 4)]
@@ -106,13 +111,19 @@ class _Tail:
 
 class _UnionTail(NamedTuple):
     """Where the cached union of several devices' logs ends: each device's end [file, offset,
-    last id] and latest time, every month file's stamp, and the replayed schedule (to_list)."""
+    last id], every month file's stamp, the replayed schedule (to_list), and the records of
+    the union's latest entries (at most UNION_WINDOW), oldest first: [time, device, file,
+    start, end, id, card, state before (to_list) or None, graded] (what a roll back needs)."""
 
     key: str
     ends: dict[str, list[Any]]
-    tops: dict[str, float]
     stamps: dict[str, dict[str, list[int]]]
     cards: dict[str, list[Any]]
+    records: list[list[Any]]
+    before: float
+    """The latest time of any entry before the records (a new entry must come after it)."""
+    whole: bool
+    """Whether the records go back to the union's first entry."""
 
 
 @dataclass
@@ -128,20 +139,38 @@ class HistoryReader:
     `load()` reads; `save()` then writes what the cache lacked (after the caller has shown the
     result: the cache is only there to make the next read fast)."""
 
-    def __init__(self, store: UserStore, cancelled: Callable[[], bool] | None = None) -> None:
+    def __init__(
+        self,
+        store: UserStore,
+        cancelled: Callable[[], bool] | None = None,
+        progress: Callable[[float], None] | None = None,
+    ) -> None:
         self.store = store
         self.cancelled = cancelled
+        self.progress = progress
+        """Told the share done (0 to 1) while the whole log is read and replayed: only then is
+        a read slow enough to show (seconds for a million grades)."""
         self.folder = store.paths.cache_history
         self.profile = replay_key(store)
         self.rebuilt = False
         """Whether the last load had to replay the whole log (for benchmarks and tests)."""
+        self.marks: dict[str, int] = {}
+        """Marks of what the last load read: each names a beginning of the history (its content,
+        as the cache knows it: month keys and file stamps), with how many grades it holds. A
+        figure of the grades kept by such a mark (stats.modelfit's calibration) is still true
+        when a later load gives the same mark, and needs only the grades after it."""
+        self.stable: tuple[str, int] | None = None
+        """The latest of `marks` that a next load will give again unless the log changed there
+        (the newest month grows with each grade: the mark before it)."""
         self._pending = _Pending()
+        self._kept_whole = True
 
     # the public entry points
 
     def load(self) -> History:
         """Every grade in the log, oldest first (mock-interview grades left out)."""
         self.rebuilt = False
+        self.marks, self.stable = {}, None
         self._pending = _Pending()
         logs = device_logs(self.store.paths.reviews)
         if len(logs) > 1:
@@ -166,28 +195,43 @@ class HistoryReader:
         out = History()
         for month in months:
             out.extend(month.history)
+        self._mark_months(months)
         return out
 
+    def _mark_months(self, months: list[_Month]) -> None:
+        """Mark the end of each month read (see `marks`): its key and every stamp up to it."""
+        mark, count = "", 0
+        marked: list[tuple[str, int]] = []
+        for month in months:
+            count += len(month.history)
+            text = f"{mark}|{month.key}|{month.stamp}"
+            mark = hashlib.sha1(text.encode()).hexdigest()
+            marked.append((mark, count))
+        self.marks = dict(marked)
+        self.stable = marked[-2] if len(marked) > 1 else None
+
     def _load_union(self, logs: dict[str, list[Path]]) -> History:
-        """Every grade of several devices' logs as one history: `union.bin` extended by the
-        entries written since, when they all go after it, else replayed in full."""
+        """Every grade of several devices' logs as one history: `union.bin` brought up to date
+        (its latest entries rolled back as far as an undo or entries synced in among them
+        need, and replayed from there with the new ones), else replayed in full."""
         tail = self._read_union_tail()
         if tail is not None:
             cached = self._read_month(_UNION, tail.key)
             if cached is not None:
-                history = self._extend_union(logs, tail, cached.history)
+                size = len(cached.history)
+                history = self._update_union(logs, tail, cached.history)
                 if history is not None:
+                    if len(history) >= size and self._kept_whole:
+                        self.marks[_union_mark(tail.key, tail.stamps)] = size
                     return history
+        self.marks, self.stable = {}, None
         self.rebuilt = True
-        read = {d: self._read_from(files, None) for d, files in logs.items()}
-        tail = _UnionTail("", {}, {}, {}, {})
-        return self._replay_union(logs, read, tail, History(), Schedule())
+        start = _UnionTail("", {}, {}, {}, [], 0.0, True)
+        return self._replay_union(logs, dict.fromkeys(logs), start, History(), Schedule())
 
-    def _read_from(
-        self, files: list[Path], end: list[Any] | None
-    ) -> list[tuple[Path, list[LogEntry], int]]:
-        """A device's files read from its end in the union's tail (whole without one)."""
-        out: list[tuple[Path, list[LogEntry], int]] = []
+    def _read_from(self, files: list[Path], end: list[Any] | None) -> list[tuple[Path, LogBlocks]]:
+        """A device's files read from [file, offset] (whole without one)."""
+        out: list[tuple[Path, LogBlocks]] = []
         for path in files:
             self._check()
             offset = 0
@@ -196,70 +240,159 @@ class HistoryReader:
                     continue
                 if path.name == end[0]:
                     offset = end[1]
-            entries, stop = read_log(path, offset)
-            out.append((path, entries, stop))
+            out.append((path, read_log_blocks(path, offset)))
         return out
 
-    def _extend_union(
+    def _update_union(
         self, logs: dict[str, list[Path]], tail: _UnionTail, history: History
     ) -> History | None:
-        """The cached union and the entries written since, if they all go after it (see
-        UserStore._replay_tails: the same rule), else None."""
+        """The cached union brought up to date, or None when only a full replay can: a device
+        gone, an earlier month changed, a cut or new entries that go before the records kept,
+        a derived id (it may be in two devices' logs: only a full replay drops the second)."""
+        self._kept_whole = True
+        records = tail.records
         if set(tail.ends) - set(logs):
             return None
+        cut = len(records)
+        start_at: dict[str, list[Any] | None] = {}  # where each device's new entries start
         for device, files in logs.items():
             end = tail.ends.get(device)
+            start_at[device] = end
             if end is None:
                 continue  # a device new to the cache: its whole log is read
             earlier = {p.name: stat_stamp(p.stat()) for p in files if p.name < end[0]}
             recorded = tail.stamps.get(device, {})
             if earlier != {n: stamp for n, stamp in recorded.items() if n < end[0]}:
                 return None  # an earlier month changed (an import, a restored copy)
-            if not entry_ends_at(files[0].parent / end[0], end[1], end[2]):
-                return None  # cut back (an undo) or replaced
-        read = {d: self._read_from(files, tail.ends.get(d)) for d, files in logs.items()}
-        for device, parts in read.items():
-            entries = [e for _, part, _ in parts for e in part]
-            if not entries:
+            folder = files[0].parent
+            if entry_ends_at(folder / end[0], end[1], end[2]):
                 continue
-            if not all(_RANDOM_ID.match(e.id) for e in entries):
-                return None  # a derived id may be there twice: only a full replay drops it
-            head = entries[0].at.timestamp()
-            if any(not head > top for d, top in tail.tops.items() if d != device):
-                return None
-        touched = {e.card for parts in read.values() for _, part, _ in parts for e in part}
-        replayed = Schedule(
-            states={k: from_list(tail.cards[k]) for k in touched if k in tail.cards}
+            mine = [i for i, r in enumerate(records) if r[1] == device]
+            kept = next(
+                (
+                    i
+                    for i in reversed(mine)
+                    if entry_ends_at(folder / records[i][2], *records[i][4:6])
+                ),
+                None,
+            )
+            removed = [i for i in mine if kept is None or i > kept]
+            if not removed or (kept is None and not tail.whole):
+                return None  # cut back further than the records kept, or replaced
+            cut = min(cut, removed[0])
+            first = records[removed[0]]
+            start_at[device] = [first[2], first[3]]
+        new = {d: self._read_from(files, start_at[d]) for d, files in logs.items()}
+        fresh = [e for parts in new.values() for _, blocks in parts for e in blocks.entries]
+        if fresh:
+            t0 = min(e.at.timestamp() for e in fresh)
+            if not t0 > tail.before:
+                return None  # goes before the records kept
+            cut = min(cut, next((i for i, r in enumerate(records) if r[0] >= t0), cut))
+        again = records[cut:]
+        if not all(_RANDOM_ID.match(e.id) for e in fresh) or not all(
+            _RANDOM_ID.match(r[5]) for r in again
+        ):
+            return None
+        cards = dict(tail.cards)
+        for r in reversed(again):
+            if r[7] is None:
+                cards.pop(r[6], None)
+            else:
+                cards[r[6]] = r[7]
+        history.truncate(len(history) - sum(r[8] for r in again))
+        self._kept_whole = not again
+        pointers: dict[str, list[Any] | None] = {}
+        for device in logs:
+            first_again = next((r for r in again if r[1] == device), None)
+            pointers[device] = start_at[device] if first_again is None else first_again[2:4]
+        rolled = _UnionTail(
+            tail.key, tail.ends, tail.stamps, cards, records[:cut], tail.before, tail.whole
         )
-        return self._replay_union(logs, read, tail, history, replayed)
+        ends = {d: e for d, e in tail.ends.items() if not any(r[1] == d for r in again)}
+        for device in {r[1] for r in again}:  # its last entry kept, if it is among the records
+            last = next((r for r in reversed(rolled.records) if r[1] == device), None)
+            if last is not None:
+                ends[device] = [last[2], last[4], last[5]]
+            elif not tail.whole:
+                return None
+        read = {d: self._read_from(files, pointers[d]) for d, files in logs.items()}
+        touched = {e.card for parts in read.values() for _, blocks in parts for e in blocks.entries}
+        replayed = Schedule(states={k: from_list(cards[k]) for k in touched if k in cards})
+        return self._replay_union(logs, read, rolled._replace(ends=ends), history, replayed)
 
     def _replay_union(
         self,
         logs: dict[str, list[Path]],
-        read: dict[str, list[tuple[Path, list[LogEntry], int]]],
+        read: Mapping[str, list[tuple[Path, LogBlocks]] | None],
         tail: _UnionTail,
         history: History,
         replayed: Schedule,
     ) -> History:
-        """Replay the entries read onto `replayed`, add their grades to `history`, and keep
-        both (with each device's end) for the next load."""
-        entries = {d: [e for _, part, _ in parts for e in part] for d, parts in read.items()}
-        history.extend(self._replay(list(merge_devices(entries)), replayed, None))
+        """Replay the entries read (whole logs for None: reported as progress) onto
+        `replayed`, add their grades to `history`, and keep both, the records of the latest
+        entries and each device's end for the next load."""
+        parts: dict[str, list[tuple[Path, LogBlocks]]] = {}
+        sizes = {d: sum(_size(p) for p in files) for d, files in logs.items()}
+        total, done = max(1, sum(sizes.values())), 0
+        for device, files in logs.items():
+            given = read.get(device)
+            parts[device] = given if given is not None else self._read_from(files, None)
+            done += sizes[device]
+            if given is None:
+                self._report(done / total / 2)  # reading is about half the work
+        blocks_known = all(
+            len(blocks.starts) == len(blocks.entries)
+            for device_parts in parts.values()
+            for _, blocks in device_parts
+        )
+        entries = {d: [e for _, b in p for e in b.entries] for d, p in parts.items()}
+        merged = list(merge_devices(entries))
+        skip = max(0, len(merged) - UNION_WINDOW) if blocks_known else len(merged)
+        recorded = {id(entry) for entry in merged[skip:]}
+        where: dict[int, tuple[str, str, int, int]] = {}  # the block of each entry recorded
+        for device, device_parts in parts.items():
+            for path, blocks in device_parts if recorded else ():
+                stops = [*blocks.starts[1:], blocks.end] if blocks.starts else []
+                for entry, begin, stop in zip(blocks.entries, blocks.starts, stops, strict=True):
+                    if id(entry) in recorded:
+                        where[id(entry)] = (device, path.name, begin, stop)
+        steps: list[Step] = []  # only for the entries that stay in the records
+        step = max(1, len(merged) // 20)
+        for start, stop in [*_chunks(0, skip, step), *_chunks(skip, len(merged), step)]:
+            kept = steps if start >= skip else None
+            history.extend(self._replay(merged[start:stop], replayed, kept))
+            if self.rebuilt:
+                self._report(0.5 + stop / len(merged) / 2)
         cards = dict(tail.cards)
         cards.update({k: to_list(v) for k, v in replayed.states.items()})
-        ends, tops = dict(tail.ends), dict(tail.tops)
-        for device, parts in read.items():
-            for path, part, stop in parts:
-                if part:
-                    ends[device] = [path.name, stop, part[-1].id]
-            if entries[device]:
-                top = max(e.at.timestamp() for e in entries[device])
-                tops[device] = max(top, tops.get(device, top))
+        records = list(tail.records) if blocks_known else []
+        dropped = [max((e.at.timestamp() for e in merged[:skip]), default=tail.before)]
+        if not blocks_known:
+            dropped += [r[0] for r in tail.records]
+        for entry, s in zip(merged[skip:], steps, strict=True):
+            device, name, begin, end = where[id(entry)]
+            at = entry.at.timestamp()
+            records.append(
+                [at, device, name, begin, end, entry.id, s.card, _encode(s.before), int(s.graded)]
+            )
+        overflow = len(records) - UNION_WINDOW
+        if overflow > 0:
+            dropped += [r[0] for r in records[:overflow]]
+            records = records[overflow:]
+        whole = tail.whole and not skip and overflow <= 0 and (blocks_known or not tail.records)
+        before_top = max(tail.before, *dropped)
+        ends = dict(tail.ends)
+        for device, device_parts in parts.items():
+            for path, blocks in device_parts:
+                if blocks.entries:
+                    ends[device] = [path.name, blocks.end, blocks.entries[-1].id]
         stamps = {d: {p.name: stat_stamp(p.stat()) for p in files} for d, files in logs.items()}
-        key = hashlib.sha1(json.dumps([self.profile, ends, tops]).encode()).hexdigest()
-        if (entries and any(entries.values())) or key != tail.key:
+        key = hashlib.sha1(json.dumps([self.profile, ends, len(history)]).encode()).hexdigest()
+        self.stable = (_union_mark(key, stamps), len(history))
+        if merged or key != tail.key:
             self._pending.months.append(_Month(_UNION, key, [0, 0], 0, "", history))
-            self._pending.union = _UnionTail(key, ends, tops, stamps, cards)
+            self._pending.union = _UnionTail(key, ends, stamps, cards, records, before_top, whole)
         return history
 
     def _read_union_tail(self) -> _UnionTail | None:
@@ -267,12 +400,36 @@ class HistoryReader:
             doc = json.loads((self.folder / _UNION_TAIL).read_bytes())
             if doc["v"] != HISTORY_FORMAT or doc["profile"] != self.profile:
                 return None
-            tail = _UnionTail(doc["key"], doc["ends"], doc["tops"], doc["stamps"], doc["cards"])
-            if not all(isinstance(part, dict) for part in tail[1:]):
+            tail = _UnionTail(
+                doc["key"],
+                doc["ends"],
+                doc["stamps"],
+                doc["cards"],
+                doc["records"],
+                float(doc["before"]),
+                bool(doc["whole"]),
+            )
+            if not all(isinstance(part, dict) for part in tail[1:4]):
+                return None
+            if not isinstance(tail.records, list) or not all(
+                isinstance(r, list) and len(r) == 9 for r in tail.records
+            ):
                 return None
             return tail
         except (OSError, *_BAD_CACHE):
             return None
+
+    def load_written(self, months: Mapping[str, list[LogEntry]]) -> History:
+        """Every grade, as `load` gives it, from the entries of each month file of a log that
+        was just written whole (an import): no month but the newest is parsed again, so that
+        the history is cached without a second read of the log (`save()` writes it)."""
+        self.marks, self.stable = {}, None
+        self._pending = _Pending()
+        logs = device_logs(self.store.paths.reviews)
+        files = next(iter(logs.values()), [])
+        if len(logs) != 1 or sorted(p.name for p in files) != sorted(months):
+            return self.load()  # another computer's log too: the union, as a load reads it
+        return self._rebuild(files, months)
 
     def save(self) -> None:
         """Write the month files (and tail) the last load built; failing to is no error."""
@@ -292,6 +449,10 @@ class HistoryReader:
     def _check(self) -> None:
         if self.cancelled is not None and self.cancelled():
             raise Cancelled
+
+    def _report(self, done: float) -> None:
+        if self.progress is not None:
+            self.progress(done)
 
     # bringing the newest month up to date from the tail
 
@@ -375,23 +536,37 @@ class HistoryReader:
 
     # replaying everything
 
-    def _rebuild(self, files: list[Path]) -> History:
-        """Parse and replay the whole log; the whole cache is written afresh by save()."""
+    def _rebuild(
+        self, files: list[Path], given: Mapping[str, list[LogEntry]] | None = None
+    ) -> History:
+        """Parse and replay the whole log; the whole cache is written afresh by save().
+
+        `given`: each month file's entries, already in hand (an import has just written them
+        so): only the newest month is read, for where each of its blocks starts."""
         self.rebuilt = True
         self._pending = _Pending()
+        months: list[_Month] = []
         replayed = Schedule()
         prev = ""
         out = History()
+        sizes = [_size(path) for path in files]
+        total, done = max(1, sum(sizes)), 0
         for index, path in enumerate(files):
             self._check()
+            self._report(done / total)
+            done += sizes[index]
             newest = index == len(files) - 1
-            blocks = read_log_blocks(path)
+            if given is not None and not newest:
+                blocks = LogBlocks(given[path.name], [], _size(path))
+            else:
+                blocks = read_log_blocks(path)
             steps: list[Step] = []
             history = self._replay(blocks.entries, replayed, steps if newest else None)
             last = blocks.entries[-1].id if blocks.entries else ""
             stamp = self._stamp_for(path, blocks.end)
             month = _Month(path.name, prev, stamp, blocks.end, last, history)
             self._pending.months.append(month)
+            months.append(month)
             if newest:
                 records = None
                 if blocks.starts or not blocks.entries:
@@ -400,6 +575,8 @@ class HistoryReader:
                 self._pending.tail = _Tail(path.name, prev, blocks.end, last, cards, records)
             prev = month.key
             out.extend(history)
+        self._report(1.0)
+        self._mark_months(months)
         return out
 
     @staticmethod
@@ -503,6 +680,23 @@ def replay_key(store: UserStore) -> str:
     return hashlib.sha1(json.dumps(what).encode()).hexdigest()
 
 
+def _chunks(start: int, stop: int, step: int) -> list[tuple[int, int]]:
+    return [(at, min(stop, at + step)) for at in range(start, stop, step)]
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _union_mark(key: str, stamps: dict[str, dict[str, list[int]]]) -> str:
+    """The mark of a union of several devices' logs (see HistoryReader.marks): the union's key
+    says where each log ends, the stamps that nothing before was changed."""
+    return hashlib.sha1(json.dumps([key, stamps], sort_keys=True).encode()).hexdigest()
+
+
 def _encode(state: CardState | None) -> list[Any] | None:
     return to_list(state) if state is not None else None
 
@@ -532,12 +726,12 @@ def _decode_month(header: dict[str, Any], body: memoryview) -> _Month:
         raise ValueError("extra bytes")
     codes = columns["code"]
     history = History(
-        columns["ts"].tolist(),
+        columns["ts"],
         list(map(keys.__getitem__, columns["card"])),
         list(map(_RATING_OF.__getitem__, codes)),
-        columns["ms"].tolist(),
+        columns["ms"],
         list(map(_KIND_OF.__getitem__, codes)),
-        columns["interval"].tolist(),
+        columns["interval"],
         list(map(_NEW_OF.__getitem__, codes)),
     )
     stamp = header["stamp"]
@@ -553,3 +747,13 @@ def load_history(store: UserStore, cancelled: Callable[[], bool] | None = None) 
     history = reader.load()
     reader.save()
     return history
+
+
+def cache_history(store: UserStore, months: Mapping[str, list[LogEntry]]) -> None:
+    """After an import wrote the log (`months`: each file's entries, as written): cache the
+    history now, from the entries in hand, so that the next statistics are not a whole read.
+    The import is done by then: a cache that cannot be written is no error."""
+    reader = HistoryReader(store)
+    with contextlib.suppress(OSError, DataFileError):
+        reader.load_written(months)
+        reader.save()

@@ -22,7 +22,13 @@ from flashprep.core.scheduling.optimizer import Progress
 from flashprep.core.scheduling.parameters import DEFAULT_PARAMETERS
 from flashprep.core.stats.history import History, Review
 from flashprep.core.stats.historycache import HistoryReader
-from flashprep.core.stats.modelfit import calibration, card_histories
+from flashprep.core.stats.modelfit import (
+    CALIBRATION_FILE,
+    DEFAULT_CALIBRATION_FILE,
+    CalibrationCache,
+    calibration,
+    card_histories,
+)
 from flashprep.core.storage.userstore import UserStore
 
 
@@ -40,14 +46,16 @@ def fit_user(
     store: UserStore,
     progress: Progress | None = None,
     cancelled: Callable[[], bool] | None = None,
+    reading: Callable[[float], None] | None = None,
 ) -> UserFit:
     """Fit the user's history against the parameters in use. Writes nothing but the history
     cache (derived, safe to delete).
 
     Raises fitting.NotEnoughHistory, optimizer.FitCancelled or history.Cancelled (when
-    `cancelled()` becomes true while the history is read)."""
+    `cancelled()` becomes true while the history is read). `reading` is told the share read
+    when the whole log must be read again (no history cache)."""
     current = store.settings.parameters
-    reader = HistoryReader(store, cancelled)
+    reader = HistoryReader(store, cancelled, reading)
     history = reader.load()
     reader.save()
     outcome = fit_history(
@@ -115,15 +123,31 @@ REFIT_GROWTH = 2
 
 
 def calibration_report(
-    reviews: Iterable[Review], store: UserStore, deck: str | None = None
+    reviews: Iterable[Review],
+    store: UserStore,
+    deck: str | None = None,
+    reader: HistoryReader | None = None,
+    progress: Callable[[float], None] | None = None,
 ) -> dict[str, Any]:
     """`stats --json`'s `calibration` (modelfit.calibration under the parameters in use); with
     fitted parameters, `default`: the same under the defaults, before the fit. `advice` says
     when a fit is worth running (enough reviews and none yet, or the history doubled since the
-    last; only for every deck) or is None. `reviews` is best a History (HistoryReader.load)."""
+    last; only for every deck) or is None. `reviews` is best a History (HistoryReader.load).
+
+    With the `reader` that loaded it, the scoring goes on from where the last one stopped
+    (modelfit.CalibrationCache, saved here) instead of scoring every grade again; `progress` is
+    told the share scored when that is long."""
     history = History.of(reviews)
     parameters = store.settings.parameters
-    report = calibration(history, parameters, deck)
+    caches: list[CalibrationCache] = []
+
+    def cache(name: str) -> CalibrationCache | None:
+        if reader is None:
+            return None
+        caches.append(CalibrationCache(reader.folder, reader.marks, reader.stable, progress, name))
+        return caches[-1]
+
+    report = calibration(history, parameters, deck, cache(CALIBRATION_FILE))
     advice = None
     if parameters is None:
         report["default"] = None
@@ -133,7 +157,7 @@ def calibration_report(
                 "(Optimize on the settings screen, or flashprep optimize)."
             )
     else:
-        default = calibration(history, None, deck)
+        default = calibration(history, None, deck, cache(DEFAULT_CALIBRATION_FILE))
         del default["parameters"]
         report["default"] = default
         fitted = store.profile.fsrs
@@ -144,4 +168,6 @@ def calibration_report(
                 "fit: worth fitting again (Optimize on the settings screen)."
             )
     report["advice"] = advice
+    for kept in caches:
+        kept.save()
     return report

@@ -13,7 +13,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container, Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Label, Select, Static
+from textual.widgets import DataTable, Label, ProgressBar, Select, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from flashprep.core.files.tomlerrors import DataFileError
@@ -84,6 +84,10 @@ class StatsScreen(Screen[None]):
         height: auto;
         layout: vertical;
     }
+    #stats-progress {
+        display: none;
+        margin: 1 0 0 2;
+    }
     StatsScreen.-wide #stats-grid {
         layout: grid;
         grid-size: 2;
@@ -139,6 +143,9 @@ all time); arrows, **PgUp**/**PgDn** scroll; **Escape** goes back.
         self.deck = deck
         self.range_name = range_name if range_name in RANGES else "month"
         self.history: History | None = None
+        self._history_reader: HistoryReader | None = None
+        """The reader that loaded `history`: its marks let the calibration go on from the
+        state saved last time instead of scoring a million grades on each filter change."""
         self.stats: dict[str, Any] | None = None
         """The statistics on screen (None until the first computation ends)."""
         self.error: str | None = None
@@ -175,6 +182,9 @@ all time); arrows, **PgUp**/**PgDn** scroll; **Escape** goes back.
             # Hidden until the statistics are computed; set here, not once mounted, so that
             # mounting does not lay the screen out twice.
             yield PlainStatic("Computing your statistics…", id="stats-empty")
+            # Shown while the whole review log is read and replayed (a first read, or after a
+            # hand edit: seconds for a long history).
+            yield ProgressBar(total=100, show_eta=False, id="stats-progress")
             grid = Container(id="stats-grid")
             grid.display = False
             with grid:
@@ -217,8 +227,17 @@ all time); arrows, **PgUp**/**PgDn** scroll; **Escape** goes back.
         try:
             history = self.history
             if history is None:
-                reader = HistoryReader(session.store, lambda: worker.is_cancelled)
+                shown = [-1]
+
+                def progress(done: float) -> None:
+                    percent = int(done * 100)
+                    if percent != shown[0] and not worker.is_cancelled:
+                        shown[0] = percent
+                        self.app.call_from_thread(self._progress, percent)
+
+                reader = HistoryReader(session.store, lambda: worker.is_cancelled, progress)
                 history = self.history = reader.load()
+                self._history_reader = reader
             stats = compute_stats(
                 history,
                 states,
@@ -227,7 +246,9 @@ all time); arrows, **PgUp**/**PgDn** scroll; **Escape** goes back.
                 query,
                 session.store.user,
             )
-            stats["calibration"] = calibration_report(history, session.store, query.deck)
+            stats["calibration"] = calibration_report(
+                history, session.store, query.deck, self._history_reader
+            )
         except Cancelled:
             return
         except (DataFileError, OSError) as exc:
@@ -239,10 +260,18 @@ all time); arrows, **PgUp**/**PgDn** scroll; **Escape** goes back.
         if reader is not None:
             reader.save()  # after drawing: the cache only makes the next read fast
 
+    def _progress(self, percent: int) -> None:
+        """How much of the review log has been read and replayed (only a whole read reports)."""
+        bar = self.query_one("#stats-progress", ProgressBar)
+        bar.display = True
+        bar.update(progress=percent)
+        self.query_one("#stats-status", Static).update(f"reading your review history… {percent}%")
+
     def _computed(
         self, stats: dict[str, Any], inputs: tuple[StatsQuery, dict[str, CardState]]
     ) -> None:
         self._busy = False
+        self.query_one("#stats-progress").display = False
         if self._inputs is not inputs:  # the filters changed while computing
             self.refresh_stats()
         else:
@@ -255,6 +284,7 @@ all time); arrows, **PgUp**/**PgDn** scroll; **Escape** goes back.
 
     def _failed(self, message: str) -> None:
         self._busy = False
+        self.query_one("#stats-progress").display = False
         self.show_error(message)
 
     def show_error(self, message: str) -> None:
