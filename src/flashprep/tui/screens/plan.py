@@ -3,6 +3,7 @@ still needed, answer times), and drills of the weakest cards."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -28,7 +29,7 @@ from flashprep.core.interview.timing import TopicTimes, time_by_topic
 from flashprep.core.storage.logread import read_all
 from flashprep.core.study.drill import Drill
 from flashprep.core.text import one_line
-from flashprep.format import NO_VALUE, clip, interview_countdown, percent
+from flashprep.format import NO_VALUE, clip, interview_countdown, percent, plural
 from flashprep.tui.screens import SHARED_CSS
 from flashprep.tui.screens.confirm import ConfirmScreen
 from flashprep.tui.widgets.plain import PlainStatic, plain
@@ -63,6 +64,27 @@ def fit_columns(widths: dict[str, int], room: int) -> tuple[list[str], int]:
     widgets.plain.fit_columns): the least needed go first, until the topics have their width
     (up to TOPIC_WANTS)."""
     return fit_table(widths, "topic", DROPPED_FIRST, room, TOPIC_WANTS)
+
+
+def forecast_sentence(forecast: Forecast) -> str:
+    """The forecast in one line, as the plan screen shows it under the date."""
+    text = (
+        f"On {forecast.day.isoformat()} you are predicted to recall {forecast.predicted:.0%} of "
+        f"these decks ({forecast.daily_minutes} min a day)"
+    )
+    if forecast.pace_minutes is None or forecast.at_pace is None:
+        text += "; no study in the last week"
+    else:
+        text += f"; at your pace ({forecast.pace_minutes:.0f} min a day), {forecast.at_pace:.0%}"
+    need, target = forecast.minutes_for_target, forecast.target
+    if need is None:
+        text += f"; no time a day would reach the target ({target:.0%}) by then"
+    elif need <= 0:
+        text += f"; the target ({target:.0%}) is reached already"
+    else:
+        minutes = plural(math.ceil(need), "minute")
+        text += f"; {minutes} a day would reach the target ({target:.0%})"
+    return text + "."
 
 
 @dataclass
@@ -186,7 +208,7 @@ how often you ran over the target).
                 f"(your limit: {own})"
             )
             if data.forecast is not None:
-                status += "\n" + data.forecast.sentence()
+                status += "\n" + forecast_sentence(data.forecast)
         if data.error:
             status += f"\nAnswer times not read: {data.error}"
         self.query_one("#plan-status", Static).update(status)
