@@ -14,8 +14,7 @@ from textual.widgets import DataTable, Static
 from flashprep.core.files.lock import LockedError
 from flashprep.core.files.tomlerrors import DataFileError
 from flashprep.core.interview.plan import today_plan
-from flashprep.core.study.drill import deck_counts
-from flashprep.core.study.today import today_counts
+from flashprep.core.study.today import TodayCounts, today_counts
 from flashprep.core.text import one_line
 from flashprep.format import clip, interview_countdown, plural
 from flashprep.tui.messages import ShowStats, StartDrill, StartMock
@@ -95,6 +94,9 @@ review limit); **Cards** is the deck's size.
         self.marked: set[str] = set()
         self.rows: dict[str, dict[str, str]] = {}
         """Each deck's cells by column, in full (names are cut to the width when shown)."""
+        self.counts: dict[str, TodayCounts] = {}
+        """Each deck's counts, as the table shows them (study.today: the plan and the CLI
+        count the same way)."""
         self.titles: list[str] = []
         """The title's forms, longest first (the one that fits is shown)."""
 
@@ -146,18 +148,18 @@ review limit); **Cards** is the deck's size.
 
     def refresh_counts(self) -> None:
         session = self.session
-        counts = deck_counts(session.library, session.store)
         today = today_counts(session.library, session.store)
+        self.counts = today
         total_new = total_due = 0
         self.rows = {}
         for loaded in session.library:
-            c, t = counts[loaded.id], today[loaded.id]
+            t = today[loaded.id]
             total_new += t.new
             total_due += t.learning + t.due
             self.rows[loaded.id] = {
                 "deck": one_line(loaded.name),
                 "category": one_line(loaded.category),
-                "cards": str(c.total),
+                "cards": str(t.cards),
                 "new": str(t.new),
                 "learn": str(t.learning),
                 "due": str(t.due),

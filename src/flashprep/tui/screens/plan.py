@@ -113,7 +113,8 @@ scheduling resumes.
 The line under the date is the forecast: the recall predicted on the date if you study your
 minutes a day, at the pace of your last week, and the minutes a day that would reach the target.
 
-The table shows each topic (deck), weakest first: cards, new cards, predicted recall now and on
+The table shows each topic (deck), weakest first: cards, new cards not introduced yet (buried
+ones aside, as on the home screen), predicted recall now and on
 the date (FSRS retrievability; new cards count as 0), cards below the target on the date as
 things stand, the reviews still needed if you follow the plan, and your answer times (mean, and
 how often you ran over the target).
