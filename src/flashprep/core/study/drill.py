@@ -189,6 +189,9 @@ class Summary(NamedTuple):
     """"drill", "ahead", "practice" or "cards" (a drill of given cards)."""
     extra_new: int = 0
     """The extra new cards this drill was given (custom study)."""
+    left: int = 0
+    """Cards still waiting in the drill when it ended (it was stopped early), the learning
+    cards that come back later today aside."""
 
 
 AHEAD_DAYS = 7
@@ -589,6 +592,7 @@ class Drill:
             tuple(self.deck_ids) if self.deck_ids is not None else None,
             self.mode,
             self.options.extra_new,
+            len(self.queue) + (self.current is not None),
         )
 
 

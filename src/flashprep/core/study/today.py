@@ -115,12 +115,6 @@ class DayProgress(NamedTuple):
     """New cards introduced today (all decks: the limit is the user's)."""
     new_limit: int
 
-    def __str__(self) -> str:
-        return (
-            f"Today: {self.done} of {self.done + self.left} cards done · "
-            f"{self.new_done} new of {self.new_limit}"
-        )
-
 
 def day_progress(
     library: DeckLibrary,
