@@ -18,7 +18,7 @@ from typing import Any, NamedTuple, Protocol
 from flashprep.core.clock import day_end, study_day
 from flashprep.core.decks.library import DeckLibrary
 from flashprep.core.keys import deck_of
-from flashprep.core.scheduling.scheduler import CardState, Rating
+from flashprep.core.scheduling.scheduler import CardState, Rating, SameReason
 from flashprep.core.storage.userstore import UserStore
 from flashprep.core.study.customstudy import DrillOptions, ahead_keys, requeue_at
 from flashprep.core.study.leech import LeechEvent, becomes_leech
@@ -407,6 +407,12 @@ class Drill:
     def preview(self) -> dict[Rating, timedelta]:
         assert self.current is not None
         return self.store.scheduler.preview(self.current, self.state(), self.store.now())
+
+    def why_same(self, preview: dict[Rating, timedelta]) -> SameReason | None:
+        """Why the current card's Hard, Good and Easy give one interval (see
+        Scheduler.why_same), for the grade buttons' note."""
+        assert self.current is not None
+        return self.store.scheduler.why_same(self.state(), preview, self.store.now())
 
     def _due(self, key: str) -> datetime:
         due = self.store.state(key).due
