@@ -17,7 +17,7 @@ from flashprep.core.clock import day_end
 from flashprep.core.decks.library import DeckLibrary
 from flashprep.core.keys import deck_of
 from flashprep.core.storage.userstore import UserStore
-from flashprep.core.study.drill import count_keys, scan
+from flashprep.core.study.drill import count_keys, is_available, scan
 from flashprep.core.study.spent import UNSCHEDULED, Spent, spent_by_deck, today_entries
 
 
@@ -144,3 +144,34 @@ def day_progress(
             learning += sum(1 for key in keys.learning if key not in graded)
     left = min(new, new_left) + min(due, review_left) + learning
     return DayProgress(len(graded), left, counts.new, settings.new_per_day + extra_new)
+
+
+class DeckOutlook(NamedTuple):
+    """What the home screen's detail pane says of one deck beyond its counts."""
+
+    next_due: datetime | None
+    """When its next studied card is due (it may be now or past); None: none is studied."""
+    recall: float | None
+    """Mean predicted recall now of its studied cards (suspended ones aside); None: none."""
+    studied: int
+
+
+def deck_outlook(
+    library: DeckLibrary, store: UserStore, deck_id: str, now: datetime | None = None
+) -> DeckOutlook:
+    """One deck's next due card and recall now: a loop over its cards only, cheap enough to run
+    each time the home screen's cursor moves."""
+    now = now or store.now()
+    today_ord = store.today(now).toordinal()
+    next_due: datetime | None = None
+    recall = 0.0
+    studied = 0
+    for key in library.card_keys([deck_id]):
+        state = store.state(key)
+        if state.is_new or state.suspended:
+            continue
+        studied += 1
+        recall += store.scheduler.retrievability(state, now)
+        if state.due is not None and is_available(state, today_ord):
+            next_due = state.due if next_due is None else min(next_due, state.due)
+    return DeckOutlook(next_due, recall / studied if studied else None, studied)
