@@ -58,8 +58,8 @@ def summary_text(summary: Summary, now: datetime, progress: DayProgress | None =
     if summary.left:
         lines += [
             "",
-            f"{plural(summary.left, 'card')} of this drill not shown yet: drill these decks "
-            "again to see them.",
+            f"{plural(summary.left, 'card')} of this drill not shown yet: start it again to "
+            "see them.",
         ]
     else:
         lines += ["", "Why nothing is left:", *(f"  {r}" for r in reasons(summary, now))]
