@@ -170,7 +170,7 @@ async def test_the_answer_is_in_view_and_the_record_beside_it_when_wide(
         assert isinstance(screen, CardDetailsScreen)
         back = screen.query_one("#details-back", CardMarkdown)
         assert "byte stream" in markdown_text(back)
-        footer = screen.query_one("Footer").region
+        footer = screen.query_one("KeyBar").region
         # the answer is on screen without scrolling, above the key bar
         assert back.region.height > 0 and back.region.y < footer.y
         card, record = (screen.query_one(f"#details-{n}").region for n in ("card", "record"))

@@ -19,6 +19,7 @@ from flashprep.core.text import one_line
 from flashprep.tui.messages import CheckpointDue, ShowDecks, ShowStats, StartDrill, StartMock
 from flashprep.tui.palette import DeckCommands
 from flashprep.tui.session import Session
+from flashprep.tui.widgets.card import HELP_KEYS
 
 if TYPE_CHECKING:
     from textual.screen import Screen
@@ -38,7 +39,7 @@ class FlashprepApp(App[None]):
     COMMANDS = App.COMMANDS | {DeckCommands}
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True, show=False),
-        Binding("question_mark", "help", "Help", id="help"),
+        *HELP_KEYS,
     ]
 
     def __init__(

@@ -13,7 +13,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.suggester import Suggester
-from textual.widgets import Footer, Input, Label, Select, Static, TextArea
+from textual.widgets import Input, Label, Select, Static, TextArea
 
 from flashprep.core.decks.cardedits import all_tags
 from flashprep.core.decks.owndecks import LEVELS as CARD_LEVELS
@@ -24,7 +24,7 @@ from flashprep.core.text import clean, one_line
 from flashprep.tui.editor import edit_in_editor, external_editor
 from flashprep.tui.screens import SHARED_CSS
 from flashprep.tui.screens.confirm import ConfirmScreen
-from flashprep.tui.widgets.card import CardMarkdown
+from flashprep.tui.widgets.card import CardMarkdown, KeyBar
 from flashprep.tui.widgets.plain import PlainStatic, plain
 
 if TYPE_CHECKING:
@@ -172,10 +172,10 @@ cards: edit their cards instead). The card's id is made from the question.
 
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="save_card", priority=True),
+        Binding("escape", "leave", "Back", id="leave_add"),
         Binding("ctrl+r", "preview", "Preview", id="preview_answer", priority=True),
         Binding("ctrl+o", "external", "$EDITOR", id="card_editor", priority=True),
         Binding("ctrl+n", "new_deck", "New deck", id="new_deck", priority=True),
-        Binding("escape", "leave", "Back", id="leave_add"),
     ]
 
     def __init__(self, session: Session, deck_id: str | None = None) -> None:
@@ -227,7 +227,7 @@ cards: edit their cards instead). The card's id is made from the question.
                     yield Label("Hint (optional)")
                     yield Input(id="add-hint")
         yield PlainStatic("", id="add-error")
-        yield Footer()
+        yield KeyBar()
 
     def _deck_options(self) -> list[tuple[RenderableType, str]]:
         decks = addable_decks(self.session.library)

@@ -13,7 +13,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.events import DescendantFocus
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from flashprep.core.browse.catalog import Catalog
 from flashprep.core.browse.query import QueryError
@@ -23,6 +23,7 @@ from flashprep.core.text import one_line
 from flashprep.format import NO_VALUE, percent, plural, relative_day
 from flashprep.tui.messages import StartDrill
 from flashprep.tui.screens.card_actions import ACTION_BINDINGS, ACTION_HELP, CardActionsScreen
+from flashprep.tui.widgets.card import KeyBar
 from flashprep.tui.widgets.plain import PlainStatic, plain
 
 if TYPE_CHECKING:
@@ -163,13 +164,13 @@ Actions apply to the marked cards, else to the highlighted one. **F5** reads the
         Binding("space", "mark", "Mark", id="browse_mark"),
         # priority: the table's own Enter would hide it; in the search box it submits
         Binding("enter", "details", "Details", id="browse_details", priority=True),
+        Binding("escape", "leave", "Back", id="browse_back"),
         *ACTION_BINDINGS,
         Binding("d", "drill", "Drill", id="browse_drill"),
         Binding("ctrl+a", "mark_all", "Mark all", show=False, id="browse_mark_all"),
         Binding("o", "sort_next", "Sort", show=False, id="browse_sort"),
         Binding("O", "sort_reverse", "Reverse", show=False, id="browse_sort_reverse"),
         Binding("n", "add_card", "Add", show=False, id="browse_add"),
-        Binding("escape", "leave", "Back", id="browse_back"),
         Binding("f5", "reread", "Refresh", show=False, id="browse_refresh"),
     ]
 
@@ -203,7 +204,7 @@ Actions apply to the marked cards, else to the highlighted one. **F5** reads the
             yield DataTable(
                 id="browser-table", cursor_type="row", zebra_stripes=True, cell_padding=0
             )
-        yield Footer(compact=True)
+        yield KeyBar()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

@@ -11,14 +11,14 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import DataTable, Footer, Rule, Static
+from textual.widgets import DataTable, Rule, Static
 
 from flashprep.core.files.tomlerrors import DataFileError
 from flashprep.core.scheduling.scheduler import RATINGS
 from flashprep.core.text import clean, one_line
 from flashprep.format import NO_VALUE, duration, interval, percent, relative_day, stopwatch
 from flashprep.tui.screens.card_actions import ACTION_BINDINGS, ACTION_HELP, CardActionsScreen
-from flashprep.tui.widgets.card import CardMarkdown
+from flashprep.tui.widgets.card import CardMarkdown, KeyBar
 from flashprep.tui.widgets.plain import PlainStatic, plain
 
 if TYPE_CHECKING:
@@ -172,7 +172,7 @@ terminal the schedule and history stand beside the card.
                     yield DataTable(id="details-history", cursor_type="row", zebra_stripes=True)
                     yield PlainStatic("Linked STAR stories", classes="details-heading")
                     yield PlainStatic(id="details-stories")
-        yield Footer()
+        yield KeyBar()
 
     def on_resize(self) -> None:
         """Side by side from TWO_COLUMNS wide; one column below that."""

@@ -9,9 +9,11 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
-from textual.widgets import Footer, Input, OptionList
+from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
 
+from flashprep.tui.screens import SHARED_CSS
+from flashprep.tui.widgets.card import HELP_KEYS, KeyBar
 from flashprep.tui.widgets.plain import PlainStatic
 
 LEVELS = ("junior", "mid", "senior")
@@ -19,17 +21,6 @@ NO_LEVEL = ""
 """What LevelPrompt returns for "no level" (None means cancelled)."""
 
 PROMPT_CSS = """
-TagPrompt, LevelPrompt {
-    align: center middle;
-}
-#card-prompt {
-    width: 60;
-    max-width: 95%;
-    height: auto;
-    border: thick $primary;
-    background: $surface;
-    padding: 0 1;
-}
 #card-prompt-title {
     text-style: bold;
     padding: 1 0;
@@ -47,9 +38,10 @@ TagPrompt, LevelPrompt {
 class TagPrompt(ModalScreen[str | None]):
     """Ask for one tag; Tab (or →) completes from `tags`. Returns the tag, or None (cancelled)."""
 
+    CSS_PATH = SHARED_CSS
     DEFAULT_CSS = PROMPT_CSS
     HELP = "## Tag\n\nType a tag (→ completes one in use); **Enter** applies; **Escape** cancels."
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="cancel_tag")]
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="cancel_tag"), *HELP_KEYS]
 
     def __init__(self, title: str, tags: list[str]) -> None:
         super().__init__()
@@ -57,7 +49,7 @@ class TagPrompt(ModalScreen[str | None]):
         self.tags = tags
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="card-prompt"):
+        with Vertical(id="card-prompt", classes="dialog"):
             yield PlainStatic(self.title_text, id="card-prompt-title")
             yield Input(
                 placeholder="tag",
@@ -65,7 +57,7 @@ class TagPrompt(ModalScreen[str | None]):
                 id="tag-input",
             )
             yield PlainStatic("Enter applies · → completes · Escape cancels", id="card-prompt-hint")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()
@@ -82,23 +74,24 @@ class TagPrompt(ModalScreen[str | None]):
 class LevelPrompt(ModalScreen[str | None]):
     """Pick a level, or none (NO_LEVEL); None when cancelled."""
 
+    CSS_PATH = SHARED_CSS
     DEFAULT_CSS = PROMPT_CSS
     HELP = "## Level\n\n**Enter** sets the highlighted level; **Escape** cancels."
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="cancel_level")]
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="cancel_level"), *HELP_KEYS]
 
     def __init__(self, title: str) -> None:
         super().__init__()
         self.title_text = title
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="card-prompt"):
+        with Vertical(id="card-prompt", classes="dialog"):
             yield PlainStatic(self.title_text, id="card-prompt-title")
             yield OptionList(
                 *[Option(Content(level), id=level) for level in LEVELS],
                 Option(Content("no level"), id="none"),
                 id="level-list",
             )
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         options = self.query_one(OptionList)

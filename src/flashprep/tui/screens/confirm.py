@@ -6,9 +6,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer
 
 from flashprep.tui.screens import SHARED_CSS
+from flashprep.tui.widgets.card import HELP_KEYS, KeyBar
 from flashprep.tui.widgets.plain import PlainStatic
 
 
@@ -20,6 +20,7 @@ class ConfirmScreen(ModalScreen[bool]):
         Binding("y", "answer(True)", "Yes", id="yes"),
         Binding("n", "answer(False)", "No", id="no"),
         Binding("escape", "answer(False)", "Cancel", show=False, id="cancel_confirm"),
+        *HELP_KEYS,
     ]
 
     def __init__(self, question: str) -> None:
@@ -27,10 +28,10 @@ class ConfirmScreen(ModalScreen[bool]):
         self.question = question
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="confirm"):
+        with Vertical(id="confirm", classes="dialog"):
             yield PlainStatic(self.question, id="confirm-text")
             yield PlainStatic("y  yes    n  no", id="confirm-keys")
-        yield Footer()
+        yield KeyBar()
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)

@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from flashprep.core.files.tomlerrors import DataFileError
 from flashprep.core.interview.stories import StoryBank, coverage
@@ -18,6 +18,7 @@ from flashprep.core.text import clean, one_line
 from flashprep.format import clip
 from flashprep.tui.screens import SHARED_CSS
 from flashprep.tui.screens.link_story import link_stories
+from flashprep.tui.widgets.card import KeyBar
 from flashprep.tui.widgets.plain import PlainStatic, flex_width
 
 if TYPE_CHECKING:
@@ -67,7 +68,7 @@ the highlighted question. **Escape** goes back.
             yield DataTable(id="coverage-grid", cursor_type="row", zebra_stripes=True)
             yield PlainStatic(id="unlinked-title")
             yield DataTable(id="unlinked", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.refresh_grid()

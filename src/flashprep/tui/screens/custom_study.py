@@ -10,12 +10,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Checkbox, Footer, Input, Label, RadioButton, RadioSet, Static
+from textual.widgets import Checkbox, Input, Label, RadioButton, RadioSet, Static
 
 from flashprep.core.browse.query import QueryError, parse_query
 from flashprep.core.browse.search import matching_keys
 from flashprep.core.study.customstudy import DrillOptions, StudyKind, custom_study
 from flashprep.core.text import one_line
+from flashprep.tui.screens import SHARED_CSS
+from flashprep.tui.widgets.card import HELP_KEYS, KeyBar
 from flashprep.tui.widgets.plain import PlainStatic
 
 if TYPE_CHECKING:
@@ -39,19 +41,8 @@ class CustomStudy(NamedTuple):
 
 
 class CustomStudyScreen(ModalScreen[CustomStudy | None]):
+    CSS_PATH = SHARED_CSS
     DEFAULT_CSS = """
-    CustomStudyScreen {
-        align: center middle;
-    }
-    #custom-study {
-        width: 72;
-        max-width: 95%;
-        height: auto;
-        max-height: 95%;
-        border: thick $primary;
-        background: $surface;
-        padding: 0 1;
-    }
     #custom-title {
         text-style: bold;
         padding: 1 0 0 0;
@@ -88,6 +79,7 @@ marked):
     BINDINGS = [
         Binding("enter", "start", "Start", id="start_custom", priority=True),
         Binding("escape", "cancel", "Cancel", id="cancel_custom"),
+        *HELP_KEYS,
     ]
 
     def __init__(self, session: Session, deck_ids: list[str] | None, decks_label: str) -> None:
@@ -98,7 +90,7 @@ marked):
         self.kind: StudyKind = "new"
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="custom-study"):
+        with Vertical(id="custom-study", classes="dialog"):
             yield PlainStatic("Custom study", id="custom-title")
             yield PlainStatic(f"Decks: {self.decks_label}", id="custom-decks")
             with RadioSet(id="custom-kind"):
@@ -110,7 +102,7 @@ marked):
             yield Input("", id="query", placeholder="e.g. tag:sql level:senior")
             yield Checkbox("Practice: leave the schedule alone", id="practice")
             yield PlainStatic("", id="custom-error")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self._show_kind()

@@ -6,25 +6,20 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Static, TextArea
+from textual.widgets import Static, TextArea
 
 from flashprep.core.decks.deck import Card
 from flashprep.core.decks.library import card_from_toml
 from flashprep.core.files.tomlerrors import DataFileError
 from flashprep.core.text import one_line
 from flashprep.tui.screens import SHARED_CSS
+from flashprep.tui.widgets.card import HELP_KEYS, KeyBar
 from flashprep.tui.widgets.plain import PlainStatic
 
 
 class EditCardScreen(ModalScreen[Card | None]):
     CSS_PATH = SHARED_CSS
     DEFAULT_CSS = """
-    #editor {
-        width: 90%;
-        height: 90%;
-        border: thick $primary;
-        background: $surface;
-    }
     #editor-title {
         text-style: bold;
         padding: 0 1;
@@ -51,6 +46,7 @@ The card's `id` cannot change.
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="save", priority=True),
         Binding("escape", "cancel", "Cancel", id="cancel"),
+        *HELP_KEYS,
     ]
 
     def __init__(self, card_id: str, text: str, error: str = "") -> None:
@@ -60,11 +56,11 @@ The card's `id` cannot change.
         self.error = error
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="editor"):
+        with Vertical(id="editor", classes="dialog"):
             yield PlainStatic(f"Edit card {self.card_id}", id="editor-title")
             yield TextArea(self.text, id="editor-text", soft_wrap=True, show_line_numbers=True)
             yield PlainStatic(one_line(self.error), id="editor-error")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one(TextArea).focus()

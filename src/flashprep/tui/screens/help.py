@@ -6,9 +6,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer, Markdown
+from textual.widgets import Markdown
 
 from flashprep.tui.screens import SHARED_CSS
+from flashprep.tui.widgets.card import KeyBar
 
 
 def keys_list(screen: Screen[object]) -> str:
@@ -27,21 +28,12 @@ def keys_list(screen: Screen[object]) -> str:
 
 class HelpScreen(ModalScreen[None]):
     CSS_PATH = SHARED_CSS
-    DEFAULT_CSS = """
-    #help {
-        width: 90%;
-        max-width: 100;  /* a readable measure on a wide terminal */
-        height: 85%;
-        border: thick $primary;
-        background: $surface;
-        padding: 0 1;
-    }
-    """
 
     BINDINGS = [
         Binding("escape", "dismiss_help", "Close", id="close_help"),
         Binding("question_mark", "dismiss_help", "Close", show=False, id="close_help_q"),
         Binding("q", "dismiss_help", "Close", show=False, id="close_help_qq"),
+        Binding("f1", "dismiss_help", "Close", show=False, id="close_help_f1"),
     ]
 
     def __init__(self, under: Screen[object]) -> None:
@@ -50,10 +42,13 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         text = (self.under.HELP or "## flashprep") + "\n\n### Keys\n\n" + keys_list(self.under)
-        text += "\n\n**ctrl+p** opens the command palette (themes, keys); **ctrl+q** quits."
-        with VerticalScroll(id="help"):
+        text += (
+            "\n\n**F1** opens this help where `?` would type into a text field. **ctrl+p** opens"
+            " the command palette (themes, keys); **ctrl+q** quits."
+        )
+        with VerticalScroll(id="help", classes="dialog"):
             yield Markdown(text, open_links=False)
-        yield Footer()
+        yield KeyBar()
 
     def action_dismiss_help(self) -> None:
         self.dismiss()

@@ -11,13 +11,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Checkbox, Footer, Input, Static
+from textual.widgets import Checkbox, Input, Static
 from textual.worker import Worker, WorkerState
 
 from flashprep.core.files.lock import LockedError
 from flashprep.core.files.tomlerrors import DataFileError
 from flashprep.core.importers.apply import ImportSummary, import_files
 from flashprep.tui.screens import SHARED_CSS
+from flashprep.tui.widgets.card import HELP_KEYS, KeyBar
 from flashprep.tui.widgets.plain import PlainStatic
 
 if TYPE_CHECKING:
@@ -69,15 +70,6 @@ class PathInput(Input):
 class ImportDialog(ModalScreen[bool]):
     CSS_PATH = SHARED_CSS
     DEFAULT_CSS = """
-    #import-dialog {
-        width: 90%;
-        max-width: 100;
-        height: auto;
-        max-height: 90%;
-        border: thick $primary;
-        background: $surface;
-        padding: 0 1;
-    }
     #import-title {
         text-style: bold;
     }
@@ -120,7 +112,7 @@ can be read. **Escape** closes the dialog (asking first when a typed path was no
 
     BINDINGS = [
         Binding("escape", "close", "Close", id="close_import"),
-        Binding("f1", "app.help", "Help", id="import_help"),
+        *HELP_KEYS,
     ]
 
     def __init__(self, session: Session) -> None:
@@ -131,7 +123,7 @@ can be read. **Escape** closes the dialog (asking first when a typed path was no
         """The paths last imported (or tried): Escape leaves those without asking."""
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="import-dialog"):
+        with Vertical(id="import-dialog", classes="dialog"):
             yield Static("Import decks", id="import-title")
             yield Static(
                 "Anki .apkg / .colpkg, Anki text .txt, .csv, .tsv, Markdown .md, deck .toml",
@@ -145,7 +137,7 @@ can be read. **Escape** closes the dialog (asking first when a typed path was no
                 yield Checkbox("Dry run", False, id="import-dry-run")
             with VerticalScroll(id="import-result-box"):
                 yield PlainStatic("", id="import-result")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()

@@ -10,13 +10,14 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer, SelectionList
+from textual.widgets import SelectionList
 from textual.widgets.selection_list import Selection
 
 from flashprep.core.files.tomlerrors import DataFileError
 from flashprep.core.interview.stories import StoryBank
 from flashprep.core.text import clean, one_line
 from flashprep.tui.screens import SHARED_CSS
+from flashprep.tui.widgets.card import HELP_KEYS, KeyBar
 from flashprep.tui.widgets.plain import PlainStatic
 
 if TYPE_CHECKING:
@@ -39,6 +40,7 @@ to this question; **Escape** cancels.
         Binding("enter", "save", "Save links", id="save_links", priority=True),
         Binding("n", "new", "New story", id="new_linked_story"),
         Binding("escape", "cancel", "Cancel", id="cancel_links"),
+        *HELP_KEYS,
     ]
 
     def __init__(self, question: str, bank: StoryBank, card_key: str) -> None:
@@ -49,7 +51,7 @@ to this question; **Escape** cancels.
 
     def compose(self) -> ComposeResult:
         linked = {s.id for s in self.bank.for_question(self.card_key)}
-        with Vertical(id="link-stories"):
+        with Vertical(id="link-stories", classes="dialog"):
             first_line = clean(self.question).strip().splitlines()[0] if self.question else ""
             yield PlainStatic(f"Stories that answer: {first_line}", id="link-title")
             yield SelectionList[str](
@@ -63,7 +65,7 @@ to this question; **Escape** cancels.
             if not self.bank.stories:
                 hint = "No stories yet: n writes one, linked to this question."
             yield PlainStatic(hint, id="link-hint")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one(SelectionList).focus()

@@ -10,7 +10,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Markdown, Rule, Static
+from textual.widgets import Button, Markdown, Rule, Static
 
 from flashprep.core.files.tomlerrors import DataFileError
 from flashprep.core.interview.mock import MockRound
@@ -18,6 +18,7 @@ from flashprep.core.keys import deck_of
 from flashprep.core.scheduling.scheduler import RATING_OF, RATINGS
 from flashprep.core.text import clean, one_line
 from flashprep.format import countdown
+from flashprep.tui.widgets.card import KeyBar
 from flashprep.tui.widgets.plain import PlainStatic
 from flashprep.tui.widgets.story_panel import StoryPanel
 
@@ -137,7 +138,7 @@ you apply them on the summary.
                 yield Button(
                     f"{rating} {label}", id=f"rate-{rating}", classes=f"grade grade-{rating}"
                 )
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.started_at = self.session.timer()

@@ -6,7 +6,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, Label, Static
+from textual.widgets import Input, Label, Static
 
 from flashprep.core.interview.mockquestions import (
     DEFAULT_MINUTES,
@@ -15,6 +15,7 @@ from flashprep.core.interview.mockquestions import (
     parse_mix,
 )
 from flashprep.tui.screens import SHARED_CSS
+from flashprep.tui.widgets.card import HELP_KEYS, KeyBar
 from flashprep.tui.widgets.plain import PlainStatic
 
 
@@ -34,6 +35,7 @@ home screen (all decks when none is marked), weak and overdue cards first.
     BINDINGS = [
         Binding("enter", "start", "Start", id="start_mock", priority=True),
         Binding("escape", "cancel", "Cancel", id="cancel_mock"),
+        *HELP_KEYS,
     ]
 
     def __init__(self, deck_ids: list[str] | None, decks_label: str) -> None:
@@ -42,7 +44,7 @@ home screen (all decks when none is marked), weak and overdue cards first.
         self.decks_label = decks_label
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="mock-setup"):
+        with Vertical(id="mock-setup", classes="dialog"):
             yield PlainStatic("Mock interview", id="mock-setup-title")
             yield PlainStatic(f"Questions from: {self.decks_label}")
             yield Label("Minutes")
@@ -50,7 +52,7 @@ home screen (all decks when none is marked), weak and overdue cards first.
             yield Label("Mix (optional), e.g. behavioral:2,technical:3")
             yield Input("", id="mix", placeholder="every category in turn")
             yield PlainStatic("", id="mock-setup-error")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#minutes", Input).focus()

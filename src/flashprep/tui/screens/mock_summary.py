@@ -11,7 +11,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from flashprep.core.files.tomlerrors import DataFileError
 from flashprep.core.interview.mock import MockRound
@@ -20,6 +20,7 @@ from flashprep.core.text import clean, one_line
 from flashprep.format import clip, countdown, plural
 from flashprep.tui.messages import CheckpointDue
 from flashprep.tui.screens import SHARED_CSS
+from flashprep.tui.widgets.card import KeyBar
 from flashprep.tui.widgets.plain import PlainStatic, flex_width
 
 if TYPE_CHECKING:
@@ -79,7 +80,7 @@ as in a drill, so the schedule counts the round (once). **Enter** or **Escape** 
             yield PlainStatic(round_totals(self.round), id="mock-totals")
             yield DataTable(id="mock-answers", cursor_type="row", zebra_stripes=True)
             yield PlainStatic(id="mock-apply")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

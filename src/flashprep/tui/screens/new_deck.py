@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, Label, Select, Static
+from textual.widgets import Input, Label, Select, Static
 
 from flashprep.core.decks.owndecks import CardInputError, new_deck
 from flashprep.core.decks.rules import CATEGORIES
@@ -19,6 +19,7 @@ from flashprep.core.files.lock import LockedError
 from flashprep.core.files.tomlerrors import DataFileError
 from flashprep.core.text import one_line
 from flashprep.tui.screens import SHARED_CSS
+from flashprep.tui.widgets.card import HELP_KEYS, KeyBar
 from flashprep.tui.widgets.plain import PlainStatic
 
 if TYPE_CHECKING:
@@ -43,18 +44,6 @@ class NewDeckScreen(ModalScreen[str | None]):
 
     CSS_PATH = SHARED_CSS
     DEFAULT_CSS = """
-    NewDeckScreen {
-        align: center middle;
-    }
-    #new-deck {
-        width: 70;
-        max-width: 95%;
-        height: auto;
-        max-height: 95%;
-        border: thick $primary;
-        background: $surface;
-        padding: 0 1;
-    }
     #new-deck-title {
         text-style: bold;
     }
@@ -84,6 +73,7 @@ format; it exports and imports like any deck.
     BINDINGS = [
         Binding("ctrl+s", "create", "Create", id="create_deck", priority=True),
         Binding("escape", "cancel", "Cancel", id="cancel_new_deck"),
+        *HELP_KEYS,
     ]
 
     def __init__(self, library: DeckLibrary) -> None:
@@ -94,7 +84,7 @@ format; it exports and imports like any deck.
         suggesting (clearing the id lets it suggest again)."""
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="new-deck"):
+        with Vertical(id="new-deck", classes="dialog"):
             yield PlainStatic("New deck", id="new-deck-title")
             yield Label("Name")
             yield Input(id="new-deck-name", placeholder="e.g. Payments team questions")
@@ -110,7 +100,7 @@ format; it exports and imports like any deck.
             yield Label("Description (optional)")
             yield Input(id="new-deck-description")
             yield PlainStatic("", id="new-deck-error")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#new-deck-name", Input).focus()

@@ -12,7 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 from textual.worker import Worker, WorkerState
 
 from flashprep.core.files.tomlerrors import DataFileError
@@ -32,6 +32,7 @@ from flashprep.core.text import one_line
 from flashprep.format import NO_VALUE, clip, interview_countdown, percent, plural
 from flashprep.tui.screens import SHARED_CSS
 from flashprep.tui.screens.confirm import ConfirmScreen
+from flashprep.tui.widgets.card import KeyBar
 from flashprep.tui.widgets.plain import PlainStatic, plain
 from flashprep.tui.widgets.plain import fit_columns as fit_table
 
@@ -144,7 +145,7 @@ how often you ran over the target).
             yield PlainStatic(id="plan-title")
             yield PlainStatic(id="plan-status")
             yield DataTable(id="readiness", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one(DataTable).focus()

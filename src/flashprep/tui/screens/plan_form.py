@@ -9,12 +9,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, Label, SelectionList, Static
+from textual.widgets import Input, Label, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
 from flashprep.core.storage.profile import Interview
 from flashprep.core.storage.profilemodels import interview_date_problem
 from flashprep.tui.screens import SHARED_CSS
+from flashprep.tui.widgets.card import HELP_KEYS, KeyBar
 from flashprep.tui.widgets.plain import PlainStatic, plain_content
 
 if TYPE_CHECKING:
@@ -47,6 +48,7 @@ class PlanFormScreen(ModalScreen[Interview | None]):
         Binding("ctrl+s", "save", "Save", id="save_plan", priority=True),
         Binding("enter", "save", "Save", show=False, id="save_plan_enter", priority=True),
         Binding("escape", "cancel", "Cancel", id="cancel_plan"),
+        *HELP_KEYS,
     ]
 
     def __init__(self, session: Session, interview: Interview | None) -> None:
@@ -57,7 +59,7 @@ class PlanFormScreen(ModalScreen[Interview | None]):
     def compose(self) -> ComposeResult:
         current = self.interview
         chosen = set(current.decks) if current else set()
-        with Vertical(id="plan-form"):
+        with Vertical(id="plan-form", classes="dialog"):
             yield PlainStatic("Interview date", id="plan-form-title")
             yield Label("Date (YYYY-MM-DD)")
             yield Input(
@@ -77,7 +79,7 @@ class PlanFormScreen(ModalScreen[Interview | None]):
                 id="plan-decks",
             )
             yield PlainStatic("", id="plan-form-error")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#plan-date", Input).focus()

@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Label, Select, Switch
+from textual.widgets import Input, Label, Select, Switch
 
 from flashprep.core.files.tomlerrors import DataFileError
 from flashprep.core.storage.settingkeys import (
@@ -26,6 +26,7 @@ from flashprep.core.storage.settingkeys import (
     value_text,
 )
 from flashprep.core.text import one_line
+from flashprep.tui.widgets.card import KeyBar
 from flashprep.tui.widgets.plain import PlainStatic, plain_content
 
 if TYPE_CHECKING:
@@ -121,7 +122,7 @@ Your study settings, saved in `profile.toml` (also `flashprep config`).
                     yield Input(self._deck_text(name), id=f"deck-{name}", placeholder="no limit")
                     yield PlainStatic(range_text(name), classes="setting-hint")
                 yield PlainStatic("", id=f"error-deck-{name}", classes="setting-error")
-        yield Footer()
+        yield KeyBar()
 
     def _widget(self, name: str, value: Any) -> Input | Select[str] | Switch:
         if name in SWITCHES:

@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from flashprep.core.files.tomlerrors import DataFileError
 from flashprep.core.interview.stories import Story, StoryBank
@@ -19,6 +19,7 @@ from flashprep.tui.editor import external_editor
 from flashprep.tui.screens import SHARED_CSS
 from flashprep.tui.screens.confirm import ConfirmScreen
 from flashprep.tui.screens.story_form import open_story_form
+from flashprep.tui.widgets.card import KeyBar
 from flashprep.tui.widgets.plain import PlainStatic, flex_width
 from flashprep.tui.widgets.story_panel import story_text
 
@@ -73,7 +74,7 @@ links a story there).
             yield PlainStatic(id="stories-title")
             yield DataTable(id="story-table", cursor_type="row", zebra_stripes=True)
             yield PlainStatic(id="story-detail")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

@@ -15,7 +15,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Label, SelectionList, Static, TextArea
+from textual.widgets import Input, Label, SelectionList, Static, TextArea
 from textual.widgets.selection_list import Selection
 
 from flashprep.core.files.tomlerrors import DataFileError
@@ -30,6 +30,7 @@ from flashprep.core.text import clean, one_line
 from flashprep.tui.editor import edit_in_editor, external_editor
 from flashprep.tui.screens import SHARED_CSS
 from flashprep.tui.screens.confirm import ConfirmScreen
+from flashprep.tui.widgets.card import KeyBar
 from flashprep.tui.widgets.plain import PlainStatic
 
 if TYPE_CHECKING:
@@ -137,7 +138,7 @@ take Enter; **Tab** moves to the next field.
             yield Label("Questions this story answers (Space marks)")
             yield SelectionList[str](*self._selections(self.story), id="questions")
         yield PlainStatic("", id="form-error")
-        yield Footer()
+        yield KeyBar()
 
     def _selections(self, story: Story) -> list[Selection[str]]:
         known = {key for key, _ in self.questions}

@@ -138,6 +138,15 @@ class StatusLine(Widget):
         return text
 
 
+HELP_KEYS = [
+    Binding("question_mark", "app.help", "Help", id="help"),
+    Binding("f1", "app.help", "Help", id="help_f1"),
+]
+"""The keys that open the help of the screen shown, for the App and for every modal screen (a
+modal one hides the App's keys). `?` types into a focused text field, so F1 opens it there: the
+key bar shows whichever of the two works at that moment, and only one of them."""
+
+
 class KeyBar(Widget):
     """The keys of its screen on one line, like Textual's Footer; a click on one presses it.
 
@@ -212,8 +221,9 @@ class KeyBar(Widget):
         shown: list[tuple[Binding, bool]] = []
         actions: set[str] = set()
         for _node, binding, enabled, _tooltip in active:
-            if binding.show and binding.action not in actions:
-                actions.add(binding.action)
+            action = binding.action.removeprefix("app.")
+            if binding.show and action not in actions:
+                actions.add(action)
                 shown.append((binding, enabled))
 
         def width(binding: Binding) -> int:
