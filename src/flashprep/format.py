@@ -6,6 +6,10 @@ from __future__ import annotations
 
 import math
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from flashprep.core.interview.projection import Forecast
 
 NO_VALUE = "—"
 """What a cell or figure shows when there is nothing to show (no reviews, no date set)."""
@@ -95,3 +99,25 @@ def relative_day(day: date | None, today: date) -> str:
     if days == 0:
         return "today"
     return f"in {days}d" if days > 0 else f"{-days}d ago"
+
+
+def forecast_sentence(forecast: Forecast) -> str:
+    """The forecast in one line, as the plan screen shows it under the date and `flashprep plan`
+    prints it."""
+    text = (
+        f"On {forecast.day.isoformat()} you are predicted to recall {forecast.predicted:.0%} of "
+        f"these decks ({forecast.daily_minutes} min a day)"
+    )
+    if forecast.pace_minutes is None or forecast.at_pace is None:
+        text += "; no study in the last week"
+    else:
+        text += f"; at your pace ({forecast.pace_minutes:.0f} min a day), {forecast.at_pace:.0%}"
+    need, target = forecast.minutes_for_target, forecast.target
+    if need is None:
+        text += f"; no time a day would reach the target ({target:.0%}) by then"
+    elif need <= 0:
+        text += f"; the target ({target:.0%}) is reached already"
+    else:
+        minutes = plural(math.ceil(need), "minute")
+        text += f"; {minutes} a day would reach the target ({target:.0%})"
+    return text + "."

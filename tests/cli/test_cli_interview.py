@@ -80,7 +80,7 @@ def test_plan_set_show_and_clear(capsys: Capture, tmp_path: Path) -> None:
     day = soon()
     code, out, err = run_cli(capsys, "plan", "--date", day, "--deck", "python", "--target", "0.95")
     assert code == 0, err
-    assert f"Interview {day}" in out and "python" in out
+    assert f"Interview {day}" in out and " · Python\n" in out  # the deck by its name
     profile = (tmp_path / USER / "profile.toml").read_text()
     assert "[interview]" in profile and f"date = {day}" in profile
     code, out, _ = run_cli(capsys, "plan", "--json")
@@ -113,6 +113,7 @@ def test_plan_json_has_the_forecast_the_plan_screen_shows(
 ) -> None:
     from flashprep.core.decks.library import DeckLibrary
     from flashprep.core.interview.projection import forecast
+    from flashprep.format import forecast_sentence
 
     assert json.loads(run_cli(capsys, "plan", "--json")[1])["forecast"] is None
     run_cli(capsys, "plan", "--date", soon(days), "--deck", "python", "--target", target)
@@ -123,13 +124,35 @@ def test_plan_json_has_the_forecast_the_plan_screen_shows(
     store = UserStore(Home(tmp_path / "home"), "tester")
     expected = forecast(DeckLibrary.load(store.home), store)
     assert expected is not None
-    assert got["sentence"] == expected.sentence()  # what the plan screen shows
+    assert got["sentence"] == forecast_sentence(expected)  # what the plan screen shows
     assert got["recall_on_date"] == pytest.approx(expected.predicted, abs=1e-4)
     assert 0 <= got["recall_on_date"] <= 1
     assert got["pace_minutes"] is None and got["recall_at_pace"] is None  # nothing studied
     assert got["minutes_for_target"] is None or got["minutes_for_target"] >= 0
     code, out, _ = run_cli(capsys, "plan")
-    assert code == 0 and expected.sentence() in out.splitlines()
+    assert code == 0 and forecast_sentence(expected) in out.splitlines()
+
+
+@pytest.mark.parametrize("decks", [["algorithms"], ["algorithms", "python"], []])
+def test_plan_names_its_decks_and_topics(capsys: Capture, decks: list[str]) -> None:
+    """A person reads deck names in `flashprep plan`; the JSON keeps the ids."""
+    names = {r["id"]: r["name"] for r in json.loads(run_cli(capsys, "decks", "--json")[1])}
+    args = [arg for deck in decks for arg in ("--deck", deck)]
+    code, out, err = run_cli(capsys, "plan", "--date", soon(), *args)
+    assert code == 0, err
+    header, table = out.splitlines()[0], out.split("\n\n", 1)[1].splitlines()
+    if decks:
+        assert header.endswith(" · " + ", ".join(names[d] for d in decks))
+    else:
+        assert header.endswith(" · all decks")
+    data = json.loads(run_cli(capsys, "plan", "--json")[1])
+    topics = [r["topic"] for r in data["readiness"]]
+    assert topics and set(topics) <= set(names) and data["decks"] == decks
+    assert table[0].startswith("TOPIC") and len(table) == len(topics) + 1
+    for line, topic in zip(table[1:], topics, strict=True):
+        name = names[topic]
+        shown = line.split("  ")[0].rstrip()
+        assert shown == name or (shown.endswith("…") and name.startswith(shown[:-1])), line
 
 
 @pytest.mark.parametrize(

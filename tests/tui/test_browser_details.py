@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 from textual.widgets import DataTable, Static
 
 from flashprep.core.decks.library import DeckLibrary
@@ -143,3 +144,38 @@ async def test_card_text_on_the_details_screen_is_never_markup(
         assert "2 + [2]" in markdown_text(screen.query_one("#details-front", CardMarkdown))
         back = markdown_text(screen.query_one("#details-back", CardMarkdown))
         assert "[b]this[/b]" in back
+
+
+@pytest.mark.parametrize(
+    ("size", "beside"),
+    [((80, 24), False), ((100, 32), False), ((139, 40), False), ((160, 50), True)],
+)
+async def test_the_answer_is_in_view_and_the_record_beside_it_when_wide(
+    home: Home,
+    library: DeckLibrary,
+    make_store: Callable[..., UserStore],
+    timer: Timer,
+    size: tuple[int, int],
+    beside: bool,
+) -> None:
+    reviews = home.user_dir("tester") / "reviews"
+    reviews.mkdir(parents=True)
+    (reviews / "2026-11.toml").write_text(LOG)  # a history of four rows above the fold
+    store = make_store()
+    app = FlashprepApp(library, store, timer=timer)
+    async with app.run_test(size=size) as pilot:
+        app.push_screen(CardDetailsScreen(app.session, "alpha/a3"))
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, CardDetailsScreen)
+        back = screen.query_one("#details-back", CardMarkdown)
+        assert "byte stream" in markdown_text(back)
+        footer = screen.query_one("KeyBar").region
+        # the answer is on screen without scrolling, above the key bar
+        assert back.region.height > 0 and back.region.y < footer.y
+        card, record = (screen.query_one(f"#details-{n}").region for n in ("card", "record"))
+        if beside:
+            assert record.x >= card.right and record.y == card.y
+            assert screen.query_one("#details-history").region.y < footer.y
+        else:
+            assert record.y >= card.bottom and record.x == card.x

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 
 import pytest
 from textual.widgets import Button, DataTable, Markdown, Static
 
 from flashprep.core.decks.library import DeckLibrary
 from flashprep.core.paths import Home
+from flashprep.core.scheduling.scheduler import CardState
 from flashprep.core.storage.logread import read_all
 from flashprep.core.storage.userstore import UserStore
+from flashprep.core.study.customstudy import DrillOptions
 from flashprep.tui.app import FlashprepApp
 from flashprep.tui.screens import card_editing
 from flashprep.tui.screens.confirm import ConfirmScreen
@@ -424,3 +427,44 @@ async def test_no_linked_story_is_one_line_below_the_answer(make_app: MakeApp) -
         panel = app.screen.query_one("#story-panel")
         assert "No story linked" in str(panel.render())
         assert panel.region.height == 1 and panel.region.y >= back.bottom
+
+
+@pytest.mark.parametrize(
+    ("stability", "since_hours", "maximum", "words"),
+    [
+        (0.26, 3, 36500, "all give 1d, the shortest: reviewed less than a day ago."),
+        (0.01, 30, 36500, "all give 1d, the shortest: its memory is still weak."),
+        (10.0, 240, 3, "all give 3d: your maximum interval (maximum_interval)"),
+        (1.5, 24, 36500, None),  # 2d 4d 5d: no note
+    ],
+)
+async def test_a_note_says_why_every_grade_gives_one_interval(
+    make_store: Callable[..., UserStore],
+    library: DeckLibrary,
+    timer: Timer,
+    stability: float,
+    since_hours: int,
+    maximum: int,
+    words: str | None,
+) -> None:
+    store = make_store(maximum_interval=maximum)
+    now = store.now()
+    since = timedelta(hours=since_hours)
+    store.states["alpha/a1"] = CardState("review", None, stability, 6.0, now, now - since, 5, 1)
+    options = DrillOptions(keys=("alpha/a1", "alpha/a2"))  # then a new card: never a note
+    app = FlashprepApp(library, store, start="drill", drill_options=options, timer=timer)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("space")
+        await pilot.pause()
+        note = app.screen.query_one("#grade-note", Static)
+        labels = [str(app.screen.query_one(f"#grade-{n}", Button).label) for n in (2, 3, 4)]
+        if words is None:
+            assert not note.display
+            assert len({label.split(" · ")[1] for label in labels}) > 1
+        else:
+            assert note.display and words in str(note.content)
+            assert len({label.split(" · ")[1] for label in labels}) == 1
+            assert note.region.height == 1 and note.region.bottom <= 24  # one line at 80
+        await pilot.press("3", "space")
+        await pilot.pause()
+        assert not note.display  # the next card, new: its intervals differ

@@ -9,8 +9,10 @@ from datetime import date, timedelta
 import pytest
 from textual.widgets import DataTable, Input, SelectionList, Static
 
+from flashprep.core.interview.projection import Forecast
 from flashprep.core.storage.profile import Interview, load_profile
 from flashprep.core.storage.userstore import UserStore
+from flashprep.format import forecast_sentence
 from flashprep.tui.app import FlashprepApp
 from flashprep.tui.screens.confirm import ConfirmScreen
 from flashprep.tui.screens.drill import DrillScreen
@@ -206,3 +208,22 @@ async def test_the_plan_fits_the_screen_without_a_sideways_scroll(
             assert shown == full or (shown.endswith("…") and full.startswith(shown[:-1]))
         title = str(app.screen.query_one("#plan-title", Static).content)
         assert "\n" not in title and len(title) <= size[0] - 2
+
+
+@pytest.mark.parametrize(
+    ("need", "pace", "words"),
+    [
+        (12.2, 20.0, "13 minutes a day would reach the target (90%)"),
+        (0.4, 20.0, "; 1 minute a day would reach the target (90%)"),
+        (1.0, 20.0, "; 1 minute a day would reach the target (90%)"),
+        (1.01, 20.0, "; 2 minutes a day would reach the target (90%)"),
+        (0.0, 20.0, "the target (90%) is reached already"),
+        (None, None, "no time a day would reach the target (90%) by then"),
+    ],
+)
+def test_the_forecast_sentence(need: float | None, pace: float | None, words: str) -> None:
+    at_pace = 0.5 if pace is not None else None
+    got = forecast_sentence(Forecast(date(2027, 1, 9), 0.9, 30, 0.734, pace, at_pace, need))
+    assert got.startswith("On 2027-01-09 you are predicted to recall 73% of these decks")
+    assert words in got and got.endswith(".") and "\n" not in got
+    assert ("at your pace (20 min a day), 50%" in got) == (pace is not None)

@@ -13,7 +13,9 @@ from flashprep.commands.common import (
     show_json,
     warn_deck_errors,
 )
-from flashprep.core.study.drill import deck_counts
+from flashprep.core.decks.library import DeckLibrary
+from flashprep.core.storage.userstore import UserStore
+from flashprep.core.study.today import today_counts
 from flashprep.core.text import one_line
 from flashprep.format import clip
 
@@ -28,22 +30,27 @@ def register(sub: Any) -> None:
     parser.set_defaults(func=run)
 
 
-def run(args: argparse.Namespace) -> int:
-    opened = open_user(args)
-    library = opened.library
-    counts = deck_counts(library, opened.store)
-    rows = [
+def deck_rows(library: DeckLibrary, store: UserStore) -> list[dict[str, Any]]:
+    """The rows of `decks --json`: counted as the home screen and the plan count them."""
+    counts = today_counts(library, store)
+    return [
         {
             "id": d.id,
             "name": d.name,
             "category": d.category,
             "source": d.source,
-            "cards": counts[d.id].total,
-            "new": counts[d.id].new,
-            "due": counts[d.id].due,
+            "cards": counts[d.id].cards,
+            "new": counts[d.id].new_left,
+            "due": counts[d.id].due_today,
         }
         for d in library
     ]
+
+
+def run(args: argparse.Namespace) -> int:
+    opened = open_user(args)
+    library = opened.library
+    rows = deck_rows(library, opened.store)
     if args.json:
         show_json(rows)
     else:

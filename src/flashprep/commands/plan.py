@@ -15,8 +15,10 @@ from flashprep.commands.common import (
     show,
     show_json,
 )
+from flashprep.commands.decks import NAME_WIDTH
 from flashprep.core.files.lock import LockedError, UserLock
-from flashprep.format import NO_VALUE, percent
+from flashprep.core.text import one_line
+from flashprep.format import NO_VALUE, clip, forecast_sentence, percent
 
 
 def register(sub: Any) -> None:
@@ -123,7 +125,11 @@ def plan_json(opened: OpenedUser) -> dict[str, Any]:
         "new_per_day": plan.new_per_day if plan else 0,
         "bring_forward_today": len(plan.bring_forward) if plan else 0,
         "readiness": [t.to_json() for t in readiness(opened.library, store)] if interview else [],
-        "forecast": predicted.to_json() if predicted is not None else None,
+        "forecast": (
+            {**predicted.to_json(), "sentence": forecast_sentence(predicted)}
+            if predicted is not None
+            else None
+        ),
     }
 
 
@@ -138,7 +144,9 @@ def _show(opened: OpenedUser, as_json: bool) -> int:
         return 0
     days = data["days_left"]
     when = "today" if days == 0 else f"in {days} days" if days > 0 else f"{-days} days ago"
-    decks = ", ".join(interview.decks) or "all decks"
+    library = opened.library
+    names = [one_line(d.name) if (d := library.get(i)) else i for i in interview.decks]
+    decks = ", ".join(names) or "all decks"
     show(f"Interview {interview.date.isoformat()} ({when}) · {decks}")
     show(f"Target: {interview.target_recall:.0%} predicted recall on the date")
     if days <= 0:
@@ -154,7 +162,7 @@ def _show(opened: OpenedUser, as_json: bool) -> int:
         show(data["forecast"]["sentence"])
     show()
     rows = data["readiness"]
-    width = max([len(r["topic"]) for r in rows] + [5])
+    width = min(max([len(one_line(r["name"])) for r in rows] + [5]), NAME_WIDTH)
     show(
         f"{'TOPIC':<{width}}  {'CARDS':>5} {'NEW':>4} {'NOW':>5} {'ON DATE':>7} {'BELOW':>5} "
         f"{'REVIEWS':>7}"
@@ -162,8 +170,9 @@ def _show(opened: OpenedUser, as_json: bool) -> int:
     for r in rows:
         below = NO_VALUE if r["below_target"] is None else r["below_target"]
         needed = NO_VALUE if r["reviews_needed"] is None else r["reviews_needed"]
+        name = clip(one_line(r["name"]), width)
         show(
-            f"{r['topic']:<{width}}  {r['cards']:>5} {r['new']:>4} {percent(r['recall_now']):>5} "
+            f"{name:<{width}}  {r['cards']:>5} {r['new']:>4} {percent(r['recall_now']):>5} "
             f"{percent(r['recall_on_date']):>7} {below:>5} {needed:>7}"
         )
     return 0

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 import pytest
 
 from flashprep.core.decks.library import DeckLibrary
-from flashprep.core.interview.projection import Forecast, Paths, card_paths, forecast
+from flashprep.core.interview.projection import Paths, card_paths, forecast
 from flashprep.core.scheduling.scheduler import Rating
 from flashprep.core.storage.profile import Interview
 from flashprep.core.storage.userstore import UserStore
@@ -93,22 +93,3 @@ def test_the_recent_pace_is_measured_from_the_log(
     clock.advance(days=8)  # a week without study
     later = forecast(library, store)
     assert later is not None and later.pace_minutes is None
-
-
-@pytest.mark.parametrize(
-    ("need", "pace", "words"),
-    [
-        (12.2, 20.0, "13 minutes a day would reach the target (90%)"),
-        (0.4, 20.0, "; 1 minute a day would reach the target (90%)"),
-        (1.0, 20.0, "; 1 minute a day would reach the target (90%)"),
-        (1.01, 20.0, "; 2 minutes a day would reach the target (90%)"),
-        (0.0, 20.0, "the target (90%) is reached already"),
-        (None, None, "no time a day would reach the target (90%) by then"),
-    ],
-)
-def test_the_forecast_sentence(need: float | None, pace: float | None, words: str) -> None:
-    at_pace = 0.5 if pace is not None else None
-    got = Forecast(date(2027, 1, 9), 0.9, 30, 0.734, pace, at_pace, need).sentence()
-    assert got.startswith("On 2027-01-09 you are predicted to recall 73% of these decks")
-    assert words in got and got.endswith(".") and "\n" not in got
-    assert ("at your pace (20 min a day), 50%" in got) == (pace is not None)

@@ -10,7 +10,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from flashprep.core.clock import day_start, study_day
-from flashprep.core.scheduling.scheduler import DECAY, NEW, CardState, Scheduler, SchedulerSettings
+from flashprep.core.scheduling.scheduler import (
+    DECAY,
+    NEW,
+    CardState,
+    Rating,
+    Scheduler,
+    SchedulerSettings,
+)
 
 NOW = datetime(2026, 11, 26, 12, tzinfo=UTC)
 
@@ -167,3 +174,39 @@ def test_study_day_rolls_over_at_the_rollover_hour() -> None:
     assert day_start(study_day(instant, 4, paris), 4, paris) == datetime(
         2026, 11, 26, 3, tzinfo=UTC
     )
+
+
+def review_state(stability: float, difficulty: float, since: timedelta) -> CardState:
+    return CardState("review", None, stability, difficulty, NOW, NOW - since, 5, 1)
+
+
+@pytest.mark.parametrize(
+    ("state", "maximum", "reason"),
+    [
+        # failed and relearnt earlier today: fsrs's short-term stability, every grade rounds to 1d
+        (review_state(0.26, 7.0, timedelta(hours=3)), 36500, "same-day"),
+        (review_state(0.8, 5.0, timedelta(hours=20)), 36500, "same-day"),
+        # a day or more since, but a stability far under a day: still 1d for each grade
+        (review_state(0.01, 5.0, timedelta(days=1, hours=1)), 36500, "shortest"),
+        (review_state(0.1, 10.0, timedelta(days=2)), 36500, "shortest"),
+        # a stable card under a small maximum interval
+        (review_state(10.0, 5.0, timedelta(days=10)), 3, "maximum"),
+        (review_state(40.0, 3.0, timedelta(days=30)), 7, "maximum"),
+        # distinct intervals, or only two alike: no reason to give
+        (review_state(1.5, 5.0, timedelta(days=1)), 36500, None),
+        (review_state(0.05, 5.0, timedelta(days=1, hours=1)), 36500, None),  # 1d 1d 2d
+        (NEW, 36500, None),
+    ],
+)
+def test_why_every_passing_grade_gives_one_interval(
+    state: CardState, maximum: int, reason: str | None
+) -> None:
+    scheduler = Scheduler(SchedulerSettings(maximum_interval_days=maximum))
+    preview = scheduler.preview("d/c", state, NOW)
+    passing = {preview[r] for r in (Rating.HARD, Rating.GOOD, Rating.EASY)}
+    assert scheduler.why_same(state, preview, NOW) == reason
+    assert (len(passing) == 1) == (reason is not None)  # a reason only when all three agree
+    if reason == "maximum":
+        assert passing == {timedelta(days=maximum)}
+    elif reason is not None:
+        assert passing == {timedelta(days=1)}

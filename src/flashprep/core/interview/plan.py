@@ -30,6 +30,7 @@ from flashprep.core.storage.usersettings import InterviewPlan
 from flashprep.core.storage.userstore import UserStore
 from flashprep.core.study.customstudy import DrillOptions
 from flashprep.core.study.drill import Drill, is_available
+from flashprep.core.study.today import today_counts
 
 if TYPE_CHECKING:
     from flashprep.core.storage.profile import Interview  # validated; start-up reads plain values
@@ -543,7 +544,8 @@ def readiness(
 ) -> list[TopicReadiness]:
     """Readiness of each interview deck (each deck when there is no interview), weakest first.
 
-    Suspended cards are left out; new cards count as recall 0.
+    Suspended cards are left out; new cards count as recall 0. `new` counts the new cards not
+    introduced yet, buried ones aside, as every screen does (study.today.today_counts).
     """
     now = now or store.now()
     interview = interview or store.settings.interview
@@ -568,6 +570,7 @@ def readiness(
     for index, key in enumerate(new_keys):
         intro[key] = today + timedelta(days=(index + done_today) // pace) if pace else today
     new_reviews: dict[date, int] = {}
+    counts = today_counts(library, store, now)  # new cards as the home screen counts them
     out: list[TopicReadiness] = []
     for deck_id in ordered:
         keys = keys_by_deck[deck_id]
@@ -595,7 +598,7 @@ def readiness(
                 topic=deck_id,
                 name=loaded.name,
                 cards=len(keys),
-                new=sum(1 for s in states if s.is_new),
+                new=counts[deck_id].new_left,
                 recall_now=now_sum / len(keys) if keys else 0.0,
                 recall_on_date=on_date,
                 below_target=below,

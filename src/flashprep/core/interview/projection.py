@@ -1,6 +1,6 @@
-"""What the interview plan predicts for the date, for a given time a day: the forecast line of
-the plan screen and `plan --json` ("on <date> you are predicted to recall N % of these decks; at
-your pace, M %; K minutes a day would reach the target").
+"""What the interview plan predicts for the date, for a given time a day: the numbers behind the
+plan screen's forecast line ("on <date> you are predicted to recall N % of these decks; at your
+pace, M %; K minutes a day would reach the target"), which the screen words.
 
 Each card has a path to the date under the plan (plan.simulate: its reviews, answered Good) with
 a cost in minutes and the recall it gives on the date; without more reviews it keeps the recall
@@ -28,7 +28,6 @@ from flashprep.core.interview.plan import (
 )
 from flashprep.core.scheduling.scheduler import NEW
 from flashprep.core.storage.userstore import UserStore
-from flashprep.format import plural
 
 
 @dataclass(frozen=True)
@@ -118,7 +117,7 @@ def card_paths(library: DeckLibrary, store: UserStore, now: datetime | None = No
 
 @dataclass(frozen=True)
 class Forecast:
-    """The plan screen's forecast line."""
+    """The plan screen's forecast: numbers only (the screen words them)."""
 
     day: date
     target: float
@@ -131,29 +130,9 @@ class Forecast:
     minutes_for_target: float | None
     """The minutes a day that would reach the target (None: no amount would)."""
 
-    def sentence(self) -> str:
-        """The forecast in one line, as the plan screen and `plan` show it."""
-        day = self.day.isoformat()
-        text = (
-            f"On {day} you are predicted to recall {self.predicted:.0%} of these decks "
-            f"({self.daily_minutes} min a day)"
-        )
-        if self.pace_minutes is None or self.at_pace is None:
-            text += "; no study in the last week"
-        else:
-            text += f"; at your pace ({self.pace_minutes:.0f} min a day), {self.at_pace:.0%}"
-        need = self.minutes_for_target
-        if need is None:
-            text += f"; no time a day would reach the target ({self.target:.0%}) by then"
-        elif need <= 0:
-            text += f"; the target ({self.target:.0%}) is reached already"
-        else:
-            minutes = plural(math.ceil(need), "minute")
-            text += f"; {minutes} a day would reach the target ({self.target:.0%})"
-        return text + "."
-
     def to_json(self) -> dict[str, Any]:
-        """`plan --json`'s `forecast`: the figures of the sentence (recalls as 0-1 shares)."""
+        """`plan --json`'s `forecast`: the figures of the plan screen's sentence (recalls as
+        0-1 shares; the CLI adds the sentence, format.forecast_sentence)."""
         need = self.minutes_for_target
         return {
             "date": self.day.isoformat(),
@@ -163,7 +142,6 @@ class Forecast:
             "pace_minutes": round(self.pace_minutes, 1) if self.pace_minutes is not None else None,
             "recall_at_pace": round(self.at_pace, 4) if self.at_pace is not None else None,
             "minutes_for_target": math.ceil(need) if need is not None else None,
-            "sentence": self.sentence(),
         }
 
 

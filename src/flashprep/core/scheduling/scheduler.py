@@ -18,6 +18,8 @@ from typing import Literal, NamedTuple
 from flashprep.core.scheduling.fastreview import Fsrs6
 
 StateName = Literal["new", "learning", "review", "relearning"]
+SameReason = Literal["maximum", "same-day", "shortest"]
+"""Why every passing grade gives the same interval (Scheduler.why_same)."""
 
 
 class Rating(IntEnum):
@@ -151,6 +153,29 @@ class Scheduler:
             assert after.due is not None
             out[rating] = after.due - now
         return out
+
+    def why_same(
+        self, state: CardState, preview: dict[Rating, timedelta], now: datetime
+    ) -> SameReason | None:
+        """Why Hard, Good and Easy give the same interval, when they do (else None).
+
+        fsrs rounds a review's interval to whole days, at least one and at most the maximum
+        interval. "maximum": all three reach the maximum. "same-day": the card was reviewed less
+        than a day ago, so its stability grows only a little (fsrs's short-term formula) and
+        every grade rounds to the shortest interval, one day. "shortest": the card's stability
+        is still under about a day, and every grade rounds to one day.
+        """
+        passing = {preview[r] for r in (Rating.HARD, Rating.GOOD, Rating.EASY)}
+        if len(passing) != 1:
+            return None
+        (same,) = passing
+        if same == timedelta(days=self.settings.maximum_interval_days):
+            return "maximum"
+        if same != timedelta(days=1):
+            return None
+        if state.last_review is not None and now - state.last_review < timedelta(days=1):
+            return "same-day"
+        return "shortest"
 
     def retrievability(self, state: CardState, now: datetime) -> float:
         """Predicted probability of recall at `now` (0 for a card never reviewed).

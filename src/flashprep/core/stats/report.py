@@ -168,6 +168,7 @@ def _hard_row(
     return {
         "card": key,
         "deck": deck_of(key),
+        "deck_name": library.decks[deck_of(key)].name,
         "front": clean(card.front) if card is not None else "",
         "lapses": state.lapses,
         "agains": agains.get(key, 0),

@@ -18,7 +18,7 @@ from typing import Any, NamedTuple, Protocol
 from flashprep.core.clock import day_end, study_day
 from flashprep.core.decks.library import DeckLibrary
 from flashprep.core.keys import deck_of
-from flashprep.core.scheduling.scheduler import CardState, Rating
+from flashprep.core.scheduling.scheduler import CardState, Rating, SameReason
 from flashprep.core.storage.userstore import UserStore
 from flashprep.core.study.customstudy import DrillOptions, ahead_keys, requeue_at
 from flashprep.core.study.leech import LeechEvent, becomes_leech
@@ -189,6 +189,9 @@ class Summary(NamedTuple):
     """"drill", "ahead", "practice" or "cards" (a drill of given cards)."""
     extra_new: int = 0
     """The extra new cards this drill was given (custom study)."""
+    left: int = 0
+    """Cards still waiting in the drill when it ended (it was stopped early), the learning
+    cards that come back later today aside."""
 
 
 AHEAD_DAYS = 7
@@ -405,6 +408,12 @@ class Drill:
         assert self.current is not None
         return self.store.scheduler.preview(self.current, self.state(), self.store.now())
 
+    def why_same(self, preview: dict[Rating, timedelta]) -> SameReason | None:
+        """Why the current card's Hard, Good and Easy give one interval (see
+        Scheduler.why_same), for the grade buttons' note."""
+        assert self.current is not None
+        return self.store.scheduler.why_same(self.state(), preview, self.store.now())
+
     def _due(self, key: str) -> datetime:
         due = self.store.state(key).due
         return due if due is not None else datetime.min.replace(tzinfo=self.store.now().tzinfo)
@@ -589,6 +598,7 @@ class Drill:
             tuple(self.deck_ids) if self.deck_ids is not None else None,
             self.mode,
             self.options.extra_new,
+            len(self.queue) + (self.current is not None),
         )
 
 

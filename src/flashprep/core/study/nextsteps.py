@@ -24,8 +24,9 @@ class Offer(NamedTuple):
 
 
 def offers(summary: Summary) -> list[Offer]:
-    """Custom study worth offering once a drill of decks is over."""
-    if summary.mode != "drill":
+    """Custom study worth offering once a drill of decks is over (not when it was stopped
+    with cards left: those come first)."""
+    if summary.mode != "drill" or summary.left:
         return []
     out: list[Offer] = []
     if summary.new_waiting:

@@ -1,25 +1,41 @@
 """What each deck can be studied for today: new cards the limits still allow, learning cards and
 reviews due, as a drill of that deck alone would hold them (the home screen shows these, not only
-the totals, so that a spent limit shows before the drill is opened), and how much of the day is
-done (the summary's progress line)."""
+the totals, so that a spent limit shows before the drill is opened), beside what the deck holds
+(its cards, new cards not yet introduced, suspended, buried), and how much of the day is done
+(the summary's progress line).
+
+`today_counts` is the one count of a deck's cards that the home screen, the plan (screen and
+`flashprep plan`) and `flashprep decks` show, so that they agree: a buried or suspended new card
+is in none of their new counts."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import NamedTuple
 
 from flashprep.core.clock import day_end
 from flashprep.core.decks.library import DeckLibrary
 from flashprep.core.keys import deck_of
 from flashprep.core.storage.userstore import UserStore
-from flashprep.core.study.drill import scan
+from flashprep.core.study.drill import count_keys, is_available, scan
 from flashprep.core.study.spent import UNSCHEDULED, Spent, spent_by_deck, today_entries
 
 
 class TodayCounts(NamedTuple):
     new: int = 0
+    """New cards a drill of the deck takes today, under the new-card limits."""
     learning: int = 0
     due: int = 0
     """Reviews due today, under the review limits."""
+    cards: int = 0
+    """The deck's cards, suspended and buried ones included."""
+    new_left: int = 0
+    """New cards not introduced yet, buried and suspended ones aside (the plan's "new cards
+    left", `flashprep decks`' NEW)."""
+    due_today: int = 0
+    """Learning cards and reviews due by the end of the study day, before the review limits."""
+    suspended: int = 0
+    buried: int = 0
 
 
 class TodayKeys(NamedTuple):
@@ -29,16 +45,16 @@ class TodayKeys(NamedTuple):
     learning: list[str]
     due: list[str]
 
-    def counts(self) -> TodayCounts:
-        return TodayCounts(len(self.new), len(self.learning), len(self.due))
-
 
 def today_keys(
-    library: DeckLibrary, store: UserStore, spent: dict[str, Spent] | None = None
+    library: DeckLibrary,
+    store: UserStore,
+    spent: dict[str, Spent] | None = None,
+    now: datetime | None = None,
 ) -> dict[str, TodayKeys]:
     """Per deck, the cards a drill of it alone would hold now (the user's and the deck's limits).
     `spent`: what each deck used of today (read from today's log when a deck has limits)."""
-    now = store.now()
+    now = now or store.now()
     today = store.today(now)
     end = day_end(today, store.rollover, store.tz)
     settings = store.settings
@@ -65,9 +81,26 @@ def today_keys(
     return out
 
 
-def today_counts(library: DeckLibrary, store: UserStore) -> dict[str, TodayCounts]:
-    """Per deck, what a drill of it alone would hold now (the user's and the deck's limits)."""
-    return {deck: keys.counts() for deck, keys in today_keys(library, store).items()}
+def today_counts(
+    library: DeckLibrary, store: UserStore, now: datetime | None = None
+) -> dict[str, TodayCounts]:
+    """Per deck, what a drill of it alone would hold now (the user's and the deck's limits),
+    and what the deck holds (see TodayCounts)."""
+    now = now or store.now()
+    out: dict[str, TodayCounts] = {}
+    for deck, keys in today_keys(library, store, now=now).items():
+        held = count_keys(library.card_keys([deck]), store, now)
+        out[deck] = TodayCounts(
+            len(keys.new),
+            len(keys.learning),
+            len(keys.due),
+            held.total,
+            held.new,
+            held.due,
+            held.suspended,
+            held.buried,
+        )
+    return out
 
 
 class DayProgress(NamedTuple):
@@ -81,12 +114,6 @@ class DayProgress(NamedTuple):
     new_done: int
     """New cards introduced today (all decks: the limit is the user's)."""
     new_limit: int
-
-    def __str__(self) -> str:
-        return (
-            f"Today: {self.done} of {self.done + self.left} cards done · "
-            f"{self.new_done} new of {self.new_limit}"
-        )
 
 
 def day_progress(
@@ -117,3 +144,34 @@ def day_progress(
             learning += sum(1 for key in keys.learning if key not in graded)
     left = min(new, new_left) + min(due, review_left) + learning
     return DayProgress(len(graded), left, counts.new, settings.new_per_day + extra_new)
+
+
+class DeckOutlook(NamedTuple):
+    """What the home screen's detail pane says of one deck beyond its counts."""
+
+    next_due: datetime | None
+    """When its next studied card is due (it may be now or past); None: none is studied."""
+    recall: float | None
+    """Mean predicted recall now of its studied cards (suspended ones aside); None: none."""
+    studied: int
+
+
+def deck_outlook(
+    library: DeckLibrary, store: UserStore, deck_id: str, now: datetime | None = None
+) -> DeckOutlook:
+    """One deck's next due card and recall now: a loop over its cards only, cheap enough to run
+    each time the home screen's cursor moves."""
+    now = now or store.now()
+    today_ord = store.today(now).toordinal()
+    next_due: datetime | None = None
+    recall = 0.0
+    studied = 0
+    for key in library.card_keys([deck_id]):
+        state = store.state(key)
+        if state.is_new or state.suspended:
+            continue
+        studied += 1
+        recall += store.scheduler.retrievability(state, now)
+        if state.due is not None and is_available(state, today_ord):
+            next_due = state.due if next_due is None else min(next_due, state.due)
+    return DeckOutlook(next_due, recall / studied if studied else None, studied)

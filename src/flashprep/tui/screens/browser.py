@@ -86,16 +86,16 @@ SEARCH_ACTIONS = frozenset({"focus_table"})
 """The keys that work while the search box has focus (any other letter types into it)."""
 
 
-def match_cells(match: CardMatch, marked: bool, today: date) -> list[Text]:
+def match_cells(match: CardMatch, marked: bool, today: date, deck_name: str = "") -> list[Text]:
     """One table row: every cell a Text (card text cleaned, never markup: a DataTable reads a
-    plain string as markup)."""
+    plain string as markup). The Deck column shows `deck_name` (the deck's id without one)."""
 
     def right(value: str) -> Text:
         return Text(" " + value, justify="right")
 
     return [
         Text("✓" if marked else ""),
-        Text(" " + one_line(match.deck), no_wrap=True, overflow="ellipsis"),
+        Text(" " + one_line(deck_name or match.deck), no_wrap=True, overflow="ellipsis"),
         Text(" " + one_line(match.front), no_wrap=True, overflow="ellipsis"),
         Text(" " + match.status),
         right(relative_day(match.due, today)),
@@ -209,7 +209,7 @@ Actions apply to the marked cards, else to the highlighted one. **F5** reads the
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
         width = self.app.size.width
-        deck = 10 + min(10, max(0, width - 80) // 3)  # a wider terminal shows more of the id
+        deck = 10 + min(10, max(0, width - 80) // 3)  # a wider terminal shows more of the name
         widths = {key: deck if key == "deck" else w for key, _label, w in COLUMNS}
 
         def question_room() -> int:  # less the fixed columns, the padding and the scroll bar
@@ -424,7 +424,9 @@ Actions apply to the marked cards, else to the highlighted one. **F5** reads the
 
     def _cells(self, match: CardMatch, today: date) -> list[Text]:
         """The row of `match`, in the columns shown (see on_mount)."""
-        cells = match_cells(match, match.key in self.marked, today)
+        loaded = self.session.library.get(match.deck)
+        name = loaded.name if loaded is not None else ""
+        cells = match_cells(match, match.key in self.marked, today, name)
         if len(self.shown_columns) == len(COLUMNS):
             return cells
         keep = set(self.shown_columns)

@@ -1,6 +1,6 @@
-"""One card's whole story: its question and answer, where it lives, its schedule now, every
-grade and action in its history, and the STAR stories linked to it; the browser's actions work
-here on this one card."""
+"""One card's whole story: its question and answer (first, so the answer shows at 80x24), where
+it lives, its schedule now, every grade and action in its history, and the STAR stories linked
+to it (beside the card on a wide terminal); the browser's actions work here on this one card."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Rule, Static
 
 from flashprep.core.files.tomlerrors import DataFileError
@@ -77,6 +77,11 @@ def history_cells(row: HistoryRow, session: Session) -> list[Text]:
     ]
 
 
+TWO_COLUMNS = 140
+"""From this width the card (question and answer) and its record (schedule, history, stories)
+stand side by side: the card keeps a readable measure, the record about 70 columns."""
+
+
 class CardDetailsScreen(CardActionsScreen):
     DEFAULT_CSS = """
     #details {
@@ -102,15 +107,37 @@ class CardDetailsScreen(CardActionsScreen):
         height: auto;
         max-height: 20;
     }
+    #details-columns {
+        height: auto;
+    }
+    #details-card {
+        width: 1fr;
+        max-width: 100;
+        height: auto;
+        padding: 0 2 0 0;
+    }
+    #details-record {
+        width: 72;
+        height: auto;
+    }
+    #details-columns.-stacked {
+        layout: vertical;
+    }
+    #details-columns.-stacked #details-card, #details-columns.-stacked #details-record {
+        width: 100%;
+        max-width: 100%;
+        padding: 0;
+    }
     """
 
     HELP = (
         """\
 ## Card details
 
-The card as it is shown in a drill, where it lives, its schedule now (state, due day, interval,
-stability and difficulty, predicted recall now and on your interview day), and every grade and
-action in its history, oldest first.
+The card as it is shown in a drill (its answer below the question), where it lives, its
+schedule now (state, due day, interval, stability and difficulty, predicted recall now and on
+your interview day), and every grade and action in its history, oldest first; on a wide
+terminal the schedule and history stand beside the card.
 
 """
         + ACTION_HELP
@@ -130,19 +157,27 @@ action in its history, oldest first.
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="details"):
-            # the schedule and the history first: the answer, the long part, last
             yield PlainStatic(id="details-title")
-            yield CardMarkdown(id="details-front")
-            yield PlainStatic(id="details-hint")
-            yield PlainStatic(id="details-facts")
-            yield PlainStatic("History", classes="details-heading")
-            yield DataTable(id="details-history", cursor_type="row", zebra_stripes=True)
-            yield PlainStatic("Linked STAR stories", classes="details-heading")
-            yield PlainStatic(id="details-stories")
-            yield PlainStatic("Answer", classes="details-heading")
-            yield Rule()
-            yield CardMarkdown(id="details-back")
+            with Horizontal(id="details-columns"):
+                # the card first, its answer in view at 80x24; its record beside it when wide
+                with Vertical(id="details-card"):
+                    yield CardMarkdown(id="details-front")
+                    yield PlainStatic(id="details-hint")
+                    yield PlainStatic("Answer", classes="details-heading")
+                    yield Rule()
+                    yield CardMarkdown(id="details-back")
+                with Vertical(id="details-record"):
+                    yield PlainStatic(id="details-facts")
+                    yield PlainStatic("History", classes="details-heading")
+                    yield DataTable(id="details-history", cursor_type="row", zebra_stripes=True)
+                    yield PlainStatic("Linked STAR stories", classes="details-heading")
+                    yield PlainStatic(id="details-stories")
         yield KeyBar()
+
+    def on_resize(self) -> None:
+        """Side by side from TWO_COLUMNS wide; one column below that."""
+        wide = self.size.width >= TWO_COLUMNS
+        self.query_one("#details-columns").set_class(not wide, "-stacked")
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

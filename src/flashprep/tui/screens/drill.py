@@ -17,7 +17,7 @@ from flashprep.core.decks.index import CardRecord
 from flashprep.core.decks.rules import target_seconds
 from flashprep.core.files.tomlerrors import DataFileError
 from flashprep.core.keys import deck_of
-from flashprep.core.scheduling.scheduler import RATING_OF, RATINGS
+from flashprep.core.scheduling.scheduler import RATING_OF, RATINGS, Rating, SameReason
 from flashprep.core.study.drill import Drill, is_available
 from flashprep.core.text import clean, one_line
 from flashprep.format import interval, stopwatch
@@ -51,6 +51,15 @@ STORIES_BESIDE_WIDTH = 120
 narrow to read."""
 
 
+def same_interval_note(reason: SameReason, shown: str) -> str:
+    """Why Hard, Good and Easy all show `shown` (see Scheduler.why_same), in one line at 80
+    columns."""
+    if reason == "maximum":
+        return f"Hard, Good, Easy all give {shown}: your maximum interval (maximum_interval)."
+    why = "reviewed less than a day ago" if reason == "same-day" else "its memory is still weak"
+    return f"Hard, Good, Easy all give {shown}, the shortest: {why}."
+
+
 class DrillScreen(Screen[None]):
     HELP = """\
 ## Drill
@@ -64,9 +73,13 @@ Answer the question aloud (or in your head), then reveal the model answer and gr
 | **3** | Good | you knew it |
 | **4** | Easy | too easy: see it much later |
 
-Each grade button shows when the card would come back. The timer counts toward the card's target
-answer time (its own, else 2 min for behavioral, 1 min for technical, 5 min for system design
-questions) and turns red, with a notice, when you run over.
+Each grade button shows when the card would come back. When Hard, Good and Easy all show the
+same interval, a line above them says why (the shortest interval, one day, for a card reviewed
+less than a day ago or still weakly remembered; or your maximum interval).
+
+The timer counts toward the card's target answer time (its own, else 2 min for behavioral,
+1 min for technical, 5 min for system design questions) and turns red, with a notice, when you
+run over.
 
 On a behavioral question, after the answer is shown, your linked STAR stories show beside it (below
 it on a screen narrower than 120 columns): **t** shows or hides them, **l** links stories to the
@@ -214,6 +227,7 @@ browser) and while `$EDITOR` runs.
         row.mount_all([CardMarkdown(id="back"), StoryPanel(id="story-panel", markup=False)])
         grades = Horizontal(id="grades")
         self.mount(grades, after="#prompt")
+        self.mount(PlainStatic(id="grade-note"), before=grades)
         grades.mount_all(
             Button(label, id=f"grade-{rating}", classes=f"grade grade-{rating}")
             for rating, label in RATINGS.items()
@@ -224,11 +238,18 @@ browser) and while `$EDITOR` runs.
             shown_when_revealed.display = revealed
         self.query_one("#prompt").display = not revealed
         self.update_stories()
+        note = ""
         if revealed and self.drill.current is not None:
             preview = self.drill.preview()
             for rating, label in RATINGS.items():
                 button = self.query_one(f"#grade-{rating}", Button)
                 button.label = f"{rating} {label} · {interval(preview[rating])}"
+            reason = self.drill.why_same(preview)
+            if reason is not None:
+                note = same_interval_note(reason, interval(preview[Rating.GOOD]))
+        for shown in self.query("#grade-note").results(Static):
+            shown.update(note)
+            shown.display = bool(note)
 
     def update_progress(self) -> None:
         """Done, and left as new + learning + review (as Anki counts them); practice says so."""

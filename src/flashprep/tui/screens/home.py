@@ -7,17 +7,16 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
 from flashprep.core.files.lock import LockedError
 from flashprep.core.files.tomlerrors import DataFileError
 from flashprep.core.interview.plan import today_plan
-from flashprep.core.study.drill import deck_counts
-from flashprep.core.study.today import today_counts
-from flashprep.core.text import one_line
-from flashprep.format import clip, interview_countdown, plural
+from flashprep.core.study.today import TodayCounts, deck_outlook, today_counts
+from flashprep.core.text import clean, one_line
+from flashprep.format import NO_VALUE, clip, interval, interview_countdown, percent, plural
 from flashprep.tui.messages import ShowStats, StartDrill, StartMock
 from flashprep.tui.widgets.card import KeyBar
 from flashprep.tui.widgets.plain import PlainStatic, fit_columns
@@ -44,6 +43,12 @@ DECK_WANTS = 40
 USER_TEXT = ("deck", "category")
 """Cells that come from a deck file: Text, never read as markup."""
 
+DETAIL_FROM = 140
+"""From this width a pane beside the table describes the highlighted deck (narrower, the table
+needs the room)."""
+DETAIL_WIDTH = 54
+"""The pane's width, its border and padding included."""
+
 WARM_AFTER = 0.3
 """Seconds after the home screen is shown before the browser's search is made ready."""
 
@@ -54,7 +59,9 @@ class HomeScreen(Screen[None]):
 
 Your decks, with what each holds for you today: **New** (new cards the day's limits still allow),
 **Learn** (cards in their learning steps, due today) and **Due** (reviews due today, within the
-review limit); **Cards** is the deck's size.
+review limit); **Cards** is the deck's size. On a terminal 140 columns wide or more, a pane
+beside the table describes the highlighted deck: its description, today's work, its new cards
+not seen yet, when its next card is due and its mean recall now.
 
 - Move with the arrow keys; **Space** marks decks; **Enter** drills the marked decks, or the one
   under the cursor when none is marked; **a** drills all decks.
@@ -95,13 +102,18 @@ review limit); **Cards** is the deck's size.
         self.marked: set[str] = set()
         self.rows: dict[str, dict[str, str]] = {}
         """Each deck's cells by column, in full (names are cut to the width when shown)."""
+        self.counts: dict[str, TodayCounts] = {}
+        """Each deck's counts, as the table shows them (study.today: the plan and the CLI
+        count the same way)."""
         self.titles: list[str] = []
         """The title's forms, longest first (the one that fits is shown)."""
 
     def compose(self) -> ComposeResult:
         with Vertical(id="home"):
             yield PlainStatic(id="home-title")
-            yield DataTable(id="decks", cursor_type="row", zebra_stripes=True)
+            with Horizontal(id="home-body"):
+                yield DataTable(id="decks", cursor_type="row", zebra_stripes=True)
+                yield PlainStatic(id="deck-detail")  # shown from DETAIL_FROM columns
             yield PlainStatic(id="home-hint")
         yield KeyBar()  # one widget: Footer mounts and styles one per key, at every switch
 
@@ -140,24 +152,71 @@ review limit); **Cards** is the deck's size.
         self.refresh_counts()
 
     def on_resize(self) -> None:
+        self.query_one("#deck-detail").display = self.detail_shown
         if self.rows:
             self.fill_table()
         self.show_title()
+        self.show_detail()
+
+    @property
+    def detail_shown(self) -> bool:
+        return self.size.width >= DETAIL_FROM
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self.show_detail()
+
+    def show_detail(self) -> None:
+        """The highlighted deck in the detail pane (on a wide terminal): its description,
+        today's work, when its next card is due and how well its cards are recalled now."""
+        deck_id = self._highlighted()
+        if not self.detail_shown or deck_id is None:
+            return
+        loaded = self.session.library.get(deck_id)
+        counts = self.counts.get(deck_id)
+        if loaded is None or counts is None:
+            return
+        store = self.session.store
+        now = store.now()
+        outlook = deck_outlook(self.session.library, store, deck_id, now)
+        due = outlook.next_due
+        if due is None:
+            next_due = f"{NO_VALUE} (no card studied yet)"
+        else:
+            next_due = "now" if due <= now else f"in {interval(due - now)}"
+        recall = NO_VALUE
+        if outlook.recall is not None:
+            recall = f"{percent(outlook.recall)} ({plural(outlook.studied, 'card')} studied)"
+        aside = [f"{counts.suspended} suspended"] if counts.suspended else []
+        aside += [f"{counts.buried} buried"] if counts.buried else []
+        lines = [
+            f"{one_line(loaded.category)} · {plural(counts.cards, 'card')}",
+            *([clean(loaded.index.description).strip(), ""] if loaded.index.description else [""]),
+            "Today",
+            f"  New        {counts.new} ({counts.new_left} not seen yet)",
+            f"  Learning   {counts.learning}",
+            f"  Due        {counts.due}",
+            f"Next due     {next_due}",
+            f"Recall now   {recall}",
+            *([f"Set aside    {' · '.join(aside)}"] if aside else []),
+        ]
+        text = Text(one_line(loaded.name) + "\n", style="bold")
+        text.append("\n".join(lines))
+        self.query_one("#deck-detail", Static).update(text)
 
     def refresh_counts(self) -> None:
         session = self.session
-        counts = deck_counts(session.library, session.store)
         today = today_counts(session.library, session.store)
+        self.counts = today
         total_new = total_due = 0
         self.rows = {}
         for loaded in session.library:
-            c, t = counts[loaded.id], today[loaded.id]
+            t = today[loaded.id]
             total_new += t.new
             total_due += t.learning + t.due
             self.rows[loaded.id] = {
                 "deck": one_line(loaded.name),
                 "category": one_line(loaded.category),
-                "cards": str(c.total),
+                "cards": str(t.cards),
                 "new": str(t.new),
                 "learn": str(t.learning),
                 "due": str(t.due),
@@ -212,6 +271,8 @@ review limit); **Cards** is the deck's size.
             for key, label in COLUMNS.items()
         }
         room = self.size.width - 4  # the screen's padding and the table's scroll bar
+        if self.detail_shown:
+            room -= DETAIL_WIDTH
         keys, deck_width = fit_columns(widths, "deck", DROPPED_FIRST, room, DECK_WANTS)
         table.clear(columns=True)
         for key in keys:

@@ -28,7 +28,7 @@ from flashprep.core.interview.timing import TopicTimes, time_by_topic
 from flashprep.core.storage.logread import read_all
 from flashprep.core.study.drill import Drill
 from flashprep.core.text import one_line
-from flashprep.format import NO_VALUE, clip, interview_countdown, percent
+from flashprep.format import NO_VALUE, clip, forecast_sentence, interview_countdown, percent
 from flashprep.tui.screens import SHARED_CSS
 from flashprep.tui.screens.confirm import ConfirmScreen
 from flashprep.tui.widgets.card import KeyBar
@@ -92,7 +92,8 @@ scheduling resumes.
 The line under the date is the forecast: the recall predicted on the date if you study your
 minutes a day, at the pace of your last week, and the minutes a day that would reach the target.
 
-The table shows each topic (deck), weakest first: cards, new cards, predicted recall now and on
+The table shows each topic (deck), weakest first: cards, new cards not introduced yet (buried
+ones aside, as on the home screen), predicted recall now and on
 the date (FSRS retrievability; new cards count as 0), cards below the target on the date as
 things stand, the reviews still needed if you follow the plan, and your answer times (mean, and
 how often you ran over the target).
@@ -187,7 +188,7 @@ how often you ran over the target).
                 f"(your limit: {own})"
             )
             if data.forecast is not None:
-                status += "\n" + data.forecast.sentence()
+                status += "\n" + forecast_sentence(data.forecast)
         if data.error:
             status += f"\nAnswer times not read: {data.error}"
         self.query_one("#plan-status", Static).update(status)

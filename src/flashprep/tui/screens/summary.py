@@ -23,27 +23,46 @@ if TYPE_CHECKING:
 
 
 def summary_text(summary: Summary, now: datetime, progress: DayProgress | None = None) -> str:
+    """The summary: this drill's own figures, then the day's in the drilled decks (which count
+    grades given before this drill too, so each block says which it is)."""
     minutes, seconds = divmod(int(summary.seconds), 60)
+    if summary.left:
+        title = f"Drill stopped: {plural(summary.left, 'card')} left"
+    else:
+        title = "Drill complete" if summary.graded else "Nothing to drill right now"
     lines = [
-        "Drill complete" if summary.graded else "Nothing to drill right now",
-        *([str(progress)] if progress is not None else []),
+        title,
         "",
-        f"Cards graded     {summary.graded}",
-        f"Time answering   {minutes}m {seconds:02d}s",
-        f"Again            {summary.again}",
+        "This drill",
+        f"  Cards graded     {summary.graded}",
+        f"  Time answering   {minutes}m {seconds:02d}s",
+        f"  Again            {summary.again}",
     ]
     if summary.learning_later:
-        lines.append(f"Still learning   {summary.learning_later} (back later today)")
+        lines.append(f"  Still learning   {summary.learning_later} (back later today)")
+    if progress is not None:
+        lines += [
+            "Today in these decks, this drill included",
+            f"  Cards done       {progress.done} of {progress.done + progress.left}",
+            f"  New cards        {progress.new_done} of {progress.new_limit} (all decks)",
+        ]
     if summary.next_due is not None:
-        lines.append(f"Next card due    in {interval(summary.next_due - now)}")
-    lines.append(f"Due by tomorrow  {summary.due_tomorrow}")
+        lines.append(f"Next card due      in {interval(summary.next_due - now)}")
+    lines.append(f"Due by tomorrow    {summary.due_tomorrow}")
     if summary.held_back:
         lines += [
             "",
             f"{summary.held_back} more reviews wait for tomorrow: today's limit is "
             f"{summary.review_limit} (reviews_per_day in profile.toml)",
         ]
-    lines += ["", "Why nothing is left:", *(f"  {r}" for r in reasons(summary, now))]
+    if summary.left:
+        lines += [
+            "",
+            f"{plural(summary.left, 'card')} of this drill not shown yet: start it again to "
+            "see them.",
+        ]
+    else:
+        lines += ["", "Why nothing is left:", *(f"  {r}" for r in reasons(summary, now))]
     shown = offers(summary)
     if shown:
         lines += ["", *(f"{o.key}  {o.label}" for o in shown)]
@@ -98,7 +117,9 @@ class SummaryScreen(Screen[None]):
     HELP = """\
 ## Drill summary
 
-What you just did, when cards come back, and why nothing is left. **Enter** or **Escape** returns
+What you just did in this drill, how much of today is done in the drilled decks (grades given
+before this drill included), when cards come back, and why nothing is left (or how many cards a
+drill stopped with **q** left). **Enter** or **Escape** returns
 to the decks; **s** shows your statistics. When more can be studied today it is offered:
 **n** studies more new cards today (on top of the day's limit), **r** reviews ahead (cards due in
 the next days).

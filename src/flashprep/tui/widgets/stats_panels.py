@@ -473,7 +473,7 @@ def card_cells(row: dict[str, Any]) -> Cells:
         "lapses": str(row["lapses"]),
         "again": str(row["agains"]),
         "recall": percent(row["recall"]),
-        "deck": plain(row["deck"]),
+        "deck": plain(row["deck_name"]),  # the name a person reads; the id stays in the JSON
         "card": plain(" ".join(row["front"].split())),
     }
 
