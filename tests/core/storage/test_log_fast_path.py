@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from flashprep.core.clock import FIRST_YEAR, LAST_YEAR
 from flashprep.core.files.tomlerrors import DataFileError, table_lines
 from flashprep.core.storage.logread import read_log, read_log_blocks
+from flashprep.core.storage.logtail import _LINE_STARTING_A_TABLE, _last_table_line
 from flashprep.core.storage.logwrite import entry_to_toml
 from flashprep.core.storage.reviewlog import (
     ACTIONS,
@@ -269,3 +270,15 @@ def test_the_last_instant_of_a_day_and_of_the_range(tmp_path: Path) -> None:
     raw = written(log)
     assert _written_entries(raw) == log
     assert through_parse_log(raw) == through_toml(raw)
+
+
+@budget(400)
+@given(
+    any_input([SAMPLE_RAW, b"[a]\n  [[review]]\n\t[x", b"\n\n[\n"])
+    | st.lists(st.sampled_from([b"\n", b"[", b" ", b"\t", b"a", b"\r", b"="])).map(b"".join)
+)
+def test_the_last_table_line_is_found_from_the_end_as_a_scan_from_the_top_finds_it(
+    raw: bytes,
+) -> None:
+    starts = [m.start() for m in _LINE_STARTING_A_TABLE.finditer(raw)]
+    assert _last_table_line(raw) == (starts[-1] if starts else -1)
