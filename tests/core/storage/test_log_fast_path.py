@@ -18,7 +18,9 @@ from hypothesis import strategies as st
 
 from flashprep.core.clock import FIRST_YEAR, LAST_YEAR
 from flashprep.core.files.tomlerrors import DataFileError, table_lines
-from flashprep.core.storage.logread import read_log, read_log_blocks
+from flashprep.core.storage import reviewlog
+from flashprep.core.storage.cardlog import card_entries
+from flashprep.core.storage.logread import read_all, read_log, read_log_blocks
 from flashprep.core.storage.logtail import _LINE_STARTING_A_TABLE, _last_table_line
 from flashprep.core.storage.logwrite import entry_to_toml
 from flashprep.core.storage.reviewlog import (
@@ -184,6 +186,7 @@ EDITS = [
     ('\n[[review]]\nid = "m1-b"', '\n  [[review]]\n  id = "m1-b"'),
     ("\n", "\r\n"),
     ("ms = 1\n", "ms = 1\n\n"),
+    ('\n[[review]]\nid = "m1-c"', '\n\n\n[[review]]\nid = "m1-c"'),
     ("ms = 1\n", "ms = 1\n\x00\x00"),
     ("ms = 1\n", "ms = 1"),
     ("ms = 1\n", "ms = 1\n[[review]]\n"),
@@ -222,6 +225,8 @@ def test_what_the_fast_reader_takes_is_exactly_the_written_shape() -> None:
         ("ms = 1\n", "ms = 1"),
         ('id = "m1-a"', 'id = "' + "x" * 64 + '"'),
         ("format = 1\n", ""),
+        ("ms = 1\n", "ms = 1\n\n"),  # blank lines at the end, or between blocks
+        ('\n[[review]]\nid = "m1-c"', '\n\n\n[[review]]\nid = "m1-c"'),
     }
     for old, new in EDITS:
         if (old, new) not in same_shape:
@@ -282,3 +287,28 @@ def test_the_last_table_line_is_found_from_the_end_as_a_scan_from_the_top_finds_
 ) -> None:
     starts = [m.start() for m in _LINE_STARTING_A_TABLE.finditer(raw)]
     assert _last_table_line(raw) == (starts[-1] if starts else -1)
+
+
+def test_every_reader_of_a_log_flashprep_wrote_takes_the_fast_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A whole month file, its tail from a checkpoint's offset, its blocks for the history
+    cache, one card's entries and the merged history: none of them needs the TOML parser."""
+    device = tmp_path / "reviews" / "0123456789abcdef"
+    device.mkdir(parents=True)
+    path = device / PATH
+    path.write_bytes(SAMPLE_RAW)
+    offset = len(LOG_HEADER) + len(entry_to_toml(SAMPLE[0]))
+
+    def refused(*args: object) -> list[LogEntry]:
+        raise AssertionError("read through the TOML parser")
+
+    monkeypatch.setattr(reviewlog, "_toml_entries", refused)
+    assert read_log(path) == (SAMPLE, len(SAMPLE_RAW))
+    assert read_log(path, offset)[0] == SAMPLE[1:]
+    assert read_log_blocks(path).entries == SAMPLE
+    assert card_entries(tmp_path / "reviews", "beta/b1") == SAMPLE[2:4]
+    assert list(read_all(tmp_path / "reviews")) == SAMPLE
+    path.write_bytes(edited("ms = 5400", "ms = 5400 # slow"))  # and the parser is really refused
+    with pytest.raises(AssertionError):
+        read_log(path)

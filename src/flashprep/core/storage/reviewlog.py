@@ -190,7 +190,7 @@ _PLAIN = r'"([ !#-\[\]-~]{1,64})"'
 """A basic string of printable ASCII without a quote or a backslash: nothing to unescape."""
 _WRITTEN_HEAD = re.compile(r"(?:#[\t -~]*\n)*(?:format = 1\n)?")
 _WRITTEN_BLOCK = re.compile(
-    r"\n?\[\[review\]\]\n"
+    r"\n*\[\[review\]\]\n"
     rf"id = {_PLAIN}\n"
     r"at = (\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{6})?Z)\n"
     rf'card = "({DECK_ID_PATTERN[1:-1]}/{CARD_ID_PATTERN[1:-1]})"\n'
@@ -215,8 +215,8 @@ def _written_entries(raw: bytes) -> list[LogEntry] | None:
         text = raw.decode("ascii")
     except UnicodeDecodeError:
         return None
-    if text and not text.endswith("\n"):
-        text += "\n"  # a last line without its newline is the same TOML
+    if text and (text.endswith("\n\n") or not text.endswith("\n")):
+        text = text.rstrip("\n") + "\n"  # blank lines at the end, or none: the same TOML
     head = _WRITTEN_HEAD.match(text)
     pos = head.end() if head else 0
     entries: list[LogEntry] = []
