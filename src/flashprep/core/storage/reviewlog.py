@@ -188,8 +188,8 @@ def _where(line: int | None, first_line: int) -> str:
 
 _PLAIN = r'"([ !#-\[\]-~]{1,64})"'
 """A basic string of printable ASCII without a quote or a backslash: nothing to unescape."""
-_WRITTEN_HEAD = re.compile(r"(?:#[\t -~]*\n)*(?:format = 1\n)?")
-_WRITTEN_BLOCK = re.compile(
+_WRITTEN_HEAD = r"(?:#[\t -~]*\n)*(?:format = 1\n)?"
+_WRITTEN_BLOCK = (
     r"\n*\[\[review\]\]\n"
     rf"id = {_PLAIN}\n"
     r"at = (\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{6})?Z)\n"
@@ -199,7 +199,8 @@ _WRITTEN_BLOCK = re.compile(
     r"(?:rating = ([1-4])\n)?"
     r"(?:ms = ([1-9]\d{0,8})\n)?"
 )
-"""One block as `logwrite.entry_to_toml` writes it (keys in its order, defaults left out)."""
+"""One block as `logwrite.entry_to_toml` writes it (keys in its order, defaults left out).
+Compiled at its first use (by re's cache): start-up reads caches, not the log."""
 
 
 def _written_entries(raw: bytes) -> list[LogEntry] | None:
@@ -217,13 +218,13 @@ def _written_entries(raw: bytes) -> list[LogEntry] | None:
         return None
     if text and (text.endswith("\n\n") or not text.endswith("\n")):
         text = text.rstrip("\n") + "\n"  # blank lines at the end, or none: the same TOML
-    head = _WRITTEN_HEAD.match(text)
+    head = re.match(_WRITTEN_HEAD, text)
     pos = head.end() if head else 0
     entries: list[LogEntry] = []
     add = entries.append
     instant = datetime.fromisoformat
     make = tuple.__new__
-    for match in _WRITTEN_BLOCK.finditer(text, pos):
+    for match in re.compile(_WRITTEN_BLOCK).finditer(text, pos):
         if match.start() != pos:
             return None
         pos = match.end()
