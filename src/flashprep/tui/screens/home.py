@@ -115,7 +115,7 @@ not seen yet, when its next card is due and its mean recall now.
                 yield DataTable(id="decks", cursor_type="row", zebra_stripes=True)
                 yield PlainStatic(id="deck-detail")  # shown from DETAIL_FROM columns
             yield PlainStatic(id="home-hint")
-        yield KeyBar()  # one widget: Footer mounts and styles one per key, at every switch
+        yield KeyBar(rows=2)  # its many keys take two lines when narrow (80 columns)
 
     def on_mount(self) -> None:
         self.refresh_counts()

@@ -20,6 +20,7 @@ from rich.segment import Segment
 from rich.text import Text
 from textual import events
 from textual.binding import ActiveBinding, Binding
+from textual.geometry import Size
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
@@ -172,10 +173,15 @@ class KeyBar(Widget):
     """
     COMPONENT_CLASSES = {"keybar--key", "keybar--description"}
 
-    def __init__(self, *, id: str | None = None) -> None:
+    def __init__(self, *, rows: int = 1, id: str | None = None) -> None:
+        """`rows` > 1: when the keys do not fit on one line they go on to the next ones (the
+        home screen's many keys at 80 columns), up to `rows` lines."""
         super().__init__(id=id)
-        self._spans: list[tuple[int, int, str]] = []
-        """(start, end, key) of each key drawn, for clicks."""
+        self.rows = max(1, rows)
+        if self.rows > 1:
+            self.styles.height = "auto"
+        self._spans: list[tuple[int, int, int, str]] = []
+        """(line, start, end, key) of each key drawn, for clicks."""
 
     def on_mount(self) -> None:
         self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
@@ -184,39 +190,56 @@ class KeyBar(Widget):
         self.screen.bindings_updated_signal.unsubscribe(self)
 
     def _bindings_changed(self, _screen: Screen[Any]) -> None:
-        self.refresh()
+        self.refresh(layout=self.rows > 1)
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return len(self._lines(self.screen.active_bindings.values(), width))
 
     def render(self) -> Text:
         key_style = self.get_component_rich_style("keybar--key")
         description_style = self.get_component_rich_style("keybar--description")
-        text = Text(no_wrap=True, overflow="crop")
-        spans: list[tuple[int, int, str]] = []
+        spans: list[tuple[int, int, int, str]] = []
         active = self.screen.active_bindings
-        for binding, enabled in self._fitting(active.values()):
-            start = len(text)
-            text.append(f" {self.app.get_key_display(binding)} ", key_style)
-            text.append(f"{self._description(binding)} ", description_style)
-            if not enabled:
-                text.stylize("dim", start)
-            spans.append((start, len(text), binding.key))
+        room = self.size.width or 10_000  # before the first layout: everything
+        lines: list[Text] = []
+        for row, keys in enumerate(self._lines(active.values(), room)):
+            text = Text(no_wrap=True, overflow="crop")
+            for binding, enabled in keys:
+                start = len(text)
+                text.append(f" {self.app.get_key_display(binding)} ", key_style)
+                text.append(f"{self._description(binding)} ", description_style)
+                if not enabled:
+                    text.stylize("dim", start)
+                spans.append((row, start, len(text), binding.key))
+            lines.append(text)
+        text = lines[-1]
         palette = active.get(self.app.COMMAND_PALETTE_BINDING)
         if palette is not None and self.app.ENABLE_COMMAND_PALETTE:
             label = f" {self.app.get_key_display(palette.binding)} palette "
             gap = self.size.width - len(text) - len(label) - 1
             if gap > 0:
                 text.append(" " * gap + "▏")
-                spans.append((len(text), len(text) + len(label), palette.binding.key))
+                spans.append(
+                    (len(lines) - 1, len(text), len(text) + len(label), palette.binding.key)
+                )
                 text.append(label, description_style)
         self._spans = spans
-        return text
+        return Text("\n", no_wrap=True, overflow="crop").join(lines)
 
     def _description(self, binding: Binding) -> str:
         key_label = getattr(self.screen, "key_label", None)
         label = key_label(binding) if callable(key_label) else None
         return label if isinstance(label, str) else binding.description
 
-    def _fitting(self, active: Iterable[ActiveBinding]) -> list[tuple[Binding, bool]]:
-        """The keys to show, in order: when they do not all fit, the last ones are left out
+    def _width(self, binding: Binding) -> int:
+        key = self.app.get_key_display(binding)
+        return cell_len(key) + cell_len(self._description(binding)) + 3
+
+    def _lines(
+        self, active: Iterable[ActiveBinding], room: int
+    ) -> list[list[tuple[Binding, bool]]]:
+        """The keys to show, line by line, in order: a line is filled before the next one
+        starts (up to `rows`); when they still do not all fit, the last ones are left out
         first, but never Help (`?`), which lists every key of the screen."""
         shown: list[tuple[Binding, bool]] = []
         actions: set[str] = set()
@@ -225,24 +248,35 @@ class KeyBar(Widget):
             if binding.show and action not in actions:
                 actions.add(action)
                 shown.append((binding, enabled))
+        lines: list[list[tuple[Binding, bool]]] = []
+        while len(lines) < self.rows - 1:
+            widths = [self._width(binding) for binding, _ in shown]
+            if sum(widths) <= room:
+                break  # the rest fits on this line
+            used = count = 0
+            while used + widths[count] <= room:
+                used += widths[count]
+                count += 1
+            lines.append(shown[: max(1, count)])
+            shown = shown[max(1, count) :]
+        lines.append(self._fitting(shown, room))
+        return lines
 
-        def width(binding: Binding) -> int:
-            key = self.app.get_key_display(binding)
-            return cell_len(key) + cell_len(self._description(binding)) + 3
-
-        room = self.size.width or 10_000  # before the first layout: everything
-        total = sum(width(b) for b, _ in shown)
+    def _fitting(self, shown: list[tuple[Binding, bool]], room: int) -> list[tuple[Binding, bool]]:
+        """`shown` without its last keys (but Help) until what is left fits in `room`."""
+        shown = list(shown)
+        total = sum(self._width(b) for b, _ in shown)
         for index in range(len(shown) - 1, -1, -1):
             if total <= room:
                 break
             binding = shown[index][0]
             if binding.action.removeprefix("app.") != "help":
-                total -= width(binding)
+                total -= self._width(binding)
                 del shown[index]
         return shown
 
     def on_click(self, event: events.Click) -> None:
-        for start, end, key in self._spans:
-            if start <= event.x < end:
+        for line, start, end, key in self._spans:
+            if line == event.y and start <= event.x < end:
                 self.app.simulate_key(key)
                 return
