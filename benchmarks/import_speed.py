@@ -16,10 +16,12 @@ spread over every card and over a year per 100,000 reviews, as a long Anki histo
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib.util
 import os
 import random
 import resource
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -63,7 +65,7 @@ print(len(log.new))
 
 def build(path: Path, notes: int, reviews: int | None = None) -> int:
     """Write the package; return its number of cards."""
-    from anki.collection import Collection, ExportAnkiPackageOptions
+    from anki.collection import AddNoteRequest, Collection, ExportAnkiPackageOptions
 
     rng = random.Random(1)
     folder = Path(tempfile.mkdtemp())
@@ -74,6 +76,7 @@ def build(path: Path, notes: int, reviews: int | None = None) -> int:
     assert basic and reversed_ and cloze
     deck = col.decks.id("Interview::Bench")
     assert deck is not None
+    requests = []
     for i in range(notes):
         kind = i % 10
         if kind < 7:
@@ -93,7 +96,8 @@ def build(path: Path, notes: int, reviews: int | None = None) -> int:
                 f"The {{{{c1::{rng.choice(WORDS)}}}}} of {{{{c2::{rng.choice(WORDS)}}}}} #{i}"
             )
         note.tags = ["bench", rng.choice(WORDS)]
-        col.add_note(note, deck)
+        requests.append(AddNoteRequest(note, deck))
+    col.add_notes(requests)  # one transaction: a note at a time syncs the disk each time
     card_ids = list(col.find_cards(""))
     if reviews is None:
         start = int(time.time() * 1000) - 90 * 86_400_000
@@ -108,11 +112,12 @@ def build(path: Path, notes: int, reviews: int | None = None) -> int:
                     ease,
                     0 if step < 2 else 1,
                 )
-    else:
-        col.db.executemany(
-            "INSERT INTO revlog VALUES (?, ?, -1, ?, ?, ?, 2500, ?, ?)",
-            long_history(card_ids, reviews, rng),
-        )
+    else:  # straight into the SQLite file: the library's executemany takes ms a row
+        rows = long_history(card_ids, reviews, rng)
+        col.close()
+        with contextlib.closing(sqlite3.connect(folder / "bench.anki2")) as db, db:
+            db.executemany("INSERT INTO revlog VALUES (?, ?, -1, ?, ?, ?, 2500, ?, ?)", rows)
+        col = Collection(str(folder / "bench.anki2"))
     options = ExportAnkiPackageOptions(
         with_scheduling=True, with_deck_configs=False, with_media=False, legacy=False
     )
