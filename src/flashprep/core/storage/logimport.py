@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import heapq
+from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
@@ -105,15 +106,20 @@ def _without_echoes(unseen: list[LogEntry], log: list[LogEntry]) -> list[LogEntr
 
 
 def stage_history_import(
-    log_dir: Path, plan: HistoryImport, staged: StagedFiles, notes: list[str]
+    log_dir: Path,
+    plan: HistoryImport,
+    staged: StagedFiles,
+    notes: list[str],
+    progress: Callable[[float], None] | None = None,
 ) -> None:
     """Write the month files an import changes to temporary files (see StagedFiles).
 
     A month that is appended to keeps its bytes as they are (comments, formatting) and
     gets the new blocks after them; a month the new entries go into the middle of is
     rewritten in the merged order. What the user should hear of is added to `notes` as it
-    happens.
+    happens; `progress` the share of the months written.
     """
+    total, done = len(plan.appended) + len(plan.rewritten), 0
     for name, new in sorted(plan.appended.items()):
         path = log_dir / name
         head = LOG_HEADER
@@ -122,6 +128,12 @@ def stage_history_import(
                 notes.append(f"{path}: a cut-off last entry was moved to .partial")
             head = path.read_bytes() or LOG_HEADER
         staged.stage(path, head + b"".join(entry_to_toml(e) for e in new))
+        done += 1
+        if progress is not None:
+            progress(done / total)
     for name in sorted(plan.rewritten):
         blocks = b"".join(entry_to_toml(e) for e in plan.months[name])
         staged.stage(log_dir / name, LOG_HEADER + blocks)
+        done += 1
+        if progress is not None:
+            progress(done / total)
