@@ -92,11 +92,22 @@ def _without_echoes(unseen: list[LogEntry], log: list[LogEntry]) -> list[LogEntr
         if entry.card in cards and entry.mode not in ("mock", "practice"):
             times.setdefault(_moment(entry), []).append(int(entry.at.timestamp() * 1000))
     for found in times.values():
-        found.sort()
+        found.sort()  # kept ones are added to these: all of a moment's times in one list
     fresh: list[LogEntry] = []
+    latest: dict[tuple[str, str, int | None], int] = {}
+    """The last kept time of a moment the log does not have: `unseen` is in time order, so it
+    is an echo exactly when that time is at most ECHO_MS before (a history of its own, the
+    usual import, needs no search)."""
     for entry in unseen:
         ms = int(entry.at.timestamp() * 1000)
-        found = times.setdefault(_moment(entry), [])
+        moment = _moment(entry)
+        found = times.get(moment)
+        if found is None:
+            last = latest.get(moment)
+            if last is None or last < ms - ECHO_MS:
+                latest[moment] = ms
+                fresh.append(entry)
+            continue
         place = bisect.bisect_left(found, ms - ECHO_MS)
         if place < len(found) and found[place] <= ms:
             continue
