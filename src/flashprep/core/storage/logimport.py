@@ -101,18 +101,18 @@ def _without_echoes(unseen: list[LogEntry], log: list[LogEntry]) -> list[LogEntr
     for entry in unseen:
         ms = int(entry.at.timestamp() * 1000)
         moment = _moment(entry)
-        found = times.get(moment)
-        if found is None:
+        logged = times.get(moment)
+        if logged is None:
             last = latest.get(moment)
             if last is None or last < ms - ECHO_MS:
                 latest[moment] = ms
                 fresh.append(entry)
             continue
-        place = bisect.bisect_left(found, ms - ECHO_MS)
-        if place < len(found) and found[place] <= ms:
+        place = bisect.bisect_left(logged, ms - ECHO_MS)
+        if place < len(logged) and logged[place] <= ms:
             continue
         fresh.append(entry)
-        bisect.insort(found, ms)
+        bisect.insort(logged, ms)
     return fresh
 
 
