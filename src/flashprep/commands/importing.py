@@ -13,6 +13,7 @@ from typing import Any
 from flashprep.commands.common import CliError, add_common_options, open_user, show, show_json
 from flashprep.commands.progress import ProgressBar
 from flashprep.core.importers import FORMATS
+from flashprep.core.text import one_line
 
 
 def register(sub: Any) -> None:
@@ -57,6 +58,7 @@ def run(args: argparse.Namespace) -> int:
     bar = ProgressBar(sys.stderr, "importing")
 
     def progress(step: str, done: float) -> None:
+        step = one_line(step)  # a step may name a file, whose name may hold escapes
         if step != bar.label:
             bar.label = step
             bar.say(step)
