@@ -3,11 +3,15 @@
     python benchmarks/make_home.py --cards 10000 --reviews 100000 DIR
 
 DIR gets several imported decks in `decks/` (questions of 40-200 characters, Markdown answers of
-300-1,500) and a user `bench` whose history spans the year before now: every day a session grades
-the cards FSRS says are due, then new cards, with learning steps coming back within the session.
-Grades are drawn from FSRS's own predicted recall (scaled by a hidden per-card difficulty), written
-by `UserStore.grade` under a clock that steps through the year, so the log and the schedule are what
-the app itself would have written. A checkpoint (state.toml) ends the build, as a drill's end does.
+300-1,500) and a user `bench` whose history spans the years before now (one year per 100,000
+reviews, so a million make a decade of history): every day a session grades the cards FSRS says
+are due, then new cards, with learning steps coming back within the session. Grades are drawn
+from FSRS's own predicted recall (scaled by a hidden per-card difficulty) and applied through the
+store's own `apply_entry` under a clock that steps through the years; their blocks are the log
+writer's own (`entry_to_toml`), kept in memory and written once per month file at the end (one
+durable append per grade, as a drill does, would take many minutes at a million). The log is
+in this computer's device folder (`reviews/<device-id>/`) and a checkpoint (state.toml) ends the
+build, as a drill's end does.
 
 The same arguments give the same decks and the same grades (review ids and the dates, which follow
 the day the folder is built, differ). Deck questions start with "Q<number>." so the benchmark can
@@ -18,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import bisect
+import heapq
 import math
 import random
 import sys
@@ -30,11 +35,16 @@ from flashprep.core.decks.deck import Deck
 from flashprep.core.decks.library import deck_to_toml
 from flashprep.core.files.fileio import atomic_write
 from flashprep.core.paths import Home
+from flashprep.core.scheduling.scheduler import Rating
+from flashprep.core.storage.logwrite import entry_to_toml
 from flashprep.core.storage.profile import Profile, save_profile
+from flashprep.core.storage.replay import LogPosition, apply_entry
+from flashprep.core.storage.reviewlog import LOG_HEADER, LogEntry, month_file, new_entry_id
 from flashprep.core.storage.userstore import UserStore
 
 USER = "bench"
-DAYS = 365
+REVIEWS_A_YEAR = 100_000
+"""The history spans one year per this many reviews (at least one year)."""
 LEECH_LAPSES = 8
 """A card forgotten this often is suspended, as a user would do with a leech."""
 
@@ -185,32 +195,102 @@ class StepClock:
         return self.now
 
 
+class MemoryLog:
+    """`UserStore.record` with the month files kept in memory until `write`.
+
+    Each entry is the block the log writer appends (`entry_to_toml`) and goes through the
+    store's own `apply_entry`, with the store's position set to the block's end, as `record`
+    does; only the durable append per entry (and the undo record) is left out. `due` holds
+    (due, card) for every card as each action left it (older pairs of a card go stale), so a
+    session finds what is due without scanning every card.
+    """
+
+    def __init__(self, store: UserStore) -> None:
+        self.store = store
+        self.folder = store._own_log()
+        self.months: dict[str, bytearray] = {}
+        self.last: LogEntry | None = None
+        self.due: list[tuple[datetime, str]] = []
+
+    def record(
+        self, key: str, action: str = "grade", rating: Rating | None = None, ms: int = 0
+    ) -> LogEntry:
+        store = self.store
+        now = store.clock()
+        entry = LogEntry(new_entry_id(now), now, key, rating, action, max(0, ms), "drill")
+        name = month_file(now)  # the clock only moves forward: the newest month is its own
+        data = self.months.get(name)
+        if data is None:
+            data = self.months[name] = bytearray(LOG_HEADER)
+        data += entry_to_toml(entry)
+        apply_entry(store.scheduler, store.data, entry, store.rollover, store.tz)
+        store.data.position = LogPosition(name, len(data), entry.id)
+        self.last = entry
+        state = store.state(key)
+        if not state.is_new and not state.suspended and state.due is not None:
+            heapq.heappush(self.due, (state.due, key))
+        return entry
+
+    def due_until(self, end: datetime) -> list[tuple[datetime, str]]:
+        """Every card due by `end` (not new, not suspended), oldest first; they leave `due`
+        (put back those not studied with `put_back`)."""
+        states = self.store.states
+        found: list[tuple[datetime, str]] = []
+        taken: set[str] = set()
+        while self.due and self.due[0][0] <= end:
+            due, key = heapq.heappop(self.due)
+            state = states[key]
+            if state.due == due and not state.is_new and not state.suspended and key not in taken:
+                found.append((due, key))
+                taken.add(key)
+        return found
+
+    def put_back(self, keys: list[str]) -> None:
+        for key in keys:
+            due = self.store.state(key).due
+            if due is not None:
+                heapq.heappush(self.due, (due, key))
+
+    def write(self) -> None:
+        """Write every month file (the store's position then points into them)."""
+        for name, data in sorted(self.months.items()):
+            atomic_write(self.folder / name, bytes(data))
+        if self.last is not None:
+            self.store._raise_top([self.last])
+
+
 def days(start: datetime, count: int) -> Iterator[tuple[int, datetime]]:
     for d in range(count):
         yield d, start + timedelta(days=d)
 
 
-def simulate(store: UserStore, clock: StepClock, keys: list[str], reviews: int, seed: int) -> int:
-    """Study every day of the year before now until `reviews` grades are in the log."""
+def history_days(reviews: int) -> int:
+    """How many days the history spans: a year per REVIEWS_A_YEAR reviews, at least one."""
+    return 365 * max(1, math.ceil(reviews / REVIEWS_A_YEAR))
+
+
+def simulate(log: MemoryLog, clock: StepClock, keys: list[str], reviews: int, seed: int) -> int:
+    """Study every day of the years before now until `reviews` grades are in the log."""
+    total_days = history_days(reviews)
     rng = random.Random(seed)
     difficulty = {k: rng.uniform(0.5, 2.0) for k in keys}
     unseen = list(reversed(keys))
     remaining = reviews
     end = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
-    start = end - timedelta(days=DAYS)
-    for d, midnight in days(start, DAYS):
+    start = end - timedelta(days=total_days)
+    for d, midnight in days(start, total_days):
         if remaining <= 0:
             break
-        left = DAYS - d
+        left = total_days - d
         budget = remaining if left == 1 else round(remaining / left * rng.uniform(0.5, 1.5))
         budget = max(0, min(budget, remaining))
         clock.now = midnight + timedelta(hours=rng.uniform(7, 20))
-        remaining -= session(store, clock, unseen, budget, difficulty, rng, last=left == 1)
+        remaining -= session(log, clock, unseen, budget, difficulty, rng, last=left == 1)
     return reviews - remaining
 
 
 def session(
-    store: UserStore,
+    log: MemoryLog,
     clock: StepClock,
     unseen: list[str],
     budget: int,
@@ -219,18 +299,11 @@ def session(
     last: bool = False,
 ) -> int:
     """One sitting: learning cards when due, then due reviews (oldest first), then new cards."""
+    store = log.store
     day_end = clock.now + timedelta(hours=12)
-    due = sorted(
-        (s.due, k)
-        for k, s in store.states.items()
-        if not s.is_new and not s.suspended and s.due is not None and s.due <= day_end
-    )
+    due = log.due_until(day_end)
     if last and len(due) + 3 * len(unseen) < budget:  # the last day tops up by reviewing ahead
-        due = sorted(
-            (s.due, k)
-            for k, s in store.states.items()
-            if not s.is_new and not s.suspended and s.due is not None
-        )
+        due += log.due_until(datetime.max.replace(tzinfo=UTC))
     queue = [k for _, k in reversed(due)]
     learning: list[tuple[datetime, str]] = []
     done = 0
@@ -254,14 +327,15 @@ def session(
         else:
             rating = 1
         ms = int(rng.lognormvariate(math.log(15_000), 0.6))
-        store.grade(key, rating, min(ms, 600_000))
+        log.record(key, "grade", rating, min(ms, 600_000))
         done += 1
         clock.now += timedelta(milliseconds=ms + rng.randint(1_000, 5_000))
         after = store.state(key)
         if after.lapses >= LEECH_LAPSES and not after.suspended:
-            store.record(key, "suspend")
+            log.record(key, "suspend")
         elif after.state in ("learning", "relearning") and after.due and after.due <= day_end:
             bisect.insort(learning, (after.due, key))  # a learning step: back in this sitting
+    log.put_back(queue)
     return done
 
 
@@ -292,18 +366,21 @@ def main(argv: list[str] | None = None) -> int:
     save_profile(home.user_dir(USER) / "profile.toml", profile)
     clock = StepClock(datetime.now(UTC))
     store = UserStore(home, USER, clock)
-    graded = simulate(store, clock, keys, args.reviews, args.seed)
+    log = MemoryLog(store)
+    graded = simulate(log, clock, keys, args.reviews, args.seed)
+    simulated = time.perf_counter()
+    log.write()
     clock.now = datetime.now(UTC)
     store.checkpoint()
     done = time.perf_counter()
     seen = sum(1 for s in store.states.values() if not s.is_new)
     print(
         f"{args.dir}: {args.cards} cards in {len(DECKS)} decks ({built - started:.1f} s), "
-        f"user {USER!r}: {graded} reviews of {seen} cards over {DAYS} days "
-        f"({done - built:.1f} s)"
+        f"user {USER!r}: {graded} reviews of {seen} cards over {history_days(args.reviews)} days "
+        f"({simulated - built:.1f} s simulated, {done - simulated:.1f} s written)"
     )
     if graded != args.reviews:
-        print(f"warning: only {graded} of {args.reviews} reviews fit the year", file=sys.stderr)
+        print(f"warning: only {graded} of {args.reviews} reviews fit", file=sys.stderr)
         return 1
     return 0
 

@@ -1,13 +1,19 @@
-"""`flashprep import`: bring in decks (and their review history) from Anki, CSV, Markdown, TOML."""
+"""`flashprep import`: bring in decks (and their review history) from Anki, CSV, Markdown, TOML.
+
+A package with a long history (a million reviews) takes a while: a progress bar on stderr, when
+it is a terminal, says which step the import is in and how far it is."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
 from flashprep.commands.common import CliError, add_common_options, open_user, show, show_json
+from flashprep.commands.progress import ProgressBar
 from flashprep.core.importers import FORMATS
+from flashprep.core.text import one_line
 
 
 def register(sub: Any) -> None:
@@ -49,6 +55,15 @@ def run(args: argparse.Namespace) -> int:
         if write and "in use by" in str(exc):
             raise CliError(f"{exc}; or import with --no-history") from None
         raise
+    bar = ProgressBar(sys.stderr, "importing")
+
+    def progress(step: str, done: float) -> None:
+        step = one_line(step)  # a step may name a file, whose name may hold escapes
+        if step != bar.label:
+            bar.label = step
+            bar.say(step)
+        bar(done)
+
     try:
         summary = import_files(
             list(args.paths),
@@ -59,8 +74,10 @@ def run(args: argparse.Namespace) -> int:
             history=history,
             dry_run=args.dry_run,
             named_user=args.user is not None,
+            progress=progress,
         )
     finally:
+        bar.clear()
         opened.close()
     if args.json:
         show_json(summary.to_json())

@@ -60,3 +60,59 @@ def test_two_copies_in_one_import_count_once(store: UserStore, logged: LogEntry)
     copy = fresh._replace(id="anki-other-id", at=fresh.at + timedelta(milliseconds=3))
     assert store.import_entries([fresh, copy]) == 1
     assert store.import_entries([copy]) == 0
+
+
+def _echoes_by_search(unseen: list[LogEntry], log: list[LogEntry]) -> list[LogEntry]:
+    """The echo rule as first written: every moment's times searched (the reference)."""
+    from bisect import bisect_left, insort
+
+    times: dict[tuple[str, str, int | None], list[int]] = {}
+    for entry in log:
+        if entry.mode not in ("mock", "practice"):
+            key = (entry.card, entry.action, entry.rating)
+            times.setdefault(key, []).append(int(entry.at.timestamp() * 1000))
+    for found in times.values():
+        found.sort()
+    fresh = []
+    for entry in unseen:
+        ms = int(entry.at.timestamp() * 1000)
+        found = times.setdefault((entry.card, entry.action, entry.rating), [])
+        place = bisect_left(found, ms - ECHO_MS)
+        if place < len(found) and found[place] <= ms:
+            continue
+        fresh.append(entry)
+        insort(found, ms)
+    return fresh
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_the_quick_rule_for_moments_the_log_lacks_keeps_what_the_search_keeps(
+    seed: int, logged: LogEntry
+) -> None:
+    """Imports with echoes among themselves and of the log, at steps around ECHO_MS."""
+    import random
+
+    from flashprep.core.storage.logimport import _without_echoes
+
+    rng = random.Random(seed)
+    start = logged.at
+
+    def some(count: int, mode: str) -> list[LogEntry]:
+        out = []
+        for i in range(count):
+            at = start + timedelta(milliseconds=rng.choice([0, 1, 500, 999, 1000, 1001, 4000]) * i)
+            action = rng.choice(["grade", "grade", "suspend", "forget"])
+            rating = rng.choice([1, 3]) if action == "grade" else None
+            card = rng.choice(["alpha/a1", "alpha/a2", "beta/b1"])
+            out.append(LogEntry(f"{mode}-{seed}-{i}", at, card, rating, action, 0, mode))  # type: ignore[arg-type]
+        return out
+
+    log = some(rng.randint(0, 12), rng.choice(["drill", "mock", "import"]))
+    unseen = some(rng.randint(1, 60), "import")
+    for i, entry in enumerate(rng.sample(unseen + log, 5)):  # echoes, and near misses
+        after = timedelta(milliseconds=rng.choice([0, 1, 999, ECHO_MS, ECHO_MS + 1]))
+        unseen.append(entry._replace(id=f"echo-{i}", at=entry.at + after, mode="import"))
+    unseen.sort(key=lambda e: e.at)
+    kept = _without_echoes(unseen, log)
+    assert kept == _echoes_by_search(unseen, log)
+    assert 0 < len(kept) <= len(unseen)

@@ -406,6 +406,9 @@ class _Capture:
     def flush(self) -> None:
         pass
 
+    def isatty(self) -> bool:  # as a redirected stderr says: no progress bars drawn
+        return False
+
 
 # --- D10: scratch files stay in the data folder and do not outlive their process ---------------
 

@@ -4,6 +4,7 @@ ignored and rebuilt from the TOML, which stays the truth; and start-up imports n
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -77,6 +78,125 @@ def test_a_changed_deck_file_is_read_again(home: Home, decks_dir: Path) -> None:
     library = DeckLibrary.load(home, decks_dir)
     record = library.text("alpha/a1")
     assert record is not None and record.front == "What is 3 + [3]?"
+
+
+def _parsing_fails(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """Make every parse of a deck file fail the test; returns the files parsed (none, then)."""
+    from flashprep.core.decks import library as library_module
+
+    parsed: list[Path] = []
+
+    def no_parse(path: Path, *args: object) -> object:
+        parsed.append(path)
+        raise AssertionError(f"{path} parsed again")
+
+    monkeypatch.setattr(library_module, "_load_full", no_parse)
+    return parsed
+
+
+def _moved_copy(decks_dir: Path, target: Path) -> Path:
+    """The deck files copied without their times (as `pip install` or a sync tool leaves them)."""
+    target.mkdir()
+    for path in decks_dir.glob("*.toml"):
+        (target / path.name).write_bytes(path.read_bytes())
+    return target
+
+
+@pytest.mark.parametrize(
+    "touch",
+    [
+        lambda path: os.utime(path, ns=(0, path.stat().st_mtime_ns + 10**9)),
+        lambda path: os.utime(path, ns=(0, path.stat().st_mtime_ns - 10**12)),
+        lambda path: os.utime(path, ns=(0, path.stat().st_mtime_ns + 1)),
+        lambda path: path.write_bytes(path.read_bytes()),
+    ],
+    ids=["later", "earlier", "1ns", "rewritten"],
+)
+def test_a_deck_file_with_a_new_time_and_the_same_bytes_keeps_its_cache(
+    home: Home,
+    decks_dir: Path,
+    touch: Callable[[Path], None],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    expected = shown(DeckLibrary.load(home, decks_dir))
+    for path in decks_dir.glob("*.toml"):
+        touch(path)
+    parsed = _parsing_fails(monkeypatch)
+    library = DeckLibrary.load(home, decks_dir)
+    assert parsed == [] and library.errors == []
+    assert shown(library) == expected
+    for path in decks_dir.glob("*.toml"):  # stamped anew: the next start reads it directly
+        cache = home.cache / "decks" / f"bundled-{path.name}.jsonl"
+        assert deckindex.read(cache, deckindex_stamp(path), lambda _: None) is not None
+
+
+def deckindex_stamp(path: Path) -> list[int]:
+    st = path.stat()
+    return [st.st_size, st.st_mtime_ns]
+
+
+def test_bundled_decks_installed_anew_keep_their_caches(
+    home: Home, decks_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new install (or a data folder synced from elsewhere): the same files, other times."""
+    expected = shown(DeckLibrary.load(home, decks_dir))
+    installed = _moved_copy(decks_dir, tmp_path / "installed")
+    parsed = _parsing_fails(monkeypatch)
+    assert shown(DeckLibrary.load(home, installed)) == expected
+    assert parsed == []
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda raw: raw.replace(b"What is 2 + [2]?", b"What is 3 + [3]?"),  # same size
+        lambda raw: raw.replace(b"What is 2 + [2]?", b"What is 22 + [2]?"),
+        lambda raw: raw + b"\n",
+        lambda raw: raw.replace(b"\n", b"\r\n"),
+    ],
+    ids=["same-size", "longer", "newline", "crlf"],
+)
+def test_a_deck_file_with_other_bytes_is_read_again_whatever_its_time(
+    home: Home, decks_dir: Path, change: Callable[[bytes], bytes]
+) -> None:
+    DeckLibrary.load(home, decks_dir)
+    path = decks_dir / "alpha.toml"
+    stat = path.stat()
+    path.write_bytes(change(path.read_bytes()))
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+    expected = shown(DeckLibrary.load(Home(home.root.parent / "fresh"), decks_dir))
+    assert shown(DeckLibrary.load(home, decks_dir)) == expected
+
+
+def test_same_bytes_with_changed_overrides_are_read_again(home: Home, decks_dir: Path) -> None:
+    library = DeckLibrary.load(home, decks_dir)
+    card = library.card("alpha/a1")
+    assert card is not None
+    library.save_card("alpha", card.model_copy(update={"front": "Edited?"}))
+    DeckLibrary.load(home, decks_dir)
+    (home.overrides / "alpha.toml").unlink()
+    path = decks_dir / "alpha.toml"
+    os.utime(path, ns=(0, path.stat().st_mtime_ns + 10**9))
+    record = DeckLibrary.load(home, decks_dir).text("alpha/a1")
+    assert record is not None and record.front == "What is 2 + [2]?"
+
+
+def test_a_cache_without_a_digest_is_rebuilt_when_the_time_changes(
+    home: Home, decks_dir: Path
+) -> None:
+    """A cache written before the digest (or by an import) is never taken on trust."""
+    DeckLibrary.load(home, decks_dir)
+    cache = home.cache / "decks" / "bundled-alpha.toml.jsonl"
+    header, newline, body = cache.read_bytes().partition(b"\n")
+    stripped = re.sub(rb',"digest":"[0-9a-f]+"', b"", header)
+    assert stripped != header
+    assert b"What is 2 + [2]?" in body
+    cache.write_bytes(stripped + newline + body.replace(b"What is 2", b"What is 9"))
+    path = decks_dir / "alpha.toml"
+    os.utime(path, ns=(0, path.stat().st_mtime_ns + 10**9))
+    record = DeckLibrary.load(home, decks_dir).text("alpha/a1")
+    assert record is not None and record.front == "What is 2 + [2]?"
+    assert b'"digest":"' in cache.read_bytes()
 
 
 @pytest.mark.parametrize(

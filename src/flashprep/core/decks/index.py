@@ -8,11 +8,16 @@ one JSON line per card. Start-up reads the header; a card's line is decoded when
 The cache is keyed by this format, the card fields, and the size and modification time (ns) of the
 deck file and of its overrides file. When any of them differs, or the cache cannot be read, the
 deck is loaded from its TOML (the truth) and the cache written again; deleting it is always safe.
+A deck file whose time changed but not its bytes (the bundled decks after `pip install` of a new
+version, a data folder copied or synced from another computer) is known by the digest of its
+bytes in the header (`read_same_bytes`): its cache is used and stamped anew, not rebuilt.
 Nothing here imports pydantic: the validated models live in core.deck.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
 import mmap
 import operator
@@ -127,8 +132,20 @@ def cache_key(deck: Stamp, overrides: Stamp) -> list[Any]:
     return [INDEX_FORMAT, list(CARD_FIELDS), deck, overrides]
 
 
-def encode(deck: _DeckData, edited: frozenset[str], deck_stamp: Stamp, overrides: Stamp) -> bytes:
-    """The cache file for a validated deck (with its overrides applied)."""
+def content_digest(raw: bytes) -> str:
+    """The digest of a deck file's bytes, by which a cache knows the file again (see module)."""
+    return hashlib.blake2b(raw, digest_size=16).hexdigest()
+
+
+def encode(
+    deck: _DeckData,
+    edited: frozenset[str],
+    deck_stamp: Stamp,
+    overrides: Stamp,
+    digest: str | None = None,
+) -> bytes:
+    """The cache file for a validated deck (with its overrides applied); `digest`, that of the
+    deck file's bytes it was made from (content_digest), when known."""
     lines = _card_lines(deck.cards)
     starts: list[int] = []
     offset = 0
@@ -146,6 +163,7 @@ def encode(deck: _DeckData, edited: frozenset[str], deck_stamp: Stamp, overrides
         "starts": starts,
         "tags": tag_positions(deck.cards),
         "own": getattr(deck, "source", None) == "own",
+        "digest": digest,
     }
     body = "\n".join([*lines, ""])  # each line ends with "\n"
     return f"{json.dumps(header, separators=(',', ':'))}\n{body}".encode()
@@ -247,6 +265,40 @@ def read(cache: Path, deck_stamp: Stamp, overrides_of: Callable[[str], Stamp]) -
     if key != cache_key(deck_stamp, overrides_of(index.id)):
         return None
     return index
+
+
+def read_same_bytes(
+    cache: Path, deck_stamp: Stamp, raw: bytes, overrides_of: Callable[[str], Stamp]
+) -> DeckIndex | None:
+    """The cached index of a deck file whose stamp changed but whose bytes (`raw`) are the
+    ones the cache was made from, its overrides unchanged; the cache is rewritten with the new
+    stamp. None when anything else differs."""
+    try:
+        data = cache.read_bytes()
+    except OSError:
+        return None
+    decoded = decode(data)
+    newline = data.find(b"\n")
+    if decoded is None:
+        return None
+    key, index = decoded
+    try:
+        head = json.loads(data[:newline])
+    except ValueError:
+        return None
+    expected = cache_key(deck_stamp, overrides_of(index.id))
+    if not isinstance(key, list) or len(key) != len(expected):
+        return None
+    if key[:2] != expected[:2] or key[3] != expected[3]:
+        return None
+    if head.get("digest") is None or head["digest"] != content_digest(raw):
+        return None
+    head["key"] = expected
+    fresh = json.dumps(head, separators=(",", ":")).encode() + data[newline:]
+    with contextlib.suppress(OSError):  # a read-only data folder only costs speed
+        write(cache, fresh)
+    again = decode(fresh)
+    return None if again is None else again[1]
 
 
 def write(cache: Path, data: bytes) -> None:

@@ -218,9 +218,18 @@ class DeckLibrary:
         cached = deckindex.read(cache, deck_stamp, overrides_stamp)
         if cached is not None:
             return cached
+        digest = None
+        with contextlib.suppress(OSError):  # unreadable: the parse below says so
+            raw = path.read_bytes()
+            cached = deckindex.read_same_bytes(cache, deck_stamp, raw, overrides_stamp)
+            if cached is not None:
+                return cached
+            digest = deckindex.content_digest(raw)
         problems: list[DataFileError] = []
         deck, edited = _load_full(path, overrides_dir, problems)
-        data = deckindex.encode(deck, edited, deck_stamp, overrides_stamp(deck.id))
+        if file_stamp(path) != deck_stamp:
+            digest = None  # changed meanwhile: the bytes parsed may not be the ones digested
+        data = deckindex.encode(deck, edited, deck_stamp, overrides_stamp(deck.id), digest)
         if problems:  # not cached, so a broken overrides file is reported at every start
             self.errors.extend(problems)
         else:

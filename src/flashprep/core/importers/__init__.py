@@ -8,6 +8,7 @@ the whole import with one line naming it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -47,9 +48,15 @@ def detect_format(path: Path) -> str:
     )
 
 
-def read_source(path: Path, fmt: str = "auto", staging: Path | None = None) -> ImportSource:
+def read_source(
+    path: Path,
+    fmt: str = "auto",
+    staging: Path | None = None,
+    progress: Callable[[float], None] | None = None,
+) -> ImportSource:
     """Read one file in the given format (or the detected one); nothing is written except
-    scratch files in `staging` (see core.staging), removed before it returns."""
+    scratch files in `staging` (see core.staging), removed before it returns. `progress`
+    hears the share read of an Anki package's review log (the part that can take seconds)."""
     if not path.exists():
         raise DataFileError(path, "no such file")
     if path.is_dir():
@@ -58,7 +65,7 @@ def read_source(path: Path, fmt: str = "auto", staging: Path | None = None) -> I
     if kind in ("apkg", "colpkg"):
         from flashprep.core.importers.ankipackage import read_package
 
-        return read_package(path, staging)
+        return read_package(path, staging, progress)
     if kind in ("csv", "tsv", "txt"):
         from flashprep.core.importers.delimited import read_delimited
 

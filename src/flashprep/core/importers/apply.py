@@ -11,6 +11,7 @@ user's lock (`open_user(args, write=True)`) when history is written: the TUI hol
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -40,6 +41,22 @@ from flashprep.core.text import lf, one_line
 
 if TYPE_CHECKING:
     from flashprep.core.decks.deck import Deck, DeckOverrides
+
+ImportProgress = Callable[[str, float], None]
+"""Told what an import is doing and how far it is (0.0 - 1.0) in that step: a package with a
+long history takes seconds in each of reading it, writing the log and replaying the schedule."""
+
+
+def _step(progress: ImportProgress | None, label: str) -> Callable[[float], None] | None:
+    """The progress of one step, or None when nobody listens."""
+    if progress is None:
+        return None
+
+    def report(done: float) -> None:
+        progress(label, done)
+
+    return report
+
 
 _DECK_ID = re.compile(DECK_ID_PATTERN)
 KEPT_FIELDS = ("level", "target_seconds")
@@ -372,6 +389,7 @@ def apply_sources(
     history: bool = True,
     dry_run: bool = False,
     named_user: bool = False,
+    progress: ImportProgress | None = None,
 ) -> ImportSummary:
     """Write the decks (and the history into `store`'s log); see the module docstring.
 
@@ -433,7 +451,11 @@ def apply_sources(
         for index, source in enumerate(sources)
         for r in source.reviews
     ]
-    plan = store.plan_import(entries) if summary.history and store is not None else None
+    plan = None
+    if summary.history and store is not None:
+        if progress is not None and entries:
+            progress("comparing the history with your log", 0.0)
+        plan = store.plan_import(entries)
     if plan is not None:
         summary.reviews_added = plan.fresh
         summary.reviews_known = len({e.id for e in entries}) - plan.fresh
@@ -458,7 +480,7 @@ def apply_sources(
             if overrides is not None:
                 notes.append(overrides)
         if not dry_run:  # every deck was planned (and every existing file read) before any write
-            _write_all(writes, library, store, plan, notes)
+            _write_all(writes, library, store, plan, notes, progress)
     finally:
         if lock is not None:
             lock.release()
@@ -493,6 +515,7 @@ def _write_all(
     store: UserStore | None,
     plan: HistoryImport | None,
     notes: list[tuple[Path, bytes]] | None = None,
+    progress: ImportProgress | None = None,
 ) -> None:
     """Replace the deck files and the months of history together, all or nothing.
 
@@ -512,7 +535,7 @@ def _write_all(
             staged.stage(path, data, private=False)
         if history:
             assert store is not None and plan is not None
-            store.stage_import(plan, staged)
+            store.stage_import(plan, staged, _step(progress, "writing your review log"))
             store.drop_checkpoint()
         staged.commit()
     finally:
@@ -521,7 +544,7 @@ def _write_all(
         library.index_written(path, planned)
     if history:
         assert store is not None and plan is not None
-        store.finish_import(plan)
+        store.finish_import(plan, _step(progress, "replaying your schedule"))
         cache_history(store, plan.months)
 
 
@@ -534,16 +557,25 @@ def import_files(
     history: bool = True,
     dry_run: bool = False,
     named_user: bool = False,
+    progress: ImportProgress | None = None,
 ) -> ImportSummary:
-    """Read every file first (any error stops everything), then apply them together.
+    """Read every file first (any error stops everything), then apply them together;
+    `progress` hears each step of a long one (see ImportProgress).
 
     The cyclic garbage collector is paused meanwhile: an import builds tens of thousands of
     objects that all live until it ends, and the collector's passes over them cost a tenth of
     the import (see core.bulkload).
     """
     with gc_paused():
-        sources = [read_source(path, fmt, library.home.staging) for path in paths]
-        summary = apply_sources(sources, library, store, deck, history, dry_run, named_user)
+        sources = []
+        for path in paths:
+            step = _step(progress, f"reading {path.name}")
+            if step is not None:
+                step(0.0)  # unpacking and reading the cards come first
+            sources.append(read_source(path, fmt, library.home.staging, step))
+        summary = apply_sources(
+            sources, library, store, deck, history, dry_run, named_user, progress
+        )
         # Freed while the collector still waits: its first pass after the pause would otherwise
         # walk every object of the files read, only for them to be freed right after.
         del sources

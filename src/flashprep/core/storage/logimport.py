@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import heapq
+from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
@@ -91,29 +92,45 @@ def _without_echoes(unseen: list[LogEntry], log: list[LogEntry]) -> list[LogEntr
         if entry.card in cards and entry.mode not in ("mock", "practice"):
             times.setdefault(_moment(entry), []).append(int(entry.at.timestamp() * 1000))
     for found in times.values():
-        found.sort()
+        found.sort()  # kept ones are added to these: all of a moment's times in one list
     fresh: list[LogEntry] = []
+    latest: dict[tuple[str, str, int | None], int] = {}
+    """The last kept time of a moment the log does not have: `unseen` is in time order, so it
+    is an echo exactly when that time is at most ECHO_MS before (a history of its own, the
+    usual import, needs no search)."""
     for entry in unseen:
         ms = int(entry.at.timestamp() * 1000)
-        found = times.setdefault(_moment(entry), [])
-        place = bisect.bisect_left(found, ms - ECHO_MS)
-        if place < len(found) and found[place] <= ms:
+        moment = _moment(entry)
+        logged = times.get(moment)
+        if logged is None:
+            last = latest.get(moment)
+            if last is None or last < ms - ECHO_MS:
+                latest[moment] = ms
+                fresh.append(entry)
+            continue
+        place = bisect.bisect_left(logged, ms - ECHO_MS)
+        if place < len(logged) and logged[place] <= ms:
             continue
         fresh.append(entry)
-        bisect.insort(found, ms)
+        bisect.insort(logged, ms)
     return fresh
 
 
 def stage_history_import(
-    log_dir: Path, plan: HistoryImport, staged: StagedFiles, notes: list[str]
+    log_dir: Path,
+    plan: HistoryImport,
+    staged: StagedFiles,
+    notes: list[str],
+    progress: Callable[[float], None] | None = None,
 ) -> None:
     """Write the month files an import changes to temporary files (see StagedFiles).
 
     A month that is appended to keeps its bytes as they are (comments, formatting) and
     gets the new blocks after them; a month the new entries go into the middle of is
     rewritten in the merged order. What the user should hear of is added to `notes` as it
-    happens.
+    happens; `progress` the share of the months written.
     """
+    total, done = len(plan.appended) + len(plan.rewritten), 0
     for name, new in sorted(plan.appended.items()):
         path = log_dir / name
         head = LOG_HEADER
@@ -122,6 +139,12 @@ def stage_history_import(
                 notes.append(f"{path}: a cut-off last entry was moved to .partial")
             head = path.read_bytes() or LOG_HEADER
         staged.stage(path, head + b"".join(entry_to_toml(e) for e in new))
+        done += 1
+        if progress is not None:
+            progress(done / total)
     for name in sorted(plan.rewritten):
         blocks = b"".join(entry_to_toml(e) for e in plan.months[name])
         staged.stage(log_dir / name, LOG_HEADER + blocks)
+        done += 1
+        if progress is not None:
+            progress(done / total)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import re
 import threading
+from collections.abc import Callable
 from datetime import date, datetime
 from itertools import pairwise
 from pathlib import Path
@@ -81,6 +82,8 @@ from flashprep.core.storage.usersettings import UserSettings
 if TYPE_CHECKING:
     from flashprep.core.storage.profile import Profile
 
+Progress = Callable[[float], None]
+"""Told the share done (0.0 - 1.0) of a long step."""
 CHECKPOINT_EVERY = 200
 """Rewrite the checkpoint once this many log entries are not yet in it."""
 MERGE_CARDS = 300
@@ -685,9 +688,11 @@ class UserStore:
             entries = [e for e in entries if e.id not in known]
         return plan_history_import(self.log_dir, entries)
 
-    def stage_import(self, plan: HistoryImport, staged: StagedFiles) -> None:
+    def stage_import(
+        self, plan: HistoryImport, staged: StagedFiles, progress: Progress | None = None
+    ) -> None:
         """Write the month files an import changes to temporary files (see logimport)."""
-        stage_history_import(self.log_dir, plan, staged, self.notes)
+        stage_history_import(self.log_dir, plan, staged, self.notes, progress)
 
     def drop_checkpoint(self) -> None:
         """Remove the checkpoint (and its cache) before the log changes under it: an import
@@ -697,8 +702,9 @@ class UserStore:
                 stale.unlink()
         fsync_dir(self.folder)
 
-    def finish_import(self, plan: HistoryImport) -> None:
-        """Replay the log as the import wrote it, and write the checkpoint.
+    def finish_import(self, plan: HistoryImport, progress: Progress | None = None) -> None:
+        """Replay the log as the import wrote it, and write the checkpoint; `progress` hears
+        the share of the entries replayed, month by month.
 
         The import is done by then: a checkpoint that cannot be written (a full disk) is only
         noted; the next start replays the log."""
@@ -711,8 +717,12 @@ class UserStore:
             self.data.device = self.device
             self._tail = 0
             self._checkpointed = None
+            total, done = sum(map(len, plan.months.values())), 0
             for name in sorted(plan.months):  # the log as written: no need to parse it again
                 self._apply_file(self.log_dir / name, plan.months[name])
+                done += len(plan.months[name])
+                if progress is not None:
+                    progress(done / max(total, 1))
         try:
             self.checkpoint()
         except OSError as exc:
