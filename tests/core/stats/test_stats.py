@@ -495,3 +495,33 @@ def test_the_calendar_knows_whether_the_days_are_in_order() -> None:
     cal = Calendar(NOW, 4, UTC)
     assert cal.dated([rv("2026-11-20T10:00Z"), rv("2026-11-21T10:00Z")]).ordered
     assert not cal.dated([rv("2026-11-21T10:00Z"), rv("2026-11-20T10:00Z")]).ordered
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 4),  # study day
+            st.sampled_from(["a/1", "a/2", "b/1"]),
+            st.sampled_from(["learn", "review", "relearn"]),
+        ),
+        max_size=40,
+    )
+)
+def test_retention_samples_of_ordered_days_match_the_grade_by_grade_count(
+    grades: list[tuple[int, str, str]],
+) -> None:
+    """The first grade of a card per study day, found per run of days, is the one the
+    grade-by-grade walk finds (the walk is what a history whose days go back gets)."""
+    grades.sort(key=lambda g: g[0])
+    history = History.of(
+        Review(float(i), card, 1 + i % 4, 0, kind, 30.0 if kind == "review" else 0.0)  # type: ignore[arg-type]
+        for i, (_, card, kind) in enumerate(grades)
+    )
+    days = [day for day, _, _ in grades]
+    fast = retention_samples(Dated(history, days, ordered=True))
+    walked = retention_samples(Dated(history, days, ordered=False))
+    assert fast.reviews == walked.reviews
+    assert fast.days == walked.days
+    expected = {(day, card) for day, card, kind in grades if kind == "review"}
+    assert {(d, c) for d, c in zip(fast.days, fast.reviews.card, strict=True)} <= expected
