@@ -120,6 +120,27 @@ def test_the_days_of_a_history_match_the_clock(
     assert hours == [datetime.fromtimestamp(t, UTC).astimezone(tz).hour for t in instants]
 
 
+@settings(max_examples=100, deadline=None)
+@given(
+    start=st.integers(min_value=1_700_000_000, max_value=1_900_000_000),
+    steps=st.lists(st.integers(min_value=-30 * 3600, max_value=20 * 3600), min_size=1, max_size=60),
+    zone=st.sampled_from(ZONES),
+    rollover=st.integers(min_value=0, max_value=23),
+)
+def test_the_days_of_instants_out_of_order_match_the_clock(
+    start: int, steps: list[int], zone: str, rollover: int
+) -> None:
+    """A clock set back puts instants out of order: the runs found by bisection must not
+    take an instant of another day into a day (steps back of up to 30 hours)."""
+    tz = ZoneInfo(zone)
+    instants = [float(start + sum(steps[: i + 1])) for i in range(len(steps))]
+    expected = [
+        study_day(datetime.fromtimestamp(t, UTC), rollover, tz).toordinal() for t in instants
+    ]
+    assert Calendar(NOW, rollover, tz).days_of(instants) == expected
+    assert Calendar(NOW, rollover, tz).days_of(iter(instants)) == expected
+
+
 # --- today, streaks, calendar ---------------------------------------------------------------------
 
 
