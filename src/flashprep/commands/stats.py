@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 from typing import Any
 
@@ -48,6 +49,8 @@ def run(args: argparse.Namespace) -> int:
     query = StatsQuery.of(store, args.deck, args.range)
     reader = HistoryReader(store, progress=ProgressBar(sys.stderr, "reading your review history"))
     history = reader.load()
+    _ = store.states  # decoded now, and kept with the history until the end:
+    gc.freeze()  # the collector need not walk their objects again (0.2 s at a million reviews)
     stats = compute_stats(history, store.states, opened.library, store.scheduler, query, store.user)
     stats.update(interview_stats(opened.library, store))  # interview_date, readiness
     bar = ProgressBar(sys.stderr, "scoring the memory model on it")

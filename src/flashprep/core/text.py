@@ -71,5 +71,69 @@ def one_line(text: str) -> str:
 def dumps_json(data: object) -> str:
     """JSON for a terminal or a script: the text exact (escaped, not cleaned), but DEL, C1 and
     invisible characters written as \\uXXXX, as json writes C0 controls."""
-    dumped = json.dumps(data, indent=2, ensure_ascii=False)
+    dumped = json_indented(data)
     return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", dumped)
+
+
+def json_indented(data: object) -> str:
+    """json.dumps(data, indent=2, ensure_ascii=False), byte for byte, written quicker (see
+    `_indented`) when the data holds only what JSON has (json writes the rest its own way)."""
+    try:
+        parts: list[str] = []
+        _indented(data, parts, "\n")
+        return "".join(parts)
+    except (_Unusual, RecursionError):
+        return json.dumps(data, indent=2, ensure_ascii=False)
+
+
+class _Unusual(Exception):
+    """A value `_indented` leaves to json (a key not a string, an unknown type)."""
+
+
+_encode_string = json.encoder.encode_basestring  # the C one, as json.dumps(ensure_ascii=False)
+_CONSTANTS = {True: "true", False: "false"}
+
+
+def _indented(value: object, parts: list[str], newline: str) -> None:
+    """Append what json.dumps(value, indent=2, ensure_ascii=False) writes, byte for byte, for
+    strings, numbers, None, booleans, lists, tuples and dicts with string keys. json's indenting
+    encoder is pure Python, one generator per level: the statistics' 2 MB of leeches took 0.4 s;
+    this is about three times quicker. `newline` is a line break and the current indentation."""
+    if isinstance(value, str):
+        parts.append(_encode_string(value))
+    elif value is None:
+        parts.append("null")
+    elif value is True or value is False:
+        parts.append(_CONSTANTS[value])
+    elif isinstance(value, int):
+        parts.append(int.__repr__(value))
+    elif isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise _Unusual
+        parts.append(float.__repr__(value))
+    elif isinstance(value, dict):
+        if not value:
+            parts.append("{}")
+            return
+        inner = newline + "  "
+        opening = "{" + inner
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise _Unusual
+            parts.append(opening + _encode_string(key) + ": ")
+            _indented(item, parts, inner)
+            opening = "," + inner
+        parts.append(newline + "}")
+    elif isinstance(value, list | tuple):
+        if not value:
+            parts.append("[]")
+            return
+        inner = newline + "  "
+        opening = "[" + inner
+        for item in value:
+            parts.append(opening)
+            _indented(item, parts, inner)
+            opening = "," + inner
+        parts.append(newline + "]")
+    else:
+        raise _Unusual

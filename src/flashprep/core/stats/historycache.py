@@ -711,7 +711,7 @@ def _records(starts: list[int], entries: list[LogEntry], steps: list[Step]) -> l
 
 def _decode_month(header: dict[str, Any], body: memoryview) -> _Month:
     n = header["n"]
-    keys = header["cards"]
+    keys = list(map(sys.intern, header["cards"]))  # one string per card, not one per month
     columns: dict[str, array[Any]] = {}
     at = 0
     for name, code in _COLUMNS:
