@@ -31,6 +31,12 @@ def read_log(path: Path, offset: int = 0) -> tuple[list[LogEntry], int]:
     trailing NULs are left out: they are not entries. A writer sets them aside (`repair_tail`).
     Only the bytes after `offset` are read, unless an error needs the line numbers before it.
     """
+    entries, raw = _read(path, offset)
+    return entries, offset + len(raw)
+
+
+def _read(path: Path, offset: int) -> tuple[list[LogEntry], bytes]:
+    """`read_log`'s entries, and the bytes of complete data they were read from."""
     try:
         with path.open("rb") as handle:
             handle.seek(offset)
@@ -38,7 +44,7 @@ def read_log(path: Path, offset: int = 0) -> tuple[list[LogEntry], int]:
     except OSError as exc:
         raise cannot_read(path, exc) from None
     if not raw.strip():  # nothing after the checkpoint: the usual start
-        return [], offset + len(raw)
+        return [], raw
     raw = raw[: log_end(raw).end]  # a cut-off entry and trailing padding are not entries
     try:
         entries = parse_log(raw, path)
@@ -48,7 +54,7 @@ def read_log(path: Path, offset: int = 0) -> tuple[list[LogEntry], int]:
         head = path.read_bytes()[:offset]  # only now: to count lines and entries from the top
         parse_log(raw, path, head.count(b"\n") + 1, len(table_lines(head, "review")))
         raise
-    return entries, offset + len(raw)
+    return entries, raw
 
 
 def read_log_file(path: Path, offset: int = 0) -> list[LogEntry]:
@@ -71,15 +77,9 @@ class LogBlocks(NamedTuple):
 
 def read_log_blocks(path: Path, offset: int = 0) -> LogBlocks:
     """Like `read_log`, with the byte offset of each entry's block (for the history cache)."""
-    entries, end = read_log(path, offset)
-    try:
-        with path.open("rb") as handle:
-            handle.seek(offset)
-            raw = handle.read(end - offset)
-    except OSError as exc:
-        raise cannot_read(path, exc) from None
+    entries, raw = _read(path, offset)
     starts = [offset + m.start() for m in _BLOCK.finditer(raw)]
-    return LogBlocks(entries, starts if len(starts) == len(entries) else [], end)
+    return LogBlocks(entries, starts if len(starts) == len(entries) else [], offset + len(raw))
 
 
 def log_files(folder: Path) -> list[Path]:

@@ -66,13 +66,12 @@ def _judge(content: bytes, ragged: bool) -> tuple[int, bool] | None:
     """(where the complete entries end, whether the last block is whole), or None (damage).
 
     `content` has no trailing padding; `ragged` says its last line may have been cut."""
-    starts = [m.start() for m in _LINE_STARTING_A_TABLE.finditer(content)]
-    if not starts:
+    start = _last_table_line(content)
+    if start < 0:
         header = LOG_HEADER.rstrip(b"\n")
         if content == header or not content:
             return len(content), True
         return (0, False) if header.startswith(content) else None
-    start = starts[-1]
     for blank in (b"\n\n", b"\r\n\r\n"):  # the blank line that opens every block belongs to it
         if content[max(0, start - len(blank)) : start] == blank:
             start -= len(blank) // 2
@@ -90,6 +89,18 @@ def _judge(content: bytes, ragged: bool) -> tuple[int, bool] | None:
     if block.get("action", "grade") == "grade" and "rating" not in block:
         return start, False
     return len(content), True
+
+
+def _last_table_line(content: bytes) -> int:
+    """Where the last line that starts a table begins, or -1: looked for from the end, line by
+    line, since only the last block is judged (a month file holds thousands)."""
+    end = len(content)
+    while end >= 0:
+        start = content.rfind(b"\n", 0, end) + 1
+        if _LINE_STARTING_A_TABLE.match(content, start):
+            return start
+        end = start - 1
+    return -1
 
 
 def incomplete_tail(raw: bytes) -> int | None:
