@@ -37,16 +37,18 @@ def run(args: argparse.Namespace) -> int:
         )
     from flashprep.commands.progress import ProgressBar
     from flashprep.core.interview.plan import interview_stats
-    from flashprep.core.stats.historycache import HistoryReader
+    from flashprep.core.stats.historycache import HistoryReader, SharedReplay
     from flashprep.core.stats.optimize import calibration_report
     from flashprep.core.stats.report import StatsQuery, compute_stats
 
-    opened = open_user(args)
+    reading = ProgressBar(sys.stderr, "reading your review history")
+    shared = SharedReplay(reading)  # no checkpoint and no history cache: one replay for both
+    opened = open_user(args, full_replay=shared)
     if args.deck is not None:
         check_deck_ids(opened.library, [args.deck])
     store = opened.store
     query = StatsQuery.of(store, args.deck, args.range)
-    reader = HistoryReader(store, progress=ProgressBar(sys.stderr, "reading your review history"))
+    reader = HistoryReader(store, progress=reading, shared=shared)
     history = reader.load()
     stats = compute_stats(history, store.states, opened.library, store.scheduler, query, store.user)
     stats.update(interview_stats(opened.library, store))  # interview_date, readiness
