@@ -41,7 +41,14 @@ def run(args: argparse.Namespace) -> int:
     from flashprep.core.stats.optimize import calibration_report
     from flashprep.core.stats.report import StatsQuery, compute_stats
 
-    reading = ProgressBar(sys.stderr, "reading your review history")
+    bar: list[ProgressBar] = []
+
+    def reading(done: float) -> None:
+        """The bar, made at the first report (a whole read), not before the user is opened."""
+        if not bar:
+            bar.append(ProgressBar(sys.stderr, "reading your review history"))
+        bar[0](done)
+
     shared = SharedReplay(reading)  # no checkpoint and no history cache: one replay for both
     opened = open_user(args, full_replay=shared)
     if args.deck is not None:
@@ -52,9 +59,9 @@ def run(args: argparse.Namespace) -> int:
     history = reader.load()
     stats = compute_stats(history, store.states, opened.library, store.scheduler, query, store.user)
     stats.update(interview_stats(opened.library, store))  # interview_date, readiness
-    bar = ProgressBar(sys.stderr, "scoring the memory model on it")
-    stats["calibration"] = calibration_report(history, store, args.deck, reader, bar)
-    bar.clear()
+    scoring = ProgressBar(sys.stderr, "scoring the memory model on it")
+    stats["calibration"] = calibration_report(history, store, args.deck, reader, scoring)
+    scoring.clear()
     show_json(stats)
     reader.save()  # after printing: the cache only makes the next run fast
     return 0
