@@ -31,7 +31,14 @@ from flashprep.core.stats.forecast import card_states, forecast
 from flashprep.core.stats.history import History, Review
 from flashprep.core.stats.ranges import RANGES
 from flashprep.core.stats.readiness import forgotten, hardest, leeches, readiness, recall_now
-from flashprep.core.stats.retention import answer_buttons, hours, retention_samples, true_retention
+from flashprep.core.stats.retention import (
+    answer_buttons,
+    hours,
+    retention_samples,
+    retention_table,
+    sample_counts,
+)
+from flashprep.core.stats.retentioncache import RetentionCache
 from flashprep.core.stats.studydays import Calendar, in_range
 from flashprep.core.storage.usersettings import DEFAULT_SETTINGS
 from flashprep.core.storage.userstore import UserStore
@@ -64,15 +71,18 @@ def compute_stats(
     scheduler: Scheduler,
     query: StatsQuery,
     user: str = "",
+    retention: RetentionCache | None = None,
 ) -> dict[str, Any]:
     """Every statistic, as JSON-ready data (the keys are documented in README.md).
 
-    `reviews` is best a History (as HistoryReader.load gives it); Reviews will do."""
+    `reviews` is best a History (as HistoryReader.load gives it); Reviews will do. `retention`,
+    for the reader's whole history and the query's deck, keeps the true retention's counts."""
     cal = Calendar(query.now, query.rollover, query.tz)
     today = cal.today
     deck_ids = [query.deck] if query.deck is not None else list(library.decks)
     keys = library.card_keys(deck_ids)
     history = History.of(reviews)
+    counted = retention.counts(history, cal) if retention is not None else None
     if query.deck is not None:
         prefix = f"{query.deck}/"
         history = history.select([card.startswith(prefix) for card in history.card])
@@ -90,8 +100,12 @@ def compute_stats(
         if s.due is not None and is_available(s, today) and s.due < end_of_today:
             due.add(key)
             due_now += s.due <= query.now
-    samples = retention_samples(dated)
-    samples_in_range = in_range(samples, today, query.range).reviews
+    if counted is not None and dated.ordered:  # the range's whole days: its own samples
+        samples_in_range = retention_samples(ranged).reviews
+    else:
+        samples = retention_samples(dated)
+        samples_in_range = in_range(samples, today, query.range).reviews
+        counted = sample_counts(samples)
     upcoming, load = forecast(keys, states, cal)
     total_ms = sum(ranged.reviews.ms)
     studied_days = len(set(ranged.days))
@@ -139,7 +153,7 @@ def compute_stats(
         "forecast": upcoming,
         "daily_load": load,
         "states": card_states(keys, states, cal),
-        "retention": true_retention(samples, today),
+        "retention": retention_table(counted, today),
         "buttons": answer_buttons(ranged.reviews),
         "answer_seconds": round(total_ms / 1000 / n_ranged, 1) if n_ranged else None,
         "hours": hours(ranged.reviews, cal),
