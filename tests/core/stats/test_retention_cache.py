@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from datetime import timedelta, tzinfo
+from datetime import UTC, timedelta, tzinfo
 from itertools import pairwise
 from zoneinfo import ZoneInfo
 
@@ -18,9 +18,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fitlearner import log_entries, simulate
+from flashprep.core.decks.library import DeckLibrary
 from flashprep.core.scheduling.parameters import DEFAULT_PARAMETERS
 from flashprep.core.stats.history import History, Review
 from flashprep.core.stats.historycache import HistoryReader
+from flashprep.core.stats.report import StatsQuery, compute_stats
 from flashprep.core.stats.retention import RetentionTally, retention_samples, sample_counts
 from flashprep.core.stats.retentioncache import RetentionCache
 from flashprep.core.stats.studydays import Calendar, Dated
@@ -106,22 +108,22 @@ def studied(make_store: Callable[..., UserStore], clock: FakeClock) -> UserStore
     store = make_store()
     first = simulate(DEFAULT_PARAMETERS, cards=40, days=90, new_per_day=3, seed=1)
     second = simulate(DEFAULT_PARAMETERS, cards=20, days=90, new_per_day=2, seed=2)
-    store.import_entries(log_entries(first, "one") + log_entries(second, "two"))
+    store.import_entries(log_entries(first, "alpha") + log_entries(second, "beta"))
     clock.now = max(e.at for e in read_all(store.paths.reviews)) + timedelta(days=3)
     return store
 
 
-@pytest.mark.parametrize("deck", [None, "one", "two", "three"])
+@pytest.mark.parametrize("deck", [None, "alpha", "beta", "gamma"])
 def test_cold_warm_and_incremental_counts_are_the_same(
     studied: UserStore, clock: FakeClock, deck: str | None
 ) -> None:
     store = studied
     assert through_cache(store, deck) == (whole(store, deck), 0)
-    if deck != "three":
+    if deck != "gamma":
         assert whole(store, deck)  # there are samples to count
     got, resumed = through_cache(store, deck)
     assert got == whole(store, deck) and resumed > 0  # only the newest month counted
-    for key in ("one/c00001", "two/c00002", "one/c00003", "one/c00001"):
+    for key in ("alpha/c00001", "beta/c00002", "alpha/c00003", "alpha/c00001"):
         store.grade(key, 1)
         clock.advance(hours=2)  # the same study day, then the next ones
         assert through_cache(store, deck)[0] == whole(store, deck)
@@ -129,20 +131,20 @@ def test_cold_warm_and_incremental_counts_are_the_same(
     store.undo()
     assert through_cache(store, deck)[0] == whole(store, deck)
     clock.advance(days=40)  # a new month: the mark moves on
-    store.grade("one/c00001", 3)
+    store.grade("alpha/c00001", 3)
     assert through_cache(store, deck)[0] == whole(store, deck)
     got, resumed = through_cache(store, deck)
     assert got == whole(store, deck) and resumed == len(read(store)[0]) - 1
 
 
-@pytest.mark.parametrize("deck", [None, "one"])
+@pytest.mark.parametrize("deck", [None, "alpha"])
 def test_a_change_before_the_mark_counts_from_there_again(
     studied: UserStore, deck: str | None
 ) -> None:
     store = studied
     through_cache(store, deck)
     older = simulate(DEFAULT_PARAMETERS, cards=10, days=60, new_per_day=2, seed=3)
-    store.import_entries(log_entries(older, "one"))  # into the earlier months
+    store.import_entries(log_entries(older, "alpha"))  # into the earlier months
     assert through_cache(store, deck)[0] == whole(store, deck)
     through_cache(store, deck)
     first = sorted(store.paths.reviews.rglob("*.toml"))[0]  # a hand edit: Good becomes Again
@@ -191,3 +193,28 @@ def test_a_broken_file_counts_everything_again(studied: UserStore) -> None:
     ):
         path.write_bytes(junk)
         assert through_cache(store) == (whole(store), 0)
+
+
+@pytest.mark.parametrize("deck", [None, "alpha"])
+@pytest.mark.parametrize("range_name", ["month", "3months", "year", "all"])
+def test_the_statistics_through_the_cache_are_those_of_the_whole_history(
+    studied: UserStore, clock: FakeClock, library: DeckLibrary, deck: str | None, range_name: str
+) -> None:
+    store = studied
+
+    def both() -> tuple[dict[str, object], dict[str, object]]:
+        history, reader = read(store)
+        cache = RetentionCache(reader.folder, reader.marks, reader.stable, deck)
+        query = StatsQuery(store.now(), 4, UTC, deck, range_name)
+        args = (history, store.states, library, store.scheduler, query, "ann")
+        kept = compute_stats(*args, cache)
+        reader.save()
+        cache.save()
+        return kept, compute_stats(*args)
+
+    for step in range(4):
+        kept, fresh = both()
+        assert kept == fresh
+        assert kept["retention"]["all_time"]["all"]["passed"]  # type: ignore[index]
+        store.grade(("alpha/c00001", "beta/c00002")[step % 2], 1 + step)
+        clock.advance(days=(1, 20, 0, 40)[step])
