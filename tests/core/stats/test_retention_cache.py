@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, timedelta, tzinfo
-from itertools import pairwise
+from itertools import compress, pairwise
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -22,10 +22,12 @@ from flashprep.core.decks.library import DeckLibrary
 from flashprep.core.scheduling.parameters import DEFAULT_PARAMETERS
 from flashprep.core.stats.history import History, Review
 from flashprep.core.stats.historycache import HistoryReader
+from flashprep.core.stats.readiness import forgotten
 from flashprep.core.stats.report import StatsQuery, compute_stats
 from flashprep.core.stats.retention import RetentionTally, retention_samples, sample_counts
 from flashprep.core.stats.retentioncache import RetentionCache
 from flashprep.core.stats.studydays import Calendar, Dated
+from flashprep.core.stats.tally import Tally
 from flashprep.core.storage.logread import read_all
 from flashprep.core.storage.userstore import UserStore
 
@@ -64,6 +66,13 @@ def test_samples_counted_in_parts_are_those_of_the_whole(
     for start, end in pairwise(bounds):
         assert tally.add(Dated(history[start:end], days[start:end], ordered=True))
     assert tally.counts == sample_counts(retention_samples(Dated(history, days, True)))
+    whole = Tally()
+    parts = Tally()
+    assert whole.add(Dated(history, days, True))
+    for start, end in pairwise(bounds):
+        assert parts.add(Dated(history[start:end], days[start:end], ordered=True))
+    assert parts == whole
+    assert whole.forgotten == forgotten(history) and whole.days == Counter(days)
 
 
 def test_days_that_go_back_are_not_tallied() -> None:
@@ -83,13 +92,24 @@ def read(store: UserStore) -> tuple[History, HistoryReader]:
 def through_cache(
     store: UserStore, deck: str | None = None, tz: tzinfo | None = None, rollover: int = 4
 ) -> tuple[Counts | None, int]:
-    """The counts through the caches, and how many grades the saved counts held."""
+    """The counts through the caches, and how many grades the saved counts held (the rest of
+    the tally checked against the whole history's)."""
     history, reader = read(store)
     cache = RetentionCache(reader.folder, reader.marks, reader.stable, deck)
-    got = cache.counts(history, Calendar(store.now(), rollover, tz))
+    cal = Calendar(store.now(), rollover, tz)
+    tally = cache.tally(history, cal)
     reader.save()
     cache.save()
-    return got, cache.resumed_at
+    if tally is None:
+        return None, cache.resumed_at
+    if deck is not None:
+        history = history.select([card.startswith(f"{deck}/") for card in history.card])
+    dated = cal.dated(history)  # the rest of the tally is that of the whole history too
+    again = [rating == 1 for rating in history.rating]
+    assert tally.days == Counter(dated.days) and tally.total == len(history)
+    assert tally.agains == Counter(compress(history.card, again))
+    assert tally.forgotten == forgotten(history)
+    return tally.retention.counts, cache.resumed_at
 
 
 def whole(
@@ -190,6 +210,10 @@ def test_a_broken_file_counts_everything_again(studied: UserStore) -> None:
         raw.replace(b"[", b"{", 3),
         raw.replace(b'"counts":[[', b'"counts":[["x",'),
         raw.replace(b'"last_cards":[', b'"last_cards":[1,'),
+        raw.replace(b'"forgotten":[', b'"forgotten":[1,'),
+        raw.replace(b'"per_day":[[', b'"per_day":[["x",'),
+        raw.replace(b'"agains":{', b'"agains":{"x":"y",'),
+        raw.replace(b'"total":', b'"t":"x","total":"x","u":'),
     ):
         path.write_bytes(junk)
         assert through_cache(store) == (whole(store), 0)

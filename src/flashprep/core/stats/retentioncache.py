@@ -23,8 +23,9 @@ from flashprep.core.files.fileio import atomic_write
 from flashprep.core.stats.history import History
 from flashprep.core.stats.retention import RetentionTally
 from flashprep.core.stats.studydays import Calendar, Dated
+from flashprep.core.stats.tally import Tally
 
-RETENTION_FORMAT = 1
+RETENTION_FORMAT = 2
 
 
 class RetentionCache:
@@ -49,11 +50,11 @@ class RetentionCache:
         self.resumed_at = 0
         """How many grades the saved counts held (0 when there were none to go on from)."""
 
-    def counts(self, history: History, cal: Calendar) -> Counter[tuple[int, bool, bool]] | None:
-        """The retention samples of `history` (every grade the reader loaded, of every deck)
-        counted per (study day, mature, failed); None when its days go back somewhere (then
-        only the grade-by-grade walk of retention_samples tells them)."""
-        tally, count = RetentionTally(), 0
+    def tally(self, history: History, cal: Calendar) -> Tally | None:
+        """`history` (every grade the reader loaded, of every deck) tallied for the deck; None
+        when its days go back somewhere (then only the grade-by-grade walk of
+        retention_samples tells the samples)."""
+        tally, count = Tally(), 0
         with contextlib.suppress(OSError, ValueError, KeyError, TypeError, AttributeError):
             tally, count = self._read(history, cal)
         self.resumed_at = count
@@ -65,7 +66,7 @@ class RetentionCache:
             self._pending = self._encode(tally, stable[0], count, history, cal)
         if not tally.add(self._dated(history[count:], cal)):
             return None
-        return tally.counts
+        return tally
 
     def save(self) -> None:
         """Write the counts at the stable mark if this run made them; failing is no error."""
@@ -81,21 +82,26 @@ class RetentionCache:
         return cal.dated(part)
 
     def _encode(
-        self, tally: RetentionTally, mark: str, count: int, history: History, cal: Calendar
+        self, tally: Tally, mark: str, count: int, history: History, cal: Calendar
     ) -> bytes:
+        samples = tally.retention
         doc = {
             "v": RETENTION_FORMAT,
             "mark": mark,
             "count": count,
             "deck": self.deck,
-            "days": _days_key(history, tally.last_day, cal),
-            "counts": [[*key, n] for key, n in sorted(tally.counts.items())],
-            "last_day": tally.last_day,
-            "last_cards": sorted(tally.last_cards),
+            "days": _days_key(history, samples.last_day, cal),
+            "counts": [[*key, n] for key, n in sorted(samples.counts.items())],
+            "last_day": samples.last_day,
+            "last_cards": sorted(samples.last_cards),
+            "per_day": sorted(tally.days.items()),
+            "agains": dict(tally.agains),
+            "forgotten": sorted(tally.forgotten),
+            "total": tally.total,
         }
         return json.dumps(doc, separators=(",", ":")).encode()
 
-    def _read(self, history: History, cal: Calendar) -> tuple[RetentionTally, int]:
+    def _read(self, history: History, cal: Calendar) -> tuple[Tally, int]:
         """The saved counts, if they are of a beginning of this history on these study days
         (ValueError, KeyError, TypeError otherwise)."""
         doc = json.loads(self.path.read_bytes())
@@ -114,10 +120,21 @@ class RetentionCache:
             if not (isinstance(day, int) and isinstance(n, int)):
                 raise TypeError("bad count")
             counts[(day, bool(mature), bool(failed))] = n
-        cards = doc["last_cards"]
-        if not all(isinstance(card, str) for card in cards):
+        cards, forgotten, agains = doc["last_cards"], doc["forgotten"], doc["agains"]
+        if not all(isinstance(card, str) for card in [*cards, *forgotten]):
             raise TypeError("bad card")
-        return RetentionTally(counts, last_day, set(cards)), count
+        if not all(isinstance(n, int) for n in agains.values()):
+            raise TypeError("bad count")
+        per_day: Counter[int] = Counter()
+        for day, n in doc["per_day"]:
+            if not (isinstance(day, int) and isinstance(n, int)):
+                raise TypeError("bad count")
+            per_day[day] = n
+        total = doc["total"]
+        if not isinstance(total, int):
+            raise TypeError("bad total")
+        samples = RetentionTally(counts, last_day, set(cards))
+        return Tally(samples, per_day, Counter(agains), set(forgotten), total), count
 
 
 def _days_key(history: History, last_day: int | None, cal: Calendar) -> str:
