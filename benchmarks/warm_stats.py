@@ -27,6 +27,7 @@ from flashprep.core.interview.plan import interview_stats
 from flashprep.core.stats.historycache import HistoryReader
 from flashprep.core.stats.optimize import calibration_report
 from flashprep.core.stats.report import StatsQuery, compute_stats
+from flashprep.core.stats.retentioncache import RetentionCache
 from flashprep.core.text import dumps_json
 
 
@@ -58,8 +59,15 @@ def stages(home: Path, user: str) -> dict[str, float]:
     history = reader.load()
     _ = store.states  # decoded here, not in whichever stage asks first
     marks.append(time.perf_counter())
+    retention = RetentionCache(reader.folder, reader.marks, reader.stable)
     stats = compute_stats(
-        history, store.states, opened.library, store.scheduler, StatsQuery.of(store), user
+        history,
+        store.states,
+        opened.library,
+        store.scheduler,
+        StatsQuery.of(store),
+        user,
+        retention,
     )
     marks.append(time.perf_counter())
     stats.update(interview_stats(opened.library, store))

@@ -7,7 +7,8 @@ from __future__ import annotations
 import io
 import shutil
 import sys
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -141,3 +142,41 @@ def test_the_history_of_a_long_time_ago_imported_is_cached_by_the_import(
     assert whole_reads == [False]
     assert warm == cold(capsys, home, "--range", "all")
     assert '"reviews_total": 0' not in warm
+
+
+@pytest.fixture
+def zone(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str], None]]:
+    """Sets the system's time zone (the study days' when the settings name none)."""
+
+    def set_zone(name: str) -> None:
+        monkeypatch.setenv("TZ", name)
+        time.tzset()
+
+    yield set_zone
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [(), ("--range", "3months"), ("--range", "year"), ("--range", "all"), ("--deck", "ai-llm")],
+)
+def test_warm_statistics_after_a_new_month_and_another_zone_are_the_cold_ones(
+    home: Home, capsys: Capture, zone: Callable[[str], None], args: tuple[str, ...]
+) -> None:
+    """The counts kept for the true retention (at a mark of the history cache) are of the
+    study days they were counted on: another system zone counts again."""
+    store, clock = studied(home)
+    keys = DeckLibrary.load(home).card_keys()[:6]
+    stats(capsys, *args)
+    stats(capsys, *args)
+    clock.advance(days=35)
+    for key, rating in zip(keys, (3, 1, 4, 1), strict=False):
+        store.grade(key, rating, 3000)
+        clock.advance(minutes=5)
+    assert stats(capsys, *args) == cold(capsys, home, *args)
+    stats(capsys, *args)
+    for name in ("Pacific/Kiritimati", "America/Los_Angeles"):
+        zone(name)
+        warm = stats(capsys, *args)
+        assert warm == stats(capsys, *args) == cold(capsys, home, *args)

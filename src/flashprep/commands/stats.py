@@ -41,6 +41,7 @@ def run(args: argparse.Namespace) -> int:
     from flashprep.core.stats.historycache import HistoryReader, SharedReplay
     from flashprep.core.stats.optimize import calibration_report
     from flashprep.core.stats.report import StatsQuery, compute_stats
+    from flashprep.core.stats.retentioncache import RetentionCache
 
     bar: list[ProgressBar] = []
 
@@ -60,11 +61,15 @@ def run(args: argparse.Namespace) -> int:
     history = reader.load()
     _ = store.states  # decoded now, and kept with the history until the end:
     gc.freeze()  # the collector need not walk their objects again (0.2 s at a million reviews)
-    stats = compute_stats(history, store.states, opened.library, store.scheduler, query, store.user)
+    retention = RetentionCache(reader.folder, reader.marks, reader.stable, args.deck)
+    stats = compute_stats(
+        history, store.states, opened.library, store.scheduler, query, store.user, retention
+    )
     stats.update(interview_stats(opened.library, store))  # interview_date, readiness
     scoring = ProgressBar(sys.stderr, "scoring the memory model on it")
     stats["calibration"] = calibration_report(history, store, args.deck, reader, scoring)
     scoring.clear()
     show_json(stats)
     reader.save()  # after printing: the cache only makes the next run fast
+    retention.save()
     return 0

@@ -31,8 +31,15 @@ from flashprep.core.stats.forecast import card_states, forecast
 from flashprep.core.stats.history import History, Review
 from flashprep.core.stats.ranges import RANGES
 from flashprep.core.stats.readiness import forgotten, hardest, leeches, readiness, recall_now
-from flashprep.core.stats.retention import answer_buttons, hours, retention_samples, true_retention
-from flashprep.core.stats.studydays import Calendar, in_range
+from flashprep.core.stats.retention import (
+    answer_buttons,
+    hours,
+    retention_samples,
+    retention_table,
+    sample_counts,
+)
+from flashprep.core.stats.retentioncache import RetentionCache
+from flashprep.core.stats.studydays import Calendar, Dated, days_back, in_range
 from flashprep.core.storage.usersettings import DEFAULT_SETTINGS
 from flashprep.core.storage.userstore import UserStore
 from flashprep.core.study.drill import count_states, is_available
@@ -64,34 +71,50 @@ def compute_stats(
     scheduler: Scheduler,
     query: StatsQuery,
     user: str = "",
+    retention: RetentionCache | None = None,
 ) -> dict[str, Any]:
     """Every statistic, as JSON-ready data (the keys are documented in README.md).
 
-    `reviews` is best a History (as HistoryReader.load gives it); Reviews will do."""
+    `reviews` is best a History (as HistoryReader.load gives it); Reviews will do. `retention`,
+    for the reader's whole history and the query's deck, keeps what the whole history's figures
+    need (tally.py): then only the grades of the range are looked at one by one."""
     cal = Calendar(query.now, query.rollover, query.tz)
     today = cal.today
     deck_ids = [query.deck] if query.deck is not None else list(library.decks)
     keys = library.card_keys(deck_ids)
     history = History.of(reviews)
+    tally = retention.tally(history, cal) if retention is not None else None
     if query.deck is not None:
         prefix = f"{query.deck}/"
         history = history.select([card.startswith(prefix) for card in history.card])
-    dated = cal.dated(history)
+    if tally is not None:  # the days never go back: only the range's grades are dated
+        back = days_back(query.range)
+        dated = _dated_from(history, cal, None if back is None else today - back + 1)
+        per_day, failed, agains = tally.days, tally.forgotten, tally.agains
+    else:
+        dated = cal.dated(history)
+        per_day, failed = study_days(dated), forgotten(dated.reviews)
+        again = [rating == 1 for rating in dated.reviews.rating]
+        agains = Counter(compress(dated.reviews.card, again))
     ranged = in_range(dated, today, query.range)
-    per_day = study_days(dated)
     current, longest = streaks(per_day, today)
     counts = count_states(keys, states, query.now, query.rollover, query.tz)
     end_of_today = cal.start(today + 1)
     due_now = 0
     due: set[str] = set()
-    recall = recall_now(keys, states, forgotten(dated.reviews), scheduler, query.now)
+    recall = recall_now(keys, states, failed, scheduler, query.now)
     for key in recall:
         s = states[key]
         if s.due is not None and is_available(s, today) and s.due < end_of_today:
             due.add(key)
             due_now += s.due <= query.now
-    samples = retention_samples(dated)
-    samples_in_range = in_range(samples, today, query.range).reviews
+    if tally is not None:  # the range's whole days: its own samples
+        samples_in_range = retention_samples(ranged).reviews
+        counted = tally.retention.counts
+    else:
+        samples = retention_samples(dated)
+        samples_in_range = in_range(samples, today, query.range).reviews
+        counted = sample_counts(samples)
     upcoming, load = forecast(keys, states, cal)
     total_ms = sum(ranged.reviews.ms)
     studied_days = len(set(ranged.days))
@@ -107,7 +130,6 @@ def compute_stats(
             tags[tag] += keys_of_tag
     by_deck = readiness(decks, states, recall, due, samples_in_range)
     by_tag = readiness(dict(sorted(tags.items())), states, recall, due, samples_in_range)
-    agains = Counter(compress(dated.reviews.card, [rating == 1 for rating in dated.reviews.rating]))
     hard = hardest(keys, states, recall, agains, scheduler.settings.desired_retention)
     leech_keys = leeches(keys, states, query.leech_lapses)
 
@@ -123,7 +145,7 @@ def compute_stats(
         "buried": counts.buried,
         "due_now": due_now,
         "due_today": counts.due,
-        "reviews_total": len(dated.reviews),
+        "reviews_total": tally.total if tally is not None else len(dated.reviews),
         **today_figures(dated, today),
         "streak_days": current,
         "longest_streak_days": longest,
@@ -139,7 +161,7 @@ def compute_stats(
         "forecast": upcoming,
         "daily_load": load,
         "states": card_states(keys, states, cal),
-        "retention": true_retention(samples, today),
+        "retention": retention_table(counted, today),
         "buttons": answer_buttons(ranged.reviews),
         "answer_seconds": round(total_ms / 1000 / n_ranged, 1) if n_ranged else None,
         "hours": hours(ranged.reviews, cal),
@@ -155,6 +177,17 @@ def compute_stats(
             for key in leech_keys
         ],
     }
+
+
+def _dated_from(history: History, cal: Calendar, first: int | None) -> Dated:
+    """The grades of `history` (whose days never go back) dated, from study day `first` on at
+    least (all for None): only as many of its latest grades as reach back before that day."""
+    if first is None:
+        return cal.dated(history)
+    n, size = len(history), 64
+    while size < n and cal.day(history.ts[n - size]) >= first:
+        size *= 2
+    return cal.dated(history[max(0, n - size) :])
 
 
 def _hard_row(

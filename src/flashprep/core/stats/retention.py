@@ -6,8 +6,10 @@ the rating names defined here are shared with the day figures (activity.py) and 
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from itertools import groupby
 from operator import and_
 from typing import Any
@@ -50,6 +52,41 @@ def retention_samples(dated: Dated) -> Dated:
     return dated.only(keep)
 
 
+@dataclass
+class RetentionTally:
+    """The samples of a beginning of the history, counted (`sample_counts`), and what telling
+    the samples among the grades after it needs: its last study day and the cards graded then.
+    Days that go back (a clock set back) cannot be tallied in parts: `add` says so."""
+
+    counts: Counter[tuple[int, bool, bool]] = field(default_factory=Counter)
+    last_day: int | None = None
+    last_cards: set[str] = field(default_factory=set)
+
+    def add(self, dated: Dated) -> bool:
+        """Count the samples of the grades that follow; False (nothing counted) when their
+        days go back, among themselves or before the last day counted."""
+        days, h = dated.days, dated.reviews
+        if not days:
+            return True
+        if not dated.ordered or (self.last_day is not None and days[0] < self.last_day):
+            return False
+        first = _first_of_day(h.card, days)
+        if days[0] == self.last_day:
+            seen = self.last_cards
+            for index in range(bisect_right(days, days[0])):
+                if first[index] and h.card[index] in seen:
+                    first[index] = False
+        keep = list(map(and_, first, map("review".__eq__, h.kind)))
+        self.counts.update(sample_counts(dated.only(keep)))
+        last = days[-1]
+        on_last = h.card[bisect_left(days, last) :]
+        if last == self.last_day:
+            self.last_cards.update(on_last)
+        else:
+            self.last_day, self.last_cards = last, set(on_last)
+        return True
+
+
 def _first_of_day(cards: list[str], days: list[int]) -> list[bool]:
     """Whether each grade is its card's first of the study day, for days that never go back:
     each day is a run, and a dict of the run's cards, filled newest first, keeps the index of
@@ -76,13 +113,22 @@ def _retention_cell(young: list[int], mature: list[int]) -> dict[str, Any]:
     }
 
 
-def true_retention(samples: Dated, today: int) -> dict[str, Any]:
-    """The true retention table: today, yesterday, last 7, 30 and 365 days, all time; each with
-    young, mature and all cards: passed, failed and the pass rate (None without any sample)."""
+def sample_counts(samples: Dated) -> Counter[tuple[int, bool, bool]]:
+    """The samples counted per (study day, mature, failed): all the retention table needs."""
     h = samples.reviews
     matures = map(MATURE_DAYS.__le__, h.interval)  # interval >= MATURE_DAYS
     fails = map((1).__eq__, h.rating)  # rating == 1
-    per_day = Counter(zip(samples.days, matures, fails, strict=True))
+    return Counter(zip(samples.days, matures, fails, strict=True))
+
+
+def true_retention(samples: Dated, today: int) -> dict[str, Any]:
+    """The true retention table of some samples (see `retention_table`)."""
+    return retention_table(sample_counts(samples), today)
+
+
+def retention_table(per_day: Mapping[tuple[int, bool, bool], int], today: int) -> dict[str, Any]:
+    """The true retention table: today, yesterday, last 7, 30 and 365 days, all time; each with
+    young, mature and all cards: passed, failed and the pass rate (None without any sample)."""
     names = [*PERIODS, "all_time"]
     cells = {n: ([0, 0], [0, 0]) for n in names}
     for (day, mature, failed), n in per_day.items():

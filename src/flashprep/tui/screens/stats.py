@@ -23,6 +23,7 @@ from flashprep.core.stats.optimize import calibration_report
 from flashprep.core.stats.ranges import RANGE_LABELS, RANGES
 from flashprep.core.stats.readiness import forgotten, recall_now, weakest_first
 from flashprep.core.stats.report import StatsQuery, compute_stats
+from flashprep.core.stats.retentioncache import RetentionCache
 from flashprep.core.text import clean, one_line
 from flashprep.tui.messages import ShowDecks, StartDrill
 from flashprep.tui.widgets.card import KeyBar
@@ -224,6 +225,7 @@ all time); arrows, **PgUp**/**PgDn** scroll; **Escape** goes back.
         worker = get_current_worker()
         session = self.session
         reader = None
+        retention = None
         try:
             history = self.history
             if history is None:
@@ -238,6 +240,9 @@ all time); arrows, **PgUp**/**PgDn** scroll; **Escape** goes back.
                 reader = HistoryReader(session.store, lambda: worker.is_cancelled, progress)
                 history = self.history = reader.load()
                 self._history_reader = reader
+            loaded = self._history_reader
+            if loaded is not None:  # what the whole history's figures need, kept at its mark
+                retention = RetentionCache(loaded.folder, loaded.marks, loaded.stable, query.deck)
             stats = compute_stats(
                 history,
                 states,
@@ -245,6 +250,7 @@ all time); arrows, **PgUp**/**PgDn** scroll; **Escape** goes back.
                 session.store.scheduler,
                 query,
                 session.store.user,
+                retention,
             )
             stats["calibration"] = calibration_report(
                 history, session.store, query.deck, self._history_reader
@@ -259,6 +265,8 @@ all time); arrows, **PgUp**/**PgDn** scroll; **Escape** goes back.
             self.app.call_from_thread(self._computed, stats, inputs)
         if reader is not None:
             reader.save()  # after drawing: the cache only makes the next read fast
+        if retention is not None:
+            retention.save()
 
     def _progress(self, percent: int) -> None:
         """How much of the review log has been read and replayed (only a whole read reports)."""
