@@ -17,7 +17,7 @@ from typing import NamedTuple
 from flashprep.core.files.fileio import StagedFiles
 from flashprep.core.storage.logread import log_files, read_log_file
 from flashprep.core.storage.logtail import repair_tail
-from flashprep.core.storage.logwrite import entry_to_toml
+from flashprep.core.storage.logwrite import entries_to_toml
 from flashprep.core.storage.reviewlog import LOG_HEADER, LogEntry, month_file
 
 
@@ -138,12 +138,12 @@ def stage_history_import(
             if repair_tail(path) is not None:  # a cut-off entry: set aside, as at a start
                 notes.append(f"{path}: a cut-off last entry was moved to .partial")
             head = path.read_bytes() or LOG_HEADER
-        staged.stage(path, head + b"".join(entry_to_toml(e) for e in new))
+        staged.stage(path, head + entries_to_toml(new))
         done += 1
         if progress is not None:
             progress(done / total)
     for name in sorted(plan.rewritten):
-        blocks = b"".join(entry_to_toml(e) for e in plan.months[name])
+        blocks = entries_to_toml(plan.months[name])
         staged.stage(log_dir / name, LOG_HEADER + blocks)
         done += 1
         if progress is not None:
