@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from flashprep.core.clock import toml_instant
+from flashprep.core.storage.logimport import _by_month
 from flashprep.core.storage.logwrite import entries_to_toml, entry_to_toml
 from flashprep.core.storage.reviewlog import (
     ACTIONS,
@@ -21,6 +22,7 @@ from flashprep.core.storage.reviewlog import (
     LogEntry,
     _entry_from_dict,
     check_entry,
+    month_file,
     parse_log,
 )
 
@@ -164,3 +166,29 @@ def test_every_combination_of_the_optional_keys_is_written_the_same() -> None:
             "id-1", at, "deck/card", 2 if action == "grade" else None, action, ms, mode
         )
         assert entry_to_toml(entry) == old_entry_to_toml(entry)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_entries_go_into_the_month_file_of_their_instant(seed: int) -> None:
+    """Months found only where one ends (logimport._by_month) give each entry the file that
+    `month_file` names for it: around the ends of months and years, in any time zone."""
+    rng = random.Random(seed)
+    edges = [
+        datetime(year, month, 1, tzinfo=UTC)
+        for year in (1970, 2023, 2024, 8999)
+        for month in (1, 2, 3, 12)
+    ]
+    instants = []
+    for edge in edges:
+        for _ in range(20):
+            at = edge + timedelta(microseconds=rng.randint(-(10**11), 10**11))
+            instants.append(at.astimezone(rng.choice(ZONES)))
+    instants.sort()
+    written = [LogEntry(f"e{n}", at, "deck/card", 3) for n, at in enumerate(instants)]
+    expected: dict[str, list[LogEntry]] = {}
+    for entry in written:
+        expected.setdefault(month_file(entry.at), []).append(entry)
+    grouped = _by_month(written)
+    assert grouped == expected
+    assert list(grouped) == list(expected)
+    assert _by_month([]) == {}
