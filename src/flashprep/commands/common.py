@@ -12,7 +12,7 @@ from flashprep.core.decks.library import DeckLibrary
 from flashprep.core.files.lock import LockedError, UserLock
 from flashprep.core.files.staging import tidy_staging
 from flashprep.core.paths import Home, NameError_, resolve_home, resolve_user
-from flashprep.core.storage.userstore import UserStore
+from flashprep.core.storage.userstore import FullReplay, UserStore
 from flashprep.core.text import dumps_json, one_line
 
 EXIT_ERROR = 2
@@ -62,10 +62,16 @@ def open_home(args: argparse.Namespace) -> Home:
     return home
 
 
-def open_user(args: argparse.Namespace, write: bool = False, decks: bool = True) -> OpenedUser:
+def open_user(
+    args: argparse.Namespace,
+    write: bool = False,
+    decks: bool = True,
+    full_replay: FullReplay | None = None,
+) -> OpenedUser:
     """Resolve and validate the data folder and user; load the decks and the user's schedule.
 
-    `decks=False` leaves the decks unread (see DeckLibrary.unloaded).
+    `decks=False` leaves the decks unread (see DeckLibrary.unloaded); `full_replay`: see
+    UserStore.
 
     A command that changes the user's files passes `write=True`: the user's lock is taken
     before anything is read (so the files cannot change underneath, and leftovers of a crash
@@ -85,7 +91,7 @@ def open_user(args: argparse.Namespace, write: bool = False, decks: bool = True)
         except LockedError as exc:
             raise CliError(str(exc)) from None
     try:
-        store = UserStore(home, user, lock=lock)
+        store = UserStore(home, user, lock=lock, full_replay=full_replay)
         library = DeckLibrary.load(home) if decks else DeckLibrary.unloaded(home)
         return OpenedUser(home, user, library, store, lock)
     except BaseException:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 from typing import Any
 
@@ -37,22 +38,33 @@ def run(args: argparse.Namespace) -> int:
         )
     from flashprep.commands.progress import ProgressBar
     from flashprep.core.interview.plan import interview_stats
-    from flashprep.core.stats.historycache import HistoryReader
+    from flashprep.core.stats.historycache import HistoryReader, SharedReplay
     from flashprep.core.stats.optimize import calibration_report
     from flashprep.core.stats.report import StatsQuery, compute_stats
 
-    opened = open_user(args)
+    bar: list[ProgressBar] = []
+
+    def reading(done: float) -> None:
+        """The bar, made at the first report (a whole read), not before the user is opened."""
+        if not bar:
+            bar.append(ProgressBar(sys.stderr, "reading your review history"))
+        bar[0](done)
+
+    shared = SharedReplay(reading)  # no checkpoint and no history cache: one replay for both
+    opened = open_user(args, full_replay=shared)
     if args.deck is not None:
         check_deck_ids(opened.library, [args.deck])
     store = opened.store
     query = StatsQuery.of(store, args.deck, args.range)
-    reader = HistoryReader(store, progress=ProgressBar(sys.stderr, "reading your review history"))
+    reader = HistoryReader(store, progress=reading, shared=shared)
     history = reader.load()
+    _ = store.states  # decoded now, and kept with the history until the end:
+    gc.freeze()  # the collector need not walk their objects again (0.2 s at a million reviews)
     stats = compute_stats(history, store.states, opened.library, store.scheduler, query, store.user)
     stats.update(interview_stats(opened.library, store))  # interview_date, readiness
-    bar = ProgressBar(sys.stderr, "scoring the memory model on it")
-    stats["calibration"] = calibration_report(history, store, args.deck, reader, bar)
-    bar.clear()
+    scoring = ProgressBar(sys.stderr, "scoring the memory model on it")
+    stats["calibration"] = calibration_report(history, store, args.deck, reader, scoring)
+    scoring.clear()
     show_json(stats)
     reader.save()  # after printing: the cache only makes the next run fast
     return 0

@@ -120,6 +120,27 @@ def test_the_days_of_a_history_match_the_clock(
     assert hours == [datetime.fromtimestamp(t, UTC).astimezone(tz).hour for t in instants]
 
 
+@settings(max_examples=100, deadline=None)
+@given(
+    start=st.integers(min_value=1_700_000_000, max_value=1_900_000_000),
+    steps=st.lists(st.integers(min_value=-30 * 3600, max_value=20 * 3600), min_size=1, max_size=60),
+    zone=st.sampled_from(ZONES),
+    rollover=st.integers(min_value=0, max_value=23),
+)
+def test_the_days_of_instants_out_of_order_match_the_clock(
+    start: int, steps: list[int], zone: str, rollover: int
+) -> None:
+    """A clock set back puts instants out of order: the runs found by bisection must not
+    take an instant of another day into a day (steps back of up to 30 hours)."""
+    tz = ZoneInfo(zone)
+    instants = [float(start + sum(steps[: i + 1])) for i in range(len(steps))]
+    expected = [
+        study_day(datetime.fromtimestamp(t, UTC), rollover, tz).toordinal() for t in instants
+    ]
+    assert Calendar(NOW, rollover, tz).days_of(instants) == expected
+    assert Calendar(NOW, rollover, tz).days_of(iter(instants)) == expected
+
+
 # --- today, streaks, calendar ---------------------------------------------------------------------
 
 
@@ -495,3 +516,33 @@ def test_the_calendar_knows_whether_the_days_are_in_order() -> None:
     cal = Calendar(NOW, 4, UTC)
     assert cal.dated([rv("2026-11-20T10:00Z"), rv("2026-11-21T10:00Z")]).ordered
     assert not cal.dated([rv("2026-11-21T10:00Z"), rv("2026-11-20T10:00Z")]).ordered
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 4),  # study day
+            st.sampled_from(["a/1", "a/2", "b/1"]),
+            st.sampled_from(["learn", "review", "relearn"]),
+        ),
+        max_size=40,
+    )
+)
+def test_retention_samples_of_ordered_days_match_the_grade_by_grade_count(
+    grades: list[tuple[int, str, str]],
+) -> None:
+    """The first grade of a card per study day, found per run of days, is the one the
+    grade-by-grade walk finds (the walk is what a history whose days go back gets)."""
+    grades.sort(key=lambda g: g[0])
+    history = History.of(
+        Review(float(i), card, 1 + i % 4, 0, kind, 30.0 if kind == "review" else 0.0)  # type: ignore[arg-type]
+        for i, (_, card, kind) in enumerate(grades)
+    )
+    days = [day for day, _, _ in grades]
+    fast = retention_samples(Dated(history, days, ordered=True))
+    walked = retention_samples(Dated(history, days, ordered=False))
+    assert fast.reviews == walked.reviews
+    assert fast.days == walked.days
+    expected = {(day, card) for day, card, kind in grades if kind == "review"}
+    assert {(d, c) for d, c in zip(fast.days, fast.reviews.card, strict=True)} <= expected

@@ -142,7 +142,12 @@ def loads_toml(raw: bytes, path: Path | str, first_line: int = 1) -> dict[str, A
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + first_line
         raise DataFileError(path, f"line {line}: not valid UTF-8") from None
-    import tomllib  # here, not at the top: start-up reads caches, not TOML
+    from flashprep.core.files.tomlread import loads_written  # start-up reads caches, not TOML
+
+    written = loads_written(text)  # a file as flashprep writes it, read fast
+    if written is not None:
+        return written
+    import tomllib
 
     try:
         return tomllib.loads(text)

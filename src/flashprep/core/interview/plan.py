@@ -555,12 +555,13 @@ def readiness(
     all_keys = interview_keys(library, interview)
     ordered = list(dict.fromkeys(deck_of(k) for k in all_keys))
     keys_by_deck: dict[str, list[str]] = {d: [] for d in ordered}
+    card_states = store.states  # one look-up: a property, asked per card it costs 0.2 s at 50k
     for key in all_keys:
-        state = store.states.get(key)
+        state = card_states.get(key)
         if state is None or not state.suspended:
             keys_by_deck[deck_of(key)].append(key)
     # new cards are introduced in deck order at the suggested pace
-    new_keys = [k for d in ordered for k in keys_by_deck[d] if store.state(k).is_new]
+    new_keys = [k for d in ordered for k in keys_by_deck[d] if card_states.get(k, NEW).is_new]
     done_today = store.counts_today().new
     pace = 0
     if active and goal is not None:
@@ -574,8 +575,8 @@ def readiness(
     out: list[TopicReadiness] = []
     for deck_id in ordered:
         keys = keys_by_deck[deck_id]
-        states = [store.state(k) for k in keys]
-        now_sum = sum(store.scheduler.retrievability(s, now) for s in states)
+        states = [card_states.get(k, NEW) for k in keys]
+        now_sum = sum(map(functools.partial(store.scheduler.retrievability, now=now), states))
         on_date = below = needed = None
         if goal is not None:
             on_date_values = [goal.recall(s) for s in states]

@@ -110,7 +110,14 @@ class History:
 
     def select(self, keep: list[bool]) -> History:
         """Only the grades whose `keep` is true."""
-        return History(*(list(compress(column, keep)) for column in self.columns()))
+        return History(
+            *(
+                array(column.typecode, compress(column, keep))
+                if isinstance(column, array)
+                else list(compress(column, keep))
+                for column in self.columns()
+            )
+        )
 
     def extend(self, other: History) -> None:
         for mine, theirs in zip(self.columns(), other.columns(), strict=True):

@@ -144,6 +144,7 @@ class HistoryReader:
         store: UserStore,
         cancelled: Callable[[], bool] | None = None,
         progress: Callable[[float], None] | None = None,
+        shared: SharedReplay | None = None,
     ) -> None:
         self.store = store
         self.cancelled = cancelled
@@ -166,6 +167,8 @@ class HistoryReader:
         self._kept_whole = True
         self.filled = False
         """Whether the last load_written replayed the log onto the schedule it was given."""
+        self.shared = shared
+        """The replay the store's opening shared with this reader (see SharedReplay)."""
 
     # the public entry points
 
@@ -175,6 +178,9 @@ class HistoryReader:
         self.marks, self.stable = {}, None
         self._pending = _Pending()
         logs = device_logs(self.store.paths.reviews)
+        taken = self.shared.take(self, logs) if self.shared is not None else None
+        if taken is not None:
+            return taken
         if len(logs) > 1:
             return self._load_union(logs)
         files = next(iter(logs.values()), [])
@@ -681,6 +687,60 @@ class HistoryReader:
             return None
 
 
+class SharedReplay:
+    """One replay of the whole log for both the schedule and the statistics.
+
+    Without a checkpoint (`state.toml`) and without a history cache, opening the store and
+    reading the history each replayed the whole log: seconds for a million grades. Given to
+    the store as its `full_replay`, this replays the log the history's way while the store
+    opens (the grades kept, each with the card's state before it), and a HistoryReader given it
+    then takes those grades instead of replaying again. When the cache of the oldest month is
+    there (a cache to read on from) it leaves the replay to the store."""
+
+    def __init__(self, progress: Callable[[float], None] | None = None) -> None:
+        self.progress = progress
+        self._done: tuple[HistoryReader, History] | None = None
+
+    def __call__(
+        self, store: UserStore, read: list[tuple[Path, list[LogEntry], int]]
+    ) -> Schedule | None:
+        files = [path for path, _, _ in read]
+        reader = HistoryReader(store, progress=self.progress)
+        oldest = reader._read_month(files[0].name, "") if files else None
+        if oldest is not None and oldest.stamp == stat_stamp(files[0].stat()):
+            return None  # the cache is there: the reader reads on from it (or replays alone)
+        if any(stop != _size(path) for path, _, stop in read):
+            return None  # an incomplete last block: the store's own reading decides
+        replayed = Schedule()
+        history = reader._rebuild(files, {path.name: part for path, part, _ in read}, replayed)
+        tail = reader._pending.tail
+        _, entries, end = read[-1]
+        if tail is None or tail.end != end or tail.last != (entries[-1].id if entries else ""):
+            return None  # the newest month changed since the store read it
+        self._done = (reader, history)
+        return replayed
+
+    def take(self, reader: HistoryReader, logs: dict[str, list[Path]]) -> History | None:
+        """The history replayed while the store opened, once, if the log is still as it was
+        read then and `reader` is the same kind of reader (its profile); else None."""
+        done, self._done = self._done, None
+        if done is None:
+            return None
+        mine, history = done
+        files = next(iter(logs.values()), [])
+        months = mine._pending.months
+        if (
+            len(logs) != 1
+            or mine.profile != reader.profile
+            or [path.name for path in files] != [month.name for month in months]
+            or any(stat_stamp(p.stat()) != m.stamp for p, m in zip(files, months, strict=True))
+        ):
+            return None
+        reader.rebuilt = True
+        reader._pending, reader.marks, reader.stable = mine._pending, mine.marks, mine.stable
+        return history
+
+
 def replay_key(store: UserStore) -> str:
     """Identifies what the replay depends on: these formats, the scheduler's settings, the
     rollover hour and the time zone (from the plain settings: no profile validation)."""
@@ -726,7 +786,7 @@ def _records(starts: list[int], entries: list[LogEntry], steps: list[Step]) -> l
 
 def _decode_month(header: dict[str, Any], body: memoryview) -> _Month:
     n = header["n"]
-    keys = header["cards"]
+    keys = list(map(sys.intern, header["cards"]))  # one string per card, not one per month
     columns: dict[str, array[Any]] = {}
     at = 0
     for name, code in _COLUMNS:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from itertools import compress
+from itertools import compress, repeat
 from typing import Any
 
 from flashprep.core.scheduling.scheduler import CardState, Scheduler
@@ -87,9 +87,9 @@ def readiness(
     for name, members in groups.items():
         keys = list(members)
         seen = studied.intersection(keys)
-        total = sum(recall.get(k, 0.0) for k in seen)
-        good = sum(passed[k] for k in keys if k in passed)
-        bad = sum(failed[k] for k in keys if k in failed)
+        total = sum(map(recall.get, seen, repeat(0.0)))  # recall.get(k, 0.0), the set's order
+        good = sum(map(passed.get, keys, repeat(0)))
+        bad = sum(map(failed.get, keys, repeat(0)))
         out[name] = {
             "cards": len(keys),
             "studied": len(seen),

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
+from itertools import groupby
+from operator import and_
 from typing import Any
 
 from flashprep.core.stats.history import MATURE_DAYS, History, Review
@@ -34,6 +36,9 @@ def retention_samples(dated: Dated) -> Dated:
     """True retention counts, as Anki does, the first grade of a card on each study day, when the
     card was in review (it had an interval of a day or more): Again is a fail, the rest a pass."""
     h = dated.reviews
+    if dated.ordered:
+        keep = _first_of_day(h.card, dated.days)
+        return dated.only(list(map(and_, keep, map("review".__eq__, h.kind))))
     last_day: dict[str, int] = {}
     keep = []
     for card, day, kind in zip(h.card, dated.days, h.kind, strict=True):
@@ -43,6 +48,21 @@ def retention_samples(dated: Dated) -> Dated:
             last_day[card] = day
             keep.append(kind == "review")
     return dated.only(keep)
+
+
+def _first_of_day(cards: list[str], days: list[int]) -> list[bool]:
+    """Whether each grade is its card's first of the study day, for days that never go back:
+    each day is a run, and a dict of the run's cards, filled newest first, keeps the index of
+    each card's first grade (a million grades: no Python step per grade but the marking)."""
+    first = [False] * len(days)
+    start = 0
+    for _, run in groupby(days):
+        end = start + sum(1 for _ in run)
+        run_cards = reversed(cards[start:end])
+        for index in dict(zip(run_cards, range(end - 1, start - 1, -1), strict=True)).values():
+            first[index] = True
+        start = end
+    return first
 
 
 def _retention_cell(young: list[int], mature: list[int]) -> dict[str, Any]:

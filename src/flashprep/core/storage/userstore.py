@@ -88,6 +88,12 @@ CHECKPOINT_EVERY = 200
 """Rewrite the checkpoint once this many log entries are not yet in it."""
 MERGE_CARDS = 300
 """At most this many cards are replayed one by one after a sync (else the whole union)."""
+FullReplay = Callable[["UserStore", list[tuple[Path, list[LogEntry], int]]], "Schedule | None"]
+"""Replays one device's whole log, read as (file, entries, end of complete data) oldest first,
+into a new Schedule's states, counts and total, or returns None to leave it to the store. The
+statistics pass one that keeps the grades it replays (stats.historycache.SharedReplay): with
+no checkpoint and no history cache, one replay then serves both."""
+
 _OWN_ID = re.compile(r"^[0-9a-z]{1,13}-[0-9a-f]{6}$")
 """An id `new_entry_id` made: unique by its random part. Others (`anki-...`, `apply-...`) are
 derived, so the same one may be in two computers' logs, and only a full replay drops it."""
@@ -125,8 +131,11 @@ class UserStore:
         user: str,
         clock: Clock = system_clock,
         lock: UserLock | None = None,
+        full_replay: FullReplay | None = None,
     ) -> None:
         self.home = home
+        self.full_replay = full_replay
+        """Asked first to replay the whole log when it has one device (see FullReplay)."""
         self.user = user
         self.clock = clock
         self.lock = lock
@@ -439,9 +448,31 @@ class UserStore:
         self._tail = 0
         tails = self._read_tails(self.data, logs)
         entries = {d: [e for _, part, _ in read for e in part] for d, read in tails.items()}
-        self._apply_tails(tails, {d: e for d, e in entries.items() if e})
+        entries = {d: e for d, e in entries.items() if e}
+        if not self._replayed_by_hook(tails, entries):
+            self._apply_tails(tails, entries)
         self._merged_union = any(d != self.device and e for d, e in entries.items())
         self._unordered = False
+
+    def _replayed_by_hook(
+        self,
+        tails: dict[str, list[tuple[Path, list[LogEntry], int]]],
+        entries: dict[str, list[LogEntry]],
+    ) -> bool:
+        """Let `full_replay` replay a one-device log whose ids are all distinct (what
+        merge_devices then yields is the log as written); False when it is not used."""
+        if self.full_replay is None or len(entries) != 1:
+            return False
+        ((device, own),) = entries.items()
+        if len({e.id for e in own}) != len(own):
+            return False
+        replayed = self.full_replay(self, tails[device])
+        if replayed is None:
+            return False
+        self.data = Schedule(replayed.states, replayed.counts, replayed.total)
+        self.data.device = self.device
+        self._advance(tails, entries)
+        return True
 
     def _checkpoint_merged(self) -> None:
         """Write the checkpoint after other computers' entries came in (so that the next start
