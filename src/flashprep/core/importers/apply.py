@@ -544,8 +544,10 @@ def _write_all(
         library.index_written(path, planned)
     if history:
         assert store is not None and plan is not None
-        store.finish_import(plan, _step(progress, "replaying your schedule"))
-        cache_history(store, plan.months)
+        # One replay for both: the statistics' cache (warm after an import) and the schedule
+        # (the store replays again only when another computer's log is there too).
+        replayed = cache_history(store, plan.months, _step(progress, "replaying your schedule"))
+        store.finish_import(plan, None, replayed)
 
 
 def import_files(

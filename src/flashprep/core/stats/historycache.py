@@ -165,6 +165,8 @@ class HistoryReader:
         (the newest month grows with each grade: the mark before it)."""
         self._pending = _Pending()
         self._kept_whole = True
+        self.filled = False
+        """Whether the last load_written replayed the log onto the schedule it was given."""
         self.shared = shared
         """The replay the store's opening shared with this reader (see SharedReplay)."""
 
@@ -425,17 +427,26 @@ class HistoryReader:
         except (OSError, *_BAD_CACHE):
             return None
 
-    def load_written(self, months: Mapping[str, list[LogEntry]]) -> History:
+    def load_written(
+        self, months: Mapping[str, list[LogEntry]], replayed: Schedule | None = None
+    ) -> History:
         """Every grade, as `load` gives it, from the entries of each month file of a log that
         was just written whole (an import): no month but the newest is parsed again, so that
-        the history is cached without a second read of the log (`save()` writes it)."""
+        the history is cached without a second read of the log (`save()` writes it).
+
+        `replayed`, a new Schedule, is filled by the replay when the log is this computer's
+        alone (True is returned then in `self.filled`): the store takes its schedule from it
+        instead of replaying the log a second time (UserStore.finish_import)."""
         self.marks, self.stable = {}, None
         self._pending = _Pending()
+        self.filled = False
         logs = device_logs(self.store.paths.reviews)
         files = next(iter(logs.values()), [])
         if len(logs) != 1 or sorted(p.name for p in files) != sorted(months):
             return self.load()  # another computer's log too: the union, as a load reads it
-        return self._rebuild(files, months)
+        history = self._rebuild(files, months, replayed)
+        self.filled = replayed is not None
+        return history
 
     def save(self) -> None:
         """Write the month files (and tail) the last load built; failing to is no error."""
@@ -813,11 +824,24 @@ def load_history(store: UserStore, cancelled: Callable[[], bool] | None = None) 
     return history
 
 
-def cache_history(store: UserStore, months: Mapping[str, list[LogEntry]]) -> None:
+def cache_history(
+    store: UserStore,
+    months: Mapping[str, list[LogEntry]],
+    progress: Callable[[float], None] | None = None,
+) -> Schedule | None:
     """After an import wrote the log (`months`: each file's entries, as written): cache the
     history now, from the entries in hand, so that the next statistics are not a whole read.
-    The import is done by then: a cache that cannot be written is no error."""
-    reader = HistoryReader(store)
-    with contextlib.suppress(OSError, DataFileError):
-        reader.load_written(months)
+    The import is done by then: a cache that cannot be written is no error.
+
+    Returns the schedule this replay of the log built, for UserStore.finish_import to take
+    (one replay, not two), or None when the store must replay the log itself (another
+    computer's log is there too; the log could not be read); `progress` hears the share done."""
+    reader = HistoryReader(store, progress=progress)
+    replayed = Schedule()
+    try:
+        reader.load_written(months, replayed)
+    except (OSError, DataFileError):
+        return None
+    with contextlib.suppress(OSError):
         reader.save()
+    return replayed if reader.filled else None

@@ -11,13 +11,14 @@ from __future__ import annotations
 import bisect
 import heapq
 from collections.abc import Callable
+from datetime import UTC, timedelta
 from pathlib import Path
 from typing import NamedTuple
 
 from flashprep.core.files.fileio import StagedFiles
 from flashprep.core.storage.logread import log_files, read_log_file
 from flashprep.core.storage.logtail import repair_tail
-from flashprep.core.storage.logwrite import entry_to_toml
+from flashprep.core.storage.logwrite import entries_to_toml
 from flashprep.core.storage.reviewlog import LOG_HEADER, LogEntry, month_file
 
 
@@ -52,21 +53,36 @@ def plan_history_import(log_dir: Path, entries: list[LogEntry]) -> HistoryImport
         known.update(e.id for e in existing[path.name])
     unseen = sorted({e.id: e for e in entries if e.id not in known}.values(), key=lambda e: e.at)
     fresh = _without_echoes(unseen, [e for month in existing.values() for e in month])
-    by_month: dict[str, list[LogEntry]] = {}
-    for entry in fresh:
-        by_month.setdefault(month_file(entry.at), []).append(entry)
+    by_month = _by_month(fresh)
     months = dict(existing)
     appended: dict[str, list[LogEntry]] = {}
     rewritten: set[str] = set()
     for name, new in by_month.items():
         old = existing.get(name, [])
-        merged = list(heapq.merge(old, new, key=lambda e: e.at))
+        merged = list(heapq.merge(old, new, key=lambda e: e.at)) if old else new
         months[name] = merged
         if merged[: len(old)] == old:
             appended[name] = new
         else:
             rewritten.add(name)
     return HistoryImport(len(fresh), months, appended, rewritten)
+
+
+def _by_month(entries: list[LogEntry]) -> dict[str, list[LogEntry]]:
+    """`entries` (in time order) by the month file each goes into: the name is worked out
+    only where a month ends (an import of a million entries crosses a few hundred)."""
+    out: dict[str, list[LogEntry]] = {}
+    start = end = None
+    part: list[LogEntry] = []
+    for entry in entries:
+        at = entry.at
+        if start is None or end is None or not start <= at < end:
+            utc = at.astimezone(UTC)
+            start = utc.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+            end = (start + timedelta(days=32)).replace(day=1)
+            part = out.setdefault(month_file(at), [])
+        part.append(entry)
+    return out
 
 
 ECHO_MS = 1000
@@ -138,12 +154,12 @@ def stage_history_import(
             if repair_tail(path) is not None:  # a cut-off entry: set aside, as at a start
                 notes.append(f"{path}: a cut-off last entry was moved to .partial")
             head = path.read_bytes() or LOG_HEADER
-        staged.stage(path, head + b"".join(entry_to_toml(e) for e in new))
+        staged.stage(path, head + entries_to_toml(new))
         done += 1
         if progress is not None:
             progress(done / total)
     for name in sorted(plan.rewritten):
-        blocks = b"".join(entry_to_toml(e) for e in plan.months[name])
+        blocks = entries_to_toml(plan.months[name])
         staged.stage(log_dir / name, LOG_HEADER + blocks)
         done += 1
         if progress is not None:

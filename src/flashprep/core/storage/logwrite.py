@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 import os
 import re
-from datetime import datetime
+from collections.abc import Iterable
+from datetime import UTC, datetime
 from pathlib import Path
 
 from flashprep.core.clock import toml_instant
@@ -31,24 +32,31 @@ def _quoted(text: str) -> str:
 
 def entry_to_toml(entry: LogEntry) -> bytes:
     """One `[[review]]` block, written by hand: a table array must never become an inline array."""
-    lines = [
-        "",
-        "[[review]]",
-        f"id = {_quoted(entry.id)}",
-        f"at = {toml_instant(entry.at)}",
-        f"card = {_quoted(entry.card)}",
-    ]
+    return _block(entry).encode()
+
+
+def entries_to_toml(entries: Iterable[LogEntry]) -> bytes:
+    """The blocks of `entries`, one after the other (an import writes a month of them at once)."""
+    return "".join(map(_block, entries)).encode()
+
+
+def _block(entry: LogEntry) -> str:
+    """`entry_to_toml`'s text, made in one string (an import writes a million)."""
+    entry_id, at, card, rating, action, ms, mode = entry
+    # In UTC already (as every entry read or imported is): isoformat ends "+00:00".
+    instant = at.isoformat()[:-6] + "Z" if at.tzinfo is UTC else toml_instant(at)
+    block = f"\n[[review]]\nid = {_quoted(entry_id)}\nat = {instant}\ncard = {_quoted(card)}\n"
     # `action` and `mode` come before `rating`: a block cut off by a crash that still has every
     # key a block needs (see `log_end`) has them whole, so a cut can only shorten `ms`.
-    if entry.action != "grade":
-        lines.append(f'action = "{entry.action}"')
-    if entry.mode != "drill":
-        lines.append(f'mode = "{entry.mode}"')
-    if entry.rating is not None:
-        lines.append(f"rating = {entry.rating}")
-    if entry.ms:
-        lines.append(f"ms = {entry.ms}")
-    return ("\n".join(lines) + "\n").encode()
+    if action != "grade":
+        block += f'action = "{action}"\n'
+    if mode != "drill":
+        block += f'mode = "{mode}"\n'
+    if rating is not None:
+        block += f"rating = {rating}\n"
+    if ms:
+        block += f"ms = {ms}\n"
+    return block
 
 
 def append_entries(path: Path, data: bytes) -> tuple[int, int]:

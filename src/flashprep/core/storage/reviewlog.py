@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
@@ -99,39 +100,54 @@ def _entry_from_dict(item: Any) -> LogEntry:
     unknown = set(item) - _FIELDS
     if unknown:
         raise _FieldError(sorted(unknown)[0], "unknown key")
-    entry_id = item.get("id")
+    get: Callable[..., Any] = item.get
+    entry_id, at, card = get("id"), get("at"), get("card")
+    action, rating = get("action", "grade"), get("rating")
+    ms, mode = get("ms", 0), get("mode", "drill")
+    _check_fields(entry_id, at, card, action, rating, ms, mode)
+    return LogEntry(entry_id, at.astimezone(UTC), card, rating, action, ms, mode)
+
+
+def _check_fields(
+    entry_id: Any, at: Any, card: Any, action: Any, rating: Any, ms: Any, mode: Any
+) -> None:
+    """The checks of one entry's values (a missing key given as its default), in the order
+    of the fields: raise _FieldError naming the first that is wrong."""
     if not isinstance(entry_id, str) or not entry_id or len(entry_id) > 64:
         raise _FieldError("id", "must be a non-empty string")
-    at = item.get("at")
     if not isinstance(at, datetime) or not is_valid_instant(at):
         raise _FieldError("at", f"must be a date-time with a time zone (...Z) {INSTANT_RANGE}")
-    card = item.get("card")
     if not isinstance(card, str) or not _KEY.match(card):
         raise _FieldError("card", "must be 'deck-id/card-id'")
-    action = item.get("action", "grade")
     if action not in ACTIONS:
         raise _FieldError("action", f"must be one of {', '.join(ACTIONS)}")
-    rating = item.get("rating")
     if action == "grade":
         if not isinstance(rating, int) or isinstance(rating, bool) or not 1 <= rating <= 4:
             raise _FieldError("rating", "must be 1 (Again) to 4 (Easy)")
     elif rating is not None:
         raise _FieldError("rating", "only a grade has a rating")
-    ms = item.get("ms", 0)
     if not isinstance(ms, int) or isinstance(ms, bool) or not 0 <= ms < 10**9:
         raise _FieldError("ms", "must be a whole number of milliseconds")
-    mode = item.get("mode", "drill")
     if mode not in MODES:
         raise _FieldError("mode", f"must be one of {', '.join(MODES)}")
-    return LogEntry(entry_id, at.astimezone(UTC), card, rating, action, ms, mode)
 
 
 def check_entry(entry: LogEntry) -> None:
     """Raise ValueError naming the field when the log's reader would refuse `entry`.
 
     Importers call it before writing anything, so that what they write is exactly what the
-    reader accepts (one definition of a valid entry)."""
-    _entry_from_dict({k: v for k, v in entry._asdict().items() if v is not None})
+    reader accepts (one definition of a valid entry: the checks `_entry_from_dict` makes of a
+    block, given the entry's values; a value of None is a key the writer leaves out)."""
+    entry_id, at, card, rating, action, ms, mode = entry
+    _check_fields(
+        entry_id,
+        at,
+        card,
+        "grade" if action is None else action,
+        rating,
+        0 if ms is None else ms,
+        "drill" if mode is None else mode,
+    )
 
 
 def parse_log(

@@ -485,11 +485,15 @@ class UserStore:
         except OSError as exc:
             self.notes.append(f"schedule checkpoint not written: {exc}")
 
-    def _apply_file(self, path: Path, entries: list[LogEntry], end: int | None = None) -> None:
-        """Replay entries read from (or just written to) the end of this computer's month file."""
-        with self.scheduler.batch():
-            for entry in entries:
-                apply_entry(self.scheduler, self.data, entry, self.rollover, self.tz)
+    def _apply_file(
+        self, path: Path, entries: list[LogEntry], end: int | None = None, replay: bool = True
+    ) -> None:
+        """Replay entries read from (or just written to) the end of this computer's month file
+        (`replay` false: they are in the schedule already; only where the log ends moves)."""
+        if replay:
+            with self.scheduler.batch():
+                for entry in entries:
+                    apply_entry(self.scheduler, self.data, entry, self.rollover, self.tz)
         self._tail += len(entries)
         if entries:
             size = path.stat().st_size if end is None else end
@@ -733,9 +737,17 @@ class UserStore:
                 stale.unlink()
         fsync_dir(self.folder)
 
-    def finish_import(self, plan: HistoryImport, progress: Progress | None = None) -> None:
+    def finish_import(
+        self,
+        plan: HistoryImport,
+        progress: Progress | None = None,
+        replayed: Schedule | None = None,
+    ) -> None:
         """Replay the log as the import wrote it, and write the checkpoint; `progress` hears
-        the share of the entries replayed, month by month.
+        the share of the entries replayed, month by month. `replayed`: the schedule a replay
+        of this log as written has already built (the statistics' cache replays it too, see
+        stats.historycache.cache_history), taken instead of replaying again when the log is
+        this computer's alone.
 
         The import is done by then: a checkpoint that cannot be written (a full disk) is only
         noted; the next start replays the log."""
@@ -744,13 +756,17 @@ class UserStore:
         if set(logs) - {self.device}:
             self._rebuild(logs)  # the union, with other computers' logs
         else:
-            self.data = Schedule()
+            self.data = (
+                Schedule()
+                if replayed is None
+                else Schedule(replayed.states, replayed.counts, replayed.total)
+            )
             self.data.device = self.device
             self._tail = 0
             self._checkpointed = None
             total, done = sum(map(len, plan.months.values())), 0
             for name in sorted(plan.months):  # the log as written: no need to parse it again
-                self._apply_file(self.log_dir / name, plan.months[name])
+                self._apply_file(self.log_dir / name, plan.months[name], replay=replayed is None)
                 done += len(plan.months[name])
                 if progress is not None:
                     progress(done / max(total, 1))
