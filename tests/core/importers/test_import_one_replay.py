@@ -64,6 +64,10 @@ def own_grades(home: Home, clock: FakeClock, days: int) -> None:
         clock.advance(days=2, minutes=13)
 
 
+STATISTICS_OWN = ("cache/history/calibration", "cache/history/retention")
+"""Files `stats --json` writes from the history (modelfit, retentioncache), not the replay."""
+
+
 def derived(home: Home) -> dict[str, bytes]:
     """Every file the replay writes: the checkpoint, its cache, the history cache."""
     folder = home.user_dir(USER)
@@ -72,7 +76,8 @@ def derived(home: Home) -> dict[str, bytes]:
         relative = path.relative_to(folder)
         if path.is_file() and relative.parts[0] in ("cache", "state.toml"):
             out[str(relative)] = STAMP.sub(b"", path.read_bytes())
-    out.pop("cache/history/calibration.json", None)  # the statistics' own, not the replay's
+    for name in [n for n in out if n.startswith(STATISTICS_OWN)]:
+        del out[name]  # the statistics' own caches (scores and counts), not the replay's
     assert "state.toml" in out and any(n.startswith("cache/history/") for n in out), list(out)
     return out
 
