@@ -158,3 +158,27 @@ def test_a_suspended_card_stays_suspended(
         assert col.get_card(card_of(col, "/a1")).queue == -1
     finally:
         col.close()
+
+
+@pytest.mark.parametrize("offset_days", [-30, 2, 400])
+def test_grades_another_computer_synced_are_exported_too(
+    graded: UserStore, library: DeckLibrary, offset_days: int
+) -> None:
+    """A synced folder holds each computer's log: the package has the grades of all of them,
+    in time order, whether the other computer's come before, among or after this one's."""
+    from flashprep.core.storage.logwrite import entry_to_toml
+
+    at = datetime(2026, 10, 1, 9, tzinfo=UTC) + timedelta(days=offset_days)
+    other = [
+        LogEntry(f"other{i}", at + timedelta(hours=i), key, rating, ms=1000)
+        for i, (key, rating) in enumerate([("alpha/a3", 3), ("alpha/a3", 4), ("beta/b1", 1)])
+    ]
+    folder = graded.paths.reviews / "laptop-0a1b2c"
+    folder.mkdir()
+    (folder / f"{at:%Y-%m}.toml").write_bytes(b"".join(entry_to_toml(e) for e in other))
+    history = package_history(graded, "alpha", list(library.decks["alpha"].card_ids))
+    ids = [entry.id for _, entry, _, _ in history.grades]
+    assert {"other0", "other1"} <= set(ids) and "other2" not in ids  # beta is not in the deck
+    times = [entry.at for _, entry, _, _ in history.grades]
+    assert times == sorted(times)
+    assert history.states["a3"].reps == 2

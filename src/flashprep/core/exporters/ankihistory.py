@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from flashprep.core.clock import study_day
 from flashprep.core.keys import card_key
 from flashprep.core.scheduling.scheduler import NEW, CardState
-from flashprep.core.storage.logread import log_files, read_log
+from flashprep.core.storage.logread import read_all
 from flashprep.core.storage.replay import Schedule, apply_entry
 from flashprep.core.storage.reviewlog import LogEntry
 from flashprep.core.storage.userstore import UserStore
@@ -151,19 +151,17 @@ def package_history(store: UserStore, deck_id: str, card_ids: list[str]) -> Pack
     by_key = {card_key(deck_id, c): c for c in card_ids}
     schedule = Schedule()
     with store.scheduler.batch():
-        for path in log_files(store.log_dir):
-            entries, _ = read_log(path)
-            for entry in entries:
-                card_id = by_key.get(entry.card)
-                if card_id is None or entry.mode in ("mock", "practice"):
-                    continue
-                before = schedule.states.get(entry.card, NEW)
-                apply_entry(store.scheduler, schedule, entry, store.rollover, store.tz)
-                if entry.action == "grade":
-                    after = schedule.states[entry.card]
-                    history.grades.append((card_id, entry, before, after))
-                elif entry.action == "forget":
-                    history.forgets.append((card_id, entry))
+        for entry in read_all(store.paths.reviews):  # every computer's log, as one history
+            card_id = by_key.get(entry.card)
+            if card_id is None or entry.mode in ("mock", "practice"):
+                continue
+            before = schedule.states.get(entry.card, NEW)
+            apply_entry(store.scheduler, schedule, entry, store.rollover, store.tz)
+            if entry.action == "grade":
+                after = schedule.states[entry.card]
+                history.grades.append((card_id, entry, before, after))
+            elif entry.action == "forget":
+                history.forgets.append((card_id, entry))
     for key, state in schedule.states.items():
         history.states[by_key[key]] = state
     return history
