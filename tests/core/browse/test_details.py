@@ -114,6 +114,21 @@ def test_the_history_is_the_cards_entries_with_the_intervals_they_gave(
     assert details.reps == 4 and details.lapses == 0 and details.state.state == "review"
 
 
+def test_a_practice_grade_gives_no_interval_as_a_mock_grade(
+    home: Home, make_store: Make, library: DeckLibrary
+) -> None:
+    """Practice (custom study without rescheduling) changes the schedule no more than a mock
+    round: its row shows no interval, and the next grade's is the one it would be without it."""
+    write_profile(home, None)
+    store = make_store()
+    store.log_dir.mkdir(parents=True, exist_ok=True)
+    (store.log_dir / "2026-11.toml").write_text(LOG.replace('mode = "mock"', 'mode = "practice"'))
+    rows = card_details(library, make_store(), KEY).history
+    assert rows[3].mode == "practice" and rows[3].rating == 4
+    assert rows[3].interval_days is None
+    assert rows[4].interval_days == pytest.approx(10 / 1440)  # as if the practice grade was not
+
+
 def test_times_recall_and_dates(library: DeckLibrary, logged: UserStore, clock: FakeClock) -> None:
     details = card_details(library, logged, KEY)
     assert details.average_ms == 7000  # 4000, 6000 and the mock's 11000; untimed grades left out

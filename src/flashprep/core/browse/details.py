@@ -17,7 +17,7 @@ from flashprep.core.interview.plan import interview_instant
 from flashprep.core.keys import deck_of
 from flashprep.core.scheduling.scheduler import CardState
 from flashprep.core.storage.cardlog import card_entries
-from flashprep.core.storage.replay import Schedule, apply_entry
+from flashprep.core.storage.replay import APART, Schedule, apply_entry
 from flashprep.core.study.drill import is_buried
 from flashprep.core.text import clean, one_line
 
@@ -204,7 +204,7 @@ def _history(store: UserStore, key: str) -> list[HistoryRow]:
         for entry in card_entries(store.paths.reviews, key):
             apply_entry(store.scheduler, replayed, entry, store.rollover, store.tz)
             interval = None
-            if entry.is_grade and entry.mode != "mock":
+            if entry.is_grade and entry.mode not in APART:  # mock and practice change nothing
                 interval = interval_of(replayed.state(key))
             rows.append(
                 HistoryRow(entry.at, entry.action, entry.rating, interval, entry.ms, entry.mode)
