@@ -200,13 +200,12 @@ def _history(store: UserStore, key: str) -> list[HistoryRow]:
     """The card's log entries, each with the interval a grade gave (replayed as the store does)."""
     replayed = Schedule()
     rows: list[HistoryRow] = []
-    with store.scheduler.batch():
-        for entry in card_entries(store.paths.reviews, key):
-            apply_entry(store.scheduler, replayed, entry, store.rollover, store.tz)
-            interval = None
-            if entry.is_grade and entry.mode not in APART:  # mock and practice change nothing
-                interval = interval_of(replayed.state(key))
-            rows.append(
-                HistoryRow(entry.at, entry.action, entry.rating, interval, entry.ms, entry.mode)
-            )
+    for entry in card_entries(store.paths.reviews, key):
+        apply_entry(store.scheduler, replayed, entry, store.rollover, store.tz)
+        interval = None
+        if entry.is_grade and entry.mode not in APART:  # mock and practice change nothing
+            interval = interval_of(replayed.state(key))
+        rows.append(
+            HistoryRow(entry.at, entry.action, entry.rating, interval, entry.ms, entry.mode)
+        )
     return rows

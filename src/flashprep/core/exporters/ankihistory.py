@@ -150,18 +150,17 @@ def package_history(store: UserStore, deck_id: str, card_ids: list[str]) -> Pack
     history = PackageHistory(store.user, store.today(now), store.rollover, store.tz, now)
     by_key = {card_key(deck_id, c): c for c in card_ids}
     schedule = Schedule()
-    with store.scheduler.batch():
-        for entry in read_all(store.paths.reviews):  # every computer's log, as one history
-            card_id = by_key.get(entry.card)
-            if card_id is None or entry.mode in ("mock", "practice"):
-                continue
-            before = schedule.states.get(entry.card, NEW)
-            apply_entry(store.scheduler, schedule, entry, store.rollover, store.tz)
-            if entry.action == "grade":
-                after = schedule.states[entry.card]
-                history.grades.append((card_id, entry, before, after))
-            elif entry.action == "forget":
-                history.forgets.append((card_id, entry))
+    for entry in read_all(store.paths.reviews):  # every computer's log, as one history
+        card_id = by_key.get(entry.card)
+        if card_id is None or entry.mode in ("mock", "practice"):
+            continue
+        before = schedule.states.get(entry.card, NEW)
+        apply_entry(store.scheduler, schedule, entry, store.rollover, store.tz)
+        if entry.action == "grade":
+            after = schedule.states[entry.card]
+            history.grades.append((card_id, entry, before, after))
+        elif entry.action == "forget":
+            history.forgets.append((card_id, entry))
     for key, state in schedule.states.items():
         history.states[by_key[key]] = state
     return history

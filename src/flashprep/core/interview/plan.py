@@ -440,18 +440,17 @@ def _today_plan(library: DeckLibrary, store: UserStore, now: datetime) -> TodayP
     last_days = (goal.day - today).days <= FINAL_DAYS
     new_left = 0
     first_new = None
-    with Scheduler.batch():  # thousands of reviews scored: the random state saved once
-        for key in active_keys(store, keys, now):
-            state = store.states.get(key)
-            if state is None or state.is_new:
-                new_left += 1
-                first_new = first_new or key
-            elif state.state == "review" and state.due is not None and state.due < end:
-                due.append(review_gain(goal, key, state, now))
-            elif due_by_plan(goal, key, state, now, today) or (
-                last_days and _may_top_up(goal, state, now, today)
-            ):
-                forward.append(review_gain(goal, key, state, now))
+    for key in active_keys(store, keys, now):
+        state = store.states.get(key)
+        if state is None or state.is_new:
+            new_left += 1
+            first_new = first_new or key
+        elif state.state == "review" and state.due is not None and state.due < end:
+            due.append(review_gain(goal, key, state, now))
+        elif due_by_plan(goal, key, state, now, today) or (
+            last_days and _may_top_up(goal, state, now, today)
+        ):
+            forward.append(review_gain(goal, key, state, now))
     done_today = store.counts_today().new
     # today's new cards count toward today's pace, so the pace holds steady through the day
     pace = new_pace(new_left + done_today, today, goal.day) if new_left else 0

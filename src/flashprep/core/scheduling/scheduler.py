@@ -9,8 +9,6 @@ reproduces the schedule exactly, and tests are deterministic.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from enum import IntEnum
 from typing import Literal, NamedTuple
@@ -137,13 +135,6 @@ class Scheduler:
                 None,
             ),
         )
-
-    @staticmethod
-    @contextmanager
-    def batch() -> Iterator[None]:
-        """Many reviews in a row (a replay). Nothing to set up any more: reviews no longer touch
-        the global `random` (see fastreview); kept for the callers that still open one."""
-        yield
 
     def preview(self, key: str, state: CardState, now: datetime) -> dict[Rating, timedelta]:
         """For each rating, how long until the card would be due again."""

@@ -386,11 +386,10 @@ class UserStore:
         if sum(e.id in fresh for e in union) != len(fresh):
             return False  # not all found again (a file changed meanwhile): replay the union
         after, before = Schedule(), Schedule()
-        with self.scheduler.batch():
-            for entry in union:
-                apply_entry(self.scheduler, after, entry, self.rollover, self.tz)
-                if entry.id not in fresh:
-                    apply_entry(self.scheduler, before, entry, self.rollover, self.tz)
+        for entry in union:
+            apply_entry(self.scheduler, after, entry, self.rollover, self.tz)
+            if entry.id not in fresh:
+                apply_entry(self.scheduler, before, entry, self.rollover, self.tz)
         for key in cards:
             state = after.states.get(key)
             if state is None:
@@ -412,9 +411,8 @@ class UserStore:
     ) -> None:
         """Replay every device's new entries as one history, and move each device's end."""
         data = self.data
-        with self.scheduler.batch():
-            for entry in merge_devices(entries):
-                apply_entry(self.scheduler, data, entry, self.rollover, self.tz)
+        for entry in merge_devices(entries):
+            apply_entry(self.scheduler, data, entry, self.rollover, self.tz)
         self._advance(tails, entries)
 
     def _advance(
@@ -491,9 +489,8 @@ class UserStore:
         """Replay entries read from (or just written to) the end of this computer's month file
         (`replay` false: they are in the schedule already; only where the log ends moves)."""
         if replay:
-            with self.scheduler.batch():
-                for entry in entries:
-                    apply_entry(self.scheduler, self.data, entry, self.rollover, self.tz)
+            for entry in entries:
+                apply_entry(self.scheduler, self.data, entry, self.rollover, self.tz)
         self._tail += len(entries)
         if entries:
             size = path.stat().st_size if end is None else end
