@@ -15,8 +15,8 @@ DECK_ID_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,79}$"
 CARD_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,119}$"
 """Card ids: stable within their deck; never contain `/` (the key is `deck/card`)."""
 
-CARD_KEY = re.compile(DECK_ID_PATTERN[:-1] + "/" + CARD_ID_PATTERN[1:])
-"""A whole card key, `deck-id/card-id`."""
+CARD_KEY = re.compile(DECK_ID_PATTERN[:-1] + "/" + CARD_ID_PATTERN[1:-1] + r"\Z")
+"""A whole card key, `deck-id/card-id` (`\\Z`: `$` also matches before a final newline)."""
 
 _OWN_GUID = "^flashprep:(" + DECK_ID_PATTERN[1:-1] + ")/(" + CARD_ID_PATTERN[1:-1] + ")$"
 """Compiled at its first use (by re's cache): only imports read guids."""

@@ -200,6 +200,11 @@ LOG_CASES: list[tuple[str, Mutation, str]] = [
     ("unknown key", sub(A3, A3 + b"mood = 1\n"), r"line 21: review #3: field 'mood': unknown key"),
     ("bad card key", sub(A3, A3.replace(b"alpha/", b"../")), r"line 19: review #3: field 'card'"),
     (
+        "card key with a final newline",
+        sub(A3, A3.replace(b'a3"', b'a3\\n"')),
+        r"line 19: review #3: field 'card'",
+    ),
+    (
         "beyond range",
         resub(rb"at = 2026(?=[^\n]*\ncard = \"alpha/a3)", b"at = 9999"),
         r"line 18: review #3: field 'at'",
