@@ -21,7 +21,7 @@ from flashprep.core.files.fileio import atomic_write, ensure_dir
 from flashprep.core.paths import Home
 from flashprep.core.storage.device import device_name, write_ignore_files
 from flashprep.core.storage.logread import device_logs, merge_devices
-from flashprep.core.storage.logwrite import entry_to_toml
+from flashprep.core.storage.logwrite import entries_to_toml
 from flashprep.core.storage.reviewlog import LOG_HEADER, MONTH_FILE, parse_log
 
 NO_GIT = (
@@ -164,7 +164,7 @@ def settle_merge(git: Git, home: Home, now: datetime) -> list[str]:
             entries = merge_devices(
                 {"ours": parse_log(ours, path), "theirs": parse_log(theirs, path)}
             )
-            atomic_write(path, LOG_HEADER + b"".join(entry_to_toml(e) for e in entries))
+            atomic_write(path, LOG_HEADER + entries_to_toml(entries))
             notes.append(f"{rel}: changed on two computers; both sides' entries are kept")
         else:
             later = _last_commit(git, "MERGE_HEAD", rel) > _last_commit(git, "HEAD", rel)
