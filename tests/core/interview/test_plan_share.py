@@ -15,8 +15,10 @@ from flashprep.core.decks.library import DeckLibrary
 from flashprep.core.interview.plan import (
     DOUBT,
     Goal,
+    TodayPlan,
     carry_cap,
     interview_instant,
+    open_drill,
     simulate,
     today_plan,
 )
@@ -24,6 +26,7 @@ from flashprep.core.paths import Home
 from flashprep.core.scheduling.scheduler import CardState, Scheduler
 from flashprep.core.storage.profile import Interview
 from flashprep.core.storage.userstore import UserStore
+from flashprep.core.study.drill import Drill
 
 from helpers import START
 
@@ -163,3 +166,73 @@ def test_new_cards_stop_when_the_minutes_left_cannot_carry_them(
     assert few.due_today == 0  # nothing is due today: today's minutes are free
     assert few.minutes_left * 60 / few.per_grade_s > 3  # room for a new card's first grades
     assert few.new_per_day == 0 and many.new_per_day > 0
+
+
+# --- which new cards first: the cheapest to answer -----------------------------------------------
+
+
+def plan_with(keys: list[str], seconds: dict[str, float]) -> TodayPlan:
+    return TodayPlan(
+        interview=DATE,
+        days_left=10,
+        target=0.9,
+        keys=frozenset(keys),
+        bring_forward=(),
+        new_left=len(keys),
+        new_per_day=3,
+        new_seconds=seconds,
+    )
+
+
+@pytest.mark.parametrize(
+    ("pool", "ours", "seconds", "expected"),
+    [
+        (["a", "b", "c"], ["a", "b", "c"], {"a": 90, "b": 30, "c": 60}, ["b", "c", "a"]),
+        # other decks' cards keep their places; ours are reordered among theirs
+        (["a", "x", "b", "y", "c"], ["a", "b", "c"], {"a": 600, "b": 60, "c": 45}, None),
+        # ties keep the user's order
+        (["c", "a", "b"], ["a", "b", "c"], {"a": 60, "b": 60, "c": 60}, ["c", "a", "b"]),
+        (["a", "b"], ["a", "b"], {"b": 30}, ["b", "a"]),  # no target known: last
+        ([], ["a"], {"a": 1}, []),
+    ],
+)
+def test_the_plan_introduces_the_cheapest_new_cards_first(
+    pool: list[str], ours: list[str], seconds: dict[str, float], expected: list[str] | None
+) -> None:
+    out = plan_with(ours, seconds).new_first(pool)
+    assert sorted(out) == sorted(pool)
+    if expected is None:
+        assert out == ["c", "x", "b", "y", "a"]
+    else:
+        assert out == expected
+
+
+def test_a_drill_with_the_plan_shows_the_shortest_new_cards_first(
+    home: Home, decks_dir: Path, make_store: Make
+) -> None:
+    # a deck whose cards take 300, 45, 240, 60, 180, 30 ... seconds to answer
+    targets = [300, 45, 240, 60, 180, 30, 400, 90]
+    cards = "".join(
+        f'\n[[cards]]\nid = "t{i}"\nfront = "Q{i}?"\nback = "A{i}."\ntarget_seconds = {t}\n'
+        for i, t in enumerate(targets)
+    )
+    (decks_dir / "timed.toml").write_text(
+        f'id = "timed"\nname = "Timed"\ncategory = "technical"\n{cards}'
+    )
+    library = DeckLibrary.load(home, decks_dir)
+    store = make_store(new_per_day=3, daily_minutes=600)
+    plain = Drill(library, store, ["timed"])
+    assert shown(plain) == ["timed/t0", "timed/t1", "timed/t2"]  # the deck's order
+    profile = store.profile.model_copy(
+        update={"interview": Interview(date=store.today() + timedelta(days=30), decks=["timed"])}
+    )
+    store.save_profile(profile)
+    plan = today_plan(library, store)
+    assert plan is not None and 0 < plan.new_per_day < len(targets)
+    by_time = sorted(range(len(targets)), key=lambda i: targets[i])
+    cheapest = [f"timed/t{i}" for i in by_time[: plan.new_per_day]]
+    assert sorted(shown(open_drill(library, store, ["timed"]))) == sorted(cheapest)
+
+
+def shown(drill: Drill) -> list[str]:
+    return [k for k in [drill.current, *drill.queue] if k is not None]

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from flashprep.core.clock import day_end, day_start, study_day
 from flashprep.core.decks.library import DeckLibrary
 from flashprep.core.interview.budget import time_budget
+from flashprep.core.interview.timing import card_target
 from flashprep.core.keys import deck_of
 from flashprep.core.scheduling.scheduler import NEW, CardState, Rating, Scheduler
 from flashprep.core.storage.usersettings import InterviewPlan
@@ -284,6 +285,9 @@ class TodayPlan:
     """Each review's expected gain in recall on the date per grade (due and brought forward)."""
     new_score: float = 0.0
     """A new card's gain per grade, its reviews until the date counted."""
+    new_seconds: Mapping[str, float] = field(default_factory=dict)
+    """The target answer time of each new card of the interview: the cheapest are introduced
+    first (new_first), as they gain as much recall on the date for fewer minutes."""
 
     def rank(self, key: str) -> float:
         """How much showing a card today is worth to the interview (the drill's order): its
@@ -292,6 +296,17 @@ class TodayPlan:
         if score is not None:
             return score
         return self.new_score if key in self.keys else -1.0
+
+    def new_first(self, keys: list[str]) -> list[str]:
+        """`keys` (new cards in the user's order) with the interview's cards reordered among
+        the places they hold, the shortest target answer time first (ties in the user's order);
+        other decks' cards keep their places."""
+        places = [i for i, k in enumerate(keys) if k in self.keys]
+        ours = sorted((keys[i] for i in places), key=lambda k: self.new_seconds.get(k, math.inf))
+        out = list(keys)
+        for i, key in zip(places, ours, strict=True):
+            out[i] = key
+        return out
 
 
 NEW_AGAIN_SHARE = 0.15
@@ -477,11 +492,13 @@ def _today_plan(library: DeckLibrary, store: UserStore, now: datetime) -> TodayP
     new_left = 0
     first_new = None
     known: list[tuple[str, CardState]] = []
+    new_seconds: dict[str, float] = {}
     for key in active_keys(store, keys, now):
         state = store.states.get(key)
         if state is None or state.is_new:
             new_left += 1
             first_new = first_new or key
+            new_seconds[key] = float(card_target(library, key) or math.inf)
             continue
         known.append((key, state))
         if state.state == "review" and state.due is not None and state.due < end:
@@ -528,6 +545,7 @@ def _today_plan(library: DeckLibrary, store: UserStore, now: datetime) -> TodayP
         minutes_left=budget.left_s / 60,
         scores={g.key: g.ratio for g in due + forward},
         new_score=new.ratio if new is not None else 0.0,
+        new_seconds=new_seconds,
     )
 
 
