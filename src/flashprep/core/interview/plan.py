@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from flashprep.core.clock import day_end, day_start, study_day
 from flashprep.core.decks.library import DeckLibrary
+from flashprep.core.decks.rules import target_seconds
 from flashprep.core.interview.budget import time_budget
-from flashprep.core.interview.timing import card_target
 from flashprep.core.keys import deck_of
 from flashprep.core.scheduling.scheduler import NEW, CardState, Rating, Scheduler
 from flashprep.core.storage.usersettings import InterviewPlan
@@ -408,6 +408,23 @@ def choose_by_gain(
     return chosen, count
 
 
+def answer_seconds(library: DeckLibrary, keys: list[str]) -> dict[str, float]:
+    """The target answer time of each of `keys`, read from the decks' indexes (a card's own
+    target, else its deck category's): asking each card would build every deck's model."""
+    wanted = set(keys)
+    out: dict[str, float] = {}
+    for deck_id in dict.fromkeys(map(deck_of, keys)):
+        loaded = library.get(deck_id)
+        if loaded is None:
+            continue
+        prefix = f"{deck_id}/"
+        for record in loaded.records():
+            key = prefix + record.id
+            if key in wanted:
+                out[key] = float(target_seconds(record, loaded.category))
+    return out
+
+
 class _Stamp(NamedTuple):
     """What today's plan was made from: the study day, the decks as loaded (a deck edit or an
     import reloads them as new objects), the schedule (replaced whole by a replay; its log
@@ -492,13 +509,13 @@ def _today_plan(library: DeckLibrary, store: UserStore, now: datetime) -> TodayP
     new_left = 0
     first_new = None
     known: list[tuple[str, CardState]] = []
-    new_seconds: dict[str, float] = {}
+    new_keys: list[str] = []
     for key in active_keys(store, keys, now):
         state = store.states.get(key)
         if state is None or state.is_new:
             new_left += 1
             first_new = first_new or key
-            new_seconds[key] = float(card_target(library, key) or math.inf)
+            new_keys.append(key)
             continue
         known.append((key, state))
         if state.state == "review" and state.due is not None and state.due < end:
@@ -545,7 +562,7 @@ def _today_plan(library: DeckLibrary, store: UserStore, now: datetime) -> TodayP
         minutes_left=budget.left_s / 60,
         scores={g.key: g.ratio for g in due + forward},
         new_score=new.ratio if new is not None else 0.0,
-        new_seconds=new_seconds,
+        new_seconds=answer_seconds(library, new_keys),
     )
 
 
