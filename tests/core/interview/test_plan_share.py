@@ -12,10 +12,12 @@ from pathlib import Path
 import pytest
 
 from flashprep.core.decks.library import DeckLibrary
+from flashprep.core.decks.rules import DEFAULT_TARGET_SECONDS
 from flashprep.core.interview.plan import (
     DOUBT,
     Goal,
     TodayPlan,
+    answer_seconds,
     carry_cap,
     interview_instant,
     open_drill,
@@ -236,3 +238,21 @@ def test_a_drill_with_the_plan_shows_the_shortest_new_cards_first(
 
 def shown(drill: Drill) -> list[str]:
     return [k for k in [drill.current, *drill.queue] if k is not None]
+
+
+def test_answer_seconds_are_the_cards_own_target_else_their_categorys(
+    home: Home, decks_dir: Path
+) -> None:
+    (decks_dir / "mixed.toml").write_text(
+        'id = "mixed"\nname = "Mixed"\ncategory = "system-design"\n'
+        '\n[[cards]]\nid = "own"\nfront = "Q?"\nback = "A."\ntarget_seconds = 40\n'
+        '\n[[cards]]\nid = "plain"\nfront = "Q?"\nback = "A."\n'
+    )
+    library = DeckLibrary.load(home, decks_dir)
+    keys = ["mixed/own", "mixed/plain", "gone/card", "mixed/gone"]
+    seconds = answer_seconds(library, keys)
+    assert seconds == {
+        "mixed/own": 40.0,
+        "mixed/plain": float(DEFAULT_TARGET_SECONDS["system-design"]),
+    }
+    assert answer_seconds(library, []) == {}
