@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from flashprep.core.clock import day_end, day_start, study_day
 from flashprep.core.decks.library import DeckLibrary
+from flashprep.core.decks.rules import target_seconds
 from flashprep.core.interview.budget import time_budget
 from flashprep.core.keys import deck_of
 from flashprep.core.scheduling.scheduler import NEW, CardState, Rating, Scheduler
@@ -43,6 +44,9 @@ MAX_GRADES = 200
 """A bound on the grades one card's simulation may take (it needs far fewer)."""
 WEAKEST = 20
 """How many cards a "weakest cards" drill holds."""
+DOUBT = 0.5
+"""A card is secure on the date when it reaches the target with this share of its predicted
+stability (Goal.secure)."""
 
 
 @functools.lru_cache(maxsize=512)
@@ -86,6 +90,14 @@ class Goal:
     def recall(self, state: CardState) -> float:
         """Predicted recall on the date if the card is not reviewed again before it."""
         return self.scheduler.retrievability(state, self.at)
+
+    def secure(self, state: CardState) -> bool:
+        """Whether the card's recall on the date is at the target even if its memory is weaker
+        than predicted (its stability taken at DOUBT of the model's): a card that only just
+        reaches the target by the prediction misses it about half the time."""
+        if state.stability is None:
+            return False
+        return self.recall(state._replace(stability=state.stability * DOUBT)) >= self.target
 
     def day_of(self, instant: datetime) -> date:
         return study_day(instant, self.rollover, self.tz)
@@ -273,6 +285,9 @@ class TodayPlan:
     """Each review's expected gain in recall on the date per grade (due and brought forward)."""
     new_score: float = 0.0
     """A new card's gain per grade, its reviews until the date counted."""
+    new_seconds: Mapping[str, float] = field(default_factory=dict)
+    """The target answer time of each new card of the interview: the cheapest are introduced
+    first (new_first), as they gain as much recall on the date for fewer minutes."""
 
     def rank(self, key: str) -> float:
         """How much showing a card today is worth to the interview (the drill's order): its
@@ -282,27 +297,63 @@ class TodayPlan:
             return score
         return self.new_score if key in self.keys else -1.0
 
+    def new_first(self, keys: list[str]) -> list[str]:
+        """`keys` (new cards in the user's order) with the interview's cards reordered among
+        the places they hold, the shortest target answer time first (ties in the user's order);
+        other decks' cards keep their places."""
+        places = [i for i, k in enumerate(keys) if k in self.keys]
+        ours = sorted((keys[i] for i in places), key=lambda k: self.new_seconds.get(k, math.inf))
+        out = list(keys)
+        for i, key in zip(places, ours, strict=True):
+            out[i] = key
+        return out
+
 
 NEW_AGAIN_SHARE = 0.15
 """A new card's grades are counted with this share more for its failed answers."""
-TARGET_BONUS = 0.5
-"""What bringing a card to the target on the date (with MARGIN) is worth beyond its gain in
-recall: the plan aims at the mean recall and at every card reaching the target."""
-MARGIN = 0.05
-"""A card counts as at the target when its predicted recall is this much above it: the
-prediction is a mean, and a card aimed exactly at the target misses it about half the time."""
+TARGET_BONUS = 2.0
+"""What making a card secure on the date (Goal.secure) is worth beyond its gain in recall: the
+plan aims at the mean recall and at the share of cards at the target (0.5 left that share
+far below plain FSRS's on the simulated FSRS-6 learners)."""
 FINAL_DAYS = MAX_RESERVE_DAYS
-"""In the last days the plan may also top up cards at the target but within MARGIN of it."""
+"""In the last days the plan may also top up cards at the target but not secure."""
 NEW_PACE_FACTOR = 2
 """New cards a day are at most this many times the even pace (or the user's own limit): the
 plan front-loads new cards while the minutes allow, but not all at once."""
 
 
+LOAD_FACTOR = 0.85
+"""What the cards' grades until the date are counted at, as a multiple of `simulate`'s count
+(answering Good), when the plan checks that they fit in the minutes left (carry_cap). Tuned on
+the simulated learners (benchmarks/simulate.py): 1.0 costs mean recall at every budget, 0.7
+leaves the share of cards at the target below plain FSRS's at 45 minutes a day."""
+LOAD_SAMPLE = 400
+"""At most this many studied cards are simulated to estimate their load (the rest scaled)."""
+
+
+def carry_cap(
+    goal: Goal,
+    known: list[tuple[str, CardState]],
+    now: datetime,
+    grades_ahead: float,
+    new_cost: float,
+) -> int:
+    """How many more new cards the grades left until the date (`grades_ahead`) can carry to the
+    target, once the cards already studied (`known`) have had theirs: a new card costs
+    `new_cost` grades. Introducing more would leave reviews undone and cards below target."""
+    step = max(1, math.ceil(len(known) / LOAD_SAMPLE))
+    sample = known[::step]
+    load = float(sum(simulate(goal, key, state, now)[0] for key, state in sample))
+    load *= len(known) / len(sample) if sample else 0.0
+    free = grades_ahead - LOAD_FACTOR * load
+    return max(0, int(free // (LOAD_FACTOR * new_cost))) if new_cost > 0 else 0
+
+
 def _may_top_up(goal: Goal, state: CardState, now: datetime, today: date) -> bool:
-    """A studied card, not reviewed today, whose recall on the date is short of target + MARGIN."""
+    """A studied card, not reviewed today, not secure on the date (Goal.secure)."""
     if state.last_review is not None and state.last_review >= goal.starts(today):
         return False
-    return goal.recall(state) < goal.target + MARGIN
+    return not goal.secure(state)
 
 
 class Gain(NamedTuple):
@@ -322,8 +373,8 @@ def review_gain(goal: Goal, key: str, state: CardState, now: datetime) -> Gain:
     the relearning grade a failed answer adds."""
     after, grades, _ = review_good(goal.scheduler, key, state, now)
     before, then = goal.recall(state), goal.recall(after)
-    aim = goal.target + MARGIN
-    gain = max(0.0, then - before) + (TARGET_BONUS if then >= aim > before else 0.0)
+    secured = goal.secure(after) and not goal.secure(state)
+    gain = max(0.0, then - before) + (TARGET_BONUS if secured else 0.0)
     return Gain(gain, grades + 1 - goal.scheduler.retrievability(state, now), key)
 
 
@@ -355,6 +406,23 @@ def choose_by_gain(
         room -= review.cost
     add_new(room)
     return chosen, count
+
+
+def answer_seconds(library: DeckLibrary, keys: list[str]) -> dict[str, float]:
+    """The target answer time of each of `keys`, read from the decks' indexes (a card's own
+    target, else its deck category's): asking each card would build every deck's model."""
+    wanted = set(keys)
+    out: dict[str, float] = {}
+    for deck_id in dict.fromkeys(map(deck_of, keys)):
+        loaded = library.get(deck_id)
+        if loaded is None:
+            continue
+        prefix = f"{deck_id}/"
+        for record in loaded.records():
+            key = prefix + record.id
+            if key in wanted:
+                out[key] = float(target_seconds(record, loaded.category))
+    return out
 
 
 class _Stamp(NamedTuple):
@@ -440,12 +508,17 @@ def _today_plan(library: DeckLibrary, store: UserStore, now: datetime) -> TodayP
     last_days = (goal.day - today).days <= FINAL_DAYS
     new_left = 0
     first_new = None
+    known: list[tuple[str, CardState]] = []
+    new_keys: list[str] = []
     for key in active_keys(store, keys, now):
         state = store.states.get(key)
         if state is None or state.is_new:
             new_left += 1
             first_new = first_new or key
-        elif state.state == "review" and state.due is not None and state.due < end:
+            new_keys.append(key)
+            continue
+        known.append((key, state))
+        if state.state == "review" and state.due is not None and state.due < end:
             due.append(review_gain(goal, key, state, now))
         elif due_by_plan(goal, key, state, now, today) or (
             last_days and _may_top_up(goal, state, now, today)
@@ -460,11 +533,14 @@ def _today_plan(library: DeckLibrary, store: UserStore, now: datetime) -> TodayP
     if first_new is not None:
         grades, final = simulate(goal, first_new, NEW, now, today)
         _, first, _ = review_good(goal.scheduler, first_new, NEW, now)
-        reached = goal.recall(final) >= goal.target + MARGIN
+        reached = goal.secure(final)
         gain = goal.recall(final) + (TARGET_BONUS if reached else 0.0)
         new = Gain(gain, max(1, grades) * (1 + NEW_AGAIN_SHARE), first_new)
         new_today = first * (1 + NEW_AGAIN_SHARE)
     most = min(new_left, max(NEW_PACE_FACTOR * pace, store.settings.new_per_day) - done_today)
+    if new is not None:
+        ahead = budget.grades_left + budget.grades_a_day * ((goal.day - today).days - 1)
+        most = min(most, carry_cap(goal, known, now, ahead, new.cost))
     chosen, new_count = choose_by_gain(
         budget.grades_left, due + forward, new, new_today, max(0, most)
     )
@@ -486,6 +562,7 @@ def _today_plan(library: DeckLibrary, store: UserStore, now: datetime) -> TodayP
         minutes_left=budget.left_s / 60,
         scores={g.key: g.ratio for g in due + forward},
         new_score=new.ratio if new is not None else 0.0,
+        new_seconds=answer_seconds(library, new_keys),
     )
 
 

@@ -42,6 +42,10 @@ class PlanForToday(Protocol):
         """How much a card is worth showing today; the queue goes highest first."""
         ...
 
+    def new_first(self, keys: list[str]) -> list[str]:
+        """New cards in the order the plan introduces them (of `keys`, in the user's order)."""
+        ...
+
 
 def is_buried(state: CardState, today_ord: int) -> bool:
     """Buried for the study day `today_ord` (a bury lasts until the next study day)."""
@@ -342,7 +346,8 @@ class Drill:
         held = 0
         for deck in decks:
             keys = self.library.card_keys([deck])
-            deck_cap = len(keys) if order == "random" else min(cap, new_room.get(deck, cap))
+            whole = order == "random" or plan is not None  # the plan picks among them all
+            deck_cap = len(keys) if whole else min(cap, new_room.get(deck, cap))
             new, due, learning = scan(store, keys, today_ord, end, deck_cap, forward)
             new_by_deck[deck] = new
             due.sort()
@@ -351,7 +356,12 @@ class Drill:
             reviews += due[:room]
             self.learning += learning
         seed = settings.seed
-        chosen = gather_new(new_by_deck, new_left, new_room, order, seed, today)
+        if plan is None:
+            chosen = gather_new(new_by_deck, new_left, new_room, order, seed, today)
+        else:  # the plan picks which new cards come first, among those the user's order gives
+            every = sum(map(len, new_by_deck.values()))
+            pool = gather_new(new_by_deck, every, new_room, order, seed, today)
+            chosen = plan.new_first(pool)[:new_left]
         if plan is not None and plan_new_left > len(chosen):
             taken = set(chosen)
             plan_only = {
@@ -361,9 +371,9 @@ class Drill:
             room_left = {
                 d: n - sum(1 for k in chosen if deck_of(k) == d) for d, n in new_room.items()
             }
-            chosen += gather_new(
-                plan_only, plan_new_left - len(chosen), room_left, order, seed, today
-            )
+            every = sum(map(len, plan_only.values()))
+            pool = gather_new(plan_only, every, room_left, order, seed, today)
+            chosen += plan.new_first(pool)[: plan_new_left - len(chosen)]
         self._start(reviews, chosen, review_left)
         self.held_back += held
 
