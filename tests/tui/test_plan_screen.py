@@ -151,7 +151,7 @@ async def test_home_says_when_the_interview_is_today(make_app: MakeApp, store: U
 async def test_a_failed_computation_is_shown_not_computing_for_ever(
     make_app: MakeApp, monkeypatch: pytest.MonkeyPatch, error: Exception
 ) -> None:
-    def broken(*args: object) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
         raise error
 
     monkeypatch.setattr("flashprep.tui.screens.plan.readiness", broken)
