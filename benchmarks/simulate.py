@@ -62,7 +62,7 @@ from flashprep.core.interview.projection import forecast as plan_forecast
 from flashprep.core.interview.timing import card_target
 from flashprep.core.paths import Home
 from flashprep.core.scheduling.fitting import NotEnoughHistory
-from flashprep.core.stats.optimize import fit_user, keep
+from flashprep.core.stats.optimize import fit_user, forecast_shift, keep
 from flashprep.core.storage.profile import Profile, save_profile
 from flashprep.core.storage.userstore import UserStore
 
@@ -201,7 +201,7 @@ def run_job(job: Job, decks: str, cards: int, seed: int, root: Path) -> list[Row
             sm2.day(sitting)
         else:
             if job.policy == "plan" and day == last // 2 and day > 0:
-                ahead = plan_forecast(library, store)
+                ahead = plan_forecast(library, store, shift=forecast_shift(store))
                 midway = ahead.predicted if ahead else None
             flashprep_day(job.policy, library, store, sitting, last - day)
             step = max(1, int(last * job.fit_at))
@@ -223,8 +223,9 @@ def _fit(store: UserStore) -> bool | None:
 
 def _forecast(library: DeckLibrary, store: UserStore) -> float:
     """flashprep's own prediction of recall on the date: `recall_on_date` of `stats --json`,
-    over all the interview's cards (each topic weighted by its cards)."""
-    rows = readiness(library, store)
+    over all the interview's cards (each topic weighted by its cards), with the recall shift
+    fitted on the learner's grades as `stats --json` fits it."""
+    rows = readiness(library, store, shift=forecast_shift(store))
     cards = sum(t.cards for t in rows)
     return sum((t.recall_on_date or 0.0) * t.cards for t in rows) / cards if cards else 0.0
 

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 import pytest
 from textual.widgets import DataTable, Input, SelectionList, Static
 
+from flashprep.core.decks.library import DeckLibrary
 from flashprep.core.interview.projection import Forecast
 from flashprep.core.storage.profile import Interview, load_profile
 from flashprep.core.storage.userstore import UserStore
@@ -151,7 +152,7 @@ async def test_home_says_when_the_interview_is_today(make_app: MakeApp, store: U
 async def test_a_failed_computation_is_shown_not_computing_for_ever(
     make_app: MakeApp, monkeypatch: pytest.MonkeyPatch, error: Exception
 ) -> None:
-    def broken(*args: object) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
         raise error
 
     monkeypatch.setattr("flashprep.tui.screens.plan.readiness", broken)
@@ -227,3 +228,28 @@ def test_the_forecast_sentence(need: float | None, pace: float | None, words: st
     assert got.startswith("On 2027-01-09 you are predicted to recall 73% of these decks")
     assert words in got and got.endswith(".") and "\n" not in got
     assert ("at your pace (20 min a day), 50%" in got) == (pace is not None)
+
+
+async def test_the_forecast_line_uses_the_users_recall_shift(
+    make_app: MakeApp, library: DeckLibrary, store: UserStore, clock: FakeClock
+) -> None:
+    from flashprep.core.interview.projection import forecast
+    from flashprep.core.stats.optimize import forecast_shift
+
+    app = make_app()
+    keys = library.card_keys()
+    for gap in (20, 40, 80):  # always recalled, however long the gap: the model expects less
+        for key in keys:
+            store.grade(key, 3, 20_000)
+        clock.advance(days=gap)
+    interview = Interview(date=store.today() + timedelta(days=2), target_recall=0.95)
+    store.save_profile(store.profile.model_copy(update={"interview": interview}))
+    shift = forecast_shift(store)
+    shifted, plain = forecast(library, store, shift=shift), forecast(library, store)
+    assert shift > 0 and shifted is not None and plain is not None
+    assert forecast_sentence(shifted) != forecast_sentence(plain)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("p")
+        await settle(app, pilot)
+        status = str(app.screen.query_one("#plan-status", Static).content)
+        assert status.splitlines()[-1] == forecast_sentence(shifted)

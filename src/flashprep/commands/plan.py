@@ -111,11 +111,13 @@ def _change(args: argparse.Namespace, opened: OpenedUser) -> None:
 def plan_json(opened: OpenedUser) -> dict[str, Any]:
     from flashprep.core.interview.plan import readiness, today_plan
     from flashprep.core.interview.projection import forecast
+    from flashprep.core.stats.optimize import forecast_shift
 
     store = opened.store
     interview = store.profile.interview
     plan = today_plan(opened.library, store)
-    predicted = forecast(opened.library, store) if interview else None
+    shift = forecast_shift(store) if interview else 0.0
+    predicted = forecast(opened.library, store, shift=shift) if interview else None
     return {
         "interview_date": interview.date.isoformat() if interview else None,
         "days_left": (interview.date - store.today()).days if interview else None,
@@ -124,7 +126,11 @@ def plan_json(opened: OpenedUser) -> dict[str, Any]:
         "new_left": plan.new_left if plan else 0,
         "new_per_day": plan.new_per_day if plan else 0,
         "bring_forward_today": len(plan.bring_forward) if plan else 0,
-        "readiness": [t.to_json() for t in readiness(opened.library, store)] if interview else [],
+        "readiness": (
+            [t.to_json() for t in readiness(opened.library, store, shift=shift)]
+            if interview
+            else []
+        ),
         "forecast": (
             {**predicted.to_json(), "sentence": forecast_sentence(predicted)}
             if predicted is not None

@@ -65,10 +65,12 @@ def run(args: argparse.Namespace) -> int:
     stats = compute_stats(
         history, store.states, opened.library, store.scheduler, query, store.user, retention
     )
-    stats.update(interview_stats(opened.library, store))  # interview_date, readiness
     scoring = ProgressBar(sys.stderr, "scoring the memory model on it")
-    stats["calibration"] = calibration_report(history, store, args.deck, reader, scoring)
+    calibration = calibration_report(history, store, args.deck, reader, scoring)
     scoring.clear()
+    shift = calibration["recall_shift"]  # the forecast's correction, fitted on the same grades
+    stats.update(interview_stats(opened.library, store, shift=shift))  # interview_date, readiness
+    stats["calibration"] = calibration
     show_json(stats)
     reader.save()  # after printing: the cache only makes the next run fast
     retention.save()

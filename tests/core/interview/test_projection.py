@@ -9,6 +9,7 @@ from datetime import date, timedelta
 import pytest
 
 from flashprep.core.decks.library import DeckLibrary
+from flashprep.core.interview.plan import readiness
 from flashprep.core.interview.projection import Paths, card_paths, forecast
 from flashprep.core.scheduling.scheduler import Rating
 from flashprep.core.storage.profile import Interview
@@ -93,3 +94,27 @@ def test_the_recent_pace_is_measured_from_the_log(
     clock.advance(days=8)  # a week without study
     later = forecast(library, store)
     assert later is not None and later.pace_minutes is None
+
+
+def test_the_users_shift_moves_the_forecast_of_studied_cards(
+    library: DeckLibrary, make_store: Make, clock: FakeClock
+) -> None:
+    store = make_store(daily_minutes=30)
+    set_interview(store, store.today() + timedelta(days=12))
+    assert all(t.recall_on_date == 0 for t in readiness(library, store, shift=2.0))  # all new
+    for key in library.card_keys()[:4]:
+        store.grade(key, Rating.GOOD, 20_000)
+    clock.advance(days=3)
+    for key in library.card_keys()[:4]:
+        store.grade(key, Rating.GOOD, 20_000)
+    clock.advance(days=1)
+    by_shift = {}
+    for shift in (-1.0, 0.0, 1.0):
+        got = forecast(library, store, shift=shift)
+        assert got is not None
+        topics = readiness(library, store, shift=shift)
+        on_date = sum((t.recall_on_date or 0.0) * t.cards for t in topics)
+        by_shift[shift] = (got.predicted, on_date, [t.below_target for t in topics])
+    low, mid, high = (by_shift[s] for s in (-1.0, 0.0, 1.0))
+    assert low[0] < mid[0] < high[0] and low[1] < mid[1] < high[1]
+    assert low[2] == mid[2] == high[2]  # the plan's own count does not move

@@ -16,6 +16,7 @@ from fitlearner import log_entries, simulate, varied
 from flashprep.core.scheduling.fitmetrics import FitSums, score
 from flashprep.core.scheduling.memorymodel import Memory, Prediction, follow, predictions
 from flashprep.core.scheduling.parameters import DEFAULT_PARAMETERS
+from flashprep.core.scheduling.recallshift import ShiftSums
 from flashprep.core.stats.history import History
 from flashprep.core.stats.historycache import HistoryReader
 from flashprep.core.stats.modelfit import (
@@ -98,7 +99,11 @@ def test_the_calibration_by_deck_is_the_calibration_of_that_decks_cards(
     history = random_history(seed)
     got = calibration(history, None, deck)
     expected = score(predictions(DEFAULT_PARAMETERS, card_histories(history, deck))).as_json()
-    assert got == {"parameters": "default", **expected}
+    every = ShiftSums()  # the forecast's shift: every deck's grades, whichever deck is shown
+    for p in predictions(DEFAULT_PARAMETERS, card_histories(history)):
+        every.add(p.recall, p.passed)
+    shift = round(every.fit(), 4)
+    assert got == {"parameters": "default", **expected, "recall_shift": shift}
 
 
 def read(store: UserStore) -> tuple[History, HistoryReader]:

@@ -26,6 +26,7 @@ from flashprep.core.decks.library import DeckLibrary
 from flashprep.core.decks.rules import target_seconds
 from flashprep.core.interview.budget import time_budget
 from flashprep.core.keys import deck_of
+from flashprep.core.scheduling.recallshift import shifted
 from flashprep.core.scheduling.scheduler import NEW, CardState, Rating, Scheduler
 from flashprep.core.storage.usersettings import InterviewPlan
 from flashprep.core.storage.userstore import UserStore
@@ -98,6 +99,12 @@ class Goal:
         if state.stability is None:
             return False
         return self.recall(state._replace(stability=state.stability * DOUBT)) >= self.target
+
+    def forecast(self, state: CardState, shift: float = 0.0) -> float:
+        """The forecast of `recall` (the readiness' and the plan screen's figure, not the
+        plan's choice): time to the date to the second (Scheduler.recall_at), moved by the
+        user's log-odds `shift` (scheduling.recallshift, fitted on the user's grades)."""
+        return shifted(self.scheduler.recall_at(state, self.at), shift)
 
     def day_of(self, instant: datetime) -> date:
         return study_day(instant, self.rollover, self.tz)
@@ -617,11 +624,14 @@ def readiness(
     store: UserStore,
     now: datetime | None = None,
     interview: AnyInterview | None = None,
+    shift: float = 0.0,
 ) -> list[TopicReadiness]:
     """Readiness of each interview deck (each deck when there is no interview), weakest first.
 
     Suspended cards are left out; new cards count as recall 0. `new` counts the new cards not
     introduced yet, buried ones aside, as every screen does (study.today.today_counts).
+    `recall_on_date` is the forecast (Goal.forecast, with the user's recall `shift`);
+    `below_target` counts by the plan's own prediction (Goal.recall), as the plan chooses.
     """
     now = now or store.now()
     interview = interview or store.settings.interview
@@ -656,7 +666,7 @@ def readiness(
         on_date = below = needed = None
         if goal is not None:
             on_date_values = [goal.recall(s) for s in states]
-            on_date = sum(on_date_values) / len(keys) if keys else 0.0
+            on_date = sum(goal.forecast(s, shift) for s in states) / len(keys) if keys else 0.0
             below = sum(1 for v in on_date_values if v < goal.target)
             if active:
                 needed = 0
@@ -718,11 +728,12 @@ def weakest_cards(
 
 
 def interview_stats(
-    library: DeckLibrary, store: UserStore, now: datetime | None = None
+    library: DeckLibrary, store: UserStore, now: datetime | None = None, shift: float = 0.0
 ) -> dict[str, Any]:
-    """`interview_date` (ISO date or None) and `readiness` (rows of TopicReadiness.to_json)."""
+    """`interview_date` (ISO date or None) and `readiness` (rows of TopicReadiness.to_json;
+    `shift`: the user's recall shift, `calibration.recall_shift`)."""
     interview = store.settings.interview
     return {
         "interview_date": interview.date.isoformat() if interview else None,
-        "readiness": [t.to_json() for t in readiness(library, store, now)],
+        "readiness": [t.to_json() for t in readiness(library, store, now, shift=shift)],
     }

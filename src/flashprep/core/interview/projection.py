@@ -81,8 +81,11 @@ class Paths:
         return per_day
 
 
-def card_paths(library: DeckLibrary, store: UserStore, now: datetime | None = None) -> Paths | None:
-    """The paths of the interview's cards (None without an interview before its date)."""
+def card_paths(
+    library: DeckLibrary, store: UserStore, now: datetime | None = None, shift: float = 0.0
+) -> Paths | None:
+    """The paths of the interview's cards (None without an interview before its date); recall on
+    the date as the readiness forecasts it (Goal.forecast, with the user's recall `shift`)."""
     interview = store.settings.interview
     goal = Goal.of(store)
     now = now or store.now()
@@ -102,13 +105,13 @@ def card_paths(library: DeckLibrary, store: UserStore, now: datetime | None = No
                 intro = today + timedelta(days=intro_days(today, goal.day) // 2)
                 grades, final = simulate(goal, key, NEW, now, intro)
                 cost = max(1, grades) * (1 + NEW_AGAIN_SHARE) * per_grade_min
-                new_path = (goal.recall(final), cost)
+                new_path = (goal.forecast(final, shift), cost)
             paths.append(new_path)
             continue
-        before = goal.recall(state)
+        before = goal.forecast(state, shift)
         base += before
         grades, final = simulate(goal, key, state, now)
-        gain = goal.recall(final) - before
+        gain = goal.forecast(final, shift) - before
         if grades and gain > 0:
             paths.append((gain, grades * per_grade_min))
     paths.sort(key=lambda p: -p[0] / p[1])
@@ -146,11 +149,13 @@ class Forecast:
 
 
 def forecast(
-    library: DeckLibrary, store: UserStore, now: datetime | None = None
+    library: DeckLibrary, store: UserStore, now: datetime | None = None, shift: float = 0.0
 ) -> Forecast | None:
-    """The forecast for the user's interview (None without one before its date)."""
+    """The forecast for the user's interview (None without one before its date); `shift`: the
+    user's recall shift (`stats --json`'s `calibration.recall_shift`: stats.optimize's
+    forecast_shift)."""
     now = now or store.now()
-    paths = card_paths(library, store, now)
+    paths = card_paths(library, store, now, shift)
     interview = store.settings.interview
     if paths is None or interview is None:
         return None

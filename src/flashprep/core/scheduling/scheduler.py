@@ -179,3 +179,12 @@ class Scheduler:
             return 0.0
         elapsed = max(0, (now - state.last_review).days)
         return float((1 + self._factor * elapsed / state.stability) ** self._decay)
+
+    def recall_at(self, state: CardState, at: datetime) -> float:
+        """Predicted recall at `at` from the time elapsed to the second, not in whole days: the
+        forecast of recall on a date. `retrievability` counts whole days, as FSRS schedules, and
+        so reads 1 all the day after a grade and over-predicts a card by up to a day."""
+        if state.is_new or state.last_review is None or state.stability is None:
+            return 0.0
+        elapsed = max(0.0, (at - state.last_review).total_seconds() / 86400)
+        return float((1 + self._factor * elapsed / state.stability) ** self._decay)

@@ -22,12 +22,14 @@ from flashprep.core.keys import deck_of
 from flashprep.core.scheduling.fitmetrics import FitSums
 from flashprep.core.scheduling.memorymodel import CardReviews, Memory, follow
 from flashprep.core.scheduling.parameters import DEFAULT_PARAMETERS
+from flashprep.core.scheduling.recallshift import ShiftSums
 from flashprep.core.stats.history import History
 
 CALIBRATION_FILE = "calibration.json"
 DEFAULT_CALIBRATION_FILE = "calibration-default.json"
 """The same under the default parameters, for users whose own are fitted (shown beside)."""
-CALIBRATION_FORMAT = 1
+CALIBRATION_FORMAT = 2
+"""2: with the counts behind the forecast's recall shift (recallshift.ShiftSums)."""
 STEP = 50_000
 
 
@@ -54,25 +56,29 @@ def card_histories(history: History, deck: str | None = None) -> list[CardReview
 
 class Scoring:
     """The calibration's running state after the first `count` grades of a history: each card's
-    memory and each deck's FitSums."""
+    memory, each deck's FitSums, and every deck's grades by predicted log-odds (`shift`, what the
+    forecast's correction is fitted on)."""
 
     def __init__(self, weights: tuple[float, ...]) -> None:
         self.weights = weights
         self.count = 0
         self.memory: dict[str, Memory] = {}
         self.decks: dict[str, FitSums] = {}
+        self.shift = ShiftSums()
 
     def add(self, history: History, start: int, stop: int) -> None:
         """Score grades `start` to `stop` of `history` (those after `count`: start == count)."""
         columns = (history.ts, history.card, history.rating, history.new)
         grades = zip(*(islice(column, start, stop) for column in columns), strict=True)
         decks = self.decks
+        shift = self.shift.add
         for card, prediction in follow(self.weights, self.memory, grades):
             deck = deck_of(card)
             sums = decks.get(deck)
             if sums is None:
                 sums = decks[deck] = FitSums()
             sums.add(prediction.recall, prediction.passed)
+            shift(prediction.recall, prediction.passed)
         self.count = stop
 
     def result(self, deck: str | None) -> dict[str, Any]:
@@ -90,6 +96,7 @@ class Scoring:
             "count": self.count,
             "memory": self.memory,
             "decks": {name: sums.to_list() for name, sums in self.decks.items()},
+            "shift": self.shift.to_list(),
         }
         return json.dumps(doc, separators=(",", ":")).encode()
 
@@ -112,6 +119,7 @@ class Scoring:
                 raise ValueError("bad memory")
             out.memory[card] = (s, d, at)
         out.decks = {name: FitSums.from_list(sums) for name, sums in doc["decks"].items()}
+        out.shift = ShiftSums.from_list(doc["shift"])
         return out
 
 
@@ -171,13 +179,19 @@ def calibration(
     cache: CalibrationCache | None = None,
 ) -> dict[str, Any]:
     """`stats --json`'s `calibration`: log loss, RMSE(bins) and the bins of the model's
-    predictions at every scored grade (of one deck's cards when given), and which parameters
-    made them. Seconds for a million grades, unless `cache` holds the state of most of them:
-    `stats --json` asks for it, the statistics screen does not."""
+    predictions at every scored grade (of one deck's cards when given), which parameters made
+    them, and `recall_shift`: the log-odds shift the forecast of recall on the interview date
+    applies (recallshift; fitted on every deck's grades, also with `deck`). Seconds for a
+    million grades, unless `cache` holds the state of most of them: `stats --json` asks for
+    it, the statistics screen does not."""
     weights = parameters if parameters is not None else DEFAULT_PARAMETERS
     if cache is not None:
         scoring = cache.scoring(history, weights)
     else:
         scoring = Scoring(weights)
         scoring.add(history, 0, len(history))
-    return {"parameters": "fitted" if parameters is not None else "default", **scoring.result(deck)}
+    return {
+        "parameters": "fitted" if parameters is not None else "default",
+        **scoring.result(deck),
+        "recall_shift": round(scoring.shift.fit(), 4),
+    }

@@ -158,7 +158,7 @@ def calibration_report(
             )
     else:
         default = calibration(history, None, deck, cache(DEFAULT_CALIBRATION_FILE))
-        del default["parameters"]
+        del default["parameters"], default["recall_shift"]
         report["default"] = default
         fitted = store.profile.fsrs
         before = fitted.reviews if fitted is not None else None
@@ -171,3 +171,16 @@ def calibration_report(
     for kept in caches:
         kept.save()
     return report
+
+
+def forecast_shift(store: UserStore, reader: HistoryReader | None = None) -> float:
+    """The log-odds shift the forecast of recall on the interview date applies: `stats --json`'s
+    `calibration.recall_shift`, from the same scoring and its saved state (so the plan and the
+    statistics predict the same). Reads the history through its cache; writes only caches."""
+    reader = reader or HistoryReader(store)
+    history = reader.load()
+    cache = CalibrationCache(reader.folder, reader.marks, reader.stable)
+    shift = float(calibration(history, store.settings.parameters, None, cache)["recall_shift"])
+    cache.save()
+    reader.save()
+    return shift

@@ -25,6 +25,7 @@ from flashprep.core.interview.plan import (
 )
 from flashprep.core.interview.projection import Forecast, forecast
 from flashprep.core.interview.timing import TopicTimes, time_by_topic
+from flashprep.core.stats.optimize import forecast_shift
 from flashprep.core.storage.logread import read_all
 from flashprep.core.study.drill import Drill
 from flashprep.core.text import one_line
@@ -151,16 +152,18 @@ how often you ran over the target).
 
         def compute() -> None:
             error = ""
+            shift = 0.0
             try:
                 times = {t.topic: t for t in time_by_topic(library, read_all(store.paths.reviews))}
+                shift = forecast_shift(store) if interview is not None else 0.0
             except DataFileError as exc:
                 times, error = {}, str(exc)
             data = PlanData(
-                readiness(library, store),
+                readiness(library, store, shift=shift),
                 today_plan(library, store),
                 times,
                 error,
-                forecast(library, store),
+                forecast(library, store, shift=shift),
             )
             self.app.call_from_thread(self.show_data, data)
 
