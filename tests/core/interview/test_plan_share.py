@@ -189,24 +189,35 @@ def plan_with(keys: list[str], seconds: dict[str, float]) -> TodayPlan:
 @pytest.mark.parametrize(
     ("pool", "ours", "seconds", "expected"),
     [
-        (["a", "b", "c"], ["a", "b", "c"], {"a": 90, "b": 30, "c": 60}, ["b", "c", "a"]),
+        (["d/a", "d/b", "d/c"], ["d/a", "d/b", "d/c"], {"d/a": 90, "d/b": 30, "d/c": 60}, None),
         # other decks' cards keep their places; ours are reordered among theirs
-        (["a", "x", "b", "y", "c"], ["a", "b", "c"], {"a": 600, "b": 60, "c": 45}, None),
+        (
+            ["d/a", "o/x", "d/b", "o/y", "d/c"],
+            ["d/a", "d/b", "d/c"],
+            {"d/a": 600, "d/b": 60, "d/c": 45},
+            ["d/c", "o/x", "d/b", "o/y", "d/a"],
+        ),
+        # two interview decks keep taking turns: each is sorted among its own places
+        (
+            ["t/a", "s/a", "t/b", "s/b", "t/c"],
+            ["t/a", "t/b", "t/c", "s/a", "s/b"],
+            {"t/a": 90, "t/b": 60, "t/c": 30, "s/a": 600, "s/b": 300},
+            ["t/c", "s/b", "t/b", "s/a", "t/a"],
+        ),
         # ties keep the user's order
-        (["c", "a", "b"], ["a", "b", "c"], {"a": 60, "b": 60, "c": 60}, ["c", "a", "b"]),
-        (["a", "b"], ["a", "b"], {"b": 30}, ["b", "a"]),  # no target known: last
-        ([], ["a"], {"a": 1}, []),
+        (["d/c", "d/a", "d/b"], ["d/a", "d/b", "d/c"], {"d/a": 60, "d/b": 60, "d/c": 60}, None),
+        (["d/a", "d/b"], ["d/a", "d/b"], {"d/b": 30}, ["d/b", "d/a"]),  # no target known: last
+        ([], ["d/a"], {"d/a": 1}, []),
     ],
 )
-def test_the_plan_introduces_the_cheapest_new_cards_first(
+def test_the_plan_introduces_the_cheapest_new_cards_of_each_deck_first(
     pool: list[str], ours: list[str], seconds: dict[str, float], expected: list[str] | None
 ) -> None:
     out = plan_with(ours, seconds).new_first(pool)
     assert sorted(out) == sorted(pool)
-    if expected is None:
-        assert out == ["c", "x", "b", "y", "a"]
-    else:
-        assert out == expected
+    if expected is None:  # one deck: sorted by time, ties in the pool's order
+        expected = sorted(pool, key=seconds.__getitem__)
+    assert out == expected
 
 
 def test_a_drill_with_the_plan_shows_the_shortest_new_cards_first(

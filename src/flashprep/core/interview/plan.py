@@ -305,14 +305,21 @@ class TodayPlan:
         return self.new_score if key in self.keys else -1.0
 
     def new_first(self, keys: list[str]) -> list[str]:
-        """`keys` (new cards in the user's order) with the interview's cards reordered among
-        the places they hold, the shortest target answer time first (ties in the user's order);
-        other decks' cards keep their places."""
-        places = [i for i, k in enumerate(keys) if k in self.keys]
-        ours = sorted((keys[i] for i in places), key=lambda k: self.new_seconds.get(k, math.inf))
+        """`keys` (new cards in the user's order) with each deck's interview cards reordered
+        among the places that deck holds, the shortest target answer time first (ties in the
+        user's order). Each deck keeps its places, so the decks still take turns as the user's
+        order has them: with few minutes a day a behavioral deck's long answers come later
+        within that deck, not after every short card of the other decks. Other decks' cards
+        keep their places."""
+        places: dict[str, list[int]] = {}
+        for i, key in enumerate(keys):
+            if key in self.keys:
+                places.setdefault(deck_of(key), []).append(i)
         out = list(keys)
-        for i, key in zip(places, ours, strict=True):
-            out[i] = key
+        for where in places.values():
+            ours = sorted((keys[i] for i in where), key=lambda k: self.new_seconds.get(k, math.inf))
+            for i, key in zip(where, ours, strict=True):
+                out[i] = key
         return out
 
 
