@@ -80,6 +80,12 @@ class History:
         self.ms = _array("q", self.ms)
         self.interval = _array("d", self.interval)
 
+    def __eq__(self, other: object) -> bool:
+        """The same grades (whether the columns are made yet or not: LazyHistory)."""
+        if not isinstance(other, History):
+            return NotImplemented
+        return len(self) == len(other) and self.columns() == other.columns()
+
     @classmethod
     def of(cls, reviews: Iterable[Review]) -> History:
         """The columns of some Reviews (a History is returned as it is)."""
@@ -127,6 +133,98 @@ class History:
         """Keep only the first `length` grades."""
         for column in self.columns():
             del column[length:]
+
+
+COLUMNS = tuple(f.name for f in fields(History))
+ARRAYS = {"ts": "d", "ms": "q", "interval": "d"}
+"""The columns kept as arrays, by type code (the others are lists)."""
+
+
+class LazyHistory(History):
+    """A History whose columns are made only when first asked for (`_column`), and whose slices
+    are taken from what it is made of (`_slice`) without making the whole columns.
+
+    A warm load holds a million grades, while a report usually needs only the newest of them
+    (the range asked for, the grades after a cache's mark): the columns of the cache's months
+    are made only if something asks for the whole of one. Changing it (extend, truncate) makes
+    every column first; from then on it is a plain History."""
+
+    def __init__(self, size: int) -> None:  # the columns are made by __getattr__
+        self._size = size
+        self._lazy = True
+
+    def __getattr__(self, name: str) -> Any:
+        """A column not made yet (only called for attributes not set)."""
+        if name not in COLUMNS or not self.__dict__.get("_lazy"):
+            raise AttributeError(name)
+        column = self._column(name)
+        setattr(self, name, column)
+        return column
+
+    def _column(self, name: str) -> Any:
+        raise NotImplementedError
+
+    def _slice(self, start: int, stop: int) -> History:
+        raise NotImplementedError
+
+    def _made(self) -> None:
+        """Make every column: the history is plain from now on (it is about to change)."""
+        self.columns()
+        self._lazy = False
+
+    def __len__(self) -> int:
+        return self._size if self._lazy else len(self.ts)
+
+    @overload
+    def __getitem__(self, index: int) -> Review: ...
+    @overload
+    def __getitem__(self, index: slice) -> History: ...
+    def __getitem__(self, index: int | slice) -> Review | History:
+        if not self._lazy:
+            return super().__getitem__(index)
+        if isinstance(index, slice):
+            start, stop, step = index.indices(self._size)
+            if step != 1:
+                return super().__getitem__(index)
+            return self._slice(start, max(start, stop))
+        at = range(self._size)[index]  # IndexError as a list's
+        return next(iter(self._slice(at, at + 1)))
+
+    def extend(self, other: History) -> None:
+        self._made()
+        super().extend(other)
+
+    def truncate(self, length: int) -> None:
+        self._made()
+        super().truncate(length)
+
+
+class JoinedHistory(LazyHistory):
+    """Histories one after the other (a log's months), joined only when a whole column is asked
+    for: a slice is taken from the parts it spans."""
+
+    def __init__(self, parts: Iterable[History]) -> None:
+        self._parts = [part for part in parts if len(part)]
+        super().__init__(sum(map(len, self._parts)))
+
+    def _column(self, name: str) -> Any:
+        code = ARRAYS.get(name)
+        joined: MutableSequence[Any] = array(code) if code is not None else []
+        for part in self._parts:
+            joined.extend(getattr(part, name))
+        return joined
+
+    def _slice(self, start: int, stop: int) -> History:
+        pieces: list[History] = []
+        at = 0
+        for part in self._parts:
+            n = len(part)
+            if at < stop and start < at + n:
+                pieces.append(part[max(0, start - at) : min(n, stop - at)])
+            at += n
+        if len(pieces) == 1:
+            return pieces[0]
+        return JoinedHistory(pieces)
 
 
 def _array(code: str, column: Iterable[Any]) -> array[Any]:

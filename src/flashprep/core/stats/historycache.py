@@ -35,7 +35,16 @@ from flashprep.core.files.fileio import atomic_write, stat_stamp
 from flashprep.core.files.tomlerrors import DataFileError
 from flashprep.core.scheduling.codecs import from_list, to_list
 from flashprep.core.scheduling.scheduler import CardState
-from flashprep.core.stats.history import KINDS, Cancelled, History, Step, replay
+from flashprep.core.stats.history import (
+    COLUMNS,
+    KINDS,
+    Cancelled,
+    History,
+    JoinedHistory,
+    LazyHistory,
+    Step,
+    replay,
+)
 from flashprep.core.storage.logread import (
     LogBlocks,
     device_logs,
@@ -66,6 +75,7 @@ _CODES = [(rating, kind, new) for new in (False, True) for kind in KINDS for rat
 """(rating, kind, new) by the one-byte code stored for each grade."""
 _CODE_OF = {combo: code for code, combo in enumerate(_CODES)}
 _RATING_OF, _KIND_OF, _NEW_OF = (tuple(column) for column in zip(*_CODES, strict=True))
+_VALID_CODES = bytes(range(len(_CODES)))
 
 
 @dataclass
@@ -200,11 +210,8 @@ class HistoryReader:
             if month is None:
                 return self._rebuild(files)
             months.append(month)
-        out = History()
-        for month in months:
-            out.extend(month.history)
         self._mark_months(months)
-        return out
+        return JoinedHistory(month.history for month in months)  # columns made when asked
 
     def _mark_months(self, months: list[_Month]) -> None:
         """Mark the end of each month read (see `marks`): its key and every stamp up to it."""
@@ -799,20 +806,43 @@ def _decode_month(header: dict[str, Any], body: memoryview) -> _Month:
         at += size
     if at != len(body):
         raise ValueError("extra bytes")
-    codes = columns["code"]
-    history = History(
-        columns["ts"],
-        list(map(keys.__getitem__, columns["card"])),
-        list(map(_RATING_OF.__getitem__, codes)),
-        columns["ms"],
-        list(map(_KIND_OF.__getitem__, codes)),
-        columns["interval"],
-        list(map(_NEW_OF.__getitem__, codes)),
-    )
+    cards, codes = columns["card"], columns["code"]
+    if n and (min(cards) < 0 or max(cards) >= len(keys)):
+        raise ValueError("bad card index")
+    if codes.tobytes().translate(None, _VALID_CODES):
+        raise ValueError("bad code")
+    history = _PackedMonth(keys, columns)
     stamp = header["stamp"]
     if not (isinstance(stamp, list) and len(stamp) == 2 and isinstance(header["end"], int)):
         raise ValueError("bad stamp")
     return _Month(header["name"], header["prev"], stamp, header["end"], header["last"], history)
+
+
+class _PackedMonth(LazyHistory):
+    """A month's grades as the cache holds them (a card index and a one-byte code per grade):
+    its columns are made only if asked for, a slice of them decodes only its grades."""
+
+    def __init__(self, keys: list[str], columns: dict[str, array[Any]]) -> None:
+        self._keys = keys
+        self._packed = columns
+        super().__init__(len(columns["ts"]))
+
+    def _column(self, name: str) -> Any:
+        return self._part(name, 0, self._size)
+
+    def _slice(self, start: int, stop: int) -> History:
+        return History(*(self._part(name, start, stop) for name in COLUMNS))
+
+    def _part(self, name: str, start: int, stop: int) -> Any:
+        packed = self._packed
+        if name in ("ts", "interval"):
+            return packed[name][start:stop]
+        if name == "ms":
+            return array("q", packed["ms"][start:stop])
+        if name == "card":
+            return list(map(self._keys.__getitem__, packed["card"][start:stop]))
+        table = {"rating": _RATING_OF, "kind": _KIND_OF, "new": _NEW_OF}[name]
+        return list(map(table.__getitem__, packed["code"][start:stop]))
 
 
 def load_history(store: UserStore, cancelled: Callable[[], bool] | None = None) -> History:
