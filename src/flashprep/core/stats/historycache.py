@@ -793,7 +793,10 @@ def _records(starts: list[int], entries: list[LogEntry], steps: list[Step]) -> l
 
 def _decode_month(header: dict[str, Any], body: memoryview) -> _Month:
     n = header["n"]
-    keys = list(map(sys.intern, header["cards"]))  # one string per card, not one per month
+    keys = header["cards"]
+    if not isinstance(keys, list):
+        raise TypeError("bad cards")
+    "".join(keys)  # TypeError unless every one is a string (interned when first used)
     columns: dict[str, array[Any]] = {}
     at = 0
     for name, code in _COLUMNS:
@@ -824,6 +827,7 @@ class _PackedMonth(LazyHistory):
 
     def __init__(self, keys: list[str], columns: dict[str, array[Any]]) -> None:
         self._keys = keys
+        self._interned = False
         self._packed = columns
         super().__init__(len(columns["ts"]))
 
@@ -840,6 +844,8 @@ class _PackedMonth(LazyHistory):
         if name == "ms":
             return array("q", packed["ms"][start:stop])
         if name == "card":
+            if not self._interned:  # one string per card, not one per month
+                self._keys, self._interned = list(map(sys.intern, self._keys)), True
             return list(map(self._keys.__getitem__, packed["card"][start:stop]))
         table = {"rating": _RATING_OF, "kind": _KIND_OF, "new": _NEW_OF}[name]
         return list(map(table.__getitem__, packed["code"][start:stop]))
