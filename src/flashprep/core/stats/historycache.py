@@ -315,7 +315,8 @@ class HistoryReader:
                 cards.pop(r[6], None)
             else:
                 cards[r[6]] = r[7]
-        history.truncate(len(history) - sum(r[8] for r in again))
+        if again:  # rolled back: their grades go (a history left as it is stays packed)
+            history.truncate(len(history) - sum(r[8] for r in again))
         self._kept_whole = not again
         pointers: dict[str, list[Any] | None] = {}
         for device in logs:
