@@ -79,6 +79,7 @@ def test_a_joined_history_answers_as_the_plain_one(
     ]
     keep = [i % 3 != 1 for i in range(len(rows))]
     assert list(lazy.select(keep)) == list(whole.select(keep))
+    assert list(lazy[start:stop]) == rows[start:stop] and len(lazy) == len(rows)  # all made
 
 
 @settings(max_examples=60, deadline=None)

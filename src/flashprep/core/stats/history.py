@@ -159,10 +159,16 @@ class LazyHistory(History):
             raise AttributeError(name)
         column = self._column(name)
         setattr(self, name, column)
+        if all(made in self.__dict__ for made in COLUMNS):  # plain from now on
+            self._lazy = False
+            self._drop()
         return column
 
     def _column(self, name: str) -> Any:
         raise NotImplementedError
+
+    def _drop(self) -> None:
+        """Let go of what the columns were made from (every one is made)."""
 
     def _slice(self, start: int, stop: int) -> History:
         raise NotImplementedError
@@ -170,7 +176,6 @@ class LazyHistory(History):
     def _made(self) -> None:
         """Make every column: the history is plain from now on (it is about to change)."""
         self.columns()
-        self._lazy = False
 
     def __len__(self) -> int:
         return self._size if self._lazy else len(self.ts)
@@ -206,6 +211,9 @@ class JoinedHistory(LazyHistory):
     def __init__(self, parts: Iterable[History]) -> None:
         self._parts = [part for part in parts if len(part)]
         super().__init__(sum(map(len, self._parts)))
+
+    def _drop(self) -> None:
+        self._parts = []
 
     def _column(self, name: str) -> Any:
         code = ARRAYS.get(name)

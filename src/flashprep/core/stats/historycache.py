@@ -835,6 +835,9 @@ class _PackedMonth(LazyHistory):
     def _column(self, name: str) -> Any:
         return self._part(name, 0, self._size)
 
+    def _drop(self) -> None:
+        self._keys, self._packed = [], {}
+
     def _slice(self, start: int, stop: int) -> History:
         return History(*(self._part(name, start, stop) for name in COLUMNS))
 
