@@ -141,13 +141,14 @@ ARRAYS = {"ts": "d", "ms": "q", "interval": "d"}
 
 
 class LazyHistory(History):
-    """A History whose columns are made only when first asked for (`_column`), and whose slices
-    are taken from what it is made of (`_slice`) without making the whole columns.
+    """A History whose columns are made only when first asked for, and whose slices are taken
+    from what it is made of (`_values`: part of one column) without making whole columns.
 
     A warm load holds a million grades, while a report usually needs only the newest of them
     (the range asked for, the grades after a cache's mark): the columns of the cache's months
-    are made only if something asks for the whole of one. Changing it (extend, truncate) makes
-    every column first; from then on it is a plain History."""
+    are made only if something asks for the whole of one. A column made is kept (and what it
+    was made from let go of, `_forget`); changing the history (extend, truncate) makes every
+    column first: from then on it is a plain History."""
 
     def __init__(self, size: int) -> None:  # the columns are made by __getattr__
         self._size = size
@@ -157,25 +158,24 @@ class LazyHistory(History):
         """A column not made yet (only called for attributes not set)."""
         if name not in COLUMNS or not self.__dict__.get("_lazy"):
             raise AttributeError(name)
-        column = self._column(name)
+        column = self._values(name, 0, self._size)
         setattr(self, name, column)
-        if all(made in self.__dict__ for made in COLUMNS):  # plain from now on
-            self._lazy = False
-            self._drop()
+        self._forget(name)
+        if all(made in self.__dict__ for made in COLUMNS):
+            self._lazy = False  # plain from now on
         return column
 
-    def _column(self, name: str) -> Any:
+    def _values(self, name: str, start: int, stop: int) -> Any:
+        """Grades `start` to `stop` of one column not made yet, as its type (array or list)."""
         raise NotImplementedError
 
-    def _drop(self) -> None:
-        """Let go of what the columns were made from (every one is made)."""
+    def _forget(self, name: str) -> None:
+        """Let go of what column `name` was made from (it is made, and kept)."""
 
-    def _slice(self, start: int, stop: int) -> History:
-        raise NotImplementedError
-
-    def _made(self) -> None:
-        """Make every column: the history is plain from now on (it is about to change)."""
-        self.columns()
+    def column_part(self, name: str, start: int, stop: int) -> Any:
+        """Grades `start` to `stop` (within the history) of one column, made or not."""
+        made = self.__dict__.get(name)
+        return made[start:stop] if made is not None else self._values(name, start, stop)
 
     def __len__(self) -> int:
         return self._size if self._lazy else len(self.ts)
@@ -191,16 +191,17 @@ class LazyHistory(History):
             start, stop, step = index.indices(self._size)
             if step != 1:
                 return super().__getitem__(index)
-            return self._slice(start, max(start, stop))
+            stop = max(start, stop)
+            return History(*(self.column_part(name, start, stop) for name in COLUMNS))
         at = range(self._size)[index]  # IndexError as a list's
-        return next(iter(self._slice(at, at + 1)))
+        return next(iter(self[at : at + 1]))
 
     def extend(self, other: History) -> None:
-        self._made()
+        self.columns()  # every column made: a plain History
         super().extend(other)
 
     def truncate(self, length: int) -> None:
-        self._made()
+        self.columns()
         super().truncate(length)
 
 
@@ -212,27 +213,25 @@ class JoinedHistory(LazyHistory):
         self._parts = [part for part in parts if len(part)]
         super().__init__(sum(map(len, self._parts)))
 
-    def _drop(self) -> None:
-        self._parts = []
-
-    def _column(self, name: str) -> Any:
+    def _values(self, name: str, start: int, stop: int) -> Any:
         code = ARRAYS.get(name)
         joined: MutableSequence[Any] = array(code) if code is not None else []
-        for part in self._parts:
-            joined.extend(getattr(part, name))
-        return joined
-
-    def _slice(self, start: int, stop: int) -> History:
-        pieces: list[History] = []
         at = 0
         for part in self._parts:
             n = len(part)
             if at < stop and start < at + n:
-                pieces.append(part[max(0, start - at) : min(n, stop - at)])
+                low, high = max(0, start - at), min(n, stop - at)
+                if isinstance(part, LazyHistory):  # not made in the part for this: not twice
+                    joined.extend(part.column_part(name, low, high))
+                else:
+                    joined.extend(getattr(part, name)[low:high])
             at += n
-        if len(pieces) == 1:
-            return pieces[0]
-        return JoinedHistory(pieces)
+        return joined
+
+    def _forget(self, name: str) -> None:
+        for part in self._parts:  # the joined column is what slices take from now
+            if isinstance(part, LazyHistory) and part._lazy and name not in vars(part):
+                part._forget(name)
 
 
 def _array(code: str, column: Iterable[Any]) -> array[Any]:

@@ -36,7 +36,6 @@ from flashprep.core.files.tomlerrors import DataFileError
 from flashprep.core.scheduling.codecs import from_list, to_list
 from flashprep.core.scheduling.scheduler import CardState
 from flashprep.core.stats.history import (
-    COLUMNS,
     KINDS,
     Cancelled,
     History,
@@ -656,7 +655,8 @@ class HistoryReader:
                 return None
             at = len(MAGIC)
             (length,) = struct.unpack_from("<I", raw, at)
-            header = json.loads(raw[at + 4 : at + 4 + length])
+            head = memoryview(raw)[at + 4 : at + 4 + length]
+            header = json.loads(bytes(head))
             if (header["v"], header["profile"], header["order"]) != (
                 HISTORY_FORMAT,
                 self.profile,
@@ -667,7 +667,7 @@ class HistoryReader:
                 return None
             if header["name"] != name or header["prev"] != prev:
                 return None
-            return _decode_month(header, memoryview(raw)[at + 4 + length :])
+            return _decode_month(header, head, memoryview(raw)[at + 4 + length :])
         except (OSError, struct.error, *_BAD_CACHE):
             return None
 
@@ -792,21 +792,23 @@ def _records(starts: list[int], entries: list[LogEntry], steps: list[Step]) -> l
     ]
 
 
-def _decode_month(header: dict[str, Any], body: memoryview) -> _Month:
+def _decode_month(header: dict[str, Any], head: memoryview, body: memoryview) -> _Month:
+    """A month's cache file checked whole (anything amiss: an error, and the log is read
+    again), its grades left in the bytes read, as typed views of its columns: decoded only
+    if asked for (`head`, the JSON header, is read again for the card keys then: a million
+    grades' months would otherwise hold 400,000 strings)."""
     n = header["n"]
     keys = header["cards"]
     if not isinstance(keys, list):
         raise TypeError("bad cards")
-    "".join(keys)  # TypeError unless every one is a string (interned when first used)
-    columns: dict[str, array[Any]] = {}
+    "".join(keys)  # TypeError unless every one is a string
+    columns: dict[str, memoryview] = {}
     at = 0
     for name, code in _COLUMNS:
-        column = array(code)
-        size = n * column.itemsize
-        column.frombytes(body[at : at + size])
-        if len(column) != n:
+        size = n * array(code).itemsize
+        if at + size > len(body):
             raise ValueError("short column")
-        columns[name] = column
+        columns[name] = body[at : at + size].cast(code)  # type: ignore[call-overload]
         at += size
     if at != len(body):
         raise ValueError("extra bytes")
@@ -815,7 +817,7 @@ def _decode_month(header: dict[str, Any], body: memoryview) -> _Month:
         raise ValueError("bad card index")
     if codes.tobytes().translate(None, _VALID_CODES):
         raise ValueError("bad code")
-    history = _PackedMonth(keys, columns)
+    history = _PackedMonth(head, columns, n)
     stamp = header["stamp"]
     if not (isinstance(stamp, list) and len(stamp) == 2 and isinstance(header["end"], int)):
         raise ValueError("bad stamp")
@@ -823,36 +825,43 @@ def _decode_month(header: dict[str, Any], body: memoryview) -> _Month:
 
 
 class _PackedMonth(LazyHistory):
-    """A month's grades as the cache holds them (a card index and a one-byte code per grade):
-    its columns are made only if asked for, a slice of them decodes only its grades."""
+    """A month's grades as the cache holds them (a card index and a one-byte code per grade),
+    in the bytes read: its columns are made only if asked for, a slice decodes only its grades.
+    Once every column is made (or joined elsewhere, `_forget`), the bytes are let go of."""
 
-    def __init__(self, keys: list[str], columns: dict[str, array[Any]]) -> None:
-        self._keys = keys
-        self._interned = False
+    def __init__(self, head: memoryview, columns: dict[str, memoryview], size: int) -> None:
+        self._head = head
+        self._keys: list[str] | None = None
         self._packed = columns
-        super().__init__(len(columns["ts"]))
+        self._gone: set[str] = set()
+        super().__init__(size)
 
-    def _column(self, name: str) -> Any:
-        return self._part(name, 0, self._size)
-
-    def _drop(self) -> None:
-        self._keys, self._packed = [], {}
-
-    def _slice(self, start: int, stop: int) -> History:
-        return History(*(self._part(name, start, stop) for name in COLUMNS))
-
-    def _part(self, name: str, start: int, stop: int) -> Any:
+    def _values(self, name: str, start: int, stop: int) -> Any:
         packed = self._packed
         if name in ("ts", "interval"):
-            return packed[name][start:stop]
+            floats = array("d")
+            floats.frombytes(packed[name][start:stop].cast("B"))
+            return floats
         if name == "ms":
             return array("q", packed["ms"][start:stop])
         if name == "card":
-            if not self._interned:  # one string per card, not one per month
-                self._keys, self._interned = list(map(sys.intern, self._keys)), True
+            if self._keys is None:  # checked when read; one string per card, not per month
+                self._keys = list(map(sys.intern, json.loads(bytes(self._head))["cards"]))
             return list(map(self._keys.__getitem__, packed["card"][start:stop]))
         table = {"rating": _RATING_OF, "kind": _KIND_OF, "new": _NEW_OF}[name]
         return list(map(table.__getitem__, packed["code"][start:stop]))
+
+    def _forget(self, name: str) -> None:
+        """Let go of a packed column once no column is decoded from it again (the codes hold
+        three: rating, kind and new)."""
+        self._gone.add(name)
+        if name == "card":
+            self._head, self._keys = memoryview(b""), []
+        if name in ("rating", "kind", "new"):
+            if not {"rating", "kind", "new"} <= self._gone:
+                return
+            name = "code"
+        self._packed.pop(name, None)
 
 
 def load_history(store: UserStore, cancelled: Callable[[], bool] | None = None) -> History:
