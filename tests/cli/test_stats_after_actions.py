@@ -159,7 +159,15 @@ def zone(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str], None]]:
 
 @pytest.mark.parametrize(
     "args",
-    [(), ("--range", "3months"), ("--range", "year"), ("--range", "all"), ("--deck", "ai-llm")],
+    [
+        (),
+        ("--range", "3months"),
+        ("--range", "year"),
+        ("--range", "all"),
+        ("--deck", "ai-llm"),
+        ("--deck", "ai-llm", "--range", "3months"),
+        ("--deck", "ai-llm", "--range", "all"),
+    ],
 )
 def test_warm_statistics_after_a_new_month_and_another_zone_are_the_cold_ones(
     home: Home, capsys: Capture, zone: Callable[[str], None], args: tuple[str, ...]

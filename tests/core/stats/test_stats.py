@@ -238,6 +238,43 @@ def test_forecast_and_daily_load() -> None:
     assert load == round(1 / 10 + 1 / 2 + 1 / 4 + 1 + 1 / 40, 1)
 
 
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(-3 * 86400, 45 * 86400), st.integers(-2, 40), st.booleans()),
+        max_size=30,
+    ),
+    st.sampled_from(["UTC", "America/New_York", "Australia/Lord_Howe", "Asia/Kathmandu"]),
+    st.integers(0, 23),
+)
+def test_the_forecast_counts_each_card_on_its_own_study_day(
+    cards: list[tuple[int, int, bool]], zone: str, rollover: int
+) -> None:
+    """Every card dated one by one, whatever the zone (changes of offset in the window), the
+    rollover hour, and dues either side of the window's last instant."""
+    tz = ZoneInfo(zone)
+    cal = Calendar(NOW, rollover, tz)
+    horizon = cal.start(cal.today + 30)
+    states = {}
+    for index, (seconds, buried_days, edge) in enumerate(cards):
+        due = horizon + timedelta(seconds=(-1, 0)[index % 2]) if edge else NOW
+        due += timedelta(seconds=0 if edge else seconds)
+        buried = date.fromordinal(cal.today + buried_days) if buried_days > 0 else None
+        states[f"a/{index}"] = review_state("2026-01-01T00:00Z", 5)._replace(
+            due=due, last_review=due - timedelta(days=5), buried_until=buried
+        )
+    expected = [0] * 30
+    for state in states.values():
+        assert state.due is not None
+        day = max(cal.day(state.due.timestamp()), cal.today, cal.day(NOW.timestamp()))
+        if state.buried_until is not None:
+            day = max(day, state.buried_until.toordinal())
+        if day - cal.today < 30:
+            expected[day - cal.today] += 1
+    days, _ = forecast(list(states), states, cal)
+    assert [d["due"] for d in days] == expected
+
+
 def test_cards_by_state() -> None:
     states = {
         "a/young": review_state("2026-12-01T10:00Z", 20.9),

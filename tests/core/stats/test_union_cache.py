@@ -183,3 +183,29 @@ def test_entries_synced_in_before_a_clock_that_went_back_are_replayed(
     with writer(a, clock) as sa:
         history, rebuilt = load(sa)
         assert rebuilt and history == load(sa, fresh=True)[0]
+
+
+def test_a_union_read_again_unchanged_stays_packed_and_the_same(pair: tuple[Home, Home]) -> None:
+    """Nothing new on either computer: the cached union is read as it is (its columns made only
+    when asked for); after a grade it is brought up to date as before."""
+    a, b = pair
+    clock = FakeClock(START + timedelta(hours=1))
+    with writer(b, clock) as sb:
+        for key in KEYS:
+            sb.grade(key, 1 + len(key) % 4, 2000)
+            clock.advance(minutes=7)
+    sync(b, a)
+    with writer(a, clock) as sa:
+        load(sa)
+        expected = load(sa, fresh=True)[0]
+        for _ in range(2):
+            reader = HistoryReader(sa)
+            history = reader.load()
+            assert not reader.rebuilt and not {"card", "rating"} & set(vars(history))
+            assert history == expected and history[-2:] == expected[-2:]
+            reader.save()
+        clock.advance(minutes=3)
+        sa.grade(KEYS[0], 3)
+        history, rebuilt = load(sa)
+        assert not rebuilt and history == load(sa, fresh=True)[0]
+        assert len(history) == len(expected) + 1

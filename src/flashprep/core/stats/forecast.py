@@ -42,7 +42,9 @@ def forecast(
         load += 1 / max(1.0, interval_days(state))
         due_at.append(state.due.timestamp())
         buried.append(state.buried_until.toordinal() if state.buried_until is not None else 0)
-    order = sorted(range(len(due_at)), key=due_at.__getitem__)  # a day's cards in a run
+    horizon = cal.start(cal.today + days).timestamp()  # cards due later fall outside
+    soon = [i for i, at in enumerate(due_at) if at < horizon]  # (only these are dated)
+    order = sorted(soon, key=due_at.__getitem__)  # a day's cards in a run
     due_days = cal.days_of([due_at[i] for i in order])
     for index, due_day in zip(order, due_days, strict=True):
         day = max(due_day, cal.today, buried[index])

@@ -80,6 +80,12 @@ class History:
         self.ms = _array("q", self.ms)
         self.interval = _array("d", self.interval)
 
+    def __eq__(self, other: object) -> bool:
+        """The same grades (whether the columns are made yet or not: LazyHistory)."""
+        if not isinstance(other, History):
+            return NotImplemented
+        return len(self) == len(other) and self.columns() == other.columns()
+
     @classmethod
     def of(cls, reviews: Iterable[Review]) -> History:
         """The columns of some Reviews (a History is returned as it is)."""
@@ -127,6 +133,105 @@ class History:
         """Keep only the first `length` grades."""
         for column in self.columns():
             del column[length:]
+
+
+COLUMNS = tuple(f.name for f in fields(History))
+ARRAYS = {"ts": "d", "ms": "q", "interval": "d"}
+"""The columns kept as arrays, by type code (the others are lists)."""
+
+
+class LazyHistory(History):
+    """A History whose columns are made only when first asked for, and whose slices are taken
+    from what it is made of (`_values`: part of one column) without making whole columns.
+
+    A warm load holds a million grades, while a report usually needs only the newest of them
+    (the range asked for, the grades after a cache's mark): the columns of the cache's months
+    are made only if something asks for the whole of one. A column made is kept (and what it
+    was made from let go of, `_forget`); changing the history (extend, truncate) makes every
+    column first: from then on it is a plain History."""
+
+    def __init__(self, size: int) -> None:  # the columns are made by __getattr__
+        self._size = size
+        self._lazy = True
+
+    def __getattr__(self, name: str) -> Any:
+        """A column not made yet (only called for attributes not set)."""
+        if name not in COLUMNS or not self.__dict__.get("_lazy"):
+            raise AttributeError(name)
+        column = self._values(name, 0, self._size)
+        setattr(self, name, column)
+        self._forget(name)
+        if all(made in self.__dict__ for made in COLUMNS):
+            self._lazy = False  # plain from now on
+        return column
+
+    def _values(self, name: str, start: int, stop: int) -> Any:
+        """Grades `start` to `stop` of one column not made yet, as its type (array or list)."""
+        raise NotImplementedError
+
+    def _forget(self, name: str) -> None:
+        """Let go of what column `name` was made from (it is made, and kept)."""
+
+    def column_part(self, name: str, start: int, stop: int) -> Any:
+        """Grades `start` to `stop` (within the history) of one column, made or not."""
+        made = self.__dict__.get(name)
+        return made[start:stop] if made is not None else self._values(name, start, stop)
+
+    def __len__(self) -> int:
+        return self._size if self._lazy else len(self.ts)
+
+    @overload
+    def __getitem__(self, index: int) -> Review: ...
+    @overload
+    def __getitem__(self, index: slice) -> History: ...
+    def __getitem__(self, index: int | slice) -> Review | History:
+        if not self._lazy:
+            return super().__getitem__(index)
+        if isinstance(index, slice):
+            start, stop, step = index.indices(self._size)
+            if step != 1:
+                return super().__getitem__(index)
+            stop = max(start, stop)
+            return History(*(self.column_part(name, start, stop) for name in COLUMNS))
+        at = range(self._size)[index]  # IndexError as a list's
+        return next(iter(self[at : at + 1]))
+
+    def extend(self, other: History) -> None:
+        self.columns()  # every column made: a plain History
+        super().extend(other)
+
+    def truncate(self, length: int) -> None:
+        self.columns()
+        super().truncate(length)
+
+
+class JoinedHistory(LazyHistory):
+    """Histories one after the other (a log's months), joined only when a whole column is asked
+    for: a slice is taken from the parts it spans."""
+
+    def __init__(self, parts: Iterable[History]) -> None:
+        self._parts = [part for part in parts if len(part)]
+        super().__init__(sum(map(len, self._parts)))
+
+    def _values(self, name: str, start: int, stop: int) -> Any:
+        code = ARRAYS.get(name)
+        joined: MutableSequence[Any] = array(code) if code is not None else []
+        at = 0
+        for part in self._parts:
+            n = len(part)
+            if at < stop and start < at + n:
+                low, high = max(0, start - at), min(n, stop - at)
+                if isinstance(part, LazyHistory):  # not made in the part for this: not twice
+                    joined.extend(part.column_part(name, low, high))
+                else:
+                    joined.extend(getattr(part, name)[low:high])
+            at += n
+        return joined
+
+    def _forget(self, name: str) -> None:
+        for part in self._parts:  # the joined column is what slices take from now
+            if isinstance(part, LazyHistory) and part._lazy and name not in vars(part):
+                part._forget(name)
 
 
 def _array(code: str, column: Iterable[Any]) -> array[Any]:

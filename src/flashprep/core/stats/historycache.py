@@ -35,7 +35,15 @@ from flashprep.core.files.fileio import atomic_write, stat_stamp
 from flashprep.core.files.tomlerrors import DataFileError
 from flashprep.core.scheduling.codecs import from_list, to_list
 from flashprep.core.scheduling.scheduler import CardState
-from flashprep.core.stats.history import KINDS, Cancelled, History, Step, replay
+from flashprep.core.stats.history import (
+    KINDS,
+    Cancelled,
+    History,
+    JoinedHistory,
+    LazyHistory,
+    Step,
+    replay,
+)
 from flashprep.core.storage.logread import (
     LogBlocks,
     device_logs,
@@ -66,6 +74,7 @@ _CODES = [(rating, kind, new) for new in (False, True) for kind in KINDS for rat
 """(rating, kind, new) by the one-byte code stored for each grade."""
 _CODE_OF = {combo: code for code, combo in enumerate(_CODES)}
 _RATING_OF, _KIND_OF, _NEW_OF = (tuple(column) for column in zip(*_CODES, strict=True))
+_VALID_CODES = bytes(range(len(_CODES)))
 
 
 @dataclass
@@ -200,11 +209,8 @@ class HistoryReader:
             if month is None:
                 return self._rebuild(files)
             months.append(month)
-        out = History()
-        for month in months:
-            out.extend(month.history)
         self._mark_months(months)
-        return out
+        return JoinedHistory(month.history for month in months)  # columns made when asked
 
     def _mark_months(self, months: list[_Month]) -> None:
         """Mark the end of each month read (see `marks`): its key and every stamp up to it."""
@@ -308,7 +314,8 @@ class HistoryReader:
                 cards.pop(r[6], None)
             else:
                 cards[r[6]] = r[7]
-        history.truncate(len(history) - sum(r[8] for r in again))
+        if again:  # rolled back: their grades go (a history left as it is stays packed)
+            history.truncate(len(history) - sum(r[8] for r in again))
         self._kept_whole = not again
         pointers: dict[str, list[Any] | None] = {}
         for device in logs:
@@ -648,7 +655,8 @@ class HistoryReader:
                 return None
             at = len(MAGIC)
             (length,) = struct.unpack_from("<I", raw, at)
-            header = json.loads(raw[at + 4 : at + 4 + length])
+            head = memoryview(raw)[at + 4 : at + 4 + length]
+            header = json.loads(bytes(head))
             if (header["v"], header["profile"], header["order"]) != (
                 HISTORY_FORMAT,
                 self.profile,
@@ -659,7 +667,7 @@ class HistoryReader:
                 return None
             if header["name"] != name or header["prev"] != prev:
                 return None
-            return _decode_month(header, memoryview(raw)[at + 4 + length :])
+            return _decode_month(header, head, memoryview(raw)[at + 4 + length :])
         except (OSError, struct.error, *_BAD_CACHE):
             return None
 
@@ -784,35 +792,76 @@ def _records(starts: list[int], entries: list[LogEntry], steps: list[Step]) -> l
     ]
 
 
-def _decode_month(header: dict[str, Any], body: memoryview) -> _Month:
+def _decode_month(header: dict[str, Any], head: memoryview, body: memoryview) -> _Month:
+    """A month's cache file checked whole (anything amiss: an error, and the log is read
+    again), its grades left in the bytes read, as typed views of its columns: decoded only
+    if asked for (`head`, the JSON header, is read again for the card keys then: a million
+    grades' months would otherwise hold 400,000 strings)."""
     n = header["n"]
-    keys = list(map(sys.intern, header["cards"]))  # one string per card, not one per month
-    columns: dict[str, array[Any]] = {}
+    keys = header["cards"]
+    if not isinstance(keys, list):
+        raise TypeError("bad cards")
+    "".join(keys)  # TypeError unless every one is a string
+    columns: dict[str, memoryview] = {}
     at = 0
     for name, code in _COLUMNS:
-        column = array(code)
-        size = n * column.itemsize
-        column.frombytes(body[at : at + size])
-        if len(column) != n:
+        size = n * array(code).itemsize
+        if at + size > len(body):
             raise ValueError("short column")
-        columns[name] = column
+        columns[name] = body[at : at + size].cast(code)  # type: ignore[call-overload]
         at += size
     if at != len(body):
         raise ValueError("extra bytes")
-    codes = columns["code"]
-    history = History(
-        columns["ts"],
-        list(map(keys.__getitem__, columns["card"])),
-        list(map(_RATING_OF.__getitem__, codes)),
-        columns["ms"],
-        list(map(_KIND_OF.__getitem__, codes)),
-        columns["interval"],
-        list(map(_NEW_OF.__getitem__, codes)),
-    )
+    cards, codes = columns["card"], columns["code"]
+    if n and (min(cards) < 0 or max(cards) >= len(keys)):
+        raise ValueError("bad card index")
+    if codes.tobytes().translate(None, _VALID_CODES):
+        raise ValueError("bad code")
+    history = _PackedMonth(head, columns, n)
     stamp = header["stamp"]
     if not (isinstance(stamp, list) and len(stamp) == 2 and isinstance(header["end"], int)):
         raise ValueError("bad stamp")
     return _Month(header["name"], header["prev"], stamp, header["end"], header["last"], history)
+
+
+class _PackedMonth(LazyHistory):
+    """A month's grades as the cache holds them (a card index and a one-byte code per grade),
+    in the bytes read: its columns are made only if asked for, a slice decodes only its grades.
+    Once every column is made (or joined elsewhere, `_forget`), the bytes are let go of."""
+
+    def __init__(self, head: memoryview, columns: dict[str, memoryview], size: int) -> None:
+        self._head = head
+        self._keys: list[str] | None = None
+        self._packed = columns
+        self._gone: set[str] = set()
+        super().__init__(size)
+
+    def _values(self, name: str, start: int, stop: int) -> Any:
+        packed = self._packed
+        if name in ("ts", "interval"):
+            floats = array("d")
+            floats.frombytes(packed[name][start:stop].cast("B"))
+            return floats
+        if name == "ms":
+            return array("q", packed["ms"][start:stop])
+        if name == "card":
+            if self._keys is None:  # checked when read; one string per card, not per month
+                self._keys = list(map(sys.intern, json.loads(bytes(self._head))["cards"]))
+            return list(map(self._keys.__getitem__, packed["card"][start:stop]))
+        table = {"rating": _RATING_OF, "kind": _KIND_OF, "new": _NEW_OF}[name]
+        return list(map(table.__getitem__, packed["code"][start:stop]))
+
+    def _forget(self, name: str) -> None:
+        """Let go of a packed column once no column is decoded from it again (the codes hold
+        three: rating, kind and new)."""
+        self._gone.add(name)
+        if name == "card":
+            self._head, self._keys = memoryview(b""), []
+        if name in ("rating", "kind", "new"):
+            if not {"rating", "kind", "new"} <= self._gone:
+                return
+            name = "code"
+        self._packed.pop(name, None)
 
 
 def load_history(store: UserStore, cancelled: Callable[[], bool] | None = None) -> History:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Callable, Mapping
-from itertools import accumulate, islice
+from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
@@ -68,8 +68,8 @@ class Scoring:
 
     def add(self, history: History, start: int, stop: int) -> None:
         """Score grades `start` to `stop` of `history` (those after `count`: start == count)."""
-        columns = (history.ts, history.card, history.rating, history.new)
-        grades = zip(*(islice(column, start, stop) for column in columns), strict=True)
+        part = history[start:stop]  # of a LazyHistory: only these grades are decoded
+        grades = zip(part.ts, part.card, part.rating, part.new, strict=True)
         decks = self.decks
         shift = self.shift.add
         for card, prediction in follow(self.weights, self.memory, grades):

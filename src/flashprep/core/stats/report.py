@@ -39,7 +39,7 @@ from flashprep.core.stats.retention import (
     sample_counts,
 )
 from flashprep.core.stats.retentioncache import RetentionCache
-from flashprep.core.stats.studydays import Calendar, Dated, days_back, in_range
+from flashprep.core.stats.studydays import Calendar, days_back, in_range
 from flashprep.core.storage.usersettings import DEFAULT_SETTINGS
 from flashprep.core.storage.userstore import UserStore
 from flashprep.core.study.drill import count_states, is_available
@@ -84,15 +84,13 @@ def compute_stats(
     keys = library.card_keys(deck_ids)
     history = History.of(reviews)
     tally = retention.tally(history, cal) if retention is not None else None
-    if query.deck is not None:
-        prefix = f"{query.deck}/"
-        history = history.select([card.startswith(prefix) for card in history.card])
     if tally is not None:  # the days never go back: only the range's grades are dated
         back = days_back(query.range)
-        dated = _dated_from(history, cal, None if back is None else today - back + 1)
+        first = None if back is None else today - back + 1
+        dated = cal.dated(_of_deck(_latest(history, cal, first), query.deck))
         per_day, failed, agains = tally.days, tally.forgotten, tally.agains
     else:
-        dated = cal.dated(history)
+        dated = cal.dated(_of_deck(history, query.deck))
         per_day, failed = study_days(dated), forgotten(dated.reviews)
         again = [rating == 1 for rating in dated.reviews.rating]
         agains = Counter(compress(dated.reviews.card, again))
@@ -179,15 +177,24 @@ def compute_stats(
     }
 
 
-def _dated_from(history: History, cal: Calendar, first: int | None) -> Dated:
-    """The grades of `history` (whose days never go back) dated, from study day `first` on at
-    least (all for None): only as many of its latest grades as reach back before that day."""
+def _latest(history: History, cal: Calendar, first: int | None) -> History:
+    """The grades of `history` (whose days never go back) from study day `first` on at least
+    (all for None): only as many of its latest grades as reach back before that day (a slice:
+    of a loaded history, only those grades are decoded)."""
     if first is None:
-        return cal.dated(history)
+        return history
     n, size = len(history), 64
     while size < n and cal.day(history.ts[n - size]) >= first:
         size *= 2
-    return cal.dated(history[max(0, n - size) :])
+    return history[max(0, n - size) :]
+
+
+def _of_deck(history: History, deck: str | None) -> History:
+    """The grades of one deck's cards (all for None)."""
+    if deck is None:
+        return history
+    prefix = f"{deck}/"
+    return history.select([card.startswith(prefix) for card in history.card])
 
 
 def _hard_row(
