@@ -36,6 +36,7 @@ from flashprep.core.files.tomlerrors import DataFileError
 from flashprep.core.scheduling.codecs import from_list, to_list
 from flashprep.core.scheduling.scheduler import CardState
 from flashprep.core.stats.history import KINDS, Cancelled, History, Step, replay
+from flashprep.core.stats.splitreplay import replay_split
 from flashprep.core.storage.logread import (
     LogBlocks,
     device_logs,
@@ -60,6 +61,8 @@ _UNION_TAIL = "union-tail.json"
 UNION_WINDOW = 20_000
 """How many of the union's latest entries can be rolled back without a full replay (an undo;
 another computer's entries synced in among them)."""
+READ_SHARE = 0.15
+"""The share of a whole rebuild's time that reading the log takes (for the progress shown)."""
 _RANDOM_ID = re.compile(r"^[0-9a-z]{1,13}-[0-9a-f]{6}$")
 """An id `new_entry_id` made (see UserStore: derived ids may be in two devices' logs)."""
 _CODES = [(rating, kind, new) for new in (False, True) for kind in KINDS for rating in (1, 2, 3, 4)]
@@ -568,27 +571,40 @@ class HistoryReader:
         self._pending = _Pending()
         months: list[_Month] = []
         replayed = Schedule() if replayed is None else replayed
-        prev = ""
-        out = History()
         sizes = [_size(path) for path in files]
         total, done = max(1, sum(sizes)), 0
+        reading = 0.0 if given is not None else READ_SHARE
+        read: list[LogBlocks] = []
         for index, path in enumerate(files):
             self._check()
-            self._report(done / total)
+            self._report(reading * done / total)
             done += sizes[index]
-            newest = index == len(files) - 1
-            if given is not None and not newest:
-                blocks = LogBlocks(given[path.name], [], _size(path))
+            if given is not None and index < len(files) - 1:
+                read.append(LogBlocks(given[path.name], [], _size(path)))
             else:
-                blocks = read_log_blocks(path)
-            steps: list[Step] = []
-            history = self._replay(blocks.entries, replayed, steps if newest else None)
+                read.append(read_log_blocks(path))
+        steps: list[Step] = []
+        store = self.store
+        histories = replay_split(
+            [blocks.entries for blocks in read],
+            store.scheduler,
+            replayed,
+            store.rollover,
+            store.tz,
+            steps,
+            sum(len(blocks.entries) for blocks in read[:-1]),  # the newest month's steps
+            self.cancelled,
+            lambda share: self._report(reading + (1 - reading) * share),
+        )
+        prev = ""
+        out = History()
+        for index, (path, blocks, history) in enumerate(zip(files, read, histories, strict=True)):
             last = blocks.entries[-1].id if blocks.entries else ""
             stamp = self._stamp_for(path, blocks.end)
             month = _Month(path.name, prev, stamp, blocks.end, last, history)
             self._pending.months.append(month)
             months.append(month)
-            if newest:
+            if index == len(files) - 1:
                 records = None
                 if blocks.starts or not blocks.entries:
                     records = _records(blocks.starts, blocks.entries, steps)
