@@ -26,9 +26,11 @@ from flashprep.core.paths import Home
 from flashprep.core.scheduling.scheduler import Scheduler, SchedulerSettings
 from flashprep.core.stats import splitreplay
 from flashprep.core.stats.history import Cancelled, History, Step, replay
+from flashprep.core.stats.historycache import HistoryReader, SharedReplay
 from flashprep.core.stats.splitreplay import replay_split
 from flashprep.core.storage.replay import Schedule
 from flashprep.core.storage.reviewlog import LogEntry
+from flashprep.core.storage.userstore import UserStore
 
 ACTIONS = ["grade"] * 25 + ["bury", "unbury", "due", "forget", "suspend", "unsuspend", "undo?"]
 MODES = ["drill"] * 8 + ["mock", "practice", "import"]
@@ -311,3 +313,40 @@ def test_groups_are_the_same_in_every_process() -> None:
         env = {**os.environ, "PYTHONHASHSEED": salt, "PYTHONPATH": os.pathsep.join(sys.path)}
         out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
         assert out.stdout.strip() == str(here), out.stderr
+
+
+def test_the_tui_caches_the_history_of_its_opening_replay(
+    home: Home, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No checkpoint and no history cache: the TUI's opening replay writes the statistics'
+    cache (the screen then reads it, not a second replay), the bytes a replay of its own gives."""
+    from flashprep.cli import main
+    from flashprep.tui.app import FlashprepApp
+
+    write_home(home, 5)
+    folder = home.user_dir("tester")
+    monkeypatch.setattr(FlashprepApp, "run", lambda self: None)
+    assert main(["drill"]) == 0  # a writing start: the log moves to this computer's folder
+    remove(folder, MISSING["both"])
+    expected_out, expected, _ = run(capsys, home, [0])
+    for missing in ("both", "history", "checkpoint"):
+        remove(folder, MISSING[missing])
+        assert main(["drill"]) == 0
+        store = UserStore(home, "tester")
+        reader = HistoryReader(store)
+        reader.load()
+        # The cache is there for the statistics screen, unless the TUI did not replay the log
+        # (the checkpoint was there): the screen replays it then.
+        assert reader.rebuilt == (missing == "history"), missing
+        out, files, _ = run(capsys, home, [0])
+        assert (out, files) == (expected_out, expected), missing
+
+
+def test_no_opening_replay_no_history_written(home: Home) -> None:
+    write_home(home, 6)
+    UserStore(home, "tester").checkpoint()
+    remove(home.user_dir("tester"), MISSING["history"])
+    shared = SharedReplay()
+    store = UserStore(home, "tester", full_replay=shared)
+    assert not shared.save_history(store)  # the checkpoint was there: nothing replayed
+    assert not (home.user_dir("tester") / "cache" / "history").exists()

@@ -736,6 +736,16 @@ class SharedReplay:
         self._done = (reader, history)
         return replayed
 
+    def save_history(self, store: UserStore) -> bool:
+        """Write the history cache from the replay done while `store` opened, if there was
+        one (the statistics screen then reads it instead of replaying the log again), and let
+        it go; whether it was written."""
+        reader = HistoryReader(store)
+        if self.take(reader, device_logs(store.paths.reviews)) is None:
+            return False
+        reader.save()
+        return True
+
     def take(self, reader: HistoryReader, logs: dict[str, list[Path]]) -> History | None:
         """The history replayed while the store opened, once, if the log is still as it was
         read then and `reader` is the same kind of reader (its profile); else None."""
