@@ -24,7 +24,7 @@ from test_shared_replay import MISSING, remove, run
 
 from flashprep.core.paths import Home
 from flashprep.core.scheduling.scheduler import Scheduler, SchedulerSettings
-from flashprep.core.stats import splitreplay
+from flashprep.core.stats import historycache, splitreplay
 from flashprep.core.stats.history import Cancelled, History, Step, replay
 from flashprep.core.stats.historycache import HistoryReader, SharedReplay
 from flashprep.core.stats.splitreplay import replay_split
@@ -157,12 +157,17 @@ def counting(fork: Any, forked: list[int]) -> Any:
     return counted
 
 
-@pytest.mark.parametrize("seed", [3, 11])
+@pytest.mark.parametrize(("seed", "batch"), [(3, 10**9), (11, 10**9), (3, 1), (11, 300)])
 def test_stats_and_caches_are_the_same_bytes_split(
-    seed: int, home: Home, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    seed: int,
+    batch: int,
+    home: Home,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Whichever derived file is missing: the cold `stats --json`, the checkpoint and the
-    history cache, split in two processes and not."""
+    history cache, split in two processes and not, the log replayed at once or `batch`
+    entries at a time (a month at a time for 1)."""
     write_home(home, seed)
     folder = home.user_dir("tester")
     for missing in ("history", "both", "checkpoint"):
@@ -173,6 +178,7 @@ def test_stats_and_caches_are_the_same_bytes_split(
             patch.setattr(splitreplay, "PARALLEL_FROM", 0)
             patch.setattr(splitreplay, "processes_here", lambda: 2)
             patch.setattr(splitreplay, "_fork", counting(splitreplay._fork, forked))
+            patch.setattr(historycache, "BATCH", batch)
             remove(folder, MISSING[missing])
             assert stats_and_files(capsys, home) == expected, missing
         assert forked or missing == "checkpoint", missing  # the store's own replay: not split

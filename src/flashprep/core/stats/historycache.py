@@ -28,6 +28,7 @@ import sys
 from array import array
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -61,8 +62,8 @@ _UNION_TAIL = "union-tail.json"
 UNION_WINDOW = 20_000
 """How many of the union's latest entries can be rolled back without a full replay (an undo;
 another computer's entries synced in among them)."""
-READ_SHARE = 0.15
-"""The share of a whole rebuild's time that reading the log takes (for the progress shown)."""
+BATCH = 200_000
+"""A whole replay reads and replays at least this many entries at a time (not all at once)."""
 _RANDOM_ID = re.compile(r"^[0-9a-z]{1,13}-[0-9a-f]{6}$")
 """An id `new_entry_id` made (see UserStore: derived ids may be in two devices' logs)."""
 _CODES = [(rating, kind, new) for new in (False, True) for kind in KINDS for rating in (1, 2, 3, 4)]
@@ -474,6 +475,10 @@ class HistoryReader:
         if self.progress is not None:
             self.progress(done)
 
+    def _report_within(self, start: float, share: float, done: float) -> None:
+        """Report `done` of a step that goes from `start` to `start + share` of the whole."""
+        self._report(start + done * share)
+
     # bringing the newest month up to date from the tail
 
     def _catch_up(
@@ -573,45 +578,53 @@ class HistoryReader:
         replayed = Schedule() if replayed is None else replayed
         sizes = [_size(path) for path in files]
         total, done = max(1, sum(sizes)), 0
-        reading = 0.0 if given is not None else READ_SHARE
-        read: list[LogBlocks] = []
-        for index, path in enumerate(files):
-            self._check()
-            self._report(reading * done / total)
-            done += sizes[index]
-            if given is not None and index < len(files) - 1:
-                read.append(LogBlocks(given[path.name], [], _size(path)))
-            else:
-                read.append(read_log_blocks(path))
-        steps: list[Step] = []
         store = self.store
-        histories = replay_split(
-            [blocks.entries for blocks in read],
-            store.scheduler,
-            replayed,
-            store.rollover,
-            store.tz,
-            steps,
-            sum(len(blocks.entries) for blocks in read[:-1]),  # the newest month's steps
-            self.cancelled,
-            lambda share: self._report(reading + (1 - reading) * share),
-        )
         prev = ""
         out = History()
-        for index, (path, blocks, history) in enumerate(zip(files, read, histories, strict=True)):
-            last = blocks.entries[-1].id if blocks.entries else ""
-            stamp = self._stamp_for(path, blocks.end)
-            month = _Month(path.name, prev, stamp, blocks.end, last, history)
-            self._pending.months.append(month)
-            months.append(month)
-            if index == len(files) - 1:
+        batch: list[tuple[Path, LogBlocks]] = []
+        for index, path in enumerate(files):
+            self._check()
+            newest = index == len(files) - 1
+            if given is not None and not newest:
+                batch.append((path, LogBlocks(given[path.name], [], _size(path))))
+            else:
+                batch.append((path, read_log_blocks(path)))
+            if not newest and sum(len(b.entries) for _, b in batch) < BATCH:
+                continue
+            # A batch of months replayed (split between processes when long): not the whole
+            # log at once, whose million entries would all be held together.
+            share = sum(sizes[index + 1 - len(batch) : index + 1]) / total
+            steps: list[Step] = []
+            histories = replay_split(
+                [blocks.entries for _, blocks in batch],
+                store.scheduler,
+                replayed,
+                store.rollover,
+                store.tz,
+                steps if newest else None,
+                sum(len(blocks.entries) for _, blocks in batch[:-1]),  # the newest month's
+                self.cancelled,
+                partial(self._report_within, done / total, share),
+            )
+            done += sum(sizes[index + 1 - len(batch) : index + 1])
+            for (month_path, blocks), history in zip(batch, histories, strict=True):
+                last = blocks.entries[-1].id if blocks.entries else ""
+                stamp = self._stamp_for(month_path, blocks.end)
+                month = _Month(month_path.name, prev, stamp, blocks.end, last, history)
+                self._pending.months.append(month)
+                months.append(month)
+                prev = month.key
+                out.extend(history)
+            if newest:
+                path, blocks = batch[-1]
                 records = None
                 if blocks.starts or not blocks.entries:
                     records = _records(blocks.starts, blocks.entries, steps)
                 cards = {k: to_list(v) for k, v in replayed.states.items()}
-                self._pending.tail = _Tail(path.name, prev, blocks.end, last, cards, records)
-            prev = month.key
-            out.extend(history)
+                month = months[-1]
+                tail = _Tail(path.name, month.prev, blocks.end, month.last, cards, records)
+                self._pending.tail = tail
+            batch = []
         self._report(1.0)
         self._mark_months(months)
         return out

@@ -32,6 +32,7 @@ from itertools import compress
 from multiprocessing.connection import Connection, wait
 from typing import Any, NamedTuple
 
+from flashprep.core.files.gcpause import gc_paused
 from flashprep.core.scheduling.scheduler import CardState, Scheduler
 from flashprep.core.stats.history import (
     KINDS,
@@ -114,6 +115,36 @@ def replay_split(
 
     `processes` (default: processes_here()) and `least` (default PARALLEL_FROM) say when the
     work is split; tests set them to split small logs."""
+    with gc_paused():  # a replay builds no cycles: the collector would only walk (and, in a
+        # forked process, copy) every page for nothing
+        return _replay_split(
+            parts,
+            scheduler,
+            replayed,
+            rollover,
+            tz,
+            steps,
+            steps_from,
+            cancelled,
+            progress,
+            processes,
+            least,
+        )
+
+
+def _replay_split(
+    parts: Sequence[Sequence[LogEntry]],
+    scheduler: Scheduler,
+    replayed: Schedule,
+    rollover: int,
+    tz: tzinfo | None,
+    steps: list[Step] | None,
+    steps_from: int,
+    cancelled: Callable[[], bool] | None,
+    progress: Callable[[float], None] | None,
+    processes: int | None,
+    least: int | None,
+) -> list[History]:
     entries: list[LogEntry] = [entry for part in parts for entry in part]
     groups = processes_here() if processes is None else processes
     least = PARALLEL_FROM if least is None else least
@@ -199,9 +230,11 @@ def _split(
         mine = bytes(s == side for s in sides)
         where = list(compress(range(len(entries)), mine))
         own = list(compress(entries, mine))
+        # Only the states of the cards it replays: the others need not be sent back (their
+        # order in `replayed` stays; see _merge).
+        cards = {entry.card for entry in own}
         schedule = Schedule(
-            states={k: v for k, v in start.items() if group_of(k, groups) == side},
-            counts=DayCounts(date.min),
+            states={key: start[key] for key in cards if key in start}, counts=DayCounts(date.min)
         )
         cut = sum(1 for i in where if i < steps_from)
         added: list[int] = []
