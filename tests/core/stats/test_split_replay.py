@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -28,6 +29,7 @@ from flashprep.core.stats import historycache, splitreplay
 from flashprep.core.stats.history import Cancelled, History, Step, replay
 from flashprep.core.stats.historycache import HistoryReader, SharedReplay
 from flashprep.core.stats.splitreplay import replay_split
+from flashprep.core.storage.logread import device_logs
 from flashprep.core.storage.replay import Schedule
 from flashprep.core.storage.reviewlog import LogEntry
 from flashprep.core.storage.userstore import UserStore
@@ -356,3 +358,44 @@ def test_no_opening_replay_no_history_written(home: Home) -> None:
     store = UserStore(home, "tester", full_replay=shared)
     assert not shared.save_history(store)  # the checkpoint was there: nothing replayed
     assert not (home.user_dir("tester") / "cache" / "history").exists()
+
+
+@pytest.mark.parametrize("seed", [2, 9])
+def test_several_computers_logs_split_give_the_same_bytes(
+    seed: int,
+    tmp_path: Path,
+    home: Home,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A synced folder (two computers' logs, their entries interleaved): the union's cold
+    replay, split and not, leaves the same `stats --json`, checkpoint and history cache."""
+    other = Home(tmp_path / "other")
+    write_home(home, seed)
+    write_home(other, seed + 50)
+    reviews = home.user_dir("tester") / "reviews"
+    for device, source in (
+        ("laptop-aaaaaa", reviews),
+        ("desk-bbbbbb", other.user_dir("tester") / "reviews"),
+    ):
+        target = reviews / device
+        target.mkdir()
+        for path in sorted(source.glob("*.toml")):
+            text = path.read_text().replace('id = "', f'id = "{device[0]}')
+            (target / path.name).write_text(text)
+            if source == reviews:
+                path.unlink()
+    assert len(device_logs(reviews)) == 2
+    folder = home.user_dir("tester")
+    remove(folder, MISSING["both"])
+    expected = run(capsys, home, [0])[:2]
+    assert "union.bin" in expected[1]
+    forked: list[int] = []
+    with monkeypatch.context() as patch:
+        patch.setattr(splitreplay, "PARALLEL_FROM", 0)
+        patch.setattr(splitreplay, "processes_here", lambda: 2)
+        patch.setattr(splitreplay, "_fork", counting(splitreplay._fork, forked))
+        for missing in ("history", "both"):
+            remove(folder, MISSING[missing])
+            assert run(capsys, home, [0])[:2] == expected, missing
+    assert forked

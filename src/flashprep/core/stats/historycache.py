@@ -37,7 +37,7 @@ from flashprep.core.files.tomlerrors import DataFileError
 from flashprep.core.scheduling.codecs import from_list, to_list
 from flashprep.core.scheduling.scheduler import CardState
 from flashprep.core.stats.history import KINDS, Cancelled, History, Step, replay
-from flashprep.core.stats.splitreplay import replay_split
+from flashprep.core.stats.splitreplay import replay_split, splits
 from flashprep.core.storage.logread import (
     LogBlocks,
     device_logs,
@@ -63,7 +63,10 @@ UNION_WINDOW = 20_000
 """How many of the union's latest entries can be rolled back without a full replay (an undo;
 another computer's entries synced in among them)."""
 BATCH = 200_000
-"""A whole replay reads and replays at least this many entries at a time (not all at once)."""
+"""A whole replay split between processes reads and replays at least this many entries at a
+time (each batch forks anew: fewer cost more; more hold more entries at once)."""
+LOG_BYTES_PER_ENTRY = 120
+"""About the size of a block of the log (an estimate of how many entries it holds)."""
 _RANDOM_ID = re.compile(r"^[0-9a-z]{1,13}-[0-9a-f]{6}$")
 """An id `new_entry_id` made (see UserStore: derived ids may be in two devices' logs)."""
 _CODES = [(rating, kind, new) for new in (False, True) for kind in KINDS for rating in (1, 2, 3, 4)]
@@ -370,12 +373,19 @@ class HistoryReader:
                     if id(entry) in recorded:
                         where[id(entry)] = (device, path.name, begin, stop)
         steps: list[Step] = []  # only for the entries that stay in the records
-        step = max(1, len(merged) // 20)
-        for start, stop in [*_chunks(0, skip, step), *_chunks(skip, len(merged), step)]:
-            kept = steps if start >= skip else None
-            history.extend(self._replay(merged[start:stop], replayed, kept))
-            if self.rebuilt:
-                self._report(0.5 + stop / len(merged) / 2)
+        store = self.store
+        (replayed_history,) = replay_split(
+            [merged],
+            store.scheduler,
+            replayed,
+            store.rollover,
+            store.tz,
+            steps,
+            skip,
+            self.cancelled,
+            partial(self._report_within, 0.5, 1.0) if self.rebuilt else None,
+        )
+        history.extend(replayed_history)
         cards = dict(tail.cards)
         cards.update({k: to_list(v) for k, v in replayed.states.items()})
         records = list(tail.records) if blocks_known else []
@@ -475,9 +485,9 @@ class HistoryReader:
         if self.progress is not None:
             self.progress(done)
 
-    def _report_within(self, start: float, share: float, done: float) -> None:
-        """Report `done` of a step that goes from `start` to `start + share` of the whole."""
-        self._report(start + done * share)
+    def _report_within(self, start: float, end: float, done: float) -> None:
+        """Report `done` of a step that goes from `start` to `end` of the whole."""
+        self._report(min(end, start + done * (end - start)))
 
     # bringing the newest month up to date from the tail
 
@@ -582,6 +592,10 @@ class HistoryReader:
         prev = ""
         out = History()
         batch: list[tuple[Path, LogBlocks]] = []
+        # Months are replayed a batch at a time when the replay is split, else one by one
+        # (only one month's entries held at once).
+        count = total // LOG_BYTES_PER_ENTRY
+        least = BATCH if splits(count if given is None else sum(map(len, given.values()))) else 1
         for index, path in enumerate(files):
             self._check()
             newest = index == len(files) - 1
@@ -589,11 +603,11 @@ class HistoryReader:
                 batch.append((path, LogBlocks(given[path.name], [], _size(path))))
             else:
                 batch.append((path, read_log_blocks(path)))
-            if not newest and sum(len(b.entries) for _, b in batch) < BATCH:
+            if not newest and sum(len(b.entries) for _, b in batch) < least:
                 continue
             # A batch of months replayed (split between processes when long): not the whole
             # log at once, whose million entries would all be held together.
-            share = sum(sizes[index + 1 - len(batch) : index + 1]) / total
+            after = done + sum(sizes[index + 1 - len(batch) : index + 1])
             steps: list[Step] = []
             histories = replay_split(
                 [blocks.entries for _, blocks in batch],
@@ -604,9 +618,9 @@ class HistoryReader:
                 steps if newest else None,
                 sum(len(blocks.entries) for _, blocks in batch[:-1]),  # the newest month's
                 self.cancelled,
-                partial(self._report_within, done / total, share),
+                partial(self._report_within, done / total, after / total),
             )
-            done += sum(sizes[index + 1 - len(batch) : index + 1])
+            done = after
             for (month_path, blocks), history in zip(batch, histories, strict=True):
                 last = blocks.entries[-1].id if blocks.entries else ""
                 stamp = self._stamp_for(month_path, blocks.end)
@@ -792,10 +806,6 @@ def replay_key(store: UserStore) -> str:
         s.timezone,
     ]
     return hashlib.sha1(json.dumps(what).encode()).hexdigest()
-
-
-def _chunks(start: int, stop: int, step: int) -> list[tuple[int, int]]:
-    return [(at, min(stop, at + step)) for at in range(start, stop, step)]
 
 
 def _size(path: Path) -> int:
