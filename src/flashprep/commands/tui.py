@@ -13,6 +13,8 @@ if TYPE_CHECKING:
     from flashprep.core.browse.query import Query
     from flashprep.core.decks.library import DeckLibrary
     from flashprep.core.interview.mockquestions import MockOptions
+    from flashprep.core.stats.historycache import SharedReplay
+    from flashprep.core.storage.replay import Schedule
     from flashprep.core.storage.userstore import UserStore
     from flashprep.core.study.customstudy import DrillOptions
 
@@ -123,7 +125,18 @@ def open_tui(
 ) -> int:
     """Hold the user's lock from before their files are read until the last write is done.
     `query`: a drill of exactly the cards it finds (refused when it finds none)."""
-    opened = open_user(args, write=True)
+    shared: list[SharedReplay] = []
+
+    def full_replay(store: UserStore, read: list[Any]) -> Schedule | None:
+        """Without a checkpoint, the log is replayed as the statistics replay it (on two cores
+        when long), and their cache written from it: else the statistics screen, opened on an
+        empty cache, would replay the whole log a second time."""
+        from flashprep.core.stats.historycache import SharedReplay
+
+        shared.append(SharedReplay())
+        return shared[-1](store, read)
+
+    opened = open_user(args, write=True, full_replay=full_replay)
     try:
         if deck_ids:
             check_deck_ids(opened.library, deck_ids)
@@ -134,6 +147,8 @@ def open_tui(
                 raise CliError(f"--query: no card matches {query.text!r}{where}")
             options = drill_options(args, keys)
         store = opened.store
+        for replay in shared:
+            replay.save_history(store)
         # A new user's default settings are written now, not at their first grade: until then
         # every start would build them again, with pydantic (later starts read a cache).
         store.ensure_profile()

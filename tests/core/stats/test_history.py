@@ -289,6 +289,6 @@ def test_a_whole_read_reports_its_progress_and_a_cached_one_does_not(
         assert reader.rebuilt == expect_rebuild
         if expect_rebuild:
             assert seen == sorted(seen) and seen[0] == 0.0 and seen[-1] == 1.0
-            assert len(seen) == len(log_files(store.log_dir)) + 1 >= months + 1
+            assert len(seen) >= len(log_files(store.log_dir)) + 1 >= months + 1
         else:
             assert seen == []

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import _random
 import math
+import os
 import threading
 import zlib
 from datetime import UTC, datetime, timedelta
@@ -51,6 +52,21 @@ class Memory(Protocol):
     def last_review(self) -> datetime | None: ...
     @property
     def reps(self) -> int: ...
+
+
+_DRAWING = threading.Lock()
+"""Seeding and drawing is one step: a statistics worker may replay as the drill grades."""
+
+
+def _after_fork() -> None:
+    """A process forked to replay part of a log (stats/splitreplay.py) has only the thread that
+    forked: a lock another thread held at that instant would stay held there for ever."""
+    global _DRAWING
+    _DRAWING = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork)
 
 
 def fuzz_seed(seed: int, key: str, reps: int) -> int:
@@ -101,8 +117,6 @@ class Fsrs6:
         self._random = _random.Random()
         """The C generator under `random.Random`: its seed and draws are the global `random`'s
         (whose Python `seed` only checks the argument's type before calling this one's)."""
-        self._lock = threading.Lock()
-        """Seeding and drawing is one step: a statistics worker may replay as the drill grades."""
 
     @staticmethod
     def _hard_first(steps: tuple[timedelta, ...]) -> timedelta | None:
@@ -197,7 +211,7 @@ class Fsrs6:
             if bounds is None:
                 bounds = self._fuzz_ranges[days] = self._fuzz_range(days)
             low, high = bounds
-            with self._lock:
+            with _DRAWING:
                 self._random.seed(fuzz_seed(self.seed, key, reps))
                 draw = self._random.random()
             days = min(round((draw * (high - low + 1)) + low), self.maximum_interval)

@@ -273,13 +273,15 @@ def replay(
     tz: tzinfo | None,
     steps: list[Step] | None = None,
     cancelled: Callable[[], bool] | None = None,
+    added: list[int] | None = None,
 ) -> History:
     """Apply entries to `replayed` (in place) and return their grades, each with the card's
     state just before it (its kind, its scheduled days, whether it was new).
 
     Mock-interview and practice grades do not change the schedule and are not part of the
     statistics. The columns are filled as the entries go (a replay may take a million): no
-    Review is built.
+    Review is built. `added` hears the index of each entry that gave a card its first state
+    (the order of `replayed.states`: stats/splitreplay.py puts parts replayed apart in it).
     """
     out = History()
     add_ts, add_card, add_rating, add_ms = (
@@ -309,7 +311,15 @@ def replay(
         if steps is not None:
             steps.append(Step(key, before, graded))
         apply_entry(scheduler, replayed, entry, rollover, tz)
+        if added is not None and before is None and key in states:
+            added.append(index)
     return out
+
+
+def is_graded(entry: LogEntry) -> bool:
+    """Whether `replay` counts the entry as a grade of the statistics (its test, in one place
+    for the parts of a replay split between processes)."""
+    return entry.action == "grade" and entry.mode not in APART
 
 
 def roll_back(replayed: Schedule, steps: list[Step]) -> int:

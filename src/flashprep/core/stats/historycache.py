@@ -28,6 +28,7 @@ import sys
 from array import array
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -44,6 +45,7 @@ from flashprep.core.stats.history import (
     Step,
     replay,
 )
+from flashprep.core.stats.splitreplay import replay_split, splits
 from flashprep.core.storage.logread import (
     LogBlocks,
     device_logs,
@@ -68,6 +70,11 @@ _UNION_TAIL = "union-tail.json"
 UNION_WINDOW = 20_000
 """How many of the union's latest entries can be rolled back without a full replay (an undo;
 another computer's entries synced in among them)."""
+BATCH = 200_000
+"""A whole replay split between processes reads and replays at least this many entries at a
+time (each batch forks anew: fewer cost more; more hold more entries at once)."""
+LOG_BYTES_PER_ENTRY = 120
+"""About the size of a block of the log (an estimate of how many entries it holds)."""
 _RANDOM_ID = re.compile(r"^[0-9a-z]{1,13}-[0-9a-f]{6}$")
 """An id `new_entry_id` made (see UserStore: derived ids may be in two devices' logs)."""
 _CODES = [(rating, kind, new) for new in (False, True) for kind in KINDS for rating in (1, 2, 3, 4)]
@@ -373,12 +380,19 @@ class HistoryReader:
                     if id(entry) in recorded:
                         where[id(entry)] = (device, path.name, begin, stop)
         steps: list[Step] = []  # only for the entries that stay in the records
-        step = max(1, len(merged) // 20)
-        for start, stop in [*_chunks(0, skip, step), *_chunks(skip, len(merged), step)]:
-            kept = steps if start >= skip else None
-            history.extend(self._replay(merged[start:stop], replayed, kept))
-            if self.rebuilt:
-                self._report(0.5 + stop / len(merged) / 2)
+        store = self.store
+        (replayed_history,) = replay_split(
+            [merged],
+            store.scheduler,
+            replayed,
+            store.rollover,
+            store.tz,
+            steps,
+            skip,
+            self.cancelled,
+            partial(self._report_within, 0.5, 1.0) if self.rebuilt else None,
+        )
+        history.extend(replayed_history)
         cards = dict(tail.cards)
         cards.update({k: to_list(v) for k, v in replayed.states.items()})
         records = list(tail.records) if blocks_known else []
@@ -478,6 +492,10 @@ class HistoryReader:
         if self.progress is not None:
             self.progress(done)
 
+    def _report_within(self, start: float, end: float, done: float) -> None:
+        """Report `done` of a step that goes from `start` to `end` of the whole."""
+        self._report(min(end, start + done * (end - start)))
+
     # bringing the newest month up to date from the tail
 
     def _catch_up(
@@ -575,34 +593,59 @@ class HistoryReader:
         self._pending = _Pending()
         months: list[_Month] = []
         replayed = Schedule() if replayed is None else replayed
-        prev = ""
-        out = History()
         sizes = [_size(path) for path in files]
         total, done = max(1, sum(sizes)), 0
+        store = self.store
+        prev = ""
+        out = History()
+        batch: list[tuple[Path, LogBlocks]] = []
+        # Months are replayed a batch at a time when the replay is split, else one by one
+        # (only one month's entries held at once).
+        count = total // LOG_BYTES_PER_ENTRY
+        least = BATCH if splits(count if given is None else sum(map(len, given.values()))) else 1
         for index, path in enumerate(files):
             self._check()
-            self._report(done / total)
-            done += sizes[index]
             newest = index == len(files) - 1
             if given is not None and not newest:
-                blocks = LogBlocks(given[path.name], [], _size(path))
+                batch.append((path, LogBlocks(given[path.name], [], _size(path))))
             else:
-                blocks = read_log_blocks(path)
+                batch.append((path, read_log_blocks(path)))
+            if not newest and sum(len(b.entries) for _, b in batch) < least:
+                continue
+            # A batch of months replayed (split between processes when long): not the whole
+            # log at once, whose million entries would all be held together.
+            after = done + sum(sizes[index + 1 - len(batch) : index + 1])
             steps: list[Step] = []
-            history = self._replay(blocks.entries, replayed, steps if newest else None)
-            last = blocks.entries[-1].id if blocks.entries else ""
-            stamp = self._stamp_for(path, blocks.end)
-            month = _Month(path.name, prev, stamp, blocks.end, last, history)
-            self._pending.months.append(month)
-            months.append(month)
+            histories = replay_split(
+                [blocks.entries for _, blocks in batch],
+                store.scheduler,
+                replayed,
+                store.rollover,
+                store.tz,
+                steps if newest else None,
+                sum(len(blocks.entries) for _, blocks in batch[:-1]),  # the newest month's
+                self.cancelled,
+                partial(self._report_within, done / total, after / total),
+            )
+            done = after
+            for (month_path, blocks), history in zip(batch, histories, strict=True):
+                last = blocks.entries[-1].id if blocks.entries else ""
+                stamp = self._stamp_for(month_path, blocks.end)
+                month = _Month(month_path.name, prev, stamp, blocks.end, last, history)
+                self._pending.months.append(month)
+                months.append(month)
+                prev = month.key
+                out.extend(history)
             if newest:
+                path, blocks = batch[-1]
                 records = None
                 if blocks.starts or not blocks.entries:
                     records = _records(blocks.starts, blocks.entries, steps)
                 cards = {k: to_list(v) for k, v in replayed.states.items()}
-                self._pending.tail = _Tail(path.name, prev, blocks.end, last, cards, records)
-            prev = month.key
-            out.extend(history)
+                month = months[-1]
+                tail = _Tail(path.name, month.prev, blocks.end, month.last, cards, records)
+                self._pending.tail = tail
+            batch = []
         self._report(1.0)
         self._mark_months(months)
         return out
@@ -728,6 +771,16 @@ class SharedReplay:
         self._done = (reader, history)
         return replayed
 
+    def save_history(self, store: UserStore) -> bool:
+        """Write the history cache from the replay done while `store` opened, if there was
+        one (the statistics screen then reads it instead of replaying the log again), and let
+        it go; whether it was written."""
+        reader = HistoryReader(store)
+        if self.take(reader, device_logs(store.paths.reviews)) is None:
+            return False
+        reader.save()
+        return True
+
     def take(self, reader: HistoryReader, logs: dict[str, list[Path]]) -> History | None:
         """The history replayed while the store opened, once, if the log is still as it was
         read then and `reader` is the same kind of reader (its profile); else None."""
@@ -761,10 +814,6 @@ def replay_key(store: UserStore) -> str:
         s.timezone,
     ]
     return hashlib.sha1(json.dumps(what).encode()).hexdigest()
-
-
-def _chunks(start: int, stop: int, step: int) -> list[tuple[int, int]]:
-    return [(at, min(stop, at + step)) for at in range(start, stop, step)]
 
 
 def _size(path: Path) -> int:
