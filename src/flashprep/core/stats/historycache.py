@@ -392,7 +392,8 @@ class HistoryReader:
             self.cancelled,
             partial(self._report_within, 0.5, 1.0) if self.rebuilt else None,
         )
-        history.extend(replayed_history)
+        if len(replayed_history):  # nothing new: a cached history stays packed
+            history.extend(replayed_history)
         cards = dict(tail.cards)
         cards.update({k: to_list(v) for k, v in replayed.states.items()})
         records = list(tail.records) if blocks_known else []
