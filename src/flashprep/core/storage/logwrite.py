@@ -45,7 +45,14 @@ def entries_to_toml(entries: Iterable[LogEntry]) -> bytes:
         quoted = cards.get(card)
         if quoted is None:
             quoted = cards[card] = _quoted(card)
-        add(_text(entry_id, at, quoted, rating, action, ms, mode))
+        if at.tzinfo is UTC and action == "grade" and mode == "import" and rating and ms:
+            # An imported grade, the usual block of a long history: `_text`, in one string.
+            add(
+                f"\n[[review]]\nid = {_quoted(entry_id)}\nat = {at.isoformat()[:-6]}Z\n"
+                f'card = {quoted}\nmode = "import"\nrating = {rating}\nms = {ms}\n'
+            )
+        else:
+            add(_text(entry_id, at, quoted, rating, action, ms, mode))
     return "".join(parts).encode()
 
 
