@@ -1,8 +1,10 @@
-"""The review log's fast read (ankipackage._read_revlog) against the row-by-row read it replaced:
+"""The package reader's fast paths against what they replaced. The review log's fast read
+(ankipackage._read_revlog) against the row-by-row read:
 the same reviews, in the same order, the same warnings and the same count of skipped rows, for
 every kind of row an Anki collection (or a hostile one) may hold: values of any SQLite type,
 deleted cards, times out of range, manual and cram rows, cards whose key the log refuses, the old
-scheduler's buttons, negative and huge answer times."""
+scheduler's buttons, negative and huge answer times. The check of a card's row in one
+comparison (`_card_row_problem`) against the check column by column."""
 
 from __future__ import annotations
 
@@ -16,7 +18,9 @@ import pytest
 from flashprep.core.importers import ankipackage
 from flashprep.core.importers.ankicollection import Collection
 from flashprep.core.importers.ankipackage import (
+    _CARD_COLUMNS,
     MAX_ANSWER_MS,
+    _card_row_problem,
     _instant,
     _is_whole,
     _out_of_range,
@@ -250,3 +254,22 @@ def test_a_package_with_many_rows_reports_progress_as_it_reads(
     assert len(heard) > 10
     assert heard == sorted(heard)
     assert all(0.0 <= x <= 1.0 for x in heard)
+
+
+def column_by_column(row: tuple[object, ...]) -> str | None:
+    """The check of a card's row as it was: each column against the types it takes."""
+    for value, (name, kind) in zip(row, _CARD_COLUMNS, strict=True):
+        if not isinstance(value, kind) or isinstance(value, bool):
+            return f"column {name} is {'NULL' if value is None else type(value).__name__}"
+    return None
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_a_card_row_is_checked_as_column_by_column(seed: int) -> None:
+    rng = random.Random(seed)
+    usual: list[object] = [1, 0, 1, 0, 0, 1_700_000_000, 2, "guid", 3, " tag ", "a\x1fb", 5]
+    odd: list[object] = [None, True, False, 1.0, "1", b"1", -1, 2**63 - 1, "", 0]
+    for _ in range(400):
+        row = [rng.choice(odd) if rng.random() < 0.1 else value for value in usual]
+        assert _card_row_problem(tuple(row)) == column_by_column(tuple(row)), row
+    assert _card_row_problem(tuple(usual)) is None
