@@ -36,40 +36,16 @@ def entry_to_toml(entry: LogEntry) -> bytes:
 
 
 def entries_to_toml(entries: Iterable[LogEntry]) -> bytes:
-    """The blocks of `entries`, one after the other (an import writes a month of them at once),
-    each card's key quoted once (a card has many entries)."""
-    cards: dict[str, str] = {}
-    parts: list[str] = []
-    add = parts.append
-    for entry_id, at, card, rating, action, ms, mode in entries:
-        quoted = cards.get(card)
-        if quoted is None:
-            quoted = cards[card] = _quoted(card)
-        if at.tzinfo is UTC and action == "grade" and mode == "import" and rating and ms:
-            # An imported grade, the usual block of a long history: `_text`, in one string.
-            add(
-                f"\n[[review]]\nid = {_quoted(entry_id)}\nat = {at.isoformat()[:-6]}Z\n"
-                f'card = {quoted}\nmode = "import"\nrating = {rating}\nms = {ms}\n'
-            )
-        else:
-            add(_text(entry_id, at, quoted, rating, action, ms, mode))
-    return "".join(parts).encode()
+    """The blocks of `entries`, one after the other (an import writes a month of them at once)."""
+    return "".join(map(_block, entries)).encode()
 
 
 def _block(entry: LogEntry) -> str:
-    """`entry_to_toml`'s text, made in one string."""
+    """`entry_to_toml`'s text, made in one string (an import writes a million)."""
     entry_id, at, card, rating, action, ms, mode = entry
-    return _text(entry_id, at, _quoted(card), rating, action, ms, mode)
-
-
-def _text(
-    entry_id: str, at: datetime, card: str, rating: int | None, action: str, ms: int, mode: str
-) -> str:
-    """A block's text from an entry's values, its card key quoted already (an import writes a
-    million blocks)."""
     # In UTC already (as every entry read or imported is): isoformat ends "+00:00".
     instant = at.isoformat()[:-6] + "Z" if at.tzinfo is UTC else toml_instant(at)
-    block = f"\n[[review]]\nid = {_quoted(entry_id)}\nat = {instant}\ncard = {card}\n"
+    block = f"\n[[review]]\nid = {_quoted(entry_id)}\nat = {instant}\ncard = {_quoted(card)}\n"
     # `action` and `mode` come before `rating`: a block cut off by a crash that still has every
     # key a block needs (see `log_end`) has them whole, so a cut can only shorten `ms`.
     if action != "grade":
