@@ -436,7 +436,22 @@ def apply_sources(
             target, was = targets[index, sdeck.id]
             grouped.setdefault(target, []).append(sdeck)
             renamed.setdefault(target, was)
-    entries = _log_entries(sources, targets, placed)
+    entries = [
+        LogEntry(
+            r.entry_id,
+            r.at,
+            card_key(
+                placed.get((index, r.deck_id, r.card_id)) or targets[index, r.deck_id][0],
+                r.card_id,
+            ),
+            r.rating,
+            r.action,
+            r.ms,
+            "import",
+        )
+        for index, source in enumerate(sources)
+        for r in source.reviews
+    ]
     plan = None
     if summary.history and store is not None:
         if progress is not None and entries:
@@ -471,26 +486,6 @@ def apply_sources(
         if lock is not None:
             lock.release()
     return summary
-
-
-def _log_entries(
-    sources: list[ImportSource],
-    targets: dict[tuple[int, str], tuple[str, str | None]],
-    placed: dict[tuple[int, str, str], str],
-) -> list[LogEntry]:
-    """The sources' reviews as log entries (mode "import") of the cards where they go: a
-    card's key is worked out once (a long history has hundreds of reviews per card)."""
-    entries: list[LogEntry] = []
-    append = entries.append
-    for index, source in enumerate(sources):
-        keys: dict[tuple[str, str], str] = {}
-        for entry_id, deck_id, card_id, at, action, rating, ms in source.reviews:
-            key = keys.get((deck_id, card_id))
-            if key is None:
-                target = placed.get((index, deck_id, card_id)) or targets[index, deck_id][0]
-                key = keys[deck_id, card_id] = card_key(target, card_id)
-            append(LogEntry(entry_id, at, key, rating, action, ms, "import"))
-    return entries
 
 
 def _anki_notes(

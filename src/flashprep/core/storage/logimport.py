@@ -12,7 +12,6 @@ import bisect
 import heapq
 from collections.abc import Callable
 from datetime import UTC, timedelta
-from operator import itemgetter
 from pathlib import Path
 from typing import NamedTuple
 
@@ -52,10 +51,7 @@ def plan_history_import(log_dir: Path, entries: list[LogEntry]) -> HistoryImport
     for path in log_files(log_dir):
         existing[path.name] = read_log_file(path)
         known.update(e.id for e in existing[path.name])
-    # One entry per id (the last of an id, where the first was); `known` is empty for a new
-    # user's first import.
-    once = {e.id: e for e in entries if e.id not in known} if known else {e.id: e for e in entries}
-    unseen = sorted(once.values(), key=_AT)
+    unseen = sorted({e.id: e for e in entries if e.id not in known}.values(), key=lambda e: e.at)
     fresh = _without_echoes(unseen, [e for month in existing.values() for e in month])
     by_month = _by_month(fresh)
     months = dict(existing)
@@ -89,8 +85,6 @@ def _by_month(entries: list[LogEntry]) -> dict[str, list[LogEntry]]:
     return out
 
 
-_AT = itemgetter(1)
-"""A LogEntry's time (`at`)."""
 ECHO_MS = 1000
 """How far (ms) after a log entry the same action may come back from another tool: Anki's review
 log counts time in whole ms, and an export moves an entry by a ms where two would share one."""
@@ -120,8 +114,6 @@ def _without_echoes(unseen: list[LogEntry], log: list[LogEntry]) -> list[LogEntr
     """The last kept time of a moment the log does not have: `unseen` is in time order, so it
     is an echo exactly when that time is at most ECHO_MS before (a history of its own, the
     usual import, needs no search)."""
-    if not times:  # none of these cards in the log (a first import): the same loop, less
-        return _without_own_echoes(unseen)
     for entry in unseen:
         ms = int(entry.at.timestamp() * 1000)
         moment = _moment(entry)
@@ -137,22 +129,6 @@ def _without_echoes(unseen: list[LogEntry], log: list[LogEntry]) -> list[LogEntr
             continue
         fresh.append(entry)
         bisect.insort(logged, ms)
-    return fresh
-
-
-def _without_own_echoes(unseen: list[LogEntry]) -> list[LogEntry]:
-    """`_without_echoes` when the log holds none of the cards: only echoes within `unseen`."""
-    fresh: list[LogEntry] = []
-    keep = fresh.append
-    latest: dict[tuple[str, str, int | None], int] = {}
-    for entry in unseen:
-        _id, at, card, rating, action, _ms, _mode = entry
-        ms = int(at.timestamp() * 1000)
-        moment = card, action, rating
-        last = latest.get(moment)
-        if last is None or last < ms - ECHO_MS:
-            latest[moment] = ms
-            keep(entry)
     return fresh
 
 
