@@ -10,7 +10,7 @@ history: by default for a fifth of the cards (three reviews each); with `--revie
 spread over every card and over a year per 100,000 reviews, as a long Anki history is.
 `benchmarks/run.py` uses `compare` for its rows.
 
-    python benchmarks/import_speed.py [--notes 5000] [--reviews N] [--runs 3]
+    python benchmarks/import_speed.py [--notes 5000] [--reviews N] [--runs 3] [--package P]
 """
 
 from __future__ import annotations
@@ -243,12 +243,25 @@ def main() -> None:
     parser.add_argument("--reviews", type=int, help="reviews over every card (a long history)")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--keep", type=Path, help="build in this folder and keep it")
+    parser.add_argument(
+        "--package",
+        type=Path,
+        help="import this package, built there (and kept) when it is missing, as run.py keeps "
+        "anki-<notes>-<reviews>.apkg beside its homes; no warm-up run when --reviews is given",
+    )
     args = parser.parse_args()
     if not anki_installed():
         raise SystemExit("the `anki` package is not installed (pip install -e '.[test]')")
     work = args.keep or Path(tempfile.mkdtemp(prefix="flashprep-bench-"))
     work.mkdir(parents=True, exist_ok=True)
-    result = compare(args.notes, args.runs, work, reviews=args.reviews)
+    result = compare(
+        args.notes,
+        args.runs,
+        work,
+        reviews=args.reviews,
+        warm_up=args.package is None or args.reviews is None,
+        package=args.package,
+    )
     print(
         f"package: {result.notes} notes, {result.cards} cards, {args.reviews or 'some'} "
         f"reviews, {result.package_kib} KiB"

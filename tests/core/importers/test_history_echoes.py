@@ -116,3 +116,33 @@ def test_the_quick_rule_for_moments_the_log_lacks_keeps_what_the_search_keeps(
     kept = _without_echoes(unseen, log)
     assert kept == _echoes_by_search(unseen, log)
     assert 0 < len(kept) <= len(unseen)
+
+
+@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("log_kind", ["empty", "other cards", "mock only"])
+def test_a_log_without_these_cards_keeps_what_the_search_keeps(
+    seed: int, log_kind: str, logged: LogEntry
+) -> None:
+    """The first import's quick path (no entry of these cards in the log to search): echoes
+    among the imported entries themselves are still dropped, as the search drops them."""
+    import random
+
+    from flashprep.core.storage.logimport import _without_echoes
+
+    rng = random.Random(seed)
+    unseen = []
+    at = logged.at
+    for i in range(rng.randint(1, 80)):
+        at += timedelta(milliseconds=rng.choice([0, 1, 999, ECHO_MS, ECHO_MS + 1, 60_000]))
+        action = rng.choice(["grade", "grade", "suspend", "forget"])
+        rating = rng.choice([1, 3]) if action == "grade" else None
+        card = rng.choice(["alpha/a1", "alpha/a2", "beta/b1"])
+        unseen.append(LogEntry(f"anki-{seed}-{i}", at, card, rating, action, 0, "import"))
+    log = {
+        "empty": [],
+        "other cards": [logged._replace(card="gamma/g1")],
+        "mock only": [logged._replace(card="alpha/a1", mode="mock")],
+    }[log_kind]
+    kept = _without_echoes(unseen, log)
+    assert kept == _echoes_by_search(unseen, log)
+    assert 0 < len(kept) <= len(unseen)

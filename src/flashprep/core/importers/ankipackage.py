@@ -15,9 +15,10 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from operator import itemgetter
 from pathlib import Path
 
-from flashprep.core.clock import INSTANT_RANGE
+from flashprep.core.clock import INSTANT_RANGE, LAST_YEAR
 from flashprep.core.decks.ankinotes import AnkiCard, AnkiNote, AnkiNotes, AnkiNoteType
 from flashprep.core.decks.record import CardInvalid, checked_card
 from flashprep.core.files.tomlerrors import cannot_read
@@ -113,8 +114,14 @@ _CARD_COLUMNS = (
 """The columns `_draw_cards` reads, and the types it takes (None: SQL NULL, read as 0 or "")."""
 
 
+_USUAL_CARD_ROW = (int, int, int, int, int, int, int, str, int, str, str, int)
+"""The types of a card's row as Anki writes it (no NULL): told in one comparison."""
+
+
 def _card_row_problem(row: tuple[object, ...]) -> str | None:
     """What is wrong with a card's row (a column of a type Anki never writes), or None."""
+    if tuple(map(type, row)) == _USUAL_CARD_ROW:
+        return None
     for value, (name, kind) in zip(row, _CARD_COLUMNS, strict=True):
         if not isinstance(value, kind) or isinstance(value, bool):
             return f"column {name} is {'NULL' if value is None else type(value).__name__}"
@@ -299,6 +306,9 @@ READ_SHARE = 0.7
 """The share of reading the review log spent on its rows; the rest checks each entry."""
 _REVLOG_COLUMNS = ("revlog.id", "revlog.cid", "revlog.ease", "revlog.factor", "revlog.type")
 """The revlog columns that must hold whole numbers for an entry to be read."""
+_SURE_MS = (0, int(datetime(LAST_YEAR, 12, 31, tzinfo=UTC).timestamp() * 1000))
+"""Review times (revlog.id, ms) that are surely a date the log accepts (INSTANT_RANGE), with a
+day to spare at the end: a row outside is checked one by one, as any entry is."""
 
 
 def _is_whole(value: object) -> bool:
@@ -318,47 +328,89 @@ def _read_revlog(
 
     Read in the order of Anki's ids (the time of each review, in ms): the history comes out in
     time order, so sorting it by time afterwards costs next to nothing. A million reviews take
-    seconds: `progress` hears the share read every REVLOG_PROGRESS_EVERY rows."""
+    seconds: `progress` hears the share read every REVLOG_PROGRESS_EVERY rows.
+
+    The check is the same for every row, made cheaply: what varies from row to row (the id
+    `anki-<id>-<cid>`, the rating, the action, the time spent) is valid by construction, the
+    card is checked once per card (`ImportSource.accepts_card`) and the time by its range
+    (_SURE_MS); a row not surely valid is checked whole by `add_review`, in its turn."""
     total = conn.execute("SELECT count() FROM revlog").fetchone()[0] if progress else 0
     rows = conn.execute("SELECT id, cid, ease, factor, time, type FROM revlog ORDER BY id")
     history: list[SourceReview] = []
+    unsure: set[int] = set()
+    """Indexes in `history` of the entries `add_review` checks whole."""
+    accepted: dict[int, bool] = {}
     sched_ver = col.sched_ver
-    for count, row in enumerate(rows, 1):
-        if progress is not None and count % REVLOG_PROGRESS_EVERY == 0:
+    first, last = _SURE_MS
+    count = 0
+    append = history.append
+    instant = datetime.fromtimestamp
+    rating: int | None
+    at: datetime | None
+    while chunk := rows.fetchmany(REVLOG_PROGRESS_EVERY):
+        count += len(chunk)
+        if progress is not None and len(chunk) == REVLOG_PROGRESS_EVERY:
             progress(READ_SHARE * count / max(total, count))
-        target = cards.get(row[1])
-        if target is None:
-            continue
-        rev_id, cid, ease, factor, answer_ms, kind = row
-        name = f"anki-{rev_id}-{cid}"
-        # `type(x) is int`: a whole number, not a bool (SQLite hands back int, float, str...)
-        if not (
-            type(rev_id) is int
-            and type(cid) is int
-            and type(ease) is int
-            and type(factor) is int
-            and type(kind) is int
-        ):
-            checked = zip(_REVLOG_COLUMNS, (rev_id, cid, ease, factor, kind), strict=True)
-            bad = next(column for column, value in checked if not _is_whole(value))
-            source.skip_review(name, f"column {bad} is not a whole number")
-            continue
-        action, rating = _review((rev_id, cid, ease, factor, 0, kind), sched_ver)
-        if not action:
-            continue
-        at = _instant(rev_id, 1000)
-        if at is None:
-            source.skip_review(name, _out_of_range("revlog.id", rev_id, "ms"))
-            continue
-        # The time spent answering is only shown in statistics: one Anki does not know (NULL,
-        # or not a number) counts as 0, a longer one than the log holds as the longest.
-        ms = answer_ms if _is_whole(answer_ms) else 0
-        ms = min(max(0, ms), MAX_ANSWER_MS) if action == "grade" else 0
-        history.append(SourceReview(name, target[0], target[1], at, action, rating, ms))
-    for count, review in enumerate(history + suspended, 1):
-        source.add_review(review)
+        for rev_id, cid, ease, factor, answer_ms, kind in chunk:
+            target = cards.get(cid)
+            if target is None:
+                continue
+            name = f"anki-{rev_id}-{cid}"
+            # `type(x) is int`: a whole number, not a bool (SQLite hands back int, float, str...)
+            if not (
+                type(rev_id) is int
+                and type(cid) is int
+                and type(ease) is int
+                and type(factor) is int
+                and type(kind) is int
+            ):
+                checked = zip(_REVLOG_COLUMNS, (rev_id, cid, ease, factor, kind), strict=True)
+                bad = next(column for column, value in checked if not _is_whole(value))
+                source.skip_review(name, f"column {bad} is not a whole number")
+                continue
+            if 0 <= kind <= 2 and 1 <= ease <= 4 and (sched_ver != 1 or kind == 1):
+                action, rating = "grade", ease  # the usual row: what _review gives it
+            else:
+                action, rating = _review((rev_id, cid, ease, factor, 0, kind), sched_ver)
+                if not action:
+                    continue
+            if first <= rev_id <= last:
+                at = instant(rev_id / 1000, UTC)
+            else:
+                at = _instant(rev_id, 1000)
+                if at is None:
+                    source.skip_review(name, _out_of_range("revlog.id", rev_id, "ms"))
+                    continue
+                unsure.add(len(history))
+            # The time spent answering is only shown in statistics: one Anki does not know
+            # (NULL, or not a number) counts as 0, a longer one than the log holds as the longest.
+            if action == "grade":
+                ms = answer_ms if type(answer_ms) is int else 0
+                ms = ms if 0 <= ms <= MAX_ANSWER_MS else min(max(0, ms), MAX_ANSWER_MS)
+            else:
+                ms = 0
+            ok = accepted.get(cid)
+            if ok is None:
+                ok = accepted[cid] = source.accepts_card(*target)
+            if not ok:
+                unsure.add(len(history))
+            append(SourceReview(name, target[0], target[1], at, action, rating, ms))
+    reviews, rows_kept = source.reviews, len(history) + len(suspended)
+    if not unsure:
+        reviews.extend(history)  # every entry valid by construction (see above)
+    for count, review in enumerate(history if unsure else (), 1):
+        if count - 1 in unsure:
+            source.add_review(review)
+        else:
+            reviews.append(review)
         if progress is not None and count % REVLOG_PROGRESS_EVERY == 0:
-            progress(READ_SHARE + (1 - READ_SHARE) * count / (len(history) + len(suspended)))
-    source.reviews.sort(key=lambda r: r.at)
+            progress(READ_SHARE + (1 - READ_SHARE) * count / rows_kept)
+    for review in suspended:
+        source.add_review(review)
+    source.reviews.sort(key=_AT)
     if progress is not None:
         progress(1.0)
+
+
+_AT = itemgetter(3)
+"""A SourceReview's time (`at`)."""

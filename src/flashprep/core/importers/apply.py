@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from flashprep.core.decks.ankinotes import AnkiNotes, dumps, notes_path, read_notes, text_digest
-from flashprep.core.decks.cardhtml import same_card_text
 from flashprep.core.decks.index import CardRecord, card_record
 from flashprep.core.decks.library import (
     CACHE_TEMP_AGE,
@@ -169,6 +168,8 @@ def _changed(old: CardRecord, new: CardRecord) -> CardRecord | None:
         return None
     if old._replace(front="", back="", hint=None) != new._replace(front="", back="", hint=None):
         return new
+    from flashprep.core.decks.cardhtml import same_card_text  # markdown-it: only needed here
+
     sides = ("front", "back", "hint")
     same = all(same_card_text(getattr(old, side), getattr(new, side)) for side in sides)
     return None if same else new

@@ -10,7 +10,7 @@ import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
@@ -107,6 +107,17 @@ class ImportSource:
         self.reviews.append(review)
         return True
 
+    def accepts_card(self, deck_id: str, card_id: str) -> bool:
+        """Whether the review log's reader accepts entries of this card (its key): the part of
+        `add_review`'s check that a reader checking a whole history card by card needs once
+        per card (see ankipackage._read_revlog)."""
+        probe = LogEntry("probe", _PROBE_AT, card_key(deck_id, card_id), 1, "grade", 0, "import")
+        try:
+            check_entry(probe)
+        except ValueError:
+            return False
+        return True
+
     def skip_review(self, name: str, reason: str) -> None:
         """Warn that a review is left out; past MAX_REVIEW_WARNINGS, one line counts the rest."""
         self.skipped_reviews += 1
@@ -122,6 +133,8 @@ class ImportSource:
             self.warnings[self._count_at] = note
 
 
+_PROBE_AT = datetime(2000, 1, 1, tzinfo=UTC)
+"""A time every log accepts, for `accepts_card`'s probe."""
 MAX_REVIEW_WARNINGS = 5
 """Bad reviews named one by one in the warnings; the rest are counted."""
 
