@@ -20,6 +20,7 @@ from flashprep.tui.screens.drill import DrillScreen
 from flashprep.tui.screens.home import HomeScreen
 from flashprep.tui.screens.stats import StatsScreen
 from flashprep.tui.screens.summary import SummaryScreen
+from flashprep.tui.widgets import stats_panels
 from flashprep.tui.widgets.charts import BarChart, Heatmap
 
 from helpers import FakeClock, Timer
@@ -408,3 +409,27 @@ async def test_enter_elsewhere_drills_nothing_and_an_unstudied_deck_says_so(
         await pilot.pause()
         assert app.screen is screen
         assert any("Nothing studied" in str(n.message) for n in app._notifications)
+
+
+async def test_the_leeches_listed_are_the_most_lapsed_when_there_are_many(
+    monkeypatch: pytest.MonkeyPatch,
+    make_store: Callable[..., UserStore],
+    library: DeckLibrary,
+    timer: Timer,
+) -> None:
+    monkeypatch.setattr(stats_panels, "LEECH_ROWS", 2)
+    store = make_store("leechy", leech_lapses=3)
+    now = store.now()
+    for key, lapses in (("alpha/a3", 5), ("beta/b2", 3), ("alpha/a1", 4)):
+        store.states[key] = CardState("review", None, 5.0, 6.0, now, now, lapses + 1, lapses)
+    store.grade("alpha/a2", 3)  # a history, so the panels show
+    app = FlashprepApp(library, store, start="stats", timer=timer)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, StatsScreen)
+        assert screen.query_one("#panel-leeches").border_title == "Leeches (3)"
+        note = text(screen, "#stats-leeches-note")
+        assert "3 leeches (3 lapses or more)" in note and "The 2 with the most lapses" in note
+        rows = screen.query_one("#stats-leeches", DataTable)
+        assert [str(row.key.value) for row in rows.ordered_rows] == ["alpha/a3", "alpha/a1"]

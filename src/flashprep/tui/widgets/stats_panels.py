@@ -488,6 +488,12 @@ class HardestPanel(DrillRows):
         self.show(rows, "" if rows else "No card gives you trouble yet: none failed, none fading.")
 
 
+LEECH_ROWS = 200
+"""The leeches listed on the screen, most lapses first: a decade of Anki history can hold
+thousands, a table of them took most of the screen's time at a million reviews, and nobody reads
+past the first few hundred (the browser's `is:leech` lists them all)."""
+
+
 class LeechesPanel(DrillRows):
     NAME, TITLE = "leeches", "Leeches"
     COLUMNS = CARD_COLUMNS
@@ -496,16 +502,19 @@ class LeechesPanel(DrillRows):
     def update(self, stats: Report) -> None:
         leeches = stats["leeches"]
         threshold = plural(stats["leech_lapses"], "lapse")
-        rows = [(row["card"], card_cells(row)) for row in leeches]
+        rows = [(row["card"], card_cells(row)) for row in leeches[:LEECH_ROWS]]
         suspended = sum(1 for row in leeches if row["suspended"])
         if leeches:
             count = len(leeches)
-            note = f"{count} {'leech' if count == 1 else 'leeches'} ({threshold} or more)"
-            note += f", {suspended} suspended" if suspended else ""
+            note = f"{count:,} {'leech' if count == 1 else 'leeches'} ({threshold} or more)"
+            note += f", {suspended:,} suspended" if suspended else ""
             note += ": rewrite them, split them, or add a hint."
+            if count > LEECH_ROWS:
+                note += f" The {LEECH_ROWS} with the most lapses are listed; is:leech in the"
+                note += " browser finds them all."
         else:
             note = f"No leech: no card has {threshold} or more."
-        self.border_title = f"{self.TITLE} ({len(leeches)})"
+        self.border_title = f"{self.TITLE} ({len(leeches):,})"
         self.show(rows, note)
 
 
