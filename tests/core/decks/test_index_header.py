@@ -90,6 +90,17 @@ def test_a_header_not_as_written_is_not_used() -> None:
         b"{" + data[1 : data.index(b"\n")].replace(b',"tags":', b',"tags" :') + body,
     ):
         assert deckindex.decode(damaged) is None
+    places = json.dumps(starts, separators=(",", ":")).encode()  # "[0,n,m]"
+    first, rest = places[1:].split(b",", 1)
+    assert first == b"0"
+    for text in (
+        b"00," + rest,
+        b"0,0" + rest,
+        b"0,," + rest,
+        b"0," + rest[:-1] + b",]",
+        b"0,x" + rest,
+    ):
+        assert deckindex.decode(data.replace(places, b"[" + text, 1)) is None, text
 
 
 def test_tags_damaged_inside_are_read_from_the_cards() -> None:
