@@ -218,10 +218,11 @@ def _load(raw: bytes, stamp: list[int]) -> Checkpoint | None:
     keys = raw[start : start + header["keys"]].decode().split("\n") if n else []
     start += header["keys"]
     columns: list[array[Any]] = []
+    view = memoryview(raw)  # each column copied once, into its array (not sliced out first)
     for code in COLUMNS:
         column = array(code)
         size = n * column.itemsize
-        column.frombytes(raw[start : start + size])
+        column.frombytes(view[start : start + size])
         start += size
         columns.append(column)
     if start != len(raw) or len(keys) != n:
