@@ -21,7 +21,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from flashprep.core.decks.library import DeckLibrary
-from flashprep.core.interview.plan import open_drill, readiness, today_plan, weakest_cards
+from flashprep.core.interview.opendrill import open_drill
+from flashprep.core.interview.plan import readiness, today_plan, weakest_cards
 from flashprep.core.paths import Home
 from flashprep.core.scheduling.scheduler import CardState
 from flashprep.core.storage.profile import Interview, Profile, save_profile

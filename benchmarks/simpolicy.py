@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from simlearner import Learner
 
 from flashprep.core.decks.library import DeckLibrary
-from flashprep.core.interview.plan import open_drill
+from flashprep.core.interview.opendrill import open_drill
 from flashprep.core.scheduling.scheduler import RATING_OF
 from flashprep.core.storage.userstore import UserStore
 from flashprep.core.study.drill import Drill

@@ -12,7 +12,7 @@ from flashprep.cli import main
 from flashprep.core.browse.catalog import Catalog
 from flashprep.core.browse.search import find_cards
 from flashprep.core.decks.library import DeckLibrary
-from flashprep.core.interview.plan import open_drill
+from flashprep.core.interview.opendrill import open_drill
 from flashprep.core.paths import Home, bundled_decks_dir
 from flashprep.core.scheduling.scheduler import Rating
 from flashprep.core.storage.userstore import UserStore

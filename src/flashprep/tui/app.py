@@ -97,7 +97,7 @@ class FlashprepApp(App[None]):
         options: DrillOptions | None = None,
     ) -> Screen[Any]:
         """A drill of some decks (with today's interview plan), or of exactly the cards `keys`."""
-        from flashprep.core.interview.plan import open_drill
+        from flashprep.core.interview.opendrill import open_drill
         from flashprep.tui.screens.drill import DrillScreen
 
         library, store = self.session.library, self.session.store

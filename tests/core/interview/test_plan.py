@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from flashprep.core.decks.library import DeckLibrary
+from flashprep.core.interview.opendrill import open_drill
 from flashprep.core.interview.plan import (
     Gain,
     Goal,
@@ -18,7 +19,6 @@ from flashprep.core.interview.plan import (
     interview_instant,
     intro_days,
     new_pace,
-    open_drill,
     readiness,
     review_good,
     simulate,

@@ -46,7 +46,7 @@ def test_a_cache_gives_back_what_it_was_made_from(cards: dict[str, CardState], t
     assert loaded is not None
     decoded = loaded.columns.decode()
     assert decoded == cards
-    assert list(decoded) == list(cards)  # the order too
+    assert list(decoded) == sorted(cards)  # in key order: a deck's rows together
     assert all(loaded.columns.get(key) == state for key, state in cards.items())
     assert loaded.columns.get("no/such-card") is None
     assert (loaded.total, loaded.position, loaded.counts) == (total, position, counts)
@@ -103,3 +103,33 @@ def test_a_cache_whose_instants_cannot_be_dates_is_refused() -> None:
     assert loaded is not None and loaded.columns.decode() == cards
     for bad in (math.nan, math.inf, datetime(9002, 1, 1, tzinfo=UTC).timestamp(), 1e300):
         assert statecache.load(raw.replace(due, struct.pack("=d", bad)), STAMP) is None, bad
+
+
+def test_a_first_queue_read_on_several_days_is_each_days_own() -> None:
+    """drill_queue keeps the rows open today for the next deck's queue: asked again for another
+    day or another day's end, it gives what a freshly loaded cache gives for that day."""
+    start = datetime(2026, 11, 26, 12, tzinfo=UTC)
+    cards = {
+        f"d/c{i:02d}": CardState(
+            "review" if i % 3 else "learning",
+            due=start + timedelta(hours=7 * i),
+            suspended=i % 5 == 0,
+            buried_until=start.date() + timedelta(days=1) if i % 7 == 0 else None,
+        )
+        for i in range(40)
+    }
+    cards |= {"d/fresh": CardState(), "d/buried-new": CardState(buried_until=start.date())}
+    raw = statecache.dump(cards, 0, None, [1, 0, 0, 0, 0], STAMP)
+    kept = statecache.load(raw, STAMP)
+    assert kept is not None
+    keys = [*reversed(cards), "d/never-seen"]
+    seen = set()
+    for days, hours in [(0, 0), (0, 30), (2, 0), (1, 0), (0, 0), (5, 0)]:
+        today = start.date() + timedelta(days=days)
+        end = (start + timedelta(days=days, hours=12 + hours)).timestamp()
+        fresh = statecache.load(raw, STAMP)
+        assert fresh is not None
+        expected = fresh.columns.drill_queue(keys, today.toordinal(), end, 3)
+        assert kept.columns.drill_queue(keys, today.toordinal(), end, 3) == expected
+        seen.add(repr(expected))
+    assert len(seen) >= 4  # the days do differ

@@ -10,7 +10,7 @@ import pytest
 
 from flashprep.core.clock import day_end
 from flashprep.core.decks.library import DeckLibrary
-from flashprep.core.interview.plan import open_drill
+from flashprep.core.interview.opendrill import open_drill
 from flashprep.core.paths import Home
 from flashprep.core.scheduling.scheduler import Rating
 from flashprep.core.storage.logread import log_files, read_log

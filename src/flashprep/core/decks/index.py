@@ -97,13 +97,27 @@ class DeckIndex:
     edited: frozenset[str]
     data: Buffer = field(repr=False)
     """The cache file's bytes (a memory map of it: pages are read only when a card is shown)."""
-    starts: tuple[int, ...] = field(repr=False)
-    """Offset in `data` of each card's line; the line ends at the next card's start."""
-    tags: dict[str, list[int]] = field(default_factory=dict, repr=False)
-    """Each tag and the places of its cards in the deck (for statistics by tag, without
-    decoding every card)."""
+    layout: tuple[int, bytes, bytes] = field(repr=False)
+    """Where the first card's line starts, and the header's JSON of `starts` and of `tags`, as
+    written: decoded when first used (see `decode`)."""
     own: bool = False
     """Whether the deck file carries `source = "own"` (a deck the user made in flashprep)."""
+
+    @cached_property
+    def starts(self) -> tuple[int, ...]:
+        """Offset in `data` of each card's line; the line ends at the next card's start."""
+        first, starts, _ = self.layout
+        return tuple(first + s for s in json.loads(b"[" + starts + b"]"))
+
+    @cached_property
+    def tags(self) -> Any:
+        """Each tag and the places of its cards in the deck (for statistics by tag, without
+        decoding every card): a dict of lists, or, in a damaged file, anything else
+        (`valid_tag_positions` says which)."""
+        try:
+            return json.loads(self.layout[2])
+        except ValueError:
+            return None
 
     @cached_property
     def positions(self) -> dict[str, int]:
@@ -219,30 +233,65 @@ def _card_lines(cards: Sequence[Any]) -> list[str]:
     return lines
 
 
+_HEAD_KEYS = ["key", "id", "name", "category", "description", "cards", "edited"]
+
+
+def _places(text: bytes) -> bool:
+    """Whether `text` is the inside of a JSON list of card places as `encode` writes it: whole
+    numbers, the first 0 and no other (checked with bytes methods, not parsed or matched: at
+    50,000 cards this is 400 kB)."""
+    if not text:
+        return True
+    return (
+        not text.translate(None, b"0123456789,")
+        and text[:2] in (b"0", b"0,")
+        and not text.endswith(b",")
+        and b",," not in text
+        and b",0" not in text
+    )
+
+
 def decode(data: Buffer) -> tuple[list[Any], DeckIndex] | None:
-    """The key and the index held in a cache file; None if it is not one this version wrote."""
+    """The key and the index held in a cache file; None if it is not one this version wrote.
+
+    The header's `starts` and `tags` (at 50,000 cards two thirds of it, and most of the time
+    decoding it) are only checked for their shape here, and decoded when first used: start-up
+    needs neither, but the card shown first, and that from its deck alone."""
     newline = data.find(b"\n")
     if newline < 0:
         return None
+    line = data[:newline]
+    # the middle as `encode` writes it: `,"starts":[...],"tags":{...},"own":`; a JSON string
+    # holds no bare `"`, so none of these markers can be inside one (a tag named "own" can only
+    # come before the last)
+    cut = line.find(b',"starts":[')
+    sep = line.find(b'],"tags":{', cut)
+    end = line.rfind(b',"own":')
+    if not 0 < cut < sep < end or line[end - 1 : end] != b"}":
+        return None
+    starts, tags = line[cut + 11 : sep], line[sep + 9 : end]
+    if not _places(starts):
+        return None
     try:
-        head = json.loads(data[:newline])
+        head = json.loads(line[:cut] + b"}")
+        head |= json.loads(b"{" + line[end + 1 :])
+        if list(head)[: len(_HEAD_KEYS)] != _HEAD_KEYS or len(head) != len(_HEAD_KEYS) + 2:
+            return None
         ids = tuple(head["cards"])
-        starts = tuple(newline + 1 + s for s in head["starts"])
+        count = starts.count(b",") + 1 if starts else 0
         meta = (head["id"], head["name"], head["category"], head["description"])
-        if not all(isinstance(m, str) for m in meta) or len(ids) != len(starts):
+        if not all(isinstance(m, str) for m in meta) or len(ids) != count:
             return None
         # a deck's name and description come from any imported file: cleaned once, here, where
         # every deck enters at start-up (its cards are cleaned where they are shown)
         meta = (meta[0], one_line(meta[1]), meta[2], clean(meta[3]))
-        if starts and (starts[0] != newline + 1 or starts[-1] >= len(data)):
-            return None
-        tags = head["tags"]  # checked where used (LoadedDeck.tagged): start-up needs none
-        if not isinstance(tags, dict):
+        if starts and newline + 1 + int(starts[starts.rfind(b",") + 1 :]) >= len(data):
             return None
         own = head["own"]
         if type(own) is not bool:
             return None
-        index = DeckIndex(*meta, ids, frozenset(head["edited"]), data, starts, tags, own)
+        layout = (newline + 1, starts, tags)  # tags: checked where used (LoadedDeck.tagged)
+        index = DeckIndex(*meta, ids, frozenset(head["edited"]), data, layout, own)
         return head["key"], index
     except (ValueError, KeyError, TypeError):
         return None

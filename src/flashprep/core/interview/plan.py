@@ -30,8 +30,7 @@ from flashprep.core.scheduling.recallshift import shifted
 from flashprep.core.scheduling.scheduler import NEW, CardState, Rating, Scheduler
 from flashprep.core.storage.usersettings import InterviewPlan
 from flashprep.core.storage.userstore import UserStore
-from flashprep.core.study.customstudy import DrillOptions
-from flashprep.core.study.drill import Drill, is_available
+from flashprep.core.study.drill import is_available
 from flashprep.core.study.today import today_counts
 
 if TYPE_CHECKING:
@@ -578,19 +577,6 @@ def _today_plan(library: DeckLibrary, store: UserStore, now: datetime) -> TodayP
         new_score=new.ratio if new is not None else 0.0,
         new_seconds=answer_seconds(library, new_keys),
     )
-
-
-def open_drill(
-    library: DeckLibrary,
-    store: UserStore,
-    deck_ids: list[str] | None = None,
-    options: DrillOptions | None = None,
-) -> Drill:
-    """A drill of some decks, with today's interview plan when the user has an interview date
-    (not for custom study: review ahead and practice leave the plan out)."""
-    custom = options is not None and options.custom
-    plan = None if custom or store.settings.interview is None else today_plan(library, store)
-    return Drill(library, store, deck_ids, plan=plan, options=options)
 
 
 @dataclass(frozen=True)

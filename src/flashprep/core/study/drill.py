@@ -6,7 +6,7 @@ comes back after its step; when nothing else is left, a learning card up to 20 m
 shown early. Before an interview date, the plan (interview/plan.py) adds the cards it brings
 forward, sets the day's new-card limit (it knows the user's minutes a day) and orders the queue,
 most valuable for the interview first; it is passed in (`plan`, see
-interview/plan.open_drill). A drill can also be given its cards (e.g. the weakest ones).
+interview/opendrill.open_drill). A drill can also be given its cards (e.g. the weakest ones).
 """
 
 from __future__ import annotations
@@ -241,7 +241,7 @@ class Drill:
     ) -> None:
         """A drill of the decks `deck_ids` (all when None), or of exactly the cards `keys` (those
         not suspended or buried), in that order. `plan` is today's interview plan (see
-        interview/plan.open_drill), which adds cards to a drill of decks; `options` ask for
+        interview/opendrill.open_drill), which adds cards to a drill of decks; `options` ask for
         custom study (customstudy.DrillOptions: more new cards, review ahead, practice)."""
         self.library = library
         self.plan = plan

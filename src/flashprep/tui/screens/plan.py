@@ -15,10 +15,10 @@ from textual.widgets import DataTable, Static
 from textual.worker import Worker, WorkerState
 
 from flashprep.core.files.tomlerrors import DataFileError
+from flashprep.core.interview.opendrill import open_drill
 from flashprep.core.interview.plan import (
     TodayPlan,
     TopicReadiness,
-    open_drill,
     readiness,
     today_plan,
     weakest_cards,

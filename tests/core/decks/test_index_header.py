@@ -1,0 +1,114 @@
+"""A deck index's header: its card places (`starts`) and `tags` are decoded when first used
+(decks/index.decode), and give exactly what decoding the whole header gives; a header whose
+middle is not as `encode` writes it is not used (the deck is read from its TOML again)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import pytest
+
+from flashprep.core.decks import index as deckindex
+from flashprep.core.decks.index import CardRecord
+
+TRICKY = ',"starts":[0],"tags":{"own":[0]},"own":true,"digest":null}'
+"""Text that looks like the header's own keys, in a description, a tag and a card."""
+
+
+@dataclass
+class Deck:
+    id: str = "tricky"
+    name: str = "Tricky"
+    category: str = "general"
+    description: str = TRICKY
+    cards: list[CardRecord] = field(default_factory=list)
+    source: str = "own"
+
+
+def card(i: int, tags: list[str]) -> CardRecord:
+    return CardRecord(f"c{i}", f"Q{i}? {TRICKY}", f"A {i} é", tags, None, None, None, None)
+
+
+def encoded(cards: list[CardRecord], **deck: str) -> bytes:
+    return deckindex.encode(Deck(cards=cards, **deck), frozenset(), [1, 2], None, "ab" * 16)
+
+
+def whole_header(data: bytes) -> dict[str, object]:
+    header: dict[str, object] = json.loads(data[: data.index(b"\n")])
+    return header
+
+
+TAG_SETS = [
+    [],
+    [["own"], [], ["x", "own"], ["starts", 'a"b', "é"]],
+    [["tags"]] * 3,
+    [[TRICKY, "own"], ["own"]],
+]
+
+
+@pytest.mark.parametrize("tag_lists", TAG_SETS)
+def test_the_places_and_tags_read_later_are_the_whole_headers(tag_lists: list[list[str]]) -> None:
+    cards = [card(i, tags) for i, tags in enumerate(tag_lists)]
+    data = encoded(cards)
+    decoded = deckindex.decode(data)
+    assert decoded is not None
+    key, index = decoded
+    head = whole_header(data)
+    first = data.index(b"\n") + 1
+    assert key == head["key"]
+    places = head["starts"]
+    assert isinstance(places, list)
+    assert index.starts == tuple(first + s for s in places)
+    assert index.tags == head["tags"]
+    assert (index.description, index.own) == (TRICKY, True)
+    assert index.card_ids == tuple(c.id for c in cards)
+    assert [index.record(i) for i in range(len(cards))] == cards
+    assert index.records() == cards
+
+
+def test_a_header_not_as_written_is_not_used() -> None:
+    data = encoded([card(i, ["t"]) for i in range(3)])
+    head = whole_header(data)
+    body = data[data.index(b"\n") :]
+
+    def with_header(**changes: object) -> bytes:
+        return json.dumps(head | changes, separators=(",", ":")).encode() + body
+
+    assert deckindex.decode(with_header()) is not None  # the same header, written again
+    starts = head["starts"]
+    assert isinstance(starts, list)
+    for damaged in (
+        with_header(starts=starts[:-1]),  # a card without its place
+        with_header(starts=[1, *starts[1:]]),  # the first line not right after the header
+        with_header(starts=[*starts[:-1], len(data)]),  # past the end
+        with_header(starts=[*starts[:-1], -5]),
+        with_header(starts=[*starts[:-1], 2.5]),
+        with_header(tags=["t"]),  # not a table of tags
+        with_header(own="yes"),
+        json.dumps(dict(sorted(head.items())), separators=(",", ":")).encode() + body,
+        b"{" + data[1 : data.index(b"\n")].replace(b',"tags":', b',"tags" :') + body,
+    ):
+        assert deckindex.decode(damaged) is None
+    places = json.dumps(starts, separators=(",", ":")).encode()  # "[0,n,m]"
+    first, rest = places[1:].split(b",", 1)
+    assert first == b"0"
+    for text in (
+        b"00," + rest,
+        b"0,0" + rest,
+        b"0,," + rest,
+        b"0," + rest[:-1] + b",]",
+        b"0,x" + rest,
+    ):
+        assert deckindex.decode(data.replace(places, b"[" + text, 1)) is None, text
+
+
+def test_tags_damaged_inside_are_read_from_the_cards() -> None:
+    """Tags are checked where used (LoadedDeck.tagged): a damaged table reads as not valid."""
+    data = encoded([card(i, ["t"]) for i in range(3)])
+    damaged = data.replace(b'"tags":{"t":[0,1,2]}', b'"tags":{"t":[0,1,}')
+    assert damaged != data
+    decoded = deckindex.decode(damaged)
+    assert decoded is not None
+    assert not deckindex.valid_tag_positions(decoded[1].tags, 3)
+    assert decoded[1].record(2) == card(2, ["t"])
