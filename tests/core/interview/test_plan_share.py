@@ -13,6 +13,7 @@ import pytest
 
 from flashprep.core.decks.library import DeckLibrary
 from flashprep.core.decks.rules import DEFAULT_TARGET_SECONDS
+from flashprep.core.interview.opendrill import open_drill
 from flashprep.core.interview.plan import (
     DOUBT,
     Goal,
@@ -20,7 +21,6 @@ from flashprep.core.interview.plan import (
     answer_seconds,
     carry_cap,
     interview_instant,
-    open_drill,
     simulate,
     today_plan,
 )
