@@ -197,12 +197,19 @@ def plan_with(keys: list[str], seconds: dict[str, float]) -> TodayPlan:
             {"d/a": 600, "d/b": 60, "d/c": 45},
             ["d/c", "o/x", "d/b", "o/y", "d/a"],
         ),
-        # two interview decks keep taking turns: each is sorted among its own places
+        # two interview decks take turns by minutes: the slow deck still gets its turn
         (
             ["t/a", "s/a", "t/b", "s/b", "t/c"],
             ["t/a", "t/b", "t/c", "s/a", "s/b"],
             {"t/a": 90, "t/b": 60, "t/c": 30, "s/a": 600, "s/b": 300},
-            ["t/c", "s/b", "t/b", "s/a", "t/a"],
+            ["t/c", "s/b", "t/b", "t/a", "s/a"],
+        ),
+        # a deck of short answers gets more cards in the same minutes
+        (
+            ["q/1", "b/1", "q/2", "b/2", "q/3", "q/4"],
+            ["q/1", "q/2", "q/3", "q/4", "b/1", "b/2"],
+            {"q/1": 10, "q/2": 10, "q/3": 10, "q/4": 10, "b/1": 100, "b/2": 100},
+            ["q/1", "b/1", "q/2", "q/3", "q/4", "b/2"],
         ),
         # ties keep the user's order
         (["d/c", "d/a", "d/b"], ["d/a", "d/b", "d/c"], {"d/a": 60, "d/b": 60, "d/c": 60}, None),
@@ -210,7 +217,7 @@ def plan_with(keys: list[str], seconds: dict[str, float]) -> TodayPlan:
         ([], ["d/a"], {"d/a": 1}, []),
     ],
 )
-def test_the_plan_introduces_the_cheapest_new_cards_of_each_deck_first(
+def test_the_decks_take_turns_by_minutes_and_each_shows_its_quickest_cards_first(
     pool: list[str], ours: list[str], seconds: dict[str, float], expected: list[str] | None
 ) -> None:
     out = plan_with(ours, seconds).new_first(pool)

@@ -14,8 +14,10 @@ least favourable moment, so a plan that is met in practice meets the target.
 from __future__ import annotations
 
 import functools
+import heapq
 import math
 import weakref
+from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
@@ -304,21 +306,31 @@ class TodayPlan:
         return self.new_score if key in self.keys else -1.0
 
     def new_first(self, keys: list[str]) -> list[str]:
-        """`keys` (new cards in the user's order) with each deck's interview cards reordered
-        among the places that deck holds, the shortest target answer time first (ties in the
-        user's order). Each deck keeps its places, so the decks still take turns as the user's
-        order has them: with few minutes a day a behavioral deck's long answers come later
-        within that deck, not after every short card of the other decks. Other decks' cards
-        keep their places."""
-        places: dict[str, list[int]] = {}
-        for i, key in enumerate(keys):
-            if key in self.keys:
-                places.setdefault(deck_of(key), []).append(i)
+        """`keys` (new cards in the user's order) with the interview's cards reordered among
+        the places they hold: the decks take turns by minutes, not by cards (next comes the
+        deck that has had the fewest seconds of target answer time so far), and each deck's
+        quickest cards come first (ties in the user's order). So a deck of short answers
+        gets more cards in the same minutes, and a behavioral deck of long ones still gets
+        its share, where sorting every card by time would leave it for last. Other decks'
+        cards keep their places."""
+        places = [i for i, key in enumerate(keys) if key in self.keys]
+        by_deck: dict[str, list[str]] = {}
+        for i in places:
+            by_deck.setdefault(deck_of(keys[i]), []).append(keys[i])
+        known = [t for t in self.new_seconds.values() if math.isfinite(t)]
+        usual = sorted(known)[len(known) // 2] if known else 60.0
+        queues = {
+            deck: deque(sorted(cards, key=lambda k: self.new_seconds.get(k, math.inf)))
+            for deck, cards in by_deck.items()
+        }
+        turns = [(0.0, order, deck) for order, deck in enumerate(queues)]  # the user's order
         out = list(keys)
-        for where in places.values():
-            ours = sorted((keys[i] for i in where), key=lambda k: self.new_seconds.get(k, math.inf))
-            for i, key in zip(where, ours, strict=True):
-                out[i] = key
+        for i in places:
+            spent, order, deck = heapq.heappop(turns)
+            key = queues[deck].popleft()
+            out[i] = key
+            if queues[deck]:
+                heapq.heappush(turns, (spent + self.new_seconds.get(key, usual), order, deck))
         return out
 
 
