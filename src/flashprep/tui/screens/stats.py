@@ -118,7 +118,8 @@ next, where every card stands, and what you actually remember.
   defaults beside them.
 
 - **Leeches** are the cards you forgot as many times as your leech setting or more: rewrite them,
-  split them, or add a hint.
+  split them, or add a hint. The 200 with the most lapses are listed; `is:leech` in the card
+  browser finds them all.
 
 Weak spots you can act on: **Tab** moves into the readiness tables, the hardest cards and the
 leeches; **Enter** on a deck or a tag drills its studied cards, least recalled first; on the
