@@ -368,6 +368,21 @@ async def test_enter_on_a_weak_spot_drills_its_cards(
         assert app.screen is screen
 
 
+def leechy_app(
+    make_store: Callable[..., UserStore],
+    library: DeckLibrary,
+    timer: Timer,
+    lapses: dict[str, int],
+) -> FlashprepApp:
+    """The statistics screen of a user whose cards lapsed so often (leeches from 3 lapses)."""
+    store = make_store("leechy", leech_lapses=3)
+    now = store.now()
+    for key, count in lapses.items():
+        store.states[key] = CardState("review", None, 5.0, 6.0, now, now, count + 1, count)
+    store.grade("alpha/a2", 3)  # a history, so the panels show
+    return FlashprepApp(library, store, start="stats", timer=timer)
+
+
 async def test_enter_on_a_leech_drills_the_leeches(
     make_app: Callable[..., FlashprepApp],
     make_store: Callable[..., UserStore],
@@ -375,12 +390,7 @@ async def test_enter_on_a_leech_drills_the_leeches(
     timer: Timer,
     clock: FakeClock,
 ) -> None:
-    store = make_store("leechy", leech_lapses=3)
-    now = store.now()
-    for key, lapses in (("alpha/a3", 5), ("beta/b2", 3), ("alpha/a1", 2)):
-        store.states[key] = CardState("review", None, 5.0, 6.0, now, now, lapses + 1, lapses)
-    store.grade("alpha/a2", 3)  # a history, so the panels show
-    app = FlashprepApp(library, store, start="stats", timer=timer)
+    app = leechy_app(make_store, library, timer, {"alpha/a3": 5, "beta/b2": 3, "alpha/a1": 2})
     async with app.run_test(size=(100, 40)) as pilot:
         await settle(pilot)
         screen = app.screen
@@ -418,12 +428,7 @@ async def test_the_leeches_listed_are_the_most_lapsed_when_there_are_many(
     timer: Timer,
 ) -> None:
     monkeypatch.setattr(stats_panels, "LEECH_ROWS", 2)
-    store = make_store("leechy", leech_lapses=3)
-    now = store.now()
-    for key, lapses in (("alpha/a3", 5), ("beta/b2", 3), ("alpha/a1", 4)):
-        store.states[key] = CardState("review", None, 5.0, 6.0, now, now, lapses + 1, lapses)
-    store.grade("alpha/a2", 3)  # a history, so the panels show
-    app = FlashprepApp(library, store, start="stats", timer=timer)
+    app = leechy_app(make_store, library, timer, {"alpha/a3": 5, "beta/b2": 3, "alpha/a1": 4})
     async with app.run_test(size=(100, 40)) as pilot:
         await settle(pilot)
         screen = app.screen
