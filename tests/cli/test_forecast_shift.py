@@ -4,8 +4,10 @@
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
+import sys
 from datetime import timedelta
 
 import pytest
@@ -87,3 +89,28 @@ def test_without_grades_there_is_no_shift(capsys: Capture, home: Home) -> None:
     stats = json.loads(run(capsys, "stats", "--json"))
     assert stats["calibration"]["recall_shift"] == 0.0
     assert all(r["recall_on_date"] == 0.0 for r in stats["readiness"])
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_plan_shows_progress_on_a_terminal_while_it_reads_a_history_without_its_cache(
+    capsys: Capture, home: Home, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    studied(home, (3, 1))
+    day = (study_day(system_clock()) + timedelta(days=20)).isoformat()
+    run(capsys, "plan", "--date", day, "--deck", "python")
+    warm = run(capsys, "plan", "--json")
+    shutil.rmtree(home.user_dir("tester") / "cache")
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    assert run(capsys, "plan", "--json") == warm  # the same plan from a cold read
+    shown = terminal.getvalue()
+    assert "reading your review history [" in shown and "100%" in shown
+    assert shown.endswith("\r\033[K")  # the line is cleared before the JSON
+    terminal.seek(0)
+    terminal.truncate()
+    assert run(capsys, "plan", "--json") == warm
+    assert "reading" not in terminal.getvalue()  # warm: nothing to show

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flashprep.commands.common import (
     CliError,
@@ -19,6 +20,9 @@ from flashprep.commands.decks import NAME_WIDTH
 from flashprep.core.files.lock import LockedError, UserLock
 from flashprep.core.text import one_line
 from flashprep.format import NO_VALUE, clip, forecast_sentence, percent
+
+if TYPE_CHECKING:
+    from flashprep.core.storage.userstore import UserStore
 
 
 def register(sub: Any) -> None:
@@ -108,15 +112,35 @@ def _change(args: argparse.Namespace, opened: OpenedUser) -> None:
         lock.release()
 
 
+def _forecast_shift(store: UserStore) -> float:
+    """The forecast's shift (stats.optimize.forecast_shift), with a bar on a terminal while a
+    history without its cache (a first run on copied data) is read and replayed."""
+    from flashprep.commands.progress import ProgressBar
+    from flashprep.core.stats.historycache import HistoryReader
+    from flashprep.core.stats.optimize import forecast_shift
+
+    bar: list[ProgressBar] = []
+
+    def reading(done: float) -> None:
+        if not bar:
+            bar.append(ProgressBar(sys.stderr, "reading your review history"))
+        bar[0](done)
+
+    try:
+        return forecast_shift(store, HistoryReader(store, progress=reading))
+    finally:
+        if bar:
+            bar[0].clear()
+
+
 def plan_json(opened: OpenedUser) -> dict[str, Any]:
     from flashprep.core.interview.plan import readiness, today_plan
     from flashprep.core.interview.projection import forecast
-    from flashprep.core.stats.optimize import forecast_shift
 
     store = opened.store
     interview = store.profile.interview
     plan = today_plan(opened.library, store)
-    shift = forecast_shift(store) if interview else 0.0
+    shift = _forecast_shift(store) if interview else 0.0
     predicted = forecast(opened.library, store, shift=shift) if interview else None
     return {
         "interview_date": interview.date.isoformat() if interview else None,
