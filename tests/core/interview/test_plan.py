@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -134,16 +133,9 @@ def test_a_new_card_introduced_on_its_day_reaches_the_target() -> None:
 
 
 @pytest.fixture
-def big_library(home: Home, decks_dir: Path) -> DeckLibrary:
+def big_library(library_with_gamma: Callable[[int], DeckLibrary]) -> DeckLibrary:
     """The test decks plus 24 generated technical cards."""
-    cards = "".join(
-        f'\n[[cards]]\nid = "g{i}"\nfront = "Question {i}?"\nback = "Answer {i}."\n'
-        for i in range(24)
-    )
-    (decks_dir / "gamma.toml").write_text(
-        f'id = "gamma"\nname = "Gamma"\ncategory = "technical"\n{cards}'
-    )
-    return DeckLibrary.load(home, decks_dir)
+    return library_with_gamma(24)
 
 
 def drill_day(

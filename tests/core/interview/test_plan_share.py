@@ -137,16 +137,9 @@ def test_a_secure_card_is_not_topped_up_in_the_last_days(
 
 
 @pytest.fixture
-def big_library(home: Home, decks_dir: Path) -> DeckLibrary:
+def big_library(library_with_gamma: Callable[[int], DeckLibrary]) -> DeckLibrary:
     """The test decks plus 60 generated technical cards."""
-    cards = "".join(
-        f'\n[[cards]]\nid = "g{i}"\nfront = "Question {i}?"\nback = "Answer {i}."\n'
-        for i in range(60)
-    )
-    (decks_dir / "gamma.toml").write_text(
-        f'id = "gamma"\nname = "Gamma"\ncategory = "technical"\n{cards}'
-    )
-    return DeckLibrary.load(home, decks_dir)
+    return library_with_gamma(60)
 
 
 def test_new_cards_stop_when_the_minutes_left_cannot_carry_them(
