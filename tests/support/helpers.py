@@ -14,9 +14,22 @@ from rich.console import Console
 from textual.widgets import Markdown
 from textual.widgets._markdown import MarkdownBlock
 
+from flashprep.core.scheduling.scheduler import CardState
 from flashprep.tui.widgets.card import CardMarkdown
 
 START = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
+
+
+def review_state(stability: float, days_ago: float = 0.0, due_in: float = 60.0) -> CardState:
+    """A card in review, last reviewed `days_ago` before START and due `due_in` after it."""
+    return CardState(
+        state="review",
+        stability=stability,
+        difficulty=5.0,
+        due=START + timedelta(days=due_in),
+        last_review=START - timedelta(days=days_ago),
+        reps=3,
+    )
 
 
 class FakeClock:

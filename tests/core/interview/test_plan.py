@@ -30,23 +30,12 @@ from flashprep.core.storage.profile import Interview
 from flashprep.core.storage.userstore import UserStore
 from flashprep.core.study.drill import Drill
 
-from helpers import START, FakeClock
+from helpers import START, FakeClock, review_state
 
 Make = Callable[..., UserStore]
 NOW = START  # 2026-11-26 15:00 UTC
 DATE = date(2026, 12, 20)
 GOAL = Goal(DATE, interview_instant(DATE, UTC), 0.95, Scheduler(), 4, UTC)
-
-
-def review_state(stability: float, days_ago: float, due_in: float) -> CardState:
-    return CardState(
-        state="review",
-        stability=stability,
-        difficulty=5.0,
-        due=NOW + timedelta(days=due_in),
-        last_review=NOW - timedelta(days=days_ago),
-        reps=3,
-    )
 
 
 def test_recall_is_predicted_at_noon_local_time_on_the_date() -> None:

@@ -30,7 +30,7 @@ from flashprep.core.storage.profile import Interview
 from flashprep.core.storage.userstore import UserStore
 from flashprep.core.study.drill import Drill
 
-from helpers import START
+from helpers import START, review_state
 
 Make = Callable[..., UserStore]
 NOW = START
@@ -38,23 +38,12 @@ DATE = date(2026, 12, 20)
 GOAL = Goal(DATE, interview_instant(DATE, UTC), 0.9, Scheduler(), 4, UTC)
 
 
-def studied(stability: float, days_ago: float = 0.0, due_in: float = 60.0) -> CardState:
-    return CardState(
-        state="review",
-        stability=stability,
-        difficulty=5.0,
-        due=NOW + timedelta(days=due_in),
-        last_review=NOW - timedelta(days=days_ago),
-        reps=3,
-    )
-
-
 def stability_at_target(goal: Goal) -> float:
     """The stability whose recall on the date, reviewed at NOW, is just at the target."""
     lo, hi = 0.01, 10_000.0
     for _ in range(80):
         mid = (lo + hi) / 2
-        lo, hi = (lo, mid) if goal.recall(studied(mid)) >= goal.target else (mid, hi)
+        lo, hi = (lo, mid) if goal.recall(review_state(mid)) >= goal.target else (mid, hi)
     return hi
 
 
@@ -62,30 +51,30 @@ def stability_at_target(goal: Goal) -> float:
 def test_a_card_just_at_the_target_is_not_secure_one_with_room_is(target: float) -> None:
     goal = GOAL.__class__(GOAL.day, GOAL.at, target, GOAL.scheduler, 4, UTC)
     just = stability_at_target(goal)
-    assert goal.recall(studied(just)) >= target
-    assert not goal.secure(studied(just))
-    assert not goal.secure(studied(just / DOUBT * 0.9))
-    assert goal.secure(studied(just / DOUBT * 1.1))
+    assert goal.recall(review_state(just)) >= target
+    assert not goal.secure(review_state(just))
+    assert not goal.secure(review_state(just / DOUBT * 0.9))
+    assert goal.secure(review_state(just / DOUBT * 1.1))
     new = CardState()
     assert not goal.secure(new)
 
 
 def test_the_cap_on_new_cards_follows_the_minutes_left() -> None:
-    known = [(f"d/k{i}", studied(2.0, days_ago=1, due_in=1)) for i in range(30)]
+    known = [(f"d/k{i}", review_state(2.0, days_ago=1, due_in=1)) for i in range(30)]
     load = sum(simulate(GOAL, k, s, NOW)[0] for k, s in known)
     assert load > 0
     caps = [carry_cap(GOAL, known, NOW, grades, 5.0) for grades in (0, load / 2, load, 4 * load)]
     assert caps[0] == caps[1] == 0  # not even the studied cards' reviews fit: no new card
     assert caps == sorted(caps) and caps[-1] > 0
     # the more studied cards need, the fewer new ones; the dearer a new card, the fewer
-    more = known + [(f"d/m{i}", studied(2.0, days_ago=1, due_in=1)) for i in range(30)]
+    more = known + [(f"d/m{i}", review_state(2.0, days_ago=1, due_in=1)) for i in range(30)]
     assert carry_cap(GOAL, more, NOW, 4 * load, 5.0) < caps[-1]
     assert carry_cap(GOAL, known, NOW, 4 * load, 20.0) < caps[-1]
     assert carry_cap(GOAL, [], NOW, 100.0, 5.0) > carry_cap(GOAL, [], NOW, 10.0, 5.0) >= 1
 
 
 def test_the_cap_samples_many_cards_and_scales_their_load() -> None:
-    one = [("d/a", studied(2.0, days_ago=1, due_in=1))]
+    one = [("d/a", review_state(2.0, days_ago=1, due_in=1))]
     many = one * 1000  # the same card a thousand times: the sample's load, scaled up
     single = carry_cap(GOAL, one, NOW, 10_000.0, 1.0)
     assert carry_cap(GOAL, many, NOW, 10_000.0, 1.0) < single
@@ -112,9 +101,11 @@ def test_in_the_last_days_a_card_just_under_the_target_comes_before_new_cards(
     # reviewed a while ago, not due before the date, recall on the date just under the target
     key = library.card_keys()[0]
     stability = 1.0
-    while goal.recall(studied(stability, days_ago=10, due_in=days_left + 5)) < goal.target - 0.03:
+    while (
+        goal.recall(review_state(stability, days_ago=10, due_in=days_left + 5)) < goal.target - 0.03
+    ):
         stability *= 1.05
-    state = studied(stability, days_ago=10, due_in=days_left + 5)
+    state = review_state(stability, days_ago=10, due_in=days_left + 5)
     assert goal.target - 0.05 < goal.recall(state) < goal.target
     store.data.states[key] = state
     plan = today_plan(library, store)
@@ -129,7 +120,7 @@ def test_a_secure_card_is_not_topped_up_in_the_last_days(
     store = make_store(new_per_day=20, daily_minutes=60)
     set_interview(store, store.today() + timedelta(days=2))
     key = library.card_keys()[0]
-    store.data.states[key] = studied(400.0, days_ago=10, due_in=300)
+    store.data.states[key] = review_state(400.0, days_ago=10, due_in=300)
     goal = Goal.of(store)
     assert goal is not None and goal.secure(store.state(key))
     plan = today_plan(library, store)
@@ -153,7 +144,7 @@ def test_new_cards_stop_when_the_minutes_left_cannot_carry_them(
         set_interview(store, store.today() + timedelta(days=6))
         keys = big_library.card_keys()
         for key in keys[: 2 * len(keys) // 3]:
-            store.data.states[key] = studied(0.1, days_ago=1, due_in=1)
+            store.data.states[key] = review_state(0.1, days_ago=1, due_in=1)
         plans.append(today_plan(big_library, store))
     few, many = plans
     assert few is not None and many is not None
