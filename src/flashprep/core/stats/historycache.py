@@ -26,7 +26,7 @@ import re
 import struct
 import sys
 from array import array
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -599,22 +599,24 @@ class HistoryReader:
         store = self.store
         prev = ""
         out = History()
-        batch: list[tuple[Path, LogBlocks]] = []
         # Months are replayed a batch at a time when the replay is split, else one by one
         # (only one month's entries held at once).
         count = total // LOG_BYTES_PER_ENTRY
         least = BATCH if splits(count if given is None else sum(map(len, given.values()))) else 1
-        for index, path in enumerate(files):
-            self._check()
+        batches = self._batches(files, given, least)
+        upcoming: list[tuple[int, list[tuple[Path, LogBlocks]]] | None] = []
+
+        def read_on() -> None:
+            upcoming.append(next(batches, None))
+
+        ahead = next(batches, None)
+        while ahead is not None:
+            index, batch = ahead
             newest = index == len(files) - 1
-            if given is not None and not newest:
-                batch.append((path, LogBlocks(given[path.name], [], _size(path))))
-            else:
-                batch.append((path, read_log_blocks(path)))
-            if not newest and sum(len(b.entries) for _, b in batch) < least:
-                continue
             # A batch of months replayed (split between processes when long): not the whole
-            # log at once, whose million entries would all be held together.
+            # log at once, whose million entries would all be held together. While a child
+            # replays most of it, this process reads the next batch.
+            upcoming.clear()
             after = done + sum(sizes[index + 1 - len(batch) : index + 1])
             steps: list[Step] = []
             histories = replay_split(
@@ -627,7 +629,10 @@ class HistoryReader:
                 sum(len(blocks.entries) for _, blocks in batch[:-1]),  # the newest month's
                 self.cancelled,
                 partial(self._report_within, done / total, after / total),
+                least=0 if least > 1 else None,  # a batch is long enough to split
+                meanwhile=None if newest or least == 1 else read_on,
             )
+            ahead = upcoming[0] if upcoming else next(batches, None)
             done = after
             for (month_path, blocks), history in zip(batch, histories, strict=True):
                 last = blocks.entries[-1].id if blocks.entries else ""
@@ -646,10 +651,30 @@ class HistoryReader:
                 month = months[-1]
                 tail = _Tail(path.name, month.prev, blocks.end, month.last, cards, records)
                 self._pending.tail = tail
-            batch = []
         self._report(1.0)
         self._mark_months(months)
         return out
+
+    def _batches(
+        self, files: list[Path], given: Mapping[str, list[LogEntry]] | None, least: int
+    ) -> Iterator[tuple[int, list[tuple[Path, LogBlocks]]]]:
+        """The months read, in batches of at least `least` entries (the newest month ends the
+        last one): each with the index of its last file. `given`: see _rebuild. The first
+        batch is a quarter as long: nothing else runs while it is read (the next ones are read
+        while a child replays; see _rebuild)."""
+        batch: list[tuple[Path, LogBlocks]] = []
+        least, most = max(1, least // 4), least
+        for index, path in enumerate(files):
+            self._check()
+            newest = index == len(files) - 1
+            if given is not None and not newest:
+                batch.append((path, LogBlocks(given[path.name], [], _size(path))))
+            else:
+                batch.append((path, read_log_blocks(path)))
+            if newest or sum(len(b.entries) for _, b in batch) >= least:
+                yield index, batch
+                batch = []
+                least = most
 
     @staticmethod
     def _stamp_for(path: Path, end: int) -> list[int]:

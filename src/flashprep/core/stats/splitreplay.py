@@ -63,6 +63,11 @@ _TICK = 500
 """history.replay asks `cancelled` once per this many entries: a child reports on it."""
 _REPORT_EVERY = 10
 """A child reports every this many ticks (5,000 entries)."""
+BUSY_SHARE = 0.4
+"""The share of the cards this process replays when it has other work to do meanwhile (the
+next batch of the log to read: see replay_split's `meanwhile`); the child replays the rest.
+Reading a batch costs about a fifth of replaying it (measured at a million entries)."""
+_SHARE_STEPS = 1000
 
 
 class _Part(NamedTuple):
@@ -99,9 +104,17 @@ def splits(entries: int) -> bool:
     return processes_here() > 1 and entries >= PARALLEL_FROM
 
 
-def group_of(key: str, groups: int) -> int:
-    """A card's group: the same in every process and every run (str hashes are salted)."""
-    return zlib.crc32(key.encode()) % groups
+def group_of(key: str, groups: int, share: float | None = None) -> int:
+    """A card's group: the same in every process and every run (str hashes are salted).
+    With `share`, group 0 gets about that share of the cards and the other groups the rest
+    (else each group an equal share)."""
+    code = zlib.crc32(key.encode())
+    if share is None or groups < 2:
+        return code % groups
+    step = code % _SHARE_STEPS
+    if step < share * _SHARE_STEPS:
+        return 0
+    return 1 + step % (groups - 1)
 
 
 def replay_split(
@@ -116,16 +129,22 @@ def replay_split(
     progress: Callable[[float], None] | None = None,
     processes: int | None = None,
     least: int | None = None,
+    meanwhile: Callable[[], None] | None = None,
 ) -> list[History]:
     """Replay `parts` (e.g. month files' entries, in log order) onto `replayed`, as
     history.replay does, and return each part's grades. `steps` gets the Step of every entry
     from index `steps_from` (counted across the parts) on; `progress` the share done.
 
+    `meanwhile`, if given, is called once in this process (whether the replay is split or
+    not): while a child replays, when it is (e.g. to read the next part of the log; this
+    process then replays only BUSY_SHARE of the cards, the child the rest).
+
     `processes` (default: processes_here()) and `least` (default PARALLEL_FROM) say when the
     work is split; tests set them to split small logs."""
+    once = _Once(meanwhile)
     with gc_paused():  # a replay builds no cycles: the collector would only walk (and, in a
         # forked process, copy) every page for nothing
-        return _replay_split(
+        out = _replay_split(
             parts,
             scheduler,
             replayed,
@@ -137,7 +156,27 @@ def replay_split(
             progress,
             processes,
             least,
+            once,
         )
+    once()  # not called yet: the replay ran here alone
+    return out
+
+
+class _Once:
+    """A callable that calls `call` the first time only (and nothing without one)."""
+
+    def __init__(self, call: Callable[[], None] | None) -> None:
+        self.call = call
+
+    @property
+    def busy(self) -> bool:
+        """Whether there is a call still to make."""
+        return self.call is not None
+
+    def __call__(self) -> None:
+        call, self.call = self.call, None
+        if call is not None:
+            call()
 
 
 def _replay_split(
@@ -152,13 +191,23 @@ def _replay_split(
     progress: Callable[[float], None] | None,
     processes: int | None,
     least: int | None,
+    meanwhile: _Once,
 ) -> list[History]:
     entries: list[LogEntry] = [entry for part in parts for entry in part]
     groups = processes_here() if processes is None else processes
     least = PARALLEL_FROM if least is None else least
     if groups > 1 and len(entries) >= least:
         merged = _split(
-            entries, scheduler, replayed, rollover, tz, groups, steps_from, cancelled, progress
+            entries,
+            scheduler,
+            replayed,
+            rollover,
+            tz,
+            groups,
+            steps_from,
+            cancelled,
+            progress,
+            meanwhile,
         )
         if merged is not None:
             history, merged_steps, graded = merged
@@ -225,14 +274,16 @@ def _split(
     steps_from: int,
     cancelled: Callable[[], bool] | None,
     progress: Callable[[float], None] | None,
+    meanwhile: _Once,
 ) -> tuple[History, list[Step], bytes] | None:
     """Replay the groups in `groups` processes: the history, the Steps from `steps_from`, and
-    which entries are grades; None (nothing changed) if the caller must replay alone."""
-    group = {key: group_of(key, groups) for key in {entry.card for entry in entries}}
+    which entries are grades; None (nothing changed) if the caller must replay alone. With
+    work to do `meanwhile` this process keeps a smaller group (BUSY_SHARE)."""
+    share = BUSY_SHARE if meanwhile.busy else None
+    group = {key: group_of(key, groups, share) for key in {entry.card for entry in entries}}
     sides = bytes(map(group.__getitem__, [entry.card for entry in entries]))
-    sizes = [max(1, sides.count(side)) for side in range(groups)]
     start = replayed.states  # decoded here, before any fork
-    shown = _Shown(progress)
+    shown = _Shown(progress, len(entries), groups)
 
     def work(side: int, report: Callable[[], None] | None) -> _Part:
         mine = bytes(s == side for s in sides)
@@ -247,8 +298,8 @@ def _split(
         cut = sum(1 for i in where if i < steps_from)
         added: list[int] = []
         kept: list[Step] = []
-        if report is None:  # here: the share of this group is about the share of them all
-            check = _ticker(lambda done: shown(done * _TICK / sizes[side]), cancelled)
+        if report is None:  # here: reported with the children's reports (see _Shown)
+            check = _ticker(lambda done: shown(side, done * _TICK), cancelled)
         else:
             check = _ticker(lambda done: report(), None)
         history = replay(own[:cut], scheduler, schedule, rollover, tz, None, check, added)
@@ -268,24 +319,27 @@ def _split(
         )
 
     def heard(side: int, ticks: int) -> None:
-        shown(ticks * _TICK * _REPORT_EVERY / sizes[side])
+        shown(side, ticks * _TICK * _REPORT_EVERY)
 
-    results = _run(work, groups, cancelled, heard)
+    results = _run(work, groups, cancelled, heard, meanwhile)
     if results is None:
         return None
     return _merge(entries, sides, results, replayed, steps_from)
 
 
 class _Shown:
-    """The progress shown: never backwards, though each process's share is only an estimate
-    of the whole."""
+    """The progress shown: the entries each group's replay has reported done, of them all
+    (never backwards, though a group replayed here again after its child failed starts over)."""
 
-    def __init__(self, progress: Callable[[float], None] | None) -> None:
+    def __init__(self, progress: Callable[[float], None] | None, total: int, groups: int) -> None:
         self.progress = progress
+        self.total = max(1, total)
+        self.counts = [0] * groups
         self.done = 0.0
 
-    def __call__(self, done: float) -> None:
-        done = min(done, 0.99)
+    def __call__(self, side: int, count: int) -> None:
+        self.counts[side] = max(self.counts[side], count)
+        done = min(sum(self.counts) / self.total, 0.99)
         if self.progress is not None and done > self.done + 0.005:
             self.done = done
             self.progress(done)
@@ -313,8 +367,10 @@ def _run(
     groups: int,
     cancelled: Callable[[], bool] | None,
     heard: Callable[[int, int], None],
+    meanwhile: Callable[[], None],
 ) -> list[_Part] | None:
-    """Group 0 here, the others in forked children; None when a child could not start."""
+    """Group 0 here (then `meanwhile`), the others in forked children; None when a child
+    could not start."""
     children: dict[int, tuple[int, Connection]] = {}  # group -> (pid, its pipe's read end)
     try:
         for side in range(1, groups):
@@ -323,6 +379,7 @@ def _run(
                 return None
             children[side] = child
         mine = work(0, None)
+        meanwhile()
         results = _collect(children, cancelled, heard)
         if results is None:  # a child failed or stalled: its groups replayed here
             results = {}
