@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import date, tzinfo
 from itertools import compress
 from multiprocessing.connection import Connection, wait
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from flashprep.core.files.gcpause import gc_paused
 from flashprep.core.scheduling.scheduler import CardState, Scheduler
@@ -50,6 +50,8 @@ _CODES: list[tuple[Kind, bool]] = [(kind, new) for kind in KINDS for new in (Fal
 """(kind, new) of a grade by the byte a child sends for it."""
 _CODE_OF = {combo: code for code, combo in enumerate(_CODES)}
 _KIND_BY_CODE, _NEW_BY_CODE = (tuple(column) for column in zip(*_CODES, strict=True))
+
+_T = TypeVar("_T")
 
 PARALLEL_FROM = 150_000
 """Fewer entries than this are replayed in one process. Forking and merging pay from about
@@ -362,13 +364,36 @@ def _ticker(
     return tick
 
 
+def run_groups(
+    work: Callable[[int, Callable[[], None] | None], _T],
+    groups: int,
+    cancelled: Callable[[], bool] | None = None,
+    heard: Callable[[int, int], None] | None = None,
+    meanwhile: Callable[[], None] | None = None,
+) -> list[_T] | None:
+    """`work(group, report)` for each group: group 0 here (then `meanwhile`), the others in
+    forked children (`report`, not None there, tells this process, which tells `heard` the
+    group and how many reports so far); each child's result comes back pickled. A group whose
+    child fails or goes silent is worked here; None when a child could not start. Any work
+    that is split by card the same way (the calibration too) runs through here."""
+    return _run(work, groups, cancelled, heard or _ignore, meanwhile or _nothing)
+
+
+def _ignore(side: int, reports: int) -> None:
+    pass
+
+
+def _nothing() -> None:
+    pass
+
+
 def _run(
-    work: Callable[[int, Callable[[], None] | None], _Part],
+    work: Callable[[int, Callable[[], None] | None], _T],
     groups: int,
     cancelled: Callable[[], bool] | None,
     heard: Callable[[int, int], None],
     meanwhile: Callable[[], None],
-) -> list[_Part] | None:
+) -> list[_T] | None:
     """Group 0 here (then `meanwhile`), the others in forked children; None when a child
     could not start."""
     children: dict[int, tuple[int, Connection]] = {}  # group -> (pid, its pipe's read end)
@@ -392,7 +417,7 @@ def _run(
 
 
 def _fork(
-    work: Callable[[int, Callable[[], None] | None], _Part], side: int
+    work: Callable[[int, Callable[[], None] | None], Any], side: int
 ) -> tuple[int, Connection] | None:
     """Start the child that replays group `side`: (its pid, the pipe it answers on)."""
     with contextlib.suppress(AttributeError, ValueError):  # stdio buffers are the parent's
@@ -448,10 +473,10 @@ def _collect(
     children: dict[int, tuple[int, Connection]],
     cancelled: Callable[[], bool] | None,
     heard: Callable[[int, int], None],
-) -> dict[int, _Part] | None:
+) -> dict[int, Any] | None:
     """Each child's part, as they finish; None when one fails or goes silent. `heard` is told
     a child's reports so far (its group, how many)."""
-    results: dict[int, _Part] = {}
+    results: dict[int, Any] = {}
     reports = dict.fromkeys(children, 0)
     waiting = {conn: side for side, (_, conn) in children.items()}
     last = time.monotonic()
