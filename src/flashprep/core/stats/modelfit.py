@@ -24,7 +24,7 @@ from flashprep.core.scheduling.memorymodel import CardReviews, Memory, follow
 from flashprep.core.scheduling.parameters import DEFAULT_PARAMETERS
 from flashprep.core.scheduling.recallshift import ShiftSums
 from flashprep.core.stats import splitreplay
-from flashprep.core.stats.history import History
+from flashprep.core.stats.history import History, LazyHistory
 
 CALIBRATION_FILE = "calibration.json"
 DEFAULT_CALIBRATION_FILE = "calibration-default.json"
@@ -32,6 +32,9 @@ DEFAULT_CALIBRATION_FILE = "calibration-default.json"
 CALIBRATION_FORMAT = 2
 """2: with the counts behind the forecast's recall shift (recallshift.ShiftSums)."""
 STEP = 50_000
+BUSY_SHARE = 0.2
+"""The share of the cards this process scores when a scoring is split and it has other work
+(the statistics: about 40% of a cold calibration's time) to do meanwhile."""
 
 
 def card_histories(history: History, deck: str | None = None) -> list[CardReviews]:
@@ -161,8 +164,15 @@ class CalibrationCache:
         self.resumed_at = 0
         """How many grades the saved state held (0 when there was none to go on from)."""
 
-    def scoring(self, history: History, weights: tuple[float, ...]) -> Scoring:
-        """Every grade of `history` scored, from the saved state where it still holds."""
+    def scoring(
+        self,
+        history: History,
+        weights: tuple[float, ...],
+        meanwhile: Callable[[], None] | None = None,
+    ) -> Scoring:
+        """Every grade of `history` scored, from the saved state where it still holds.
+        `meanwhile`: other work, done here while a child scores most grades, when a long
+        scoring is split (the caller calls it otherwise)."""
         scoring = Scoring(weights)
         with contextlib.suppress(OSError, ValueError, KeyError, TypeError, AttributeError):
             scoring = Scoring.decode(self.path.read_bytes(), weights, self.marks)
@@ -172,7 +182,7 @@ class CalibrationCache:
             stable = None  # nothing to keep at the mark
         if splitreplay.splits(len(history) - scoring.count):
             mark = stable[1] if stable is not None else None
-            apart = _score_apart(scoring, history, mark, self.progress)
+            apart = _score_apart(scoring, history, mark, self.progress, meanwhile)
             if apart is not None:
                 at_mark, scoring = apart
                 if stable is not None and at_mark is not None:
@@ -208,26 +218,29 @@ def _score_apart(
     history: History,
     mark: int | None,
     progress: Callable[[float], None] | None,
+    meanwhile: Callable[[], None] | None,
 ) -> tuple[Scoring | None, Scoring] | None:
     """The grades after `start.count` scored by card in several processes (stats.splitreplay,
     as the replay splits them): the scoring at grade `mark` (None without one) and at the end;
-    None if the processes could not be started (nothing changed: score here)."""
+    None if the processes could not be started (nothing changed: score here). With work to do
+    `meanwhile`, this process scores only BUSY_SHARE of the cards."""
     groups = splitreplay.processes_here()
-    part = history[start.count :]  # of a LazyHistory: only these grades are decoded
-    cards = part.card
-    group = {key: splitreplay.group_of(key, groups) for key in set(cards)}
+    ts, cards, ratings, new = (_column(history, name, start.count) for name in _SCORED)
+    share = BUSY_SHARE if meanwhile is not None else None
+    group = {key: splitreplay.group_of(key, groups, share) for key in set(cards)}
     sides = bytes(map(group.__getitem__, cards))
-    cut = len(part) if mark is None else mark - start.count
-    columns = (part.ts, cards, part.rating, part.new)
+    size = len(cards)
+    cut = size if mark is None else mark - start.count
+    columns = (ts, cards, ratings, new)
 
     def work(side: int, report: Callable[[], None] | None) -> tuple[_Sums | None, _Sums, Any]:
         own = Scoring(start.weights)
         own.memory = {k: v for k, v in start.memory.items() if group.get(k) == side}
         mine = sides.translate(_MINE[side])
-        size = max(1, mine.count(1))
+        own_size = max(1, mine.count(1))
         at_mark: _Sums | None = None
         memory_at_mark: dict[str, Memory] | None = None
-        for begin, end in ((0, cut), (cut, len(part))):
+        for begin, end in ((0, cut), (cut, size)):
             for low in range(begin, end, STEP):  # in steps: to show progress
                 high = min(end, low + STEP)
                 picked = mine[low:high]
@@ -235,13 +248,13 @@ def _score_apart(
                 if report is not None:
                     report()  # a child: alive
                 elif progress is not None:
-                    progress(mine.count(1, 0, high) / size)
+                    progress(mine.count(1, 0, high) / own_size)
             if end == cut and mark is not None:
                 at_mark = _sums(own)
                 memory_at_mark = dict(own.memory)
         return at_mark, _sums(own), (memory_at_mark, own.memory)
 
-    parts = splitreplay.run_groups(work, groups)
+    parts = splitreplay.run_groups(work, groups, meanwhile=meanwhile)
     if parts is None:
         return None
     at_mark = None
@@ -255,6 +268,18 @@ def _score_apart(
         end.merge(_unsums(start.weights, sums, memory))
     end.count = len(history)
     return at_mark, end
+
+
+_SCORED = ("ts", "card", "rating", "new")
+"""The columns a scoring reads."""
+
+
+def _column(history: History, name: str, start: int) -> Any:
+    """Grades `start` on of one column (the column itself from 0: not copied)."""
+    if isinstance(history, LazyHistory):
+        return history.column_part(name, start, len(history))
+    column = getattr(history, name)
+    return column if start == 0 else column[start:]
 
 
 _MINE = [bytes(int(group == side) for group in range(256)) for side in range(256)]
@@ -289,6 +314,7 @@ def calibration(
     parameters: tuple[float, ...] | None,
     deck: str | None = None,
     cache: CalibrationCache | None = None,
+    meanwhile: Callable[[], None] | None = None,
 ) -> dict[str, Any]:
     """`stats --json`'s `calibration`: log loss, RMSE(bins) and the bins of the model's
     predictions at every scored grade (of one deck's cards when given), which parameters made
@@ -297,11 +323,13 @@ def calibration(
     million grades, unless `cache` holds the state of most of them: `stats --json` asks for
     it, the statistics screen does not."""
     weights = parameters if parameters is not None else DEFAULT_PARAMETERS
+    once = splitreplay.CallOnce(meanwhile)
     if cache is not None:
-        scoring = cache.scoring(history, weights)
+        scoring = cache.scoring(history, weights, once if once.busy else None)
     else:
         scoring = Scoring(weights)
         scoring.add(history, 0, len(history))
+    once()  # not done while a child scored: done now
     return {
         "parameters": "fitted" if parameters is not None else "default",
         **scoring.result(deck),

@@ -143,7 +143,7 @@ def replay_split(
 
     `processes` (default: processes_here()) and `least` (default PARALLEL_FROM) say when the
     work is split; tests set them to split small logs."""
-    once = _Once(meanwhile)
+    once = CallOnce(meanwhile)
     with gc_paused():  # a replay builds no cycles: the collector would only walk (and, in a
         # forked process, copy) every page for nothing
         out = _replay_split(
@@ -164,8 +164,9 @@ def replay_split(
     return out
 
 
-class _Once:
-    """A callable that calls `call` the first time only (and nothing without one)."""
+class CallOnce:
+    """A callable that calls `call` the first time only (and nothing without one): work to do
+    `meanwhile`, done exactly once whichever way the work was split or not."""
 
     def __init__(self, call: Callable[[], None] | None) -> None:
         self.call = call
@@ -193,7 +194,7 @@ def _replay_split(
     progress: Callable[[float], None] | None,
     processes: int | None,
     least: int | None,
-    meanwhile: _Once,
+    meanwhile: CallOnce,
 ) -> list[History]:
     entries: list[LogEntry] = [entry for part in parts for entry in part]
     groups = processes_here() if processes is None else processes
@@ -276,7 +277,7 @@ def _split(
     steps_from: int,
     cancelled: Callable[[], bool] | None,
     progress: Callable[[float], None] | None,
-    meanwhile: _Once,
+    meanwhile: CallOnce,
 ) -> tuple[History, list[Step], bytes] | None:
     """Replay the groups in `groups` processes: the history, the Steps from `steps_from`, and
     which entries are grades; None (nothing changed) if the caller must replay alone. With
