@@ -272,3 +272,29 @@ def test_the_state_is_kept_in_key_order(studied: UserStore) -> None:
     doc = json.loads((studied.paths.cache_history / CALIBRATION_FILE).read_bytes())
     assert list(doc["memory"]) == sorted(doc["memory"]) and len(doc["memory"]) > 10
     assert list(doc["decks"]) == sorted(doc["decks"]) == ["one", "two"]
+
+
+@pytest.mark.parametrize("processes", [1, 2, 3])
+@pytest.mark.parametrize("how", ["split", "child dies", "warm"])
+def test_work_meanwhile_is_done_once_here(
+    studied: UserStore, monkeypatch: pytest.MonkeyPatch, processes: int, how: str
+) -> None:
+    """The statistics computed while a child scores (or after, when the scoring is not split
+    or goes on from its state): once, in this process, and the figures are the same."""
+    from flashprep.core.stats import splitreplay
+
+    store = studied
+    expected = whole(store)
+    if how == "warm":
+        calibrate(store)
+    monkeypatch.setattr(splitreplay, "PARALLEL_FROM", 0)
+    monkeypatch.setattr(splitreplay, "processes_here", lambda: processes)
+    parent = os.getpid()
+    if how == "child dies":
+        monkeypatch.setattr(splitreplay, "_quiet_child", lambda: os._exit(3))
+    done: list[int] = []
+    history, reader = read(store)
+    cache = CalibrationCache(reader.folder, reader.marks, reader.stable)
+    got = calibration(history, None, None, cache, lambda: done.append(os.getpid()))
+    assert done == [parent]
+    assert got == expected
