@@ -467,3 +467,33 @@ def test_groups_by_share(share: float, groups: int) -> None:
     env = {**os.environ, "PYTHONHASHSEED": "7", "PYTHONPATH": os.pathsep.join(sys.path)}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert out.stdout.strip() == str(sides[:50]), out.stderr
+
+
+@pytest.mark.parametrize("batch", [1, 200, 10**9])
+def test_a_long_logs_months_are_kept_packed_as_a_warm_load_has_them(
+    batch: int, home: Home, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A whole replay split in batches keeps each month packed in its cache file's bytes (the
+    same bytes save() writes): the history equals one replay's and a warm load's."""
+    write_home(home, 4)
+    folder = home.user_dir("tester")
+    remove(folder, MISSING["history"])
+    store = UserStore(home, "tester")
+    first = HistoryReader(store)
+    expected = first.load()
+    first.save()
+    assert len(expected) > 100
+    written = {p.name: p.read_bytes() for p in (folder / "cache" / "history").glob("*")}
+    remove(folder, MISSING["history"])
+    monkeypatch.setattr(splitreplay, "PARALLEL_FROM", 0)
+    monkeypatch.setattr(splitreplay, "processes_here", lambda: 2)
+    monkeypatch.setattr(historycache, "BATCH", batch)
+    reader = HistoryReader(store)
+    history = reader.load()
+    assert reader.rebuilt
+    months = reader._pending.months
+    assert all(month.encoded is not None for month in months) == (batch > 1)
+    reader.save()
+    assert {p.name: p.read_bytes() for p in (folder / "cache" / "history").glob("*")} == written
+    assert history == expected == HistoryReader(store).load()
+    assert list(history) == list(expected)

@@ -94,6 +94,8 @@ class _Month:
     end: int
     last: str
     history: History
+    encoded: bytes | None = None
+    """Its cache file's bytes, once made (a month replayed whole is kept packed in them)."""
 
     @property
     def key(self) -> str:
@@ -475,7 +477,8 @@ class HistoryReader:
         pending, self._pending = self._pending, _Pending()
         with contextlib.suppress(OSError):
             for month in pending.months:
-                atomic_write(self._month_path(month.name), self._encode_month(month), durable=False)
+                data = month.encoded or self._encode_month(month)
+                atomic_write(self._month_path(month.name), data, durable=False)
             if pending.tail is not None:
                 atomic_write(
                     self.folder / "tail.json", self._encode_tail(pending.tail), durable=False
@@ -598,16 +601,18 @@ class HistoryReader:
         total, done = max(1, sum(sizes)), 0
         store = self.store
         prev = ""
-        out = History()
         # Months are replayed a batch at a time when the replay is split, else one by one
         # (only one month's entries held at once).
         count = total // LOG_BYTES_PER_ENTRY
         least = BATCH if splits(count if given is None else sum(map(len, given.values()))) else 1
         batches = self._batches(files, given, least)
         upcoming: list[tuple[int, list[tuple[Path, LogBlocks]]] | None] = []
+        unpacked: list[_Month] = []  # a long log's months replayed, not yet packed (_pack)
 
         def read_on() -> None:
             upcoming.append(next(batches, None))
+            while unpacked:
+                self._pack(unpacked.pop())
 
         ahead = next(batches, None)
         while ahead is not None:
@@ -640,8 +645,9 @@ class HistoryReader:
                 month = _Month(month_path.name, prev, stamp, blocks.end, last, history)
                 self._pending.months.append(month)
                 months.append(month)
+                if least > 1:  # a long log: packed while the next batch is replayed
+                    unpacked.append(month)
                 prev = month.key
-                out.extend(history)
             if newest:
                 path, blocks = batch[-1]
                 records = None
@@ -651,9 +657,11 @@ class HistoryReader:
                 month = months[-1]
                 tail = _Tail(path.name, month.prev, blocks.end, month.last, cards, records)
                 self._pending.tail = tail
+        while unpacked:
+            self._pack(unpacked.pop())
         self._report(1.0)
         self._mark_months(months)
-        return out
+        return JoinedHistory(month.history for month in months)  # as a load from the cache
 
     def _batches(
         self, files: list[Path], given: Mapping[str, list[LogEntry]] | None, least: int
@@ -722,10 +730,7 @@ class HistoryReader:
             raw = self._month_path(name).read_bytes()
             if not raw.startswith(MAGIC):
                 return None
-            at = len(MAGIC)
-            (length,) = struct.unpack_from("<I", raw, at)
-            head = memoryview(raw)[at + 4 : at + 4 + length]
-            header = json.loads(bytes(head))
+            header, head, body = _unpack(raw)
             if (header["v"], header["profile"], header["order"]) != (
                 HISTORY_FORMAT,
                 self.profile,
@@ -736,9 +741,16 @@ class HistoryReader:
                 return None
             if header["name"] != name or header["prev"] != prev:
                 return None
-            return _decode_month(header, head, memoryview(raw)[at + 4 + length :])
+            return _decode_month(header, head, body)
         except (OSError, struct.error, *_BAD_CACHE):
             return None
+
+    def _pack(self, month: _Month) -> None:
+        """Encode a month just replayed (save() writes these bytes) and keep its grades packed
+        in them, as a load from the cache keeps them: a third of the memory of its columns."""
+        raw = self._encode_month(month)
+        month.encoded = raw
+        month.history = _decode_month(*_unpack(raw)).history
 
     def _encode_tail(self, tail: _Tail) -> bytes:
         doc = {
@@ -865,6 +877,17 @@ def _records(starts: list[int], entries: list[LogEntry], steps: list[Step]) -> l
         [start, e.id, s.card, _encode(s.before), int(s.graded)]
         for start, e, s in zip(starts, entries, steps, strict=True)
     ]
+
+
+def _unpack(raw: bytes) -> tuple[dict[str, Any], memoryview, memoryview]:
+    """A month's cache file (after MAGIC) as its header, the header's JSON and the columns."""
+    at = len(MAGIC)
+    (length,) = struct.unpack_from("<I", raw, at)
+    head = memoryview(raw)[at + 4 : at + 4 + length]
+    header = json.loads(bytes(head))
+    if not isinstance(header, dict):
+        raise TypeError("bad header")
+    return header, head, memoryview(raw)[at + 4 + length :]
 
 
 def _decode_month(header: dict[str, Any], head: memoryview, body: memoryview) -> _Month:
