@@ -236,7 +236,7 @@ def _score_apart(
     def work(side: int, report: Callable[[], None] | None) -> tuple[_Sums | None, _Sums, Any]:
         own = Scoring(start.weights)
         own.memory = {k: v for k, v in start.memory.items() if group.get(k) == side}
-        mine = sides.translate(_MINE[side])
+        mine = sides.translate(splitreplay.MINE[side])
         own_size = max(1, mine.count(1))
         at_mark: _Sums | None = None
         memory_at_mark: dict[str, Memory] | None = None
@@ -280,10 +280,6 @@ def _column(history: History, name: str, start: int) -> Any:
         return history.column_part(name, start, len(history))
     column = getattr(history, name)
     return column if start == 0 else column[start:]
-
-
-_MINE = [bytes(int(group == side) for group in range(256)) for side in range(256)]
-"""sides.translate(_MINE[side]): 1 for each grade of that group, else 0."""
 
 
 def _sums(scoring: Scoring) -> _Sums:

@@ -29,6 +29,7 @@ from array import array
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date, tzinfo
 from itertools import compress
+from operator import attrgetter
 from multiprocessing.connection import Connection, wait
 from typing import Any, NamedTuple, TypeVar
 
@@ -283,18 +284,20 @@ def _split(
     which entries are grades; None (nothing changed) if the caller must replay alone. With
     work to do `meanwhile` this process keeps a smaller group (BUSY_SHARE)."""
     share = BUSY_SHARE if meanwhile.busy else None
-    group = {key: group_of(key, groups, share) for key in {entry.card for entry in entries}}
-    sides = bytes(map(group.__getitem__, [entry.card for entry in entries]))
+    cards = list(map(_CARD, entries))
+    group = {key: group_of(key, groups, share) for key in set(cards)}
+    sides = bytes(map(group.__getitem__, cards))
+    del cards
     start = replayed.states  # decoded here, before any fork
     shown = _Shown(progress, len(entries), groups)
 
     def work(side: int, report: Callable[[], None] | None) -> _Part:
-        mine = bytes(s == side for s in sides)
+        mine = sides.translate(MINE[side])
         where = list(compress(range(len(entries)), mine))
         own = list(compress(entries, mine))
         # Only the states of the cards it replays: the others need not be sent back (their
         # order in `replayed` stays; see _merge).
-        cards = {entry.card for entry in own}
+        cards = set(map(_CARD, own))
         schedule = Schedule(
             states={key: start[key] for key in cards if key in start}, counts=DayCounts(date.min)
         )
@@ -561,6 +564,11 @@ def _merge(
         for entry, (before, was_graded) in zip(entries[steps_from:], later, strict=True):
             steps.append(Step(entry.card, before, was_graded))
     return history, steps, graded
+
+
+MINE = [bytes(int(group == side) for group in range(256)) for side in range(256)]
+"""sides.translate(MINE[side]): 1 for each item of that group, else 0 (a mask for compress)."""
+_CARD = attrgetter("card")
 
 
 def _array(code: str, column: Any) -> array[Any]:
