@@ -497,31 +497,3 @@ def test_a_long_logs_months_are_kept_packed_as_a_warm_load_has_them(
     assert {p.name: p.read_bytes() for p in (folder / "cache" / "history").glob("*")} == written
     assert history == expected == HistoryReader(store).load()
     assert list(history) == list(expected)
-
-
-@pytest.mark.parametrize("processes", [1, 2, 3])
-def test_grades_put_together_later_are_the_same(processes: int) -> None:
-    """replay_split_later: the schedule is one replay's as soon as it returns (the next part
-    goes on from it before the grades of this one are put together); the grades and Steps,
-    put together then, are one replay's too."""
-    log = entries(21, 2400, 80)
-    first, second = parts_of(log[:1500], [700]), [log[1500:]]
-    expected, reference, expected_steps = one_process(
-        [*first, *second], Schedule(states={}), 1000, 21
-    )
-    replayed = Schedule(states={})
-    steps: list[Step] = []
-    sched = scheduler(21)
-    later = splitreplay.replay_split_later(
-        first, sched, replayed, 23, None, steps, 1000, processes=processes, least=0
-    )
-    same(replayed, one_process(first, Schedule(states={}), 0, 21)[1])
-    assert steps == [] or processes == 1  # not put together yet
-    histories = later()
-    assert len(steps) == 500
-    histories += splitreplay.replay_split(
-        second, sched, replayed, 23, None, steps, 0, processes=processes, least=0
-    )
-    assert histories == expected
-    same(replayed, reference)
-    assert steps == expected_steps

@@ -45,7 +45,7 @@ from flashprep.core.stats.history import (
     Step,
     replay,
 )
-from flashprep.core.stats.splitreplay import replay_split, replay_split_later, splits
+from flashprep.core.stats.splitreplay import replay_split, splits
 from flashprep.core.storage.logread import (
     LogBlocks,
     device_logs,
@@ -607,21 +607,12 @@ class HistoryReader:
         least = BATCH if splits(count if given is None else sum(map(len, given.values()))) else 1
         batches = self._batches(files, given, least)
         upcoming: list[tuple[int, list[tuple[Path, LogBlocks]]] | None] = []
-        unsettled: list[tuple[Callable[[], list[History]], list[_Month]]] = []
+        unpacked: list[_Month] = []  # a long log's months replayed, not yet packed (_pack)
 
-        def settle() -> None:
-            """The grades of the batches replayed put together into their months (a long
-            log's packed: see _pack)."""
-            while unsettled:
-                grades, owners = unsettled.pop(0)
-                for month, history in zip(owners, grades(), strict=True):
-                    month.history = history
-                    if least > 1:
-                        self._pack(month)
-
-        def read_on() -> None:  # while a child replays most of the batch
+        def read_on() -> None:
             upcoming.append(next(batches, None))
-            settle()  # the batch before
+            while unpacked:
+                self._pack(unpacked.pop())
 
         ahead = next(batches, None)
         while ahead is not None:
@@ -629,12 +620,11 @@ class HistoryReader:
             newest = index == len(files) - 1
             # A batch of months replayed (split between processes when long): not the whole
             # log at once, whose million entries would all be held together. While a child
-            # replays most of it, this process reads the next batch and puts the grades of
-            # the last one together (settle).
+            # replays most of it, this process reads the next batch.
             upcoming.clear()
             after = done + sum(sizes[index + 1 - len(batch) : index + 1])
             steps: list[Step] = []
-            grades = replay_split_later(
+            histories = replay_split(
                 [blocks.entries for _, blocks in batch],
                 store.scheduler,
                 replayed,
@@ -645,22 +635,19 @@ class HistoryReader:
                 self.cancelled,
                 partial(self._report_within, done / total, after / total),
                 least=0 if least > 1 else None,  # a batch is long enough to split
-                meanwhile=None if least == 1 else settle if newest else read_on,
+                meanwhile=None if newest or least == 1 else read_on,
             )
             ahead = upcoming[0] if upcoming else next(batches, None)
             done = after
-            owners: list[_Month] = []
-            for month_path, blocks in batch:
+            for (month_path, blocks), history in zip(batch, histories, strict=True):
                 last = blocks.entries[-1].id if blocks.entries else ""
                 stamp = self._stamp_for(month_path, blocks.end)
-                month = _Month(month_path.name, prev, stamp, blocks.end, last, History())
+                month = _Month(month_path.name, prev, stamp, blocks.end, last, history)
                 self._pending.months.append(month)
-                owners.append(month)
+                months.append(month)
+                if least > 1:  # a long log: packed while the next batch is replayed
+                    unpacked.append(month)
                 prev = month.key
-            months += owners
-            unsettled.append((grades, owners))
-            if newest or least == 1:  # else while the next batch is replayed
-                settle()
             if newest:
                 path, blocks = batch[-1]
                 records = None
@@ -670,7 +657,8 @@ class HistoryReader:
                 month = months[-1]
                 tail = _Tail(path.name, month.prev, blocks.end, month.last, cards, records)
                 self._pending.tail = tail
-        settle()
+        while unpacked:
+            self._pack(unpacked.pop())
         self._report(1.0)
         self._mark_months(months)
         return JoinedHistory(month.history for month in months)  # as a load from the cache

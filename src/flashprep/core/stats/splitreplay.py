@@ -28,10 +28,9 @@ import zlib
 from array import array
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date, tzinfo
-from functools import partial
 from itertools import compress
-from multiprocessing.connection import Connection, wait
 from operator import attrgetter
+from multiprocessing.connection import Connection, wait
 from typing import Any, NamedTuple, TypeVar
 
 from flashprep.core.files.gcpause import gc_paused
@@ -67,11 +66,10 @@ _TICK = 500
 """history.replay asks `cancelled` once per this many entries: a child reports on it."""
 _REPORT_EVERY = 10
 """A child reports every this many ticks (5,000 entries)."""
-BUSY_SHARE = 0.36
+BUSY_SHARE = 0.4
 """The share of the cards this process replays when it has other work to do meanwhile (the
-next batch of the log to read, the last one's grades to put together: see replay_split's
-`meanwhile`); the child replays the rest. Reading a batch costs about a fifth of replaying
-it, putting its grades together and packing its months a tenth (measured at a million)."""
+next batch of the log to read: see replay_split's `meanwhile`); the child replays the rest.
+Reading a batch costs about a fifth of replaying it (measured at a million entries)."""
 _SHARE_STEPS = 1000
 
 
@@ -146,39 +144,6 @@ def replay_split(
 
     `processes` (default: processes_here()) and `least` (default PARALLEL_FROM) say when the
     work is split; tests set them to split small logs."""
-    return replay_split_later(
-        parts,
-        scheduler,
-        replayed,
-        rollover,
-        tz,
-        steps,
-        steps_from,
-        cancelled,
-        progress,
-        processes,
-        least,
-        meanwhile,
-    )()
-
-
-def replay_split_later(
-    parts: Sequence[Sequence[LogEntry]],
-    scheduler: Scheduler,
-    replayed: Schedule,
-    rollover: int,
-    tz: tzinfo | None,
-    steps: list[Step] | None = None,
-    steps_from: int = 0,
-    cancelled: Callable[[], bool] | None = None,
-    progress: Callable[[float], None] | None = None,
-    processes: int | None = None,
-    least: int | None = None,
-    meanwhile: Callable[[], None] | None = None,
-) -> Callable[[], list[History]]:
-    """replay_split, whose grades (and `steps`) are put back together only when the function
-    it returns is called: `replayed` is up to date as soon as it returns, so the next part of
-    a log can be replayed from it while this process puts the grades of this one together."""
     once = CallOnce(meanwhile)
     with gc_paused():  # a replay builds no cycles: the collector would only walk (and, in a
         # forked process, copy) every page for nothing
@@ -231,7 +196,7 @@ def _replay_split(
     processes: int | None,
     least: int | None,
     meanwhile: CallOnce,
-) -> Callable[[], list[History]]:
+) -> list[History]:
     entries: list[LogEntry] = [entry for part in parts for entry in part]
     groups = processes_here() if processes is None else processes
     least = PARALLEL_FROM if least is None else least
@@ -249,18 +214,12 @@ def _replay_split(
             meanwhile,
         )
         if merged is not None:
-            grades = merged
-
-            def finish() -> list[History]:
-                history, merged_steps, graded = grades()
-                if steps is not None:
-                    steps.extend(merged_steps)
-                return _cut(history, parts, graded)
-
+            history, merged_steps, graded = merged
+            if steps is not None:
+                steps += merged_steps
             _report(progress, 1.0)
-            return finish
-    out = _alone(parts, scheduler, replayed, rollover, tz, steps, steps_from, cancelled, progress)
-    return lambda: out
+            return _cut(history, parts, graded)
+    return _alone(parts, scheduler, replayed, rollover, tz, steps, steps_from, cancelled, progress)
 
 
 def _alone(
@@ -320,11 +279,10 @@ def _split(
     cancelled: Callable[[], bool] | None,
     progress: Callable[[float], None] | None,
     meanwhile: CallOnce,
-) -> Callable[[], tuple[History, list[Step], bytes]] | None:
-    """Replay the groups in `groups` processes onto `replayed`; what gives the history, the
-    Steps from `steps_from` and which entries are grades; None (nothing changed) if the caller
-    must replay alone. With work to do `meanwhile` this process keeps a smaller group
-    (BUSY_SHARE)."""
+) -> tuple[History, list[Step], bytes] | None:
+    """Replay the groups in `groups` processes: the history, the Steps from `steps_from`, and
+    which entries are grades; None (nothing changed) if the caller must replay alone. With
+    work to do `meanwhile` this process keeps a smaller group (BUSY_SHARE)."""
     share = BUSY_SHARE if meanwhile.busy else None
     cards = list(map(_CARD, entries))
     group = {key: group_of(key, groups, share) for key in set(cards)}
@@ -372,8 +330,7 @@ def _split(
     results = _run(work, groups, cancelled, heard, meanwhile)
     if results is None:
         return None
-    _merge_states(results, replayed)
-    return partial(_merge_grades, entries, sides, results, steps_from)
+    return _merge(entries, sides, results, replayed, steps_from)
 
 
 class _Shown:
@@ -567,28 +524,14 @@ def _reap(children: dict[int, tuple[int, Connection]]) -> None:
             os.waitpid(pid, 0)
 
 
-def _merge_states(results: list[_Part], replayed: Schedule) -> None:
-    """Put the groups' states, counts and totals onto `replayed`, as one replay leaves it."""
-    states = replayed.states
-    fresh: list[tuple[int, str]] = []
-    for part in results:
-        keys = list(part.states)
-        fresh += zip(part.added, keys[len(keys) - len(part.added) :], strict=True)
-        states.update(part.states)  # a card it had before: updated where it is
-    for _, key in sorted(fresh):  # new cards: in the order their first entries came
-        states[key] = states.pop(key)
-    replayed.total += sum(part.total for part in results)
-    days = [replayed.counts, *(part.counts for part in results)]
-    day = max(counts.day for counts in days)
-    same_day = [counts[1:] for counts in days if counts.day == day]
-    replayed.counts = DayCounts(day, *map(sum, zip(*same_day, strict=True)))
-
-
-def _merge_grades(
-    entries: list[LogEntry], sides: bytes, results: list[_Part], steps_from: int
+def _merge(
+    entries: list[LogEntry],
+    sides: bytes,
+    results: list[_Part],
+    replayed: Schedule,
+    steps_from: int,
 ) -> tuple[History, list[Step], bytes]:
-    """The groups' grades (and Steps from `steps_from`) put back in log order, as one replay
-    gives them, and which entries are grades."""
+    """Put the groups' parts back in log order onto `replayed`, as one replay leaves it."""
     graded = bytes(map(is_graded, entries))
     order = bytes(compress(sides, graded))  # the group of each grade, in log order
     grades = list(compress(entries, graded))
@@ -602,6 +545,19 @@ def _merge_grades(
         array("d", _interleave(order, [part.interval for part in results])),
         list(map(_NEW_BY_CODE.__getitem__, codes)),
     )
+    states = replayed.states
+    fresh: list[tuple[int, str]] = []
+    for part in results:
+        keys = list(part.states)
+        fresh += zip(part.added, keys[len(keys) - len(part.added) :], strict=True)
+        states.update(part.states)  # a card it had before: updated where it is
+    for _, key in sorted(fresh):  # new cards: in the order their first entries came
+        states[key] = states.pop(key)
+    replayed.total += sum(part.total for part in results)
+    days = [replayed.counts, *(part.counts for part in results)]
+    day = max(counts.day for counts in days)
+    same_day = [counts[1:] for counts in days if counts.day == day]
+    replayed.counts = DayCounts(day, *map(sum, zip(*same_day, strict=True)))
     steps: list[Step] = []
     if steps_from < len(entries):
         later = _interleave(sides[steps_from:], [part.steps for part in results])
