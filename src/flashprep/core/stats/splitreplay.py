@@ -29,8 +29,8 @@ from array import array
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date, tzinfo
 from itertools import compress
-from operator import attrgetter
 from multiprocessing.connection import Connection, wait
+from operator import attrgetter
 from typing import Any, NamedTuple, TypeVar
 
 from flashprep.core.files.gcpause import gc_paused
