@@ -634,7 +634,7 @@ class HistoryReader:
                 sum(len(blocks.entries) for _, blocks in batch[:-1]),  # the newest month's
                 self.cancelled,
                 partial(self._report_within, done / total, after / total),
-                least=0 if least > 1 else None,  # a batch is long enough to split
+                least=least // 4 if least > 1 else None,  # the first batch is split too
                 meanwhile=None if newest or least == 1 else read_on,
             )
             ahead = upcoming[0] if upcoming else next(batches, None)
