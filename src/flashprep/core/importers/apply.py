@@ -382,6 +382,29 @@ def _plan_deck(
     return replace(existing, cards=cards), change
 
 
+def _log_entries(
+    sources: list[ImportSource],
+    targets: dict[tuple[int, str], tuple[str, str | None]],
+    placed: dict[tuple[int, str, str], str],
+) -> list[LogEntry]:
+    """The sources' reviews as log entries (mode "import"), each under the key of the deck its
+    card goes to: worked out once per card (a long history has ten reviews a card and more)."""
+    entries: list[LogEntry] = []
+    append = entries.append
+    for index, source in enumerate(sources):
+        keys: dict[str, dict[str, str]] = {}  # deck id -> card id -> key
+        for entry_id, deck_id, card_id, at, action, rating, ms in source.reviews:
+            of_deck = keys.get(deck_id)
+            if of_deck is None:
+                of_deck = keys[deck_id] = {}
+            key = of_deck.get(card_id)
+            if key is None:
+                target = placed.get((index, deck_id, card_id)) or targets[index, deck_id][0]
+                key = of_deck[card_id] = card_key(target, card_id)
+            append(LogEntry(entry_id, at, key, rating, action, ms, "import"))
+    return entries
+
+
 def apply_sources(
     sources: list[ImportSource],
     library: DeckLibrary,
@@ -436,22 +459,7 @@ def apply_sources(
             target, was = targets[index, sdeck.id]
             grouped.setdefault(target, []).append(sdeck)
             renamed.setdefault(target, was)
-    entries = [
-        LogEntry(
-            r.entry_id,
-            r.at,
-            card_key(
-                placed.get((index, r.deck_id, r.card_id)) or targets[index, r.deck_id][0],
-                r.card_id,
-            ),
-            r.rating,
-            r.action,
-            r.ms,
-            "import",
-        )
-        for index, source in enumerate(sources)
-        for r in source.reviews
-    ]
+    entries = _log_entries(sources, targets, placed)
     plan = None
     if summary.history and store is not None:
         if progress is not None and entries:
