@@ -57,6 +57,11 @@ def _step(progress: ImportProgress | None, label: str) -> Callable[[float], None
     return report
 
 
+IMPORT_SPLIT_FROM = 50_000
+"""An import's replay is split between processes from this many entries (the statistics' own
+threshold is higher, see splitreplay.PARALLEL_FROM): it is most of an import's time, and the
+import holds less while it replays than the statistics screen (100,000 entries: 140 MiB)."""
+
 _DECK_ID = re.compile(DECK_ID_PATTERN)
 KEPT_FIELDS = ("level", "target_seconds")
 """Card fields no import sets: a value the user gave them survives a re-import."""
@@ -555,7 +560,9 @@ def _write_all(
         assert store is not None and plan is not None
         # One replay for both: the statistics' cache (warm after an import) and the schedule
         # (the store replays again only when another computer's log is there too).
-        replayed = cache_history(store, plan.months, _step(progress, "replaying your schedule"))
+        replayed = cache_history(
+            store, plan.months, _step(progress, "replaying your schedule"), IMPORT_SPLIT_FROM
+        )
         store.finish_import(plan, None, replayed)
 
 
