@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
+from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -31,7 +32,7 @@ from flashprep.core.files.lock import DECKS_WAIT_SECONDS, decks_lock
 from flashprep.core.files.tomlerrors import DataFileError
 from flashprep.core.importers import read_source
 from flashprep.core.importers.source import ImportSource, SourceDeck
-from flashprep.core.keys import DECK_ID_PATTERN, card_key
+from flashprep.core.keys import DECK_ID_PATTERN, card_key, split_key
 from flashprep.core.stats.historycache import cache_history
 from flashprep.core.storage.logimport import HistoryImport
 from flashprep.core.storage.reviewlog import LogEntry
@@ -392,22 +393,29 @@ def _log_entries(
     targets: dict[tuple[int, str], tuple[str, str | None]],
     placed: dict[tuple[int, str, str], str],
 ) -> list[LogEntry]:
-    """The sources' reviews as log entries (mode "import"), each under the key of the deck its
-    card goes to: worked out once per card (a long history has ten reviews a card and more)."""
+    """The sources' reviews as log entries, each under the key of the deck its card goes to.
+    A reader makes each as the entry it becomes, under the deck the file proposes; only the
+    entries of cards that go to another deck (renamed, moved, bundled, --deck) are made again,
+    their keys worked out once per card."""
     entries: list[LogEntry] = []
-    append = entries.append
     for index, source in enumerate(sources):
-        keys: dict[str, dict[str, str]] = {}  # deck id -> card id -> key
-        for entry_id, deck_id, card_id, at, action, rating, ms in source.reviews:
-            of_deck = keys.get(deck_id)
-            if of_deck is None:
-                of_deck = keys[deck_id] = {}
-            key = of_deck.get(card_id)
-            if key is None:
-                target = placed.get((index, deck_id, card_id)) or targets[index, deck_id][0]
-                key = of_deck[card_id] = card_key(target, card_id)
-            append(LogEntry(entry_id, at, key, rating, action, ms, "import"))
+        moves: dict[str, str] = {}
+        for key in set(map(_CARD, source.reviews)):
+            deck_id, card_id = split_key(key)
+            target = placed.get((index, deck_id, card_id)) or targets[index, deck_id][0]
+            if target != deck_id:
+                moves[key] = card_key(target, card_id)
+        if not moves:
+            entries += source.reviews  # the usual import: every card in the deck proposed
+            continue
+        entries += (
+            e._replace(card=moves[e.card]) if e.card in moves else e for e in source.reviews
+        )
     return entries
+
+
+_CARD = attrgetter("card")
+"""A log entry's card key."""
 
 
 def apply_sources(
