@@ -12,6 +12,7 @@ import bisect
 import heapq
 from collections.abc import Callable
 from datetime import UTC, timedelta
+from operator import attrgetter
 from pathlib import Path
 from typing import NamedTuple
 
@@ -51,7 +52,11 @@ def plan_history_import(log_dir: Path, entries: list[LogEntry]) -> HistoryImport
     for path in log_files(log_dir):
         existing[path.name] = read_log_file(path)
         known.update(e.id for e in existing[path.name])
-    unseen = sorted({e.id: e for e in entries if e.id not in known}.values(), key=lambda e: e.at)
+    # An id's last entry, where its first was (as a comprehension gives it), made in C.
+    unique = dict(zip(map(_ID, entries), entries, strict=True))
+    for logged in unique.keys() & known:
+        del unique[logged]
+    unseen = sorted(unique.values(), key=_AT)
     fresh = _without_echoes(unseen, [e for month in existing.values() for e in month])
     by_month = _by_month(fresh)
     months = dict(existing)
@@ -66,6 +71,10 @@ def plan_history_import(log_dir: Path, entries: list[LogEntry]) -> HistoryImport
         else:
             rewritten.add(name)
     return HistoryImport(len(fresh), months, appended, rewritten)
+
+
+_ID = attrgetter("id")
+_AT = attrgetter("at")
 
 
 def _by_month(entries: list[LogEntry]) -> dict[str, list[LogEntry]]:
