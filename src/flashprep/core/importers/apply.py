@@ -416,6 +416,7 @@ def _log_entries(
 
 _CARD = attrgetter("card")
 """A log entry's card key."""
+_ID = attrgetter("id")
 
 
 def apply_sources(
@@ -480,7 +481,7 @@ def apply_sources(
         plan = store.plan_import(entries)
     if plan is not None:
         summary.reviews_added = plan.fresh
-        summary.reviews_known = len({e.id for e in entries}) - plan.fresh
+        summary.reviews_known = len(set(map(_ID, entries))) - plan.fresh
     lock = decks_lock(home) if not dry_run and (grouped or to_bundled) else None
     if lock is not None:
         lock.acquire(timeout=DECKS_WAIT_SECONDS)
