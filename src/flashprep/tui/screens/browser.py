@@ -231,12 +231,6 @@ Actions apply to the marked cards, else to the highlighted one. **F5** reads the
         # opened on a card (from a drill): its actions at hand; else the search box, to type
         (table if self.cursor_key is not None else self.query_one(Input)).focus()
         self.search()
-        self.run_worker(self._warm, thread=True, group="browser-warm", exit_on_error=False)
-
-    def _warm(self) -> None:
-        """Make every card's search text now, in a thread, rather than on the first free word
-        typed (about a fifth of a second at 10,000 cards); made once per catalog."""
-        _ = self.catalog.texts
 
     # searching
 
