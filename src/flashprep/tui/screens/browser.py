@@ -17,7 +17,13 @@ from textual.widgets import DataTable, Input, Static
 
 from flashprep.core.browse.catalog import Catalog
 from flashprep.core.browse.query import QueryError
-from flashprep.core.browse.search import SORT_FIELDS, CardMatch, card_match, find_cards
+from flashprep.core.browse.search import (
+    SORT_FIELDS,
+    CardMatch,
+    Matches,
+    card_match,
+    search_cards,
+)
 from flashprep.core.keys import deck_of
 from flashprep.core.text import one_line
 from flashprep.format import NO_VALUE, percent, plural, relative_day
@@ -179,7 +185,7 @@ Actions apply to the marked cards, else to the highlighted one. **F5** reads the
         self.initial_query = query
         self.cursor_key = cursor_key
         self.catalog = catalog_of(session.library)
-        self.matches: list[CardMatch] = []
+        self.matches = Matches()
         self.shown = 0
         """How many of the matches are rows of the table (see CHUNK)."""
         self.marked: set[str] = set()
@@ -251,7 +257,9 @@ Actions apply to the marked cards, else to the highlighted one. **F5** reads the
         text = self.query_one(Input).value
         error = self.query_one("#browser-error", Static)
         try:
-            matches = find_cards(self.catalog, text, self.session.store, self.sort, self.descending)
+            matches = search_cards(
+                self.catalog, text, self.session.store, self.sort, self.descending
+            )
         except QueryError as exc:
             error.update(one_line(str(exc)))
             error.display = True
@@ -269,7 +277,7 @@ Actions apply to the marked cards, else to the highlighted one. **F5** reads the
         self.shown = 0
         index = 0
         if cursor_key is not None:
-            index = next((i for i, m in enumerate(self.matches) if m.key == cursor_key), 0)
+            index = self.matches.position(cursor_key) or 0
         self._add_rows(max(CHUNK, index + CHUNK // 2))
         if table.row_count:
             table.move_cursor(row=index, scroll=True)
@@ -384,13 +392,13 @@ Actions apply to the marked cards, else to the highlighted one. **F5** reads the
         self.update_count()
 
     def action_mark_all(self) -> None:
-        keys = {m.key for m in self.matches}
+        keys = set(self.matches.keys)
         if keys <= self.marked:
             self.marked -= keys
         else:
             self.marked |= keys
-        for match in self.matches[: self.shown]:
-            self._show_mark(match.key)
+        for key in self.matches.keys[: self.shown]:
+            self._show_mark(key)
         self.update_count()
 
     # after a change
@@ -402,19 +410,19 @@ Actions apply to the marked cards, else to the highlighted one. **F5** reads the
         today = store.today()
         table = self.query_one(DataTable)
         wanted = None if keys is None else set(keys)
-        for i, match in enumerate(self.matches):
-            if wanted is not None and match.key not in wanted:
+        for i, key in enumerate(self.matches.keys):
+            if wanted is not None and key not in wanted:
                 continue
             if wanted is None and i >= self.shown:
                 break
             try:
-                new = card_match(self.catalog, match.key, store)
+                new = card_match(self.catalog, key, store)
             except KeyError:
                 continue  # gone from the library meanwhile
             self.matches[i] = new
-            if match.key in table.rows:
+            if key in table.rows:
                 for column, cell in zip(self.shown_columns, self._cells(new, today), strict=True):
-                    table.update_cell(match.key, column, cell)
+                    table.update_cell(key, column, cell)
 
     def _cells(self, match: CardMatch, today: date) -> list[Text]:
         """The row of `match`, in the columns shown (see on_mount)."""
@@ -430,7 +438,7 @@ Actions apply to the marked cards, else to the highlighted one. **F5** reads the
         self.marked -= set(keys)
         self.catalog = catalog_of(self.session.library)
         gone = set(keys)
-        after = next((m.key for m in self.matches[self._cursor_row() :] if m.key not in gone), None)
+        after = next((k for k in self.matches.keys[self._cursor_row() :] if k not in gone), None)
         self.search(cursor_key=after)
 
     def _cursor_row(self) -> int:
@@ -479,7 +487,7 @@ Actions apply to the marked cards, else to the highlighted one. **F5** reads the
         self.app.push_screen(CardDetailsScreen(self.session, key))
 
     def action_drill(self) -> None:
-        keys = self.targets() if self.marked else [m.key for m in self.matches]
+        keys = self.targets() if self.marked else self.matches.keys
         if not keys:
             self.notify("No cards to drill.", timeout=2, markup=False)
             return
