@@ -3,6 +3,7 @@ see each one's state, sort, mark, and act on the marked cards or the highlighted
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import TYPE_CHECKING, ClassVar
 
@@ -49,25 +50,30 @@ costs about 0.1 ms to add."""
 
 _catalogs: list[tuple[DeckLibrary, tuple[LoadedDeck, ...], Catalog]] = []
 """The last catalog built, with the library and the decks it was built from."""
+_building = threading.Lock()
+"""Held while a catalog is looked up or built: the home screen builds it in a thread, and the
+browser opened meanwhile waits for that one rather than building a second beside it."""
 
 
 def catalog_of(library: DeckLibrary) -> Catalog:
     """The library's catalog, built once per load of its decks: a reload (after any content
     change: an edit, a tag, an added or deleted card) makes new LoadedDecks, and a new catalog.
     Opening the browser again costs no rebuild (about a third of its opening time at 10,000
-    cards)."""
-    decks = tuple(library.decks.values())
-    if _catalogs:
-        cached_library, cached_decks, catalog = _catalogs[0]
-        if (
-            cached_library is library
-            and len(cached_decks) == len(decks)
-            and all(a is b for a, b in zip(cached_decks, decks, strict=True))
-        ):
-            return catalog
-    catalog = Catalog.build(library)
-    _catalogs[:] = [(library, decks, catalog)]
-    return catalog
+    cards). Safe to call from a thread (see `_building`)."""
+    with _building:
+        decks = tuple(library.decks.values())
+        if _catalogs:
+            cached_library, cached_decks, catalog = _catalogs[0]
+            if (
+                cached_library is library
+                and len(cached_decks) == len(decks)
+                and all(a is b for a, b in zip(cached_decks, decks, strict=True))
+            ):
+                return catalog
+        _catalogs.clear()  # the old catalog's memory is free before the new one is built
+        catalog = Catalog.build(library)
+        _catalogs[:] = [(library, decks, catalog)]
+        return catalog
 
 
 COLUMNS: tuple[tuple[str, str, int | None], ...] = (
