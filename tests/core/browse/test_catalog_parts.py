@@ -180,3 +180,32 @@ def test_released_pages_are_read_again(tmp_path: Path) -> None:
         loaded.index.release()
         assert loaded.index.records() == before
         assert [loaded.index.record(i) for i in range(len(before))] == before
+
+
+NEEDLE_TEXTS = st.lists(st.text("abq1 \n", max_size=8), max_size=12)
+TYPING = st.lists(
+    st.one_of(
+        st.sampled_from(["a", "b", "q", "1", " "]).map(lambda c: ("type", c)),
+        st.just(("erase", "")),
+    ),
+    max_size=14,
+)
+
+
+@pytest.mark.parametrize("kept", [1, 2, 16])
+@given(texts=NEEDLE_TEXTS, keys=TYPING, other=st.text("abq1", max_size=3))
+@budget(150)
+def test_the_cards_holding_a_needle_are_those_a_plain_scan_finds(
+    kept: int, texts: list[str], keys: list[tuple[str, str]], other: str
+) -> None:
+    """Typed on, erased, or another word between: narrowing by a kept answer finds what
+    looking in every card finds."""
+    catalog = Catalog()
+    catalog.texts = texts
+    needle = ""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(catalogs, "KEPT_NEEDLES", kept)
+        for action, char in keys:
+            needle = needle + char if action == "type" else needle[:-1]
+            for asked in (needle, other, needle):
+                assert catalog.holding(asked) == bytes(asked in t for t in texts), asked

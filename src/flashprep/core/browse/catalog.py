@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from functools import cached_property
+from itertools import compress
 
 from flashprep.core.browse.query import normalise
 from flashprep.core.decks.index import CardRecord
@@ -21,6 +22,8 @@ from flashprep.core.text import clean
 
 PART = 1000
 """Cards decoded at once while building: what is held besides the columns stays small."""
+KEPT_NEEDLES = 16
+"""How many words' answers `holding` keeps (a byte per card each)."""
 
 
 def one_line_front(front: str) -> str:
@@ -63,6 +66,7 @@ class Catalog:
         """Each question as one line (see one_line_front)."""
         self.texts: list[str] = []
         """Each card's normalised search text (see search_text)."""
+        self._holding: dict[str, bytes] = {}
         self._levels: dict[str | None, str | None] = {}
         self._tag_lists: dict[tuple[str, ...], tuple[str, ...]] = {}
 
@@ -110,6 +114,31 @@ class Catalog:
     def tag_set(self) -> frozenset[str]:
         """Every tag any card has."""
         return frozenset(tag for tags in set(self.tags) for tag in tags)
+
+    def holding(self, needle: str) -> bytes:
+        """Which cards' search text holds `needle` (normalised): a byte for each card, 1 or 0.
+
+        The answers for the last few needles are kept. Typing on makes a needle that holds a
+        kept one, and a text holds it only if it holds that one too: only the cards that held
+        the longest such needle are looked in (typing `q`, `q1`, `q12` looks at fewer cards each
+        time; erasing a letter finds the answer kept)."""
+        kept = self._holding
+        found = kept.pop(needle, None)
+        if found is None:
+            texts = self.texts
+            base = max((k for k in kept if k in needle), key=len, default=None)
+            if base is None:
+                found = bytes([needle in text for text in texts])
+            else:
+                hits = bytearray(len(texts))
+                for i in compress(range(len(texts)), kept[base]):
+                    if needle in texts[i]:
+                        hits[i] = 1
+                found = bytes(hits)
+            if len(kept) >= KEPT_NEEDLES:
+                del kept[next(iter(kept))]  # the least recently asked
+        kept[needle] = found
+        return found
 
     def front(self, index: int) -> str:
         """One card's one-line question."""

@@ -27,7 +27,7 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, tzinfo
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from itertools import compress
 from typing import TYPE_CHECKING, NamedTuple, overload
 
@@ -170,8 +170,14 @@ class _Search:
     def __init__(self, catalog: Catalog, store: UserStore) -> None:
         self.catalog = catalog
         self.at = _Now(store)
-        states = store.states.get  # decoded once for the store's life: no decode per card
-        self.states = [states(key, NEW) for key in catalog.keys]
+        self.store = store
+
+    @cached_property
+    def states(self) -> list[CardState]:
+        """Every card's state, in catalog order: made only for a query or a sort that reads
+        them (a search of words alone does not)."""
+        states = self.store.states.get  # decoded once for the store's life: no decode per card
+        return [states(key, NEW) for key in self.catalog.keys]
 
     def column(self, node: Node) -> list[bool]:
         match node:
@@ -182,7 +188,7 @@ class _Search:
             case Not(term):
                 return [not ok for ok in self.column(term)]
             case Text(needle):
-                return [needle in text for text in self.catalog.texts]
+                return list(map(bool, self.catalog.holding(needle)))
             case Field():
                 return self._field(node)
             case Compare():
@@ -200,7 +206,7 @@ class _Search:
         self, terms: tuple[Node, ...], op: Callable[[bool, bool], bool], empty: bool
     ) -> list[bool]:
         if not terms:
-            return [empty] * len(self.states)
+            return [empty] * len(self.catalog)
         result = self.column(terms[0])
         for term in terms[1:]:
             result = list(map(op, result, self.column(term)))
@@ -257,10 +263,12 @@ class _Search:
 
     def found(self, root: Node) -> list[int]:
         """The places of the cards the query matches, in catalog order."""
-        return list(compress(range(len(self.states)), self.column(root)))
+        return list(compress(range(len(self.catalog)), self.column(root)))
 
     def row(self, index: int) -> CardMatch:
-        return self.at.row(self.catalog, index, self.states[index])
+        """The card's row, in its state when read (an action since the search shows)."""
+        key = self.catalog.keys[index]
+        return self.at.row(self.catalog, index, self.store.states.get(key, NEW))
 
     def sort_value(self, field: str) -> Callable[[int], object]:
         """What the card at an index sorts by on a field, as its row's value would be (None:
@@ -303,9 +311,9 @@ class _Search:
 
 class Matches(Sequence[CardMatch]):
     """The cards a search found, in order: a card's row is made when it is read, so a search
-    that finds every one of 50,000 cards makes only the rows shown. Rows are those of the
-    search's moment (its states and its `now`); one set anew (`matches[i] = row`, after an
-    action) is kept."""
+    that finds every one of 50,000 cards makes only the rows shown. A row shows the card's state
+    when read, at the search's `now`; one set anew (`matches[i] = row`, after an action) is
+    kept."""
 
     def __init__(self, search: _Search | None = None, order: list[int] | None = None) -> None:
         self._search = search
