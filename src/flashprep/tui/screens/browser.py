@@ -46,7 +46,9 @@ in a burst after it are searched together, at most this long after the previous 
 CHUNK = 100
 """Rows put in the table at once: a search of 10,000 cards shows its first rows at once, and
 more are added as the cursor comes near the last (the count line says how many match). Each row
-costs about 0.1 ms to add."""
+costs about 0.1 ms to add, and some kilobytes: the table holds a window of the matches, which
+starts a little above the highlighted card when that is far down the list (the browser opened
+from a drill on a card of the last deck, a reversed sort), and moves up as the cursor does."""
 
 _catalogs: list[tuple[DeckLibrary, tuple[LoadedDeck, ...], Catalog]] = []
 """The last catalog built, with the library and the decks it was built from."""
@@ -192,8 +194,10 @@ Actions apply to the marked cards, else to the highlighted one. **F5** reads the
         self.cursor_key = cursor_key
         self.catalog = catalog_of(session.library)
         self.matches = Matches()
+        self.first = 0
+        """The place among the matches of the table's first row (see CHUNK)."""
         self.shown = 0
-        """How many of the matches are rows of the table (see CHUNK)."""
+        """How many of the matches, from `first` on, are rows of the table."""
         self.marked: set[str] = set()
         self.shown_columns = [key for key, _label, _width in COLUMNS]
         """The columns the screen's width leaves room for (see on_mount)."""
@@ -284,23 +288,37 @@ Actions apply to the marked cards, else to the highlighted one. **F5** reads the
         index = 0
         if cursor_key is not None:
             index = self.matches.position(cursor_key) or 0
-        self._add_rows(max(CHUNK, index + CHUNK // 2))
+        self.first = 0 if index < CHUNK else index - CHUNK // 2
+        self._add_rows(max(CHUNK, index - self.first + CHUNK // 2))
         if table.row_count:
-            table.move_cursor(row=index, scroll=True)
+            table.move_cursor(row=index - self.first, scroll=True)
         self.update_count()
 
     def _add_rows(self, count: int) -> None:
         table = self.query_one(DataTable)
         today = self.session.store.today()
-        start = self.shown
+        start = self.first + self.shown
         rows = self.matches[start : start + count]
         for match in rows:
             table.add_row(*self._cells(match, today), key=match.key)
         self.shown += len(rows)
 
-    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        if event.cursor_row >= self.shown - CHUNK // 4 and self.shown < len(self.matches):
+    def on_data_table_row_highlighted(self, _event: DataTable.RowHighlighted) -> None:
+        row = self._cursor_row()
+        if row >= self.shown - CHUNK // 4 and self.first + self.shown < len(self.matches):
             self._add_rows(CHUNK)
+        elif row < CHUNK // 4 and self.first > 0:
+            self._show_earlier(self.first + row)
+
+    def _show_earlier(self, at: int) -> None:
+        """Start the table's window CHUNK matches earlier, the cursor kept on the match at
+        place `at` (rows are only added at the end: the table is filled again)."""
+        table = self.query_one(DataTable)
+        table.clear()
+        self.first = max(0, self.first - CHUNK)
+        self.shown = 0
+        self._add_rows(at - self.first + CHUNK)
+        table.move_cursor(row=at - self.first, scroll=True)
 
     def update_count(self) -> None:
         arrow = "↓" if self.descending else "↑"
@@ -403,7 +421,7 @@ Actions apply to the marked cards, else to the highlighted one. **F5** reads the
             self.marked -= keys
         else:
             self.marked |= keys
-        for key in self.matches.keys[: self.shown]:
+        for key in self.matches.keys[self.first : self.first + self.shown]:
             self._show_mark(key)
         self.update_count()
 
@@ -416,11 +434,14 @@ Actions apply to the marked cards, else to the highlighted one. **F5** reads the
         today = store.today()
         table = self.query_one(DataTable)
         wanted = None if keys is None else set(keys)
-        for i, key in enumerate(self.matches.keys):
+        every = self.matches.keys
+        places = (
+            range(len(every)) if wanted is not None else range(self.first, self.first + self.shown)
+        )
+        for i in places:
+            key = every[i]
             if wanted is not None and key not in wanted:
                 continue
-            if wanted is None and i >= self.shown:
-                break
             try:
                 new = card_match(self.catalog, key, store)
             except KeyError:
@@ -444,7 +465,8 @@ Actions apply to the marked cards, else to the highlighted one. **F5** reads the
         self.marked -= set(keys)
         self.catalog = catalog_of(self.session.library)
         gone = set(keys)
-        after = next((k for k in self.matches.keys[self._cursor_row() :] if k not in gone), None)
+        later = self.matches.keys[self.first + self._cursor_row() :]
+        after = next((k for k in later if k not in gone), None)
         self.search(cursor_key=after)
 
     def _cursor_row(self) -> int:
