@@ -273,10 +273,15 @@ class _Search:
     def sort_value(self, field: str) -> Callable[[int], object]:
         """What the card at an index sorts by on a field, as its row's value would be (None:
         it goes last): no row is built to sort."""
-        catalog, states, at = self.catalog, self.states, self.at
+        catalog, at = self.catalog, self.at
         if field == "question":
             fronts = catalog.fronts
             return lambda i: fronts[i].casefold()
+        if field == "level":
+            rank = {name: i for i, name in enumerate(LEVEL_ORDER)}
+            levels = catalog.levels
+            return lambda i: None if (v := levels[i]) is None else rank.get(v, len(rank))
+        states = self.states  # the fields below are the card's schedule
         if field == "state":
             order = {name: i for i, name in enumerate(STATUS_ORDER)}
 
@@ -285,10 +290,6 @@ class _Search:
                 return order["suspended" if s.suspended else "buried" if at.buried(s) else s.state]
 
             return status
-        if field == "level":
-            rank = {name: i for i, name in enumerate(LEVEL_ORDER)}
-            levels = catalog.levels
-            return lambda i: None if (v := levels[i]) is None else rank.get(v, len(rank))
         if field == "due":
             return lambda i: at.due_day(states[i])
         if field == "recall":
