@@ -129,16 +129,29 @@ class DeckIndex:
         end = self.starts[index + 1] if index + 1 < len(self.starts) else len(self.data)
         return CardRecord(*json.loads(self.data[self.starts[index] : end]))
 
-    def records(self) -> list[CardRecord]:
-        """Every card, decoded in one go (one JSON array of the lines, not a parse per card);
-        ValueError or TypeError if the file is damaged."""
-        if not self.starts:
+    def records(self, start: int = 0, stop: int | None = None) -> list[CardRecord]:
+        """The cards from place `start` up to `stop` (default: the last), decoded in one go (one
+        JSON array of the lines, not a parse per card); ValueError or TypeError if the file is
+        damaged. A part at a time keeps what a bulk reader holds at once small (the catalog)."""
+        starts = self.starts
+        stop = len(starts) if stop is None else min(stop, len(starts))
+        if start >= stop:
             return []
-        lines = self.data[self.starts[0] :].rstrip(b"\n")
+        end = starts[stop] if stop < len(starts) else len(self.data)
+        lines = self.data[starts[start] : end].rstrip(b"\n")
         rows = json.loads(b"[" + lines.replace(b"\n", b",") + b"]")
-        if len(rows) != len(self.card_ids):
+        if len(rows) != stop - start:
             raise ValueError("wrong number of cards")
         return [CardRecord(*row) for row in rows]
+
+    def release(self) -> None:
+        """Let go of the pages of the cache file read so far (a memory map's pages count in this
+        process's memory once touched): after a reader of every card, such as the catalog. They
+        stay in the system's file cache, and are read again when a card is next shown."""
+        data = self.data
+        if isinstance(data, mmap.mmap) and hasattr(mmap, "MADV_DONTNEED"):
+            with contextlib.suppress(OSError, ValueError):
+                data.madvise(mmap.MADV_DONTNEED)
 
 
 def cache_key(deck: Stamp, overrides: Stamp) -> list[Any]:
