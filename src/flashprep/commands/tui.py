@@ -172,6 +172,8 @@ def open_tui(
         finally:
             if store.needs_checkpoint() or store.can_undo:
                 store.checkpoint()
+            else:  # the checkpoint read at start is still the one: its first queues too
+                store.save_first_queues()
     finally:
         opened.close()
     return 0

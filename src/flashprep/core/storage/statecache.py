@@ -56,7 +56,7 @@ assert COLUMNS[0] == "B", "StateColumns._open_today reads the state column as by
 class StateColumns:
     """Card states as the cache holds them: the card keys and one array per CardState field."""
 
-    __slots__ = ("_index", "_open", "columns", "keys", "sorted")
+    __slots__ = ("_index", "_open", "columns", "keys", "sorted", "stamp")
 
     def __init__(
         self,
@@ -65,6 +65,7 @@ class StateColumns:
         index: dict[str, int] | None = None,
         *,
         in_order: bool = False,
+        stamp: list[int] | None = None,
     ) -> None:
         self.keys = keys
         self.columns = columns
@@ -73,6 +74,8 @@ class StateColumns:
         self.sorted = in_order
         """Whether `keys` are in strictly increasing order (as `dump` writes them): then one
         card's row is found by bisection (`row_of`), without the index of every key."""
+        self.stamp = stamp
+        """The stamp of the state.toml these states were read from (see `load`), if any."""
         self._open: tuple[int, float, frozenset[str]] | None = None
 
     def decode(self) -> dict[str, CardState]:
@@ -254,7 +257,7 @@ def _load(raw: bytes, stamp: list[int]) -> Checkpoint | None:
     if not _decodable(columns):
         return None
     return Checkpoint(
-        StateColumns(keys, columns, index, in_order=in_order),
+        StateColumns(keys, columns, index, in_order=in_order, stamp=stamp),
         header["total"],
         header["pos"],
         header["counts"],

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from itertools import pairwise
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from flashprep.core.clock import Clock, study_day, system_clock
 from flashprep.core.files.fileio import (
@@ -67,6 +67,7 @@ from flashprep.core.storage.logread import (
 from flashprep.core.storage.logwrite import append_entries, append_file, entry_to_toml, ids_in_log
 from flashprep.core.storage.migrate import migrate_flat_log
 from flashprep.core.storage.profilestore import ProfileStore
+from flashprep.core.storage.queuecache import FirstQueues, Queue
 from flashprep.core.storage.recovery import recovery_advice, tidy_after_crash
 from flashprep.core.storage.replay import (
     DayCounts,
@@ -177,6 +178,7 @@ class UserStore:
         self._undo: list[_Undo] = []
         self._batches = 0
         self._write_lock = threading.Lock()
+        self._first_queues: FirstQueues | None = None
         with gc_paused():
             uncached = self._load()
         # Only once everything loaded: a failed open changes nothing.
@@ -533,6 +535,40 @@ class UserStore:
         the drill screen calls this while the first question is read, so that the first grade
         does not wait for it."""
         _ = self.data.states
+
+    def first_queue(
+        self,
+        deck: str,
+        deck_key: Any,
+        keys: Callable[[], list[str]],
+        today_ord: int,
+        end: float,
+        new_limit: int,
+    ) -> Queue | None:
+        """A deck's first drill queue read from the state cache's columns (StateColumns
+        .drill_queue of `keys()`, the deck's cards), from cache/queue.json when it holds the
+        answer for `deck_key` (what the deck's cards depend on; see core/storage/queuecache.py);
+        None once the states are decoded (the caller reads them)."""
+        columns = self.data.columns
+        if columns is None:
+            return None
+        if columns.stamp is None:
+            return columns.drill_queue(keys(), today_ord, end, new_limit)
+        kept = self._first_queues
+        if kept is None or not kept.matches(columns.stamp, today_ord, end):
+            kept = FirstQueues(self.paths.cache_queue, columns.stamp, today_ord, end)
+            self._first_queues = kept
+
+        def find(limit: int) -> Queue:
+            return columns.drill_queue(keys(), today_ord, end, limit)
+
+        return kept.queue(deck, deck_key, new_limit, find)
+
+    def save_first_queues(self) -> None:
+        """Keep the first queues found this session for the next start (a writer only: it
+        holds the user's lock)."""
+        if self._first_queues is not None and self.writer:
+            self._first_queues.save()
 
     def counts_today(self) -> DayCounts:
         today = self.today()

@@ -156,6 +156,33 @@ def scan(
     return new, reviews, learning
 
 
+def scan_deck(
+    store: UserStore,
+    library: DeckLibrary,
+    deck: str,
+    today_ord: int,
+    end: datetime,
+    new_cap: int,
+    forward: Set[str] = frozenset(),
+) -> tuple[list[str], list[tuple[Any, str]], list[str]]:
+    """`scan` of one deck's cards; from the columns without the deck's keys when the store
+    keeps the answer (UserStore.first_queue)."""
+    if not forward:
+        loaded = library.decks[deck]
+        found = store.first_queue(
+            deck,
+            [str(loaded.path), loaded.index.key],
+            lambda: library.card_keys([deck]),
+            today_ord,
+            end.timestamp(),
+            new_cap,
+        )
+        if found is not None:
+            new, due, learning = found
+            return new, list(due), learning
+    return scan(store, library.card_keys([deck]), today_ord, end, new_cap, forward)
+
+
 def _interleave(reviews: list[str], new: list[str]) -> list[str]:
     """Spread new cards evenly among the reviews."""
     if not new or not reviews:
@@ -345,10 +372,12 @@ class Drill:
         reviews: list[tuple[Any, str]] = []
         held = 0
         for deck in decks:
-            keys = self.library.card_keys([deck])
             whole = order == "random" or plan is not None  # the plan picks among them all
-            deck_cap = len(keys) if whole else min(cap, new_room.get(deck, cap))
-            new, due, learning = scan(store, keys, today_ord, end, deck_cap, forward)
+            size = len(self.library.decks[deck].card_ids)
+            deck_cap = size if whole else min(cap, new_room.get(deck, cap))
+            new, due, learning = scan_deck(
+                store, self.library, deck, today_ord, end, deck_cap, forward
+            )
             new_by_deck[deck] = new
             due.sort()
             room = review_room.get(deck, len(due))
