@@ -16,6 +16,7 @@ from flashprep.core.decks.library import DeckLibrary
 from flashprep.core.files.lock import UserLock
 from flashprep.core.paths import Home
 from flashprep.core.scheduling.scheduler import Rating
+from flashprep.core.storage import statecache
 from flashprep.core.storage.profile import Profile, save_profile
 from flashprep.core.storage.queuecache import FirstQueues
 from flashprep.core.storage.userstore import UserStore
@@ -287,3 +288,45 @@ def test_kept_queues_whose_keys_or_times_were_tampered_with_are_not_used(
         found.clear()
         assert first(home, clock, decks_dir, None) == expected, bad
         assert deck not in found, bad
+
+
+def test_a_state_cache_written_again_is_checked_again(
+    tmp_path: Path, decks_dir: Path, found: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The kept rows belong to one state cache file (its own size and mtime): the same bytes
+    written again are checked whole and their rows looked up, not taken from the kept file."""
+    clock = FakeClock()
+    home = new_home(tmp_path / "home")
+    grade_some(home, clock, decks_dir, [3, 1, 4, 3, 3])
+    clock.advance(days=2)
+    expected = first(home, clock, decks_dir, None)
+    checked: list[bool] = []
+    real = statecache._decodable
+    monkeypatch.setattr(statecache, "_decodable", lambda c: checked.append(True) or real(c))
+    assert first(home, clock, decks_dir, None) == expected
+    assert not checked and len(found) == 3  # trusted: read whole before
+    path = home.user(USER).cache_state
+    path.write_bytes(path.read_bytes())  # the same bytes, another file
+    found.clear()
+    assert first(home, clock, decks_dir, None) == expected
+    assert checked and not found
+
+
+@pytest.mark.parametrize("rows", [[], {"alpha/a1": "0"}, {"alpha/a1": 10**6}, {"a": -2}, "x"])
+def test_kept_rows_of_the_wrong_shape_are_not_trusted(
+    tmp_path: Path, decks_dir: Path, monkeypatch: pytest.MonkeyPatch, rows: Any
+) -> None:
+    clock = FakeClock()
+    home = new_home(tmp_path / "home")
+    grade_some(home, clock, decks_dir, [3, 1, 4, 3, 3])
+    clock.advance(days=2)
+    expected = first(home, clock, decks_dir, None)
+    path = home.user(USER).cache_queue
+    data = json.loads(path.read_bytes())
+    data["rows"] = rows
+    path.write_text(json.dumps(data))
+    checked: list[bool] = []
+    real = statecache._decodable
+    monkeypatch.setattr(statecache, "_decodable", lambda c: checked.append(True) or real(c))
+    assert first(home, clock, decks_dir, None) == expected
+    assert checked

@@ -33,26 +33,45 @@ Queue = tuple[list[str], list[tuple[float, str]], list[str]]
 
 
 class FirstQueues:
-    """The first queues of one checkpoint, study day and day's end, by deck."""
+    """The first queues found from one state cache file, for one study day and day's end, by
+    deck; and the rows of their cards in that file.
 
-    def __init__(self, path: Path, state: list[int], day: int, end: float) -> None:
+    `source` names the file: the stamp of the state.toml it was made from and its own (size
+    and mtime). Only a process that loaded that file whole writes this one, so a file that
+    matches also says that the state cache was checked (statecache.load's `hints`)."""
+
+    def __init__(self, path: Path, source: list[int]) -> None:
         self.path = path
-        self.head: dict[str, Any] = {"v": FORMAT, "state": state, "day": day, "end": end}
+        self.source = source
+        self.day: int | None = None
+        self.end: float | None = None
         self.decks: dict[str, Any] = {}
+        self.rows: dict[str, int] = {}
+        """Each kept card's row in the state cache (-1: none), so none is looked up."""
         self.changed = False
         with contextlib.suppress(OSError, ValueError, TypeError, KeyError, AttributeError):
             data = json.loads(path.read_bytes())
-            if {k: data[k] for k in self.head} == self.head and isinstance(data["decks"], dict):
-                self.decks = data["decks"]
-
-    def matches(self, state: list[int], day: int, end: float) -> bool:
-        return self.head == {"v": FORMAT, "state": state, "day": day, "end": end}
+            if data["v"] == FORMAT and data["state"] == source:
+                decks, rows = data["decks"], data["rows"]
+                if isinstance(decks, dict) and isinstance(rows, dict):
+                    self.day, self.end = data["day"], data["end"]
+                    self.decks, self.rows = decks, rows
 
     def queue(
-        self, deck: str, deck_key: Any, new_limit: int, find: Callable[[int], Queue]
+        self,
+        deck: str,
+        deck_key: Any,
+        day: int,
+        end: float,
+        new_limit: int,
+        find: Callable[[int], Queue],
+        row_of: Callable[[str], int | None],
     ) -> Queue:
-        """The deck's first queue: the one kept, when kept for `deck_key` and enough new cards,
-        else `find(new_limit)`'s (kept for the next start)."""
+        """The deck's first queue on `day` (ending at `end`): the one kept, when kept for
+        `deck_key` and enough new cards, else `find(new_limit)`'s (kept for the next start,
+        with the rows of its cards, `row_of`)."""
+        if (day, end) != (self.day, self.end):
+            self.day, self.end, self.decks = day, end, {}
         kept = self._kept(deck, deck_key, new_limit)
         if kept is not None:
             return kept
@@ -64,6 +83,10 @@ class FirstQueues:
             "due": due,
             "learning": learning,
         }
+        for key in [*new, *(key for _, key in due), *learning]:
+            if key not in self.rows:
+                row = row_of(key)
+                self.rows[key] = -1 if row is None else row
         self.changed = True
         return list(new), list(due), list(learning)
 
@@ -91,10 +114,17 @@ class FirstQueues:
         """Write the file if a queue was found since it was read (errors ignored: derived)."""
         if not self.changed:
             return
-        data = json.dumps({**self.head, "decks": self.decks}, separators=(",", ":")).encode()
+        data = {
+            "v": FORMAT,
+            "state": self.source,
+            "day": self.day,
+            "end": self.end,
+            "decks": self.decks,
+            "rows": self.rows,
+        }
         with contextlib.suppress(OSError):
             ensure_dir(self.path.parent)
-            atomic_write(self.path, data, durable=False)
+            atomic_write(self.path, json.dumps(data, separators=(",", ":")).encode(), durable=False)
         self.changed = False
 
 

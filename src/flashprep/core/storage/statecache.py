@@ -56,27 +56,48 @@ assert COLUMNS[0] == "B", "StateColumns._open_today reads the state column as by
 class StateColumns:
     """Card states as the cache holds them: the card keys and one array per CardState field."""
 
-    __slots__ = ("_index", "_open", "columns", "keys", "sorted", "stamp")
+    __slots__ = ("_index", "_keys", "_open", "_sorted", "_text", "columns", "hints", "stamp")
 
     def __init__(
         self,
-        keys: list[str],
+        keys: list[str] | None,
         columns: list[array[Any]],
         index: dict[str, int] | None = None,
         *,
-        in_order: bool = False,
-        stamp: list[int] | None = None,
+        in_order: bool | None = None,
+        text: str = "",
+        hints: dict[str, int] | None = None,
     ) -> None:
-        self.keys = keys
+        self._keys = keys
+        self._text = text
+        """The keys, one a line, until they are first needed as a list (when `keys` is None)."""
         self.columns = columns
         self._index = index
         """Each key's row (see `index`): made once, when asked or by the loader."""
-        self.sorted = in_order
+        self._sorted = in_order
         """Whether `keys` are in strictly increasing order (as `dump` writes them): then one
-        card's row is found by bisection (`row_of`), without the index of every key."""
-        self.stamp = stamp
-        """The stamp of the state.toml these states were read from (see `load`), if any."""
+        card's row is found by bisection (`row_of`), without the index of every key. None:
+        not known yet."""
+        self.hints = hints or {}
+        """Rows of some keys known before (-1: no row), see `load`."""
+        self.stamp: list[int] | None = None
+        """What the store read these states from (see UserStore), if it says."""
         self._open: tuple[int, float, frozenset[str]] | None = None
+
+    @property
+    def keys(self) -> list[str]:
+        """The card keys, a row each."""
+        if self._keys is None:
+            self._keys = self._text.split("\n") if self._text else []
+            self._text = ""
+        return self._keys
+
+    @property
+    def sorted(self) -> bool:
+        if self._sorted is None:
+            keys = self.keys
+            self._sorted = all(map(operator.lt, keys, islice(keys, 1, None)))
+        return self._sorted
 
     def decode(self) -> dict[str, CardState]:
         """Every card's state, in the order they were written (by key)."""
@@ -91,6 +112,9 @@ class StateColumns:
     def row_of(self, key: str) -> int | None:
         """One card's row (None when it has none): by bisection in sorted keys until the index
         of every key is made (at 50,000 cards about 3% of start-up, for a few hundred cards)."""
+        hint = self.hints.get(key)
+        if hint is not None:
+            return None if hint < 0 else hint
         if self._index is None and self.sorted:
             keys = self.keys
             i = bisect_left(keys, key)
@@ -221,16 +245,28 @@ def dump(
     return b"".join(parts)
 
 
-def load(raw: bytes, stamp: list[int]) -> Checkpoint | None:
+def load(raw: bytes, stamp: list[int], hints: Any = None) -> Checkpoint | None:
     """The checkpoint in `raw`, or None when it is not a cache of the state.toml with `stamp`
-    (another format, another file, damaged)."""
+    (another format, another file, damaged).
+
+    `hints`: when the caller knows that these very bytes loaded whole before (the file's own
+    stamp is the one a kept answer was made from, see queuecache), the rows of some keys as it
+    found them: the checks of every row, made then, are not made again, and the keys are split
+    into a list only when first needed (the hinted ones need no look-up). Ignored unless a dict
+    of keys to rows."""
     try:
-        return _load(raw, stamp)
+        return _load(raw, stamp, hints)
     except (ValueError, KeyError, TypeError, IndexError, OverflowError, AttributeError):
         return None
 
 
-def _load(raw: bytes, stamp: list[int]) -> Checkpoint | None:
+def _valid_hints(hints: Any, n: int) -> bool:
+    return isinstance(hints, dict) and all(
+        type(k) is str and type(v) is int and -1 <= v < n for k, v in hints.items()
+    )
+
+
+def _load(raw: bytes, stamp: list[int], hints: Any) -> Checkpoint | None:
     if not raw.startswith(MAGIC):
         return None
     end = raw.index(b"\n", len(MAGIC))
@@ -238,7 +274,7 @@ def _load(raw: bytes, stamp: list[int]) -> Checkpoint | None:
     if header["v"] != FORMAT or header["stamp"] != stamp or header["order"] != sys.byteorder:
         return None
     n, start = header["n"], end + 1
-    keys = raw[start : start + header["keys"]].decode().split("\n") if n else []
+    text = raw[start : start + header["keys"]].decode() if n else ""
     start += header["keys"]
     columns: list[array[Any]] = []
     view = memoryview(raw)  # each column copied once, into its array (not sliced out first)
@@ -248,16 +284,21 @@ def _load(raw: bytes, stamp: list[int]) -> Checkpoint | None:
         column.frombytes(view[start : start + size])
         start += size
         columns.append(column)
-    if start != len(raw) or len(keys) != n:
+    if start != len(raw) or (text.count("\n") + 1 if n else 0) != n:
         return None  # cut or lengthened
-    in_order = all(map(operator.lt, keys, islice(keys, 1, None)))  # so no key twice
-    index = None if in_order else dict(zip(keys, range(n), strict=True))
-    if index is not None and len(index) != n:
-        return None  # a key twice
-    if not _decodable(columns):
-        return None
+    if _valid_hints(hints, n):  # loaded whole before: checked then
+        loaded = StateColumns(None, columns, text=text, hints=hints)
+    else:
+        keys = text.split("\n") if n else []
+        in_order = all(map(operator.lt, keys, islice(keys, 1, None)))  # so no key twice
+        index = None if in_order else dict(zip(keys, range(n), strict=True))
+        if index is not None and len(index) != n:
+            return None  # a key twice
+        if not _decodable(columns):
+            return None
+        loaded = StateColumns(keys, columns, index, in_order=in_order)
     return Checkpoint(
-        StateColumns(keys, columns, index, in_order=in_order, stamp=stamp),
+        loaded,
         header["total"],
         header["pos"],
         header["counts"],

@@ -15,6 +15,7 @@ than this one, then synced) change the order, so the union is replayed again (`_
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import threading
 from collections.abc import Callable
@@ -98,6 +99,13 @@ no checkpoint and no history cache, one replay then serves both."""
 _OWN_ID = re.compile(r"^[0-9a-z]{1,13}-[0-9a-f]{6}$")
 """An id `new_entry_id` made: unique by its random part. Others (`anki-...`, `apply-...`) are
 derived, so the same one may be in two computers' logs, and only a full replay drops it."""
+
+
+def _read_stamped(path: Path) -> tuple[bytes, list[int]]:
+    """A file's bytes and the size and mtime (ns) of the file they were read from."""
+    with path.open("rb") as handle:
+        status = os.fstat(handle.fileno())
+        return handle.read(), [status.st_size, status.st_mtime_ns]
 
 
 class _Undo(NamedTuple):
@@ -259,7 +267,14 @@ class UserStore:
         if self.state_path.exists():
             stamp = checkpoint_stamp(self.state_path)
             with contextlib.suppress(OSError):
-                data = cache_load(self.cache_path.read_bytes(), stamp)
+                raw, own = _read_stamped(self.cache_path)
+                source = [*stamp, *own]
+                kept = FirstQueues(self.paths.cache_queue, source)
+                # a kept file of this very state cache: it loaded whole before (see queuecache)
+                data = cache_load(raw, stamp, kept.rows if kept.decks else None)
+                if data is not None and data.columns is not None:
+                    data.columns.stamp = source
+                    self._first_queues = kept
             if data is None:
                 try:
                     data = parse_checkpoint(self.state_path.read_bytes(), self.state_path)
@@ -555,14 +570,13 @@ class UserStore:
         if columns.stamp is None:
             return columns.drill_queue(keys(), today_ord, end, new_limit)
         kept = self._first_queues
-        if kept is None or not kept.matches(columns.stamp, today_ord, end):
-            kept = FirstQueues(self.paths.cache_queue, columns.stamp, today_ord, end)
-            self._first_queues = kept
+        if kept is None or kept.source != columns.stamp:
+            kept = self._first_queues = FirstQueues(self.paths.cache_queue, columns.stamp)
 
         def find(limit: int) -> Queue:
             return columns.drill_queue(keys(), today_ord, end, limit)
 
-        return kept.queue(deck, deck_key, new_limit, find)
+        return kept.queue(deck, deck_key, today_ord, end, new_limit, find, columns.row_of)
 
     def save_first_queues(self) -> None:
         """Keep the first queues found this session for the next start (a writer only: it
