@@ -24,7 +24,7 @@ from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from flashprep.core.clock import Clock, study_day, system_clock
+from flashprep.core.clock import Clock, day_end, study_day, system_clock
 from flashprep.core.files.fileio import (
     PendingTemps,
     StagedFiles,
@@ -577,6 +577,42 @@ class UserStore:
             return columns.drill_queue(keys(), today_ord, end, limit)
 
         return kept.queue(deck, deck_key, today_ord, end, new_limit, find, columns.row_of)
+
+    def refresh_first_queues(
+        self, deck_of: Callable[[str], tuple[Any, Callable[[], list[str]]] | None]
+    ) -> None:
+        """After a checkpoint (a writer's, at exit): the first queues kept at start found again
+        from the state cache the checkpoint wrote, for today, and kept for the next start,
+        which would otherwise find them with a pass over every card after every grade.
+        `deck_of(deck)`: the deck's key and its cards (as for `first_queue`), None if gone."""
+        before = self._first_queues
+        if before is None or not before.decks or not self.writer:
+            return
+        stamp = checkpoint_stamp(self.state_path)
+        try:
+            raw, own = _read_stamped(self.cache_path)
+        except OSError:
+            return
+        data = cache_load(raw, stamp)  # checked whole: the file is new
+        columns = data.columns if data is not None else None
+        if columns is None:
+            return
+        today = self.today()
+        day, end = today.toordinal(), day_end(today, self.rollover, self.tz).timestamp()
+        kept = FirstQueues(self.paths.cache_queue, [*stamp, *own])
+        for deck, entry in before.decks.items():
+            found = deck_of(deck)
+            limit = entry.get("limit") if isinstance(entry, dict) else None
+            if found is None or type(limit) is not int:
+                continue
+            deck_key, keys = found
+
+            def find(n: int, keys: Callable[[], list[str]] = keys) -> Queue:
+                return columns.drill_queue(keys(), day, end, n)
+
+            kept.queue(deck, deck_key, day, end, limit, find, columns.row_of)
+        self._first_queues = kept
+        kept.save()
 
     def save_first_queues(self) -> None:
         """Keep the first queues found this session for the next start (a writer only: it

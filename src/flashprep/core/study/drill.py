@@ -11,7 +11,7 @@ interview/opendrill.open_drill). A drill can also be given its cards (e.g. the w
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Set
+from collections.abc import Callable, Iterable, Mapping, Set
 from datetime import datetime, timedelta, tzinfo
 from typing import Any, NamedTuple, Protocol
 
@@ -168,10 +168,9 @@ def scan_deck(
     """`scan` of one deck's cards; from the columns without the deck's keys when the store
     keeps the answer (UserStore.first_queue)."""
     if not forward:
-        loaded = library.decks[deck]
         found = store.first_queue(
             deck,
-            [str(loaded.path), loaded.index.key],
+            deck_key(library, deck),
             lambda: library.card_keys([deck]),
             today_ord,
             end.timestamp(),
@@ -181,6 +180,25 @@ def scan_deck(
             new, due, learning = found
             return new, list(due), learning
     return scan(store, library.card_keys([deck]), today_ord, end, new_cap, forward)
+
+
+def deck_key(library: DeckLibrary, deck: str) -> list[Any]:
+    """What a deck's cards depend on, for a cache of answers derived from them: its file and
+    its index's key (core/decks/index.py: the stamps of the file and of its overrides)."""
+    loaded = library.decks[deck]
+    return [str(loaded.path), loaded.index.key]
+
+
+def keep_first_queues(library: DeckLibrary, store: UserStore) -> None:
+    """After the checkpoint a drill's end writes: the first queues the next start reads
+    (UserStore.refresh_first_queues)."""
+
+    def deck_of(deck: str) -> tuple[Any, Callable[[], list[str]]] | None:
+        if deck not in library.decks:
+            return None
+        return deck_key(library, deck), lambda: library.card_keys([deck])
+
+    store.refresh_first_queues(deck_of)
 
 
 def _interleave(reviews: list[str], new: list[str]) -> list[str]:
