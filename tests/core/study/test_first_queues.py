@@ -335,3 +335,18 @@ def test_kept_rows_of_the_wrong_shape_are_not_trusted(
     monkeypatch.setattr(statecache, "_decodable", lambda c: checked.append(True) or real(c))
     assert first(home, clock, decks_dir, None) == expected
     assert checked
+
+
+def test_a_first_start_that_grades_leaves_every_decks_queue_for_the_next_start(
+    tmp_path: Path, decks_dir: Path, found: list[str]
+) -> None:
+    """The very first start has no state cache to find its queues in (nothing kept); its
+    checkpoint at exit is followed by every deck's queue, read by the next start."""
+    clock = FakeClock()
+    home = new_home(tmp_path / "home")
+    grade_some(home, clock, decks_dir, [3, 1, 3])
+    found.clear()
+    kept = first(home, clock, decks_dir, None)
+    assert sorted(found) == ["alpha", "beta", "gamma"]
+    home.user(USER).cache_queue.unlink()
+    assert first(home, clock, decks_dir, None) == kept

@@ -579,15 +579,23 @@ class UserStore:
         return kept.queue(deck, deck_key, today_ord, end, new_limit, find, columns.row_of)
 
     def refresh_first_queues(
-        self, deck_of: Callable[[str], tuple[Any, Callable[[], list[str]]] | None]
+        self,
+        deck_of: Callable[[str], tuple[Any, Callable[[], list[str]]] | None],
+        decks: list[str],
     ) -> None:
         """After a checkpoint (a writer's, at exit): the first queues kept at start found again
         from the state cache the checkpoint wrote, for today, and kept for the next start,
         which would otherwise find them with a pass over every card after every grade.
-        `deck_of(deck)`: the deck's key and its cards (as for `first_queue`), None if gone."""
-        before = self._first_queues
-        if before is None or not before.decks or not self.writer:
+        `deck_of(deck)`: the deck's key and its cards (as for `first_queue`), None if gone;
+        `decks`: the decks to find them for when none was kept at start (up to the day's
+        new-card limit)."""
+        if not self.writer:
             return
+        before = self._first_queues
+        limits: dict[str, Any] = {deck: self.settings.new_per_day for deck in decks}
+        if before is not None and before.decks:
+            kept_decks = before.decks.items()
+            limits = {d: e.get("limit") if isinstance(e, dict) else None for d, e in kept_decks}
         stamp = checkpoint_stamp(self.state_path)
         try:
             raw, own = _read_stamped(self.cache_path)
@@ -600,9 +608,8 @@ class UserStore:
         today = self.today()
         day, end = today.toordinal(), day_end(today, self.rollover, self.tz).timestamp()
         kept = FirstQueues(self.paths.cache_queue, [*stamp, *own])
-        for deck, entry in before.decks.items():
+        for deck, limit in limits.items():
             found = deck_of(deck)
-            limit = entry.get("limit") if isinstance(entry, dict) else None
             if found is None or type(limit) is not int:
                 continue
             deck_key, keys = found

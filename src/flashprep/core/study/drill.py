@@ -198,7 +198,7 @@ def keep_first_queues(library: DeckLibrary, store: UserStore) -> None:
             return None
         return deck_key(library, deck), lambda: library.card_keys([deck])
 
-    store.refresh_first_queues(deck_of)
+    store.refresh_first_queues(deck_of, list(library.decks))
 
 
 def _interleave(reviews: list[str], new: list[str]) -> list[str]:
