@@ -102,6 +102,9 @@ class DeckIndex:
     written: decoded when first used (see `decode`)."""
     own: bool = False
     """Whether the deck file carries `source = "own"` (a deck the user made in flashprep)."""
+    key: Any = field(default=None, repr=False)
+    """The cache key this index was read with (`cache_key`: the format and the stamps of the
+    deck file and its overrides): what its card ids depend on, for caches derived from them."""
 
     @cached_property
     def starts(self) -> tuple[int, ...]:
@@ -304,7 +307,7 @@ def decode(data: Buffer) -> tuple[list[Any], DeckIndex] | None:
         if type(own) is not bool:
             return None
         layout = (newline + 1, starts, tags)  # tags: checked where used (LoadedDeck.tagged)
-        index = DeckIndex(*meta, ids, frozenset(head["edited"]), data, layout, own)
+        index = DeckIndex(*meta, ids, frozenset(head["edited"]), data, layout, own, head["key"])
         return head["key"], index
     except (ValueError, KeyError, TypeError):
         return None
