@@ -27,10 +27,10 @@ from flashprep.core.stats.activity import (
     study_days,
     today_figures,
 )
-from flashprep.core.stats.forecast import card_states, forecast
+from flashprep.core.stats.cardwalk import walk_cards
 from flashprep.core.stats.history import History, Review
 from flashprep.core.stats.ranges import RANGES
-from flashprep.core.stats.readiness import forgotten, hardest, leeches, readiness, recall_now
+from flashprep.core.stats.readiness import forgotten, readiness
 from flashprep.core.stats.retention import (
     answer_buttons,
     hours,
@@ -42,7 +42,6 @@ from flashprep.core.stats.retentioncache import RetentionCache
 from flashprep.core.stats.studydays import Calendar, days_back, in_range
 from flashprep.core.storage.usersettings import DEFAULT_SETTINGS
 from flashprep.core.storage.userstore import UserStore
-from flashprep.core.study.drill import count_states, is_available
 from flashprep.core.text import clean
 
 
@@ -96,16 +95,8 @@ def compute_stats(
         agains = Counter(compress(dated.reviews.card, again))
     ranged = in_range(dated, today, query.range)
     current, longest = streaks(per_day, today)
-    counts = count_states(keys, states, query.now, query.rollover, query.tz)
-    end_of_today = cal.start(today + 1)
-    due_now = 0
-    due: set[str] = set()
-    recall = recall_now(keys, states, failed, scheduler, query.now)
-    for key in recall:
-        s = states[key]
-        if s.due is not None and is_available(s, today) and s.due < end_of_today:
-            due.add(key)
-            due_now += s.due <= query.now
+    cards = walk_cards(keys, states, cal, scheduler, failed, agains, query.leech_lapses)
+    counts, recall = cards.counts, cards.recall
     if tally is not None:  # the range's whole days: its own samples
         samples_in_range = retention_samples(ranged).reviews
         counted = tally.retention.counts
@@ -113,7 +104,6 @@ def compute_stats(
         samples = retention_samples(dated)
         samples_in_range = in_range(samples, today, query.range).reviews
         counted = sample_counts(samples)
-    upcoming, load = forecast(keys, states, cal)
     total_ms = sum(ranged.reviews.ms)
     studied_days = len(set(ranged.days))
     span = RANGES[query.range] or max(1, today - min(per_day, default=today) + 1)
@@ -126,10 +116,9 @@ def compute_stats(
         decks[deck_id] = list(loaded.card_keys)
         for tag, keys_of_tag in loaded.tagged().items():
             tags[tag] += keys_of_tag
-    by_deck = readiness(decks, states, recall, due, samples_in_range)
-    by_tag = readiness(dict(sorted(tags.items())), states, recall, due, samples_in_range)
-    hard = hardest(keys, states, recall, agains, scheduler.settings.desired_retention)
-    leech_keys = leeches(keys, states, query.leech_lapses)
+    studied = set(recall)
+    by_deck = readiness(decks, studied, recall, cards.due, samples_in_range)
+    by_tag = readiness(dict(sorted(tags.items())), studied, recall, cards.due, samples_in_range)
 
     return {
         "user": user,
@@ -141,7 +130,7 @@ def compute_stats(
         "review": counts.review,
         "suspended": counts.suspended,
         "buried": counts.buried,
-        "due_now": due_now,
+        "due_now": cards.due_now,
         "due_today": counts.due,
         "reviews_total": tally.total if tally is not None else len(dated.reviews),
         **today_figures(dated, today),
@@ -156,23 +145,25 @@ def compute_stats(
             "time_s": round(total_ms / 1000, 1),
             "reviews_per_day": round(n_ranged / span, 1) if span else 0.0,
         },
-        "forecast": upcoming,
-        "daily_load": load,
-        "states": card_states(keys, states, cal),
+        "forecast": cards.forecast,
+        "daily_load": cards.load,
+        "states": cards.states,
         "retention": retention_table(counted, today),
         "buttons": answer_buttons(ranged.reviews),
         "answer_seconds": round(total_ms / 1000 / n_ranged, 1) if n_ranged else None,
         "hours": hours(ranged.reviews, cal),
         "by_deck": [{"id": d, "name": library.decks[d].name, **by_deck[d]} for d in deck_ids],
         "by_tag": [{"tag": t, **row} for t, row in by_tag.items()],
-        "hardest": [_hard_row(key, states[key], recall[key], agains, library) for key in hard],
+        "hardest": [
+            _hard_row(key, states[key], recall[key], agains, library) for key in cards.hardest
+        ],
         "leech_lapses": query.leech_lapses,
         "leeches": [
             {
                 **_hard_row(key, states[key], recall.get(key), agains, library),
                 "suspended": states[key].suspended,
             }
-            for key in leech_keys
+            for key in cards.leeches
         ],
     }
 
