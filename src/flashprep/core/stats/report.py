@@ -195,12 +195,12 @@ def _hard_row(
     agains: Mapping[str, int],
     library: DeckLibrary,
 ) -> dict[str, Any]:
-    card = library.text(key)
+    front = library.front(key)
     return {
         "card": key,
         "deck": deck_of(key),
         "deck_name": library.decks[deck_of(key)].name,
-        "front": clean(card.front) if card is not None else "",
+        "front": clean(front) if front is not None else "",
         "lapses": state.lapses,
         "agains": agains.get(key, 0),
         "reps": state.reps,
