@@ -218,7 +218,7 @@ _LINE_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 """What `json.dumps(row, ensure_ascii=False, separators=...)` uses, made once (not per card)."""
 
 
-_scan_string = json.decoder.scanstring
+_scan_string: Callable[[str, int], tuple[str, int]] = json.decoder.scanstring  # type: ignore[attr-defined]
 """The JSON string that starts after a quote, and where it ends, as `json.loads` reads it."""
 _CARD_VALUES = operator.attrgetter(*CARD_FIELDS)
 _CARD_BOUNDARY = re.compile(r'\],\["(?=[A-Za-z0-9])')
