@@ -32,8 +32,7 @@ from flashprep.core.scheduling.recallshift import shifted
 from flashprep.core.scheduling.scheduler import NEW, CardState, Rating, Scheduler
 from flashprep.core.storage.usersettings import InterviewPlan
 from flashprep.core.storage.userstore import UserStore
-from flashprep.core.study.drill import is_available
-from flashprep.core.study.today import today_counts
+from flashprep.core.study.drill import count_keys, is_available
 
 if TYPE_CHECKING:
     from flashprep.core.storage.profile import Interview  # validated; start-up reads plain values
@@ -662,7 +661,8 @@ def readiness(
     for index, key in enumerate(new_keys):
         intro[key] = today + timedelta(days=(index + done_today) // pace) if pace else today
     new_reviews: dict[date, int] = {}
-    counts = today_counts(library, store, now)  # new cards as the home screen counts them
+    # new cards as the home screen counts them (study.today.today_counts' new_left)
+    counts = {deck_id: count_keys(library.card_keys([deck_id]), store, now) for deck_id in ordered}
     out: list[TopicReadiness] = []
     for deck_id in ordered:
         keys = keys_by_deck[deck_id]
@@ -690,7 +690,7 @@ def readiness(
                 topic=deck_id,
                 name=loaded.name,
                 cards=len(keys),
-                new=counts[deck_id].new_left,
+                new=counts[deck_id].new,
                 recall_now=now_sum / len(keys) if keys else 0.0,
                 recall_on_date=on_date,
                 below_target=below,
