@@ -76,6 +76,9 @@ class StatsScreen(Screen[None]):
         height: 1fr;
         padding: 0 1;
     }
+    #stats-body.-panels {
+        scrollbar-gutter: stable;
+    }
     #stats-empty {
         display: none;
         border: round $warning;
@@ -321,6 +324,9 @@ all time); arrows, **PgUp**/**PgDn** scroll; **Escape** goes back.
         self.query_one("#stats-status", Static).update("")
         self.query_one("#stats-grid").display = True
         has_history = stats["reviews_total"] > 0
+        # Every panel shown overflows most screens: the scroll bar's room is kept from the
+        # first layout, else it comes with the second and the tables are filled twice.
+        self.query_one("#stats-body").set_class(has_history, "-panels")
         empty = self.query_one("#stats-empty", Static)
         empty.display = not has_history
         if not has_history:
