@@ -5,6 +5,7 @@ middle is not as `encode` writes it is not used (the deck is read from its TOML 
 from __future__ import annotations
 
 import json
+import mmap
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -170,3 +171,18 @@ def test_the_librarys_fronts_are_its_records_even_from_a_damaged_cache(
     again = DeckLibrary.load(home, decks_dir)
     fronts = [again.card(k).front for k in keys]  # type: ignore[union-attr]
     assert [again.front(k) for k in keys] == fronts
+
+
+def test_a_mapped_index_read_whole_still_gives_each_card(
+    home: Home, library: DeckLibrary, decks_dir: Path
+) -> None:
+    """Reading every record lets the map's pages go (`_release`): a card read after it comes
+    back from the file, the same."""
+    mapped = DeckLibrary.load(home, decks_dir)  # the second load reads the cached indexes
+    for loaded in mapped:
+        assert isinstance(loaded.index.data, mmap.mmap)
+        records = loaded.records()
+        assert records == library.decks[loaded.id].records()
+        for position, record in enumerate(records):
+            assert loaded.index.record(position) == record
+            assert loaded.index.front(position) == (record.id, record.front)

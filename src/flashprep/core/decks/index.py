@@ -150,9 +150,19 @@ class DeckIndex:
             return []
         lines = self.data[self.starts[0] :].rstrip(b"\n")
         rows = json.loads(b"[" + lines.replace(b"\n", b",") + b"]")
+        _release(self.data)
         if len(rows) != len(self.card_ids):
             raise ValueError("wrong number of cards")
         return [CardRecord(*row) for row in rows]
+
+
+def _release(data: Buffer) -> None:
+    """Let the pages of a mapped file just read whole go from this process's memory (RSS): the
+    records decoded hold what was read, and a page read again comes back from the file. At
+    50,000 cards the browser's catalog left 50 MB of pages counted in the process's memory."""
+    if isinstance(data, mmap.mmap) and hasattr(mmap, "MADV_DONTNEED"):
+        with contextlib.suppress(OSError, ValueError):
+            data.madvise(mmap.MADV_DONTNEED)
 
 
 def cache_key(deck: Stamp, overrides: Stamp) -> list[Any]:

@@ -56,6 +56,10 @@ class StatsQuery:
     range: str = "month"
     leech_lapses: int = DEFAULT_SETTINGS["leech_lapses"]
     """The user's leech threshold (settings.leech_lapses)."""
+    leech_fronts: int | None = None
+    """How many of the leech rows, most lapses first, carry their card's front (all for None;
+    the others have None): the statistics screen lists 200 of what can be thousands, and
+    reading each card's text was most of a long list's time and memory."""
 
     @classmethod
     def of(cls, store: UserStore, deck: str | None = None, range: str = "month") -> StatsQuery:
@@ -117,6 +121,7 @@ def compute_stats(
         for tag, keys_of_tag in loaded.tagged().items():
             tags[tag] += keys_of_tag
     studied = set(recall)
+    fronts = len(cards.leeches) if query.leech_fronts is None else query.leech_fronts
     by_deck = readiness(decks, studied, recall, cards.due, samples_in_range)
     by_tag = readiness(dict(sorted(tags.items())), studied, recall, cards.due, samples_in_range)
 
@@ -160,10 +165,10 @@ def compute_stats(
         "leech_lapses": query.leech_lapses,
         "leeches": [
             {
-                **_hard_row(key, states[key], recall.get(key), agains, library),
+                **_hard_row(key, states[key], recall.get(key), agains, library, n < fronts),
                 "suspended": states[key].suspended,
             }
-            for key in cards.leeches
+            for n, key in enumerate(cards.leeches)
         ],
     }
 
@@ -175,7 +180,7 @@ def _latest(history: History, cal: Calendar, first: int | None) -> History:
     if first is None:
         return history
     n, size = len(history), 64
-    while size < n and cal.day(history.ts[n - size]) >= first:
+    while size < n and cal.day(history[n - size].ts) >= first:  # one grade: no whole column
         size *= 2
     return history[max(0, n - size) :]
 
@@ -194,13 +199,14 @@ def _hard_row(
     recall: float | None,
     agains: Mapping[str, int],
     library: DeckLibrary,
+    text: bool = True,
 ) -> dict[str, Any]:
-    front = library.front(key)
+    front = library.front(key) if text else None
     return {
         "card": key,
         "deck": deck_of(key),
         "deck_name": library.decks[deck_of(key)].name,
-        "front": clean(front) if front is not None else "",
+        "front": (clean(front) if front is not None else "") if text else None,
         "lapses": state.lapses,
         "agains": agains.get(key, 0),
         "reps": state.reps,

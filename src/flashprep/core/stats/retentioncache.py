@@ -143,6 +143,6 @@ def _days_key(history: History, last_day: int | None, cal: Calendar) -> str:
     between them on the same study day, whatever the rollover hour and time zone."""
     if last_day is None or not len(history):
         return ""
-    first = min(cal.day(history.ts[0]), last_day)
+    first = min(cal.day(history[0].ts), last_day)  # (a loaded history makes no whole column)
     starts = [cal.start(day).timestamp() for day in range(first, last_day + 2)]
     return hashlib.sha1(json.dumps(starts).encode()).hexdigest()

@@ -6,6 +6,7 @@ thread worker, so keys keep working meanwhile.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from textual import work
@@ -29,7 +30,14 @@ from flashprep.core.text import clean, one_line
 from flashprep.tui.messages import ShowDecks, StartDrill
 from flashprep.tui.widgets.card import KeyBar
 from flashprep.tui.widgets.plain import PlainStatic
-from flashprep.tui.widgets.stats_panels import PANELS, PANELS_CSS, DrillRows, StatsPanel, Target
+from flashprep.tui.widgets.stats_panels import (
+    LEECH_ROWS,
+    PANELS,
+    PANELS_CSS,
+    DrillRows,
+    StatsPanel,
+    Target,
+)
 
 if TYPE_CHECKING:
     from flashprep.core.scheduling.scheduler import CardState
@@ -216,7 +224,7 @@ all time); arrows, **PgUp**/**PgDn** scroll; **Escape** goes back.
         a filter changed meanwhile is computed when it ends, so a long first read of the
         history is never started over."""
         store = self.session.store
-        query = StatsQuery.of(store, self.deck, self.range_name)
+        query = replace(StatsQuery.of(store, self.deck, self.range_name), leech_fronts=LEECH_ROWS)
         self.query_one("#stats-status", Static).update("computing…")
         self._inputs = (query, dict(store.states))
         if not self._busy:
