@@ -643,15 +643,23 @@ def readiness(
     today = store.today(now)
     active = goal is not None and today < goal.day
     all_keys = interview_keys(library, interview)
-    ordered = list(dict.fromkeys(deck_of(k) for k in all_keys))
+    decks_of = list(map(deck_of, all_keys))
+    ordered = list(dict.fromkeys(decks_of))
     keys_by_deck: dict[str, list[str]] = {d: [] for d in ordered}
-    card_states = store.states  # one look-up: a property, asked per card it costs 0.2 s at 50k
-    for key in all_keys:
-        state = card_states.get(key)
-        if state is None or not state.suspended:
-            keys_by_deck[deck_of(key)].append(key)
+    states_by_deck: dict[str, list[CardState]] = {d: [] for d in ordered}
+    get = store.states.get  # one look-up: a property, asked per card it costs 0.2 s at 50k
+    for deck_id, key in zip(decks_of, all_keys, strict=True):  # one walk over 50,000 cards
+        state = get(key, NEW)
+        if not state.suspended:
+            keys_by_deck[deck_id].append(key)
+            states_by_deck[deck_id].append(state)
     # new cards are introduced in deck order at the suggested pace
-    new_keys = [k for d in ordered for k in keys_by_deck[d] if card_states.get(k, NEW).is_new]
+    new_keys = [
+        key
+        for d in ordered
+        for key, state in zip(keys_by_deck[d], states_by_deck[d], strict=True)
+        if state.state == "new"
+    ]
     done_today = store.counts_today().new
     pace = 0
     if active and goal is not None:
@@ -665,8 +673,7 @@ def readiness(
     counts = {deck_id: count_keys(library.card_keys([deck_id]), store, now) for deck_id in ordered}
     out: list[TopicReadiness] = []
     for deck_id in ordered:
-        keys = keys_by_deck[deck_id]
-        states = [card_states.get(k, NEW) for k in keys]
+        keys, states = keys_by_deck[deck_id], states_by_deck[deck_id]
         now_sum = sum(map(functools.partial(store.scheduler.retrievability, now=now), states))
         on_date = below = needed = None
         if goal is not None:
