@@ -186,3 +186,34 @@ def test_a_mapped_index_read_whole_still_gives_each_card(
         for position, record in enumerate(records):
             assert loaded.index.record(position) == record
             assert loaded.index.front(position) == (record.id, record.front)
+
+
+@pytest.mark.parametrize(
+    "tags",
+    [
+        {},
+        {"t": []},
+        {"t": [0, 1, 2]},
+        {"t": [2], "u": [0, 0]},
+        {"t": [3]},
+        {"t": [-1]},
+        {"t": [0, True]},
+        {"t": [0.0]},
+        {"t": ["0"]},
+        {"t": [0, None]},
+        {"t": [[0]]},
+        {"t": 0},
+        {"t": (0, 1)},
+        [0, 1],
+        None,
+    ],
+)
+def test_tag_places_are_valid_as_each_place_checked_alone(tags: object) -> None:
+    def alone(tags: object, cards: int) -> bool:
+        return isinstance(tags, dict) and all(
+            isinstance(places, list) and all(type(p) is int and 0 <= p < cards for p in places)
+            for places in tags.values()
+        )
+
+    for cards in (0, 1, 3):
+        assert deckindex.valid_tag_positions(tags, cards) == alone(tags, cards)

@@ -121,9 +121,9 @@ class RetentionCache:
                 raise TypeError("bad count")
             counts[(day, bool(mature), bool(failed))] = n
         cards, forgotten, agains = doc["last_cards"], doc["forgotten"], doc["agains"]
-        if not all(isinstance(card, str) for card in [*cards, *forgotten]):
+        if not {*map(type, cards), *map(type, forgotten)} <= {str}:  # (no step per card)
             raise TypeError("bad card")
-        if not all(isinstance(n, int) for n in agains.values()):
+        if not set(map(type, agains.values())) <= {int, bool}:  # as isinstance(n, int)
             raise TypeError("bad count")
         per_day: Counter[int] = Counter()
         for day, n in doc["per_day"]:
