@@ -67,6 +67,7 @@ def walk_cards(
     now = cal.now
     today = cal.today
     end = cal.start(today + 1)
+    horizon = cal.start(today + days)
     desired = scheduler.settings.desired_retention
     retrievability = scheduler.retrievability
     new = due_count = learning = review = suspended = buried = 0
@@ -118,8 +119,9 @@ def walk_cards(
                 continue
             if at is not None:  # the forecast: studied cards not suspended
                 load += 1 / max(1.0, interval)
-                due_at.append(at.timestamp())
-                buried_on.append(until.toordinal() if until is not None else 0)
+                if at < horizon:  # (only these are dated)
+                    due_at.append(at.timestamp())
+                    buried_on.append(until.toordinal() if until is not None else 0)
         r = recall[key] = 0.0 if key in failed else retrievability(state, now)
         failures = agains.get(key, 0)
         if lapses or failures or r < desired:
