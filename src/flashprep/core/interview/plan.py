@@ -32,7 +32,7 @@ from flashprep.core.scheduling.recallshift import shifted
 from flashprep.core.scheduling.scheduler import NEW, CardState, Rating, Scheduler
 from flashprep.core.storage.usersettings import InterviewPlan
 from flashprep.core.storage.userstore import UserStore
-from flashprep.core.study.drill import count_keys, is_available
+from flashprep.core.study.drill import is_available
 
 if TYPE_CHECKING:
     from flashprep.core.storage.profile import Interview  # validated; start-up reads plain values
@@ -647,12 +647,17 @@ def readiness(
     ordered = list(dict.fromkeys(decks_of))
     keys_by_deck: dict[str, list[str]] = {d: [] for d in ordered}
     states_by_deck: dict[str, list[CardState]] = {d: [] for d in ordered}
+    # new cards as every screen counts them (study.drill.count_states: not buried or suspended)
+    new_left = dict.fromkeys(ordered, 0)
+    today_ord = today.toordinal()
     get = store.states.get  # one look-up: a property, asked per card it costs 0.2 s at 50k
     for deck_id, key in zip(decks_of, all_keys, strict=True):  # one walk over 50,000 cards
         state = get(key, NEW)
         if not state.suspended:
             keys_by_deck[deck_id].append(key)
             states_by_deck[deck_id].append(state)
+            if state.state == "new" and is_available(state, today_ord):
+                new_left[deck_id] += 1
     # new cards are introduced in deck order at the suggested pace
     new_keys = [
         key
@@ -669,8 +674,6 @@ def readiness(
     for index, key in enumerate(new_keys):
         intro[key] = today + timedelta(days=(index + done_today) // pace) if pace else today
     new_reviews: dict[date, int] = {}
-    # new cards as the home screen counts them (study.today.today_counts' new_left)
-    counts = {deck_id: count_keys(library.card_keys([deck_id]), store, now) for deck_id in ordered}
     out: list[TopicReadiness] = []
     for deck_id in ordered:
         keys, states = keys_by_deck[deck_id], states_by_deck[deck_id]
@@ -697,7 +700,7 @@ def readiness(
                 topic=deck_id,
                 name=loaded.name,
                 cards=len(keys),
-                new=counts[deck_id].new,
+                new=new_left[deck_id],
                 recall_now=now_sum / len(keys) if keys else 0.0,
                 recall_on_date=on_date,
                 below_target=below,
