@@ -18,7 +18,7 @@ from flashprep.core.scheduling.scheduler import CardState, Scheduler
 from flashprep.core.stats.forecast import FORECAST_DAYS, due_days, interval_days
 from flashprep.core.stats.history import MATURE_DAYS
 from flashprep.core.stats.studydays import Calendar
-from flashprep.core.study.drill import DeckCounts
+from flashprep.core.study.drill import DeckCounts, is_buried
 from flashprep.core.study.leech import is_leech
 
 HARDEST = 10
@@ -98,7 +98,7 @@ def walk_cards(
                 continue
         else:
             interval = interval_days(state)
-            if until is not None and until.toordinal() > today:
+            if until is not None and is_buried(state, today):
                 buried += 1
             elif kind == "new":
                 new += 1
