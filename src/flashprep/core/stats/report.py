@@ -164,11 +164,8 @@ def compute_stats(
         ],
         "leech_lapses": query.leech_lapses,
         "leeches": [
-            {
-                **_hard_row(key, states[key], recall.get(key), agains, library, n < fronts),
-                "suspended": states[key].suspended,
-            }
-            for n, key in enumerate(cards.leeches)
+            _hard_row(key, states[key], recall.get(key), agains, library, n < fronts, True)
+            for n, key in enumerate(cards.leeches)  # (text for the first `fronts`, suspended)
         ],
     }
 
@@ -200,12 +197,15 @@ def _hard_row(
     agains: Mapping[str, int],
     library: DeckLibrary,
     text: bool = True,
+    suspended: bool = False,
 ) -> dict[str, Any]:
+    """A row of the hardest cards, or of the leeches (`suspended`: with whether it is)."""
     front = library.front(key) if text else None
-    return {
+    deck = deck_of(key)
+    row = {
         "card": key,
-        "deck": deck_of(key),
-        "deck_name": library.decks[deck_of(key)].name,
+        "deck": deck,
+        "deck_name": library.decks[deck].name,
         "front": (clean(front) if front is not None else "") if text else None,
         "lapses": state.lapses,
         "agains": agains.get(key, 0),
@@ -213,3 +213,6 @@ def _hard_row(
         "recall": round(recall, 4) if recall is not None else None,
         "difficulty": round(state.difficulty, 2) if state.difficulty is not None else None,
     }
+    if suspended:
+        row["suspended"] = state.suspended
+    return row
