@@ -176,8 +176,8 @@ def test_the_librarys_fronts_are_its_records_even_from_a_damaged_cache(
 def test_a_mapped_index_read_whole_still_gives_each_card(
     home: Home, library: DeckLibrary, decks_dir: Path
 ) -> None:
-    """Reading every record lets the map's pages go (`DeckIndex.release`): a card read after it comes
-    back from the file, the same."""
+    """Reading every record lets the map's pages go (`DeckIndex.release`): a card read after it
+    comes back from the file, the same."""
     mapped = DeckLibrary.load(home, decks_dir)  # the second load reads the cached indexes
     for loaded in mapped:
         assert isinstance(loaded.index.data, mmap.mmap)
