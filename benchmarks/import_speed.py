@@ -20,7 +20,6 @@ import contextlib
 import importlib.util
 import os
 import random
-import resource
 import sqlite3
 import statistics
 import subprocess
@@ -173,14 +172,19 @@ def kept_package(path: Path, notes: int, reviews: int | None) -> int:
     return cards
 
 
-def timed(command: list[str], env: dict[str, str]) -> tuple[float, float]:
-    """Wall and CPU seconds of one run (CPU counts even when other processes share the cores)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+def timed(command: list[str], env: dict[str, str]) -> tuple[float, float, int]:
+    """Wall and CPU seconds of one run (CPU counts even when other processes share the cores;
+    a process it forks and waits for counts too), and its peak RSS in KiB (as run.py measures
+    it: the largest of the process and those it waited for)."""
     begin = time.perf_counter()
-    subprocess.run(command, check=True, env=env, stdout=subprocess.DEVNULL)
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(process.pid, 0)
     wall = time.perf_counter() - begin
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode:
+        raise subprocess.CalledProcessError(process.returncode, command)
+    rss = usage.ru_maxrss // 1024 if sys.platform == "darwin" else usage.ru_maxrss
+    return wall, usage.ru_utime + usage.ru_stime, rss
 
 
 def anki_installed() -> bool:
@@ -197,6 +201,10 @@ class Comparison:
     package_kib: int
     anki: list[tuple[float, float]] = field(default_factory=list)
     ours: list[tuple[float, float]] = field(default_factory=list)
+    rss_kib: dict[str, int] = field(default_factory=dict)
+    """The peak RSS of each side ("anki", "ours") over its runs."""
+    load: list[float] = field(default_factory=list)
+    """The load average (1 minute) before each run."""
 
     def median(self, runs: list[tuple[float, float]], cpu: bool = False) -> float:
         return statistics.median(c if cpu else w for w, c in runs)
@@ -229,11 +237,15 @@ def compare(
     # Run 0 warms up both (and writes bytecode caches, as an installed package has); not counted.
     for run in range(0 if warm_up else 1, runs + 1):
         env = dict(base, FLASHPREP_HOME=str(work / f"home-{run}"), FLASHPREP_USER="bench")
-        anki_time = timed([sys.executable, "-c", ANKI_IMPORT, str(package)], env)
-        our_time = timed([*command, "import", str(package)], env)
+        load = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
+        *anki_time, anki_rss = timed([sys.executable, "-c", ANKI_IMPORT, str(package)], env)
+        *our_time, our_rss = timed([*command, "import", str(package)], env)
         if run:
-            result.anki.append(anki_time)
-            result.ours.append(our_time)
+            result.anki.append((anki_time[0], anki_time[1]))
+            result.ours.append((our_time[0], our_time[1]))
+            result.load.append(load)
+            for side, rss in (("anki", anki_rss), ("ours", our_rss)):
+                result.rss_kib[side] = max(result.rss_kib.get(side, 0), rss)
     return result
 
 
@@ -266,11 +278,16 @@ def main() -> None:
         f"package: {result.notes} notes, {result.cards} cards, {args.reviews or 'some'} "
         f"reviews, {result.package_kib} KiB"
     )
-    for name, runs in (("anki library", result.anki), ("flashprep", result.ours)):
+    for name, side, runs in (
+        ("anki library", "anki", result.anki),
+        ("flashprep", "ours", result.ours),
+    ):
         print(
             f"{name:>13}: best {result.best(runs):.2f} s, median {result.median(runs):.2f} s, "
-            f"CPU best {result.best(runs, True):.2f} s, median {result.median(runs, True):.2f} s"
+            f"CPU best {result.best(runs, True):.2f} s, median {result.median(runs, True):.2f} s, "
+            f"peak RSS {result.rss_kib[side] / 1024:.0f} MiB"
         )
+    print(f"load average before the runs: {', '.join(f'{x:.2f}' for x in result.load)}")
     for how in ("best", "median"):
         pick = result.best if how == "best" else result.median
         wall = pick(result.ours) / pick(result.anki)

@@ -572,6 +572,7 @@ def browser(bench: Bench) -> list[Row]:
                     shown = terminal.match.group(1)
             finally:
                 bench.note_rss(scale, "browser", terminal.close())
+        bench.note_rss(scale, "browser", _browser_from_drill(bench, home))
         bench.drop(home)
         where = f"{len(opened)} runs in a 100×32 pty"
         rows += [
@@ -593,6 +594,20 @@ def browser(bench: Bench) -> list[Row]:
             ),
         ]
     return rows
+
+
+def _browser_from_drill(bench: Bench, home: Path) -> int:
+    """Peak RSS (KiB) of a drill, the browser opened from it on the current card, and the
+    sort reversed (the card then far down a list of every card): counted in the browser's
+    peak memory row."""
+    terminal = Terminal(bench.command(home, "drill"))
+    try:
+        terminal.wait_for(QUESTION)
+        terminal.wait_for(BROWSER_COUNT, terminal.send(b"/"))
+        terminal.wait_for(rb"sorted by deck \xe2\x86\x93", terminal.send(b"O"), timeout=60)
+    finally:
+        rss = terminal.close()
+    return rss
 
 
 def import_apkg(bench: Bench) -> list[Row]:

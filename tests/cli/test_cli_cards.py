@@ -3,15 +3,20 @@ review log and checkpoint they write, one-line errors, and card text that stays 
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import re
 import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from flashprep.cli import main
 from flashprep.commands.cards import DONE, MIN_FRONT
+from flashprep.commands.common import show_json_list
 from flashprep.core.browse.actions import SCHEDULE_ACTIONS
 from flashprep.core.browse.search import SORT_FIELDS
 from flashprep.core.decks.library import DeckLibrary
@@ -19,7 +24,9 @@ from flashprep.core.paths import Home
 from flashprep.core.storage.checkpoint import parse_checkpoint
 from flashprep.core.storage.reviewlog import LogEntry, parse_log
 from flashprep.core.storage.userstore import UserStore
+from flashprep.core.text import dumps_json
 
+from fuzzing import budget
 from hostile import TERMINAL, acted_on, toml_string
 
 Capture = pytest.CaptureFixture[str]
@@ -550,3 +557,28 @@ def test_help_of_the_card_commands(capsys: Capture, command: str) -> None:
     if command == "cards":
         assert all(f"--{action}" in out for action in SCHEDULE_ACTIONS)
         assert all(field in out for field in SORT_FIELDS)
+
+
+JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False)
+    | st.text(st.sampled_from(["a", "\n", '"', "\\", "\x1b", "\x7f", "\u200b", "é", " "])),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(st.text("ab\n", max_size=2), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+
+
+@given(items=st.lists(JSON_VALUES, max_size=5))
+@budget(200)
+def test_a_json_list_printed_an_item_at_a_time_is_the_whole_lists_text(
+    items: list[object],
+) -> None:
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        show_json_list(iter(items))
+    assert out.getvalue() == dumps_json(items) + "\n"

@@ -16,6 +16,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from flashprep.core.text import _JSON_UNSAFE as UNSAFE
 from flashprep.core.text import clean, dumps_json, one_line
 
 from fuzzing import budget
@@ -77,6 +78,35 @@ def test_json_output_is_exact_and_holds_nothing_a_terminal_acts_on(text: str) ->
     dumped = dumps_json({"name": text, "list": [text]})
     assert not ACTED_ON.findall(dumped), repr(dumped)
     assert json.loads(dumped) == {"name": text, "list": [text]}
+
+
+JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**70), 2**70)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text()
+    | ESCAPE_SOUP,
+    lambda inner: (
+        st.lists(inner, max_size=5)
+        | st.lists(inner, max_size=3).map(tuple)
+        | st.dictionaries(st.text(max_size=5) | ESCAPE_SOUP, inner, max_size=5)
+        | st.dictionaries(
+            st.integers(-3, 3) | st.booleans() | st.none() | st.floats(), inner, max_size=3
+        )
+    ),
+    max_leaves=40,
+)
+"""JSON data as the commands print it, and what json.dumps also takes (tuples, keys that are
+not strings, NaN and infinities)."""
+
+
+@budget(400)
+@given(JSON_VALUES)
+def test_json_output_is_json_dumps_indented(data: object) -> None:
+    """The statistics' rows are encoded in C (`_indented`): the text is json.dumps's, exactly."""
+    dumped = json.dumps(data, indent=2, ensure_ascii=False)
+    assert dumps_json(data) == UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", dumped)
 
 
 @pytest.mark.parametrize(

@@ -20,6 +20,7 @@ from flashprep.commands.common import (
     open_user,
     show,
     show_json,
+    show_json_list,
     warn_deck_errors,
 )
 from flashprep.core.browse.actions import SCHEDULE_ACTIONS
@@ -27,6 +28,8 @@ from flashprep.core.browse.search import SORT_FIELDS
 from flashprep.format import NO_VALUE, percent, plural
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from flashprep.core.browse.actions import ActionResult
     from flashprep.core.browse.search import CardMatch
 
@@ -111,15 +114,16 @@ def run(args: argparse.Namespace) -> int:
 
 def _matches(
     args: argparse.Namespace, opened: OpenedUser, query: str
-) -> tuple[list[CardMatch], int]:
-    """The matches in order, cut to --limit, and how many there were before the cut."""
+) -> tuple[Sequence[CardMatch], int]:
+    """The matches in order, cut to --limit, and how many there were before the cut (each row
+    made when read: see search.Matches)."""
     from flashprep.core.browse.catalog import Catalog
     from flashprep.core.browse.query import QueryError
-    from flashprep.core.browse.search import find_cards
+    from flashprep.core.browse.search import search_cards
 
     catalog = Catalog.build(opened.library)
     try:
-        found = find_cards(catalog, query, opened.store, sort=args.sort, descending=args.reverse)
+        found = search_cards(catalog, query, opened.store, sort=args.sort, descending=args.reverse)
     except QueryError as exc:
         raise CliError(f"query: {exc}") from None
     total = len(found)
@@ -147,16 +151,17 @@ def _list(args: argparse.Namespace, query: str) -> int:
     opened = open_user(args)
     matches, total = _matches(args, opened, query)
     if args.json:
-        show_json([match_json(m) for m in matches])
+        show_json_list(map(match_json, matches))
     else:
         _show_table(matches, total)
     warn_deck_errors(opened.library)
     return EXIT_ERROR if opened.library.errors else 0
 
 
-def _show_table(matches: list[CardMatch], total: int) -> None:
+def _show_table(found: Sequence[CardMatch], total: int) -> None:
     """Aligned columns, the front last; on a terminal a header, fronts cut to fit, a count."""
     tty = sys.stdout.isatty()
+    matches = list(found)
     header = ("KEY", "DECK", "STATE", "DUE", "RECALL", "LAPSES")
     rows = [
         (

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterable
 from typing import NamedTuple
 
 from flashprep.core.decks.library import DeckLibrary
@@ -113,6 +114,19 @@ def warn(message: str) -> None:
 def show_json(data: object) -> None:
     """Print a command's --json output (`dumps_json`: no raw control or invisible character)."""
     print(dumps_json(data), flush=True)
+
+
+def show_json_list(items: Iterable[object]) -> None:
+    """Print the text `show_json(list(items))` prints, an item at a time: a list of 50,000 cards
+    is never held whole, nor its JSON. (A JSON string holds no raw line break, so indenting an
+    item's lines by two spaces nests it in the list as `json.dumps` does.)"""
+    write = sys.stdout.write
+    opening = "[\n  "
+    for item in items:
+        write(opening + dumps_json(item).replace("\n", "\n  "))
+        opening = ",\n  "
+    write("[]\n" if opening.startswith("[") else "\n]\n")
+    sys.stdout.flush()
 
 
 def warn_deck_errors(library: DeckLibrary) -> None:

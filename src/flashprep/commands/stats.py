@@ -37,6 +37,7 @@ def run(args: argparse.Namespace) -> int:
             args, "stats", [args.deck] if args.deck is not None else None, stats_range=args.range
         )
     from flashprep.commands.progress import ProgressBar
+    from flashprep.core.files.gcpause import gc_paused
     from flashprep.core.interview.plan import interview_stats
     from flashprep.core.stats.historycache import HistoryReader, SharedReplay
     from flashprep.core.stats.optimize import calibration_report
@@ -71,13 +72,14 @@ def run(args: argparse.Namespace) -> int:
             )
         )
 
-    scoring = ProgressBar(sys.stderr, "scoring the memory model on it")
-    calibration = calibration_report(history, store, args.deck, reader, scoring, statistics)
-    scoring.clear()
-    (stats,) = computed
-    shift = calibration["recall_shift"]  # the forecast's correction, fitted on the same grades
-    stats.update(interview_stats(opened.library, store, shift=shift))  # interview_date, readiness
-    stats["calibration"] = calibration
+    with gc_paused():  # what the figures are made of is no garbage before they are printed
+        scoring = ProgressBar(sys.stderr, "scoring the memory model on it")
+        calibration = calibration_report(history, store, args.deck, reader, scoring, statistics)
+        scoring.clear()
+        (stats,) = computed
+        shift = calibration["recall_shift"]  # the forecast's correction, on the same grades
+        stats.update(interview_stats(opened.library, store, shift=shift))  # date, readiness
+        stats["calibration"] = calibration
     show_json(stats)
     reader.save()  # after printing: the cache only makes the next run fast
     retention.save()

@@ -172,6 +172,11 @@ def open_tui(
         finally:
             if store.needs_checkpoint() or store.can_undo:
                 store.checkpoint()
+                from flashprep.core.study.drill import keep_first_queues
+
+                keep_first_queues(opened.library, store)  # the next start's first queues
+            else:  # the checkpoint read at start is still the one: its first queues too
+                store.save_first_queues()
     finally:
         opened.close()
     return 0

@@ -124,6 +124,11 @@ class UserPaths(NamedTuple):
         return self.folder / CACHE / "state.bin"
 
     @property
+    def cache_queue(self) -> Path:
+        """Each deck's first drill queue, read at start (core/storage/queuecache.py)."""
+        return self.folder / CACHE / "queue.json"
+
+    @property
     def cache_profile(self) -> Path:
         """profile.toml's values, read at start without pydantic."""
         return self.folder / CACHE / "profile.json"

@@ -159,7 +159,7 @@ def test_the_catalog_holds_every_card_in_library_order(
     assert catalog.decks[i] == "gamma"
     assert catalog.categories[i] == "technical"
     assert catalog.levels[i] == "senior"
-    assert catalog.tags[i] == ["distributed", "hashing"]
+    assert catalog.tags[i] == ("distributed", "hashing")
     assert catalog.categories[catalog.positions["delta/d2"]] == "behavioral"
     assert catalog.levels[catalog.positions["delta/d2"]] is None
 

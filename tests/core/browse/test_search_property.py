@@ -14,6 +14,7 @@ import fnmatch
 import json
 import operator
 import unicodedata
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,7 @@ from hypothesis import strategies as st
 
 from flashprep.core.browse.catalog import Catalog
 from flashprep.core.browse.query import QueryError
-from flashprep.core.browse.search import SORT_FIELDS, find_cards
+from flashprep.core.browse.search import SORT_FIELDS, CardMatch, find_cards, search_cards
 from flashprep.core.decks.library import DeckLibrary
 from flashprep.core.decks.rules import CATEGORIES
 from flashprep.core.paths import Home
@@ -378,3 +379,73 @@ def test_any_typed_query_gives_rows_or_a_query_error(catalog: Catalog, store: Us
         assert 0 <= exc.position <= len(text)
     else:
         assert {row.key for row in rows} <= set(KEYS)
+
+
+# --- the rows made when read ---------------------------------------------------------------------
+
+STATUS_ORDER = ("new", "learning", "relearning", "review", "buried", "suspended")
+LEVEL_ORDER = ("junior", "mid", "senior")
+
+
+def sorted_rows(rows: list[CardMatch], sort: str, descending: bool) -> list[CardMatch]:
+    """Rows in catalog order sorted on a field as the browser sorted its rows before they were
+    made when read: by the row's value, stable even reversed, rows without a value last."""
+    if sort == "deck":
+        return rows[::-1] if descending else list(rows)
+    value: Callable[[CardMatch], object]
+    if sort == "question":
+        value = lambda row: row.front.casefold()  # noqa: E731
+    elif sort == "state":
+        value = lambda row: STATUS_ORDER.index(row.status)  # noqa: E731
+    elif sort == "level":
+        value = lambda row: None if row.level is None else LEVEL_ORDER.index(row.level)  # noqa: E731
+    else:
+        value = operator.attrgetter(sort)
+    keyed = [(value(row), row) for row in rows]
+    valued = [pair for pair in keyed if pair[0] is not None]
+    valued.sort(key=operator.itemgetter(0), reverse=descending)
+    return [row for _, row in valued] + [row for v, row in keyed if v is None]
+
+
+@budget(200)
+@given(
+    states=st.lists(card_states(), min_size=len(CARDS), max_size=len(CARDS)),
+    minutes=st.integers(-1440, 1440),
+    tree=TREES,
+    sort=st.sampled_from(SORT_FIELDS),
+    descending=st.booleans(),
+)
+def test_the_matches_are_the_rows_sorted_as_rows(
+    catalog: Catalog,
+    store: UserStore,
+    clock: FakeClock,
+    states: list[CardState | None],
+    minutes: int,
+    tree: Any,
+    sort: str,
+    descending: bool,
+) -> None:
+    clock.now = START + timedelta(minutes=minutes)
+    set_states(store, states)
+    query = render(tree)
+    in_order = find_cards(catalog, query, store)
+    expected = sorted_rows(in_order, sort, descending)
+
+    matches = search_cards(catalog, query, store, sort=sort, descending=descending)
+    assert list(matches) == expected, query
+    assert len(matches) == len(expected)
+    assert matches.keys == [row.key for row in expected]
+    assert matches[1:3] == expected[1:3] and matches[::-1] == expected[::-1]
+    if expected:
+        assert matches[-1] == expected[-1]
+    with pytest.raises(IndexError):
+        matches[len(expected)]
+    for at, row in enumerate(expected):
+        assert matches.position(row.key) == at
+    for key in set(KEYS) - set(matches.keys):
+        assert matches.position(key) is None
+
+    if expected:  # a row made anew after an action is the one read from then on
+        changed = expected[0]._replace(lapses=99)
+        matches[0] = changed
+        assert matches[0] == changed and list(matches)[1:] == expected[1:]

@@ -5,12 +5,18 @@ middle is not as `encode` writes it is not used (the deck is read from its TOML 
 from __future__ import annotations
 
 import json
+import mmap
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from flashprep.core.decks import index as deckindex
 from flashprep.core.decks.index import CardRecord
+from flashprep.core.decks.library import DeckLibrary
+from flashprep.core.paths import Home
 
 TRICKY = ',"starts":[0],"tags":{"own":[0]},"own":true,"digest":null}'
 """Text that looks like the header's own keys, in a description, a tag and a card."""
@@ -112,3 +118,102 @@ def test_tags_damaged_inside_are_read_from_the_cards() -> None:
     assert decoded is not None
     assert not deckindex.valid_tag_positions(decoded[1].tags, 3)
     assert decoded[1].record(2) == card(2, ["t"])
+
+
+TEXTS = st.text(st.characters(codec="utf-8"), max_size=40) | st.sampled_from(
+    ['"', "\\", '","', '\\",\\"', "\n\t\u2028\x7f", TRICKY, "é 字 🙂"]
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.tuples(TEXTS, TEXTS, st.lists(TEXTS, max_size=2)), min_size=1, max_size=6))
+def test_a_cards_front_alone_is_its_whole_records(cards: list[tuple[str, str, list[str]]]) -> None:
+    """`front` decodes only the start of a card's line: whatever the texts hold (quotes,
+    escapes, controls, text like the line's own separators), the id and front of the record."""
+    records = [
+        CardRecord(f"c{i}", front, back, tags, back or None, None, None, None)
+        for i, (front, back, tags) in enumerate(cards)
+    ]
+    decoded = deckindex.decode(encoded(records))
+    assert decoded is not None
+    index = decoded[1]
+    for position, record in enumerate(records):
+        assert index.front(position) == (record.id, record.front) == index.record(position)[:2]
+
+
+@pytest.mark.parametrize(
+    "damage", [b'{"c0","x"}', b'["c0"]', b'["c0" ,"x"]', b'["c0","x', b"[1,2]", b"\xff\xfe"]
+)
+def test_a_damaged_start_of_line_is_refused(damage: bytes) -> None:
+    data = encoded([card(0, []), card(1, [])])
+    last = data.rindex(b"\n", 0, len(data) - 1) + 1  # the second card's line, the last
+    decoded = deckindex.decode(data[:last] + damage + b"\n")
+    assert decoded is not None
+    with pytest.raises(ValueError):
+        decoded[1].front(1)
+    assert decoded[1].front(0) == ("c0", card(0, []).front)
+
+
+def test_the_librarys_fronts_are_its_records_even_from_a_damaged_cache(
+    home: Home, library: DeckLibrary, decks_dir: Path
+) -> None:
+    keys = library.card_keys()
+    records = [library.text(k) for k in keys]
+    assert keys and [library.front(k) for k in keys] == [r.front for r in records if r]
+    assert library.front("nodeck/x") is None and library.front(f"{keys[0]}-not-a-card") is None
+    caches = sorted((home.cache / "decks").glob("*.jsonl"))
+    assert caches
+    for cache in caches:  # every card line's id out of step, and the first line cut short
+        lines = cache.read_bytes().split(b"\n")
+        lines[1] = b'["' + lines[1][2:4]
+        cards = [line.replace(b'["', b'["x', 1) for line in lines[1:]]
+        cache.write_bytes(b"\n".join(lines[:1] + cards))
+    again = DeckLibrary.load(home, decks_dir)
+    fronts = [again.card(k).front for k in keys]  # type: ignore[union-attr]
+    assert [again.front(k) for k in keys] == fronts
+
+
+def test_a_mapped_index_read_whole_still_gives_each_card(
+    home: Home, library: DeckLibrary, decks_dir: Path
+) -> None:
+    """Reading every record lets the map's pages go (`DeckIndex.release`): a card read after it
+    comes back from the file, the same."""
+    mapped = DeckLibrary.load(home, decks_dir)  # the second load reads the cached indexes
+    for loaded in mapped:
+        assert isinstance(loaded.index.data, mmap.mmap)
+        records = loaded.records()
+        assert records == library.decks[loaded.id].records()
+        for position, record in enumerate(records):
+            assert loaded.index.record(position) == record
+            assert loaded.index.front(position) == (record.id, record.front)
+
+
+@pytest.mark.parametrize(
+    "tags",
+    [
+        {},
+        {"t": []},
+        {"t": [0, 1, 2]},
+        {"t": [2], "u": [0, 0]},
+        {"t": [3]},
+        {"t": [-1]},
+        {"t": [0, True]},
+        {"t": [0.0]},
+        {"t": ["0"]},
+        {"t": [0, None]},
+        {"t": [[0]]},
+        {"t": 0},
+        {"t": (0, 1)},
+        [0, 1],
+        None,
+    ],
+)
+def test_tag_places_are_valid_as_each_place_checked_alone(tags: object) -> None:
+    def alone(tags: object, cards: int) -> bool:
+        return isinstance(tags, dict) and all(
+            isinstance(places, list) and all(type(p) is int and 0 <= p < cards for p in places)
+            for places in tags.values()
+        )
+
+    for cards in (0, 1, 3):
+        assert deckindex.valid_tag_positions(tags, cards) == alone(tags, cards)

@@ -94,9 +94,8 @@ def read_or_refuse(path: Path, staging: Path) -> ImportSource | None:
 def check_source(source: ImportSource) -> None:
     """Every review kept is one the log's reader takes; every card has a deck."""
     for review in source.reviews:
-        key = f"{review.deck_id}/{review.card_id}"
-        entry = LogEntry(review.entry_id, review.at, key, review.rating, review.action)
-        check_entry(entry._replace(ms=review.ms, mode="import"))
+        assert type(review) is LogEntry and review.mode == "import"
+        check_entry(review)
     assert all(deck.id and deck.cards for deck in source.decks)
 
 

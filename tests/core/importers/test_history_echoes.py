@@ -3,9 +3,11 @@ echo rule), and only those: another card, rating, action or a second later is a 
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from flashprep.core.scheduling.scheduler import Rating
 from flashprep.core.storage.logimport import ECHO_MS
@@ -146,3 +148,39 @@ def test_a_log_without_these_cards_keeps_what_the_search_keeps(
     kept = _without_echoes(unseen, log)
     assert kept == _echoes_by_search(unseen, log)
     assert 0 < len(kept) <= len(unseen)
+
+
+_STEPS = st.sampled_from([0, 1, 2, 500, ECHO_MS - 1, ECHO_MS, ECHO_MS + 1, 1500, 60_000])
+_MOMENTS = st.tuples(
+    st.sampled_from(["alpha/a1", "alpha/a2", "beta/b1", "beta/b2"]),
+    st.sampled_from(
+        [("grade", 1), ("grade", 3), ("grade", 4), ("suspend", None), ("forget", None)]
+    ),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    steps=st.lists(st.tuples(_STEPS, _MOMENTS), min_size=1, max_size=70),
+    logged_every=st.sampled_from([0, 2, 3, 7]),
+    shift=st.sampled_from([0, 1, 999, ECHO_MS, ECHO_MS + 1]),
+)
+def test_the_card_by_card_rule_keeps_what_the_search_keeps(
+    steps: list[tuple[int, tuple[str, tuple[str, int | None]]]], logged_every: int, shift: int
+) -> None:
+    """Grades of several cards close together (several of a card within ECHO_MS, other cards'
+    between them), with and without a log holding some of them a little earlier: the check of
+    a card's last kept time before any search keeps exactly what the search keeps."""
+    from flashprep.core.storage.logimport import _without_echoes
+
+    at = datetime(2025, 3, 1, tzinfo=UTC)
+    unseen = []
+    for i, (step, (card, (action, rating))) in enumerate(steps):
+        at += timedelta(milliseconds=step)
+        unseen.append(LogEntry(f"anki-{i}", at, card, rating, action, 0, "import"))
+    log = [
+        e._replace(id=f"own-{i}", at=e.at - timedelta(milliseconds=shift), mode="drill")
+        for i, e in enumerate(unseen)
+        if logged_every and i % logged_every == 0
+    ]
+    assert _without_echoes(unseen, log) == _echoes_by_search(unseen, log)

@@ -178,13 +178,13 @@ def test_review_log_rules(built: tuple[Sample, dict[str, Path]]) -> None:
         ("grade", 2),
     ]
     kept = [row for row in sample.revlog if row[4] not in (3, 5)]
-    assert [r.entry_id for r in history] == [f"anki-{row[0]}-{reviewed}" for row in kept]
+    assert [r.id for r in history] == [f"anki-{row[0]}-{reviewed}" for row in kept]
     assert [int(r.at.timestamp() * 1000) for r in history] == [row[0] for row in kept]
     assert all(r.ms == 6000 for r in history if r.action == "grade")
     suspended = [r for r in source.reviews if r.action == "suspend"]
     assert len(suspended) == 1
     base = cards_by_front(source)["BASE"]
-    assert (suspended[0].deck_id, suspended[0].card_id) == ("interview-technical", base.id)
+    assert suspended[0].card == f"interview-technical/{base.id}"
 
 
 def test_old_scheduler_learning_buttons_are_mapped() -> None:

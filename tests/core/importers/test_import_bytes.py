@@ -139,3 +139,30 @@ def test_the_import_writes_what_it_wrote_before_its_fast_paths(tmp_path: Path, c
     assert got["summary 1"]["reviews_known"] > 1000  # and the second import meets the first
     for key in want:
         assert got[key] == want[key], key
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_an_import_whose_replay_is_split_writes_the_same_bytes(
+    tmp_path: Path, case: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The import splits its replay between processes from fewer entries than the statistics
+    (apply.IMPORT_SPLIT_FROM): forced here for these small packages, every file is as one
+    process writes it."""
+    from flashprep.core.importers import apply
+    from flashprep.core.stats import splitreplay
+
+    splits: list[int] = []
+    split = splitreplay._split
+
+    def counted(entries: list[Any], *args: Any) -> Any:
+        splits.append(len(entries))
+        return split(entries, *args)
+
+    monkeypatch.setattr(apply, "IMPORT_SPLIT_FROM", 1)
+    monkeypatch.setattr(splitreplay, "processes_here", lambda: 2)
+    monkeypatch.setattr(splitreplay, "_split", counted)
+    want = json.loads(EXPECTED.read_text())[case]
+    got = imported(tmp_path, CASES[case])
+    assert len(splits) == 2 and min(splits) > 1000  # each import's replay, once, split
+    for key in want:
+        assert got[key] == want[key], key

@@ -26,7 +26,7 @@ from flashprep.core.files.staging import GRACE_SECONDS, LOCK_NAME, tidy_staging
 from flashprep.core.files.tomlerrors import DataFileError
 from flashprep.core.importers import ankicollection, read_source, source
 from flashprep.core.importers.apply import import_files
-from flashprep.core.importers.source import ImportSource, SourceReview
+from flashprep.core.importers.source import ImportSource, source_review
 from flashprep.core.paths import Home
 from flashprep.core.storage.logread import read_all
 from flashprep.core.storage.logwrite import entry_to_toml
@@ -127,7 +127,7 @@ def test_an_importer_keeps_exactly_what_the_log_reader_accepts(
     """One definition of a valid entry: what `add_review` keeps, written as the log writes it,
     is read back; what it skips, the reader would refuse."""
     read = ImportSource(Path("x.apkg"), "test")
-    kept = read.add_review(SourceReview(entry_id, card, "c-1", at, action, rating, ms))
+    kept = read.add_review(source_review(entry_id, card, "c-1", at, action, rating, ms))
     written = entry_to_toml(LogEntry(entry_id, at, f"{card}/c-1", rating, action, ms, "import"))
     try:
         parse_log(b"format = 1\n" + written, "log.toml")

@@ -19,7 +19,7 @@ from flashprep.core.decks.index import CardRecord
 from flashprep.core.decks.library import DeckLibrary
 from flashprep.core.importers import apply
 from flashprep.core.importers.apply import apply_sources
-from flashprep.core.importers.source import ImportSource, SourceDeck, SourceReview
+from flashprep.core.importers.source import ImportSource, SourceDeck, source_review
 from flashprep.core.paths import Home
 from flashprep.core.scheduling.scheduler import Scheduler
 from flashprep.core.stats.historycache import HistoryReader
@@ -50,7 +50,9 @@ def history(seed: int, cards: int, reviews: int, start: datetime) -> ImportSourc
         action = rng.choice(ACTIONS)
         rating = rng.randint(1, 4) if action == "grade" else None
         source.reviews.append(
-            SourceReview(f"test-{seed}-{n}", "mine", f"c{rng.randrange(cards)}", at, action, rating)
+            source_review(
+                f"test-{seed}-{n}", "mine", f"c{rng.randrange(cards)}", at, action, rating
+            )
         )
     return source
 

@@ -26,7 +26,8 @@ from flashprep.core.importers.ankipackage import (
     _out_of_range,
     _review,
 )
-from flashprep.core.importers.source import ImportSource, SourceReview
+from flashprep.core.importers.source import ImportSource, source_review
+from flashprep.core.storage.reviewlog import LogEntry
 
 _COLUMNS = ("revlog.id", "revlog.cid", "revlog.ease", "revlog.factor", "revlog.type")
 
@@ -36,11 +37,11 @@ def reference_read(
     col: Collection,
     cards: dict[int, tuple[str, str]],
     source: ImportSource,
-    suspended: list[SourceReview],
+    suspended: list[LogEntry],
 ) -> None:
     """The read as it was before the fast path: each row made an entry and checked whole."""
     rows = conn.execute("SELECT id, cid, ease, factor, time, type FROM revlog ORDER BY id")
-    history: list[SourceReview] = []
+    history: list[LogEntry] = []
     for row in rows:
         target = cards.get(row[1])
         if target is None:
@@ -61,7 +62,7 @@ def reference_read(
             continue
         ms = answer_ms if _is_whole(answer_ms) else 0
         ms = min(max(0, ms), MAX_ANSWER_MS) if action == "grade" else 0
-        history.append(SourceReview(name, target[0], target[1], at, action, rating, ms))
+        history.append(source_review(name, target[0], target[1], at, action, rating, ms))
     for review in history + suspended:
         source.add_review(review)
     source.reviews.sort(key=lambda r: r.at)
@@ -131,12 +132,12 @@ def collection_with(rows: list[tuple[object, ...]]) -> sqlite3.Connection:
     return conn
 
 
-def suspensions() -> list[SourceReview]:
+def suspensions() -> list[LogEntry]:
     at = datetime(2026, 4, 1, tzinfo=UTC)
     return [
-        SourceReview("anki-s101-1", "deck-a", "c1", at, action="suspend"),
-        SourceReview("anki-s201-1", "deck-a", "bad card", at, action="suspend"),
-        SourceReview("anki-s103-1", "deck-b", "c1", datetime(1969, 1, 1, tzinfo=UTC), "suspend"),
+        source_review("anki-s101-1", "deck-a", "c1", at, action="suspend"),
+        source_review("anki-s201-1", "deck-a", "bad card", at, action="suspend"),
+        source_review("anki-s103-1", "deck-b", "c1", datetime(1969, 1, 1, tzinfo=UTC), "suspend"),
     ]
 
 
@@ -240,7 +241,7 @@ def test_accepts_card_is_what_add_review_decides(
     source = ImportSource(Path("x.apkg"), "test")
     assert source.accepts_card(deck_id, card_id) is accepted
     at = datetime(2026, 1, 1, tzinfo=UTC)
-    review = SourceReview("anki-1-2", deck_id, card_id, at, rating=3)
+    review = source_review("anki-1-2", deck_id, card_id, at, rating=3)
     assert source.add_review(review) is accepted
 
 

@@ -213,6 +213,10 @@ def test_a_broken_file_counts_everything_again(studied: UserStore) -> None:
         raw.replace(b'"forgotten":[', b'"forgotten":[1,'),
         raw.replace(b'"per_day":[[', b'"per_day":[["x",'),
         raw.replace(b'"agains":{', b'"agains":{"x":"y",'),
+        raw.replace(b'"agains":{', b'"agains":{"x":1.5,'),
+        raw.replace(b'"agains":{', b'"agains":{"x":null,'),
+        raw.replace(b'"forgotten":[', b'"forgotten":[null,'),
+        raw.replace(b'"last_cards":[', b'"last_cards":[["a"],'),
         raw.replace(b'"total":', b'"t":"x","total":"x","u":'),
     ):
         path.write_bytes(junk)

@@ -16,9 +16,9 @@ from flashprep.core.clock import study_day
 from flashprep.core.decks.library import DeckLibrary
 from flashprep.core.scheduling.scheduler import NEW, CardState, Scheduler
 from flashprep.core.stats.activity import heatmap, reviews_by_day, streaks, today_figures
-from flashprep.core.stats.forecast import card_states, forecast
+from flashprep.core.stats.cardwalk import CardFigures, walk_cards
 from flashprep.core.stats.history import History, Review
-from flashprep.core.stats.readiness import hardest, readiness
+from flashprep.core.stats.readiness import readiness
 from flashprep.core.stats.report import StatsQuery, compute_stats
 from flashprep.core.stats.retention import answer_buttons, retention_samples, true_retention
 from flashprep.core.stats.studydays import Calendar, Dated
@@ -53,6 +53,22 @@ def review_state(due: str, interval: float, **extra: object) -> CardState:
         last_review=due_at - timedelta(days=interval),
         reps=3,
         **extra,  # type: ignore[arg-type]
+    )
+
+
+def walk(
+    keys: list[str],
+    states: dict[str, CardState],
+    cal: Calendar | None = None,
+    agains: dict[str, int] | None = None,
+    failed: frozenset[str] = frozenset(),
+    leech_lapses: int = 8,
+    hardest: int = 10,
+) -> CardFigures:
+    """The report's walk over the cards (its recall is FSRS's, for the default parameters)."""
+    cal = cal or Calendar(NOW, 4, UTC)
+    return walk_cards(
+        keys, states, cal, Scheduler(), set(failed), agains or {}, leech_lapses, hardest
     )
 
 
@@ -231,7 +247,8 @@ def test_forecast_and_daily_load() -> None:
         ),
         "gamma/far": review_state("2027-01-10T10:00Z", 40),  # beyond 30 days: load only
     }
-    days, load = forecast([*states, "gamma/new"], states, Calendar(NOW, 4, UTC))
+    figures = walk([*states, "gamma/new"], states)
+    days, load = figures.forecast, figures.load
     assert len(days) == 30 and days[0]["date"] == "2026-11-26"
     assert [d["due"] for d in days[:4]] == [2, 1, 1, 0]
     assert sum(d["due"] for d in days) == 4
@@ -271,7 +288,7 @@ def test_the_forecast_counts_each_card_on_its_own_study_day(
             day = max(day, state.buried_until.toordinal())
         if day - cal.today < 30:
             expected[day - cal.today] += 1
-    days, _ = forecast(list(states), states, cal)
+    days = walk(list(states), states, cal).forecast
     assert [d["due"] for d in days] == expected
 
 
@@ -286,7 +303,7 @@ def test_cards_by_state() -> None:
         "a/unburied": CardState(buried_until=date(2026, 11, 26)),
     }
     keys = [*states, "a/never-seen"]
-    assert card_states(keys, states, Calendar(NOW, 4, UTC)) == {
+    assert walk(keys, states).states == {
         "new": 2,
         "learning": 2,
         "young": 1,
@@ -365,7 +382,7 @@ def test_readiness_by_group() -> None:
         rv("2026-11-21T10:00Z", "beta/b2", 3, "review", 5),
     ]
     groups = {"g1": ["alpha/a1", "alpha/a2"], "g2": ["alpha/a2", "beta/b1", "beta/b2"]}
-    rows = readiness(groups, states, recall, {"alpha/a2"}, samples)
+    rows = readiness(groups, set(states), recall, {"alpha/a2"}, samples)
     assert rows["g1"] == {
         "cards": 2,
         "studied": 2,
@@ -392,24 +409,26 @@ def test_hardest_cards_by_lapses_agains_then_recall() -> None:
         "d/failed-learning": CardState(state="learning", stability=1.0, due=NOW, last_review=NOW),
         "d/fading": review_state("2026-11-01T10:00Z", 3),
     }
-    recall = {
-        "d/easy": 0.97,
-        "d/lapsed-twice": 0.95,
-        "d/lapsed-once": 0.6,
-        "d/failed-learning": 0.99,
-        "d/fading": 0.7,
-    }
     agains = {"d/failed-learning": 3, "d/lapsed-once": 1}
     keys = [*states, "d/new"]
-    assert hardest(keys, states, recall, agains, 0.9) == [
+    figures = walk(keys, states, agains=agains)
+    assert figures.recall["d/easy"] > 0.9 > figures.recall["d/fading"]  # (what the order needs)
+    assert figures.hardest == [
         "d/lapsed-twice",
         "d/lapsed-once",
         "d/failed-learning",
         "d/fading",
     ]
-    assert hardest(keys, states, recall, agains, 0.9, limit=2) == [
+    assert walk(keys, states, agains=agains, hardest=2).hardest == [
         "d/lapsed-twice",
         "d/lapsed-once",
+    ]
+    # a card whose last grade was Again has no recall now: it is one, and before the fading one
+    assert walk(keys, states, failed=frozenset({"d/easy"})).hardest == [
+        "d/lapsed-twice",
+        "d/lapsed-once",
+        "d/easy",
+        "d/fading",
     ]
 
 

@@ -5,6 +5,7 @@ the search's `is:leech` and the drill's definition."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -153,3 +154,28 @@ def test_leeches_of_one_deck(make_store: Callable[..., UserStore], library: Deck
     query = StatsQuery(now, 4, store.tz, deck="beta", leech_lapses=3)
     stats = compute_stats([], store.states, library, store.scheduler, query)
     assert [row["card"] for row in stats["leeches"]] == ["beta/b2", "beta/b1"]
+
+
+@pytest.mark.parametrize("fronts", [0, 1, 3, 5, 99])
+def test_leeches_with_only_the_first_fronts_are_the_whole_list_otherwise(
+    make_store: Callable[..., UserStore], library: DeckLibrary, fronts: int
+) -> None:
+    """The statistics screen asks the text of the leeches it lists only: every other figure
+    of the report, and every row but the fronts left out, is the same."""
+    store = make_store(leech_lapses=3)
+    now = store.now()
+    for key, lapses in LAPSES.items():
+        store.states[key] = CardState("review", None, 5.0, 7.0, now, now, lapses, lapses)
+    query = StatsQuery(now, 4, store.tz, leech_lapses=3)
+    whole = compute_stats([], store.states, library, store.scheduler, query)
+    query = replace(query, leech_fronts=fronts)
+    some = compute_stats([], store.states, library, store.scheduler, query)
+    assert len(whole["leeches"]) == 4 and all(r["front"] for r in whole["leeches"])
+    assert [r["front"] for r in some["leeches"]] == [
+        r["front"] if n < fronts else None for n, r in enumerate(whole["leeches"])
+    ]
+    for row in some["leeches"]:
+        row["front"] = None
+    for row in whole["leeches"]:
+        row["front"] = None
+    assert some == whole

@@ -246,6 +246,7 @@ class History(RuleBasedStateMachine):
         self.tmp = tempfile.TemporaryDirectory()
         self.home = Home(Path(self.tmp.name) / "home")
         self.clock = FakeClock()
+        self.cuts = 0
         save_profile(
             self.home.user_dir("tester") / "profile.toml",
             Profile.model_validate({"seed": 3, "settings": {"timezone": "Europe/Paris"}}),
@@ -301,7 +302,8 @@ class History(RuleBasedStateMachine):
     @rule(cut=st.integers(1, 90))
     def crash_in_the_middle_of_an_append(self, cut: int) -> None:
         self.close()
-        entry = LogEntry("cut-1", self.clock(), "alpha/a1", 3, ms=123)
+        self.cuts += 1  # a new entry has a new id: two blocks with one id are one action twice
+        entry = LogEntry(f"cut-{self.cuts}", self.clock(), "alpha/a1", 3, ms=123)
         logs = sorted(self.store.log_dir.glob("*.toml"))
         path = logs[-1] if logs else self.store.log_dir / "2026-11.toml"
         path.parent.mkdir(parents=True, exist_ok=True)

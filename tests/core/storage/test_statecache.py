@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import math
 import struct
+from array import array
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -133,3 +135,83 @@ def test_a_first_queue_read_on_several_days_is_each_days_own() -> None:
         assert kept.columns.drill_queue(keys, today.toordinal(), end, 3) == expected
         seen.add(repr(expected))
     assert len(seen) >= 4  # the days do differ
+
+
+def _reference_decodable(columns: list[Any]) -> bool:
+    """The check before the high-byte fast path: every number, one by one."""
+    state, _, _, _, due, last, _, _, _, buried = columns
+    if state and max(state) >= len(statecache.STATES):
+        return False
+    for times in (due, last):
+        if times and not (math.isfinite(sum(times)) and max(times) <= statecache._LAST_INSTANT):
+            return False
+    return not buried or (min(buried) >= 0 and max(buried) <= date.max.toordinal())
+
+
+EDGE_TIMES = [
+    -1.0, -0.0, 0.0, 1.0, 1_700_000_000.5, 2.0**33 - 1, 2.0**33, -(2.0**33), -(2.0**33) + 1,
+    statecache._LAST_INSTANT, statecache._LAST_INSTANT + 1, 1e300, -1e300, -1e308, math.inf,
+    -math.inf, math.nan, -math.nan, 5e-324,
+]  # fmt: skip
+EDGE_DAYS = [0, 1, 739_000, 0x36FFFF, 0x370000, date.max.toordinal(), date.max.toordinal() + 1,
+             -1, 2**40, -(2**62)]  # fmt: skip
+
+
+@budget(300)
+@given(
+    st.lists(st.integers(0, 5), min_size=1, max_size=6),
+    st.lists(st.sampled_from(EDGE_TIMES) | st.floats(), min_size=1, max_size=6),
+    st.lists(st.sampled_from(EDGE_TIMES) | st.floats(), min_size=1, max_size=6),
+    st.lists(st.sampled_from(EDGE_DAYS) | st.integers(-(2**63), 2**63 - 1), min_size=1, max_size=6),
+)
+def test_the_fast_check_of_the_columns_agrees_with_the_number_by_number_one(
+    state: list[int], due: list[float], last: list[float], buried: list[int]
+) -> None:
+    """The high-byte check (statecache._decodable) refuses exactly what a check of every
+    number refuses: NaN, infinities, instants after the year 9000, days outside dates."""
+    n = min(map(len, (state, due, last, buried)))
+    cards = {f"d/c{i}": CardState() for i in range(n)}
+    columns = statecache.codecs.to_columns(list(cards.values()))
+    columns[0], columns[4], columns[5] = (
+        array("B", state[:n]), array("d", due[:n]), array("d", last[:n])
+    )  # fmt: skip
+    columns[9] = array("q", buried[:n])
+    assert statecache._decodable(columns) == _reference_decodable(columns)
+
+
+def test_each_edge_value_is_judged_as_the_number_by_number_check_judges_it() -> None:
+    """Every edge value alone among valid ones, and twice (a sum that overflows), in each
+    column: the fast check gives the same answer as the reference."""
+    base = statecache.codecs.to_columns([CardState()] * 3)
+    for at, edges, code in [(4, EDGE_TIMES, "d"), (5, EDGE_TIMES, "d"), (9, EDGE_DAYS, "q")]:
+        for value in edges:
+            for times in (1, 2):
+                columns = list(base)
+                numbers = [base[at][0]] * (3 - times) + [value] * times
+                columns[at] = array(code, numbers)
+                expected = _reference_decodable(columns)
+                assert statecache._decodable(columns) == expected, (at, value, times)
+
+
+def test_a_cache_of_unsorted_rows_is_read_by_its_index() -> None:
+    """Rows written in another order (an older version) are found through the index of every
+    key; a key written twice refuses the file."""
+    cards = {f"d/c{i:03d}": CardState("review", reps=i) for i in range(50)}
+    raw = statecache.dump(cards, 0, None, [1, 0, 0, 0, 0], STAMP)
+    start = raw.index(b"\n", len(statecache.MAGIC)) + 1
+    keys = raw[start : start + len(b"\n".join(k.encode() for k in sorted(cards)))]
+    assert keys.split(b"\n") == [k.encode() for k in sorted(cards)]
+    first, second = b"d/c003", b"d/c017"  # swap two keys: their rows now belong to each other
+    swapped = keys.replace(first, b"@").replace(second, first).replace(b"@", second)
+    loaded = statecache.load(raw.replace(keys, swapped), STAMP)
+    assert loaded is not None and not loaded.columns.sorted
+    assert loaded.columns.get("d/c003") == cards["d/c017"]
+    assert loaded.columns.get("d/c017") == cards["d/c003"]
+    assert loaded.columns.get("d/c020") == cards["d/c020"]
+    assert loaded.columns.get("d/c999") is None
+    twice = keys.replace(first, second)
+    assert statecache.load(raw.replace(keys, twice), STAMP) is None
+    sorted_ = statecache.load(raw, STAMP)
+    assert sorted_ is not None and sorted_.columns.sorted
+    for key in [*cards, "d/c", "d/c0499", "a", "z", ""]:
+        assert sorted_.columns.get(key) == cards.get(key), key

@@ -25,11 +25,11 @@ user's rollover hour and time zone):
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, tzinfo
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from itertools import compress
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, overload
 
 from flashprep.core.browse.catalog import Catalog
 from flashprep.core.browse.query import (
@@ -47,6 +47,7 @@ from flashprep.core.browse.query import (
     parse_query,
 )
 from flashprep.core.clock import day_end, day_start, study_day
+from flashprep.core.keys import deck_of
 from flashprep.core.scheduling.scheduler import NEW, CardState
 from flashprep.core.storage.userstore import UserStore
 from flashprep.core.study.drill import is_buried
@@ -149,20 +150,18 @@ class _Now:
             and state.due < self.end
         )
 
-    def row(self, catalog: Catalog, index: int, state: CardState, front: str) -> CardMatch:
-        return CardMatch(
+    def row(self, catalog: Catalog, index: int, state: CardState) -> CardMatch:
+        """The row of the card at `index` of the catalog, in `state`: built as a plain tuple
+        (a search may list every one of 50,000 cards)."""
+        key, deck, front, level = (
             catalog.keys[index],
             catalog.decks[index],
-            front,
-            state.state,
-            state.suspended,
-            self.buried(state),
-            self.due_day(state),
-            self.recall(state),
-            state.lapses,
-            state.reps,
+            catalog.fronts[index],
             catalog.levels[index],
         )
+        due, recall = self.due_day(state), self.recall(state)
+        row = (key, deck, front, state.state, state.suspended, self.buried(state), due, recall)
+        return _new_row(CardMatch, (*row, state.lapses, state.reps, level))
 
 
 class _Search:
@@ -171,8 +170,14 @@ class _Search:
     def __init__(self, catalog: Catalog, store: UserStore) -> None:
         self.catalog = catalog
         self.at = _Now(store)
-        states = store.states.get  # decoded once for the store's life: no decode per card
-        self.states = [states(key, NEW) for key in catalog.keys]
+        self.store = store
+
+    @cached_property
+    def states(self) -> list[CardState]:
+        """Every card's state, in catalog order: made only for a query or a sort that reads
+        them (a search of words alone does not)."""
+        states = self.store.states.get  # decoded once for the store's life: no decode per card
+        return [states(key, NEW) for key in self.catalog.keys]
 
     def column(self, node: Node) -> list[bool]:
         match node:
@@ -183,7 +188,7 @@ class _Search:
             case Not(term):
                 return [not ok for ok in self.column(term)]
             case Text(needle):
-                return [needle in text for text in self.catalog.texts]
+                return list(map(bool, self.catalog.holding(needle)))
             case Field():
                 return self._field(node)
             case Compare():
@@ -201,7 +206,7 @@ class _Search:
         self, terms: tuple[Node, ...], op: Callable[[bool, bool], bool], empty: bool
     ) -> list[bool]:
         if not terms:
-            return [empty] * len(self.states)
+            return [empty] * len(self.catalog)
         result = self.column(terms[0])
         for term in terms[1:]:
             result = list(map(op, result, self.column(term)))
@@ -256,49 +261,122 @@ class _Search:
         today, due_ord = self.at.today_ord, self.at.due_ord
         return [(d := due_ord(s)) is not None and op(d - today, value) for s in states]
 
-    def rows(self, root: Node) -> list[CardMatch]:
-        """The matching cards' rows, in catalog order: one loop with everything local, and each
-        row built as a plain tuple (a search may return every one of 10,000 cards)."""
-        catalog, states, at = self.catalog, self.states, self.at
-        keys, decks, fronts, levels = catalog.keys, catalog.decks, catalog.fronts, catalog.levels
-        due_day, recall, buried = at.due_day, at.recall, at.buried
-        rows: list[CardMatch] = []
-        add = rows.append
-        for i in compress(range(len(states)), self.column(root)):
-            s = states[i]
-            row = (keys[i], decks[i], fronts[i], s.state, s.suspended, buried(s), due_day(s))
-            add(_new_row(CardMatch, (*row, recall(s), s.lapses, s.reps, levels[i])))
-        return rows
+    def found(self, root: Node) -> list[int]:
+        """The places of the cards the query matches, in catalog order."""
+        return list(compress(range(len(self.catalog)), self.column(root)))
+
+    def row(self, index: int) -> CardMatch:
+        """The card's row, in its state when read (an action since the search shows)."""
+        key = self.catalog.keys[index]
+        return self.at.row(self.catalog, index, self.store.states.get(key, NEW))
+
+    def sort_value(self, field: str) -> Callable[[int], object]:
+        """What the card at an index sorts by on a field, as its row's value would be (None:
+        it goes last): no row is built to sort."""
+        catalog, at = self.catalog, self.at
+        if field == "question":
+            fronts = catalog.fronts
+            return lambda i: fronts[i].casefold()
+        if field == "level":
+            rank = {name: i for i, name in enumerate(LEVEL_ORDER)}
+            levels = catalog.levels
+            return lambda i: None if (v := levels[i]) is None else rank.get(v, len(rank))
+        states = self.states  # the fields below are the card's schedule
+        if field == "state":
+            order = {name: i for i, name in enumerate(STATUS_ORDER)}
+
+            def status(i: int) -> int:
+                s = states[i]
+                return order["suspended" if s.suspended else "buried" if at.buried(s) else s.state]
+
+            return status
+        if field == "due":
+            return lambda i: at.due_day(states[i])
+        if field == "recall":
+            return lambda i: at.recall(states[i])
+        counts = operator.attrgetter(field)  # lapses, reps
+        return lambda i: counts(states[i])
+
+    def sort(self, found: list[int], field: str, descending: bool) -> list[int]:
+        """Places in catalog order sorted on a SORT_FIELDS field; ties stay in catalog order,
+        even descending, and cards without a value go last either way. `deck` is the catalog
+        order itself (decks as the library lists them, cards in deck order)."""
+        if field == "deck":
+            return found[::-1] if descending else found
+        value = self.sort_value(field)
+        keyed = [(value(i), i) for i in found]
+        valued = [pair for pair in keyed if pair[0] is not None]
+        valued.sort(key=operator.itemgetter(0), reverse=descending)  # stable, even reversed
+        return [i for _, i in valued] + [i for v, i in keyed if v is None]
 
 
-def _sort_key(field: str) -> Callable[[CardMatch], object]:
-    """The value a row sorts by on a field (None: the row goes last)."""
-    if field == "question":
-        return lambda row: row.front.casefold()
-    if field == "state":
-        status = {name: i for i, name in enumerate(STATUS_ORDER)}
-        return lambda row: status[row.status]
-    if field == "level":
-        levels = {name: i for i, name in enumerate(LEVEL_ORDER)}
-        return lambda row: None if row.level is None else levels.get(row.level, len(levels))
-    return operator.attrgetter(field)
+class Matches(Sequence[CardMatch]):
+    """The cards a search found, in order: a card's row is made when it is read, so a search
+    that finds every one of 50,000 cards makes only the rows shown. A row shows the card's state
+    when read, at the search's `now`; one set anew (`matches[i] = row`, after an action) is
+    kept."""
+
+    def __init__(self, search: _Search | None = None, order: list[int] | None = None) -> None:
+        self._search = search
+        self._order: list[int] = order or []
+        self._set: dict[int, CardMatch] = {}
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+    @overload
+    def __getitem__(self, at: int) -> CardMatch: ...
+    @overload
+    def __getitem__(self, at: slice) -> list[CardMatch]: ...
+    def __getitem__(self, at: int | slice) -> CardMatch | list[CardMatch]:
+        if isinstance(at, slice):
+            return [self._row(i) for i in range(*at.indices(len(self._order)))]
+        if at < 0:
+            at += len(self._order)
+        if not 0 <= at < len(self._order):
+            raise IndexError("match index out of range")
+        return self._row(at)
+
+    def _row(self, at: int) -> CardMatch:
+        row = self._set.get(at)
+        if row is not None:
+            return row
+        assert self._search is not None, "no search: no places"
+        return self._search.row(self._order[at])
+
+    def __setitem__(self, at: int, row: CardMatch) -> None:
+        """Show a card's row made anew (card_match, after an action changed the card)."""
+        self._row(at)  # IndexError if out of range
+        self._set[at % len(self._order)] = row
+
+    @property
+    def keys(self) -> list[str]:
+        """The cards' keys in order, no row made."""
+        if self._search is None:
+            return []
+        keys = self._search.catalog.keys
+        return [keys[i] for i in self._order]
+
+    def position(self, key: str) -> int | None:
+        """Where the card `key` is among the matches; None if it is not one."""
+        keys = [] if self._search is None else self._search.catalog.keys
+        return next((at for at, i in enumerate(self._order) if keys[i] == key), None)
 
 
-def sort_rows(
-    rows: list[CardMatch], sort: str = "deck", descending: bool = False
-) -> list[CardMatch]:
-    """Rows (in catalog order) sorted on a SORT_FIELDS field; ties stay in catalog order, even
-    descending, and rows without a value go last either way. `deck` is the catalog order itself
-    (decks as the library lists them, cards in deck order)."""
+def search_cards(
+    catalog: Catalog,
+    query: str | Query,
+    store: UserStore,
+    sort: str = "deck",
+    descending: bool = False,
+) -> Matches:
+    """The cards that match a query (QueryError if it is malformed), sorted (ValueError for a
+    field not in SORT_FIELDS); each row made when read (see Matches)."""
+    parsed = parse_query(query) if isinstance(query, str) else query
     if sort not in SORT_FIELDS:
         raise ValueError(f"cannot sort by {sort!r}: choose one of {', '.join(SORT_FIELDS)}")
-    if sort == "deck":
-        return rows[::-1] if descending else list(rows)
-    key = _sort_key(sort)
-    keyed = [(key(row), row) for row in rows]
-    valued = [pair for pair in keyed if pair[0] is not None]
-    valued.sort(key=operator.itemgetter(0), reverse=descending)  # stable, even reversed
-    return [row for _, row in valued] + [row for value, row in keyed if value is None]
+    search = _Search(catalog, store)
+    return Matches(search, search.sort(search.found(parsed.root), sort, descending))
 
 
 def find_cards(
@@ -308,12 +386,8 @@ def find_cards(
     sort: str = "deck",
     descending: bool = False,
 ) -> list[CardMatch]:
-    """The cards that match a query (QueryError if it is malformed), sorted (ValueError for a
-    field not in SORT_FIELDS)."""
-    parsed = parse_query(query) if isinstance(query, str) else query
-    if sort not in SORT_FIELDS:
-        raise ValueError(f"cannot sort by {sort!r}: choose one of {', '.join(SORT_FIELDS)}")
-    return sort_rows(_Search(catalog, store).rows(parsed.root), sort, descending)
+    """Every row of `search_cards`, made now (`flashprep cards`, the tests)."""
+    return list(search_cards(catalog, query, store, sort, descending))
 
 
 def matching_keys(
@@ -322,11 +396,11 @@ def matching_keys(
     """The keys of the cards a query finds, in the named decks only when some are, in catalog
     order: what a drill of a search (`drill --query`, custom study) drills."""
     decks = set(deck_ids) if deck_ids else None
-    found = find_cards(Catalog.build(library), query, store)
-    return [m.key for m in found if decks is None or m.deck in decks]
+    found = search_cards(Catalog.build(library), query, store).keys
+    return [k for k in found if decks is None or deck_of(k) in decks]
 
 
 def card_match(catalog: Catalog, key: str, store: UserStore) -> CardMatch:
     """One card's row (after an action changed it); KeyError for a card not in the catalog."""
     index = catalog.positions[key]
-    return _Now(store).row(catalog, index, store.state(key), catalog.front(index))
+    return _Now(store).row(catalog, index, store.state(key))

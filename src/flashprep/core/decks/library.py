@@ -80,6 +80,7 @@ class LoadedDeck:
         the validated deck."""
         try:
             records = self.index.records()
+            self.index.release()  # what was read is in `records` now (see DeckIndex.release)
             if [r.id for r in records] == list(self.index.card_ids):
                 return records
         except (ValueError, TypeError):
@@ -280,6 +281,24 @@ class DeckLibrary:
                 record = CardRecord(*(getattr(card, f) for f in deckindex.CARD_FIELDS))
             self._texts[key] = record
         return record
+
+    def front(self, key: str) -> str | None:
+        """A card's front (as `text(key).front`), without decoding the rest of its record."""
+        record = self._texts.get(key)
+        if record is not None:
+            return record.front
+        found = self._find(key)
+        if found is None:
+            return None
+        loaded, position = found
+        try:
+            card_id, front = loaded.index.front(position)
+            if card_id == loaded.card_ids[position]:
+                return front
+        except (ValueError, TypeError):
+            pass
+        record = self.text(key)  # out of step or damaged: the whole record, or the TOML's
+        return record.front if record is not None else None
 
     def card(self, key: str) -> Card | None:
         """The validated card (for editing); builds its whole deck's model the first time."""

@@ -15,7 +15,7 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from operator import itemgetter
+from operator import attrgetter
 from pathlib import Path
 
 from flashprep.core.clock import INSTANT_RANGE, LAST_YEAR
@@ -30,12 +30,13 @@ from flashprep.core.importers.ankizip import LAYOUTS, PackageError
 from flashprep.core.importers.source import (
     EMPTY_SIDE,
     ImportSource,
-    SourceReview,
     card_id_for_guid,
     clean_tags,
     deck_id_for_card,
+    source_review,
 )
-from flashprep.core.keys import parse_own_guid
+from flashprep.core.keys import card_key, parse_own_guid
+from flashprep.core.storage.reviewlog import LogEntry
 
 MAX_ANSWER_MS = 10**9 - 1
 
@@ -210,7 +211,7 @@ def _read(
     col = load_collection(conn)
     source = ImportSource(path, kind, owner=col.owner)
     cards_by_anki_id: dict[int, tuple[str, str]] = {}
-    suspended: list[SourceReview] = []
+    suspended: list[LogEntry] = []
     media: list[str] = []
     drawn = list(_draw_cards(path, conn, col))
     # Converted once per distinct text: a reversed note's two cards share their fields.
@@ -266,7 +267,7 @@ def _read(
             if at is None:
                 source.skip_review(entry_id, _out_of_range("cards.mod", item.mod, "s"))
             else:
-                suspended.append(SourceReview(entry_id, deck_id, card.id, at, action="suspend"))
+                suspended.append(source_review(entry_id, deck_id, card.id, at, action="suspend"))
     for deck in source.decks:
         deck.description = f"Imported from {path.name}."
     _read_revlog(conn, col, cards_by_anki_id, source, suspended, progress)
@@ -320,7 +321,7 @@ def _read_revlog(
     col: Collection,
     cards: dict[int, tuple[str, str]],
     source: ImportSource,
-    suspended: list[SourceReview],
+    suspended: list[LogEntry],
     progress: Callable[[float], None] | None = None,
 ) -> None:
     """The review log as history, after the suspensions: every entry checked by the review
@@ -333,13 +334,16 @@ def _read_revlog(
     The check is the same for every row, made cheaply: what varies from row to row (the id
     `anki-<id>-<cid>`, the rating, the action, the time spent) is valid by construction, the
     card is checked once per card (`ImportSource.accepts_card`) and the time by its range
-    (_SURE_MS); a row not surely valid is checked whole by `add_review`, in its turn."""
+    (_SURE_MS); a row not surely valid is checked whole by `add_review`, in its turn. Each
+    entry is made once, as the log entry it becomes (see source.source_review), its card's
+    key made once per card."""
     total = conn.execute("SELECT count() FROM revlog").fetchone()[0] if progress else 0
     rows = conn.execute("SELECT id, cid, ease, factor, time, type FROM revlog ORDER BY id")
-    history: list[SourceReview] = []
+    history: list[LogEntry] = []
     unsure: set[int] = set()
     """Indexes in `history` of the entries `add_review` checks whole."""
-    accepted: dict[int, bool] = {}
+    accepted: dict[int, tuple[str, bool]] = {}
+    """Each card's key, and whether the log accepts entries of it."""
     sched_ver = col.sched_ver
     first, last = _SURE_MS
     count = 0
@@ -389,12 +393,13 @@ def _read_revlog(
                 ms = ms if 0 <= ms <= MAX_ANSWER_MS else min(max(0, ms), MAX_ANSWER_MS)
             else:
                 ms = 0
-            ok = accepted.get(cid)
-            if ok is None:
-                ok = accepted[cid] = source.accepts_card(*target)
+            known = accepted.get(cid)
+            if known is None:
+                known = accepted[cid] = (card_key(*target), source.accepts_card(*target))
+            key, ok = known
             if not ok:
                 unsure.add(len(history))
-            append(SourceReview(name, target[0], target[1], at, action, rating, ms))
+            append(LogEntry(name, at, key, rating, action, ms, "import"))
     reviews, rows_kept = source.reviews, len(history) + len(suspended)
     if not unsure:
         reviews.extend(history)  # every entry valid by construction (see above)
@@ -412,5 +417,4 @@ def _read_revlog(
         progress(1.0)
 
 
-_AT = itemgetter(3)
-"""A SourceReview's time (`at`)."""
+_AT = attrgetter("at")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
+from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -31,7 +32,7 @@ from flashprep.core.files.lock import DECKS_WAIT_SECONDS, decks_lock
 from flashprep.core.files.tomlerrors import DataFileError
 from flashprep.core.importers import read_source
 from flashprep.core.importers.source import ImportSource, SourceDeck
-from flashprep.core.keys import DECK_ID_PATTERN, card_key
+from flashprep.core.keys import DECK_ID_PATTERN, card_key, split_key
 from flashprep.core.stats.historycache import cache_history
 from flashprep.core.storage.logimport import HistoryImport
 from flashprep.core.storage.reviewlog import LogEntry
@@ -56,6 +57,13 @@ def _step(progress: ImportProgress | None, label: str) -> Callable[[float], None
 
     return report
 
+
+IMPORT_SPLIT_FROM = 50_000
+"""An import's replay is split between processes from this many entries (the statistics' own
+threshold is higher, see splitreplay.PARALLEL_FROM): it is most of an import's time, and the
+import holds less while it replays than the statistics screen (100,000 entries: a peak of
+about 120 MiB, the forked child's included). It costs a little more CPU time than one process:
+on a machine whose cores are all busy it is no quicker."""
 
 _DECK_ID = re.compile(DECK_ID_PATTERN)
 KEPT_FIELDS = ("level", "target_seconds")
@@ -382,6 +390,37 @@ def _plan_deck(
     return replace(existing, cards=cards), change
 
 
+def _log_entries(
+    sources: list[ImportSource],
+    targets: dict[tuple[int, str], tuple[str, str | None]],
+    placed: dict[tuple[int, str, str], str],
+) -> list[LogEntry]:
+    """The sources' reviews as log entries, each under the key of the deck its card goes to.
+    A reader makes each as the entry it becomes, under the deck the file proposes; only the
+    entries of cards that go to another deck (renamed, moved, bundled, --deck) are made again,
+    their keys worked out once per card."""
+    entries: list[LogEntry] = []
+    for index, source in enumerate(sources):
+        moves: dict[str, str] = {}
+        for key in set(map(_CARD, source.reviews)):
+            deck_id, card_id = split_key(key)
+            target = placed.get((index, deck_id, card_id)) or targets[index, deck_id][0]
+            if target != deck_id:
+                moves[key] = card_key(target, card_id)
+        if not moves:
+            entries += source.reviews  # the usual import: every card in the deck proposed
+            continue
+        entries += (
+            e._replace(card=moves[e.card]) if e.card in moves else e for e in source.reviews
+        )
+    return entries
+
+
+_CARD = attrgetter("card")
+"""A log entry's card key."""
+_ID = attrgetter("id")
+
+
 def apply_sources(
     sources: list[ImportSource],
     library: DeckLibrary,
@@ -436,22 +475,7 @@ def apply_sources(
             target, was = targets[index, sdeck.id]
             grouped.setdefault(target, []).append(sdeck)
             renamed.setdefault(target, was)
-    entries = [
-        LogEntry(
-            r.entry_id,
-            r.at,
-            card_key(
-                placed.get((index, r.deck_id, r.card_id)) or targets[index, r.deck_id][0],
-                r.card_id,
-            ),
-            r.rating,
-            r.action,
-            r.ms,
-            "import",
-        )
-        for index, source in enumerate(sources)
-        for r in source.reviews
-    ]
+    entries = _log_entries(sources, targets, placed)
     plan = None
     if summary.history and store is not None:
         if progress is not None and entries:
@@ -459,7 +483,7 @@ def apply_sources(
         plan = store.plan_import(entries)
     if plan is not None:
         summary.reviews_added = plan.fresh
-        summary.reviews_known = len({e.id for e in entries}) - plan.fresh
+        summary.reviews_known = len(set(map(_ID, entries))) - plan.fresh
     lock = decks_lock(home) if not dry_run and (grouped or to_bundled) else None
     if lock is not None:
         lock.acquire(timeout=DECKS_WAIT_SECONDS)
@@ -547,7 +571,9 @@ def _write_all(
         assert store is not None and plan is not None
         # One replay for both: the statistics' cache (warm after an import) and the schedule
         # (the store replays again only when another computer's log is there too).
-        replayed = cache_history(store, plan.months, _step(progress, "replaying your schedule"))
+        replayed = cache_history(
+            store, plan.months, _step(progress, "replaying your schedule"), IMPORT_SPLIT_FROM
+        )
         store.finish_import(plan, None, replayed)
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from flashprep.core.decks.ankinotes import AnkiNotes
 from flashprep.core.decks.index import CardRecord
@@ -30,19 +30,20 @@ _SLUG_GAP = re.compile(r"[^a-z0-9]+")
 _TAG_BAD = re.compile(r"[\s\x00-\x1f]+")
 
 
-class SourceReview(NamedTuple):
-    """One past action on a card, from another tool's history (replayed with mode "import").
-
-    A named tuple: a package's history has thousands, and a frozen dataclass is built several
-    times slower."""
-
-    entry_id: str
-    deck_id: str
-    card_id: str
-    at: datetime
-    action: str = "grade"
-    rating: int | None = None
-    ms: int = 0
+def source_review(
+    entry_id: str,
+    deck_id: str,
+    card_id: str,
+    at: datetime,
+    action: str = "grade",
+    rating: int | None = None,
+    ms: int = 0,
+) -> LogEntry:
+    """One past action on a card, from another tool's history, made once as the log entry it
+    becomes (mode "import"), under the card's key in the deck the file proposes: `apply`
+    moves it only when the card goes to another deck. The log writer and the replay take it
+    as it is: a history of a million is not copied from one form into another."""
+    return LogEntry(entry_id, at, card_key(deck_id, card_id), rating, action, ms, "import")
 
 
 @dataclass
@@ -66,7 +67,8 @@ class ImportSource:
     path: Path
     kind: str
     decks: list[SourceDeck] = field(default_factory=list)
-    reviews: list[SourceReview] = field(default_factory=list)
+    reviews: list[LogEntry] = field(default_factory=list)
+    """Log entries of mode "import" (see source_review)."""
     warnings: list[str] = field(default_factory=list)
     skipped_reviews: int = 0
     owner: str | None = None
@@ -86,23 +88,14 @@ class ImportSource:
     def warn(self, message: str) -> None:
         self.warnings.append(f"{self.path.name}: {message}")
 
-    def add_review(self, review: SourceReview) -> bool:
+    def add_review(self, review: LogEntry) -> bool:
         """Keep `review` if the review log's reader will accept it once written, else skip it
         with a warning (the first few by name, then a count): a written entry the reader
         refuses would lock the user out of every command."""
-        entry = LogEntry(
-            review.entry_id,
-            review.at,
-            card_key(review.deck_id, review.card_id),
-            review.rating,
-            review.action,
-            review.ms,
-            "import",
-        )
         try:
-            check_entry(entry)
+            check_entry(review)
         except ValueError as exc:
-            self.skip_review(review.entry_id, str(exc))
+            self.skip_review(review.id, str(exc))
             return False
         self.reviews.append(review)
         return True

@@ -452,7 +452,10 @@ class HistoryReader:
             return None
 
     def load_written(
-        self, months: Mapping[str, list[LogEntry]], replayed: Schedule | None = None
+        self,
+        months: Mapping[str, list[LogEntry]],
+        replayed: Schedule | None = None,
+        split_from: int | None = None,
     ) -> History:
         """Every grade, as `load` gives it, from the entries of each month file of a log that
         was just written whole (an import): no month but the newest is parsed again, so that
@@ -460,7 +463,9 @@ class HistoryReader:
 
         `replayed`, a new Schedule, is filled by the replay when the log is this computer's
         alone (True is returned then in `self.filled`): the store takes its schedule from it
-        instead of replaying the log a second time (UserStore.finish_import)."""
+        instead of replaying the log a second time (UserStore.finish_import). `split_from`:
+        the replay is split between processes from this many entries (see replay_split's
+        `least`)."""
         self.marks, self.stable = {}, None
         self._pending = _Pending()
         self.filled = False
@@ -468,7 +473,7 @@ class HistoryReader:
         files = next(iter(logs.values()), [])
         if len(logs) != 1 or sorted(p.name for p in files) != sorted(months):
             return self.load()  # another computer's log too: the union, as a load reads it
-        history = self._rebuild(files, months, replayed)
+        history = self._rebuild(files, months, replayed, split_from)
         self.filled = replayed is not None
         return history
 
@@ -587,12 +592,13 @@ class HistoryReader:
         files: list[Path],
         given: Mapping[str, list[LogEntry]] | None = None,
         replayed: Schedule | None = None,
+        split_from: int | None = None,
     ) -> History:
         """Parse and replay the whole log; the whole cache is written afresh by save().
 
         `given`: each month file's entries, already in hand (an import has just written them
         so): only the newest month is read, for where each of its blocks starts. `replayed`:
-        the schedule to replay onto (a new one without it)."""
+        the schedule to replay onto (a new one without it); `split_from`: see load_written."""
         self.rebuilt = True
         self._pending = _Pending()
         months: list[_Month] = []
@@ -603,8 +609,8 @@ class HistoryReader:
         prev = ""
         # Months are replayed a batch at a time when the replay is split, else one by one
         # (only one month's entries held at once).
-        count = total // LOG_BYTES_PER_ENTRY
-        least = BATCH if splits(count if given is None else sum(map(len, given.values()))) else 1
+        count = total // LOG_BYTES_PER_ENTRY if given is None else sum(map(len, given.values()))
+        least = BATCH if splits(count, split_from) else 1
         batches = self._batches(files, given, least)
         upcoming: list[tuple[int, list[tuple[Path, LogBlocks]]] | None] = []
         unpacked: list[_Month] = []  # a long log's months replayed, not yet packed (_pack)
@@ -634,7 +640,8 @@ class HistoryReader:
                 sum(len(blocks.entries) for _, blocks in batch[:-1]),  # the newest month's
                 self.cancelled,
                 partial(self._report_within, done / total, after / total),
-                least=least // 4 if least > 1 else None,  # the first batch is split too
+                # from `split_from` entries, or as long as the first batch (also split)
+                least=split_from if split_from is not None or least == 1 else least // 4,
                 meanwhile=None if newest or least == 1 else read_on,
             )
             ahead = upcoming[0] if upcoming else next(batches, None)
@@ -975,6 +982,7 @@ def cache_history(
     store: UserStore,
     months: Mapping[str, list[LogEntry]],
     progress: Callable[[float], None] | None = None,
+    split_from: int | None = None,
 ) -> Schedule | None:
     """After an import wrote the log (`months`: each file's entries, as written): cache the
     history now, from the entries in hand, so that the next statistics are not a whole read.
@@ -982,11 +990,13 @@ def cache_history(
 
     Returns the schedule this replay of the log built, for UserStore.finish_import to take
     (one replay, not two), or None when the store must replay the log itself (another
-    computer's log is there too; the log could not be read); `progress` hears the share done."""
+    computer's log is there too; the log could not be read); `progress` hears the share done;
+    `split_from`: the replay is split between processes from this many entries (see
+    replay_split's `least`)."""
     reader = HistoryReader(store, progress=progress)
     replayed = Schedule()
     try:
-        reader.load_written(months, replayed)
+        reader.load_written(months, replayed, split_from)
     except (OSError, DataFileError):
         return None
     with contextlib.suppress(OSError):

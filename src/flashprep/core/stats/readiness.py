@@ -1,7 +1,8 @@
-"""Which topics are weak: readiness per deck or tag, the cards that trouble you most, leeches.
+"""Which topics are weak: readiness per deck or tag, and the recall now of each card behind it.
 
-Built on the recall of each card now (`recall_now`, which the report computes for every studied
-card) and the retention samples, so that the report only gathers the groups and the rows.
+Built on the recall of each card now (`recall_now`; the report has it of every studied card from
+its one walk over the cards, cardwalk.py, with the hardest cards and the leeches) and the
+retention samples, so that the report only gathers the groups and the rows.
 """
 
 from __future__ import annotations
@@ -15,9 +16,6 @@ from typing import Any
 from flashprep.core.scheduling.scheduler import CardState, Scheduler
 from flashprep.core.stats.history import History, Review
 from flashprep.core.stats.retention import pass_rate
-from flashprep.core.study.leech import is_leech
-
-HARDEST = 10
 
 
 def forgotten(history: History) -> set[str]:
@@ -56,33 +54,21 @@ def weakest_first(keys: Iterable[str], recall: Mapping[str, float]) -> list[str]
     return sorted(studied, key=recall.__getitem__)  # stable: deck order among equals
 
 
-def leeches(keys: Iterable[str], states: Mapping[str, CardState], threshold: int) -> list[str]:
-    """The cards that lapsed `threshold` times or more (the user's leech setting; the drill's
-    definition, study/leech.py), most lapses first, then in deck order."""
-    found = []
-    for key in keys:
-        state = states.get(key)
-        if state is not None and is_leech(state.lapses, threshold):
-            found.append((-state.lapses, key))
-    found.sort(key=lambda pair: pair[0])  # stable: deck order among equals
-    return [key for _, key in found]
-
-
 def readiness(
     groups: Mapping[str, Iterable[str]],
-    states: Mapping[str, CardState],
+    studied: set[str],
     recall: Mapping[str, float],
     due: set[str],
     samples: Iterable[Review],
 ) -> dict[str, dict[str, Any]]:
-    """Per group of cards (a deck, a tag): cards, studied, due today, true retention over the
-    samples given, `recall` = average predicted recall now (FSRS retrievability) of the studied
-    cards, and `ready` = the share of all its cards you would recall now (new cards count 0)."""
+    """Per group of cards (a deck, a tag): cards, studied (those in `studied`: the cards not
+    new, of the groups at least), due today, true retention over the samples given, `recall` =
+    average predicted recall now (FSRS retrievability) of the studied cards, and `ready` = the
+    share of all its cards you would recall now (new cards count 0)."""
     h = History.of(samples)
     again = [rating == 1 for rating in h.rating]
     failed = Counter(compress(h.card, again))
     passed = Counter(compress(h.card, [not a for a in again]))
-    studied = {k for k, s in states.items() if not s.is_new}
     out = {}
     for name, members in groups.items():
         keys = list(members)
@@ -99,25 +85,3 @@ def readiness(
             "ready": round(total / len(keys), 4) if keys else None,
         }
     return out
-
-
-def hardest(
-    keys: Iterable[str],
-    states: Mapping[str, CardState],
-    recall: Mapping[str, float],
-    agains: Mapping[str, int],
-    desired: float,
-    limit: int = HARDEST,
-) -> list[str]:
-    """The cards that trouble you most: most lapses, then most Agains, then lowest recall now;
-    only cards failed at least once or recalled now below the desired retention."""
-    candidates = []
-    for key in keys:
-        state = states.get(key)
-        if state is None or state.is_new:
-            continue
-        r = recall.get(key, 0.0)
-        if state.lapses or agains.get(key) or r < desired:
-            candidates.append((-state.lapses, -agains.get(key, 0), r, key))
-    candidates.sort()
-    return [key for *_, key in candidates[:limit]]

@@ -27,10 +27,10 @@ from flashprep.core.stats.activity import (
     study_days,
     today_figures,
 )
-from flashprep.core.stats.forecast import card_states, forecast
+from flashprep.core.stats.cardwalk import walk_cards
 from flashprep.core.stats.history import History, Review
 from flashprep.core.stats.ranges import RANGES
-from flashprep.core.stats.readiness import forgotten, hardest, leeches, readiness, recall_now
+from flashprep.core.stats.readiness import forgotten, readiness
 from flashprep.core.stats.retention import (
     answer_buttons,
     hours,
@@ -42,7 +42,6 @@ from flashprep.core.stats.retentioncache import RetentionCache
 from flashprep.core.stats.studydays import Calendar, days_back, in_range
 from flashprep.core.storage.usersettings import DEFAULT_SETTINGS
 from flashprep.core.storage.userstore import UserStore
-from flashprep.core.study.drill import count_states, is_available
 from flashprep.core.text import clean
 
 
@@ -57,6 +56,10 @@ class StatsQuery:
     range: str = "month"
     leech_lapses: int = DEFAULT_SETTINGS["leech_lapses"]
     """The user's leech threshold (settings.leech_lapses)."""
+    leech_fronts: int | None = None
+    """How many of the leech rows, most lapses first, carry their card's front (all for None;
+    the others have None): the statistics screen lists 200 of what can be thousands, and
+    reading each card's text was most of a long list's time and memory."""
 
     @classmethod
     def of(cls, store: UserStore, deck: str | None = None, range: str = "month") -> StatsQuery:
@@ -96,16 +99,8 @@ def compute_stats(
         agains = Counter(compress(dated.reviews.card, again))
     ranged = in_range(dated, today, query.range)
     current, longest = streaks(per_day, today)
-    counts = count_states(keys, states, query.now, query.rollover, query.tz)
-    end_of_today = cal.start(today + 1)
-    due_now = 0
-    due: set[str] = set()
-    recall = recall_now(keys, states, failed, scheduler, query.now)
-    for key in recall:
-        s = states[key]
-        if s.due is not None and is_available(s, today) and s.due < end_of_today:
-            due.add(key)
-            due_now += s.due <= query.now
+    cards = walk_cards(keys, states, cal, scheduler, failed, agains, query.leech_lapses)
+    counts, recall = cards.counts, cards.recall
     if tally is not None:  # the range's whole days: its own samples
         samples_in_range = retention_samples(ranged).reviews
         counted = tally.retention.counts
@@ -113,7 +108,6 @@ def compute_stats(
         samples = retention_samples(dated)
         samples_in_range = in_range(samples, today, query.range).reviews
         counted = sample_counts(samples)
-    upcoming, load = forecast(keys, states, cal)
     total_ms = sum(ranged.reviews.ms)
     studied_days = len(set(ranged.days))
     span = RANGES[query.range] or max(1, today - min(per_day, default=today) + 1)
@@ -126,10 +120,10 @@ def compute_stats(
         decks[deck_id] = list(loaded.card_keys)
         for tag, keys_of_tag in loaded.tagged().items():
             tags[tag] += keys_of_tag
-    by_deck = readiness(decks, states, recall, due, samples_in_range)
-    by_tag = readiness(dict(sorted(tags.items())), states, recall, due, samples_in_range)
-    hard = hardest(keys, states, recall, agains, scheduler.settings.desired_retention)
-    leech_keys = leeches(keys, states, query.leech_lapses)
+    studied = set(recall)
+    fronts = len(cards.leeches) if query.leech_fronts is None else query.leech_fronts
+    by_deck = readiness(decks, studied, recall, cards.due, samples_in_range)
+    by_tag = readiness(dict(sorted(tags.items())), studied, recall, cards.due, samples_in_range)
 
     return {
         "user": user,
@@ -141,7 +135,7 @@ def compute_stats(
         "review": counts.review,
         "suspended": counts.suspended,
         "buried": counts.buried,
-        "due_now": due_now,
+        "due_now": cards.due_now,
         "due_today": counts.due,
         "reviews_total": tally.total if tally is not None else len(dated.reviews),
         **today_figures(dated, today),
@@ -156,23 +150,22 @@ def compute_stats(
             "time_s": round(total_ms / 1000, 1),
             "reviews_per_day": round(n_ranged / span, 1) if span else 0.0,
         },
-        "forecast": upcoming,
-        "daily_load": load,
-        "states": card_states(keys, states, cal),
+        "forecast": cards.forecast,
+        "daily_load": cards.load,
+        "states": cards.states,
         "retention": retention_table(counted, today),
         "buttons": answer_buttons(ranged.reviews),
         "answer_seconds": round(total_ms / 1000 / n_ranged, 1) if n_ranged else None,
         "hours": hours(ranged.reviews, cal),
         "by_deck": [{"id": d, "name": library.decks[d].name, **by_deck[d]} for d in deck_ids],
         "by_tag": [{"tag": t, **row} for t, row in by_tag.items()],
-        "hardest": [_hard_row(key, states[key], recall[key], agains, library) for key in hard],
+        "hardest": [
+            _hard_row(key, states[key], recall[key], agains, library) for key in cards.hardest
+        ],
         "leech_lapses": query.leech_lapses,
         "leeches": [
-            {
-                **_hard_row(key, states[key], recall.get(key), agains, library),
-                "suspended": states[key].suspended,
-            }
-            for key in leech_keys
+            _hard_row(key, states[key], recall.get(key), agains, library, n < fronts, True)
+            for n, key in enumerate(cards.leeches)  # (text for the first `fronts`, suspended)
         ],
     }
 
@@ -184,7 +177,7 @@ def _latest(history: History, cal: Calendar, first: int | None) -> History:
     if first is None:
         return history
     n, size = len(history), 64
-    while size < n and cal.day(history.ts[n - size]) >= first:
+    while size < n and cal.day(history[n - size].ts) >= first:  # one grade: no whole column
         size *= 2
     return history[max(0, n - size) :]
 
@@ -203,16 +196,23 @@ def _hard_row(
     recall: float | None,
     agains: Mapping[str, int],
     library: DeckLibrary,
+    text: bool = True,
+    suspended: bool = False,
 ) -> dict[str, Any]:
-    card = library.text(key)
-    return {
+    """A row of the hardest cards, or of the leeches (`suspended`: with whether it is)."""
+    front = library.front(key) if text else None
+    deck = deck_of(key)
+    row = {
         "card": key,
-        "deck": deck_of(key),
-        "deck_name": library.decks[deck_of(key)].name,
-        "front": clean(card.front) if card is not None else "",
+        "deck": deck,
+        "deck_name": library.decks[deck].name,
+        "front": (clean(front) if front is not None else "") if text else None,
         "lapses": state.lapses,
         "agains": agains.get(key, 0),
         "reps": state.reps,
         "recall": round(recall, 4) if recall is not None else None,
         "difficulty": round(state.difficulty, 2) if state.difficulty is not None else None,
     }
+    if suspended:
+        row["suspended"] = state.suspended
+    return row

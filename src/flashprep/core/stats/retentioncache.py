@@ -121,9 +121,9 @@ class RetentionCache:
                 raise TypeError("bad count")
             counts[(day, bool(mature), bool(failed))] = n
         cards, forgotten, agains = doc["last_cards"], doc["forgotten"], doc["agains"]
-        if not all(isinstance(card, str) for card in [*cards, *forgotten]):
+        if not {*map(type, cards), *map(type, forgotten)} <= {str}:  # (no step per card)
             raise TypeError("bad card")
-        if not all(isinstance(n, int) for n in agains.values()):
+        if not set(map(type, agains.values())) <= {int, bool}:  # as isinstance(n, int)
             raise TypeError("bad count")
         per_day: Counter[int] = Counter()
         for day, n in doc["per_day"]:
@@ -143,6 +143,6 @@ def _days_key(history: History, last_day: int | None, cal: Calendar) -> str:
     between them on the same study day, whatever the rollover hour and time zone."""
     if last_day is None or not len(history):
         return ""
-    first = min(cal.day(history.ts[0]), last_day)
+    first = min(cal.day(history[0].ts), last_day)  # (a loaded history makes no whole column)
     starts = [cal.start(day).timestamp() for day in range(first, last_day + 2)]
     return hashlib.sha1(json.dumps(starts).encode()).hexdigest()

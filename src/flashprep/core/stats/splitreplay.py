@@ -101,10 +101,11 @@ def processes_here() -> int:
     return max(1, min(MAX_PROCESSES, cores))
 
 
-def splits(entries: int) -> bool:
+def splits(entries: int, least: int | None = None) -> bool:
     """Whether a replay of this many entries would be split between processes here (a caller
-    that reads the log holds a batch of entries this long at once only then)."""
-    return processes_here() > 1 and entries >= PARALLEL_FROM
+    that reads the log holds a batch of entries this long at once only then); `least` as
+    replay_split takes it."""
+    return processes_here() > 1 and entries >= (PARALLEL_FROM if least is None else least)
 
 
 def group_of(key: str, groups: int, share: float | None = None) -> int:

@@ -286,9 +286,10 @@ def cache_dump(schedule: Schedule, stamp: list[int]) -> bytes:
     )
 
 
-def cache_load(raw: bytes, stamp: list[int]) -> Schedule | None:
-    """The schedule in a cache/state.bin, or None when it is not the cache of this state.toml."""
-    cached = statecache.load(raw, stamp)
+def cache_load(raw: bytes, stamp: list[int], hints: Any = None) -> Schedule | None:
+    """The schedule in a cache/state.bin, or None when it is not the cache of this state.toml
+    (`hints`: see statecache.load)."""
+    cached = statecache.load(raw, stamp, hints)
     if cached is None:
         return None
     try:

@@ -12,6 +12,7 @@ import bisect
 import heapq
 from collections.abc import Callable
 from datetime import UTC, timedelta
+from operator import attrgetter
 from pathlib import Path
 from typing import NamedTuple
 
@@ -51,7 +52,11 @@ def plan_history_import(log_dir: Path, entries: list[LogEntry]) -> HistoryImport
     for path in log_files(log_dir):
         existing[path.name] = read_log_file(path)
         known.update(e.id for e in existing[path.name])
-    unseen = sorted({e.id: e for e in entries if e.id not in known}.values(), key=lambda e: e.at)
+    # An id's last entry, where its first was (as a comprehension gives it), made in C.
+    unique = dict(zip(map(_ID, entries), entries, strict=True))
+    for logged in unique.keys() & known:
+        del unique[logged]
+    unseen = sorted(unique.values(), key=_AT)
     fresh = _without_echoes(unseen, [e for month in existing.values() for e in month])
     by_month = _by_month(fresh)
     months = dict(existing)
@@ -66,6 +71,10 @@ def plan_history_import(log_dir: Path, entries: list[LogEntry]) -> HistoryImport
         else:
             rewritten.add(name)
     return HistoryImport(len(fresh), months, appended, rewritten)
+
+
+_ID = attrgetter("id")
+_AT = attrgetter("at")
 
 
 def _by_month(entries: list[LogEntry]) -> dict[str, list[LogEntry]]:
@@ -102,7 +111,7 @@ def _without_echoes(unseen: list[LogEntry], log: list[LogEntry]) -> list[LogEntr
     card with one rating within a second do not happen (a drill shows the answer between)."""
     if not unseen:
         return unseen
-    cards = {e.card for e in unseen}
+    cards = {e.card for e in unseen} if log else set()
     times: dict[tuple[str, str, int | None], list[int]] = {}
     for entry in log:
         if entry.card in cards and entry.mode not in ("mock", "practice"):
@@ -110,26 +119,39 @@ def _without_echoes(unseen: list[LogEntry], log: list[LogEntry]) -> list[LogEntr
     for found in times.values():
         found.sort()  # kept ones are added to these: all of a moment's times in one list
     fresh: list[LogEntry] = []
-    latest: dict[tuple[str, str, int | None], int] = {}
-    """The last kept time of a moment the log does not have: `unseen` is in time order, so it
-    is an echo exactly when that time is at most ECHO_MS before (a history of its own, the
-    usual import, needs no search)."""
+    append = fresh.append
+    last_kept: dict[str, int] = {}
+    """The time of each card's last kept entry: `unseen` is in time order, so an entry of a
+    moment the log does not have is an echo only if its card has one kept at most ECHO_MS
+    before (a history of its own, the usual import, needs no search: see _echo_of_kept)."""
     for entry in unseen:
         ms = int(entry.at.timestamp() * 1000)
-        moment = _moment(entry)
-        logged = times.get(moment)
+        card = entry.card
+        logged = times.get((card, entry.action, entry.rating)) if times else None
         if logged is None:
-            last = latest.get(moment)
-            if last is None or last < ms - ECHO_MS:
-                latest[moment] = ms
-                fresh.append(entry)
-            continue
-        place = bisect.bisect_left(logged, ms - ECHO_MS)
-        if place < len(logged) and logged[place] <= ms:
-            continue
-        fresh.append(entry)
-        bisect.insort(logged, ms)
+            last = last_kept.get(card)
+            if last is not None and last >= ms - ECHO_MS and _echo_of_kept(entry, ms, fresh):
+                continue
+        else:
+            place = bisect.bisect_left(logged, ms - ECHO_MS)
+            if place < len(logged) and logged[place] <= ms:
+                continue
+            bisect.insort(logged, ms)
+        last_kept[card] = ms
+        append(entry)
     return fresh
+
+
+def _echo_of_kept(entry: LogEntry, ms: int, kept: list[LogEntry]) -> bool:
+    """Whether an entry of `entry`'s moment was kept at most ECHO_MS before `ms` (`kept` is in
+    time order, and its latest entries are looked at back to ECHO_MS before)."""
+    moment = _moment(entry)
+    for other in reversed(kept):
+        if int(other.at.timestamp() * 1000) < ms - ECHO_MS:
+            return False
+        if _moment(other) == moment:
+            return True
+    return False
 
 
 def stage_history_import(

@@ -15,15 +15,16 @@ than this one, then synced) change the order, so the union is replayed again (`_
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import threading
 from collections.abc import Callable
 from datetime import date, datetime
-from itertools import pairwise
+from operator import attrgetter
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from flashprep.core.clock import Clock, study_day, system_clock
+from flashprep.core.clock import Clock, day_end, study_day, system_clock
 from flashprep.core.files.fileio import (
     PendingTemps,
     StagedFiles,
@@ -67,6 +68,7 @@ from flashprep.core.storage.logread import (
 from flashprep.core.storage.logwrite import append_entries, append_file, entry_to_toml, ids_in_log
 from flashprep.core.storage.migrate import migrate_flat_log
 from flashprep.core.storage.profilestore import ProfileStore
+from flashprep.core.storage.queuecache import FirstQueues, Queue
 from flashprep.core.storage.recovery import recovery_advice, tidy_after_crash
 from flashprep.core.storage.replay import (
     DayCounts,
@@ -97,6 +99,13 @@ no checkpoint and no history cache, one replay then serves both."""
 _OWN_ID = re.compile(r"^[0-9a-z]{1,13}-[0-9a-f]{6}$")
 """An id `new_entry_id` made: unique by its random part. Others (`anki-...`, `apply-...`) are
 derived, so the same one may be in two computers' logs, and only a full replay drops it."""
+
+
+def _read_stamped(path: Path) -> tuple[bytes, list[int]]:
+    """A file's bytes and the size and mtime (ns) of the file they were read from."""
+    with path.open("rb") as handle:
+        status = os.fstat(handle.fileno())
+        return handle.read(), [status.st_size, status.st_mtime_ns]
 
 
 class _Undo(NamedTuple):
@@ -177,6 +186,7 @@ class UserStore:
         self._undo: list[_Undo] = []
         self._batches = 0
         self._write_lock = threading.Lock()
+        self._first_queues: FirstQueues | None = None
         with gc_paused():
             uncached = self._load()
         # Only once everything loaded: a failed open changes nothing.
@@ -257,7 +267,14 @@ class UserStore:
         if self.state_path.exists():
             stamp = checkpoint_stamp(self.state_path)
             with contextlib.suppress(OSError):
-                data = cache_load(self.cache_path.read_bytes(), stamp)
+                raw, own = _read_stamped(self.cache_path)
+                source = [*stamp, *own]
+                kept = FirstQueues(self.paths.cache_queue, source)
+                # a kept file of this very state cache: it loaded whole before (see queuecache)
+                data = cache_load(raw, stamp, kept.rows if kept.decks else None)
+                if data is not None and data.columns is not None:
+                    data.columns.stamp = source
+                    self._first_queues = kept
             if data is None:
                 try:
                     data = parse_checkpoint(self.state_path.read_bytes(), self.state_path)
@@ -504,13 +521,22 @@ class UserStore:
 
     def _raise_top(self, entries: list[LogEntry]) -> None:
         """Note this computer's latest entry, and whether a new one sorts before another
-        computer's latest (see `_unordered`)."""
-        self._note_order(self.device, entries)
-        top = max(map(entry_key, entries))
-        first = min(e.at for e in entries)
+        computer's latest (see `_unordered`). In one look at the times when they are in order
+        (the usual: an import's months of a million entries, each grade)."""
+        ats = list(map(_AT, entries))
+        old = self.data.tops.get(self.device)
+        if ats == sorted(ats):  # in time order: the first is the earliest, the latest are last
+            first, start = ats[0], len(ats) - 1
+            while start and ats[start - 1] == ats[-1]:
+                start -= 1
+            top = max(map(entry_key, entries[start:]))
+            if old is not None and first < old[0]:
+                self.data.unsorted.add(self.device)
+        else:
+            first, top = min(ats), max(map(entry_key, entries))
+            self.data.unsorted.add(self.device)
         if any(t[0] >= first for d, t in self.data.tops.items() if d != self.device):
             self._unordered = True
-        old = self.data.tops.get(self.device)
         self.data.tops[self.device] = top if old is None or top > old else old
 
     # reading
@@ -533,6 +559,82 @@ class UserStore:
         the drill screen calls this while the first question is read, so that the first grade
         does not wait for it."""
         _ = self.data.states
+
+    def first_queue(
+        self,
+        deck: str,
+        deck_key: Any,
+        keys: Callable[[], list[str]],
+        today_ord: int,
+        end: float,
+        new_limit: int,
+    ) -> Queue | None:
+        """A deck's first drill queue read from the state cache's columns (StateColumns
+        .drill_queue of `keys()`, the deck's cards), from cache/queue.json when it holds the
+        answer for `deck_key` (what the deck's cards depend on; see core/storage/queuecache.py);
+        None once the states are decoded (the caller reads them)."""
+        columns = self.data.columns
+        if columns is None:
+            return None
+        if columns.stamp is None:
+            return columns.drill_queue(keys(), today_ord, end, new_limit)
+        kept = self._first_queues
+        if kept is None or kept.source != columns.stamp:
+            kept = self._first_queues = FirstQueues(self.paths.cache_queue, columns.stamp)
+
+        def find(limit: int) -> Queue:
+            return columns.drill_queue(keys(), today_ord, end, limit)
+
+        return kept.queue(deck, deck_key, today_ord, end, new_limit, find, columns.row_of)
+
+    def refresh_first_queues(
+        self,
+        deck_of: Callable[[str], tuple[Any, Callable[[], list[str]]] | None],
+        decks: list[str],
+    ) -> None:
+        """After a checkpoint (a writer's, at exit): the first queues kept at start found again
+        from the state cache the checkpoint wrote, for today, and kept for the next start,
+        which would otherwise find them with a pass over every card after every grade.
+        `deck_of(deck)`: the deck's key and its cards (as for `first_queue`), None if gone;
+        `decks`: the decks to find them for when none was kept at start (up to the day's
+        new-card limit)."""
+        if not self.writer:
+            return
+        before = self._first_queues
+        limits: dict[str, Any] = {deck: self.settings.new_per_day for deck in decks}
+        if before is not None and before.decks:
+            kept_decks = before.decks.items()
+            limits = {d: e.get("limit") if isinstance(e, dict) else None for d, e in kept_decks}
+        stamp = checkpoint_stamp(self.state_path)
+        try:
+            raw, own = _read_stamped(self.cache_path)
+        except OSError:
+            return
+        data = cache_load(raw, stamp)  # checked whole: the file is new
+        columns = data.columns if data is not None else None
+        if columns is None:
+            return
+        today = self.today()
+        day, end = today.toordinal(), day_end(today, self.rollover, self.tz).timestamp()
+        kept = FirstQueues(self.paths.cache_queue, [*stamp, *own])
+        for deck, limit in limits.items():
+            found = deck_of(deck)
+            if found is None or type(limit) is not int:
+                continue
+            deck_key, keys = found
+
+            def find(n: int, keys: Callable[[], list[str]] = keys) -> Queue:
+                return columns.drill_queue(keys(), day, end, n)
+
+            kept.queue(deck, deck_key, day, end, limit, find, columns.row_of)
+        self._first_queues = kept
+        kept.save()
+
+    def save_first_queues(self) -> None:
+        """Keep the first queues found this session for the next start (a writer only: it
+        holds the user's lock)."""
+        if self._first_queues is not None and self.writer:
+            self._first_queues.save()
 
     def counts_today(self) -> DayCounts:
         today = self.today()
@@ -859,7 +961,11 @@ def _in_time_order(top: Top | None, entries: list[LogEntry]) -> bool:
     """Whether `entries` never go back in time, nor before `top` (a device's latest so far)."""
     if top is not None and entries[0].at < top[0]:
         return False
-    return all(a.at <= b.at for a, b in pairwise(entries))
+    ats = list(map(_AT, entries))
+    return ats == sorted(ats)  # sorting times in order is one pass, in C
+
+
+_AT = attrgetter("at")
 
 
 def _counts_with(counts: DayCounts, before: DayCounts, after: DayCounts) -> DayCounts:

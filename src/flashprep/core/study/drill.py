@@ -11,7 +11,7 @@ interview/opendrill.open_drill). A drill can also be given its cards (e.g. the w
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Set
+from collections.abc import Callable, Iterable, Mapping, Set
 from datetime import datetime, timedelta, tzinfo
 from typing import Any, NamedTuple, Protocol
 
@@ -154,6 +154,51 @@ def scan(
         else:
             learning.append(key)
     return new, reviews, learning
+
+
+def scan_deck(
+    store: UserStore,
+    library: DeckLibrary,
+    deck: str,
+    today_ord: int,
+    end: datetime,
+    new_cap: int,
+    forward: Set[str] = frozenset(),
+) -> tuple[list[str], list[tuple[Any, str]], list[str]]:
+    """`scan` of one deck's cards; from the columns without the deck's keys when the store
+    keeps the answer (UserStore.first_queue)."""
+    if not forward:
+        found = store.first_queue(
+            deck,
+            deck_key(library, deck),
+            lambda: library.card_keys([deck]),
+            today_ord,
+            end.timestamp(),
+            new_cap,
+        )
+        if found is not None:
+            new, due, learning = found
+            return new, list(due), learning
+    return scan(store, library.card_keys([deck]), today_ord, end, new_cap, forward)
+
+
+def deck_key(library: DeckLibrary, deck: str) -> list[Any]:
+    """What a deck's cards depend on, for a cache of answers derived from them: its file and
+    its index's key (core/decks/index.py: the stamps of the file and of its overrides)."""
+    loaded = library.decks[deck]
+    return [str(loaded.path), loaded.index.key]
+
+
+def keep_first_queues(library: DeckLibrary, store: UserStore) -> None:
+    """After the checkpoint a drill's end writes: the first queues the next start reads
+    (UserStore.refresh_first_queues)."""
+
+    def deck_of(deck: str) -> tuple[Any, Callable[[], list[str]]] | None:
+        if deck not in library.decks:
+            return None
+        return deck_key(library, deck), lambda: library.card_keys([deck])
+
+    store.refresh_first_queues(deck_of, list(library.decks))
 
 
 def _interleave(reviews: list[str], new: list[str]) -> list[str]:
@@ -345,10 +390,12 @@ class Drill:
         reviews: list[tuple[Any, str]] = []
         held = 0
         for deck in decks:
-            keys = self.library.card_keys([deck])
             whole = order == "random" or plan is not None  # the plan picks among them all
-            deck_cap = len(keys) if whole else min(cap, new_room.get(deck, cap))
-            new, due, learning = scan(store, keys, today_ord, end, deck_cap, forward)
+            size = len(self.library.decks[deck].card_ids)
+            deck_cap = size if whole else min(cap, new_room.get(deck, cap))
+            new, due, learning = scan_deck(
+                store, self.library, deck, today_ord, end, deck_cap, forward
+            )
             new_by_deck[deck] = new
             due.sort()
             room = review_room.get(deck, len(due))

@@ -3,6 +3,7 @@ see each one's state, sort, mark, and act on the marked cards or the highlighted
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import TYPE_CHECKING, ClassVar
 
@@ -17,7 +18,13 @@ from textual.widgets import DataTable, Input, Static
 
 from flashprep.core.browse.catalog import Catalog
 from flashprep.core.browse.query import QueryError
-from flashprep.core.browse.search import SORT_FIELDS, CardMatch, card_match, find_cards
+from flashprep.core.browse.search import (
+    SORT_FIELDS,
+    CardMatch,
+    Matches,
+    card_match,
+    search_cards,
+)
 from flashprep.core.keys import deck_of
 from flashprep.core.text import one_line
 from flashprep.format import NO_VALUE, percent, plural, relative_day
@@ -39,29 +46,36 @@ in a burst after it are searched together, at most this long after the previous 
 CHUNK = 100
 """Rows put in the table at once: a search of 10,000 cards shows its first rows at once, and
 more are added as the cursor comes near the last (the count line says how many match). Each row
-costs about 0.1 ms to add."""
+costs about 0.1 ms to add, and some kilobytes: the table holds a window of the matches, which
+starts a little above the highlighted card when that is far down the list (the browser opened
+from a drill on a card of the last deck, a reversed sort), and moves up as the cursor does."""
 
 _catalogs: list[tuple[DeckLibrary, tuple[LoadedDeck, ...], Catalog]] = []
 """The last catalog built, with the library and the decks it was built from."""
+_building = threading.Lock()
+"""Held while a catalog is looked up or built: the home screen builds it in a thread, and the
+browser opened meanwhile waits for that one rather than building a second beside it."""
 
 
 def catalog_of(library: DeckLibrary) -> Catalog:
     """The library's catalog, built once per load of its decks: a reload (after any content
     change: an edit, a tag, an added or deleted card) makes new LoadedDecks, and a new catalog.
     Opening the browser again costs no rebuild (about a third of its opening time at 10,000
-    cards)."""
-    decks = tuple(library.decks.values())
-    if _catalogs:
-        cached_library, cached_decks, catalog = _catalogs[0]
-        if (
-            cached_library is library
-            and len(cached_decks) == len(decks)
-            and all(a is b for a, b in zip(cached_decks, decks, strict=True))
-        ):
-            return catalog
-    catalog = Catalog.build(library)
-    _catalogs[:] = [(library, decks, catalog)]
-    return catalog
+    cards). Safe to call from a thread (see `_building`)."""
+    with _building:
+        decks = tuple(library.decks.values())
+        if _catalogs:
+            cached_library, cached_decks, catalog = _catalogs[0]
+            if (
+                cached_library is library
+                and len(cached_decks) == len(decks)
+                and all(a is b for a, b in zip(cached_decks, decks, strict=True))
+            ):
+                return catalog
+        _catalogs.clear()  # the old catalog's memory is free before the new one is built
+        catalog = Catalog.build(library)
+        _catalogs[:] = [(library, decks, catalog)]
+        return catalog
 
 
 COLUMNS: tuple[tuple[str, str, int | None], ...] = (
@@ -179,9 +193,11 @@ Actions apply to the marked cards, else to the highlighted one. **F5** reads the
         self.initial_query = query
         self.cursor_key = cursor_key
         self.catalog = catalog_of(session.library)
-        self.matches: list[CardMatch] = []
+        self.matches = Matches()
+        self.first = 0
+        """The place among the matches of the table's first row (see CHUNK)."""
         self.shown = 0
-        """How many of the matches are rows of the table (see CHUNK)."""
+        """How many of the matches, from `first` on, are rows of the table."""
         self.marked: set[str] = set()
         self.shown_columns = [key for key, _label, _width in COLUMNS]
         """The columns the screen's width leaves room for (see on_mount)."""
@@ -231,12 +247,6 @@ Actions apply to the marked cards, else to the highlighted one. **F5** reads the
         # opened on a card (from a drill): its actions at hand; else the search box, to type
         (table if self.cursor_key is not None else self.query_one(Input)).focus()
         self.search()
-        self.run_worker(self._warm, thread=True, group="browser-warm", exit_on_error=False)
-
-    def _warm(self) -> None:
-        """Make every card's search text now, in a thread, rather than on the first free word
-        typed (about a fifth of a second at 10,000 cards); made once per catalog."""
-        _ = self.catalog.texts
 
     # searching
 
@@ -257,7 +267,9 @@ Actions apply to the marked cards, else to the highlighted one. **F5** reads the
         text = self.query_one(Input).value
         error = self.query_one("#browser-error", Static)
         try:
-            matches = find_cards(self.catalog, text, self.session.store, self.sort, self.descending)
+            matches = search_cards(
+                self.catalog, text, self.session.store, self.sort, self.descending
+            )
         except QueryError as exc:
             error.update(one_line(str(exc)))
             error.display = True
@@ -275,24 +287,38 @@ Actions apply to the marked cards, else to the highlighted one. **F5** reads the
         self.shown = 0
         index = 0
         if cursor_key is not None:
-            index = next((i for i, m in enumerate(self.matches) if m.key == cursor_key), 0)
-        self._add_rows(max(CHUNK, index + CHUNK // 2))
+            index = self.matches.position(cursor_key) or 0
+        self.first = 0 if index < CHUNK else index - CHUNK // 2
+        self._add_rows(max(CHUNK, index - self.first + CHUNK // 2))
         if table.row_count:
-            table.move_cursor(row=index, scroll=True)
+            table.move_cursor(row=index - self.first, scroll=True)
         self.update_count()
 
     def _add_rows(self, count: int) -> None:
         table = self.query_one(DataTable)
         today = self.session.store.today()
-        start = self.shown
+        start = self.first + self.shown
         rows = self.matches[start : start + count]
         for match in rows:
             table.add_row(*self._cells(match, today), key=match.key)
         self.shown += len(rows)
 
-    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        if event.cursor_row >= self.shown - CHUNK // 4 and self.shown < len(self.matches):
+    def on_data_table_row_highlighted(self, _event: DataTable.RowHighlighted) -> None:
+        row = self._cursor_row()
+        if row >= self.shown - CHUNK // 4 and self.first + self.shown < len(self.matches):
             self._add_rows(CHUNK)
+        elif row < CHUNK // 4 and self.first > 0:
+            self._show_earlier(self.first + row)
+
+    def _show_earlier(self, at: int) -> None:
+        """Start the table's window CHUNK matches earlier, the cursor kept on the match at
+        place `at` (rows are only added at the end: the table is filled again)."""
+        table = self.query_one(DataTable)
+        table.clear()
+        self.first = max(0, self.first - CHUNK)
+        self.shown = 0
+        self._add_rows(at - self.first + CHUNK)
+        table.move_cursor(row=at - self.first, scroll=True)
 
     def update_count(self) -> None:
         arrow = "↓" if self.descending else "↑"
@@ -390,13 +416,13 @@ Actions apply to the marked cards, else to the highlighted one. **F5** reads the
         self.update_count()
 
     def action_mark_all(self) -> None:
-        keys = {m.key for m in self.matches}
+        keys = set(self.matches.keys)
         if keys <= self.marked:
             self.marked -= keys
         else:
             self.marked |= keys
-        for match in self.matches[: self.shown]:
-            self._show_mark(match.key)
+        for key in self.matches.keys[self.first : self.first + self.shown]:
+            self._show_mark(key)
         self.update_count()
 
     # after a change
@@ -408,19 +434,22 @@ Actions apply to the marked cards, else to the highlighted one. **F5** reads the
         today = store.today()
         table = self.query_one(DataTable)
         wanted = None if keys is None else set(keys)
-        for i, match in enumerate(self.matches):
-            if wanted is not None and match.key not in wanted:
+        every = self.matches.keys
+        places = (
+            range(len(every)) if wanted is not None else range(self.first, self.first + self.shown)
+        )
+        for i in places:
+            key = every[i]
+            if wanted is not None and key not in wanted:
                 continue
-            if wanted is None and i >= self.shown:
-                break
             try:
-                new = card_match(self.catalog, match.key, store)
+                new = card_match(self.catalog, key, store)
             except KeyError:
                 continue  # gone from the library meanwhile
             self.matches[i] = new
-            if match.key in table.rows:
+            if key in table.rows:
                 for column, cell in zip(self.shown_columns, self._cells(new, today), strict=True):
-                    table.update_cell(match.key, column, cell)
+                    table.update_cell(key, column, cell)
 
     def _cells(self, match: CardMatch, today: date) -> list[Text]:
         """The row of `match`, in the columns shown (see on_mount)."""
@@ -436,7 +465,8 @@ Actions apply to the marked cards, else to the highlighted one. **F5** reads the
         self.marked -= set(keys)
         self.catalog = catalog_of(self.session.library)
         gone = set(keys)
-        after = next((m.key for m in self.matches[self._cursor_row() :] if m.key not in gone), None)
+        later = self.matches.keys[self.first + self._cursor_row() :]
+        after = next((k for k in later if k not in gone), None)
         self.search(cursor_key=after)
 
     def _cursor_row(self) -> int:
@@ -485,7 +515,7 @@ Actions apply to the marked cards, else to the highlighted one. **F5** reads the
         self.app.push_screen(CardDetailsScreen(self.session, key))
 
     def action_drill(self) -> None:
-        keys = self.targets() if self.marked else [m.key for m in self.matches]
+        keys = self.targets() if self.marked else self.matches.keys
         if not keys:
             self.notify("No cards to drill.", timeout=2, markup=False)
             return

@@ -6,6 +6,7 @@ thread worker, so keys keep working meanwhile.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from textual import work
@@ -16,6 +17,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Label, ProgressBar, Select, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from flashprep.core.files.gcpause import gc_paused
 from flashprep.core.files.tomlerrors import DataFileError
 from flashprep.core.stats.history import Cancelled
 from flashprep.core.stats.historycache import HistoryReader
@@ -28,7 +30,14 @@ from flashprep.core.text import clean, one_line
 from flashprep.tui.messages import ShowDecks, StartDrill
 from flashprep.tui.widgets.card import KeyBar
 from flashprep.tui.widgets.plain import PlainStatic
-from flashprep.tui.widgets.stats_panels import PANELS, PANELS_CSS, DrillRows, StatsPanel, Target
+from flashprep.tui.widgets.stats_panels import (
+    LEECH_ROWS,
+    PANELS,
+    PANELS_CSS,
+    DrillRows,
+    StatsPanel,
+    Target,
+)
 
 if TYPE_CHECKING:
     from flashprep.core.scheduling.scheduler import CardState
@@ -74,6 +83,9 @@ class StatsScreen(Screen[None]):
     #stats-body {
         height: 1fr;
         padding: 0 1;
+    }
+    #stats-body.-panels {
+        scrollbar-gutter: stable;
     }
     #stats-empty {
         display: none;
@@ -212,7 +224,7 @@ all time); arrows, **PgUp**/**PgDn** scroll; **Escape** goes back.
         a filter changed meanwhile is computed when it ends, so a long first read of the
         history is never started over."""
         store = self.session.store
-        query = StatsQuery.of(store, self.deck, self.range_name)
+        query = replace(StatsQuery.of(store, self.deck, self.range_name), leech_fronts=LEECH_ROWS)
         self.query_one("#stats-status", Static).update("computing…")
         self._inputs = (query, dict(store.states))
         if not self._busy:
@@ -228,42 +240,46 @@ all time); arrows, **PgUp**/**PgDn** scroll; **Escape** goes back.
         reader = None
         retention = None
         try:
-            history = self.history
-            if history is None:
-                shown = [-1]
+            # Nothing the computation makes is garbage before it ends, and the collector's
+            # full passes over a loaded history of a million reviews took half its time.
+            with gc_paused():
+                history = self.history
+                if history is None:
+                    shown = [-1]
 
-                def progress(done: float) -> None:
-                    percent = int(done * 100)
-                    if percent != shown[0] and not worker.is_cancelled:
-                        shown[0] = percent
-                        self.app.call_from_thread(self._progress, percent)
+                    def progress(done: float) -> None:
+                        percent = int(done * 100)
+                        if percent != shown[0] and not worker.is_cancelled:
+                            shown[0] = percent
+                            self.app.call_from_thread(self._progress, percent)
 
-                reader = HistoryReader(session.store, lambda: worker.is_cancelled, progress)
-                history = self.history = reader.load()
-                self._history_reader = reader
-            loaded = self._history_reader
-            if loaded is not None:  # what the whole history's figures need, kept at its mark
-                retention = RetentionCache(loaded.folder, loaded.marks, loaded.stable, query.deck)
-            computed: list[dict[str, Any]] = []
+                    reader = HistoryReader(session.store, lambda: worker.is_cancelled, progress)
+                    history = self.history = reader.load()
+                    self._history_reader = reader
+                loaded = self._history_reader
+                if loaded is not None:  # what the whole history's figures need, kept at its mark
+                    marks, stable = loaded.marks, loaded.stable
+                    retention = RetentionCache(loaded.folder, marks, stable, query.deck)
+                computed: list[dict[str, Any]] = []
 
-            def statistics() -> None:  # while a child scores a long calibration (cold)
-                computed.append(
-                    compute_stats(
-                        history,
-                        states,
-                        session.library,
-                        session.store.scheduler,
-                        query,
-                        session.store.user,
-                        retention,
+                def statistics() -> None:  # while a child scores a long calibration (cold)
+                    computed.append(
+                        compute_stats(
+                            history,
+                            states,
+                            session.library,
+                            session.store.scheduler,
+                            query,
+                            session.store.user,
+                            retention,
+                        )
                     )
-                )
 
-            calibration = calibration_report(
-                history, session.store, query.deck, self._history_reader, meanwhile=statistics
-            )
-            (stats,) = computed
-            stats["calibration"] = calibration
+                calibration = calibration_report(
+                    history, session.store, query.deck, self._history_reader, meanwhile=statistics
+                )
+                (stats,) = computed
+                stats["calibration"] = calibration
         except Cancelled:
             return
         except (DataFileError, OSError) as exc:
@@ -324,6 +340,9 @@ all time); arrows, **PgUp**/**PgDn** scroll; **Escape** goes back.
         self.query_one("#stats-status", Static).update("")
         self.query_one("#stats-grid").display = True
         has_history = stats["reviews_total"] > 0
+        # Every panel shown overflows most screens: the scroll bar's room is kept from the
+        # first layout, else it comes with the second and the tables are filled twice.
+        self.query_one("#stats-body").set_class(has_history, "-panels")
         empty = self.query_one("#stats-empty", Static)
         empty.display = not has_history
         if not has_history:

@@ -386,7 +386,8 @@ class DrillRows(StatsPanel):
     def show(self, rows: list[tuple[str, Cells]], note: str = "") -> None:
         """Rows as (the key Enter drills, the cells by column)."""
         self.rows = rows
-        self.fill()
+        if self.content_size.width:  # else once laid out (on_resize): no rows cut to nothing
+            self.fill()
         table = self.table
         table.display = bool(rows)
         self.border_subtitle = self.SUBTITLE if rows else ""
