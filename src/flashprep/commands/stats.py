@@ -63,13 +63,20 @@ def run(args: argparse.Namespace) -> int:
     _ = store.states  # decoded now, and kept with the history until the end:
     gc.freeze()  # the collector need not walk their objects again (0.2 s at a million reviews)
     retention = RetentionCache(reader.folder, reader.marks, reader.stable, args.deck)
-    with gc_paused():  # what the figures are made of is no garbage before they are printed
-        stats = compute_stats(
-            history, store.states, opened.library, store.scheduler, query, store.user, retention
+    computed: list[dict[str, Any]] = []
+
+    def statistics() -> None:  # while a child scores the calibration, when that is long
+        computed.append(
+            compute_stats(
+                history, store.states, opened.library, store.scheduler, query, store.user, retention
+            )
         )
+
+    with gc_paused():  # what the figures are made of is no garbage before they are printed
         scoring = ProgressBar(sys.stderr, "scoring the memory model on it")
-        calibration = calibration_report(history, store, args.deck, reader, scoring)
+        calibration = calibration_report(history, store, args.deck, reader, scoring, statistics)
         scoring.clear()
+        (stats,) = computed
         shift = calibration["recall_shift"]  # the forecast's correction, on the same grades
         stats.update(interview_stats(opened.library, store, shift=shift))  # date, readiness
         stats["calibration"] = calibration

@@ -6,6 +6,8 @@ parameters, a broken state file), the figures must equal a fresh scoring of the 
 
 from __future__ import annotations
 
+import json
+import os
 import random
 from collections.abc import Callable
 from datetime import timedelta
@@ -17,6 +19,7 @@ from flashprep.core.scheduling.fitmetrics import FitSums, score
 from flashprep.core.scheduling.memorymodel import Memory, Prediction, follow, predictions
 from flashprep.core.scheduling.parameters import DEFAULT_PARAMETERS
 from flashprep.core.scheduling.recallshift import ShiftSums
+from flashprep.core.stats import modelfit
 from flashprep.core.stats.history import History
 from flashprep.core.stats.historycache import HistoryReader
 from flashprep.core.stats.modelfit import (
@@ -196,3 +199,102 @@ def test_other_parameters_or_a_broken_state_score_everything_again(studied: User
         path.write_bytes(junk)
         got, scored = calibrate(store)
         assert got == whole(store) and scored == len(read(store)[0])
+
+
+def states_after(store: UserStore, deck: str | None) -> tuple[dict[str, object], bytes, int]:
+    """A cold calibration (its state deleted) through the caches: the figures, the state file
+    it keeps at the mark, and how many grades it scored."""
+    (store.paths.cache_history / CALIBRATION_FILE).unlink(missing_ok=True)
+    got, scored = calibrate(store, deck)
+    return got, (store.paths.cache_history / CALIBRATION_FILE).read_bytes(), scored
+
+
+@pytest.mark.parametrize("processes", [2, 3])
+@pytest.mark.parametrize("deck", [None, "one"])
+@pytest.mark.parametrize("how", ["split", "child dies", "no fork"])
+def test_a_calibration_split_by_card_is_the_same_to_the_bit(
+    studied: UserStore,
+    clock: FakeClock,
+    monkeypatch: pytest.MonkeyPatch,
+    processes: int,
+    deck: str | None,
+    how: str,
+) -> None:
+    """Scored by card in several processes (as the cold replay splits), or here again after a
+    child died or could not start: the same figures and the same state file at the mark, cold
+    and then going on from the state after new grades."""
+    store = studied
+    expected = states_after(store, deck)
+    from flashprep.core.stats import splitreplay
+
+    forked: list[int] = []
+    fork = splitreplay._fork
+
+    def counted(*args: object) -> object:
+        forked.append(1)
+        return fork(*args)  # type: ignore[arg-type]
+
+    parent = os.getpid()
+    with monkeypatch.context() as patch:
+        patch.setattr(splitreplay, "PARALLEL_FROM", 0)
+        patch.setattr(splitreplay, "processes_here", lambda: processes)
+        patch.setattr(splitreplay, "_fork", counted)
+        if how == "child dies":
+            follow_ = modelfit.follow
+
+            def dying(*args: object) -> object:
+                if os.getpid() != parent:
+                    os._exit(3)
+                return follow_(*args)  # type: ignore[arg-type]
+
+            patch.setattr(modelfit, "follow", dying)
+        elif how == "no fork":
+            patch.setattr(splitreplay.os, "fork", lambda: (_ for _ in ()).throw(OSError()))
+        assert states_after(store, deck) == expected
+        assert forked
+        store.grade("one/c00001", 1)
+        clock.advance(days=40)  # a new month: the mark moves on
+        store.grade("two/c00002", 3)
+        got, scored = calibrate(store, deck)
+        assert 0 < scored < len(read(store)[0])  # went on from the state kept
+    assert got == whole(store, deck)
+    assert states_after(store, deck)[0] == got
+    try:
+        os.waitpid(-1, os.WNOHANG)
+        raise AssertionError("a child left")
+    except ChildProcessError:
+        pass
+
+
+def test_the_state_is_kept_in_key_order(studied: UserStore) -> None:
+    """Cards and decks in key order: the bytes do not depend on which process scored what."""
+    states_after(studied, None)
+    doc = json.loads((studied.paths.cache_history / CALIBRATION_FILE).read_bytes())
+    assert list(doc["memory"]) == sorted(doc["memory"]) and len(doc["memory"]) > 10
+    assert list(doc["decks"]) == sorted(doc["decks"]) == ["one", "two"]
+
+
+@pytest.mark.parametrize("processes", [1, 2, 3])
+@pytest.mark.parametrize("how", ["split", "child dies", "warm"])
+def test_work_meanwhile_is_done_once_here(
+    studied: UserStore, monkeypatch: pytest.MonkeyPatch, processes: int, how: str
+) -> None:
+    """The statistics computed while a child scores (or after, when the scoring is not split
+    or goes on from its state): once, in this process, and the figures are the same."""
+    from flashprep.core.stats import splitreplay
+
+    store = studied
+    expected = whole(store)
+    if how == "warm":
+        calibrate(store)
+    monkeypatch.setattr(splitreplay, "PARALLEL_FROM", 0)
+    monkeypatch.setattr(splitreplay, "processes_here", lambda: processes)
+    parent = os.getpid()
+    if how == "child dies":
+        monkeypatch.setattr(splitreplay, "_quiet_child", lambda: os._exit(3))
+    done: list[int] = []
+    history, reader = read(store)
+    cache = CalibrationCache(reader.folder, reader.marks, reader.stable)
+    got = calibration(history, None, None, cache, lambda: done.append(os.getpid()))
+    assert done == [parent]
+    assert got == expected

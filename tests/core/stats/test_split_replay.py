@@ -399,3 +399,101 @@ def test_several_computers_logs_split_give_the_same_bytes(
             remove(folder, MISSING[missing])
             assert run(capsys, home, [0])[:2] == expected, missing
     assert forked
+
+
+@pytest.mark.parametrize("processes", [1, 2, 3])
+@pytest.mark.parametrize("how", ["split", "no fork", "child dies"])
+def test_meanwhile_is_called_once_and_changes_nothing(
+    processes: int, how: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Work given to do meanwhile (the next batch read) is done once, in this process, however
+    the replay goes: split (this process then keeps a smaller group), alone, or after a child
+    failed; the result is one replay's."""
+    parts, sched = log_and_scheduler(13)
+    expected, reference = reference_of(parts, 13)
+    if how == "no fork":
+        monkeypatch.setattr(splitreplay.os, "fork", lambda: (_ for _ in ()).throw(OSError()))
+    elif how == "child dies":
+        monkeypatch.setattr(Scheduler, "review", child_only(os.getpid(), die))
+    called: list[int] = []
+    shown: list[float] = []
+    replayed = Schedule(states={})
+    histories = replay_split(
+        parts,
+        sched,
+        replayed,
+        23,
+        None,
+        progress=shown.append,
+        processes=processes,
+        least=0,
+        meanwhile=lambda: called.append(os.getpid()),
+    )
+    assert called == [os.getpid()]
+    assert histories == expected
+    same(replayed, reference)
+    assert shown == sorted(shown) and shown[-1] == 1.0
+    assert no_children_left()
+
+
+def test_an_error_meanwhile_ends_the_children() -> None:
+    """Reading the next batch fails (a bad month file): the error is raised, no child is left."""
+    parts, sched = log_and_scheduler()
+
+    def bad() -> None:
+        raise ValueError("a bad month")
+
+    with pytest.raises(ValueError, match="a bad month"):
+        replay_split(
+            parts, sched, Schedule(states={}), 23, None, processes=2, least=0, meanwhile=bad
+        )
+    assert no_children_left()
+
+
+@pytest.mark.parametrize("share", [0.0, 0.3, 0.5, 0.9])
+@pytest.mark.parametrize("groups", [2, 3])
+def test_groups_by_share(share: float, groups: int) -> None:
+    """Group 0 gets about `share` of the cards (the rest the other groups), by the same stable
+    hash in every process."""
+    keys = [f"deck{n % 7}/card-{n}" for n in range(4000)]
+    sides = [splitreplay.group_of(key, groups, share) for key in keys]
+    assert set(sides) <= set(range(groups))
+    assert abs(sides.count(0) / len(keys) - share) < 0.04
+    assert set(sides) == set(range(0 if share else 1, groups))
+    code = (
+        "from flashprep.core.stats.splitreplay import group_of;"
+        f"print([group_of(k, {groups}, {share}) for k in {keys[:50]!r}])"
+    )
+    env = {**os.environ, "PYTHONHASHSEED": "7", "PYTHONPATH": os.pathsep.join(sys.path)}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert out.stdout.strip() == str(sides[:50]), out.stderr
+
+
+@pytest.mark.parametrize("batch", [1, 200, 10**9])
+def test_a_long_logs_months_are_kept_packed_as_a_warm_load_has_them(
+    batch: int, home: Home, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A whole replay split in batches keeps each month packed in its cache file's bytes (the
+    same bytes save() writes): the history equals one replay's and a warm load's."""
+    write_home(home, 4)
+    folder = home.user_dir("tester")
+    remove(folder, MISSING["history"])
+    store = UserStore(home, "tester")
+    first = HistoryReader(store)
+    expected = first.load()
+    first.save()
+    assert len(expected) > 100
+    written = {p.name: p.read_bytes() for p in (folder / "cache" / "history").glob("*")}
+    remove(folder, MISSING["history"])
+    monkeypatch.setattr(splitreplay, "PARALLEL_FROM", 0)
+    monkeypatch.setattr(splitreplay, "processes_here", lambda: 2)
+    monkeypatch.setattr(historycache, "BATCH", batch)
+    reader = HistoryReader(store)
+    history = reader.load()
+    assert reader.rebuilt
+    months = reader._pending.months
+    assert all(month.encoded is not None for month in months) == (batch > 1)
+    reader.save()
+    assert {p.name: p.read_bytes() for p in (folder / "cache" / "history").glob("*")} == written
+    assert history == expected == HistoryReader(store).load()
+    assert list(history) == list(expected)

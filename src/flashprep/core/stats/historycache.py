@@ -26,7 +26,7 @@ import re
 import struct
 import sys
 from array import array
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -94,6 +94,8 @@ class _Month:
     end: int
     last: str
     history: History
+    encoded: bytes | None = None
+    """Its cache file's bytes, once made (a month replayed whole is kept packed in them)."""
 
     @property
     def key(self) -> str:
@@ -480,7 +482,8 @@ class HistoryReader:
         pending, self._pending = self._pending, _Pending()
         with contextlib.suppress(OSError):
             for month in pending.months:
-                atomic_write(self._month_path(month.name), self._encode_month(month), durable=False)
+                data = month.encoded or self._encode_month(month)
+                atomic_write(self._month_path(month.name), data, durable=False)
             if pending.tail is not None:
                 atomic_write(
                     self.folder / "tail.json", self._encode_tail(pending.tail), durable=False
@@ -604,23 +607,27 @@ class HistoryReader:
         total, done = max(1, sum(sizes)), 0
         store = self.store
         prev = ""
-        out = History()
-        batch: list[tuple[Path, LogBlocks]] = []
         # Months are replayed a batch at a time when the replay is split, else one by one
         # (only one month's entries held at once).
         count = total // LOG_BYTES_PER_ENTRY if given is None else sum(map(len, given.values()))
         least = BATCH if splits(count, split_from) else 1
-        for index, path in enumerate(files):
-            self._check()
+        batches = self._batches(files, given, least)
+        upcoming: list[tuple[int, list[tuple[Path, LogBlocks]]] | None] = []
+        unpacked: list[_Month] = []  # a long log's months replayed, not yet packed (_pack)
+
+        def read_on() -> None:
+            upcoming.append(next(batches, None))
+            while unpacked:
+                self._pack(unpacked.pop())
+
+        ahead = next(batches, None)
+        while ahead is not None:
+            index, batch = ahead
             newest = index == len(files) - 1
-            if given is not None and not newest:
-                batch.append((path, LogBlocks(given[path.name], [], _size(path))))
-            else:
-                batch.append((path, read_log_blocks(path)))
-            if not newest and sum(len(b.entries) for _, b in batch) < least:
-                continue
             # A batch of months replayed (split between processes when long): not the whole
-            # log at once, whose million entries would all be held together.
+            # log at once, whose million entries would all be held together. While a child
+            # replays most of it, this process reads the next batch.
+            upcoming.clear()
             after = done + sum(sizes[index + 1 - len(batch) : index + 1])
             steps: list[Step] = []
             histories = replay_split(
@@ -633,8 +640,11 @@ class HistoryReader:
                 sum(len(blocks.entries) for _, blocks in batch[:-1]),  # the newest month's
                 self.cancelled,
                 partial(self._report_within, done / total, after / total),
-                least=split_from,
+                # from `split_from` entries, or as long as the first batch (also split)
+                least=split_from if split_from is not None or least == 1 else least // 4,
+                meanwhile=None if newest or least == 1 else read_on,
             )
+            ahead = upcoming[0] if upcoming else next(batches, None)
             done = after
             for (month_path, blocks), history in zip(batch, histories, strict=True):
                 last = blocks.entries[-1].id if blocks.entries else ""
@@ -642,8 +652,9 @@ class HistoryReader:
                 month = _Month(month_path.name, prev, stamp, blocks.end, last, history)
                 self._pending.months.append(month)
                 months.append(month)
+                if least > 1:  # a long log: packed while the next batch is replayed
+                    unpacked.append(month)
                 prev = month.key
-                out.extend(history)
             if newest:
                 path, blocks = batch[-1]
                 records = None
@@ -653,10 +664,32 @@ class HistoryReader:
                 month = months[-1]
                 tail = _Tail(path.name, month.prev, blocks.end, month.last, cards, records)
                 self._pending.tail = tail
-            batch = []
+        while unpacked:
+            self._pack(unpacked.pop())
         self._report(1.0)
         self._mark_months(months)
-        return out
+        return JoinedHistory(month.history for month in months)  # as a load from the cache
+
+    def _batches(
+        self, files: list[Path], given: Mapping[str, list[LogEntry]] | None, least: int
+    ) -> Iterator[tuple[int, list[tuple[Path, LogBlocks]]]]:
+        """The months read, in batches of at least `least` entries (the newest month ends the
+        last one): each with the index of its last file. `given`: see _rebuild. The first
+        batch is a quarter as long: nothing else runs while it is read (the next ones are read
+        while a child replays; see _rebuild)."""
+        batch: list[tuple[Path, LogBlocks]] = []
+        least, most = max(1, least // 4), least
+        for index, path in enumerate(files):
+            self._check()
+            newest = index == len(files) - 1
+            if given is not None and not newest:
+                batch.append((path, LogBlocks(given[path.name], [], _size(path))))
+            else:
+                batch.append((path, read_log_blocks(path)))
+            if newest or sum(len(b.entries) for _, b in batch) >= least:
+                yield index, batch
+                batch = []
+                least = most
 
     @staticmethod
     def _stamp_for(path: Path, end: int) -> list[int]:
@@ -704,10 +737,7 @@ class HistoryReader:
             raw = self._month_path(name).read_bytes()
             if not raw.startswith(MAGIC):
                 return None
-            at = len(MAGIC)
-            (length,) = struct.unpack_from("<I", raw, at)
-            head = memoryview(raw)[at + 4 : at + 4 + length]
-            header = json.loads(bytes(head))
+            header, head, body = _unpack(raw)
             if (header["v"], header["profile"], header["order"]) != (
                 HISTORY_FORMAT,
                 self.profile,
@@ -718,9 +748,16 @@ class HistoryReader:
                 return None
             if header["name"] != name or header["prev"] != prev:
                 return None
-            return _decode_month(header, head, memoryview(raw)[at + 4 + length :])
+            return _decode_month(header, head, body)
         except (OSError, struct.error, *_BAD_CACHE):
             return None
+
+    def _pack(self, month: _Month) -> None:
+        """Encode a month just replayed (save() writes these bytes) and keep its grades packed
+        in them, as a load from the cache keeps them: a third of the memory of its columns."""
+        raw = self._encode_month(month)
+        month.encoded = raw
+        month.history = _decode_month(*_unpack(raw)).history
 
     def _encode_tail(self, tail: _Tail) -> bytes:
         doc = {
@@ -847,6 +884,17 @@ def _records(starts: list[int], entries: list[LogEntry], steps: list[Step]) -> l
         [start, e.id, s.card, _encode(s.before), int(s.graded)]
         for start, e, s in zip(starts, entries, steps, strict=True)
     ]
+
+
+def _unpack(raw: bytes) -> tuple[dict[str, Any], memoryview, memoryview]:
+    """A month's cache file (after MAGIC) as its header, the header's JSON and the columns."""
+    at = len(MAGIC)
+    (length,) = struct.unpack_from("<I", raw, at)
+    head = memoryview(raw)[at + 4 : at + 4 + length]
+    header = json.loads(bytes(head))
+    if not isinstance(header, dict):
+        raise TypeError("bad header")
+    return header, head, memoryview(raw)[at + 4 + length :]
 
 
 def _decode_month(header: dict[str, Any], head: memoryview, body: memoryview) -> _Month:

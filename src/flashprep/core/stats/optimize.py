@@ -128,6 +128,7 @@ def calibration_report(
     deck: str | None = None,
     reader: HistoryReader | None = None,
     progress: Callable[[float], None] | None = None,
+    meanwhile: Callable[[], None] | None = None,
 ) -> dict[str, Any]:
     """`stats --json`'s `calibration` (modelfit.calibration under the parameters in use); with
     fitted parameters, `default`: the same under the defaults, before the fit. `advice` says
@@ -136,7 +137,9 @@ def calibration_report(
 
     With the `reader` that loaded it, the scoring goes on from where the last one stopped
     (modelfit.CalibrationCache, saved here) instead of scoring every grade again; `progress` is
-    told the share scored when that is long."""
+    told the share scored when that is long. `meanwhile` is called once, here: while a child
+    scores most of a long history's grades, when the scoring is split (the caller's statistics,
+    computed in the meantime)."""
     history = History.of(reviews)
     parameters = store.settings.parameters
     caches: list[CalibrationCache] = []
@@ -147,7 +150,7 @@ def calibration_report(
         caches.append(CalibrationCache(reader.folder, reader.marks, reader.stable, progress, name))
         return caches[-1]
 
-    report = calibration(history, parameters, deck, cache(CALIBRATION_FILE))
+    report = calibration(history, parameters, deck, cache(CALIBRATION_FILE), meanwhile)
     advice = None
     if parameters is None:
         report["default"] = None

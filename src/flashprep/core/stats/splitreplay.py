@@ -30,7 +30,8 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import date, tzinfo
 from itertools import compress
 from multiprocessing.connection import Connection, wait
-from typing import Any, NamedTuple
+from operator import attrgetter
+from typing import Any, NamedTuple, TypeVar
 
 from flashprep.core.files.gcpause import gc_paused
 from flashprep.core.scheduling.scheduler import CardState, Scheduler
@@ -51,6 +52,8 @@ _CODES: list[tuple[Kind, bool]] = [(kind, new) for kind in KINDS for new in (Fal
 _CODE_OF = {combo: code for code, combo in enumerate(_CODES)}
 _KIND_BY_CODE, _NEW_BY_CODE = (tuple(column) for column in zip(*_CODES, strict=True))
 
+_T = TypeVar("_T")
+
 PARALLEL_FROM = 150_000
 """Fewer entries than this are replayed in one process. Forking and merging pay from about
 50,000, but a child's memory is counted with its parent's: at 100,000 entries the statistics
@@ -63,6 +66,11 @@ _TICK = 500
 """history.replay asks `cancelled` once per this many entries: a child reports on it."""
 _REPORT_EVERY = 10
 """A child reports every this many ticks (5,000 entries)."""
+BUSY_SHARE = 0.4
+"""The share of the cards this process replays when it has other work to do meanwhile (the
+next batch of the log to read: see replay_split's `meanwhile`); the child replays the rest.
+Reading a batch costs about a fifth of replaying it (measured at a million entries)."""
+_SHARE_STEPS = 1000
 
 
 class _Part(NamedTuple):
@@ -100,9 +108,17 @@ def splits(entries: int, least: int | None = None) -> bool:
     return processes_here() > 1 and entries >= (PARALLEL_FROM if least is None else least)
 
 
-def group_of(key: str, groups: int) -> int:
-    """A card's group: the same in every process and every run (str hashes are salted)."""
-    return zlib.crc32(key.encode()) % groups
+def group_of(key: str, groups: int, share: float | None = None) -> int:
+    """A card's group: the same in every process and every run (str hashes are salted).
+    With `share`, group 0 gets about that share of the cards and the other groups the rest
+    (else each group an equal share)."""
+    code = zlib.crc32(key.encode())
+    if share is None or groups < 2:
+        return code % groups
+    step = code % _SHARE_STEPS
+    if step < share * _SHARE_STEPS:
+        return 0
+    return 1 + step % (groups - 1)
 
 
 def replay_split(
@@ -117,16 +133,22 @@ def replay_split(
     progress: Callable[[float], None] | None = None,
     processes: int | None = None,
     least: int | None = None,
+    meanwhile: Callable[[], None] | None = None,
 ) -> list[History]:
     """Replay `parts` (e.g. month files' entries, in log order) onto `replayed`, as
     history.replay does, and return each part's grades. `steps` gets the Step of every entry
     from index `steps_from` (counted across the parts) on; `progress` the share done.
 
+    `meanwhile`, if given, is called once in this process (whether the replay is split or
+    not): while a child replays, when it is (e.g. to read the next part of the log; this
+    process then replays only BUSY_SHARE of the cards, the child the rest).
+
     `processes` (default: processes_here()) and `least` (default PARALLEL_FROM) say when the
     work is split; tests set them to split small logs."""
+    once = CallOnce(meanwhile)
     with gc_paused():  # a replay builds no cycles: the collector would only walk (and, in a
         # forked process, copy) every page for nothing
-        return _replay_split(
+        out = _replay_split(
             parts,
             scheduler,
             replayed,
@@ -138,7 +160,28 @@ def replay_split(
             progress,
             processes,
             least,
+            once,
         )
+    once()  # not called yet: the replay ran here alone
+    return out
+
+
+class CallOnce:
+    """A callable that calls `call` the first time only (and nothing without one): work to do
+    `meanwhile`, done exactly once whichever way the work was split or not."""
+
+    def __init__(self, call: Callable[[], None] | None) -> None:
+        self.call = call
+
+    @property
+    def busy(self) -> bool:
+        """Whether there is a call still to make."""
+        return self.call is not None
+
+    def __call__(self) -> None:
+        call, self.call = self.call, None
+        if call is not None:
+            call()
 
 
 def _replay_split(
@@ -153,13 +196,23 @@ def _replay_split(
     progress: Callable[[float], None] | None,
     processes: int | None,
     least: int | None,
+    meanwhile: CallOnce,
 ) -> list[History]:
     entries: list[LogEntry] = [entry for part in parts for entry in part]
     groups = processes_here() if processes is None else processes
     least = PARALLEL_FROM if least is None else least
     if groups > 1 and len(entries) >= least:
         merged = _split(
-            entries, scheduler, replayed, rollover, tz, groups, steps_from, cancelled, progress
+            entries,
+            scheduler,
+            replayed,
+            rollover,
+            tz,
+            groups,
+            steps_from,
+            cancelled,
+            progress,
+            meanwhile,
         )
         if merged is not None:
             history, merged_steps, graded = merged
@@ -226,30 +279,34 @@ def _split(
     steps_from: int,
     cancelled: Callable[[], bool] | None,
     progress: Callable[[float], None] | None,
+    meanwhile: CallOnce,
 ) -> tuple[History, list[Step], bytes] | None:
     """Replay the groups in `groups` processes: the history, the Steps from `steps_from`, and
-    which entries are grades; None (nothing changed) if the caller must replay alone."""
-    group = {key: group_of(key, groups) for key in {entry.card for entry in entries}}
-    sides = bytes(map(group.__getitem__, [entry.card for entry in entries]))
-    sizes = [max(1, sides.count(side)) for side in range(groups)]
+    which entries are grades; None (nothing changed) if the caller must replay alone. With
+    work to do `meanwhile` this process keeps a smaller group (BUSY_SHARE)."""
+    share = BUSY_SHARE if meanwhile.busy else None
+    cards = list(map(_CARD, entries))
+    group = {key: group_of(key, groups, share) for key in set(cards)}
+    sides = bytes(map(group.__getitem__, cards))
+    del cards
     start = replayed.states  # decoded here, before any fork
-    shown = _Shown(progress)
+    shown = _Shown(progress, len(entries), groups)
 
     def work(side: int, report: Callable[[], None] | None) -> _Part:
-        mine = bytes(s == side for s in sides)
+        mine = sides.translate(MINE[side])
         where = list(compress(range(len(entries)), mine))
         own = list(compress(entries, mine))
         # Only the states of the cards it replays: the others need not be sent back (their
         # order in `replayed` stays; see _merge).
-        cards = {entry.card for entry in own}
+        cards = set(map(_CARD, own))
         schedule = Schedule(
             states={key: start[key] for key in cards if key in start}, counts=DayCounts(date.min)
         )
         cut = sum(1 for i in where if i < steps_from)
         added: list[int] = []
         kept: list[Step] = []
-        if report is None:  # here: the share of this group is about the share of them all
-            check = _ticker(lambda done: shown(done * _TICK / sizes[side]), cancelled)
+        if report is None:  # here: reported with the children's reports (see _Shown)
+            check = _ticker(lambda done: shown(side, done * _TICK), cancelled)
         else:
             check = _ticker(lambda done: report(), None)
         history = replay(own[:cut], scheduler, schedule, rollover, tz, None, check, added)
@@ -269,24 +326,27 @@ def _split(
         )
 
     def heard(side: int, ticks: int) -> None:
-        shown(ticks * _TICK * _REPORT_EVERY / sizes[side])
+        shown(side, ticks * _TICK * _REPORT_EVERY)
 
-    results = _run(work, groups, cancelled, heard)
+    results = _run(work, groups, cancelled, heard, meanwhile)
     if results is None:
         return None
     return _merge(entries, sides, results, replayed, steps_from)
 
 
 class _Shown:
-    """The progress shown: never backwards, though each process's share is only an estimate
-    of the whole."""
+    """The progress shown: the entries each group's replay has reported done, of them all
+    (never backwards, though a group replayed here again after its child failed starts over)."""
 
-    def __init__(self, progress: Callable[[float], None] | None) -> None:
+    def __init__(self, progress: Callable[[float], None] | None, total: int, groups: int) -> None:
         self.progress = progress
+        self.total = max(1, total)
+        self.counts = [0] * groups
         self.done = 0.0
 
-    def __call__(self, done: float) -> None:
-        done = min(done, 0.99)
+    def __call__(self, side: int, count: int) -> None:
+        self.counts[side] = max(self.counts[side], count)
+        done = min(sum(self.counts) / self.total, 0.99)
         if self.progress is not None and done > self.done + 0.005:
             self.done = done
             self.progress(done)
@@ -309,13 +369,38 @@ def _ticker(
     return tick
 
 
+def run_groups(
+    work: Callable[[int, Callable[[], None] | None], _T],
+    groups: int,
+    cancelled: Callable[[], bool] | None = None,
+    heard: Callable[[int, int], None] | None = None,
+    meanwhile: Callable[[], None] | None = None,
+) -> list[_T] | None:
+    """`work(group, report)` for each group: group 0 here (then `meanwhile`), the others in
+    forked children (`report`, not None there, tells this process, which tells `heard` the
+    group and how many reports so far); each child's result comes back pickled. A group whose
+    child fails or goes silent is worked here; None when a child could not start. Any work
+    that is split by card the same way (the calibration too) runs through here."""
+    return _run(work, groups, cancelled, heard or _ignore, meanwhile or _nothing)
+
+
+def _ignore(side: int, reports: int) -> None:
+    pass
+
+
+def _nothing() -> None:
+    pass
+
+
 def _run(
-    work: Callable[[int, Callable[[], None] | None], _Part],
+    work: Callable[[int, Callable[[], None] | None], _T],
     groups: int,
     cancelled: Callable[[], bool] | None,
     heard: Callable[[int, int], None],
-) -> list[_Part] | None:
-    """Group 0 here, the others in forked children; None when a child could not start."""
+    meanwhile: Callable[[], None],
+) -> list[_T] | None:
+    """Group 0 here (then `meanwhile`), the others in forked children; None when a child
+    could not start."""
     children: dict[int, tuple[int, Connection]] = {}  # group -> (pid, its pipe's read end)
     try:
         for side in range(1, groups):
@@ -324,6 +409,7 @@ def _run(
                 return None
             children[side] = child
         mine = work(0, None)
+        meanwhile()
         results = _collect(children, cancelled, heard)
         if results is None:  # a child failed or stalled: its groups replayed here
             results = {}
@@ -336,7 +422,7 @@ def _run(
 
 
 def _fork(
-    work: Callable[[int, Callable[[], None] | None], _Part], side: int
+    work: Callable[[int, Callable[[], None] | None], Any], side: int
 ) -> tuple[int, Connection] | None:
     """Start the child that replays group `side`: (its pid, the pipe it answers on)."""
     with contextlib.suppress(AttributeError, ValueError):  # stdio buffers are the parent's
@@ -392,10 +478,10 @@ def _collect(
     children: dict[int, tuple[int, Connection]],
     cancelled: Callable[[], bool] | None,
     heard: Callable[[int, int], None],
-) -> dict[int, _Part] | None:
+) -> dict[int, Any] | None:
     """Each child's part, as they finish; None when one fails or goes silent. `heard` is told
     a child's reports so far (its group, how many)."""
-    results: dict[int, _Part] = {}
+    results: dict[int, Any] = {}
     reports = dict.fromkeys(children, 0)
     waiting = {conn: side for side, (_, conn) in children.items()}
     last = time.monotonic()
@@ -479,6 +565,11 @@ def _merge(
         for entry, (before, was_graded) in zip(entries[steps_from:], later, strict=True):
             steps.append(Step(entry.card, before, was_graded))
     return history, steps, graded
+
+
+MINE = [bytes(int(group == side) for group in range(256)) for side in range(256)]
+"""sides.translate(MINE[side]): 1 for each item of that group, else 0 (a mask for compress)."""
+_CARD = attrgetter("card")
 
 
 def _array(code: str, column: Any) -> array[Any]:

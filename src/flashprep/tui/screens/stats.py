@@ -260,18 +260,26 @@ all time); arrows, **PgUp**/**PgDn** scroll; **Escape** goes back.
                 if loaded is not None:  # what the whole history's figures need, kept at its mark
                     marks, stable = loaded.marks, loaded.stable
                     retention = RetentionCache(loaded.folder, marks, stable, query.deck)
-                stats = compute_stats(
-                    history,
-                    states,
-                    session.library,
-                    session.store.scheduler,
-                    query,
-                    session.store.user,
-                    retention,
+                computed: list[dict[str, Any]] = []
+
+                def statistics() -> None:  # while a child scores a long calibration (cold)
+                    computed.append(
+                        compute_stats(
+                            history,
+                            states,
+                            session.library,
+                            session.store.scheduler,
+                            query,
+                            session.store.user,
+                            retention,
+                        )
+                    )
+
+                calibration = calibration_report(
+                    history, session.store, query.deck, self._history_reader, meanwhile=statistics
                 )
-                stats["calibration"] = calibration_report(
-                    history, session.store, query.deck, self._history_reader
-                )
+                (stats,) = computed
+                stats["calibration"] = calibration
         except Cancelled:
             return
         except (DataFileError, OSError) as exc:
