@@ -572,7 +572,7 @@ def _stats_from_launch(bench: Bench, scale: Scale, command: list[str]) -> float:
 
 
 def _stats_from_home(
-    bench: Bench, scale: Scale, command: list[str], timeout: float = 30.0
+    bench: Bench, scale: Scale | None, command: list[str], timeout: float = 30.0
 ) -> float:
     terminal = Terminal(command, size=STATS_SIZE)
     try:
@@ -580,7 +580,9 @@ def _stats_from_home(
         time.sleep(0.5)  # a person looks at the decks first; the app settles
         seconds = terminal.wait_for(HARDEST_HEADER, terminal.send(b"s"), timeout=timeout)
     finally:
-        bench.note_rss(scale, "stats screen", terminal.close())
+        rss = terminal.close()
+        if scale is not None:  # (None: a yardstick's, not this scale's)
+            bench.note_rss(scale, "stats screen", rss)
     return seconds
 
 
@@ -712,8 +714,21 @@ def _short_copies(bench: Bench, scale: Scale) -> list[Path]:
     return [bench.copy(scale.home), bench.copy(scale.short)]
 
 
-def _versus(scale: Scale) -> str:
-    return f"{scale.reviews:,} vs {scale.short_reviews:,} reviews of the same {scale.cards:,} cards"
+def compared(cards: int, outs: list[bytes]) -> str:
+    """What two folders compared hold, from their `stats --json` (long history first): the
+    reviews, and the two other things that differ with the history (a short one over as many
+    cards leaves nearly all of them due; leeches gather over years), which the reader weighs."""
+    docs = [json.loads(out) for out in outs]
+    reviews, due, leeches = (
+        [f"{value:,}" for value in values]
+        for values in zip(
+            *((d["reviews_total"], d["due_now"], len(d["leeches"])) for d in docs), strict=True
+        )
+    )
+    return (
+        f"{' vs '.join(reviews)} reviews of the same {cards:,} cards; due now "
+        f"{' vs '.join(due)}; leeches {' vs '.join(leeches)}"
+    )
 
 
 def start_up_flat(bench: Bench) -> list[Row]:
@@ -725,6 +740,9 @@ def start_up_flat(bench: Bench) -> list[Row]:
     bare_cmd = [sys.executable, str(HERE / "bare_app.py")]
     for scale in _flat_scales(bench):
         homes = _short_copies(bench, scale)
+        held = compared(
+            scale.cards, [timed_run(bench.command(h, "stats", "--json"))[2] for h in homes]
+        )
         drills = [bench.command(home, "drill") for home in homes]
         for argv in drills:  # untimed starts first: the first start after a copy reads the disk
             _time_to_screen(bench, None, argv, QUESTION)
@@ -752,7 +770,7 @@ def start_up_flat(bench: Bench) -> list[Row]:
                 f" a bare Textual app; {median(long):.3f} s vs {median(short):.3f} s)",
                 f"≤ {FLAT}×",
                 flat / FLAT,
-                f"{_versus(scale)}; {bench.runs} runs of each, in turn with the bare app",
+                f"{held}; {bench.runs} runs of each, in turn with the bare app",
                 scale=scale.label,
             )
         )
@@ -797,7 +815,6 @@ def stats_json_flat(bench: Bench) -> list[Row]:
                 cpus[i].append(cpu)
         for home in homes:
             bench.drop(home)
-        totals = [int(json.loads(out)["reviews_total"]) for out in outs]
         flat = paired_ratio(*cpus)
         rows.append(
             Row(
@@ -806,8 +823,7 @@ def stats_json_flat(bench: Bench) -> list[Row]:
                 f"wall {median(walls[0]):.3f} s vs {median(walls[1]):.3f} s)",
                 f"≤ {FLAT}×",
                 flat / FLAT,
-                f"{totals[0]:,} vs {totals[1]:,} reviews of the same {scale.cards:,} cards; "
-                f"{len(cpus[0])} runs of each, in turn",
+                f"{compared(scale.cards, outs)}; {len(cpus[0])} runs of each, in turn",
                 scale=scale.label,
             )
         )
@@ -822,13 +838,14 @@ def stats_screen_flat(bench: Bench) -> list[Row]:
     for scale in _flat_scales(bench):
         homes = _short_copies(bench, scale)
         commands = [bench.command(home) for home in homes]
-        for home in homes:  # caches, as stats_screen's; then an untimed start reads the disk
-            subprocess.run(bench.command(home, "stats", "--json"), capture_output=True, check=True)
-            _stats_from_home(bench, scale, bench.command(home))
+        outs = [timed_run(bench.command(home, "stats", "--json"))[2] for home in homes]  # caches
+        owners = [scale, None]  # the peak memory noted is the scale's folder's alone
+        for command, owner in zip(commands, owners, strict=True):  # untimed: reads the disk
+            _stats_from_home(bench, owner, command)
         times: list[list[float]] = [[], []]
         for _ in range(bench.runs_at(scale)):
             for i, command in enumerate(commands):
-                times[i].append(_stats_from_home(bench, scale, command))
+                times[i].append(_stats_from_home(bench, owners[i], command))
         for home in homes:
             bench.drop(home)
         flat = paired_ratio(*times)
@@ -838,7 +855,7 @@ def stats_screen_flat(bench: Bench) -> list[Row]:
                 f"{flat:.2f}× (median {median(times[0]):.3f} s vs {median(times[1]):.3f} s)",
                 f"≤ {FLAT}×",
                 flat / FLAT,
-                f"{_versus(scale)}; {len(times[0])} runs of each, in turn, in a "
+                f"{compared(scale.cards, outs)}; {len(times[0])} runs of each, in turn, in a "
                 f"{STATS_SIZE[0]}×{STATS_SIZE[1]} pty",
                 scale=scale.label,
             )

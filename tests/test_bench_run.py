@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -88,3 +89,37 @@ def test_new_first_studies_every_card_in_a_short_history(
         make_home.main(["--cards", str(cards), "--reviews", str(reviews), str(tmp_path / "b")]) == 0
     )
     assert _studied(tmp_path / "b")[0] <= studied
+
+
+def _doc(reviews: int, due: int, leeches: int) -> bytes:
+    rows = [{"card": f"d/c{i}", "lapses": 8} for i in range(leeches)]
+    return json.dumps({"reviews_total": reviews, "due_now": due, "leeches": rows}).encode()
+
+
+@pytest.mark.parametrize(
+    ("docs", "expected"),
+    [
+        (
+            [(1_000_000, 16, 7_917), (100_000, 46_152, 0)],
+            "1,000,000 vs 100,000 reviews of the same 50,000 cards; due now 16 vs 46,152; "
+            "leeches 7,917 vs 0",
+        ),
+        (
+            [(0, 0, 0), (0, 0, 0)],
+            "0 vs 0 reviews of the same 50,000 cards; due now 0 vs 0; leeches 0 vs 0",
+        ),
+        (
+            [(1_234, 5, 2), (12, 1_000, 1)],
+            "1,234 vs 12 reviews of the same 50,000 cards; due now 5 vs 1,000; leeches 2 vs 1",
+        ),
+    ],
+)
+def test_compared_names_what_differs_besides_the_history(
+    docs: list[tuple[int, int, int]], expected: str
+) -> None:
+    assert run.compared(50_000, [_doc(*d) for d in docs]) == expected
+
+
+def test_compared_refuses_a_folder_without_statistics() -> None:
+    with pytest.raises((KeyError, json.JSONDecodeError)):
+        run.compared(10, [_doc(1, 1, 1), b"{}"])
