@@ -1,6 +1,6 @@
 """Build a realistic flashprep data folder for the benchmarks, through flashprep's own storage code.
 
-    python benchmarks/make_home.py --cards 10000 --reviews 100000 DIR
+    python benchmarks/make_home.py --cards 10000 --reviews 100000 [--new-first] DIR
 
 DIR gets several imported decks in `decks/` (questions of 40-200 characters, Markdown answers of
 300-1,500) and a user `bench` whose history spans the years before now (one year per 100,000
@@ -11,7 +11,8 @@ store's own `apply_entry` under a clock that steps through the years; their bloc
 writer's own (`entry_to_toml`), kept in memory and written once per month file at the end (one
 durable append per grade, as a drill does, would take many minutes at a million). The log is
 in this computer's device folder (`reviews/<device-id>/`) and a checkpoint (state.toml) ends the
-build, as a drill's end does.
+build, as a drill's end does. `--new-first` studies new cards before due reviews, so that a
+short history covers as many cards as a long one (run.py's yardstick for "flat" at 50k cards).
 
 The same arguments give the same decks and the same grades (review ids and the dates, which follow
 the day the folder is built, differ). Deck questions start with "Q<number>." so the benchmark can
@@ -269,7 +270,14 @@ def history_days(reviews: int) -> int:
     return 365 * max(1, math.ceil(reviews / REVIEWS_A_YEAR))
 
 
-def simulate(log: MemoryLog, clock: StepClock, keys: list[str], reviews: int, seed: int) -> int:
+def simulate(
+    log: MemoryLog,
+    clock: StepClock,
+    keys: list[str],
+    reviews: int,
+    seed: int,
+    new_first: bool = False,
+) -> int:
     """Study every day of the years before now until `reviews` grades are in the log."""
     total_days = history_days(reviews)
     rng = random.Random(seed)
@@ -285,7 +293,8 @@ def simulate(log: MemoryLog, clock: StepClock, keys: list[str], reviews: int, se
         budget = remaining if left == 1 else round(remaining / left * rng.uniform(0.5, 1.5))
         budget = max(0, min(budget, remaining))
         clock.now = midnight + timedelta(hours=rng.uniform(7, 20))
-        remaining -= session(log, clock, unseen, budget, difficulty, rng, last=left == 1)
+        last = left == 1
+        remaining -= session(log, clock, unseen, budget, difficulty, rng, last, new_first)
     return reviews - remaining
 
 
@@ -297,8 +306,10 @@ def session(
     difficulty: dict[str, float],
     rng: random.Random,
     last: bool = False,
+    new_first: bool = False,
 ) -> int:
-    """One sitting: learning cards when due, then due reviews (oldest first), then new cards."""
+    """One sitting: learning cards when due, then due reviews (oldest first), then new cards
+    (with `new_first`, new cards before due reviews)."""
     store = log.store
     day_end = clock.now + timedelta(hours=12)
     due = log.due_until(day_end)
@@ -311,6 +322,8 @@ def session(
         now = clock.now
         if learning and learning[0][0] <= now:
             key = learning.pop(0)[1]
+        elif new_first and unseen:
+            key = unseen.pop()
         elif queue:
             key = queue.pop()
         elif unseen:
@@ -346,6 +359,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cards", type=int, default=10_000, help="cards over all decks")
     parser.add_argument("--reviews", type=int, default=100_000, help="grades in the user's log")
     parser.add_argument("--seed", type=int, default=1, help="seed of the generated content")
+    parser.add_argument(
+        "--new-first",
+        action="store_true",
+        help="study new cards before due reviews (a short history over every card)",
+    )
     parser.add_argument("dir", type=Path, help="the data folder to create (must not exist)")
     args = parser.parse_args(argv)
     if args.cards < len(DECKS) or args.reviews < 0:
@@ -367,7 +385,7 @@ def main(argv: list[str] | None = None) -> int:
     clock = StepClock(datetime.now(UTC))
     store = UserStore(home, USER, clock)
     log = MemoryLog(store)
-    graded = simulate(log, clock, keys, args.reviews, args.seed)
+    graded = simulate(log, clock, keys, args.reviews, args.seed, args.new_first)
     simulated = time.perf_counter()
     log.write()
     clock.now = datetime.now(UTC)

@@ -1,14 +1,17 @@
 """flashprep's performance targets, measured: prints a table and exits 1 when a target is missed.
 
     python benchmarks/run.py [--scale 100k|1m|both] [--home DIR] [--power DIR] [--small DIR]
-                             [--runs N] [--grades N] [--only MEASURE ...]
+                             [--power-small DIR] [--runs N] [--grades N] [--only MEASURE ...]
 
 Run it with the Python that has flashprep installed (e.g. `.venv/bin/python`), on Linux or macOS
 (it drives the app in a real pseudo-terminal). Each target is measured at two scales, side by
 side (issue 23): `--home`, a data folder made by `benchmarks/make_home.py --cards 10000 --reviews
 100000`, and `--power`, a power user's made with `--cards 50000 --reviews 1000000` (a decade of
 history). `--small` is one made with `--cards 10000 --reviews 1000` (the same decks, a short
-history: the yardstick for "flat"). `--scale` picks the scales (default: 100k, the quick run;
+history: the yardstick for "flat"), and `--power-small` one made with `--cards 50000 --reviews
+100000 --new-first` (a tenth of the power user's history over as many cards: the yardstick for
+"flat" at the power scale, where start-up and warm statistics are compared with the history alone
+changed). `--scale` picks the scales (default: 100k, the quick run;
 `both` puts the two side by side). Missing folders are built first (about a minute for the
 100,000 reviews, two for the million). The measures run on scratch copies, so the folders stay
 as built. Anki packages for the import rows are built once and kept beside the folders.
@@ -40,6 +43,10 @@ HERE = Path(__file__).resolve().parent
 USER = "bench"
 SMALL = 1_000
 """Reviews in the yardstick folder (10,000 cards): what "flat" is measured against."""
+SHORT = 100_000
+"""Reviews in the power scale's short-history yardstick (`Scale.short`)."""
+FLAT = 1.2
+"""The most a cost may grow from a short history to a long one, at the same cards."""
 
 QUESTION = rb"Q(\d+)\. "
 """Every benchmark question starts with Q<number>. (see make_home.py)."""
@@ -64,6 +71,11 @@ class Scale:
     """The Anki package import against the Anki library importing it."""
     heavy: bool = False
     """Measures that take minutes here run fewer times (see `Bench.runs_at`)."""
+    short: Path | None = None
+    """The same cards, as many of them studied, with a short history (`short_reviews`): what the
+    rows "vs a short history" compare this scale's folder with (the power scale's only: the
+    default scale's flat yardstick, `--small`, has a few hundred cards studied)."""
+    short_reviews: int = 0
 
     @property
     def notes(self) -> int:
@@ -71,10 +83,21 @@ class Scale:
         return round(self.cards / 1.3)
 
 
-def scales(home: Path, power: Path) -> dict[str, Scale]:
+def scales(home: Path, power: Path, power_small: Path) -> dict[str, Scale]:
     return {
         "100k": Scale("10k cards, 100k reviews", 10_000, 100_000, home, 2.0, 150, 2.0),
-        "1m": Scale("50k cards, 1M reviews", 50_000, 1_000_000, power, 10.0, 300, 3.0, True),
+        "1m": Scale(
+            "50k cards, 1M reviews",
+            50_000,
+            1_000_000,
+            power,
+            10.0,
+            300,
+            3.0,
+            True,
+            power_small,
+            SHORT,
+        ),
     }
 
 
@@ -174,6 +197,27 @@ def reviews_label(count: int) -> str:
     return f"{count:,}"
 
 
+def paired_ratio(ours: list[float], theirs: list[float]) -> float:
+    """The median of the ratios of runs made side by side (each pair saw the same load)."""
+    return median([o / t for o, t in zip(ours, theirs, strict=True)])
+
+
+def timed_run(command: list[str]) -> tuple[float, float, bytes]:
+    """Run a command to its end: (wall seconds, CPU seconds user+sys, its standard output).
+    Raises CalledProcessError when it fails, as `subprocess.run(check=True)` does."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    assert process.stdout is not None
+    out = process.stdout.read()
+    process.stdout.close()
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode:
+        raise subprocess.CalledProcessError(process.returncode, command, out)
+    return wall, usage.ru_utime + usage.ru_stime, out
+
+
 # --- the measures --------------------------------------------------------------------------------
 
 
@@ -195,7 +239,7 @@ def start_up(bench: Bench) -> list[Row]:
             bare.append(_time_to_screen(bench, None, bare_cmd, BARE_TEXT))
             ours.append(_time_to_screen(bench, scale, drill_cmd, QUESTION))
         bench.drop(home)
-        ratio = median([o / b for o, b in zip(ours, bare, strict=True)])
+        ratio = paired_ratio(ours, bare)
         rows.append(
             Row(
                 "start-up: `drill` to first card on screen",
@@ -528,7 +572,7 @@ def _stats_from_launch(bench: Bench, scale: Scale, command: list[str]) -> float:
 
 
 def _stats_from_home(
-    bench: Bench, scale: Scale, command: list[str], timeout: float = 30.0
+    bench: Bench, scale: Scale | None, command: list[str], timeout: float = 30.0
 ) -> float:
     terminal = Terminal(command, size=STATS_SIZE)
     try:
@@ -536,7 +580,9 @@ def _stats_from_home(
         time.sleep(0.5)  # a person looks at the decks first; the app settles
         seconds = terminal.wait_for(HARDEST_HEADER, terminal.send(b"s"), timeout=timeout)
     finally:
-        bench.note_rss(scale, "stats screen", terminal.close())
+        rss = terminal.close()
+        if scale is not None:  # (None: a yardstick's, not this scale's)
+            bench.note_rss(scale, "stats screen", rss)
     return seconds
 
 
@@ -654,6 +700,169 @@ def import_apkg(bench: Bench) -> list[Row]:
     return rows
 
 
+# --- flat: the same cards, a short history --------------------------------------------------------
+
+
+def _flat_scales(bench: Bench) -> list[Scale]:
+    """The scales that have a short-history yardstick (see `Scale.short`)."""
+    return [scale for scale in bench.scales if scale.short is not None]
+
+
+def _short_copies(bench: Bench, scale: Scale) -> list[Path]:
+    """Scratch copies of the scale's folder and of its short-history yardstick (same cards)."""
+    assert scale.short is not None, f"{scale.label}: no short-history folder"
+    return [bench.copy(scale.home), bench.copy(scale.short)]
+
+
+def compared(cards: int, outs: list[bytes]) -> str:
+    """What two folders compared hold, from their `stats --json` (long history first): the
+    reviews, and the two other things that differ with the history (a short one over as many
+    cards leaves nearly all of them due; leeches gather over years), which the reader weighs."""
+    docs = [json.loads(out) for out in outs]
+    reviews, due, leeches = (
+        [f"{value:,}" for value in values]
+        for values in zip(
+            *((d["reviews_total"], d["due_now"], len(d["leeches"])) for d in docs), strict=True
+        )
+    )
+    return (
+        f"{' vs '.join(reviews)} reviews of the same {cards:,} cards; due now "
+        f"{' vs '.join(due)}; leeches {' vs '.join(leeches)}"
+    )
+
+
+def start_up_flat(bench: Bench) -> list[Row]:
+    """Start-up with the scale's history against the same cards with a short one (issue 23:
+    it must not grow with the history): launch to first card on screen, the two drills and the
+    bare app in turn, so that all three see the same load; and the CPU instructions to the first
+    frame (valgrind), the same every run."""
+    rows = []
+    bare_cmd = [sys.executable, str(HERE / "bare_app.py")]
+    for scale in _flat_scales(bench):
+        homes = _short_copies(bench, scale)
+        held = compared(
+            scale.cards, [timed_run(bench.command(h, "stats", "--json"))[2] for h in homes]
+        )
+        drills = [bench.command(home, "drill") for home in homes]
+        for argv in drills:  # untimed starts first: the first start after a copy reads the disk
+            _time_to_screen(bench, None, argv, QUESTION)
+        _time_to_screen(bench, None, bare_cmd, BARE_TEXT)
+        long: list[float] = []
+        short: list[float] = []
+        bare: list[float] = []
+        for _ in range(bench.runs):
+            bare.append(_time_to_screen(bench, None, bare_cmd, BARE_TEXT))
+            long.append(_time_to_screen(bench, scale, drills[0], QUESTION))
+            short.append(_time_to_screen(bench, None, drills[1], QUESTION))
+        counts: list[int] = []
+        if shutil.which("valgrind") is not None:
+            counts = [
+                _instructions(["flashprep", *argv[len(bench.flashprep) :]]) for argv in drills
+            ]
+            counts.append(_instructions(["bare"]))
+        for home in homes:
+            bench.drop(home)
+        flat = paired_ratio(long, short)
+        rows.append(
+            Row(
+                "start-up vs a short history (same cards): `drill` to first card on screen",
+                f"{flat:.2f}× ({paired_ratio(long, bare):.2f}× vs {paired_ratio(short, bare):.2f}×"
+                f" a bare Textual app; {median(long):.3f} s vs {median(short):.3f} s)",
+                f"≤ {FLAT}×",
+                flat / FLAT,
+                f"{held}; {bench.runs} runs of each, in turn with the bare app",
+                scale=scale.label,
+            )
+        )
+        measure = "start-up in CPU instructions vs a short history (same cards), to the first frame"
+        if not counts:
+            rows.append(Row(measure, "valgrind is not installed", f"≤ {FLAT}×", None))
+            continue
+        ours, theirs, bare_count = counts
+        flat = ours / theirs
+        rows.append(
+            Row(
+                measure,
+                f"{flat:.2f}× ({ours / 1e6:,.0f} M vs {theirs / 1e6:,.0f} M; the bare app "
+                f"{bare_count / 1e6:,.0f} M)",
+                f"≤ {FLAT}×",
+                flat / FLAT,
+                f"valgrind; beyond the bare app's: {(ours - bare_count) / 1e6:,.0f} M vs "
+                f"{(theirs - bare_count) / 1e6:,.0f} M",
+                scale=scale.label,
+            )
+        )
+    return rows
+
+
+def stats_json_flat(bench: Bench) -> list[Row]:
+    """Warm `stats --json`, whole process, with the scale's history against the same cards with
+    a short one, run in turn. The ratio is of CPU time (user+sys: the fair figure on a loaded
+    machine; a warm run is one process), the wall times beside it."""
+    rows = []
+    for scale in _flat_scales(bench):
+        homes = _short_copies(bench, scale)
+        commands = [bench.command(home, "stats", "--json") for home in homes]
+        for command in commands:
+            timed_run(command)  # the first run after a copy: caches, as stats_json's
+        walls: list[list[float]] = [[], []]
+        cpus: list[list[float]] = [[], []]
+        outs = [b"", b""]
+        for _ in range(bench.runs_at(scale)):
+            for i, command in enumerate(commands):
+                wall, cpu, outs[i] = timed_run(command)
+                walls[i].append(wall)
+                cpus[i].append(cpu)
+        for home in homes:
+            bench.drop(home)
+        flat = paired_ratio(*cpus)
+        rows.append(
+            Row(
+                "`stats --json` warm vs a short history (same cards), CPU time",
+                f"{flat:.2f}× (CPU median {median(cpus[0]):.3f} s vs {median(cpus[1]):.3f} s; "
+                f"wall {median(walls[0]):.3f} s vs {median(walls[1]):.3f} s)",
+                f"≤ {FLAT}×",
+                flat / FLAT,
+                f"{compared(scale.cards, outs)}; {len(cpus[0])} runs of each, in turn",
+                scale=scale.label,
+            )
+        )
+    return rows
+
+
+def stats_screen_flat(bench: Bench) -> list[Row]:
+    """The warm statistics screen (`s` on the home screen to every panel drawn) with the scale's
+    history against the same cards with a short one, run in turn (wall time: the screen is
+    timed from a key, in a running app)."""
+    rows = []
+    for scale in _flat_scales(bench):
+        homes = _short_copies(bench, scale)
+        commands = [bench.command(home) for home in homes]
+        outs = [timed_run(bench.command(home, "stats", "--json"))[2] for home in homes]  # caches
+        owners = [scale, None]  # the peak memory noted is the scale's folder's alone
+        for command, owner in zip(commands, owners, strict=True):  # untimed: reads the disk
+            _stats_from_home(bench, owner, command)
+        times: list[list[float]] = [[], []]
+        for _ in range(bench.runs_at(scale)):
+            for i, command in enumerate(commands):
+                times[i].append(_stats_from_home(bench, owners[i], command))
+        for home in homes:
+            bench.drop(home)
+        flat = paired_ratio(*times)
+        rows.append(
+            Row(
+                "statistics screen warm vs a short history (same cards): `s` to fully drawn",
+                f"{flat:.2f}× (median {median(times[0]):.3f} s vs {median(times[1]):.3f} s)",
+                f"≤ {FLAT}×",
+                flat / FLAT,
+                f"{compared(scale.cards, outs)}; {len(times[0])} runs of each, in turn, in a "
+                f"{STATS_SIZE[0]}×{STATS_SIZE[1]} pty",
+                scale=scale.label,
+            )
+        )
+    return rows
+
+
 INSTALL_HOME_READY = HOME_READY
 
 
@@ -740,6 +949,9 @@ MEASURES: list[Callable[[Bench], list[Row]]] = [
     stats_screen,
     browser,
     import_apkg,
+    start_up_flat,
+    stats_json_flat,
+    stats_screen_flat,
     memory,
 ]
 
@@ -747,7 +959,7 @@ MEASURES: list[Callable[[Bench], list[Row]]] = [
 # --- running -------------------------------------------------------------------------------------
 
 
-def ensure_home(path: Path, cards: int, reviews: int) -> None:
+def ensure_home(path: Path, cards: int, reviews: int, *options: str) -> None:
     if (path / "users" / USER / "state.toml").is_file():
         return
     print(f"building {path} ({cards} cards, {reviews} reviews) ...", file=sys.stderr)
@@ -761,6 +973,7 @@ def ensure_home(path: Path, cards: int, reviews: int) -> None:
             str(cards),
             "--reviews",
             str(reviews),
+            *options,
             str(building),
         ],
         check=True,
@@ -842,15 +1055,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--home", type=Path, default=default / "10000-100000")
     parser.add_argument("--power", type=Path, default=default / "50000-1000000")
     parser.add_argument("--small", type=Path, default=default / f"10000-{SMALL}")
+    parser.add_argument(
+        "--power-small",
+        type=Path,
+        default=default / f"50000-{SHORT}",
+        help="50k cards with a short history (make_home.py --new-first): the power scale's "
+        "yardstick for flat",
+    )
     parser.add_argument("--runs", type=int, default=11, help="timed starts of each app")
     parser.add_argument("--grades", type=int, default=30, help="grades timed in each drill")
     parser.add_argument("--only", nargs="*", help="run only these measures (function names)")
     args = parser.parse_args(argv)
-    known = scales(args.home, args.power)
+    known = scales(args.home, args.power, args.power_small)
     chosen = list(known.values()) if args.scale == "both" else [known[args.scale]]
     for scale in chosen:
         ensure_home(scale.home, scale.cards, scale.reviews)
     ensure_home(args.small, 10_000, SMALL)
+    if known["1m"] in chosen:
+        ensure_home(args.power_small, 50_000, SHORT, "--new-first")
     compile_bytecode()
     rows: list[Row] = []
     began, where = time.perf_counter(), machine()
