@@ -11,7 +11,7 @@ import atexit
 import gc
 from collections.abc import Sequence
 
-from flashprep.core.files.gcpause import gc_paused
+from flashprep.core.files.gcpause import ending_process, gc_paused
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -20,4 +20,5 @@ def main(argv: Sequence[str] | None = None) -> int:
     # At exit the collector's last passes walk every object the process holds, to free nothing
     # (about 0.05 s): frozen, they are skipped. Registered here, not for in-process callers.
     atexit.register(gc.freeze)
-    return cli.main(argv)
+    with ending_process():  # nothing runs after the command: what it holds may wait for the end
+        return cli.main(argv)

@@ -170,3 +170,52 @@ def test_import_into_a_new_data_folder_reads_no_bundled_deck(
     assert [p.name for p in (data_home.cache / "decks").iterdir()] == [
         "imported-python-imported.toml.jsonl"
     ]
+
+
+@pytest.mark.parametrize("layout", [2, 3])
+def test_the_import_command_in_its_own_process_writes_and_prints_everything(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], layout: int
+) -> None:
+    """`flashprep import` leaves what the files held for the process's end to free
+    (gcpause.leave_to_exit): its summary still comes out whole, and every review is in the log
+    (an import of the same package afterwards finds each one known)."""
+    from hostilecol import package
+
+    path = package(tmp_path, layout)
+    result = subprocess.run(
+        [sys.executable, "-m", "flashprep", "import", "--json", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (result.returncode, result.stderr) == (0, "")
+    first = json.loads(result.stdout)
+    assert first["reviews_added"] > 0 and first["cards_added"] > 0
+    code, out, err = run_cli(capsys, "import", "--json", str(path))
+    assert (code, err) == (0, "")
+    again = json.loads(out)
+    assert (again["reviews_added"], again["reviews_known"]) == (0, first["reviews_added"])
+    assert again["cards_added"] == 0
+
+
+@pytest.mark.parametrize("launched", [False, True])
+def test_only_the_command_lines_import_leaves_its_objects_to_the_exit(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], launched: bool
+) -> None:
+    """The process ends after the command only when flashprep.launch runs it; a caller that
+    goes on (a test, the TUI's import dialog) frees what the import held, as ever."""
+    from flashprep import launch
+    from flashprep.core.importers import apply
+
+    seen: list[bool] = []
+    real = apply.import_files
+
+    def spy(*args: object, keep_to_exit: bool = False, **kwargs: object) -> object:
+        seen.append(keep_to_exit)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(apply, "import_files", spy)
+    code = (launch.main if launched else main)(["import", MODERN])
+    assert code == 0
+    assert seen == [launched]
+    capsys.readouterr()

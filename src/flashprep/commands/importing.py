@@ -12,6 +12,7 @@ from typing import Any
 
 from flashprep.commands.common import CliError, add_common_options, open_user, show, show_json
 from flashprep.commands.progress import ProgressBar
+from flashprep.core.files.gcpause import process_ending
 from flashprep.core.importers import FORMATS
 from flashprep.core.text import one_line
 
@@ -75,6 +76,7 @@ def run(args: argparse.Namespace) -> int:
             dry_run=args.dry_run,
             named_user=args.user is not None,
             progress=progress,
+            keep_to_exit=process_ending(),
         )
     finally:
         bar.clear()

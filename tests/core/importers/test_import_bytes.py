@@ -15,6 +15,8 @@ import random
 import re
 import shutil
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -96,7 +98,7 @@ def written(root: Path) -> dict[str, str]:
     return out
 
 
-def imported(folder: Path, layouts: tuple[int, int]) -> dict[str, Any]:
+def imported(folder: Path, layouts: tuple[int, int], keep_to_exit: bool = False) -> dict[str, Any]:
     """Import a package of each layout, the second with more history; what each leaves."""
     home = Home(folder / "home")
     bundled = folder / "bundled"
@@ -109,7 +111,7 @@ def imported(folder: Path, layouts: tuple[int, int]) -> dict[str, Any]:
         path = package(folder, layout, long_history(0, 1500 * (step + 1)), f"p{step}.apkg")
         library = DeckLibrary.load(home, bundled)
         store = UserStore(home, USER, clock)
-        summary = import_files([path], library, store).to_json()
+        summary = import_files([path], library, store, keep_to_exit=keep_to_exit).to_json()
         out[f"summary {step}"] = json.loads(json.dumps(summary).replace(str(folder), "TMP"))
         out[f"files {step}"] = written(home.root)
         clock.advance(days=3)
@@ -164,5 +166,47 @@ def test_an_import_whose_replay_is_split_writes_the_same_bytes(
     want = json.loads(EXPECTED.read_text())[case]
     got = imported(tmp_path, CASES[case])
     assert len(splits) == 2 and min(splits) > 1000  # each import's replay, once, split
+    for key in want:
+        assert got[key] == want[key], key
+
+
+KEPT_TO_EXIT = """
+import gc, json, sys
+from pathlib import Path
+sys.path[:0] = sys.argv[2:]
+from flashprep.core.files.gcpause import ending_process
+import test_import_bytes
+with ending_process():
+    out = test_import_bytes.imported(Path(sys.argv[1]), (2, 3), keep_to_exit=True)
+out["frozen"] = gc.get_freeze_count()
+sys.stdout.write(json.dumps(out))  # no newline, no flush: the exit writes it out
+"""
+
+
+def test_an_import_that_leaves_its_objects_to_the_exit_writes_the_same_bytes(
+    tmp_path: Path,
+) -> None:
+    """The command line's import leaves what the files held for the process's end to free
+    (gcpause.leave_to_exit): in a process of its own, every file is as ever, and what it prints
+    last still comes out."""
+    here = Path(__file__).parent
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            KEPT_TO_EXIT,
+            str(tmp_path),
+            str(here),
+            str(here.parents[1] / "support"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    got = json.loads(result.stdout)
+    assert got.pop("frozen") > 0  # the entries were kept (and all frozen), not freed
+    want = json.loads(EXPECTED.read_text())["legacy then modern"]
+    assert got.keys() == want.keys()
     for key in want:
         assert got[key] == want[key], key

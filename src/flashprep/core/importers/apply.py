@@ -27,7 +27,7 @@ from flashprep.core.decks.library import (
 )
 from flashprep.core.decks.record import DeckRecord, checked_deck
 from flashprep.core.files.fileio import StagedFiles, ensure_dir, remove_stale_temps
-from flashprep.core.files.gcpause import gc_paused
+from flashprep.core.files.gcpause import gc_paused, leave_to_exit
 from flashprep.core.files.lock import DECKS_WAIT_SECONDS, decks_lock
 from flashprep.core.files.tomlerrors import DataFileError
 from flashprep.core.importers import read_source
@@ -587,9 +587,12 @@ def import_files(
     dry_run: bool = False,
     named_user: bool = False,
     progress: ImportProgress | None = None,
+    keep_to_exit: bool = False,
 ) -> ImportSummary:
     """Read every file first (any error stops everything), then apply them together;
-    `progress` hears each step of a long one (see ImportProgress).
+    `progress` hears each step of a long one (see ImportProgress); `keep_to_exit`: the process
+    ends right after (the command line's import), which frees what the files held at once
+    (gcpause.leave_to_exit).
 
     The cyclic garbage collector is paused meanwhile: an import builds tens of thousands of
     objects that all live until it ends, and the collector's passes over them cost a tenth of
@@ -607,5 +610,7 @@ def import_files(
         )
         # Freed while the collector still waits: its first pass after the pause would otherwise
         # walk every object of the files read, only for them to be freed right after.
+        if keep_to_exit:
+            leave_to_exit(sources)
         del sources
     return summary
