@@ -5,10 +5,21 @@ from __future__ import annotations
 import argparse
 import gc
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flashprep.commands.common import add_common_options, check_deck_ids, open_user, show_json
+from flashprep.commands.common import (
+    add_common_options,
+    check_deck_ids,
+    open_home,
+    open_user,
+    show_json,
+)
 from flashprep.core.stats.ranges import RANGES
+
+if TYPE_CHECKING:
+    from flashprep.core.decks.indexahead import IndexAhead
+    from flashprep.core.decks.library import DeckLibrary
+    from flashprep.core.paths import Home
 
 
 def register(sub: Any) -> None:
@@ -37,6 +48,7 @@ def run(args: argparse.Namespace) -> int:
             args, "stats", [args.deck] if args.deck is not None else None, stats_range=args.range
         )
     from flashprep.commands.progress import ProgressBar
+    from flashprep.core.decks.indexahead import index_ahead
     from flashprep.core.files.gcpause import gc_paused
     from flashprep.core.interview.plan import interview_stats
     from flashprep.core.stats.historycache import HistoryReader, SharedReplay
@@ -53,13 +65,19 @@ def run(args: argparse.Namespace) -> int:
         bar[0](done)
 
     shared = SharedReplay(reading)  # no checkpoint and no history cache: one replay for both
-    opened = open_user(args, full_replay=shared)
-    if args.deck is not None:
-        check_deck_ids(opened.library, [args.deck])
-    store = opened.store
-    query = StatsQuery.of(store, args.deck, args.range)
-    reader = HistoryReader(store, progress=reading, shared=shared)
-    history = reader.load()
+    home = open_home(args)
+    ahead = index_ahead(home)  # decks never indexed: a child indexes them while we read
+    try:
+        opened = open_user(args, full_replay=shared, decks=False)
+        if args.deck is not None and not _named(opened.library, args.deck):
+            _library(ahead, home, [args.deck])  # the unknown deck's error, before any work
+        store = opened.store
+        query = StatsQuery.of(store, args.deck, args.range)
+        reader = HistoryReader(store, progress=reading, shared=shared)
+        history = reader.load()
+        library = _library(ahead, home, [] if args.deck is None else [args.deck])
+    finally:
+        ahead.cancel()
     _ = store.states  # decoded now, and kept with the history until the end:
     gc.freeze()  # the collector need not walk their objects again (0.2 s at a million reviews)
     retention = RetentionCache(reader.folder, reader.marks, reader.stable, args.deck)
@@ -68,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
     def statistics() -> None:  # while a child scores the calibration, when that is long
         computed.append(
             compute_stats(
-                history, store.states, opened.library, store.scheduler, query, store.user, retention
+                history, store.states, library, store.scheduler, query, store.user, retention
             )
         )
 
@@ -78,9 +96,26 @@ def run(args: argparse.Namespace) -> int:
         scoring.clear()
         (stats,) = computed
         shift = calibration["recall_shift"]  # the forecast's correction, on the same grades
-        stats.update(interview_stats(opened.library, store, shift=shift))  # date, readiness
+        stats.update(interview_stats(library, store, shift=shift))  # date, readiness
         stats["calibration"] = calibration
     show_json(stats)
     reader.save()  # after printing: the cache only makes the next run fast
     retention.save()
     return 0
+
+
+def _named(library: DeckLibrary, deck_id: str) -> bool:
+    """Whether a deck file is named `deck_id` (a deck's file is named by its id): the decks are
+    not loaded yet, but an id no file has is surely unknown."""
+    return any(path.stem == deck_id for path, _ in library.deck_files())
+
+
+def _library(ahead: IndexAhead, home: Home, deck_ids: list[str]) -> DeckLibrary:
+    """The decks, once the child indexing them (if any) has finished; CliError naming the first
+    of `deck_ids` that is not one of them."""
+    from flashprep.core.decks.library import DeckLibrary
+
+    ahead.wait()
+    library = DeckLibrary.load(home)
+    check_deck_ids(library, deck_ids)
+    return library

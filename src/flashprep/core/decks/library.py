@@ -181,11 +181,24 @@ class DeckLibrary:
         self.errors.clear()
         self._texts.clear()
         with gc_paused():
-            for path in sorted(self.bundled_dir.glob("*.toml")):
-                self._add(path, "bundled")
-            if self.home.decks.is_dir():
-                for path in sorted(self.home.decks.glob("*.toml")):
-                    self._add(path, "imported")
+            for path, source in self.deck_files():
+                self._add(path, source)
+
+    def deck_files(self) -> list[tuple[Path, Source]]:
+        """Every deck file, in the order `reload` reads them, with where it comes from."""
+        files: list[tuple[Path, Source]] = [
+            (path, "bundled") for path in sorted(self.bundled_dir.glob("*.toml"))
+        ]
+        if self.home.decks.is_dir():
+            files += [(path, "imported") for path in sorted(self.home.decks.glob("*.toml"))]
+        return files
+
+    def unindexed(self) -> bool:
+        """Whether some deck file has no index cache at all (a first start, or every derived
+        cache deleted): then loading the library parses and indexes it, which is worth doing
+        ahead (core.decks.indexahead). One stat a deck; a stale cache is not looked into."""
+        files = self.deck_files()
+        return any(not self._cache_file(path, source).exists() for path, source in files)
 
     def _add(self, path: Path, source: Source) -> None:
         overrides_dir = self.home.overrides if source == "bundled" else None
