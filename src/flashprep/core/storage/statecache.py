@@ -128,6 +128,20 @@ class StateColumns:
             return None
         return codecs.row(self.columns, i)
 
+    def due(self, key: str) -> datetime | None:
+        """One card's due time (`get(key).due`), without decoding the rest of its state: a
+        drill orders its learning cards by it, and a backlog holds thousands of them."""
+        i = self.row_of(key)
+        if i is None:
+            return None
+        when = self.columns[4][i]
+        return None if when < 0 else datetime.fromtimestamp(when, UTC)
+
+    def state_name(self, key: str) -> str:
+        """One card's `get(key).state` ("new" when it has no row), from the state column."""
+        i = self.row_of(key)
+        return STATES[0] if i is None else STATES[self.columns[0][i]]
+
     def drill_queue(
         self, keys: Iterable[str], today_ord: int, end: float, new_limit: int
     ) -> tuple[list[str], list[tuple[float, str]], list[str]]:
