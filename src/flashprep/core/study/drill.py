@@ -472,8 +472,11 @@ class Drill:
         new = learning = review = 0
         keys = [*self.queue, *self.learning, *([self.current] if self.current else [])]
         columns = self.store.data.columns  # not yet decoded: read the state column alone
-        for key in keys:
-            state = columns.state_name(key) if columns is not None else self.store.state(key).state
+        if columns is not None:
+            names = columns.state_names(keys)
+        else:
+            names = [self.store.state(key).state for key in keys]
+        for state in names:
             if state == "new":
                 new += 1
             elif state == "review":
@@ -496,16 +499,21 @@ class Drill:
         assert self.current is not None
         return self.store.scheduler.why_same(self.state(), preview, self.store.now())
 
-    def _due(self, key: str) -> datetime:
+    def _dues(self, keys: list[str]) -> list[datetime]:
+        """The cards' due times (the earliest time for a card without one)."""
         columns = self.store.data.columns  # not yet decoded: read the due column alone
-        due = columns.due(key) if columns is not None else self.store.state(key).due
-        return due if due is not None else datetime.min.replace(tzinfo=self.store.now().tzinfo)
+        if columns is not None:
+            dues = columns.dues(keys)
+        else:
+            dues = [self.store.state(key).due for key in keys]
+        never = datetime.min.replace(tzinfo=self.store.now().tzinfo)
+        return [never if due is None else due for due in dues]
 
     def _advance(self) -> None:
         """Next: a due learning card, else the queue, else a learning card up to 20 min ahead;
         never the card just graded while another one can be shown."""
         now = self.store.now()
-        due_at = {k: self._due(k) for k in self.learning}  # once each (a backlog has thousands)
+        due_at = dict(zip(self.learning, self._dues(self.learning), strict=True))  # once each
         self.learning.sort(key=due_at.__getitem__)
         last = self._last
         due = [k for k in self.learning if due_at[k] <= now]
