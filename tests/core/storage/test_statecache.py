@@ -51,6 +51,9 @@ def test_a_cache_gives_back_what_it_was_made_from(cards: dict[str, CardState], t
     assert list(decoded) == sorted(cards)  # in key order: a deck's rows together
     assert all(loaded.columns.get(key) == state for key, state in cards.items())
     assert loaded.columns.get("no/such-card") is None
+    asked = [*cards, "no/such-card"]  # one field read alone: what the decoded state holds
+    assert loaded.columns.dues(asked) == [*(s.due for s in cards.values()), None]
+    assert loaded.columns.state_names(asked) == [*(s.state for s in cards.values()), "new"]
     assert (loaded.total, loaded.position, loaded.counts) == (total, position, counts)
 
 

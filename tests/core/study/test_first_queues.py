@@ -18,9 +18,10 @@ from flashprep.core.paths import Home
 from flashprep.core.scheduling.scheduler import Rating
 from flashprep.core.storage import statecache
 from flashprep.core.storage.profile import Profile, save_profile
-from flashprep.core.storage.queuecache import FirstQueues
+from flashprep.core.storage.queuecache import FORMAT, FirstQueues
 from flashprep.core.storage.userstore import UserStore
-from flashprep.core.study.drill import Drill, keep_first_queues
+from flashprep.core.study.drill import Drill, day_review_cap, keep_first_queues
+from flashprep.core.study.today import today_keys
 
 from helpers import FakeClock
 
@@ -261,7 +262,7 @@ def test_a_damaged_or_foreign_file_is_not_used(
     path = home.user(USER).cache_queue
     path.write_bytes(damage)
     assert first(home, clock, decks_dir, None) == expected
-    assert json.loads(path.read_bytes())["v"] == 1  # written again
+    assert json.loads(path.read_bytes())["v"] == FORMAT  # written again
 
 
 def test_kept_queues_whose_keys_or_times_were_tampered_with_are_not_used(
@@ -285,6 +286,12 @@ def test_kept_queues_whose_keys_or_times_were_tampered_with_are_not_used(
         {"limit": "4"},
         {"limit": 0},
         {"index": None},
+        {"reviews": "2"},
+        {"reviews": None},
+        {"reviews": 0},  # fewer than it lists
+        {"review_limit": 0},  # more listed than its limit
+        {"review_limit": 2.0},
+        {"due": []},  # fewer listed than due, under the limit
     ]
     for bad in bad_entries:
         data = json.loads(json.dumps(good))
@@ -350,3 +357,77 @@ def test_a_first_start_that_grades_leaves_every_decks_queue_for_the_next_start(
     assert sorted(found) == ["alpha", "beta", "gamma"]
     home.user(USER).cache_queue.unlink()
     assert first(home, clock, decks_dir, None) == kept
+
+
+def set_limits(home: Home, reviews_per_day: int, deck_limits: dict[str, Any]) -> None:
+    settings = {
+        "timezone": "UTC",
+        "new_per_day": 6,
+        "learning_steps": [1.0],
+        "reviews_per_day": reviews_per_day,
+        "deck_limits": deck_limits,
+    }
+    save_profile(
+        home.user_dir(USER) / "profile.toml",
+        Profile.model_validate({"seed": 7, "settings": settings}),
+    )
+
+
+def decoded_first(
+    home: Home, clock: FakeClock, decks_dir: Path, deck_ids: list[str] | None
+) -> Seen:
+    """`first` from the decoded card states (no columns, no kept queues): the reference."""
+    with opened(home, clock, decks_dir) as (store, library):
+        store.decode_states()
+        assert store.data.columns is None
+        drill = Drill(library, store, deck_ids)
+        return drill.current, drill.queue, drill.learning, drill.held_back, drill.remaining()
+
+
+def today_of(home: Home, clock: FakeClock, decks_dir: Path, decoded: bool) -> Any:
+    with opened(home, clock, decks_dir) as (store, library):
+        if decoded:
+            store.decode_states()
+        return today_keys(library, store)
+
+
+BACKLOG_LIMITS: list[tuple[int, dict[str, Any]]] = [
+    (3, {}),
+    (7, {"gamma": {"reviews_per_day": 2}}),
+    (9, {"alpha": {"reviews_per_day": 0}, "gamma": {"reviews_per_day": 4, "new_per_day": 1}}),
+    (0, {}),
+    (1000, {"gamma": {"reviews_per_day": 5}}),
+]
+
+
+@pytest.mark.parametrize("limits", BACKLOG_LIMITS, ids=lambda x: f"{x[0]}-{sorted(x[1])}")
+def test_a_backlog_past_the_review_limit_gives_the_queue_of_decoded_states(
+    tmp_path: Path, decks_dir: Path, found: list[str], limits: tuple[int, dict[str, Any]]
+) -> None:
+    """More reviews due than the day's limit: the kept queues hold only the first ones, and
+    the drill (queue, order, learning cards, held back, counts) and today's keys are those of
+    a start from the decoded states; also after the limits change and after grades today."""
+    clock = FakeClock()
+    home = new_home(tmp_path / "home", new_per_day=200)
+    (home.decks / "gamma.toml").write_text(GAMMA + "".join(gamma_card(i) for i in range(70)))
+    grade_some(home, clock, decks_dir, [4, 4, 3, 1, 4, 3, 4] * 30)
+    clock.advance(days=90)  # every review due: a backlog
+    reviews_per_day, deck_limits = limits
+    set_limits(home, 2, {})  # kept first with a smaller limit: found again with the larger
+    check(home, clock, decks_dir, found)
+    set_limits(home, reviews_per_day, deck_limits)
+    for _ in range(2):
+        seen, _ = check(home, clock, decks_dir, found)
+        for deck_ids, kept in zip((None, ["gamma"], ["beta", "alpha"]), seen, strict=True):
+            assert kept == decoded_first(home, clock, decks_dir, deck_ids), deck_ids
+        assert today_of(home, clock, decks_dir, False) == today_of(home, clock, decks_dir, True)
+        with opened(home, clock, decks_dir) as (store, library):
+            Drill(library, store)
+            settings = store.settings
+        entries = json.loads(home.user(USER).cache_queue.read_bytes())["decks"]
+        for deck, entry in entries.items():  # only a day's worth kept
+            assert len(entry["due"]) <= day_review_cap(settings, deck)
+        grade_some(home, clock, decks_dir, [3, 1, 3])  # some of today's limit used
+    if reviews_per_day < 1000:
+        assert seen[0][3] > 0  # reviews were held back: the backlog is past the limit
+    assert any(e["reviews"] > len(e["due"]) for e in entries.values())

@@ -10,7 +10,11 @@ overrides), the day and the day's end. Anything else gives another key, so a sta
 never read: a grade or an undo is in the log, and the columns are not used until a checkpoint
 gives a new stamp; an import, an edit, a suspension, a sync merge or a hand edit changes a
 stamp too. The new cards are kept up to the limit they were found with: a smaller limit takes
-their first ones (the first new cards in deck order, as the columns give them).
+their first ones (the first new cards in deck order, as the columns give them). The reviews due
+are kept sorted by (due time, key), only the first ones up to the day's review limit they were
+found with, and their number: a backlog of 40,000 reviews due is a day's 500 (a drill takes
+the most overdue first, up to the limit, and counts the rest as held back); a larger limit
+finds them again.
 
 The file is derived: read whole or not at all, written atomically (without an fsync) when the
 user's files are released, never the record; deleting it costs one slower start.
@@ -26,10 +30,21 @@ from typing import Any
 
 from flashprep.core.files.fileio import atomic_write, ensure_dir
 
-FORMAT = 1
+FORMAT = 2
 
 Queue = tuple[list[str], list[tuple[float, str]], list[str]]
 """New cards, reviews due (due time stamp, key) and learning cards due: StateColumns.drill_queue."""
+
+Kept = tuple[list[str], list[tuple[float, str]], list[str], int]
+"""A Queue whose reviews due are the first ones by (due time, key), up to a review limit at
+least, and the number of all of them."""
+
+
+def first_reviews(found: Queue, review_limit: int) -> Kept:
+    """`found` with its reviews sorted and cut to the first `review_limit`, and their number."""
+    new, due, learning = found
+    due.sort()
+    return new, due[:review_limit], learning, len(due)
 
 
 class FirstQueues:
@@ -64,33 +79,36 @@ class FirstQueues:
         day: int,
         end: float,
         new_limit: int,
+        review_limit: int,
         find: Callable[[int], Queue],
         row_of: Callable[[str], int | None],
-    ) -> Queue:
+    ) -> Kept:
         """The deck's first queue on `day` (ending at `end`): the one kept, when kept for
-        `deck_key` and enough new cards, else `find(new_limit)`'s (kept for the next start,
-        with the rows of its cards, `row_of`)."""
+        `deck_key` and enough new cards and reviews, else `find(new_limit)`'s (kept for the
+        next start, its reviews cut to `review_limit`, with the rows of its cards, `row_of`)."""
         if (day, end) != (self.day, self.end):
             self.day, self.end, self.decks = day, end, {}
-        kept = self._kept(deck, deck_key, new_limit)
+        kept = self._kept(deck, deck_key, new_limit, review_limit)
         if kept is not None:
             return kept
-        new, due, learning = find(new_limit)
+        new, due, learning, reviews = first_reviews(find(new_limit), review_limit)
         self.decks[deck] = {
             "index": deck_key,
             "limit": new_limit,
             "new": new,
             "due": due,
             "learning": learning,
+            "reviews": reviews,
+            "review_limit": review_limit,
         }
         for key in [*new, *(key for _, key in due), *learning]:
             if key not in self.rows:
                 row = row_of(key)
                 self.rows[key] = -1 if row is None else row
         self.changed = True
-        return list(new), list(due), list(learning)
+        return list(new), list(due), list(learning), reviews
 
-    def _kept(self, deck: str, deck_key: Any, new_limit: int) -> Queue | None:
+    def _kept(self, deck: str, deck_key: Any, new_limit: int, review_limit: int) -> Kept | None:
         entry = self.decks.get(deck)
         try:
             if entry is None or entry["index"] != deck_key or deck_key is None:
@@ -106,7 +124,12 @@ class FirstQueues:
                 return None
             if not all(type(when) is float for when, _ in reviews):
                 return None
-            return new[:new_limit], reviews, list(learning)
+            count, cut = entry["reviews"], entry["review_limit"]
+            if type(count) is not int or type(cut) is not int or len(reviews) != min(count, cut):
+                return None
+            if review_limit > cut and count > cut:  # more asked for than was kept
+                return None
+            return new[:new_limit], reviews, list(learning), count
         except (KeyError, TypeError, ValueError):
             return None
 

@@ -128,6 +128,22 @@ class StateColumns:
             return None
         return codecs.row(self.columns, i)
 
+    def dues(self, keys: Iterable[str]) -> list[datetime | None]:
+        """Each card's due time (`get(key).due`), without decoding the rest of its state: a
+        drill orders its learning cards by it, and a backlog holds thousands of them."""
+        due, row_of, ts = self.columns[4], self.row_of, datetime.fromtimestamp
+        out: list[datetime | None] = []
+        for key in keys:
+            i = row_of(key)
+            when = -1.0 if i is None else due[i]
+            out.append(None if when < 0 else ts(when, UTC))
+        return out
+
+    def state_names(self, keys: Iterable[str]) -> list[str]:
+        """Each card's `get(key).state` ("new" when it has no row), from the state column."""
+        state, row_of = self.columns[0], self.row_of
+        return [STATES[0] if (i := row_of(key)) is None else STATES[state[i]] for key in keys]
+
     def drill_queue(
         self, keys: Iterable[str], today_ord: int, end: float, new_limit: int
     ) -> tuple[list[str], list[tuple[float, str]], list[str]]:

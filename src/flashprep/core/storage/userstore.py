@@ -68,7 +68,7 @@ from flashprep.core.storage.logread import (
 from flashprep.core.storage.logwrite import append_entries, append_file, entry_to_toml, ids_in_log
 from flashprep.core.storage.migrate import migrate_flat_log
 from flashprep.core.storage.profilestore import ProfileStore
-from flashprep.core.storage.queuecache import FirstQueues, Queue
+from flashprep.core.storage.queuecache import FirstQueues, Kept, Queue
 from flashprep.core.storage.recovery import recovery_advice, tidy_after_crash
 from flashprep.core.storage.replay import (
     DayCounts,
@@ -568,16 +568,19 @@ class UserStore:
         today_ord: int,
         end: float,
         new_limit: int,
-    ) -> Queue | None:
+        review_limit: int,
+    ) -> Kept | None:
         """A deck's first drill queue read from the state cache's columns (StateColumns
         .drill_queue of `keys()`, the deck's cards), from cache/queue.json when it holds the
         answer for `deck_key` (what the deck's cards depend on; see core/storage/queuecache.py);
-        None once the states are decoded (the caller reads them)."""
+        None once the states are decoded (the caller reads them). The reviews due: at least the
+        first `review_limit` by (due time, key), and their number (queuecache.Kept)."""
         columns = self.data.columns
         if columns is None:
             return None
         if columns.stamp is None:
-            return columns.drill_queue(keys(), today_ord, end, new_limit)
+            new, due, learning = columns.drill_queue(keys(), today_ord, end, new_limit)
+            return new, due, learning, len(due)
         kept = self._first_queues
         if kept is None or kept.source != columns.stamp:
             kept = self._first_queues = FirstQueues(self.paths.cache_queue, columns.stamp)
@@ -585,7 +588,9 @@ class UserStore:
         def find(limit: int) -> Queue:
             return columns.drill_queue(keys(), today_ord, end, limit)
 
-        return kept.queue(deck, deck_key, today_ord, end, new_limit, find, columns.row_of)
+        return kept.queue(
+            deck, deck_key, today_ord, end, new_limit, review_limit, find, columns.row_of
+        )
 
     def refresh_first_queues(
         self,
@@ -601,10 +606,13 @@ class UserStore:
         if not self.writer:
             return
         before = self._first_queues
-        limits: dict[str, Any] = {deck: self.settings.new_per_day for deck in decks}
+        reviews = self.settings.reviews_per_day
+        limits: dict[str, Any] = {deck: (self.settings.new_per_day, reviews) for deck in decks}
         if before is not None and before.decks:
-            kept_decks = before.decks.items()
-            limits = {d: e.get("limit") if isinstance(e, dict) else None for d, e in kept_decks}
+            limits = {
+                d: (e.get("limit"), e.get("review_limit", reviews)) if isinstance(e, dict) else None
+                for d, e in before.decks.items()
+            }
         stamp = checkpoint_stamp(self.state_path)
         try:
             raw, own = _read_stamped(self.cache_path)
@@ -617,16 +625,17 @@ class UserStore:
         today = self.today()
         day, end = today.toordinal(), day_end(today, self.rollover, self.tz).timestamp()
         kept = FirstQueues(self.paths.cache_queue, [*stamp, *own])
-        for deck, limit in limits.items():
+        for deck, both in limits.items():
             found = deck_of(deck)
-            if found is None or type(limit) is not int:
+            limit, review_limit = both if both is not None else (None, None)
+            if found is None or type(limit) is not int or type(review_limit) is not int:
                 continue
             deck_key, keys = found
 
             def find(n: int, keys: Callable[[], list[str]] = keys) -> Queue:
                 return columns.drill_queue(keys(), day, end, n)
 
-            kept.queue(deck, deck_key, day, end, limit, find, columns.row_of)
+            kept.queue(deck, deck_key, day, end, limit, review_limit, find, columns.row_of)
         self._first_queues = kept
         kept.save()
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Set
 from datetime import datetime, timedelta, tzinfo
-from typing import Any, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from flashprep.core.clock import day_end, study_day
 from flashprep.core.decks.library import DeckLibrary
@@ -24,6 +24,9 @@ from flashprep.core.study.customstudy import DrillOptions, ahead_keys, requeue_a
 from flashprep.core.study.leech import LeechEvent, becomes_leech
 from flashprep.core.study.newcards import gather_new
 from flashprep.core.study.spent import Spent, spent_today
+
+if TYPE_CHECKING:
+    from flashprep.core.storage.usersettings import UserSettings
 
 LEARN_AHEAD = timedelta(minutes=20)
 
@@ -163,10 +166,13 @@ def scan_deck(
     today_ord: int,
     end: datetime,
     new_cap: int,
+    review_cap: int,
     forward: Set[str] = frozenset(),
-) -> tuple[list[str], list[tuple[Any, str]], list[str]]:
-    """`scan` of one deck's cards; from the columns without the deck's keys when the store
-    keeps the answer (UserStore.first_queue)."""
+) -> tuple[list[str], list[tuple[Any, str]], list[str], int]:
+    """`scan` of one deck's cards, and the number of its reviews due; from the columns without
+    the deck's keys when the store keeps the answer (UserStore.first_queue). The reviews are
+    then only the first `review_cap` or more by (due time, key), not every one due: with a
+    backlog, a day's limit takes a few hundred of tens of thousands."""
     if not forward:
         found = store.first_queue(
             deck,
@@ -175,11 +181,23 @@ def scan_deck(
             today_ord,
             end.timestamp(),
             new_cap,
+            review_cap,
         )
         if found is not None:
-            new, due, learning = found
-            return new, list(due), learning
-    return scan(store, library.card_keys([deck]), today_ord, end, new_cap, forward)
+            new, due, learning, count = found
+            return new, list(due), learning, count
+    new, reviews, learning = scan(
+        store, library.card_keys([deck]), today_ord, end, new_cap, forward
+    )
+    return new, reviews, learning, len(reviews)
+
+
+def day_review_cap(settings: UserSettings, deck: str) -> int:
+    """The most reviews due a drill can take from `deck` on any day with these settings (the
+    user's daily limit, and the deck's own), for `scan_deck`'s `review_cap`."""
+    limit = settings.deck_limits.get(deck)
+    own = limit.reviews_per_day if limit is not None else None
+    return settings.reviews_per_day if own is None else min(own, settings.reviews_per_day)
 
 
 def deck_key(library: DeckLibrary, deck: str) -> list[Any]:
@@ -388,19 +406,22 @@ class Drill:
         cap = max(new_left, plan_new_left)
         new_by_deck: dict[str, list[str]] = {}
         reviews: list[tuple[Any, str]] = []
-        held = 0
+        held = unlisted = 0
         for deck in decks:
             whole = order == "random" or plan is not None  # the plan picks among them all
             size = len(self.library.decks[deck].card_ids)
             deck_cap = size if whole else min(cap, new_room.get(deck, cap))
-            new, due, learning = scan_deck(
-                store, self.library, deck, today_ord, end, deck_cap, forward
+            review_cap = day_review_cap(settings, deck)
+            new, due, learning, count = scan_deck(
+                store, self.library, deck, today_ord, end, deck_cap, review_cap, forward
             )
             new_by_deck[deck] = new
-            due.sort()
-            room = review_room.get(deck, len(due))
-            held += max(0, len(due) - room)
-            reviews += due[:room]
+            due.sort()  # the first `room` (at most review_cap) are all there
+            room = review_room.get(deck, count)
+            held += max(0, count - room)
+            listed = due[:room]
+            reviews += listed
+            unlisted += min(count, room) - len(listed)  # past the day's limit: held back
             self.learning += learning
         seed = settings.seed
         if plan is None:
@@ -421,14 +442,17 @@ class Drill:
             every = sum(map(len, plan_only.values()))
             pool = gather_new(plan_only, every, room_left, order, seed, today)
             chosen += plan.new_first(pool)[: plan_new_left - len(chosen)]
-        self._start(reviews, chosen, review_left)
+        self._start(reviews, chosen, review_left, unlisted)
         self.held_back += held
 
-    def _start(self, reviews: list[tuple[Any, str]], new: list[str], limit: int) -> None:
+    def _start(
+        self, reviews: list[tuple[Any, str]], new: list[str], limit: int, unlisted: int = 0
+    ) -> None:
         """Queue the `limit` most overdue reviews (due times as datetimes or time stamps) among
-        the new cards, and show the first card."""
+        the new cards, and show the first card. `unlisted`: reviews due past the first `limit`
+        that are not in `reviews` (counted as held back)."""
         reviews.sort()
-        self.held_back = max(0, len(reviews) - limit)
+        self.held_back = max(0, len(reviews) + unlisted - limit)
         self.queue = _interleave([k for _, k in reviews[:limit]], new)
         if self.plan is not None:  # what gains most for the interview first (a stable sort)
             self.queue.sort(key=self.plan.rank, reverse=True)
@@ -447,11 +471,15 @@ class Drill:
         """The cards left, counted by what they are now: new, learning, review."""
         new = learning = review = 0
         keys = [*self.queue, *self.learning, *([self.current] if self.current else [])]
-        for key in keys:
-            state = self.store.state(key)
-            if state.is_new:
+        columns = self.store.data.columns  # not yet decoded: read the state column alone
+        if columns is not None:
+            names = columns.state_names(keys)
+        else:
+            names = [self.store.state(key).state for key in keys]
+        for state in names:
+            if state == "new":
                 new += 1
-            elif state.state == "review":
+            elif state == "review":
                 review += 1
             else:
                 learning += 1
@@ -471,18 +499,25 @@ class Drill:
         assert self.current is not None
         return self.store.scheduler.why_same(self.state(), preview, self.store.now())
 
-    def _due(self, key: str) -> datetime:
-        due = self.store.state(key).due
-        return due if due is not None else datetime.min.replace(tzinfo=self.store.now().tzinfo)
+    def _dues(self, keys: list[str]) -> list[datetime]:
+        """The cards' due times (the earliest time for a card without one)."""
+        columns = self.store.data.columns  # not yet decoded: read the due column alone
+        if columns is not None:
+            dues = columns.dues(keys)
+        else:
+            dues = [self.store.state(key).due for key in keys]
+        never = datetime.min.replace(tzinfo=self.store.now().tzinfo)
+        return [never if due is None else due for due in dues]
 
     def _advance(self) -> None:
         """Next: a due learning card, else the queue, else a learning card up to 20 min ahead;
         never the card just graded while another one can be shown."""
         now = self.store.now()
-        self.learning.sort(key=self._due)
+        due_at = dict(zip(self.learning, self._dues(self.learning), strict=True))  # once each
+        self.learning.sort(key=due_at.__getitem__)
         last = self._last
-        due = [k for k in self.learning if self._due(k) <= now]
-        ahead = [k for k in self.learning if now < self._due(k) <= now + LEARN_AHEAD]
+        due = [k for k in self.learning if due_at[k] <= now]
+        ahead = [k for k in self.learning if now < due_at[k] <= now + LEARN_AHEAD]
         choices = [(self.learning, k) for k in due] + [(self.queue, k) for k in self.queue[:2]]
         choices += [(self.learning, k) for k in ahead]
         pick = next((c for c in choices if c[1] != last), choices[0] if choices else None)

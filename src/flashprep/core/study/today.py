@@ -17,7 +17,7 @@ from flashprep.core.clock import day_end
 from flashprep.core.decks.library import DeckLibrary
 from flashprep.core.keys import deck_of
 from flashprep.core.storage.userstore import UserStore
-from flashprep.core.study.drill import count_keys, is_available, scan_deck
+from flashprep.core.study.drill import count_keys, day_review_cap, is_available, scan_deck
 from flashprep.core.study.spent import UNSCHEDULED, Spent, spent_by_deck, today_entries
 
 
@@ -73,7 +73,10 @@ def today_keys(
             new_room = min(new_room, max(0, limit.new_per_day - used.new))
         if limit is not None and limit.reviews_per_day is not None:
             review_room = min(review_room, max(0, limit.reviews_per_day - used.reviews))
-        new, due, learning = scan_deck(store, library, deck, today.toordinal(), end, new_room)
+        day_cap = day_review_cap(settings, deck)
+        new, due, learning, _ = scan_deck(
+            store, library, deck, today.toordinal(), end, new_room, day_cap
+        )
         due.sort()
         out[deck] = TodayKeys(new, learning, [key for _, key in due[:review_room]])
     return out
