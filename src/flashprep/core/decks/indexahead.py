@@ -12,7 +12,6 @@ here, by the same code, so whatever the child did or failed to do, the decks are
 from __future__ import annotations
 
 import contextlib
-import gc
 import os
 import signal
 import sys
@@ -21,6 +20,7 @@ import warnings
 from pathlib import Path
 
 from flashprep.core.decks.library import DeckLibrary
+from flashprep.core.files.forkchild import quiet_child as _quiet_child
 from flashprep.core.paths import Home
 
 WAIT_SECONDS = 120.0
@@ -94,19 +94,6 @@ def _two_cores() -> bool:
         return len(os.sched_getaffinity(0)) > 1
     except (AttributeError, OSError):
         return (os.cpu_count() or 1) > 1
-
-
-def _quiet_child() -> None:
-    """The child leaves signals and the collector to its parent: Ctrl-C ends it; its objects
-    live until it exits (os._exit: no exit handler or stdio buffer of the parent's runs)."""
-    gc.disable()
-    with contextlib.suppress(ValueError, OSError):
-        signal.set_wakeup_fd(-1)
-    for name in ("SIGINT", "SIGWINCH", "SIGTERM"):
-        number = getattr(signal, name, None)
-        if number is not None:
-            with contextlib.suppress(ValueError, OSError):
-                signal.signal(number, signal.SIG_DFL)
 
 
 def _end(pid: int) -> None:

@@ -17,7 +17,6 @@ asked to), or when a child fails, stops reporting or cannot start, the replay ru
 from __future__ import annotations
 
 import contextlib
-import gc
 import os
 import pickle
 import signal
@@ -33,6 +32,7 @@ from multiprocessing.connection import Connection, wait
 from operator import attrgetter
 from typing import Any, NamedTuple, TypeVar
 
+from flashprep.core.files.forkchild import quiet_child as _quiet_child
 from flashprep.core.files.gcpause import gc_paused
 from flashprep.core.scheduling.scheduler import CardState, Scheduler
 from flashprep.core.stats.history import (
@@ -457,21 +457,6 @@ def _fork(
             os._exit(code)
     os.close(write)
     return pid, Connection(read, writable=False)
-
-
-def _quiet_child() -> None:
-    """A child leaves the terminal, signals and the collector to its parent: Ctrl-C ends it;
-    a resize is not its business; its objects live until it exits. It runs only the replay
-    (no lock another thread may have held at the fork: fastreview makes its own anew) and
-    leaves by os._exit (no exit handler or stdio buffer of the parent's is run twice)."""
-    gc.disable()
-    with contextlib.suppress(ValueError, OSError):
-        signal.set_wakeup_fd(-1)
-    for name in ("SIGINT", "SIGWINCH", "SIGTERM"):
-        number = getattr(signal, name, None)
-        if number is not None:
-            with contextlib.suppress(ValueError, OSError):
-                signal.signal(number, signal.SIG_DFL)
 
 
 def _collect(
