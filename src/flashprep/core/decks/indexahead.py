@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import contextlib
 import os
-import signal
 import sys
 import time
 import warnings
 from pathlib import Path
 
 from flashprep.core.decks.library import DeckLibrary
+from flashprep.core.files.forkchild import cores_here
+from flashprep.core.files.forkchild import end_child as _end
 from flashprep.core.files.forkchild import quiet_child as _quiet_child
 from flashprep.core.paths import Home
 
@@ -88,16 +89,4 @@ def index_ahead(home: Home, bundled_dir: Path | None = None) -> IndexAhead:
 
 
 def _two_cores() -> bool:
-    if not sys.platform.startswith("linux") or not hasattr(os, "fork"):
-        return False
-    try:
-        return len(os.sched_getaffinity(0)) > 1
-    except (AttributeError, OSError):
-        return (os.cpu_count() or 1) > 1
-
-
-def _end(pid: int) -> None:
-    with contextlib.suppress(OSError):
-        os.kill(pid, signal.SIGKILL)
-    with contextlib.suppress(OSError):
-        os.waitpid(pid, 0)
+    return cores_here() > 1

@@ -19,7 +19,6 @@ from __future__ import annotations
 import contextlib
 import os
 import pickle
-import signal
 import sys
 import time
 import warnings
@@ -32,6 +31,7 @@ from multiprocessing.connection import Connection, wait
 from operator import attrgetter
 from typing import Any, NamedTuple, TypeVar
 
+from flashprep.core.files.forkchild import cores_here, end_child
 from flashprep.core.files.forkchild import quiet_child as _quiet_child
 from flashprep.core.files.gcpause import gc_paused
 from flashprep.core.scheduling.scheduler import CardState, Scheduler
@@ -92,13 +92,7 @@ class _Part(NamedTuple):
 
 def processes_here() -> int:
     """How many processes a long replay may use here (1: it runs in this one)."""
-    if not sys.platform.startswith("linux") or not hasattr(os, "fork"):
-        return 1
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        cores = os.cpu_count() or 1
-    return max(1, min(MAX_PROCESSES, cores))
+    return max(1, min(MAX_PROCESSES, cores_here()))
 
 
 def splits(entries: int, least: int | None = None) -> bool:
@@ -504,10 +498,7 @@ def _reap(children: dict[int, tuple[int, Connection]]) -> None:
     """End and wait for every child still there (after its answer, or on any failure)."""
     for pid, conn in children.values():
         conn.close()
-        with contextlib.suppress(OSError):
-            os.kill(pid, signal.SIGKILL)
-        with contextlib.suppress(OSError):
-            os.waitpid(pid, 0)
+        end_child(pid)
 
 
 def _merge(
